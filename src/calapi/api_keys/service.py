@@ -1,0 +1,149 @@
+"""Minting, resolving, refreshing and revoking API keys."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from calapi.api_keys.models import ApiKey, RateLimit
+from calapi.core.auth import LimitSpec, ResolvedKey, hash_key
+from calapi.core.errors import BadRequest, NotFound, Unauthorized
+from calapi.db import utcnow
+from calapi.users.models import User
+
+# lastUsedAt is written at most this often per key, so that reads stay reads.
+LAST_USED_RESOLUTION = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class MintedKey:
+    row: ApiKey
+    key: str  # shown once, never stored
+
+
+def new_key_text(prefix: str) -> str:
+    return prefix + secrets.token_hex(16)
+
+
+async def mint(
+    session: AsyncSession,
+    *,
+    user_id: int,
+    prefix: str,
+    note: str | None = None,
+    expires_at: datetime | None = None,
+    team_id: int | None = None,
+) -> MintedKey:
+    key = new_key_text(prefix)
+    row = ApiKey(
+        id=str(uuid.uuid4()),
+        user_id=user_id,
+        team_id=team_id,
+        note=note,
+        hashed_key=hash_key(key, prefix),
+        expires_at=expires_at,
+        created_at=utcnow(),
+    )
+    session.add(row)
+    await session.flush()
+    return MintedKey(row=row, key=key)
+
+
+def make_resolver(sessionmaker: async_sessionmaker[AsyncSession], default: LimitSpec):
+    """The edge's key lookup: one query for the key, its user's role and its custom limits."""
+
+    async def resolve(hashed: str) -> ResolvedKey | None:
+        async with sessionmaker() as session:
+            rows = (
+                await session.execute(
+                    select(
+                        ApiKey.id,
+                        ApiKey.user_id,
+                        ApiKey.expires_at,
+                        ApiKey.last_used_at,
+                        User.role,
+                        User.locked,
+                        RateLimit.name,
+                        RateLimit.limit,
+                        RateLimit.ttl,
+                    )
+                    .join(User, User.id == ApiKey.user_id)
+                    .outerjoin(RateLimit, RateLimit.api_key_id == ApiKey.id)
+                    .where(ApiKey.hashed_key == hashed)
+                    .order_by(RateLimit.name)
+                )
+            ).all()
+            if not rows:
+                return None
+            first = rows[0]
+            limits = tuple(
+                LimitSpec(name=r.name, limit=r.limit, window_seconds=max(1, -(-r.ttl // 1000))) for r in rows if r.name is not None
+            )
+            now = utcnow()
+            if first.last_used_at is None or now - first.last_used_at > LAST_USED_RESOLUTION:
+                await session.execute(update(ApiKey).where(ApiKey.id == first.id).values(last_used_at=now))
+                await session.commit()
+            return ResolvedKey(
+                api_key_id=first.id,
+                user_id=first.user_id,
+                user_role=first.role,
+                user_locked=bool(first.locked),
+                expires_at=first.expires_at,
+                last_used_at=first.last_used_at,
+                limits=limits or (default,),
+            )
+
+    return resolve
+
+
+async def refresh(
+    session: AsyncSession,
+    *,
+    api_key_id: str,
+    prefix: str,
+    days_valid: int | None,
+    never_expires: bool,
+) -> MintedKey:
+    """Swap the calling key for a new one with the same owner and note; the old key stops working."""
+    if days_valid is not None and never_expires:
+        raise BadRequest(
+            "ApiKeysService -Cannot set both apiKeyDaysValid and apiKeyNeverExpires. It has to be either or none of them."
+        )
+    old = await session.get(ApiKey, api_key_id)
+    if old is None:
+        raise Unauthorized("ApiKeysService - provided api key is not valid.")
+    expires_at = None if never_expires else utcnow() + timedelta(days=days_valid or 30)
+    minted = await mint(session, user_id=old.user_id, prefix=prefix, note=old.note, expires_at=expires_at, team_id=old.team_id)
+    await session.execute(update(RateLimit).where(RateLimit.api_key_id == old.id).values(api_key_id=minted.row.id))
+    await session.delete(old)
+    await session.flush()
+    return minted
+
+
+async def revoke(session: AsyncSession, api_key_id: str, *, user_id: int | None = None) -> None:
+    query = delete(ApiKey).where(ApiKey.id == api_key_id)
+    if user_id is not None:
+        query = query.where(ApiKey.user_id == user_id)
+    result = await session.execute(query)
+    if result.rowcount == 0:
+        raise NotFound(f"API key with id={api_key_id} not found")
+
+
+async def list_for_user(session: AsyncSession, user_id: int) -> list[ApiKey]:
+    return list((await session.scalars(select(ApiKey).where(ApiKey.user_id == user_id).order_by(ApiKey.created_at))).all())
+
+
+async def set_rate_limit(
+    session: AsyncSession, *, api_key_id: str, name: str, limit: int, ttl_ms: int, block_duration_ms: int | None = None
+) -> RateLimit:
+    row = RateLimit(
+        id=str(uuid.uuid4()), api_key_id=api_key_id, name=name, limit=limit, ttl=ttl_ms, block_duration=block_duration_ms or ttl_ms
+    )
+    session.add(row)
+    await session.flush()
+    return row

@@ -1,0 +1,84 @@
+"""``create_app(settings)``: middleware, exception handlers, routers — wiring only."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+
+from calapi import __version__
+from calapi.api_keys import service as api_keys_service
+from calapi.api_keys.v2 import router as api_keys_v2
+from calapi.config import Settings, get_settings
+from calapi.core import handlers
+from calapi.core.auth import LimitSpec
+from calapi.core.middleware import AuthRateLimitMiddleware, BodySizeLimitMiddleware, EdgeMiddleware
+from calapi.core.ratelimit import RateLimiter
+from calapi.db import make_engine, make_sessionmaker
+from calapi.jobs.worker import Worker
+from calapi.system.v2 import router as system_v2
+from calapi.users.v2 import router as users_v2
+from calapi.wiring import register_job_handlers
+
+
+def _operation_id(route: APIRoute) -> str:
+    return route.name
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    engine = make_engine(settings.database_url)
+    sessionmaker = make_sessionmaker(engine)
+    limit, window = settings.rate_limit_parsed
+    default_limit = LimitSpec(name="default", limit=limit, window_seconds=window)
+    limiter = RateLimiter(default_limit, settings.redis_url)
+    register_job_handlers(settings)
+    worker = Worker(sessionmaker) if settings.worker_in_process else None
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        worker_task = asyncio.create_task(worker.run()) if worker else None
+        try:
+            yield
+        finally:
+            if worker and worker_task:
+                await worker.stop()
+                worker_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await worker_task
+            await limiter.close()
+            await engine.dispose()
+
+    app = FastAPI(
+        title="calapi",
+        version=__version__,
+        description="A self-hostable scheduling server that speaks Cal.com's API v2 (and v1).",
+        docs_url="/v2/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = sessionmaker
+    app.state.limiter = limiter
+    app.state.worker = worker
+
+    handlers.install(app)
+    for router in (system_v2, users_v2, api_keys_v2):
+        app.include_router(router)
+
+    # add_middleware wraps: the last added runs first.
+    app.add_middleware(
+        AuthRateLimitMiddleware,
+        limiter=limiter,
+        resolve_key=api_keys_service.make_resolver(sessionmaker, default_limit),
+        key_prefix=settings.api_key_prefix,
+    )
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(EdgeMiddleware)
+    return app

@@ -1,0 +1,104 @@
+"""Exception handlers: every error leaves in the envelope of the API version that was asked."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from calapi.core.envelopes import error_body, is_v1
+from calapi.core.errors import AppError, BadRequest, MethodNotAllowed, NotFound
+
+
+def _respond(request: Request, error: AppError) -> JSONResponse:
+    return JSONResponse(error_body(request, error), status_code=error.status, headers=error.headers or None)
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    # For malformed JSON pydantic puts the character position last; it is not a field.
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header") and not isinstance(p, int) or (isinstance(p, int) and loc[:1] != ("body",))]
+    return ".".join(parts) or "body"
+
+
+def _readable(err: dict[str, Any]) -> str:
+    if err["type"] == "json_invalid":
+        ctx = err.get("ctx", {})
+        return f"Malformed JSON body: {ctx.get('error', 'invalid JSON')} (at character {err['loc'][-1] if len(err['loc']) > 1 else 0})"
+    if err["type"] == "missing":
+        return f"{_field_path(err['loc'])} - is required"
+    message = err["msg"].removeprefix("Value error, ")
+    return f"{_field_path(err['loc'])} - {message}"
+
+
+def _zod_style(err: dict[str, Any]) -> str:
+    """v1's validation text: ``invalid_type in 'eventTypeId': Required``."""
+    path = ",".join(str(p) for p in err["loc"] if p not in ("body", "query", "path"))
+    if err["type"] == "missing":
+        return f"invalid_type in '{path}': Required"
+    if err["type"] == "extra_forbidden":
+        return f"Unrecognized key(s) in object: '{path}'"
+    if err["type"] == "json_invalid":
+        return "invalid_json in 'body': " + err.get("ctx", {}).get("error", "Malformed JSON")
+    code = "invalid_type" if err["type"].endswith("_type") or err["type"].endswith("_parsing") else "custom"
+    return f"{code} in '{path}': {err['msg'].removeprefix('Value error, ')}"
+
+
+def validation_error(request: Request, exc: RequestValidationError) -> AppError:
+    errors = exc.errors()
+    if is_v1(request.url.path):
+        message = "; ".join(_zod_style(e) for e in errors)
+        return BadRequest(message)
+    message = ", ".join(_readable(e) for e in errors)
+    details = {
+        "message": message,
+        "errors": [
+            {
+                "property": _field_path(e["loc"]),
+                "value": _json_safe(e.get("input")),
+                "constraints": {e["type"]: _readable(e).split(" - ", 1)[-1]},
+            }
+            for e in errors
+        ],
+        "error": "Bad Request",
+        "statusCode": 400,
+    }
+    return BadRequest(message, details=details)
+
+
+def _json_safe(value: Any) -> Any:
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return repr(value)[:200]
+    if isinstance(value, (str, bytes)) and len(value) > 200:
+        return value[:200]
+    return value
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(AppError)
+    async def _app_error(request: Request, exc: AppError) -> JSONResponse:
+        return _respond(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return _respond(request, validation_error(request, exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        method, path = request.method, request.url.path
+        if exc.status_code == 405 and is_v1(path):
+            allow = (exc.headers or {}).get("Allow", "").replace(" ", "")
+            text = f"Method Not Allowed (Allow: {allow})"
+            return _respond(request, MethodNotAllowed(text, v1_body={"message": text}, headers={"Allow": allow}))
+        if exc.status_code in (404, 405):
+            # Nest answers an unknown path and a wrong method alike.
+            return _respond(request, NotFound(f"Cannot {method} {path}"))
+        error = AppError(str(exc.detail))
+        error.status = exc.status_code
+        return _respond(request, error)

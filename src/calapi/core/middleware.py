@@ -1,0 +1,191 @@
+"""The edge of every request, as plain ASGI middleware (cheap, and they see every response).
+
+Order, outermost first: request id + last-resort error → body-size cap → credential + rate limit.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from datetime import UTC, datetime
+
+from starlette.requests import HTTPConnection
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from calapi.core.auth import (
+    AuthProblem,
+    AuthResult,
+    KeyResolver,
+    Principal,
+    credential_from_scope,
+    hash_key,
+    key_expired,
+    looks_like_api_key,
+)
+from calapi.core.envelopes import error_body, is_v1
+from calapi.core.errors import AppError, PayloadTooLarge, TooManyRequests, Unauthorized
+from calapi.core.ratelimit import RateLimiter, ip_tracker, key_tracker
+
+log = logging.getLogger("calapi.http")
+
+
+def _error_response(scope: Scope, error: AppError, extra_headers: dict[str, str] | None = None) -> JSONResponse:
+    headers = {**error.headers, **(extra_headers or {})}
+    return JSONResponse(error_body(HTTPConnection(scope), error), status_code=error.status, headers=headers)
+
+
+class EdgeMiddleware:
+    """Gives every response an ``X-Request-Id`` and turns any escaped error into an enveloped 500."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = str(uuid.uuid4())
+        scope["calapi.request_id"] = request_id
+        header = (b"x-request-id", request_id.encode())
+        started = False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], header]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception:
+            # The stack trace goes to the log under the request id, never to the client.
+            log.exception("unhandled error, request id %s", request_id)
+            if started:
+                raise
+            error = AppError("Internal server error. Quote this request id when reporting it: " + request_id)
+            await _error_response(scope, error)(scope, receive, send_with_id)
+
+
+class BodySizeLimitMiddleware:
+    """Refuses request bodies over the cap with 413 before any of it reaches a handler."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    def _too_large(self, scope: Scope) -> JSONResponse:
+        return _error_response(scope, PayloadTooLarge(f"Request body is larger than the {self.max_bytes} bytes this server accepts"))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = None
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length":
+                try:
+                    length = int(value)
+                except ValueError:
+                    length = None
+                break
+        if length is not None:
+            if length > self.max_bytes:
+                await self._too_large(scope)(scope, receive, send)
+                return
+            await self.app(scope, receive, send)
+            return
+        if scope["method"] in ("GET", "HEAD", "DELETE", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        # No length given (chunked): read up to the cap, then replay what was read.
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                await self._too_large(scope)(scope, receive, send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+class AuthRateLimitMiddleware:
+    """Resolves the caller's API key (one query) and counts the request against its limits."""
+
+    def __init__(self, app: ASGIApp, *, limiter: RateLimiter, resolve_key: KeyResolver, key_prefix: str) -> None:
+        self.app = app
+        self.limiter = limiter
+        self.resolve_key = resolve_key
+        self.key_prefix = key_prefix
+
+    async def _authenticate(self, scope: Scope) -> tuple[AuthResult, str | None, object]:
+        credential = credential_from_scope(scope)
+        if credential is None:
+            return AuthResult(), None, None
+        if not looks_like_api_key(credential, self.key_prefix):
+            return AuthResult(problem=AuthProblem.invalid_token, credential_sent=True), None, None
+        hashed = hash_key(credential, self.key_prefix)
+        resolved = await self.resolve_key(hashed)
+        if resolved is None:
+            return AuthResult(problem=AuthProblem.invalid_key, credential_sent=True), None, None
+        if key_expired(resolved.expires_at, datetime.now(UTC)):
+            return AuthResult(problem=AuthProblem.expired_key, credential_sent=True), hashed, resolved
+        if resolved.user_locked:
+            return AuthResult(problem=AuthProblem.locked_user, credential_sent=True), hashed, resolved
+        principal = Principal(user_id=resolved.user_id, role=resolved.user_role, api_key_id=resolved.api_key_id, hashed_key=hashed)
+        return AuthResult(principal=principal, credential_sent=True), hashed, resolved
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        result, hashed, resolved = await self._authenticate(scope)
+        scope["calapi.auth"] = result
+        if hashed is not None and resolved is not None:
+            decision = await self.limiter.hit(key_tracker(hashed), resolved.limits)  # type: ignore[attr-defined]
+        else:
+            client = scope.get("client")
+            decision = await self.limiter.hit(ip_tracker(client[0] if client else "unknown"))
+        headers = decision.headers(time.time())
+
+        async def send_with_limits(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *headers]
+            await send(message)
+
+        if not decision.allowed:
+            if is_v1(scope["path"]):
+                error: AppError = TooManyRequests(
+                    "Rate limit exceeded",
+                    v1_body={"error": {"code": "too_many_requests", "message": "Rate limit exceeded"}},
+                )
+            else:
+                text = "CustomThrottlerGuard - Too many requests. Please try again later."
+                error = TooManyRequests(text, details=text)
+            await _error_response(scope, error)(scope, receive, send_with_limits)
+            return
+        if result.problem is AuthProblem.invalid_key and not is_v1(scope["path"]):
+            # Cal.com's throttler refuses an unknown key on every v2 route, before any route guard.
+            await _error_response(scope, Unauthorized("CustomThrottlerGuard - Invalid API Key"))(scope, receive, send_with_limits)
+            return
+        await self.app(scope, receive, send_with_limits)

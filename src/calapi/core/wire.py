@@ -1,0 +1,55 @@
+"""Shared pieces of the wire schemas (Pydantic) used by several domains."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict
+
+from calapi.core.timezones import is_time_zone
+
+LOCALES = (
+    "ar ca de es eu he id ja lv pl ro sr th vi az cs el es-419 fi hr it km nl pt ru sv tr zh-CN "
+    "bg da en et fr hu iw ko no pt-BR sk ta uk zh-TW bn"
+).split()
+Locale = Literal[tuple(LOCALES)]  # type: ignore[valid-type]
+WeekDay = Literal["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+METADATA_MAX_KEYS = 50
+METADATA_MAX_KEY_LENGTH = 40
+METADATA_MAX_VALUE_LENGTH = 500
+
+
+def _check_time_zone(value: str) -> str:
+    if not is_time_zone(value):
+        raise ValueError(f"must be an IANA time zone such as 'Europe/London', got {value!r}")
+    return value
+
+
+def _check_metadata(value: dict[str, Any]) -> dict[str, Any]:
+    if len(value) > METADATA_MAX_KEYS:
+        raise ValueError(f"at most {METADATA_MAX_KEYS} keys are allowed, got {len(value)}")
+    for key, item in value.items():
+        if len(key) > METADATA_MAX_KEY_LENGTH:
+            raise ValueError(f"key {key[:20]!r}… is longer than {METADATA_MAX_KEY_LENGTH} characters")
+        if isinstance(item, str) and len(item) > METADATA_MAX_VALUE_LENGTH:
+            raise ValueError(f"value of {key!r} is longer than {METADATA_MAX_VALUE_LENGTH} characters")
+        if not isinstance(item, (str, int, float, bool)) and item is not None:
+            raise ValueError(f"value of {key!r} must be a string, number or boolean")
+    return value
+
+
+TimeZoneName = Annotated[str, AfterValidator(_check_time_zone)]
+Metadata = Annotated[dict[str, Any], AfterValidator(_check_metadata)]
+
+
+class WireModel(BaseModel):
+    """Input bodies: camelCase names, unknown fields dropped (as Cal.com's global pipe does)."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+class StrictWireModel(BaseModel):
+    """Input bodies where Cal.com refuses unknown fields (booking create/cancel/reschedule, slots)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)

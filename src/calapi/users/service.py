@@ -1,0 +1,76 @@
+"""Users: creation (CLI, first run) and the caller's own profile (``/v2/me``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from calapi.core.errors import Conflict, NotFound
+from calapi.core.timezones import require_time_zone
+from calapi.users.models import User, UserRole
+
+
+async def count(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.count()).select_from(User)) or 0)
+
+
+async def get(session: AsyncSession, user_id: int) -> User:
+    user = await session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"User with id={user_id} not found")
+    return user
+
+
+async def find(session: AsyncSession, ident: str) -> User:
+    """A user by e-mail, username or numeric id (for the CLI)."""
+    conditions = [User.email == ident.lower(), User.username == ident]
+    if ident.isdigit():
+        conditions.append(User.id == int(ident))
+    user = await session.scalar(select(User).where(or_(*conditions)))
+    if user is None:
+        raise NotFound(f"no user with e-mail, username or id {ident!r}")
+    return user
+
+
+async def create(
+    session: AsyncSession,
+    *,
+    email: str,
+    username: str,
+    name: str | None = None,
+    time_zone: str = "Europe/London",
+    admin: bool = False,
+) -> User:
+    email = email.strip().lower()
+    require_time_zone(time_zone)
+    clash = await session.scalar(select(User.id).where(or_(User.email == email, User.username == username)))
+    if clash is not None:
+        raise Conflict(f"a user with e-mail {email!r} or username {username!r} already exists")
+    user = User(
+        email=email,
+        username=username,
+        name=name,
+        time_zone=time_zone,
+        role=(UserRole.ADMIN if admin else UserRole.USER).value,
+    )
+    session.add(user)
+    await session.flush()
+    return user
+
+
+async def update_profile(session: AsyncSession, user: User, changes: dict[str, Any]) -> User:
+    """Apply a validated partial update to the caller's profile."""
+    if "email" in changes and changes["email"] is not None:
+        email = changes["email"].strip().lower()
+        clash = await session.scalar(select(User.id).where(User.email == email, User.id != user.id))
+        if clash is not None:
+            raise Conflict(f"the e-mail {email!r} belongs to another user")
+        changes["email"] = email
+    if "time_zone" in changes:
+        require_time_zone(changes["time_zone"])
+    for field, value in changes.items():
+        setattr(user, field, value)
+    await session.flush()
+    return user

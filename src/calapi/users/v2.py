@@ -1,0 +1,75 @@
+"""``/v2/me`` — the caller's own profile."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter
+from pydantic import Field
+
+from calapi.core.auth import CurrentPrincipal
+from calapi.core.envelopes import success
+from calapi.core.wire import Locale, Metadata, TimeZoneName, WeekDay, WireModel
+from calapi.db import SessionDep
+from calapi.users import service as users_service
+from calapi.users.models import User
+
+router = APIRouter(prefix="/v2/me", tags=["Me"])
+
+
+class UpdateMeInput(WireModel):
+    email: str | None = Field(default=None, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    name: str | None = Field(default=None, max_length=255)
+    timeFormat: Literal[12, 24] | None = None
+    defaultScheduleId: int | None = None
+    weekStart: WeekDay | None = None
+    timeZone: TimeZoneName | None = None
+    locale: Locale | None = None
+    avatarUrl: str | None = Field(default=None, max_length=2048)
+    bio: str | None = Field(default=None, max_length=2048)
+    metadata: Metadata | None = None
+
+
+_FIELD_TO_COLUMN = {
+    "email": "email",
+    "name": "name",
+    "timeFormat": "time_format",
+    "defaultScheduleId": "default_schedule_id",
+    "weekStart": "week_start",
+    "timeZone": "time_zone",
+    "locale": "locale",
+    "avatarUrl": "avatar_url",
+    "bio": "bio",
+    "metadata": "user_metadata",
+}
+
+
+def me_output(user: User) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": user.id,
+        "username": user.username,
+        "email": user.email,
+        "name": user.name,
+        "avatarUrl": user.avatar_url,
+        "bio": user.bio,
+        "timeFormat": user.time_format or 12,
+        "defaultScheduleId": user.default_schedule_id,
+        "weekStart": user.week_start,
+        "timeZone": user.time_zone or "Europe/London",
+        "organizationId": None,
+    }
+    return data
+
+
+@router.get("", operation_id="me_get")
+async def get_me(principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
+    user = await users_service.get(session, principal.user_id)
+    return success(me_output(user))
+
+
+@router.patch("", operation_id="me_update")
+async def update_me(body: UpdateMeInput, principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
+    user = await users_service.get(session, principal.user_id)
+    changes = {_FIELD_TO_COLUMN[k]: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
+    user = await users_service.update_profile(session, user, changes)
+    return success(me_output(user))
