@@ -20,6 +20,7 @@ from calapi.core.ratelimit import RateLimiter
 from calapi.db import make_engine, make_sessionmaker
 from calapi.jobs.worker import Worker
 from calapi.system.v2 import router as system_v2
+from calapi.users.v1 import router as users_v1
 from calapi.users.v2 import router as users_v2
 from calapi.wiring import register_job_handlers
 
@@ -69,7 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.worker = worker
 
     handlers.install(app)
-    for router in (system_v2, users_v2, api_keys_v2):
+    for router in (system_v2, users_v2, api_keys_v2, users_v1):
         app.include_router(router)
 
     # add_middleware wraps: the last added runs first.

@@ -20,8 +20,7 @@ def _respond(request: Request, error: AppError) -> JSONResponse:
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:
-    # For malformed JSON pydantic puts the character position last; it is not a field.
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header") and not isinstance(p, int) or (isinstance(p, int) and loc[:1] != ("body",))]
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
     return ".".join(parts) or "body"
 
 
@@ -58,7 +57,8 @@ def validation_error(request: Request, exc: RequestValidationError) -> AppError:
         "message": message,
         "errors": [
             {
-                "property": _field_path(e["loc"]),
+                # for malformed JSON the location is a character position, not a field
+                "property": "body" if e["type"] == "json_invalid" else _field_path(e["loc"]),
                 "value": _json_safe(e.get("input")),
                 "constraints": {e["type"]: _readable(e).split(" - ", 1)[-1]},
             }

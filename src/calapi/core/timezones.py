@@ -46,6 +46,8 @@ def city_list() -> list[dict[str, object]]:
         if "/" not in zone or zone.startswith(_NOT_CITIES):
             continue
         city = zone.rsplit("/", 1)[1].replace("_", " ")
+        if city.isupper():  # old aliases such as Australia/ACT
+            continue
         cities.setdefault(city, zone)
     cities["London"] = "Europe/London"
     return [{"city": city, "timezone": zone, "pop": 0} for city, zone in sorted(cities.items())]

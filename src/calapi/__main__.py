@@ -1,0 +1,3 @@
+from calapi.cli import main
+
+main()

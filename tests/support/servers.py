@@ -1,0 +1,68 @@
+"""Real server processes for tests that need them (several processes, the CLI, a real socket)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CALAPI = [sys.executable, "-m", "calapi"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def calapi_env(**settings: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CALAPI_")}
+    env.update({f"CALAPI_{k.upper()}": v for k, v in settings.items()})
+    return env
+
+
+def run_cli(*args: str, **settings: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CALAPI, *args], env=calapi_env(**settings), cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
+
+
+@contextmanager
+def running_server(*, port: int | None = None, **settings: str) -> Iterator[str]:
+    """``calapi serve`` in a child process; yields its base URL and stops it afterwards."""
+    port = port or free_port()
+    proc = subprocess.Popen(
+        [*CALAPI, "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=calapi_env(log_level="warning", **settings),
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"server exited early: {proc.stdout.read() if proc.stdout else ''}")
+            try:
+                if httpx.get(base + "/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("server did not start within 30 s")
+            time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
