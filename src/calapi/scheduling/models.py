@@ -324,6 +324,8 @@ class EventRules:
             raise ValueError("slot_interval must be positive")
         if not 0 <= self.week_start <= 6:
             raise ValueError("week_start is 0 (Sunday) … 6 (Saturday)")
+        if self.period_type in (PeriodType.ROLLING, PeriodType.ROLLING_WINDOW) and self.period_days is None:
+            raise ValueError(f"{self.period_type.value} needs period_days")
         if self.period_type is PeriodType.RANGE and (
             self.period_start_date is None or self.period_end_date is None
         ):

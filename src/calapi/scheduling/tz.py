@@ -74,3 +74,7 @@ def offset_at(key: str, epoch: int) -> int:
 
 def to_datetime(epoch: int) -> datetime:
     return datetime.fromtimestamp(epoch, UTC)
+
+
+def date_of(ordinal: int) -> date:
+    return date.fromordinal(ordinal)
