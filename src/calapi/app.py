@@ -17,7 +17,7 @@ from calapi.core import handlers
 from calapi.core.auth import LimitSpec
 from calapi.core.middleware import AuthRateLimitMiddleware, BodySizeLimitMiddleware, EdgeMiddleware
 from calapi.core.ratelimit import RateLimiter
-from calapi.db import make_engine, make_sessionmaker
+from calapi.db import make_engine, make_inline_reader, make_sessionmaker
 from calapi.jobs.worker import Worker
 from calapi.system.v2 import router as system_v2
 from calapi.users.v1 import router as users_v1
@@ -32,6 +32,7 @@ def _operation_id(route: APIRoute) -> str:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     engine = make_engine(settings.database_url)
+    inline_reader = make_inline_reader(settings.database_url)
     sessionmaker = make_sessionmaker(engine)
     limit, window = settings.rate_limit_parsed
     default_limit = LimitSpec(name="default", limit=limit, window_seconds=window)
@@ -52,6 +53,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     await worker_task
             await limiter.close()
             await engine.dispose()
+            if inline_reader is not None:
+                inline_reader.close()
 
     app = FastAPI(
         title="calapi",
@@ -77,7 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         AuthRateLimitMiddleware,
         limiter=limiter,
-        resolve_key=api_keys_service.make_resolver(sessionmaker, default_limit),
+        resolve_key=api_keys_service.make_resolver(sessionmaker, default_limit, inline_reader),
         key_prefix=settings.api_key_prefix,
     )
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)

@@ -6,7 +6,10 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from sqlalchemy import DateTime, MetaData, event
+import sqlite3
+
+from sqlalchemy import DateTime, MetaData, Select, event
+from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
@@ -65,6 +68,46 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         kwargs.setdefault("max_overflow", 20)
     kwargs.setdefault("pool_pre_ping", True)
     return create_async_engine(url, **kwargs)
+
+
+class InlineSQLiteReader:
+    """Tiny point reads on the embedded SQLite database, done in place on the event loop.
+
+    Why: every statement through aiosqlite crosses to its thread and back (measured here: 245 µs a
+    round trip, against 7 µs for the same indexed read done in place). In WAL mode a reader never
+    waits for a writer, so a unique-index read cannot stall the loop. Used only for the per-request
+    API-key lookup; everything else, and anything that writes, goes through the async engine.
+    """
+
+    def __init__(self, path: str) -> None:
+        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._conn.row_factory = sqlite3.Row
+        self._conn.execute("PRAGMA query_only=ON")
+        self._conn.execute("PRAGMA busy_timeout=1000")
+        self._sql: dict[int, str] = {}
+
+    def fetch_all(self, statement: Select[Any], params: dict[str, Any]) -> list[sqlite3.Row]:
+        """Run a SQLAlchemy ``Select`` (compiled once, by identity) and return its raw rows."""
+        sql = self._sql.get(id(statement))
+        if sql is None:
+            sql = self._sql[id(statement)] = str(statement.compile(dialect=sqlite_dialect(paramstyle="named")))
+        return self._conn.execute(sql, params).fetchall()
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+def parse_sqlite_utc(value: str | None) -> datetime | None:
+    """A ``UTCDateTime`` value as SQLite stores it (naive UTC text), read back aware."""
+    return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+def make_inline_reader(url: str) -> InlineSQLiteReader | None:
+    """The in-place reader for an embedded SQLite database; None for PostgreSQL or in-memory."""
+    if not url.startswith("sqlite"):
+        return None
+    path = url.split(":///", 1)[1]
+    return None if path in ("", ":memory:") else InlineSQLiteReader(path)
 
 
 def _tune_sqlite(engine: AsyncEngine) -> None:

@@ -6,14 +6,16 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import SimpleNamespace
+from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from calapi.api_keys.models import ApiKey, RateLimit
-from calapi.core.auth import LimitSpec, ResolvedKey, hash_key
+from calapi.core.auth import KeyResolver, LimitSpec, ResolvedKey, hash_key
 from calapi.core.errors import BadRequest, NotFound, Unauthorized
-from calapi.db import utcnow
+from calapi.db import InlineSQLiteReader, parse_sqlite_utc, utcnow
 from calapi.users.models import User
 
 # lastUsedAt is written at most this often per key, so that reads stay reads.
@@ -54,49 +56,93 @@ async def mint(
     return MintedKey(row=row, key=key)
 
 
-def make_resolver(sessionmaker: async_sessionmaker[AsyncSession], default: LimitSpec):
-    """The edge's key lookup: one query for the key, its user's role and its custom limits."""
+_PROFILE_COLUMNS = (
+    User.id,
+    User.username,
+    User.name,
+    User.email,
+    User.time_zone,
+    User.week_start,
+    User.time_format,
+    User.locale,
+    User.role,
+    User.avatar_url,
+    User.bio,
+    User.default_schedule_id,
+    User.locked,
+    User.created_at,
+)
+
+
+# Built once: reusing one statement object lets SQLAlchemy skip recompiling and re-adapting it.
+_RESOLVE_KEY = (
+        select(
+            ApiKey.id.label("api_key_id"),
+            ApiKey.expires_at,
+            ApiKey.last_used_at,
+            *_PROFILE_COLUMNS,
+            RateLimit.name.label("limit_name"),
+            RateLimit.limit,
+            RateLimit.ttl,
+        )
+        .join(User, User.id == ApiKey.user_id)
+        .outerjoin(RateLimit, RateLimit.api_key_id == ApiKey.id)
+        .where(ApiKey.hashed_key == bindparam("hashed"))
+        .order_by(RateLimit.name)
+)
+
+
+_INSTANT_COLUMNS = ("expires_at", "last_used_at", "created_at")
+
+
+def _from_inline(row: Any) -> SimpleNamespace:
+    """A raw SQLite row of ``_RESOLVE_KEY`` with the same attributes and types the async path's Row has."""
+    values = dict(zip(row.keys(), tuple(row), strict=True))
+    for name in _INSTANT_COLUMNS:
+        values[name] = parse_sqlite_utc(values[name])
+    values["locked"] = bool(values["locked"])
+    return SimpleNamespace(**values)
+
+
+def make_resolver(
+    sessionmaker: async_sessionmaker[AsyncSession], default: LimitSpec, inline_reader: InlineSQLiteReader | None = None
+) -> KeyResolver:
+    """The edge's key lookup: one query for the key, its owner's profile and its custom limits."""
+
+    async def fetch(hashed: str) -> list[Any]:
+        if inline_reader is not None:
+            return [_from_inline(row) for row in inline_reader.fetch_all(_RESOLVE_KEY, {"hashed": hashed})]
+        async with sessionmaker() as session:
+            return list((await session.execute(_RESOLVE_KEY, {"hashed": hashed})).all())
+
+    async def touch(api_key_id: str, now: datetime) -> None:
+        async with sessionmaker() as session:
+            await session.execute(update(ApiKey).where(ApiKey.id == api_key_id).values(last_used_at=now))
+            await session.commit()
 
     async def resolve(hashed: str) -> ResolvedKey | None:
-        async with sessionmaker() as session:
-            rows = (
-                await session.execute(
-                    select(
-                        ApiKey.id,
-                        ApiKey.user_id,
-                        ApiKey.expires_at,
-                        ApiKey.last_used_at,
-                        User.role,
-                        User.locked,
-                        RateLimit.name,
-                        RateLimit.limit,
-                        RateLimit.ttl,
-                    )
-                    .join(User, User.id == ApiKey.user_id)
-                    .outerjoin(RateLimit, RateLimit.api_key_id == ApiKey.id)
-                    .where(ApiKey.hashed_key == hashed)
-                    .order_by(RateLimit.name)
-                )
-            ).all()
-            if not rows:
-                return None
-            first = rows[0]
-            limits = tuple(
-                LimitSpec(name=r.name, limit=r.limit, window_seconds=max(1, -(-r.ttl // 1000))) for r in rows if r.name is not None
-            )
-            now = utcnow()
-            if first.last_used_at is None or now - first.last_used_at > LAST_USED_RESOLUTION:
-                await session.execute(update(ApiKey).where(ApiKey.id == first.id).values(last_used_at=now))
-                await session.commit()
-            return ResolvedKey(
-                api_key_id=first.id,
-                user_id=first.user_id,
-                user_role=first.role,
-                user_locked=bool(first.locked),
-                expires_at=first.expires_at,
-                last_used_at=first.last_used_at,
-                limits=limits or (default,),
-            )
+        rows = await fetch(hashed)
+        if not rows:
+            return None
+        first = rows[0]
+        limits = tuple(
+            LimitSpec(name=r.limit_name, limit=r.limit, window_seconds=max(1, -(-r.ttl // 1000)))
+            for r in rows
+            if r.limit_name is not None
+        )
+        now = utcnow()
+        if first.last_used_at is None or now - first.last_used_at > LAST_USED_RESOLUTION:
+            await touch(first.api_key_id, now)
+        return ResolvedKey(
+            api_key_id=first.api_key_id,
+            user_id=first.id,
+            user_role=first.role,
+            user_locked=bool(first.locked),
+            expires_at=first.expires_at,
+            last_used_at=first.last_used_at,
+            limits=limits or (default,),
+            profile=first,
+        )
 
     return resolve
 

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
 from fastapi import Depends
@@ -32,6 +32,10 @@ class LimitSpec:
     limit: int
     window_seconds: int
 
+    @property
+    def limit_bytes(self) -> bytes:
+        return b"%d" % self.limit
+
 
 @dataclass(frozen=True)
 class ResolvedKey:
@@ -44,6 +48,8 @@ class ResolvedKey:
     expires_at: datetime | None
     last_used_at: datetime | None
     limits: tuple[LimitSpec, ...]
+    # The owner's profile as read with the key (attribute access by the User model's names).
+    profile: Any = None
 
 
 KeyResolver = Callable[[str], Awaitable[ResolvedKey | None]]
@@ -55,6 +61,7 @@ class Principal:
     role: str
     api_key_id: str
     hashed_key: str
+    profile: Any = None  # the user's row as read at the start of this request
 
     @property
     def is_admin(self) -> bool:

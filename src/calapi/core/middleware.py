@@ -37,7 +37,8 @@ def _error_response(scope: Scope, error: AppError, extra_headers: dict[str, str]
 
 
 class EdgeMiddleware:
-    """Gives every response an ``X-Request-Id`` and turns any escaped error into an enveloped 500."""
+    """Gives every response an ``X-Request-Id`` (and the headers inner layers ask for), and turns
+    any escaped error into an enveloped 500."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -48,15 +49,16 @@ class EdgeMiddleware:
             return
         request_id = str(uuid.uuid4())
         scope["calapi.request_id"] = request_id
-        header = (b"x-request-id", request_id.encode())
+        # Inner layers add headers for every response here (the rate-limit headers).
+        extra: list[tuple[bytes, bytes]] = [(b"x-request-id", request_id.encode())]
+        scope["calapi.response_headers"] = extra
         started = False
 
         async def send_with_id(message: Message) -> None:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], header]
+                message["headers"] = [*message.get("headers", ()), *extra]
             await send(message)
 
         try:
@@ -152,7 +154,9 @@ class AuthRateLimitMiddleware:
             return AuthResult(problem=AuthProblem.expired_key, credential_sent=True), hashed, resolved
         if resolved.user_locked:
             return AuthResult(problem=AuthProblem.locked_user, credential_sent=True), hashed, resolved
-        principal = Principal(user_id=resolved.user_id, role=resolved.user_role, api_key_id=resolved.api_key_id, hashed_key=hashed)
+        principal = Principal(
+            user_id=resolved.user_id, role=resolved.user_role, api_key_id=resolved.api_key_id, hashed_key=hashed, profile=resolved.profile
+        )
         return AuthResult(principal=principal, credential_sent=True), hashed, resolved
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -166,12 +170,7 @@ class AuthRateLimitMiddleware:
         else:
             client = scope.get("client")
             decision = await self.limiter.hit(ip_tracker(client[0] if client else "unknown"))
-        headers = decision.headers(time.time())
-
-        async def send_with_limits(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *headers]
-            await send(message)
+        scope["calapi.response_headers"].extend(decision.headers(time.time()))
 
         if not decision.allowed:
             if is_v1(scope["path"]):
@@ -182,10 +181,10 @@ class AuthRateLimitMiddleware:
             else:
                 text = "CustomThrottlerGuard - Too many requests. Please try again later."
                 error = TooManyRequests(text, details=text)
-            await _error_response(scope, error)(scope, receive, send_with_limits)
+            await _error_response(scope, error)(scope, receive, send)
             return
         if result.problem is AuthProblem.invalid_key and not is_v1(scope["path"]):
             # Cal.com's throttler refuses an unknown key on every v2 route, before any route guard.
-            await _error_response(scope, Unauthorized("CustomThrottlerGuard - Invalid API Key"))(scope, receive, send_with_limits)
+            await _error_response(scope, Unauthorized("CustomThrottlerGuard - Invalid API Key"))(scope, receive, send)
             return
-        await self.app(scope, receive, send_with_limits)
+        await self.app(scope, receive, send)
