@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy.orm import Mapped, mapped_column
+
+from calapi.db import Base, UTCDateTime, utcnow
+
+
+class EventType(Base):
+    """A bookable kind of meeting.
+
+    The fields the slot engine reads are columns; the structured settings Cal.com's API accepts
+    are kept in their wire shape in JSON columns and echoed back as given.
+    """
+
+    __tablename__ = "event_types"
+    __table_args__ = (UniqueConstraint("owner_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(255))
+    slug: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(Text)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+    # What changes slots.
+    length_in_minutes: Mapped[int] = mapped_column(Integer)
+    length_in_minutes_options: Mapped[list[int] | None] = mapped_column(JSON)
+    slot_interval: Mapped[int | None] = mapped_column(Integer)
+    minimum_booking_notice: Mapped[int] = mapped_column(Integer, default=120)
+    before_event_buffer: Mapped[int] = mapped_column(Integer, default=0)
+    after_event_buffer: Mapped[int] = mapped_column(Integer, default=0)
+    offset_start: Mapped[int] = mapped_column(Integer, default=0)
+    only_show_first_available_slot: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    seats_per_time_slot: Mapped[int | None] = mapped_column(Integer)
+    requires_confirmation: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    schedule_id: Mapped[int | None] = mapped_column(ForeignKey("schedules.id", ondelete="SET NULL"), index=True)
+    booking_window: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # wire shape
+    booking_limits_count: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # wire shape
+    booking_limits_duration: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # wire shape
+
+    # Stored and echoed: locations, bookingFields, recurrence, seats, confirmationPolicy, …
+    locations: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    booking_fields: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    recurrence: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    seats: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    confirmation_policy: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    settings: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the remaining wire fields, by wire name
+    event_metadata: Mapped[dict[str, Any] | None] = mapped_column("metadata", JSON)
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
