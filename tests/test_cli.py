@@ -83,3 +83,15 @@ def test_first_run_prints_one_key_that_answers_me(tmp_path):
         response = httpx.get(base + "/v2/me", headers={"Authorization": f"Bearer {keys[0]}"}, timeout=10)
     assert response.status_code == 200
     assert response.json()["data"]["username"] == "admin"
+
+
+def test_a_key_revoked_from_the_cli_is_refused_by_a_running_server_at_once(db):
+    """The server keeps key lookups until the database changes; a revocation is such a change."""
+    assert run_cli("users", "create", "--email", "k@example.com", "--username", "k", **db).returncode == 0
+    key = json.loads(run_cli("keys", "create", "--user", "k", "--json", **db).stdout)
+    headers = {"Authorization": f"Bearer {key['key']}"}
+    with running_server(**db) as base:
+        for _ in range(3):
+            assert httpx.get(base + "/v2/me", headers=headers, timeout=10).status_code == 200
+        assert run_cli("keys", "revoke", key["id"], **db).returncode == 0
+        assert httpx.get(base + "/v2/me", headers=headers, timeout=10).status_code == 401

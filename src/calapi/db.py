@@ -93,6 +93,10 @@ class InlineSQLiteReader:
             sql = self._sql[id(statement)] = str(statement.compile(dialect=sqlite_dialect(paramstyle="named")))
         return self._conn.execute(sql, params).fetchall()
 
+    def data_version(self) -> int:
+        """Changes whenever any other connection (any process) commits to the database."""
+        return self._conn.execute("PRAGMA data_version").fetchone()[0]
+
     def close(self) -> None:
         self._conn.close()
 

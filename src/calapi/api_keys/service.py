@@ -120,7 +120,7 @@ def make_resolver(
             await session.execute(update(ApiKey).where(ApiKey.id == api_key_id).values(last_used_at=now))
             await session.commit()
 
-    async def resolve(hashed: str) -> ResolvedKey | None:
+    async def lookup(hashed: str) -> ResolvedKey | None:
         rows = await fetch(hashed)
         if not rows:
             return None
@@ -143,6 +143,34 @@ def make_resolver(
             limits=limits or (default,),
             profile=first,
         )
+
+    if inline_reader is None:
+        return lookup
+
+    # On SQLite, answers are kept until the database changes: PRAGMA data_version moves on every
+    # commit by any other connection, in this process or another, so a revoked key, a changed
+    # role or a new limit is seen on the very next request.
+    cache: dict[str, ResolvedKey | None] = {}
+    seen_version = -1
+
+    async def resolve(hashed: str) -> ResolvedKey | None:
+        nonlocal seen_version
+        version = inline_reader.data_version()
+        if version != seen_version:
+            cache.clear()
+            seen_version = version
+        else:
+            cached = cache.get(hashed)
+            # A cached key still goes back to the database once lastUsedAt is due for a refresh.
+            if cached is not None and cached.last_used_at is not None and utcnow() - cached.last_used_at <= LAST_USED_RESOLUTION:
+                return cached
+        resolved = await lookup(hashed)
+        if len(cache) > 10_000:
+            cache.clear()
+        # Only found keys are kept: unknown keys must not fill the cache.
+        if resolved is not None and seen_version == inline_reader.data_version():
+            cache[hashed] = resolved
+        return resolved
 
     return resolve
 

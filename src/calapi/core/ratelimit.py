@@ -83,6 +83,9 @@ class RateLimiter:
         else:
             self.storage = MemoryStorage()
         self._items: dict[LimitSpec, RateLimitItem] = {}
+        # When each counter's fixed window ends. It never moves within a window, so it is read
+        # from the store only for windows that another process started.
+        self._window_ends: dict[str, float] = {}
 
     def _item(self, spec: LimitSpec) -> RateLimitItem:
         item = self._items.get(spec)
@@ -100,9 +103,18 @@ class RateLimiter:
                 item = self._item(spec)
                 key = item.key_for(tracker)
                 count = await self.storage.incr(key, item.get_expiry())
-                reset_at = await self.storage.get_expiry(key)
+                reset_at = self._window_ends.get(key, 0.0)
+                if count == 1:
+                    reset_at = time.time() + spec.window_seconds
+                elif reset_at <= time.time():
+                    # A window this process has not seen start (another process began it).
+                    reset_at = await self.storage.get_expiry(key)
+                self._window_ends[key] = reset_at
                 blocked = count > spec.limit
                 states.append(LimitState(spec, blocked, max(0, spec.limit - count), reset_at))
+            if len(self._window_ends) > 50_000:
+                now = time.time()
+                self._window_ends = {k: v for k, v in self._window_ends.items() if v > now}
         except Exception as exc:  # a counter store that is away must not take the API down with it
             log.warning("rate-limit store unavailable (%s); letting the request through", exc.__class__.__name__)
             now = time.time()
