@@ -7,8 +7,9 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from calapi.core.errors import Conflict, NotFound
+from calapi.core.errors import BadRequest, Conflict, NotFound
 from calapi.core.timezones import require_time_zone
+from calapi.schedules import service as schedules_service  # a cycle by design: schedules read users
 from calapi.users.models import User, UserRole
 
 
@@ -21,6 +22,10 @@ async def get(session: AsyncSession, user_id: int) -> User:
     if user is None:
         raise NotFound(f"User with id={user_id} not found")
     return user
+
+
+async def by_username(session: AsyncSession, username: str) -> User | None:
+    return await session.scalar(select(User).where(User.username == username))
 
 
 async def find(session: AsyncSession, ident: str) -> User:
@@ -70,7 +75,12 @@ async def update_profile(session: AsyncSession, user: User, changes: dict[str, A
         changes["email"] = email
     if "time_zone" in changes:
         require_time_zone(changes["time_zone"])
+    schedule_id = changes.get("default_schedule_id")
+    if schedule_id is not None and not await schedules_service.owns(session, user.id, schedule_id):
+        raise BadRequest(f"defaultScheduleId {schedule_id} is not one of your schedules")
     for field, value in changes.items():
         setattr(user, field, value)
+    if changes.get("time_zone") is not None:
+        await schedules_service.follow_profile_time_zone(session, user, changes["time_zone"])
     await session.flush()
     return user

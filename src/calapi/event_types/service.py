@@ -1,0 +1,416 @@
+"""Event types: what can be booked and the rules that shape its slots (``/v2/event-types``).
+
+Services take the body's fields by their wire name (already validated for shape by the router's
+schema) and store them: the fields the slot engine reads go to columns, the structured settings
+stay in their wire shape in JSON columns (``{"disabled": true}`` included), and the rest go to
+``settings`` by wire name. Booking fields are stored merged with the default system fields.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from calapi.core.errors import BadRequest, Forbidden, NotFound
+from calapi.event_types.models import EventType
+from calapi.schedules import service as schedules_service
+from calapi.users import service as users_service
+
+if TYPE_CHECKING:
+    from calapi.users.models import User
+
+DEFAULT_LOCATIONS: list[dict[str, Any]] = [{"type": "integration", "integration": "cal-video"}]
+
+# The system booking fields every event type has, in Cal.com's order and output shape.
+DEFAULT_BOOKING_FIELDS: list[dict[str, Any]] = [
+    {"isDefault": True, "type": "name", "slug": "name", "required": True, "disableOnPrefill": False},
+    {"isDefault": True, "type": "email", "slug": "email", "required": True, "hidden": False, "disableOnPrefill": False},
+    {"isDefault": True, "type": "radioInput", "slug": "location", "required": False, "hidden": False},
+    {"isDefault": True, "type": "text", "slug": "title", "required": True, "hidden": True},
+    {"isDefault": True, "type": "textarea", "slug": "notes", "required": False, "hidden": False},
+    {"isDefault": True, "type": "multiemail", "slug": "guests", "required": False, "hidden": False},
+    {"isDefault": True, "type": "textarea", "slug": "rescheduleReason", "required": False, "hidden": False},
+]
+_SYSTEM_KEYS = ("label", "placeholder", "required", "hidden", "disableOnPrefill")
+
+# Wire fields kept in a column of their own (wire name → column).
+_COLUMNS = {
+    "title": "title",
+    "slug": "slug",
+    "description": "description",
+    "hidden": "hidden",
+    "lengthInMinutes": "length_in_minutes",
+    "lengthInMinutesOptions": "length_in_minutes_options",
+    "slotInterval": "slot_interval",
+    "minimumBookingNotice": "minimum_booking_notice",
+    "beforeEventBuffer": "before_event_buffer",
+    "afterEventBuffer": "after_event_buffer",
+    "offsetStart": "offset_start",
+    "onlyShowFirstAvailableSlot": "only_show_first_available_slot",
+    "scheduleId": "schedule_id",
+    "bookingWindow": "booking_window",
+    "bookingLimitsCount": "booking_limits_count",
+    "bookingLimitsDuration": "booking_limits_duration",
+    "locations": "locations",
+    "recurrence": "recurrence",
+    "metadata": "event_metadata",
+}
+# Handled on their own below; everything else sent goes to ``settings`` by wire name.
+_SPECIAL = ("seats", "confirmationPolicy", "bookingFields")
+
+SLUG_TAKEN = "User already has an event type with this slug."
+EMAIL_FIELD_RULE = "checkIsEmailUserAccessible - Email booking field must be required and visible"
+
+
+@dataclass
+class EventTypeView:
+    """An event type and its owner (the output's ``users`` array)."""
+
+    event_type: EventType
+    owner: User | None
+
+
+def _not_found(event_type_id: int) -> NotFound:
+    return NotFound(f"Event type with id {event_type_id} not found")
+
+
+def _system_slug(item: dict[str, Any]) -> str | None:
+    """Which default field an input item customises: name/email by ``type``, the others by ``slug``."""
+    if item.get("type") in ("name", "email") and item.get("slug") in (None, item["type"]):
+        return item["type"]
+    if item.get("slug") in ("title", "location", "notes", "guests", "rescheduleReason"):
+        return item["slug"]
+    return None
+
+
+def merge_booking_fields(given: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The stored list: system fields (customised where given) first, then custom fields in order."""
+    fields = copy.deepcopy(DEFAULT_BOOKING_FIELDS)
+    by_slug = {f["slug"]: f for f in fields}
+    custom: list[dict[str, Any]] = []
+    for index, item in enumerate(given):
+        system_slug = _system_slug(item)
+        if system_slug is not None:
+            by_slug[system_slug].update({k: item[k] for k in _SYSTEM_KEYS if k in item})
+            continue
+        slug = item["slug"]
+        if slug in by_slug:
+            raise BadRequest(f"bookingFields[{index}]: slug {slug!r} is a system field's; pick another slug")
+        if any(c["slug"] == slug for c in custom):
+            raise BadRequest(f"bookingFields[{index}]: slug {slug!r} is used by another booking field")
+        custom.append({"isDefault": False, **item})
+    email = by_slug["email"]
+    if email.get("required") is not True or email.get("hidden") is True:
+        raise BadRequest(EMAIL_FIELD_RULE)
+    return fields + custom
+
+
+def _check_length_options(length: int, options: list[int] | None) -> None:
+    if options is not None and length not in options:
+        raise BadRequest(
+            f"lengthInMinutesOptions {options} must contain lengthInMinutes ({length}), the length booked by default"
+        )
+
+
+async def _check_schedule(session: AsyncSession, owner_id: int, schedule_id: int) -> None:
+    if not await schedules_service.owns(session, owner_id, schedule_id):
+        raise NotFound(f"User with ID={owner_id} does not own schedule with ID={schedule_id}")
+
+
+async def _check_slug_free(session: AsyncSession, owner_id: int, slug: str, *, except_id: int | None = None) -> None:
+    query = select(EventType.id).where(EventType.owner_id == owner_id, EventType.slug == slug)
+    if except_id is not None:
+        query = query.where(EventType.id != except_id)
+    if await session.scalar(query.limit(1)) is not None:
+        raise BadRequest(SLUG_TAKEN)
+
+
+def _apply(event_type: EventType, fields: dict[str, Any]) -> None:
+    settings = dict(event_type.settings or {})
+    for name, value in fields.items():
+        if name in _COLUMNS:
+            if name in ("bookingLimitsCount", "bookingLimitsDuration") and not value.get("disabled"):
+                value = {k: v for k, v in value.items() if k != "disabled"}
+            setattr(event_type, _COLUMNS[name], value)
+        elif name == "seats":
+            event_type.seats = value
+            event_type.seats_per_time_slot = None if value.get("disabled") else value["seatsPerTimeSlot"]
+        elif name == "confirmationPolicy":
+            event_type.confirmation_policy = value
+            event_type.requires_confirmation = not value.get("disabled")
+        elif name == "bookingFields":
+            event_type.booking_fields = merge_booking_fields(value)
+        else:
+            settings[name] = value
+    event_type.settings = settings
+
+
+async def _flush(session: AsyncSession) -> None:
+    try:
+        await session.flush()
+    except IntegrityError as error:  # a concurrent create took the slug between check and insert
+        raise BadRequest(SLUG_TAKEN) from error
+
+
+async def create(session: AsyncSession, owner_id: int, fields: dict[str, Any]) -> EventTypeView:
+    """A new event type of ``owner_id`` from the body's fields (by wire name)."""
+    owner = await users_service.get(session, owner_id)
+    _check_length_options(fields["lengthInMinutes"], fields.get("lengthInMinutesOptions"))
+    if "scheduleId" in fields:
+        await _check_schedule(session, owner_id, fields["scheduleId"])
+    await _check_slug_free(session, owner_id, fields["slug"])
+    event_type = EventType(
+        owner_id=owner_id,
+        title=fields["title"],
+        slug=fields["slug"],
+        length_in_minutes=fields["lengthInMinutes"],
+        minimum_booking_notice=120,  # Cal.com's default
+        before_event_buffer=0,
+        after_event_buffer=0,
+        offset_start=0,
+        hidden=False,
+        only_show_first_available_slot=False,
+        requires_confirmation=False,
+        locations=copy.deepcopy(DEFAULT_LOCATIONS),
+        booking_fields=copy.deepcopy(DEFAULT_BOOKING_FIELDS),
+    )
+    _apply(event_type, fields)
+    session.add(event_type)
+    await _flush(session)
+    return EventTypeView(event_type, owner)
+
+
+async def get_for_owner(session: AsyncSession, owner_id: int, event_type_id: int) -> EventTypeView:
+    """The caller's event type; someone else's answers 404 as if it did not exist."""
+    event_type = await session.get(EventType, event_type_id)
+    if event_type is None or event_type.owner_id != owner_id:
+        raise _not_found(event_type_id)
+    return EventTypeView(event_type, await users_service.get(session, owner_id))
+
+
+async def update(session: AsyncSession, owner_id: int, event_type_id: int, fields: dict[str, Any]) -> EventTypeView:
+    view = await get_for_owner(session, owner_id, event_type_id)
+    event_type = view.event_type
+    length = fields.get("lengthInMinutes", event_type.length_in_minutes)
+    _check_length_options(length, fields.get("lengthInMinutesOptions", event_type.length_in_minutes_options))
+    if "scheduleId" in fields:
+        await _check_schedule(session, owner_id, fields["scheduleId"])
+    if "slug" in fields and fields["slug"] != event_type.slug:
+        await _check_slug_free(session, owner_id, fields["slug"], except_id=event_type.id)
+    _apply(event_type, fields)
+    await _flush(session)
+    return view
+
+
+async def delete(session: AsyncSession, user_id: int, event_type_id: int) -> EventType:
+    """Delete and return the deleted row (its id, length, slug and title are the answer)."""
+    event_type = await session.get(EventType, event_type_id)
+    if event_type is None:
+        raise NotFound(f"Event type with ID={event_type_id} does not exist.")
+    if event_type.owner_id != user_id:
+        raise Forbidden(f"User with ID={user_id} does not own event type with ID={event_type_id}")
+    await session.delete(event_type)
+    await session.flush()
+    return event_type
+
+
+@dataclass
+class EventTypeList:
+    owner: User | None
+    event_types: list[EventType]
+
+
+async def list_visible(
+    session: AsyncSession,
+    caller_id: int | None,
+    *,
+    username: str | None = None,
+    event_slug: str | None = None,
+    sort_created_at: Literal["asc", "desc"] | None = None,
+) -> EventTypeList:
+    """``GET /v2/event-types``: by username (+ slug), else the caller's own, else nothing.
+
+    Hidden event types are listed only to their owner. All of one owner's, in one query.
+    """
+    if username is not None:
+        owner = await users_service.by_username(session, username)
+        if owner is None:
+            return EventTypeList(None, [])
+    elif caller_id is not None:
+        owner = await users_service.get(session, caller_id)
+    else:
+        return EventTypeList(None, [])
+    query = select(EventType).where(EventType.owner_id == owner.id)
+    if event_slug is not None and username is not None:
+        query = query.where(EventType.slug == event_slug)
+    if owner.id != caller_id:
+        query = query.where(EventType.hidden.is_(False))
+    query = query.order_by(EventType.id.desc() if sort_created_at == "desc" else EventType.id)
+    return EventTypeList(owner, list(await session.scalars(query)))
+
+
+# --- Inputs for the slot engine (owned by the slots work) ---
+# Imported again here so this section stands on its own whatever the rest of the file imports.
+from collections.abc import Iterable  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from datetime import date  # noqa: E402
+from typing import Any  # noqa: E402
+
+from sqlalchemy import and_, select  # noqa: E402
+from sqlalchemy.ext.asyncio import AsyncSession  # noqa: E402
+
+from calapi.event_types.models import EventType  # noqa: E402
+from calapi.scheduling import EventRules, Limits, PeriodType  # noqa: E402
+from calapi.users.models import User  # noqa: E402
+
+
+@dataclass(frozen=True)
+class SlotEventType:
+    """The columns of an event type that decide its slots, read once per request."""
+
+    id: int
+    owner_id: int | None
+    length: int
+    length_options: tuple[int, ...]
+    slot_interval: int | None
+    minimum_notice: int
+    before_buffer: int
+    after_buffer: int
+    offset_start: int
+    only_first_slot: bool
+    seats_per_slot: int | None
+    requires_confirmation: bool
+    schedule_id: int | None
+    booking_window: dict[str, Any] | None
+    booking_limits_count: dict[str, Any] | None
+    booking_limits_duration: dict[str, Any] | None
+    confirmation_policy: dict[str, Any] | None
+
+    @property
+    def is_variable_length(self) -> bool:
+        return len(self.length_options) > 1 or (len(self.length_options) == 1 and self.length_options[0] != self.length)
+
+    def rules(self, *, week_start: int = 0) -> EventRules:
+        """The engine's EventRules; the event's zone is its first host's schedule zone (engine default)."""
+        period = _period(self.booking_window)
+        policy = self.confirmation_policy or {}
+        return EventRules(
+            length=self.length,
+            event_type_id=self.id,
+            length_options=self.length_options,
+            slot_interval=self.slot_interval,
+            minimum_notice=self.minimum_notice,
+            before_buffer=self.before_buffer,
+            after_buffer=self.after_buffer,
+            offset_start=self.offset_start,
+            booking_limits=_limits(self.booking_limits_count),
+            duration_limits=_limits(self.booking_limits_duration),
+            seats_per_slot=self.seats_per_slot,
+            only_first_slot=self.only_first_slot,
+            requires_confirmation=self.requires_confirmation,
+            # Cal.com's confirmationPolicy.blockUnconfirmedBookingsInBooker
+            requires_confirmation_will_block_slot=bool(policy.get("blockUnconfirmedBookingsInBooker")),
+            week_start=week_start,
+            **period,
+        )
+
+
+@dataclass(frozen=True)
+class SlotEventTraits:
+    """What another event type's booking brings to a host's busy time: its buffers and seating."""
+
+    before_buffer: int
+    after_buffer: int
+    seated: bool
+
+
+def _limits(wire: dict[str, Any] | None) -> Limits | None:
+    if not wire or wire.get("disabled"):
+        return None
+    limits = Limits(per_day=wire.get("day"), per_week=wire.get("week"), per_month=wire.get("month"), per_year=wire.get("year"))
+    return limits or None
+
+
+def _period(wire: dict[str, Any] | None) -> dict[str, Any]:
+    """bookingWindow (wire shape) → the engine's period fields."""
+    if not wire or wire.get("disabled"):
+        return {"period_type": PeriodType.UNLIMITED}
+    kind = wire.get("type")
+    if kind == "range":
+        first, last = wire["value"]
+        return {
+            "period_type": PeriodType.RANGE,
+            "period_start_date": date.fromisoformat(str(first)[:10]),
+            "period_end_date": date.fromisoformat(str(last)[:10]),
+        }
+    if kind in ("businessDays", "calendarDays"):
+        return {
+            "period_type": PeriodType.ROLLING_WINDOW if wire.get("rolling") else PeriodType.ROLLING,
+            "period_days": int(wire["value"]),
+            "period_count_calendar_days": kind == "calendarDays",
+        }
+    return {"period_type": PeriodType.UNLIMITED}
+
+
+_SLOT_COLUMNS = (
+    EventType.id, EventType.owner_id, EventType.length_in_minutes, EventType.length_in_minutes_options,
+    EventType.slot_interval, EventType.minimum_booking_notice, EventType.before_event_buffer,
+    EventType.after_event_buffer, EventType.offset_start, EventType.only_show_first_available_slot,
+    EventType.seats_per_time_slot, EventType.requires_confirmation, EventType.schedule_id,
+    EventType.booking_window, EventType.booking_limits_count, EventType.booking_limits_duration,
+    EventType.confirmation_policy,
+)
+
+
+def _slot_event_type(row: Any) -> SlotEventType:
+    (ident, owner_id, length, options, interval, notice, before, after, offset, first_only,
+     seats, confirm, schedule_id, window, count, duration, policy) = row
+    return SlotEventType(
+        id=ident, owner_id=owner_id, length=length, length_options=tuple(options or ()),
+        slot_interval=interval, minimum_notice=notice if notice is not None else 120,
+        before_buffer=before or 0, after_buffer=after or 0, offset_start=offset or 0,
+        only_first_slot=bool(first_only), seats_per_slot=seats, requires_confirmation=bool(confirm),
+        schedule_id=schedule_id, booking_window=window, booking_limits_count=count,
+        booking_limits_duration=duration, confirmation_policy=policy,
+    )
+
+
+async def load_slot_event_type(session: AsyncSession, event_type_id: int) -> SlotEventType | None:
+    """An event type by id for slot listing and reservations (one statement)."""
+    row = (await session.execute(select(*_SLOT_COLUMNS).where(EventType.id == event_type_id))).first()
+    return None if row is None else _slot_event_type(row)
+
+
+async def load_slot_event_type_by_slug(
+    session: AsyncSession, username: str, slug: str
+) -> tuple[int | None, SlotEventType | None]:
+    """(owner's user id or None when no such user, the event type or None) in one statement."""
+    statement = (
+        select(User.id, *_SLOT_COLUMNS)
+        .select_from(User)
+        .outerjoin(EventType, and_(EventType.owner_id == User.id, EventType.slug == slug))
+        .where(User.username == username)
+    )
+    row = (await session.execute(statement)).first()
+    if row is None:
+        return None, None
+    return row[0], (_slot_event_type(row[1:]) if row[1] is not None else None)
+
+
+async def load_slot_event_traits(session: AsyncSession, event_type_ids: Iterable[int]) -> dict[int, SlotEventTraits]:
+    """Buffers and seating of the event types behind a set of bookings (one statement)."""
+    ids = sorted(set(event_type_ids))
+    if not ids:
+        return {}
+    statement = select(
+        EventType.id, EventType.before_event_buffer, EventType.after_event_buffer, EventType.seats_per_time_slot
+    ).where(EventType.id.in_(ids))
+    return {
+        ident: SlotEventTraits(before or 0, after or 0, seats is not None)
+        for ident, before, after, seats in (await session.execute(statement)).all()
+    }

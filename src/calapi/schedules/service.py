@@ -1,0 +1,369 @@
+"""Schedules: a user's weekly availability and date overrides (``/v2/schedules``).
+
+A schedule is a name, a time zone and its rows (``Availability``): weekly rows carry ``days``
+(0 = Sunday … 6 = Saturday) and date overrides carry ``date``; times are wall-clock
+``datetime.time`` values in the schedule's zone, with an end of 23:59 meaning midnight (the slot
+engine's rule). The user's default schedule is ``users.default_schedule_id``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, time
+from typing import TYPE_CHECKING
+
+from sqlalchemy import delete as sql_delete
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from calapi.core.errors import BadRequest, Forbidden, NotFound
+from calapi.core.timezones import require_time_zone
+from calapi.schedules.models import Availability, Schedule
+from calapi.users import service as users_service
+
+if TYPE_CHECKING:
+    from calapi.users.models import User
+
+DEFAULT_TIME_ZONE = "Europe/London"  # what Cal.com shows for a schedule without a zone
+WORKING_HOURS = ((1, 2, 3, 4, 5), time(9, 0), time(17, 0))  # Monday–Friday 09:00–17:00
+
+
+@dataclass(frozen=True)
+class WeeklyRange:
+    """Available from ``start`` to ``end`` on each of ``days`` (0 = Sunday … 6 = Saturday)."""
+
+    days: tuple[int, ...]
+    start: time
+    end: time
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """On ``date`` these ranges replace the weekly ones; ``start == end`` marks the day off."""
+
+    date: date
+    start: time
+    end: time
+
+
+@dataclass
+class ScheduleChanges:
+    """A partial update: ``None`` leaves a field as it is; ranges replace the stored ones wholesale."""
+
+    name: str | None = None
+    time_zone: str | None = None
+    make_default: bool = False
+    weekly: Sequence[WeeklyRange] | None = None
+    overrides: Sequence[DateRange] | None = None
+
+
+@dataclass
+class ScheduleView:
+    """A schedule with its rows and whether it is its owner's default — what every answer needs."""
+
+    schedule: Schedule
+    weekly: list[Availability] = field(default_factory=list)
+    overrides: list[Availability] = field(default_factory=list)
+    is_default: bool = False
+
+
+def _not_found(schedule_id: int) -> NotFound:
+    return NotFound(f"Schedule with ID={schedule_id} does not exist.")
+
+
+def _not_owner(user_id: int, schedule_id: int) -> Forbidden:
+    return Forbidden(f"User with ID={user_id} does not own schedule with ID={schedule_id}")
+
+
+def _check_name(name: str) -> str:
+    name = name.strip()
+    if not name:
+        raise BadRequest("name must not be empty")
+    return name
+
+
+def _check_weekly(ranges: Sequence[WeeklyRange]) -> None:
+    for index, item in enumerate(ranges):
+        where = f"availability[{index}]"
+        if not item.days:
+            raise BadRequest(f"{where}: days must name at least one day")
+        if any(not 0 <= day <= 6 for day in item.days):
+            raise BadRequest(f"{where}: days are 0 (Sunday) … 6 (Saturday), got {list(item.days)}")
+        if item.start >= item.end:
+            raise BadRequest(
+                f"{where}: startTime {item.start:%H:%M} must be before endTime {item.end:%H:%M} (use 23:59 for end of day)"
+            )
+
+
+def _check_overrides(ranges: Sequence[DateRange]) -> None:
+    for index, item in enumerate(ranges):
+        # start == end is allowed: Cal.com stores a day off as 00:00–00:00.
+        if item.start > item.end:
+            raise BadRequest(
+                f"overrides[{index}]: startTime {item.start:%H:%M} must not be after endTime {item.end:%H:%M} "
+                "(use 23:59 for end of day, or equal times for a day off)"
+            )
+
+
+def _rows(schedule_id: int, weekly: Sequence[WeeklyRange], overrides: Sequence[DateRange]) -> list[Availability]:
+    rows = [
+        Availability(schedule_id=schedule_id, days=sorted(set(item.days)), start_time=item.start, end_time=item.end)
+        for item in weekly
+    ]
+    rows += [Availability(schedule_id=schedule_id, date=item.date, start_time=item.start, end_time=item.end) for item in overrides]
+    return rows
+
+
+async def rows_by_schedule(session: AsyncSession, schedule_ids: Iterable[int]) -> dict[int, list[Availability]]:
+    """All rows of the given schedules in one query, in the order they were stored."""
+    ids = list(dict.fromkeys(schedule_ids))
+    grouped: dict[int, list[Availability]] = {schedule_id: [] for schedule_id in ids}
+    if not ids:
+        return grouped
+    result = await session.scalars(select(Availability).where(Availability.schedule_id.in_(ids)).order_by(Availability.id))
+    for row in result:
+        grouped[row.schedule_id].append(row)
+    return grouped
+
+
+def _view(schedule: Schedule, rows: list[Availability], default_id: int | None) -> ScheduleView:
+    return ScheduleView(
+        schedule=schedule,
+        weekly=[row for row in rows if row.date is None],
+        overrides=[row for row in rows if row.date is not None],
+        is_default=schedule.id == default_id,
+    )
+
+
+async def _load_owned(session: AsyncSession, user_id: int, schedule_id: int, *, missing: type[Exception] = NotFound) -> Schedule:
+    schedule = await session.get(Schedule, schedule_id)
+    if schedule is None:
+        raise missing(f"Schedule with ID={schedule_id} does not exist.")
+    if schedule.user_id != user_id:
+        raise _not_owner(user_id, schedule_id)
+    return schedule
+
+
+async def _views(session: AsyncSession, user: User, schedules: Sequence[Schedule]) -> list[ScheduleView]:
+    rows = await rows_by_schedule(session, (s.id for s in schedules))
+    return [_view(s, rows[s.id], user.default_schedule_id) for s in schedules]
+
+
+async def create(
+    session: AsyncSession,
+    user_id: int,
+    *,
+    name: str,
+    time_zone: str,
+    is_default: bool,
+    weekly: Sequence[WeeklyRange] | None = None,
+    overrides: Sequence[DateRange] | None = None,
+) -> ScheduleView:
+    """A new schedule for the user; the user's first schedule becomes the default whatever ``is_default`` says."""
+    name = _check_name(name)
+    require_time_zone(time_zone)
+    if weekly is None:
+        days, start, end = WORKING_HOURS
+        weekly = [WeeklyRange(days=days, start=start, end=end)]
+    overrides = overrides or []
+    _check_weekly(weekly)
+    _check_overrides(overrides)
+    user = await users_service.get(session, user_id)
+    schedule = Schedule(user_id=user_id, name=name, time_zone=time_zone)
+    session.add(schedule)
+    await session.flush()
+    rows = _rows(schedule.id, weekly, overrides)
+    session.add_all(rows)
+    if is_default or user.default_schedule_id is None:
+        user.default_schedule_id = schedule.id
+    await session.flush()
+    return _view(schedule, rows, user.default_schedule_id)
+
+
+async def list_for_user(session: AsyncSession, user_id: int) -> list[ScheduleView]:
+    """The user's schedules, oldest first (two queries plus the user, whatever their number)."""
+    user = await users_service.get(session, user_id)
+    schedules = list(await session.scalars(select(Schedule).where(Schedule.user_id == user_id).order_by(Schedule.id)))
+    return await _views(session, user, schedules)
+
+
+async def get_for_user(session: AsyncSession, user_id: int, schedule_id: int) -> ScheduleView:
+    user = await users_service.get(session, user_id)
+    schedule = await _load_owned(session, user_id, schedule_id)
+    return (await _views(session, user, [schedule]))[0]
+
+
+async def get_default(session: AsyncSession, user_id: int) -> ScheduleView | None:
+    """The user's default schedule, or None when they have none."""
+    user = await users_service.get(session, user_id)
+    if user.default_schedule_id is None:
+        return None
+    schedule = await session.get(Schedule, user.default_schedule_id)
+    if schedule is None or schedule.user_id != user_id:
+        return None
+    return (await _views(session, user, [schedule]))[0]
+
+
+async def update(session: AsyncSession, user_id: int, schedule_id: int, changes: ScheduleChanges) -> ScheduleView:
+    user = await users_service.get(session, user_id)
+    schedule = await _load_owned(session, user_id, schedule_id)
+    if changes.name is not None:
+        schedule.name = _check_name(changes.name)
+    if changes.time_zone is not None:
+        require_time_zone(changes.time_zone)
+        schedule.time_zone = changes.time_zone
+    if changes.weekly is not None:
+        _check_weekly(changes.weekly)
+    if changes.overrides is not None:
+        _check_overrides(changes.overrides)
+    if changes.weekly is not None or changes.overrides is not None:
+        current = (await rows_by_schedule(session, [schedule.id]))[schedule.id]
+        weekly = changes.weekly
+        if weekly is None:
+            weekly = [WeeklyRange(tuple(r.days or ()), r.start_time, r.end_time) for r in current if r.date is None]
+        overrides = changes.overrides
+        if overrides is None:
+            overrides = [DateRange(r.date, r.start_time, r.end_time) for r in current if r.date is not None]
+        await session.execute(sql_delete(Availability).where(Availability.schedule_id == schedule.id))
+        session.add_all(_rows(schedule.id, weekly, overrides))
+    if changes.make_default:
+        user.default_schedule_id = schedule.id
+    await session.flush()
+    return (await _views(session, user, [schedule]))[0]
+
+
+async def delete(session: AsyncSession, user_id: int, schedule_id: int) -> None:
+    """Delete a schedule (a missing one is a 400, as Cal.com answers).
+
+    Deleting the default hands the default to the user's oldest remaining schedule, so that a
+    user who has schedules always has a default one.
+    """
+    user = await users_service.get(session, user_id)
+    schedule = await _load_owned(session, user_id, schedule_id, missing=BadRequest)
+    await session.execute(sql_delete(Availability).where(Availability.schedule_id == schedule.id))
+    await session.delete(schedule)
+    await session.flush()
+    if user.default_schedule_id == schedule_id:
+        user.default_schedule_id = await session.scalar(
+            select(Schedule.id).where(Schedule.user_id == user_id).order_by(Schedule.id).limit(1)
+        )
+        await session.flush()
+
+
+async def require_owned(session: AsyncSession, user_id: int, schedule_id: int) -> Schedule:
+    """The schedule if it is the user's; otherwise 404 / 403 with Cal.com's schedule messages."""
+    return await _load_owned(session, user_id, schedule_id)
+
+
+async def owns(session: AsyncSession, user_id: int, schedule_id: int) -> bool:
+    owner = await session.scalar(select(Schedule.user_id).where(Schedule.id == schedule_id))
+    return owner is not None and owner == user_id
+
+
+async def follow_profile_time_zone(session: AsyncSession, user: User, time_zone: str) -> None:
+    """The user's zone changed: their default schedule follows it (Cal.com's ``PATCH /v2/me`` side effect)."""
+    if user.default_schedule_id is None:
+        return
+    schedule = await session.get(Schedule, user.default_schedule_id)
+    if schedule is not None and schedule.user_id == user.id:
+        schedule.time_zone = time_zone
+        await session.flush()
+
+
+# --- Inputs for the slot engine (owned by the slots work) ---
+# Imported again here so this section stands on its own whatever the rest of the file imports.
+from collections.abc import Iterable  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from datetime import time  # noqa: E402
+
+from sqlalchemy import func, literal, or_, select  # noqa: E402
+from sqlalchemy.ext.asyncio import AsyncSession  # noqa: E402
+
+from calapi.scheduling import DateOverride as EngineDateOverride  # noqa: E402
+from calapi.scheduling import Schedule as EngineSchedule  # noqa: E402
+from calapi.scheduling import WeeklyRule as EngineWeeklyRule  # noqa: E402
+from calapi.schedules.models import Availability, Schedule  # noqa: E402
+from calapi.users.models import User  # noqa: E402
+
+# Only the users columns a host needs are read here, in the same statement as the schedule rows.
+
+_HOST_DEFAULT_ZONE = "Europe/London"  # Cal.com's zone for a profile without one
+_WEEKDAY_NUMBERS = {
+    "Sunday": 0, "Monday": 1, "Tuesday": 2, "Wednesday": 3, "Thursday": 4, "Friday": 5, "Saturday": 6,
+}
+
+
+@dataclass(frozen=True)
+class HostAvailability:
+    """One user as a host for the slot engine: profile zone, week start and the schedule in force.
+
+    ``schedule`` is None when the user has no schedule (or it was deleted): such a host has no slots.
+    """
+
+    user_id: int
+    username: str | None
+    time_zone: str
+    week_start: int  # 0 = Sunday … 6 = Saturday, the engine's numbering
+    schedule: EngineSchedule | None
+
+
+def _minute(value: time) -> time:
+    # The engine takes whole minutes; a stored 23:59:59 is the UI's "until midnight" (23:59).
+    return time(value.hour, value.minute)
+
+
+async def load_host_availability(
+    session: AsyncSession,
+    *,
+    user_ids: Iterable[int] = (),
+    usernames: Iterable[str] = (),
+    schedule_id: int | None = None,
+) -> dict[int, HostAvailability]:
+    """Hosts by id or username, each with its schedule as engine input, in ONE statement.
+
+    The schedule is ``schedule_id`` (an event type's own schedule) when given, else each user's
+    default schedule. Users that do not exist are absent from the answer.
+    """
+    ids, names = list(user_ids), list(usernames)
+    if not ids and not names:
+        return {}
+    wanted = func.coalesce(literal(schedule_id), User.default_schedule_id) if schedule_id is not None else User.default_schedule_id
+    conditions = []
+    if ids:
+        conditions.append(User.id.in_(ids))
+    if names:
+        conditions.append(User.username.in_(names))
+    statement = (
+        select(
+            User.id, User.username, User.time_zone, User.week_start,
+            Schedule.id, Schedule.time_zone,
+            Availability.days, Availability.date, Availability.start_time, Availability.end_time,
+        )
+        .select_from(User)
+        .outerjoin(Schedule, Schedule.id == wanted)
+        .outerjoin(Availability, Availability.schedule_id == Schedule.id)
+        .where(or_(*conditions))
+        .order_by(User.id, Availability.id)
+    )
+    users: dict[int, tuple[str | None, str, int, int | None, str | None]] = {}
+    weekly: dict[int, list[EngineWeeklyRule]] = {}
+    overrides: dict[int, list[EngineDateOverride]] = {}
+    for row in (await session.execute(statement)).all():
+        user_id, username, user_zone, week_start, sched_id, sched_zone, days, on_date, start, end = row
+        if user_id not in users:
+            users[user_id] = (username, user_zone or _HOST_DEFAULT_ZONE, _WEEKDAY_NUMBERS.get(week_start or "", 0), sched_id, sched_zone)
+            weekly[user_id], overrides[user_id] = [], []
+        if start is None or end is None:
+            continue  # the user has no schedule, or a schedule without rows
+        if on_date is not None:
+            overrides[user_id].append(EngineDateOverride(on_date, _minute(start), _minute(end)))
+        elif days:
+            weekly[user_id].append(EngineWeeklyRule(frozenset(days), _minute(start), _minute(end)))
+    answer: dict[int, HostAvailability] = {}
+    for user_id, (username, user_zone, week_start, sched_id, sched_zone) in users.items():
+        schedule = None
+        if sched_id is not None:
+            schedule = EngineSchedule(sched_zone or user_zone, tuple(weekly[user_id]), tuple(overrides[user_id]))
+        answer[user_id] = HostAvailability(user_id, username, user_zone, week_start, schedule)
+    return answer
