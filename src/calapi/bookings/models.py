@@ -3,7 +3,9 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from calapi.db import Base, UTCDateTime, utcnow
@@ -18,7 +20,7 @@ class BookingStatus(StrEnum):
 
 
 class Booking(Base):
-    """A booked meeting. The scheduling columns are here; the bookings issue adds the rest."""
+    """A booked meeting: one row per occurrence; a seated meeting is one row with many seats."""
 
     __tablename__ = "bookings"
     __table_args__ = (
@@ -35,5 +37,49 @@ class Booking(Base):
     start_time: Mapped[datetime] = mapped_column(UTCDateTime)
     end_time: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(16), default=BookingStatus.accepted.value)
+    # The occurrences of a recurring booking share this id (the wire's ``recurringBookingUid``).
+    recurring_event_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    # Reschedule links: the new booking names the old in ``from_reschedule``; the old one is
+    # cancelled with ``rescheduled`` set, and finds its successor by that link.
+    from_reschedule: Mapped[str | None] = mapped_column(String(64), index=True)
+    rescheduled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    rescheduled_by_email: Mapped[str | None] = mapped_column(String(320))
+    cancellation_reason: Mapped[str | None] = mapped_column(Text)
+    cancelled_by_email: Mapped[str | None] = mapped_column(String(320))
+    rejection_reason: Mapped[str | None] = mapped_column(Text)
+    location: Mapped[str | None] = mapped_column(String(2048))
+    responses: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # bookingFieldsResponses as stored
+    booking_metadata: Mapped[dict[str, Any] | None] = mapped_column("metadata", JSON)
+    absent_host: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    ical_uid: Mapped[str | None] = mapped_column(String(255))
+    rating: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Attendee(Base):
+    __tablename__ = "attendees"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    time_zone: Mapped[str] = mapped_column(String(64))
+    locale: Mapped[str | None] = mapped_column(String(16))
+    phone_number: Mapped[str | None] = mapped_column(String(64))
+    absent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class BookingSeat(Base):
+    """One attendee's seat in a seated booking; ``reference_uid`` is the wire's ``seatUid``."""
+
+    __tablename__ = "booking_seats"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference_uid: Mapped[str] = mapped_column(String(64), unique=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), index=True)
+    attendee_id: Mapped[int] = mapped_column(ForeignKey("attendees.id", ondelete="CASCADE"), index=True)
+    responses: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    seat_metadata: Mapped[dict[str, Any] | None] = mapped_column("metadata", JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -35,3 +35,22 @@ class Job(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class DomainEvent(Base):
+    """Something that happened, recorded in the same transaction as the change that made it.
+
+    ``trigger`` is Cal.com's webhook trigger name (BOOKING_CREATED, …); ``payload`` is built from
+    the committed row so a receiver gets what the database holds. Delivery is someone else's job:
+    recording an event also enqueues an ``events.dispatch`` job that points at it.
+    """
+
+    __tablename__ = "domain_events"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    trigger: Mapped[str] = mapped_column(String(64), index=True)
+    subject_uid: Mapped[str | None] = mapped_column(String(64), index=True)
+    owner_user_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    event_type_id: Mapped[int | None] = mapped_column(Integer)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
