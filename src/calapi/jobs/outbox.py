@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,8 +22,12 @@ async def record_event(
     subject_uid: str | None = None,
     owner_user_id: int | None = None,
     event_type_id: int | None = None,
+    dispatch_at: datetime | None = None,
 ) -> DomainEvent:
-    """Write one event row and its dispatch job; both exist if and only if the caller commits."""
+    """Write one event row and its dispatch job; both exist if and only if the caller commits.
+
+    ``dispatch_at`` defers the dispatch (MEETING_STARTED at the meeting's start, …).
+    """
     event = DomainEvent(
         trigger=trigger,
         payload=payload,
@@ -33,5 +38,5 @@ async def record_event(
     )
     session.add(event)
     await session.flush()
-    enqueue(session, DISPATCH_JOB, {"eventId": event.id})
+    enqueue(session, DISPATCH_JOB, {"eventId": event.id}, run_at=dispatch_at)
     return event
