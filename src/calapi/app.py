@@ -21,6 +21,7 @@ from calapi.db import make_engine, make_inline_reader, make_sessionmaker
 from calapi.event_types.v2 import router as event_types_v2
 from calapi.jobs.worker import Worker
 from calapi.schedules.v2 import router as schedules_v2
+from calapi.slots.v2 import router as slots_v2
 from calapi.system.v2 import router as system_v2
 from calapi.users.v1 import router as users_v1
 from calapi.users.v2 import router as users_v2
@@ -75,7 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.worker = worker
 
     handlers.install(app)
-    for router in (system_v2, users_v2, api_keys_v2, users_v1, schedules_v2, event_types_v2):
+    for router in (system_v2, users_v2, api_keys_v2, users_v1, schedules_v2, event_types_v2, slots_v2):
         app.include_router(router)
 
     # add_middleware wraps: the last added runs first.

@@ -349,7 +349,8 @@ async def load_host_availability(
     users: dict[int, tuple[str | None, str, int, int | None, str | None]] = {}
     weekly: dict[int, list[EngineWeeklyRule]] = {}
     overrides: dict[int, list[EngineDateOverride]] = {}
-    for row in (await session.execute(statement)).all():
+    connection = await session.connection()  # Core rows: no ORM bookkeeping per row
+    for row in (await connection.execute(statement)).all():
         user_id, username, user_zone, week_start, sched_id, sched_zone, days, on_date, start, end = row
         if user_id not in users:
             users[user_id] = (username, user_zone or _HOST_DEFAULT_ZONE, _WEEKDAY_NUMBERS.get(week_start or "", 0), sched_id, sched_zone)

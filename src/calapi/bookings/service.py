@@ -1,0 +1,112 @@
+"""Bookings: the rows that keep hosts busy (the bookings issue adds create, cancel, reschedule …)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from calapi.bookings.models import Booking, BookingStatus
+from calapi.event_types import service as event_types_service
+from calapi.scheduling import BookingStatus as EngineBookingStatus
+from calapi.scheduling import BusyInterval
+
+# Statuses that can keep a host busy; the engine decides which of them block for a given event
+# (a pending booking blocks only when its event says so). Cancelled / rejected never do.
+ACTIVE_STATUSES = (BookingStatus.accepted.value, BookingStatus.pending.value, BookingStatus.awaiting_host.value)
+
+# The busy query looks for bookings *starting* at most this long before the window, so that the
+# (user_id, start_time) index bounds the scan on both sides; a meeting is never longer than a week.
+LONGEST_MEETING = timedelta(days=7)
+
+_ENGINE_STATUS = {s.value.lower(): s for s in EngineBookingStatus}
+
+
+@dataclass(frozen=True)
+class BookedTime:
+    uid: str
+    start: datetime
+    end: datetime
+    status: str
+
+
+async def load_busy_for_hosts(
+    session: AsyncSession, user_ids: Iterable[int], start: datetime, end: datetime
+) -> dict[int, list[BusyInterval]]:
+    """Each host's bookings (as organizer) overlapping [start, end), as engine input.
+
+    Two statements whatever the number of hosts or bookings: the bookings of all hosts at once
+    (``user_id IN (…)`` over the (user_id, start_time) index), then the buffers and seating of
+    the distinct event types behind them. Callers widen the window by buffers and limit periods.
+    """
+    ids = sorted(set(user_ids))
+    busy: dict[int, list[BusyInterval]] = {user_id: [] for user_id in ids}
+    if not ids:
+        return busy
+    statement = select(
+        Booking.user_id, Booking.uid, Booking.event_type_id, Booking.start_time, Booking.end_time, Booking.status
+    ).where(
+        Booking.user_id.in_(ids),
+        Booking.start_time >= start - LONGEST_MEETING,
+        Booking.start_time < end,
+        Booking.end_time > start,
+        Booking.status.in_(ACTIVE_STATUSES),
+    )
+    # Core execution on the session's connection: plain rows, no ORM bookkeeping per row.
+    connection = await session.connection()
+    rows = (await connection.execute(statement.order_by(Booking.id))).all()
+    traits = await event_types_service.load_slot_event_traits(session, {r.event_type_id for r in rows if r.event_type_id})
+    # Until attendees are stored, each row of a seated event is one taken seat: the rows of one
+    # host, event and time are one seated meeting (Cal.com: one booking, N attendees), its uid
+    # the first row's.
+    seats: dict[tuple[int, int, datetime, datetime], list[str]] = {}
+    for user_id, uid, event_type_id, starts, ends, status in rows:
+        trait = traits.get(event_type_id) if event_type_id is not None else None
+        engine_status = _ENGINE_STATUS.get(status, EngineBookingStatus.ACCEPTED)
+        if trait is not None and trait.seated and engine_status is EngineBookingStatus.ACCEPTED:
+            seats.setdefault((user_id, event_type_id, starts, ends), []).append(uid)
+            continue
+        busy[user_id].append(
+            BusyInterval(
+                start=starts,
+                end=ends,
+                before_buffer=trait.before_buffer if trait else 0,
+                after_buffer=trait.after_buffer if trait else 0,
+                event_type_id=event_type_id,
+                booking_uid=uid,
+                status=engine_status,
+            )
+        )
+    for (user_id, event_type_id, starts, ends), uids in seats.items():
+        trait = traits[event_type_id]
+        busy[user_id].append(
+            BusyInterval(
+                start=starts,
+                end=ends,
+                before_buffer=trait.before_buffer,
+                after_buffer=trait.after_buffer,
+                event_type_id=event_type_id,
+                booking_uid=uids[0],
+                seated=True,
+                attendees=len(uids),
+            )
+        )
+    return busy
+
+
+async def event_bookings_overlapping(
+    session: AsyncSession, event_type_id: int, start: datetime, end: datetime
+) -> list[BookedTime]:
+    """Active bookings of one event type overlapping [start, end) (for slot reservations)."""
+    statement = select(Booking.uid, Booking.start_time, Booking.end_time, Booking.status).where(
+        Booking.event_type_id == event_type_id,
+        Booking.start_time >= start - LONGEST_MEETING,
+        Booking.start_time < end,
+        Booking.end_time > start,
+        Booking.status.in_(ACTIVE_STATUSES),
+    )
+    return [BookedTime(*row) for row in (await session.execute(statement)).all()]
+

@@ -1,0 +1,377 @@
+"""Slots: which times can be booked (``GET /v2/slots``) and short holds on them (reservations).
+
+The slot engine (``calapi.scheduling``) decides; this module loads its inputs — one statement per
+kind of input whatever the number of hosts or bookings — and keeps the ``slot_reservations`` rows.
+
+Who is "the same booker": a hold is ignored when its holder lists slots. Holders are known by the
+reservation uid, which ``POST``/``PATCH /v2/slots/reservations`` also set as the ``uid`` cookie
+(Cal.com's booker cookie); ``GET /v2/slots`` passes that cookie to the engine as the booker's
+uid. A client that keeps cookies therefore sees its own latest hold as free; everyone else sees
+the held time as taken until ``release_at``.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from calapi.bookings import service as bookings_service
+from calapi.core.errors import BadRequest, Forbidden, NotFound, Unauthorized, Unprocessable
+from calapi.db import begin_write
+from calapi.event_types import service as event_types_service
+from calapi.scheduling import (
+    EventRules,
+    Host,
+    Reservation,
+    Schedule,
+    SchedulingType,
+    SlotListing,
+    SlotQuery,
+    list_slots,
+)
+from calapi.schedules import service as schedules_service
+from calapi.slots.models import SlotReservation
+
+DEFAULT_RESERVATION_MINUTES = 5  # Cal.com's MINUTES_TO_BOOK
+DYNAMIC_EVENT_LENGTH = 30  # a dynamic (several usernames) event without ?duration
+DYNAMIC_MINIMUM_NOTICE = 120  # Cal.com's default notice, which its dynamic event keeps
+
+# How far a limit period reaches around the window: every booking in a period that touches the
+# window counts toward that period's limit.
+_LIMIT_REACH = {"per_year": timedelta(days=367), "per_month": timedelta(days=32), "per_week": timedelta(days=8)}
+# Beyond the window, busy time matters up to the widest buffers and a day of zone offsets.
+_MARGIN = timedelta(days=1)
+# ROLLING_WINDOW counts bookable dates from today, whatever the requested window (engine: 61 dates).
+_ROLLING_WINDOW_REACH = timedelta(days=63)
+
+
+class SlotFormat(enum.StrEnum):
+    time = "time"
+    range = "range"
+
+
+@dataclass(frozen=True)
+class SlotsRequest:
+    """A parsed ``GET /v2/slots``; exactly one identification mode is filled in."""
+
+    start: datetime
+    end: datetime
+    event_type_id: int | None = None
+    event_type_slug: str | None = None
+    username: str | None = None
+    team_slug: str | None = None
+    usernames: tuple[str, ...] = ()
+    time_zone: str | None = None
+    duration: int | None = None
+    reschedule_uid: str | None = None
+
+
+@dataclass(frozen=True)
+class AvailableSlots:
+    listing: SlotListing
+    seated: bool
+
+
+# ---------------------------------------------------------------- engine inputs
+
+
+def data_window(rules: EventRules, start: datetime, end: datetime, now: datetime) -> tuple[datetime, datetime]:
+    """The span of bookings and holds the engine may look at for a listing of [start, end)."""
+    reach = _MARGIN
+    for limits in (rules.booking_limits, rules.duration_limits):
+        if limits:
+            for name, widest in _LIMIT_REACH.items():
+                if getattr(limits, name) is not None:
+                    reach = max(reach, widest)
+    lo, hi = start - reach, end + reach
+    if rules.period_type.name == "ROLLING_WINDOW":
+        lo, hi = min(lo, now - _MARGIN), max(hi, now + _ROLLING_WINDOW_REACH)
+    return lo, hi
+
+
+async def load_holds(
+    session: AsyncSession, user_ids: Iterable[int], start: datetime, end: datetime, now: datetime
+) -> dict[int, list[Reservation]]:
+    """Unexpired holds on the hosts overlapping [start, end), all hosts in one statement."""
+    ids = sorted(set(user_ids))
+    holds: dict[int, list[Reservation]] = defaultdict(list)
+    if not ids:
+        return holds
+    statement = select(
+        SlotReservation.user_id, SlotReservation.uid, SlotReservation.event_type_id, SlotReservation.slot_start,
+        SlotReservation.slot_end, SlotReservation.release_at, SlotReservation.is_seat,
+    ).where(
+        SlotReservation.user_id.in_(ids),
+        SlotReservation.slot_start < end,
+        SlotReservation.slot_end > start,
+        SlotReservation.release_at > now,
+    )
+    connection = await session.connection()  # Core rows: no ORM bookkeeping per row
+    for user_id, uid, event_type_id, slot_start, slot_end, release_at, is_seat in (await connection.execute(statement)).all():
+        holds[user_id].append(Reservation(slot_start, slot_end, release_at, event_type_id, uid, is_seat))
+    return holds
+
+
+async def complete_hosts(
+    session: AsyncSession,
+    availability: dict[int, schedules_service.HostAvailability],
+    start: datetime,
+    end: datetime,
+    now: datetime,
+) -> tuple[Host, ...]:
+    """Hosts with their bookings and holds in [start, end): two statements for bookings, one for holds."""
+    ids = list(availability)
+    busy = await bookings_service.load_busy_for_hosts(session, ids, start, end)
+    holds = await load_holds(session, ids, start, end, now)
+    hosts = []
+    for user_id, host in availability.items():
+        # A user without a schedule is a host with no hours: no slots, but a well-formed input.
+        schedule = host.schedule or Schedule(host.time_zone)
+        hosts.append(Host(user_id, schedule, busy=busy.get(user_id, ()), reservations=holds.get(user_id, ())))
+    return tuple(hosts)
+
+
+async def load_host_inputs(
+    session: AsyncSession,
+    user_ids: Iterable[int],
+    *,
+    schedule_id: int | None,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+) -> tuple[Host, ...]:
+    """Engine hosts for these users — the loader behind ``GET /v2/slots``.
+
+    Statements: one for schedules and their rows, one for bookings (plus one for the event types
+    behind them), one for holds — the same count for 1 host or 100, for 1 booking or 10 000.
+    """
+    availability = await schedules_service.load_host_availability(session, user_ids=user_ids, schedule_id=schedule_id)
+    return await complete_hosts(session, availability, start, end, now)
+
+
+# ---------------------------------------------------------------- listing
+
+
+def _check_duration(duration: int | None, length: int, options: tuple[int, ...]) -> None:
+    if duration is None or duration == length or duration in options:
+        return
+    allowed = ", ".join(str(n) for n in sorted({length, *options}))
+    raise BadRequest(f"duration property is wrong,duration {duration} is not a length of this event type (allowed: {allowed}) ")
+
+
+async def available_slots(
+    session: AsyncSession, request: SlotsRequest, *, now: datetime, booker_uid: str | None
+) -> AvailableSlots:
+    """The bookable slots for a parsed ``GET /v2/slots`` request."""
+    if request.end < request.start:
+        raise BadRequest("Invalid time range given - check the 'start' and 'end' query parameters.")
+    if request.event_type_id is not None or request.username is not None:
+        if request.event_type_id is not None:
+            event = await event_types_service.load_slot_event_type(session, request.event_type_id)
+        else:
+            assert request.event_type_slug is not None
+            owner_id, event = await event_types_service.load_slot_event_type_by_slug(
+                session, request.username, request.event_type_slug
+            )
+            if owner_id is None:
+                raise NotFound(f"User with username {request.username} not found")
+        if event is None or event.owner_id is None:
+            raise NotFound("Event Type not found")
+        _check_duration(request.duration, event.length, event.length_options)
+        availability = await schedules_service.load_host_availability(
+            session, user_ids=[event.owner_id], schedule_id=event.schedule_id
+        )
+        owner = availability.get(event.owner_id)
+        rules = event.rules(week_start=owner.week_start if owner else 0)
+    elif request.team_slug is not None:
+        raise NotFound(f"Team with slug {request.team_slug} not found")
+    else:
+        availability, rules = await _dynamic_event(session, request)
+    if not availability:
+        return AvailableSlots(SlotListing(request.time_zone or "UTC", {}), rules.seats_per_slot is not None)
+    lo, hi = data_window(rules, request.start, request.end, now)
+    hosts = await complete_hosts(session, availability, lo, hi, now)
+    query = SlotQuery(
+        hosts=hosts,
+        rules=rules,
+        now=now,
+        start=request.start,
+        end=request.end,
+        time_zone=request.time_zone or "UTC",
+        duration=request.duration,
+        booker_uid=booker_uid,
+        reschedule_uid=request.reschedule_uid,
+    )
+    return AvailableSlots(list_slots(query), rules.seats_per_slot is not None)
+
+
+async def _dynamic_event(
+    session: AsyncSession, request: SlotsRequest
+) -> tuple[dict[int, schedules_service.HostAvailability], EventRules]:
+    """Several usernames: a collective event of ``duration`` (default 30) minutes over their default schedules."""
+    found = await schedules_service.load_host_availability(session, usernames=request.usernames)
+    by_name = {host.username: host for host in found.values()}
+    for name in request.usernames:
+        if name not in by_name:
+            raise NotFound(f"User with username {name} not found")
+    # Hosts in the order the caller named them: the first one's zone is the event's zone.
+    ordered = {by_name[name].user_id: by_name[name] for name in request.usernames}
+    first = next(iter(ordered.values()))
+    rules = EventRules(
+        length=request.duration or DYNAMIC_EVENT_LENGTH,
+        minimum_notice=DYNAMIC_MINIMUM_NOTICE,
+        scheduling_type=SchedulingType.COLLECTIVE,
+        week_start=first.week_start,
+    )
+    return ordered, rules
+
+
+# ---------------------------------------------------------------- reservations
+
+
+@dataclass(frozen=True)
+class ReservationRequest:
+    event_type_id: int
+    slot_start: datetime
+    slot_duration: int | None = None
+    reservation_duration: int | None = None
+
+
+@dataclass(frozen=True)
+class HeldSlot:
+    uid: str
+    event_type_id: int
+    slot_start: datetime
+    slot_end: datetime
+    release_at: datetime
+    reservation_duration: int | None = None  # minutes; known when the hold was just (re)made
+
+    @property
+    def slot_duration(self) -> int:
+        return int((self.slot_end - self.slot_start).total_seconds() // 60)
+
+
+async def _lock_event_type(session: AsyncSession, event_type_id: int) -> None:
+    """Serialise holds on one event type: check-then-insert must not interleave.
+
+    SQLite: the write lock taken at BEGIN (begin_write) already does it. PostgreSQL: a
+    transaction-scoped advisory lock keyed by the event type.
+    """
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(:namespace, :key)"), {"namespace": 4210, "key": event_type_id})
+
+
+async def _check_and_hold(
+    session: AsyncSession,
+    request: ReservationRequest,
+    *,
+    caller_id: int | None,
+    now: datetime,
+    uid: str,
+) -> HeldSlot:
+    if request.reservation_duration is not None and caller_id is None:
+        raise Unauthorized(
+            "reservationDuration can only be used for authenticated requests - use access token, api key or OAuth credentials"
+        )
+    event = await event_types_service.load_slot_event_type(session, request.event_type_id)
+    if event is None or event.owner_id is None:
+        raise NotFound(f"Event Type with ID={request.event_type_id} not found")
+    if request.reservation_duration is not None and caller_id != event.owner_id:
+        # Cal.com also lets team members and org members in; there are no teams yet.
+        raise Forbidden(
+            f"User with id={caller_id} is not authorized to set a custom reservationDuration for event type with id={event.id}"
+        )
+    length = event.length
+    if request.slot_duration is not None:
+        if not event.is_variable_length:
+            raise BadRequest("You passed 'slotDuration' but this event type is not a variable length event type.")
+        if request.slot_duration not in event.length_options:
+            allowed = ", ".join(str(n) for n in event.length_options)
+            raise BadRequest(
+                f"Provided 'slotDuration' is not one of the possible lengths for the event type. The possible lengths are: {allowed}"
+            )
+        length = request.slot_duration
+    slot_start = request.slot_start
+    slot_end = slot_start + timedelta(minutes=length)
+    await _lock_event_type(session, event.id)
+    # Expired holds of this event type go on the way (listing already ignores them).
+    await session.execute(
+        delete(SlotReservation).where(SlotReservation.event_type_id == event.id, SlotReservation.release_at <= now)
+    )
+    booked = await bookings_service.event_bookings_overlapping(session, event.id, slot_start, slot_end)
+    others = (
+        SlotReservation.event_type_id == event.id,
+        SlotReservation.uid != uid,
+        SlotReservation.release_at > now,
+    )
+    if event.seats_per_slot is None:
+        if booked:
+            raise Unprocessable("Can't reserve a slot if the event is already booked.")
+        clash = await session.scalar(
+            select(SlotReservation.id).where(*others, SlotReservation.slot_start < slot_end, SlotReservation.slot_end > slot_start).limit(1)
+        )
+        if clash is not None:
+            raise Unprocessable("This time slot is already reserved by another user. Please choose a different time.")
+    else:
+        # Seats: booked rows at this start (one seat each until attendees are stored) plus other holders.
+        holders = await session.scalar(
+            select(func.count(func.distinct(SlotReservation.uid))).where(*others, SlotReservation.slot_start == slot_start)
+        )
+        taken = sum(1 for b in booked if b.start == slot_start) + int(holders or 0)
+        if taken >= event.seats_per_slot:
+            raise Unprocessable("Can't reserve a seat: all seats of this time slot are taken.")
+    minutes = request.reservation_duration or DEFAULT_RESERVATION_MINUTES
+    release_at = now + timedelta(minutes=minutes)
+    session.add(
+        SlotReservation(
+            uid=uid,
+            event_type_id=event.id,
+            user_id=event.owner_id,
+            slot_start=slot_start,
+            slot_end=slot_end,
+            release_at=release_at,
+            is_seat=event.seats_per_slot is not None,
+            created_at=now,
+        )
+    )
+    await session.flush()
+    return HeldSlot(uid, event.id, slot_start, slot_end, release_at, minutes)
+
+
+async def reserve(
+    session: AsyncSession, request: ReservationRequest, *, caller_id: int | None, now: datetime
+) -> HeldSlot:
+    """Hold a slot for ``reservation_duration`` minutes (default 5) — one row per host held."""
+    await begin_write(session)
+    return await _check_and_hold(session, request, caller_id=caller_id, now=now, uid=str(uuid.uuid4()))
+
+
+async def get_reservation(session: AsyncSession, uid: str) -> HeldSlot | None:
+    row = await session.scalar(select(SlotReservation).where(SlotReservation.uid == uid).order_by(SlotReservation.id).limit(1))
+    if row is None:
+        return None
+    return HeldSlot(row.uid, row.event_type_id, row.slot_start, row.slot_end, row.release_at)
+
+
+async def update_reservation(
+    session: AsyncSession, uid: str, request: ReservationRequest, *, caller_id: int | None, now: datetime
+) -> HeldSlot:
+    """Move a hold (same checks as a new one); its release time counts again from now."""
+    await begin_write(session)
+    exists = await session.scalar(select(SlotReservation.id).where(SlotReservation.uid == uid).limit(1))
+    if exists is None:
+        raise NotFound(f"Slot with uid={uid} not found")
+    await session.execute(delete(SlotReservation).where(SlotReservation.uid == uid))
+    return await _check_and_hold(session, request, caller_id=caller_id, now=now, uid=uid)
+
+
+async def release(session: AsyncSession, uid: str) -> None:
+    """Drop a hold; an unknown uid is not an error (Cal.com)."""
+    await session.execute(delete(SlotReservation).where(SlotReservation.uid == uid))

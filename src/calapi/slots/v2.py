@@ -1,0 +1,222 @@
+"""``/v2/slots`` (``cal-api-version: 2024-09-04``): available slots and slot reservations."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import Depends, Response
+from pydantic import Field
+from starlette.requests import Request
+
+from calapi.core.auth import MaybePrincipal
+from calapi.core.envelopes import iso_ms, success, success_no_data
+from calapi.core.errors import BadRequest
+from calapi.core.timezones import is_time_zone
+from calapi.core.versioning import V2024_09_04, versioned_router
+from calapi.core.wire import WireModel
+from calapi.db import SessionDep, utcnow
+from calapi.scheduling import Slot
+from calapi.slots import service as slots_service
+from calapi.slots.service import AvailableSlots, HeldSlot, ReservationRequest, SlotFormat, SlotsRequest
+
+router = versioned_router([V2024_09_04], prefix="/v2/slots", tags=["Slots"])
+
+BOOKER_COOKIE = "uid"  # Cal.com's booker cookie; here it carries the caller's latest reservation uid
+
+
+def current_time() -> datetime:
+    """The request's clock (a dependency, so tests can move it)."""
+    return utcnow()
+
+
+Now = Annotated[datetime, Depends(current_time)]
+
+
+# ---------------------------------------------------------------- GET /v2/slots query
+
+_QUERY_KEYS = frozenset(
+    {
+        "start", "end", "eventTypeId", "eventTypeSlug", "username", "teamSlug", "organizationSlug",
+        "usernames", "timeZone", "duration", "format", "bookingUidToReschedule",
+    }
+)
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$")
+
+
+def _wrong(prop: str, *texts: str) -> BadRequest:
+    # Cal.com's custom query pipe: "<prop> property is wrong,<constraints joined by ', '> <children>"
+    return BadRequest(f"{prop} property is wrong,{', '.join(texts)} ")
+
+
+def _instant(name: str, raw: str) -> datetime:
+    """A strict ISO-8601 date or datetime, read as UTC when it carries no offset."""
+    text = raw.strip()
+    try:
+        if _DATE_ONLY.match(text):
+            return datetime.combine(date.fromisoformat(text), time(), UTC)
+        if _DATE_TIME.match(text):
+            value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except ValueError:
+        pass
+    raise _wrong(name, f"{name} must be a valid ISO 8601 date string")
+
+
+def _positive_int(name: str, raw: str) -> int:
+    if not re.fullmatch(r"\d{1,9}", raw.strip()) or int(raw) < 1:
+        raise _wrong(name, f"{name} must be a positive integer")
+    return int(raw)
+
+
+def parse_slots_query(request: Request) -> tuple[SlotsRequest, SlotFormat]:
+    params = request.query_params
+    unknown = [key for key in dict.fromkeys(params.keys()) if key not in _QUERY_KEYS]
+    if unknown:
+        raise BadRequest(", ".join(f"{key} property is wrong,property {key} should not exist " for key in unknown))
+    values = {key: params[key] for key in params.keys()}
+    for key in ("start", "end"):
+        if not values.get(key):
+            raise _wrong(key, f"{key} should not be empty", f"{key} must be a valid ISO 8601 date string")
+    start = _instant("start", values["start"])
+    end = _instant("end", values["end"])
+    if end.time() == time():
+        end = end + timedelta(days=1) - timedelta(seconds=1)  # a midnight end means the whole day
+    time_zone = values.get("timeZone") or None
+    if time_zone is not None and not is_time_zone(time_zone):
+        raise _wrong("timeZone", f"timeZone must be a valid IANA time zone such as 'Europe/London', got {time_zone!r}")
+    duration = _positive_int("duration", values["duration"]) if values.get("duration") else None
+    try:
+        output = SlotFormat(values.get("format", "time").lower())
+    except ValueError:
+        raise _wrong("format", "format must be one of the following values: time, range") from None
+    common: dict[str, Any] = {
+        "start": start,
+        "end": end,
+        "time_zone": time_zone,
+        "duration": duration,
+        "reschedule_uid": values.get("bookingUidToReschedule") or None,
+    }
+    slug = values.get("eventTypeSlug")
+    if values.get("eventTypeId"):
+        parsed = SlotsRequest(event_type_id=_positive_int("eventTypeId", values["eventTypeId"]), **common)
+    elif slug and values.get("username"):
+        parsed = SlotsRequest(event_type_slug=slug, username=values["username"], **common)
+    elif slug and values.get("teamSlug"):
+        parsed = SlotsRequest(event_type_slug=slug, team_slug=values["teamSlug"], **common)
+    elif values.get("usernames"):
+        names = tuple(dict.fromkeys(n.strip() for n in values["usernames"].split(",") if n.strip()))
+        if len(names) < 2:
+            raise _wrong("usernames", "usernames must contain at least 2 usernames separated by commas")
+        parsed = SlotsRequest(usernames=names, **common)
+    else:
+        raise _wrong(
+            "eventTypeId or eventTypeSlug + username",
+            "Either eventTypeId or eventTypeSlug + username or eventTypeSlug + teamSlug must be provided",
+        )
+    return parsed, output
+
+
+# ---------------------------------------------------------------- GET /v2/slots answer
+
+
+def _stamp(value: datetime, zone: ZoneInfo | None) -> str:
+    if zone is None:
+        return iso_ms(value)
+    return value.astimezone(zone).isoformat(timespec="milliseconds")
+
+
+def _slot_output(slot: Slot, zone: ZoneInfo | None, output: SlotFormat, seated: bool) -> dict[str, Any]:
+    item: dict[str, Any] = {"start": _stamp(slot.start, zone)}
+    if output is SlotFormat.range:
+        item["end"] = _stamp(slot.end, zone)
+    if seated:
+        item["seatsBooked"] = slot.seats_booked
+        item["seatsRemaining"] = slot.seats_remaining
+        item["seatsTotal"] = slot.seats_total
+        if slot.booking_uid is not None:
+            item["bookingUid"] = slot.booking_uid
+    return item
+
+
+def slots_output(found: AvailableSlots, time_zone: str | None, output: SlotFormat) -> dict[str, list[dict[str, Any]]]:
+    zone = ZoneInfo(time_zone) if time_zone else None
+    return {
+        day.isoformat(): [_slot_output(slot, zone, output, found.seated) for slot in slots]
+        for day, slots in found.listing.days.items()
+        if slots
+    }
+
+
+@router.get("", operation_id="slots_get_available")
+async def get_available_slots(request: Request, session: SessionDep, now: Now) -> dict[str, Any]:
+    parsed, output = parse_slots_query(request)
+    found = await slots_service.available_slots(session, parsed, now=now, booker_uid=request.cookies.get(BOOKER_COOKIE))
+    return success(slots_output(found, parsed.time_zone, output))
+
+
+# ---------------------------------------------------------------- reservations
+
+
+class ReserveSlotInput(WireModel):
+    eventTypeId: int = Field(ge=1)
+    slotStart: datetime
+    slotDuration: int | None = Field(default=None, ge=1)
+    reservationDuration: int | None = Field(default=None, ge=1)
+
+    def as_request(self) -> ReservationRequest:
+        start = self.slotStart if self.slotStart.tzinfo else self.slotStart.replace(tzinfo=UTC)
+        return ReservationRequest(self.eventTypeId, start.astimezone(UTC), self.slotDuration, self.reservationDuration)
+
+
+def reservation_output(held: HeldSlot, *, with_duration: bool) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "eventTypeId": held.event_type_id,
+        "slotStart": iso_ms(held.slot_start),
+        "slotEnd": iso_ms(held.slot_end),
+        "slotDuration": held.slot_duration,
+        "reservationUid": held.uid,
+    }
+    if with_duration:
+        data["reservationDuration"] = held.reservation_duration
+    data["reservationUntil"] = iso_ms(held.release_at)
+    return data
+
+
+def _remember_booker(response: Response, held: HeldSlot) -> None:
+    response.set_cookie(BOOKER_COOKIE, held.uid, path="/", httponly=True, samesite="lax")
+
+
+@router.post("/reservations", status_code=201, operation_id="slots_reserve")
+async def reserve_slot(
+    body: ReserveSlotInput, principal: MaybePrincipal, session: SessionDep, response: Response, now: Now
+) -> dict[str, Any]:
+    caller_id = principal.user_id if principal else None
+    held = await slots_service.reserve(session, body.as_request(), caller_id=caller_id, now=now)
+    _remember_booker(response, held)
+    return success(reservation_output(held, with_duration=True))
+
+
+@router.get("/reservations/{uid}", operation_id="slots_get_reservation")
+async def get_reservation(uid: str, session: SessionDep) -> dict[str, Any]:
+    held = await slots_service.get_reservation(session, uid)
+    return success(None if held is None else reservation_output(held, with_duration=False))
+
+
+@router.patch("/reservations/{uid}", operation_id="slots_update_reservation")
+async def update_reservation(
+    uid: str, body: ReserveSlotInput, principal: MaybePrincipal, session: SessionDep, response: Response, now: Now
+) -> dict[str, Any]:
+    caller_id = principal.user_id if principal else None
+    held = await slots_service.update_reservation(session, uid, body.as_request(), caller_id=caller_id, now=now)
+    _remember_booker(response, held)
+    return success(reservation_output(held, with_duration=True))
+
+
+@router.delete("/reservations/{uid}", operation_id="slots_delete_reservation")
+async def delete_reservation(uid: str, session: SessionDep) -> dict[str, Any]:
+    await slots_service.release(session, uid)
+    return success_no_data()
