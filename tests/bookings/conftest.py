@@ -104,3 +104,11 @@ async def book(client: httpx.AsyncClient, event_type_id: int | None, start_iso: 
     """
     headers = overrides.pop("headers", None) or {}
     return await client.post("/v2/bookings", json=booking_body(event_type_id, start_iso, **overrides), headers=v2(**headers))
+
+
+@pytest.fixture
+async def stranger(app: Any) -> Any:
+    """A second booker with its own cookie jar (the first client's slot holds are someone else's)."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http

@@ -6,10 +6,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from calapi.bookings.models import Booking, BookingStatus
+from calapi.bookings.models import Booking, BookingSeat, BookingStatus
 from calapi.event_types import service as event_types_service
 from calapi.scheduling import BookingStatus as EngineBookingStatus
 from calapi.scheduling import BusyInterval
@@ -46,8 +46,10 @@ async def load_busy_for_hosts(
     busy: dict[int, list[BusyInterval]] = {user_id: [] for user_id in ids}
     if not ids:
         return busy
+    # Seats taken in each booking, in the same statement (index on booking_seats.booking_id).
+    seat_count = select(func.count(BookingSeat.id)).where(BookingSeat.booking_id == Booking.id).scalar_subquery()
     statement = select(
-        Booking.user_id, Booking.uid, Booking.event_type_id, Booking.start_time, Booking.end_time, Booking.status
+        Booking.user_id, Booking.uid, Booking.event_type_id, Booking.start_time, Booking.end_time, Booking.status, seat_count
     ).where(
         Booking.user_id.in_(ids),
         Booking.start_time >= start - LONGEST_MEETING,
@@ -59,15 +61,15 @@ async def load_busy_for_hosts(
     connection = await session.connection()
     rows = (await connection.execute(statement.order_by(Booking.id))).all()
     traits = await event_types_service.load_slot_event_traits(session, {r.event_type_id for r in rows if r.event_type_id})
-    # Until attendees are stored, each row of a seated event is one taken seat: the rows of one
-    # host, event and time are one seated meeting (Cal.com: one booking, N attendees), its uid
-    # the first row's.
-    seats: dict[tuple[int, int, datetime, datetime], list[str]] = {}
-    for user_id, uid, event_type_id, starts, ends, status in rows:
+    # A seated meeting is one booking with one booking_seats row per attendee (Cal.com: one
+    # booking, N attendees). A seated booking row without seat rows counts as one taken seat, and
+    # rows of one host, event and time are one meeting whose uid is the first row's.
+    seats: dict[tuple[int, int, datetime, datetime], list[tuple[str, int]]] = {}
+    for user_id, uid, event_type_id, starts, ends, status, taken in rows:
         trait = traits.get(event_type_id) if event_type_id is not None else None
         engine_status = _ENGINE_STATUS.get(status, EngineBookingStatus.ACCEPTED)
         if trait is not None and trait.seated and engine_status is EngineBookingStatus.ACCEPTED:
-            seats.setdefault((user_id, event_type_id, starts, ends), []).append(uid)
+            seats.setdefault((user_id, event_type_id, starts, ends), []).append((uid, max(int(taken or 0), 1)))
             continue
         busy[user_id].append(
             BusyInterval(
@@ -80,7 +82,7 @@ async def load_busy_for_hosts(
                 status=engine_status,
             )
         )
-    for (user_id, event_type_id, starts, ends), uids in seats.items():
+    for (user_id, event_type_id, starts, ends), meetings in seats.items():
         trait = traits[event_type_id]
         busy[user_id].append(
             BusyInterval(
@@ -89,9 +91,9 @@ async def load_busy_for_hosts(
                 before_buffer=trait.before_buffer,
                 after_buffer=trait.after_buffer,
                 event_type_id=event_type_id,
-                booking_uid=uids[0],
+                booking_uid=meetings[0][0],
                 seated=True,
-                attendees=len(uids),
+                attendees=sum(taken for _, taken in meetings),
             )
         )
     return busy

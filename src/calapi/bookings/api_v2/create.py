@@ -1,0 +1,148 @@
+"""``POST /v2/bookings`` (2024-08-13): parse Cal.com's create body, call ``create.create_booking``, wrap it.
+
+The body is parsed here rather than by FastAPI's body binding because Cal.com answers unknown
+keys (and other shape errors) on booking bodies with its own one-line message:
+``<prop> property is wrong,property <prop> should not exist `` (quirk 4).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends
+from pydantic import BaseModel, Field, StrictBool, StrictInt, ValidationError
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from calapi.bookings import create
+from calapi.core.auth import MaybePrincipal
+from calapi.core.envelopes import success
+from calapi.core.errors import BadRequest
+from calapi.core.versioning import V2024_08_13, versioned_router
+from calapi.core.wire import Locale, StrictWireModel, TimeZoneName
+from calapi.db import SessionDep, utcnow
+
+router = versioned_router([V2024_08_13], tags=["Bookings"])
+
+M = TypeVar("M", bound=BaseModel)
+BOOKER_COOKIE = "uid"  # the slot-reservation uid, set by POST /v2/slots/reservations
+
+
+def booking_clock() -> datetime:
+    """The request's clock (a dependency, so tests can move it)."""
+    return utcnow()
+
+
+Now = Annotated[datetime, Depends(booking_clock)]
+
+
+class AttendeeBody(StrictWireModel):
+    name: str = Field(min_length=1, max_length=255)
+    email: str | None = Field(default=None, max_length=320)
+    phoneNumber: str | None = Field(default=None, max_length=64)
+    timeZone: TimeZoneName
+    language: Locale | None = None  # type: ignore[valid-type]
+
+
+class RoutingBody(StrictWireModel):
+    responseId: StrictInt
+    teamMemberIds: list[StrictInt]
+    queuedResponseId: str | None = None
+    teamMemberEmail: str | None = None
+    skipContactOwner: bool | None = None
+    crmAppSlug: str | None = None
+    crmOwnerRecordType: str | None = None
+
+
+class CreateBookingBody(StrictWireModel):
+    start: Any  # strict ISO-8601, checked by the service (one message for every wrong shape)
+    attendee: AttendeeBody
+    eventTypeId: StrictInt | None = Field(default=None, ge=1)
+    eventTypeSlug: str | None = Field(default=None, min_length=1, max_length=255)
+    username: str | None = Field(default=None, min_length=1, max_length=255)
+    teamSlug: str | None = Field(default=None, min_length=1, max_length=255)
+    organizationSlug: str | None = Field(default=None, max_length=255)
+    bookingFieldsResponses: dict[str, Any] | None = None
+    guests: list[str] | None = Field(default=None, max_length=100)
+    location: dict[str, Any] | str | None = None
+    meetingUrl: str | None = Field(default=None, max_length=2048)
+    metadata: Any = None  # checked by the service: Cal.com's exact metadata message
+    lengthInMinutes: StrictInt | None = Field(default=None, ge=1)
+    routing: RoutingBody | None = None
+    emailVerificationCode: str | None = None
+    recurrenceCount: StrictInt | None = Field(default=None, ge=1)
+    instant: StrictBool | None = None
+
+
+def _path(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def wire_errors(error: ValidationError) -> str:
+    """Cal.com's class-validator text: ``<prop> property is wrong,<why> `` per problem."""
+    messages = []
+    for item in error.errors():
+        prop = _path(item["loc"])
+        if item["type"] == "extra_forbidden":
+            messages.append(f"{prop} property is wrong,property {prop} should not exist ")
+        elif item["type"] == "missing":
+            messages.append(f"{prop} property is wrong,{prop} should not be empty ")
+        else:
+            messages.append(f"{prop} property is wrong,{item['msg'].removeprefix('Value error, ')} ")
+    return ",".join(messages)
+
+
+async def read_json_object(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    try:
+        payload = json.loads(raw or b"null")
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BadRequest(f"Malformed JSON body: {exc}") from None
+    if not isinstance(payload, dict):
+        raise BadRequest("The request body must be a JSON object.")
+    return payload
+
+
+def parse_body(model: type[M], payload: dict[str, Any]) -> M:
+    """Validate a booking body the way Cal.com words it (unknown keys refused)."""
+    try:
+        return model.model_validate(payload)
+    except ValidationError as error:
+        raise BadRequest(wire_errors(error)) from None
+
+
+def to_new_booking(body: CreateBookingBody) -> create.NewBooking:
+    if body.instant:
+        raise BadRequest("Instant bookings are only supported for team event types, not individual user event types.")
+    attendee = body.attendee
+    return create.NewBooking(
+        start=body.start,
+        attendee=create.AttendeeInput(
+            name=attendee.name, time_zone=attendee.timeZone, email=attendee.email or None,
+            phone_number=attendee.phoneNumber or None, language=attendee.language,
+        ),
+        event_type_id=body.eventTypeId,
+        event_type_slug=body.eventTypeSlug,
+        username=body.username,
+        team_slug=body.teamSlug,
+        guests=tuple(body.guests or ()),
+        location=body.location,
+        meeting_url=body.meetingUrl,
+        responses=dict(body.bookingFieldsResponses or {}),
+        metadata=body.metadata,
+        length_in_minutes=body.lengthInMinutes,
+        recurrence_count=body.recurrenceCount,
+    )
+
+
+@router.post("/v2/bookings", status_code=201)
+async def create_booking(request: Request, session: SessionDep, principal: MaybePrincipal, now: Now) -> JSONResponse:
+    """Book a slot: a regular booking, a recurring series (array), or a seat (``seatUid`` last)."""
+    new = to_new_booking(parse_body(CreateBookingBody, await read_json_object(request)))
+    created = await create.create_booking(
+        session, new, now=now, viewer_user_id=principal.user_id if principal else None,
+        booker_uid=request.cookies.get(BOOKER_COOKIE),
+    )
+    return JSONResponse(success(created.data), status_code=201)

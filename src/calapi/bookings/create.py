@@ -1,0 +1,571 @@
+"""Creating bookings (``POST /v2/bookings``): regular, recurring, seated, needing confirmation.
+
+The booking transaction (architecture invariant 1):
+
+    begin_write → load the event type → lock_hosts(organizer) → load the engine's inputs with the
+    same loader as GET /v2/slots → check_booking → insert booking + attendees (+ seats) + outbox
+    events → flush
+
+The caller's session commits (SessionDep), which releases the PostgreSQL advisory lock; on SQLite
+the write lock taken at BEGIN IMMEDIATE serialises the whole sequence. So of N simultaneous
+requests for one slot exactly one finds it free; the others see its booking and get 409.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from calapi.bookings import events, output
+from calapi.bookings.locks import lock_hosts, lock_seat_slot
+from calapi.bookings.models import Attendee, Booking, BookingSeat, BookingStatus
+from calapi.core.errors import AppError, BadRequest, Conflict, NotFound
+from calapi.core.wire import METADATA_MAX_KEY_LENGTH, METADATA_MAX_KEYS, METADATA_MAX_VALUE_LENGTH
+from calapi.db import begin_write
+from calapi.event_types import service as event_types_service
+from calapi.event_types.models import EventType
+from calapi.scheduling import BookingCheck, BookingRequest, RefusalReason, check_booking
+from calapi.schedules import service as schedules_service
+from calapi.slots import service as slots_service
+from calapi.users.models import User
+
+# --- messages (contract §2.6.2) -------------------------------------------------------------------
+
+PAST = "Attempting to book a meeting in the past."
+HOST_UNAVAILABLE = "User either already has booking at this time or is not available"
+SEATS_FULL = "No more seats left at this seated booking."
+NO_CONTACT = (
+    "attendee email or phone property is wrong,Attendee must have at least one contact method (email or phone number) "
+)
+METADATA_RULE = (
+    "metadata must be an object with up to 50 keys, each key name up to 40 characters, and values with a maximum "
+    "length of 500 characters."
+)
+RECURRENCE_TOO_HIGH = "Provided recurrence count is higher than the event type's recurring event count."
+FIXED_LENGTH = (
+    "Can't specify 'lengthInMinutes' because event type does not have multiple possible lengths. Please, remove the "
+    "'lengthInMinutes' field from the request."
+)
+_CANT_BOOK_AT = "The event type can't be booked at the \"start\" time provided."
+_REFUSAL_TEXT = {
+    RefusalReason.MINIMUM_NOTICE: "It is within the event type's minimum booking notice.",
+    RefusalReason.BOOKING_WINDOW: "It is outside the event type's booking window (how far ahead it can be booked).",
+    RefusalReason.BOOKING_LIMIT: "The event type's booking limit for that period has been reached.",
+    RefusalReason.DURATION_LIMIT: "The event type's limit on booked minutes for that period has been reached.",
+    RefusalReason.OUTSIDE_AVAILABILITY: "It is outside the host's availability.",
+}
+
+# Booking location types → the ``{value}`` Cal.com stores in ``responses.location``.
+_INTEGRATION_IDS = {
+    "cal-video": "integrations:daily",
+    "google-meet": "integrations:google:meet",
+    "zoom": "integrations:zoom",
+    "office365-video": "integrations:office365_video",
+}
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"^\+[1-9]\d{6,14}$")
+_URLISH = re.compile(r"^(https?://|www\.)", re.IGNORECASE)
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)?$")
+_MAX_OCCURRENCES = 730  # a series is bounded however the event type is set
+
+
+class BookingRefused(AppError):
+    """A business-rule refusal with a machine-readable ``reason`` in the error details."""
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.details = {"message": message, "error": self.reason_phrase, "statusCode": self.status, "reason": reason}
+
+
+class SlotUnavailable(BookingRefused):
+    status, code = 409, "ConflictException"
+
+
+class NotBookableAt(BookingRefused):
+    status, code = 400, "BadRequestException"
+
+
+# --- input -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AttendeeInput:
+    name: str
+    time_zone: str
+    email: str | None = None
+    phone_number: str | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class NewBooking:
+    """A parsed create body (wire names resolved; values still to be checked against the event type)."""
+
+    start: str
+    attendee: AttendeeInput
+    event_type_id: int | None = None
+    event_type_slug: str | None = None
+    username: str | None = None
+    team_slug: str | None = None
+    guests: tuple[str, ...] = ()
+    location: dict[str, Any] | str | None = None
+    meeting_url: str | None = None
+    responses: dict[str, Any] = field(default_factory=dict)
+    metadata: dict[str, Any] | None = None
+    length_in_minutes: int | None = None
+    recurrence_count: int | None = None
+
+
+@dataclass
+class CreatedBookings:
+    """What the router shapes: one view, or (recurring) a list sorted by start."""
+
+    views: list[dict[str, Any]]
+    recurring: bool
+    seat_uid: str | None = None
+
+    @property
+    def data(self) -> dict[str, Any] | list[dict[str, Any]]:
+        if self.recurring:
+            views = [output.with_seat_uid(v, self.seat_uid) for v in self.views] if self.seat_uid else self.views
+            return output.sorted_by_start(views)
+        view = self.views[0]
+        return output.with_seat_uid(view, self.seat_uid) if self.seat_uid else view
+
+
+def parse_start(value: str) -> datetime:
+    """A strict ISO-8601 instant; no offset means UTC (Cal.com parses ``start`` in UTC)."""
+    if not isinstance(value, str) or not _ISO.match(value):
+        raise BadRequest(f"start property is wrong,start must be a valid ISO 8601 date string, got {str(value)[:64]!r} ")
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise BadRequest(f"start property is wrong,start {value[:64]!r} is not a real date and time ") from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _check_metadata(metadata: dict[str, Any] | None) -> None:
+    if metadata is None:
+        return
+    ok = isinstance(metadata, dict) and len(metadata) <= METADATA_MAX_KEYS
+    for key, value in (metadata.items() if ok else ()):
+        if len(key) > METADATA_MAX_KEY_LENGTH or not (
+            (isinstance(value, str) and len(value) <= METADATA_MAX_VALUE_LENGTH)
+            or (isinstance(value, (int, float)) and not isinstance(value, bool))
+            or isinstance(value, bool)
+        ):
+            ok = False
+            break
+    if not ok:
+        raise BadRequest(METADATA_RULE)
+
+
+def _check_attendee(attendee: AttendeeInput) -> None:
+    if not attendee.email and not attendee.phone_number:
+        raise BadRequest(NO_CONTACT)
+    if attendee.email and not _EMAIL.match(attendee.email):
+        raise BadRequest("attendee.email property is wrong,email must be an email ")
+    if attendee.phone_number and not _PHONE.match(re.sub(r"[\s().-]", "", attendee.phone_number)):
+        raise BadRequest("attendee.phoneNumber property is wrong,phoneNumber must be a valid phone number ")
+
+
+# --- the event type ----------------------------------------------------------------------------------
+
+
+async def _find_event_type(session: AsyncSession, new: NewBooking) -> tuple[EventType, User]:
+    """The event type and its owner, in one statement."""
+    if new.event_type_id is not None:
+        row = (
+            await session.execute(
+                select(EventType, User).join(User, User.id == EventType.owner_id).where(EventType.id == new.event_type_id)
+            )
+        ).first()
+        if row is None:
+            raise NotFound(f"Event type with id {new.event_type_id} not found.")
+        return row[0], row[1]
+    if new.team_slug is not None:
+        raise NotFound(f"Team with slug {new.team_slug} not found")
+    if new.event_type_slug is None or new.username is None:
+        raise BadRequest(
+            "Either eventTypeId, or eventTypeSlug with username, or eventTypeSlug with teamSlug must be provided."
+        )
+    row = (
+        await session.execute(
+            select(User, EventType)
+            .outerjoin(EventType, (EventType.owner_id == User.id) & (EventType.slug == new.event_type_slug))
+            .where(User.username == new.username)
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"User with username {new.username} not found")
+    if row[1] is None:
+        raise NotFound(f"Event type with slug {new.event_type_slug} belonging to user {new.username} not found.")
+    return row[1], row[0]
+
+
+def _duration(event_type: EventType, requested: int | None) -> int:
+    options = list(event_type.length_in_minutes_options or [])
+    variable = len(options) > 1 or (len(options) == 1 and options[0] != event_type.length_in_minutes)
+    if requested is None:
+        return event_type.length_in_minutes
+    if not variable:
+        raise BadRequest(FIXED_LENGTH)
+    if requested != event_type.length_in_minutes and requested not in options:
+        allowed = ", ".join(str(n) for n in sorted({event_type.length_in_minutes, *options}))
+        raise BadRequest(
+            f"Provided 'lengthInMinutes' is not one of the possible lengths for the event type. The possible lengths are: {allowed}"
+        )
+    return requested
+
+
+# --- location ----------------------------------------------------------------------------------------
+
+
+def _integration_id(name: str) -> str:
+    return _INTEGRATION_IDS.get(name, "integrations:" + name.removesuffix("-video").replace("-", "_"))
+
+
+def _event_location(event_type: EventType, kind: str) -> dict[str, Any] | None:
+    return next((loc for loc in (event_type.locations or []) if loc.get("type") == kind), None)
+
+
+def _resolve_location(event_type: EventType, given: dict[str, Any] | str | None, meeting_url: str | None) -> tuple[str | None, dict[str, str] | None]:
+    """(``booking.location`` text, ``responses.location`` as ``{value, optionValue}``)."""
+    if given is None and meeting_url:
+        given = meeting_url
+    if isinstance(given, str):
+        # Legacy string: accepted without checking the event type's locations (contract §2.6.2).
+        text = given.strip()
+        if _URLISH.match(text):
+            return text, {"value": "link", "optionValue": text}
+        if _PHONE.match(re.sub(r"[\s().-]", "", text)):
+            return text, {"value": "phone", "optionValue": text}
+        return text, {"value": "somewhereElse", "optionValue": text}
+    locations = event_type.locations or []
+    if given is None:
+        # No choice made: the event type's first location, when it needs nothing from the booker.
+        first = locations[0] if locations else None
+        if first is None:
+            return None, None
+        given = {"type": first["type"], **({"integration": first["integration"]} if "integration" in first else {})}
+        if first["type"] in ("attendeeAddress", "attendeePhone", "attendeeDefined"):
+            return None, None
+    kind = given.get("type")
+    allowed_types = [loc.get("type") for loc in locations]
+    matches = kind in allowed_types and kind != "organizersDefaultApp"
+    if kind == "integration":
+        matches = any(loc.get("type") == "integration" and loc.get("integration") == given.get("integration") for loc in locations)
+    if not matches:
+        listed = ", ".join(str(t) for t in allowed_types)
+        raise BadRequest(
+            f"Booking location with type {kind} not valid for event type with id={event_type.id}. The event type has "
+            f"following location types: {listed}, and only these types are allowed for booking location."
+        )
+    configured = _event_location(event_type, kind) or {}
+    if kind == "address":
+        return configured.get("address"), {"value": "inPerson", "optionValue": ""}
+    if kind == "link":
+        return configured.get("link"), {"value": "link", "optionValue": ""}
+    if kind == "phone":
+        return configured.get("phone"), {"value": "userPhone", "optionValue": ""}
+    if kind == "integration":
+        ident = _integration_id(given["integration"])
+        return ident, {"value": ident, "optionValue": ""}
+    needs = {"attendeeAddress": ("address", "attendeeInPerson"), "attendeePhone": ("phone", "phone"), "attendeeDefined": ("location", "somewhereElse")}
+    key, value = needs[kind]
+    text = given.get(key)
+    if not isinstance(text, str) or not text.strip():
+        raise BadRequest(f"location.{key} property is wrong,{key} is required for a location of type {kind} ")
+    return text, {"value": value, "optionValue": text}
+
+
+# --- booking fields ----------------------------------------------------------------------------------
+
+_STRING_TYPES = ("phone", "address", "text", "textarea", "url")
+_ARRAY_TYPES = ("multiemail", "multiselect", "checkbox")
+
+
+def _js_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if value is None:
+        return "null"
+    return "object"
+
+
+def _check_booking_fields(event_type: EventType, responses: dict[str, Any], attendee: AttendeeInput) -> None:
+    for spec in event_type.booking_fields or []:
+        slug = spec.get("slug")
+        if spec.get("isDefault") and slug != "smsReminderNumber":
+            if slug == "attendeePhoneNumber" and spec.get("required") and not spec.get("hidden") and not attendee.phone_number:
+                raise BadRequest(
+                    'Missing attendee phone number - it is required by the event type. Pass it as "attendee.phoneNumber" string in the request.'
+                )
+            continue
+        kind = spec.get("type")
+        value = responses.get(slug)
+        if value is None:
+            if spec.get("required") and not spec.get("hidden"):
+                raise BadRequest(
+                    f"Missing required booking field response: {slug} - it is required by the event type. Pass it in "
+                    f'"bookingFieldsResponses.{slug}".'
+                )
+            continue
+        expected = (
+            "string" if kind in _STRING_TYPES else "number" if kind == "number" else "boolean" if kind == "boolean"
+            else "array" if kind in _ARRAY_TYPES else "string or number" if kind in ("select", "radio") else None
+        )
+        received = _js_type(value)
+        if expected is not None and received not in expected.split(" or "):
+            raise BadRequest(
+                f"Invalid type for booking field '{slug}'. Expected type {expected} (compatible with field type '{kind}'), "
+                f"but received {received}."
+            )
+        options = [str(o) for o in spec.get("options") or []]
+        if options and kind in ("select", "radio", "multiselect", "checkbox"):
+            for item in value if isinstance(value, list) else [value]:
+                if str(item) not in options:
+                    raise BadRequest(
+                        f"Invalid option '{item}' for booking field '{slug}'. Allowed options are: {', '.join(options)}."
+                    )
+
+
+# --- recurrence --------------------------------------------------------------------------------------
+
+
+def _add_months(moment: datetime, months: int) -> datetime | None:
+    """The same wall-clock day ``months`` later, or None when that month has no such day (RRULE skips it)."""
+    total = moment.month - 1 + months
+    try:
+        return moment.replace(year=moment.year + total // 12, month=total % 12 + 1)
+    except ValueError:
+        return None
+
+
+def occurrence_starts(first: datetime, recurrence: dict[str, Any], count: int, time_zone: str) -> list[datetime]:
+    """Starts of a series: every ``interval`` weeks / months / years from ``first``, at the same
+    wall-clock time in the booker's zone (so a weekly 10:00 stays 10:00 across DST)."""
+    zone = ZoneInfo(time_zone)
+    local = first.astimezone(zone).replace(tzinfo=None)
+    interval = int(recurrence.get("interval") or 1)
+    frequency = recurrence.get("frequency", "weekly")
+    starts: list[datetime] = []
+    step = 0
+    while len(starts) < count and step < _MAX_OCCURRENCES * 2:
+        if frequency == "weekly":
+            candidate: datetime | None = local + timedelta(weeks=interval * step)
+        elif frequency == "monthly":
+            candidate = _add_months(local, interval * step)
+        else:
+            candidate = _add_months(local, 12 * interval * step)
+        step += 1
+        if candidate is not None:
+            starts.append(candidate.replace(tzinfo=zone).astimezone(UTC))
+    return starts
+
+
+# --- the check ---------------------------------------------------------------------------------------
+
+
+def _refusal(check: BookingCheck, *, minimum_notice: int) -> AppError:
+    reason = check.reason
+    assert reason is not None
+    if reason is RefusalReason.SEATS_FULL:
+        return SlotUnavailable(SEATS_FULL, reason="seats_full")
+    if reason in (RefusalReason.BUSY, RefusalReason.RESERVED):
+        return SlotUnavailable(HOST_UNAVAILABLE, reason="slot_unavailable" if reason is RefusalReason.BUSY else "slot_reserved")
+    text = _REFUSAL_TEXT[reason]
+    if reason is RefusalReason.MINIMUM_NOTICE:
+        text = f"It is within the event type's minimum booking notice of {minimum_notice} minutes."
+    return NotBookableAt(f"{_CANT_BOOK_AT} {text}", reason=reason.value)
+
+
+def _requires_confirmation(event_type: EventType, start: datetime, now: datetime) -> bool:
+    if not event_type.requires_confirmation:
+        return False
+    policy = event_type.confirmation_policy or {}
+    threshold = policy.get("noticeThreshold")
+    if policy.get("type") == "time" and threshold:
+        unit = 60 if threshold.get("unit") == "hours" else 1
+        # Only bookings made closer to the start than the threshold need confirmation.
+        return start - now < timedelta(minutes=int(threshold.get("count", 0)) * unit)
+    return True
+
+
+def _new_uid() -> str:
+    return secrets.token_urlsafe(16)
+
+
+def _phone_placeholder_email(phone: str) -> str:
+    return re.sub(r"\D", "", phone) + "@sms.cal.com"
+
+
+# --- create ------------------------------------------------------------------------------------------
+
+
+async def create_booking(
+    session: AsyncSession,
+    new: NewBooking,
+    *,
+    now: datetime,
+    viewer_user_id: int | None,
+    booker_uid: str | None = None,
+) -> CreatedBookings:
+    """Check and insert a booking (or a series, or a seat) in the caller's transaction."""
+    await begin_write(session)  # SQLite: take the write lock before the first statement
+    start = parse_start(new.start)
+    _check_attendee(new.attendee)
+    _check_metadata(new.metadata)
+    if start < now:
+        raise BadRequest(PAST)
+
+    event_type, organizer = await _find_event_type(session, new)
+    duration = _duration(event_type, new.length_in_minutes)
+    location_text, location_response = _resolve_location(event_type, new.location, new.meeting_url)
+    _check_booking_fields(event_type, new.responses, new.attendee)
+
+    recurrence = event_type.recurrence if event_type.recurrence and not event_type.recurrence.get("disabled") else None
+    if recurrence is not None:
+        occurrences = int(recurrence.get("occurrences") or 1)
+        if new.recurrence_count is not None and new.recurrence_count > occurrences:
+            raise BadRequest(RECURRENCE_TOO_HIGH)
+        count = min(new.recurrence_count or occurrences, _MAX_OCCURRENCES)
+        starts = occurrence_starts(start, recurrence, count, new.attendee.time_zone)
+    else:
+        starts = [start]
+    seated = event_type.seats_per_time_slot is not None
+
+    # Lock, then read: everything the engine sees below was committed before we held the lock.
+    await lock_hosts(session, [organizer.id])
+    if seated:
+        for occurrence in starts:
+            await lock_seat_slot(session, event_type.id, occurrence)
+    slot_event = event_types_service.SlotEventType(
+        id=event_type.id, owner_id=event_type.owner_id, length=event_type.length_in_minutes,
+        length_options=tuple(event_type.length_in_minutes_options or ()), slot_interval=event_type.slot_interval,
+        minimum_notice=event_type.minimum_booking_notice if event_type.minimum_booking_notice is not None else 120,
+        before_buffer=event_type.before_event_buffer or 0, after_buffer=event_type.after_event_buffer or 0,
+        offset_start=event_type.offset_start or 0, only_first_slot=bool(event_type.only_show_first_available_slot),
+        seats_per_slot=event_type.seats_per_time_slot, requires_confirmation=bool(event_type.requires_confirmation),
+        schedule_id=event_type.schedule_id, booking_window=event_type.booking_window,
+        booking_limits_count=event_type.booking_limits_count, booking_limits_duration=event_type.booking_limits_duration,
+        confirmation_policy=event_type.confirmation_policy,
+    )
+    availability = await schedules_service.load_host_availability(
+        session, user_ids=[organizer.id], schedule_id=event_type.schedule_id
+    )
+    host = availability.get(organizer.id)
+    rules = slot_event.rules(week_start=host.week_start if host else 0)
+    lo, hi = slots_service.data_window(rules, starts[0], starts[-1] + timedelta(minutes=duration), now)
+    hosts = await slots_service.complete_hosts(session, availability, lo, hi, now) if availability else ()
+    checks: list[BookingCheck] = []
+    for occurrence in starts:
+        check = check_booking(
+            BookingRequest(
+                hosts=hosts, rules=rules, now=now, start=occurrence, duration=duration,
+                time_zone=new.attendee.time_zone, booker_uid=booker_uid,
+            )
+        )
+        if not hosts or not check.ok:
+            if not hosts:
+                raise NotBookableAt(f"{_CANT_BOOK_AT} {_REFUSAL_TEXT[RefusalReason.OUTSIDE_AVAILABILITY]}", reason="outside_availability")
+            raise _refusal(check, minimum_notice=rules.minimum_notice)
+        checks.append(check)
+
+    status = BookingStatus.pending if _requires_confirmation(event_type, start, now) else BookingStatus.accepted
+    email = new.attendee.email or _phone_placeholder_email(new.attendee.phone_number or "")
+    language = new.attendee.language or "en"
+    guests = [g for g in dict.fromkeys(new.guests) if g != email] if not seated else []
+    responses: dict[str, Any] = {"name": new.attendee.name, "email": new.attendee.email or ""}
+    if new.attendee.phone_number:
+        responses["attendeePhoneNumber"] = new.attendee.phone_number
+    if guests:
+        responses["guests"] = guests
+    if location_response is not None:
+        responses["location"] = location_response
+    responses.update({k: v for k, v in new.responses.items() if k not in ("name", "email")})
+    notes = responses.get("notes") if isinstance(responses.get("notes"), str) else None
+    title = f"{event_type.title} between {organizer.name or organizer.username or 'unknown'} and {new.attendee.name}"
+    recurring_id = str(uuid.uuid4()) if recurrence is not None else None
+    organizer_ref = output.OrganizerRef.of(organizer)
+    event_ref = output.EventTypeRef.of(event_type)
+
+    views: list[dict[str, Any]] = []
+    seat_uid: str | None = None
+    for occurrence, check in zip(starts, checks):
+        end = occurrence + timedelta(minutes=duration)
+        attendee = Attendee(
+            name=new.attendee.name, email=email, time_zone=new.attendee.time_zone, locale=language,
+            phone_number=new.attendee.phone_number, absent=False,
+        )
+        joined: Booking | None = None
+        if seated and check.booking_uid is not None:
+            joined = await session.scalar(select(Booking).where(Booking.uid == check.booking_uid))
+        if joined is not None:
+            booking = joined
+        else:
+            uid = _new_uid()
+            booking = Booking(
+                uid=uid, user_id=organizer.id, event_type_id=event_type.id, title=title, description=notes,
+                start_time=occurrence, end_time=end, status=status.value, recurring_event_id=recurring_id,
+                location=location_text, responses=None if seated else responses,
+                booking_metadata=new.metadata or {}, ical_uid=f"{uid}@calapi", rescheduled=False, absent_host=False,
+            )
+            session.add(booking)
+        attendee_rows = [attendee]
+        if not seated:
+            attendee_rows += [
+                Attendee(name="", email=g, time_zone=new.attendee.time_zone, locale=language, absent=False) for g in guests
+            ]
+        await session.flush()  # booking.id for the attendees
+        for row in attendee_rows:
+            row.booking_id = booking.id
+        session.add_all(attendee_rows)
+        seat: BookingSeat | None = None
+        if seated:
+            await session.flush()
+            seat = BookingSeat(
+                reference_uid=str(uuid.uuid4()), booking_id=booking.id, attendee_id=attendee.id,
+                responses=responses, seat_metadata=new.metadata or {},
+            )
+            session.add(seat)
+            seat_uid = seat.reference_uid
+        trigger = events.BOOKING_REQUESTED if booking.status == BookingStatus.pending.value else events.BOOKING_CREATED
+        if joined is None:
+            all_attendees: list[Attendee] = attendee_rows
+            seats_by_attendee = {attendee.id: seat} if seat else {}
+        else:
+            # A seat joined an existing meeting: its view lists every seat (when the viewer may see them).
+            await session.flush()
+            parts = (await output.load_booking_parts(session, [booking]))[booking.id]
+            all_attendees = list(parts.attendees)
+            seats_by_attendee = dict(parts.seats_by_attendee)
+        await events.record_booking_event(
+            session, trigger, booking, attendees=all_attendees, organizer=organizer, event_type=event_type,
+            extra={"seatUid": seat_uid} if seat_uid else None,
+        )
+        if joined is None and booking.status == BookingStatus.accepted.value:
+            await events.schedule_meeting_events(session, booking, attendees=all_attendees, organizer=organizer)
+        parts = output.BookingParts(
+            attendees=all_attendees, seats_by_attendee=seats_by_attendee, organizer=organizer_ref, event_type=event_ref
+        )
+        views.append(output.build_booking_view(booking, parts, viewer_user_id=viewer_user_id))
+    if booker_uid:
+        await slots_service.release(session, booker_uid)  # the booker's own hold has done its job
+    await session.flush()
+    return CreatedBookings(views=views, recurring=recurrence is not None, seat_uid=seat_uid)
+
