@@ -12,6 +12,8 @@ from fastapi.routing import APIRoute
 from calapi import __version__
 from calapi.api_keys import service as api_keys_service
 from calapi.api_keys.v2 import router as api_keys_v2
+from calapi.bookings.api_v2.create import router as bookings_create_v2
+from calapi.bookings.api_v2.manage import router as bookings_manage_v2
 from calapi.config import Settings, get_settings
 from calapi.core import handlers
 from calapi.core.auth import LimitSpec
@@ -76,7 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.worker = worker
 
     handlers.install(app)
-    for router in (system_v2, users_v2, api_keys_v2, users_v1, schedules_v2, event_types_v2, slots_v2):
+    for router in (system_v2, users_v2, api_keys_v2, users_v1, schedules_v2, event_types_v2, slots_v2, bookings_create_v2, bookings_manage_v2):
         app.include_router(router)
 
     # add_middleware wraps: the last added runs first.

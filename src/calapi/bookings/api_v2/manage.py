@@ -1,0 +1,226 @@
+"""API v2 (2024-08-13): reading, listing and changing bookings (creation lives beside this router).
+
+Thin: parse the wire, call one service function (queries / lifecycle), wrap the answer.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import Body, Depends, Path
+from pydantic import Field
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from calapi.bookings import lifecycle, queries
+from calapi.bookings.api_v2.create import booking_clock, parse_body, read_json_object
+from calapi.bookings.create import parse_start
+from calapi.bookings.queries import MAX_TAKE, BookingListQuery, SortKey, StatusFilter
+from calapi.core.auth import CurrentPrincipal, MaybePrincipal
+from calapi.core.envelopes import success
+from calapi.core.errors import BadRequest
+from calapi.core.versioning import V2024_08_13, versioned_router
+from calapi.core.wire import StrictWireModel, WireModel
+from calapi.db import SessionDep
+
+router = versioned_router([V2024_08_13], prefix="/v2/bookings", tags=["Bookings"])
+
+
+# One clock for the whole bookings API (tests move it with ``dependency_overrides[booking_clock]``),
+# and one way of wording body errors (Cal.com's class-validator text, unknown keys refused).
+current_time = booking_clock
+Now = Annotated[datetime, Depends(booking_clock)]
+BookingUid = Annotated[str, Path(alias="bookingUid", max_length=255)]
+
+
+# ---------------------------------------------------------------- GET /v2/bookings query
+
+_STATUS_MESSAGE = "Invalid status. Allowed are upcoming, recurring, past, cancelled, unconfirmed"
+_SORTS = (("sortStart", SortKey.start), ("sortEnd", SortKey.end), ("sortCreated", SortKey.created), ("sortUpdatedAt", SortKey.updated))
+_DATES = ("afterStart", "beforeEnd", "afterCreatedAt", "beforeCreatedAt", "afterUpdatedAt", "beforeUpdatedAt")
+
+
+def _int(name: str, text: str) -> int:
+    """Cal.com ``parseInt``s these and takes the absolute value."""
+    try:
+        return abs(int(text.strip()))
+    except ValueError:
+        raise BadRequest(f"{name} must be an integer number, got '{text}'") from None
+
+
+def _ids(name: str, text: str) -> tuple[int, ...]:
+    try:
+        ids = tuple(int(part.strip()) for part in text.split(","))
+    except ValueError:
+        raise BadRequest(f"{name} must be a comma-separated list of integers, got '{text}'") from None
+    if any(i < 1 for i in ids):
+        raise BadRequest(f"{name} must contain only positive integers, got '{text}'")
+    return ids
+
+
+def _instant(name: str, text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise BadRequest(f"{name} must be a valid ISO 8601 date string, got '{text}'") from None
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def parse_list_query(params: Any) -> BookingListQuery:
+    fields: dict[str, Any] = {}
+    if "status" in params:
+        raw = params["status"]
+        if not raw.strip():
+            raise BadRequest("status cannot be empty.")
+        statuses = []
+        for part in raw.split(","):
+            try:
+                statuses.append(StatusFilter(part.strip()))
+            except ValueError:
+                raise BadRequest(_STATUS_MESSAGE) from None
+        fields["statuses"] = tuple(dict.fromkeys(statuses))
+    if params.get("attendeeEmail"):
+        # A "+" in a query string arrives as a space; Cal.com turns inner spaces back into "+".
+        fields["attendee_email"] = params["attendeeEmail"].strip().replace(" ", "+")
+    if params.get("attendeeName"):
+        fields["attendee_name"] = params["attendeeName"].strip()
+    if params.get("bookingUid"):
+        fields["booking_uid"] = params["bookingUid"].strip()
+    if params.get("eventTypeIds"):
+        fields["event_type_ids"] = _ids("eventTypeIds", params["eventTypeIds"])
+    elif params.get("eventTypeId"):
+        fields["event_type_ids"] = _ids("eventTypeId", params["eventTypeId"])
+    if params.get("teamsIds"):
+        fields["team_ids"] = _ids("teamsIds", params["teamsIds"])
+    elif params.get("teamId"):
+        fields["team_ids"] = _ids("teamId", params["teamId"])
+    for name, field_name in zip(_DATES, ("after_start", "before_end", "after_created_at", "before_created_at", "after_updated_at", "before_updated_at"), strict=True):
+        if params.get(name):
+            fields[field_name] = _instant(name, params[name])
+    for name, key in _SORTS:
+        if params.get(name):
+            direction = params[name].strip().lower()
+            if direction not in ("asc", "desc"):
+                raise BadRequest(f"{name} must be one of the following values: asc, desc")
+            fields["sort"] = (key, direction == "desc")
+            break
+    if params.get("take"):
+        take = _int("take", params["take"])
+        if take < 1:
+            raise BadRequest("take must not be less than 1")
+        if take > MAX_TAKE:
+            raise BadRequest(f"take must not be greater than {MAX_TAKE}")
+        fields["take"] = take
+    if params.get("skip"):
+        fields["skip"] = _int("skip", params["skip"])
+    return BookingListQuery(**fields)
+
+
+@router.get("")
+async def list_bookings(request: Request, session: SessionDep, principal: CurrentPrincipal, now: Now) -> JSONResponse:
+    query = parse_list_query(request.query_params)
+    data, pagination = await queries.list_booking_views(
+        session,
+        query,
+        viewer_user_id=principal.user_id,
+        viewer_email=getattr(principal.profile, "email", None),
+        now=now,
+    )
+    return JSONResponse(success(data, pagination=pagination))
+
+
+@router.get("/{bookingUid}")
+async def get_booking(uid: BookingUid, session: SessionDep, principal: MaybePrincipal) -> dict[str, Any]:
+    return success(await queries.read_booking(session, uid, viewer_user_id=principal.user_id if principal else None))
+
+
+# ---------------------------------------------------------------- changes
+
+
+class CancelInput(StrictWireModel):
+    cancellation_reason: str | None = Field(default=None, alias="cancellationReason")
+    cancel_subsequent_bookings: bool | None = Field(default=None, alias="cancelSubsequentBookings")
+    seat_uid: str | None = Field(default=None, alias="seatUid")
+
+
+class RescheduleInput(StrictWireModel):
+    start: str
+    rescheduled_by: str | None = Field(default=None, alias="rescheduledBy")
+    rescheduling_reason: str | None = Field(default=None, alias="reschedulingReason")
+    email_verification_code: str | None = Field(default=None, alias="emailVerificationCode")
+    seat_uid: str | None = Field(default=None, alias="seatUid")
+
+
+class DeclineInput(WireModel):
+    reason: str | None = None
+
+
+class AbsentAttendeeInput(WireModel):
+    email: str
+    absent: bool
+
+
+class MarkAbsentInput(WireModel):
+    host: bool | None = None
+    attendees: list[AbsentAttendeeInput] | None = None
+
+
+class LocationInput(WireModel):
+    location: dict[str, Any] | None = None
+
+
+@router.post("/{bookingUid}/cancel", status_code=200)
+async def cancel_booking(uid: BookingUid, request: Request, session: SessionDep, principal: MaybePrincipal, now: Now) -> dict[str, Any]:
+    body = parse_body(CancelInput, await read_json_object(request)) if await request.body() else CancelInput()
+    change = lifecycle.CancelRequest(
+        reason=body.cancellation_reason,
+        cancel_subsequent=bool(body.cancel_subsequent_bookings),
+        seat_uid=body.seat_uid,
+    )
+    return success(await lifecycle.cancel(session, uid, change, caller=principal, now=now))
+
+
+@router.post("/{bookingUid}/reschedule", status_code=201)
+async def reschedule_booking(uid: BookingUid, request: Request, session: SessionDep, principal: MaybePrincipal, now: Now) -> dict[str, Any]:
+    body = parse_body(RescheduleInput, await read_json_object(request))
+    change = lifecycle.RescheduleRequest(
+        start=parse_start(body.start),
+        rescheduled_by=body.rescheduled_by,
+        reason=body.rescheduling_reason,
+        seat_uid=body.seat_uid,
+    )
+    return success(await lifecycle.reschedule(session, uid, change, caller=principal, now=now))
+
+
+@router.post("/{bookingUid}/confirm", status_code=200)
+async def confirm_booking(uid: BookingUid, session: SessionDep, principal: CurrentPrincipal, now: Now) -> dict[str, Any]:
+    return success(await lifecycle.confirm(session, uid, caller=principal, now=now))
+
+
+@router.post("/{bookingUid}/decline", status_code=200)
+async def decline_booking(
+    uid: BookingUid, session: SessionDep, principal: CurrentPrincipal, body: Annotated[DeclineInput | None, Body()] = None
+) -> dict[str, Any]:
+    return success(await lifecycle.decline(session, uid, caller=principal, reason=body.reason if body else None))
+
+
+@router.post("/{bookingUid}/mark-absent", status_code=200)
+async def mark_absent(
+    uid: BookingUid,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    now: Now,
+    body: Annotated[MarkAbsentInput | None, Body()] = None,
+) -> dict[str, Any]:
+    body = body or MarkAbsentInput()
+    attendees = [lifecycle.AbsentAttendee(a.email, a.absent) for a in body.attendees or []]
+    return success(await lifecycle.mark_absent(session, uid, caller=principal, host=body.host, attendees=attendees, now=now))
+
+
+@router.patch("/{bookingUid}/location", status_code=200)
+async def update_location(
+    uid: BookingUid, session: SessionDep, principal: CurrentPrincipal, body: Annotated[LocationInput | None, Body()] = None
+) -> dict[str, Any]:
+    location = body.location if body else None
+    return success(await lifecycle.update_location(session, uid, caller=principal, location=location))

@@ -1,0 +1,637 @@
+"""Changing bookings after they exist: cancel, reschedule, confirm, decline, mark absent, move location.
+
+Every change runs in the request's transaction and follows one pattern:
+
+1. ``begin_write`` (SQLite takes its single write lock here, before the first statement);
+2. read the booking (or its series) by uid;
+3. ``lock_hosts`` on the organizers (PostgreSQL advisory locks — the same locks booking creation
+   takes), then read the rows again: whatever we decide from now on cannot race a concurrent
+   create, confirm or reschedule on the same host;
+4. status changes are compare-and-swap updates (``UPDATE … WHERE status = <expected>``), so even a
+   writer that skipped the lock could not turn one pending booking into two accepted ones;
+5. domain events (the outbox) in the same transaction.
+
+Who may do what (choices where Cal.com's answer is a tRPC permission error): confirm, decline,
+mark-absent and location update need the organizer (or an admin); anyone else gets 404, the
+answer this server gives for every other user's object where auth is required. Cancel and
+reschedule need only the uid, as in Cal.com.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import datetime, time, timedelta
+from typing import Any, Literal
+from urllib.parse import urlparse
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from calapi.bookings import create, events, locks, output, queries
+from calapi.bookings import service as bookings_service
+from calapi.bookings.models import Attendee, Booking, BookingSeat, BookingStatus
+from calapi.core.auth import Principal
+from calapi.core.envelopes import iso_ms
+from calapi.core.errors import BadRequest, Conflict, NotFound
+from calapi.db import begin_write, utcnow
+from calapi.event_types import service as event_types_service
+from calapi.schedules import service as schedules_service
+from calapi.slots import service as slots_service
+from calapi.jobs.outbox import record_event
+from calapi.scheduling import (
+    BookingCheck,
+    BookingRequest,
+    EventRules,
+    Host,
+    PeriodType,
+    RefusalReason,
+    Schedule,
+    WeeklyRule,
+    check_booking,
+)
+
+BOOKING_NO_SHOW_UPDATED = "BOOKING_NO_SHOW_UPDATED"
+BOOKING_LOCATION_UPDATED = "BOOKING_LOCATION_UPDATED"
+
+_PENDING = BookingStatus.pending.value
+_ACCEPTED = BookingStatus.accepted.value
+_CANCELLED = BookingStatus.cancelled.value
+_REJECTED = BookingStatus.rejected.value
+_ENDED = (_CANCELLED, _REJECTED)
+
+
+# ---------------------------------------------------------------- shared steps
+
+
+def _caller_email(caller: Principal | None) -> str | None:
+    profile = caller.profile if caller is not None else None
+    return getattr(profile, "email", None)
+
+
+def _rows(found: Booking | list[Booking]) -> list[Booking]:
+    return found if isinstance(found, list) else [found]
+
+
+async def _lock_and_reload(session: AsyncSession, uid: str, *, missing: str) -> Booking | list[Booking]:
+    """Steps 1–3: write transaction, find by uid (or series uid), lock the organizers, read again."""
+    await begin_write(session)
+    found = await queries.find_booking_or_series(session, uid)
+    if found is None:
+        raise NotFound(missing)
+    await locks.lock_hosts(session, {b.user_id for b in _rows(found)})
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        # Another transaction may have changed the rows while we waited for the lock.
+        refreshed = await queries.find_booking_or_series(session, uid, populate_existing=True)
+        assert refreshed is not None  # bookings are never deleted
+        found = refreshed
+    return found
+
+
+def _ensure_organizer(booking: Booking, caller: Principal, *, missing: str) -> None:
+    if booking.user_id != caller.user_id and not caller.is_admin:
+        raise NotFound(missing)
+
+
+async def _answer(session: AsyncSession, uid: str, *, viewer_user_id: int | None) -> dict[str, Any] | list[dict[str, Any]]:
+    """The booking (or series) as ``GET /v2/bookings/{uid}`` would show it now."""
+    return await queries.booking_answer(session, await queries.get_booking_or_series(session, uid), viewer_user_id=viewer_user_id)
+
+
+# ---------------------------------------------------------------- cancel
+
+
+@dataclass(frozen=True)
+class CancelRequest:
+    reason: str | None = None
+    cancel_subsequent: bool = False
+    seat_uid: str | None = None
+
+
+def _cancelled_already(uid: str) -> BadRequest:
+    return BadRequest(
+        f"Can't cancel booking with uid={uid} because it has been cancelled already. "
+        "Please provide uid of a booking that is not cancelled."
+    )
+
+
+async def _cancel_rows(session: AsyncSession, rows: list[Booking], *, reason: str | None, by_email: str | None) -> None:
+    now = utcnow()
+    for booking in rows:
+        booking.status = _CANCELLED
+        booking.cancellation_reason = reason
+        booking.cancelled_by_email = by_email
+        booking.updated_at = now
+    await session.flush()
+    for booking in rows:
+        await events.record_booking_event(session, events.BOOKING_CANCELLED, booking)
+        await events.cancel_meeting_events(session, booking.uid)
+
+
+async def cancel(
+    session: AsyncSession, uid: str, request: CancelRequest, *, caller: Principal | None, now: datetime
+) -> dict[str, Any] | list[dict[str, Any]]:
+    """``POST /v2/bookings/{uid}/cancel``: a booking, the rest of its series, a whole series, or one seat."""
+    found = await _lock_and_reload(session, uid, missing=f"Booking with uid={uid} not found")
+    viewer = caller.user_id if caller else None
+    by_email = _caller_email(caller)
+
+    if isinstance(found, list):  # a series uid: every remaining occurrence
+        if request.cancel_subsequent:
+            raise BadRequest(
+                "Cannot cancel subsequent bookings for recurring event - you have to provide uid of one of the "
+                "individual bookings of a recurring booking."
+            )
+        remaining = [b for b in found if b.status not in _ENDED and b.end_time > now]
+        if not remaining:
+            raise _cancelled_already(uid)
+        await _cancel_rows(session, remaining, reason=request.reason, by_email=by_email)
+        return await _answer(session, uid, viewer_user_id=viewer)
+
+    booking = found
+    if request.seat_uid is not None:
+        return await _cancel_seat(session, booking, request, by_email=by_email, viewer=viewer)
+    if request.cancel_subsequent and booking.recurring_event_id is None:
+        raise BadRequest(f"Booking with bookingUid={uid} is not part of a recurring booking.")
+    if booking.status in _ENDED:
+        raise _cancelled_already(uid)
+    if request.cancel_subsequent:
+        series = await queries.find_booking_or_series(session, booking.recurring_event_id or "")
+        later = [b for b in _rows(series or []) if b.start_time >= booking.start_time and b.status not in _ENDED]
+        await _cancel_rows(session, later, reason=request.reason, by_email=by_email)
+        return await _answer(session, booking.recurring_event_id or uid, viewer_user_id=viewer)
+    await _cancel_rows(session, [booking], reason=request.reason, by_email=by_email)
+    return await _answer(session, uid, viewer_user_id=viewer)
+
+
+async def _cancel_seat(
+    session: AsyncSession, booking: Booking, request: CancelRequest, *, by_email: str | None, viewer: int | None
+) -> dict[str, Any] | list[dict[str, Any]]:
+    seat = await session.scalar(select(BookingSeat).where(BookingSeat.reference_uid == request.seat_uid))
+    if seat is None:
+        raise BadRequest("Invalid seatUid: this seat does not exist or has already been cancelled.")
+    if seat.booking_id != booking.id:
+        raise BadRequest("Invalid seatUid: this seat does not belong to this booking.")
+    if booking.status in _ENDED:
+        raise _cancelled_already(booking.uid)
+    attendee_count = len((await session.scalars(select(Attendee.id).where(Attendee.booking_id == booking.id))).all())
+    if attendee_count <= 1:
+        # The last seat goes: the meeting itself is cancelled (Cal.com does the same).
+        await _cancel_rows(session, [booking], reason=request.reason, by_email=by_email)
+        await session.execute(delete(BookingSeat).where(BookingSeat.id == seat.id))
+        return await _answer(session, booking.uid, viewer_user_id=viewer)
+    attendee = await session.get(Attendee, seat.attendee_id)
+    leaving = attendee.email if attendee else None
+    await session.execute(delete(BookingSeat).where(BookingSeat.id == seat.id))
+    await session.execute(delete(Attendee).where(Attendee.id == seat.attendee_id))
+    booking.updated_at = utcnow()
+    await session.flush()
+    await events.record_booking_event(
+        session,
+        events.BOOKING_CANCELLED,
+        booking,
+        extra={"seatUid": request.seat_uid, "cancelledAttendeeEmail": leaving, "cancellationReason": request.reason},
+    )
+    return await _answer(session, booking.uid, viewer_user_id=viewer)
+
+
+# ---------------------------------------------------------------- reschedule
+
+
+@dataclass(frozen=True)
+class RescheduleRequest:
+    start: datetime
+    rescheduled_by: str | None = None
+    reason: str | None = None
+    seat_uid: str | None = None
+
+
+def _check_reschedulable(booking: Booking, successor_uid: str | None) -> None:
+    uid = booking.uid
+    if booking.status == _CANCELLED and booking.rescheduled:
+        raise BadRequest(
+            f"Can't reschedule booking with uid={uid} because it has been cancelled and rescheduled already to booking "
+            f"with uid={successor_uid}. You probably want to reschedule {successor_uid} instead by passing it within the "
+            "request URL."
+        )
+    if booking.status in _ENDED:
+        raise BadRequest(
+            f"Can't reschedule booking with uid={uid} because it has been cancelled. Please provide uid of a booking "
+            "that is not cancelled."
+        )
+
+
+async def _check_new_time(
+    session: AsyncSession, old: Booking, start: datetime, *, time_zone: str, now: datetime
+) -> tuple[BookingCheck, int, bool]:
+    """The slot engine's verdict on ``start`` with the old booking's own time freed.
+
+    Same inputs as booking creation and ``GET /v2/slots`` (schedules, busy, holds, event rules);
+    returns (check, duration, event requires confirmation). Refusals carry creation's messages.
+    """
+    if start < now:
+        raise BadRequest(create.PAST)
+    event = await event_types_service.load_slot_event_type(session, old.event_type_id) if old.event_type_id else None
+    if event is None:
+        raise BadRequest(f"Booking with uid={old.uid} has no event type, so it can't be rescheduled.")
+    availability = await schedules_service.load_host_availability(session, user_ids=[old.user_id], schedule_id=event.schedule_id)
+    host = availability.get(old.user_id)
+    rules = event.rules(week_start=host.week_start if host else 0)
+    duration = event.length  # Cal.com: a rescheduled booking takes the event's length
+    lo, hi = slots_service.data_window(rules, start, start + timedelta(minutes=duration), now)
+    hosts = await slots_service.complete_hosts(session, availability, lo, hi, now) if availability else ()
+    check = check_booking(
+        BookingRequest(hosts=hosts, rules=rules, now=now, start=start, duration=duration, time_zone=time_zone, reschedule_uid=old.uid)
+    )
+    if not hosts:
+        raise create.NotBookableAt(
+            f"{create._CANT_BOOK_AT} It is outside the host's availability.", reason=RefusalReason.OUTSIDE_AVAILABILITY.value
+        )
+    if not check.ok:
+        raise create._refusal(check, minimum_notice=rules.minimum_notice)
+    return check, duration, event.requires_confirmation
+
+
+async def reschedule(
+    session: AsyncSession, uid: str, request: RescheduleRequest, *, caller: Principal | None, now: datetime
+) -> dict[str, Any]:
+    """``POST /v2/bookings/{uid}/reschedule``: a new booking at ``start``; the old one cancelled, linked.
+
+    One transaction under the organizer's lock: check (own time freed), insert the new booking with
+    the same attendees and answers, cancel the old with ``rescheduled`` set, move MEETING_* events.
+    """
+    found = await _lock_and_reload(session, uid, missing=f"Booking with uid={uid} was not found in the database")
+    if isinstance(found, list):
+        raise BadRequest(
+            f"uid={uid} is a recurring booking series; reschedule one of its occurrences by that occurrence's uid."
+        )
+    old = found
+    successor = None
+    if old.rescheduled:
+        successor = await session.scalar(select(Booking.uid).where(Booking.from_reschedule == old.uid).order_by(Booking.id.desc()).limit(1))
+    _check_reschedulable(old, successor)
+    attendees = list((await session.scalars(select(Attendee).where(Attendee.booking_id == old.id).order_by(Attendee.id))).all())
+    if request.seat_uid is not None:
+        return await _reschedule_seat(session, old, attendees, request, caller=caller, now=now)
+    time_zone = attendees[0].time_zone if attendees else "UTC"
+    _check, duration, needs_confirmation = await _check_new_time(session, old, request.start, time_zone=time_zone, now=now)
+
+    by_organizer = caller is not None and caller.user_id == old.user_id
+    status = _PENDING if old.status == _PENDING or (needs_confirmation and not by_organizer) else _ACCEPTED
+    responses = dict(old.responses or {})
+    if request.reason:
+        responses["rescheduledReason"] = request.reason
+    new = _copy_booking(old, start=request.start, duration=duration, status=status, responses=responses)
+    new.from_reschedule = old.uid
+    new.rescheduled_by_email = request.rescheduled_by
+    session.add(new)
+    await session.flush()
+    session.add_all(_copy_attendees(attendees, new.id))
+    old.status = _CANCELLED
+    old.rescheduled = True
+    old.rescheduled_by_email = request.rescheduled_by
+    old.cancellation_reason = request.reason
+    old.cancelled_by_email = _caller_email(caller)
+    old.updated_at = utcnow()
+    await session.flush()
+
+    await events.cancel_meeting_events(session, old.uid)
+    trigger = events.BOOKING_REQUESTED if status == _PENDING else events.BOOKING_RESCHEDULED
+    await events.record_booking_event(
+        session,
+        trigger,
+        new,
+        extra={
+            "rescheduleId": old.id,
+            "rescheduleUid": old.uid,
+            "rescheduleStartTime": iso_ms(old.start_time),
+            "rescheduleEndTime": iso_ms(old.end_time),
+            "rescheduledBy": request.rescheduled_by,
+        },
+    )
+    if status == _ACCEPTED:
+        await events.schedule_meeting_events(session, new)
+    return await _answer(session, new.uid, viewer_user_id=caller.user_id if caller else None)  # type: ignore[return-value]
+
+
+def _copy_booking(old: Booking, *, start: datetime, duration: int, status: str, responses: dict[str, Any] | None) -> Booking:
+    uid = create._new_uid()
+    return Booking(
+        uid=uid,
+        user_id=old.user_id,
+        event_type_id=old.event_type_id,
+        title=old.title,
+        description=old.description,
+        start_time=start,
+        end_time=start + timedelta(minutes=duration),
+        status=status,
+        recurring_event_id=old.recurring_event_id,
+        location=old.location,
+        responses=responses,
+        booking_metadata=dict(old.booking_metadata or {}),
+        ical_uid=f"{uid}@calapi",
+        rescheduled=False,
+        absent_host=False,
+    )
+
+
+def _copy_attendees(attendees: list[Attendee], booking_id: int) -> list[Attendee]:
+    return [
+        Attendee(
+            booking_id=booking_id, name=a.name, email=a.email, time_zone=a.time_zone, locale=a.locale,
+            phone_number=a.phone_number, absent=False,
+        )
+        for a in attendees
+    ]
+
+
+async def _reschedule_seat(
+    session: AsyncSession,
+    old: Booking,
+    attendees: list[Attendee],
+    request: RescheduleRequest,
+    *,
+    caller: Principal | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """One seat moves: into the seated meeting already at ``start``, or a new one made for it."""
+    seat = await session.scalar(select(BookingSeat).where(BookingSeat.reference_uid == request.seat_uid))
+    if seat is None:
+        raise BadRequest("Invalid seatUid: this seat does not exist or has already been cancelled.")
+    if seat.booking_id != old.id:
+        raise BadRequest("Invalid seatUid: this seat does not belong to this booking.")
+    mover = next(a for a in attendees if a.id == seat.attendee_id)
+    if old.event_type_id is not None:
+        await locks.lock_seat_slot(session, old.event_type_id, request.start)
+    check, duration, _ = await _check_new_time(session, old, request.start, time_zone=mover.time_zone, now=now)
+    target = await session.scalar(select(Booking).where(Booking.uid == check.booking_uid)) if check.booking_uid else None
+    if target is None:
+        target = _copy_booking(old, start=request.start, duration=duration, status=old.status, responses=None)
+        target.from_reschedule = old.uid
+        target.rescheduled_by_email = request.rescheduled_by
+        session.add(target)
+        await session.flush()
+    await session.execute(update(Attendee).where(Attendee.id == mover.id).values(booking_id=target.id))
+    await session.execute(update(BookingSeat).where(BookingSeat.id == seat.id).values(booking_id=target.id))
+    old.updated_at = utcnow()
+    if len(attendees) == 1:
+        # The last seat left: the old meeting is over, as a reschedule.
+        old.status = _CANCELLED
+        old.rescheduled = True
+        old.rescheduled_by_email = request.rescheduled_by
+        await session.flush()
+        await events.cancel_meeting_events(session, old.uid)
+    await session.flush()
+    await events.record_booking_event(
+        session,
+        events.BOOKING_RESCHEDULED,
+        target,
+        extra={
+            "rescheduleId": old.id,
+            "rescheduleUid": old.uid,
+            "rescheduleStartTime": iso_ms(old.start_time),
+            "rescheduleEndTime": iso_ms(old.end_time),
+            "rescheduledBy": request.rescheduled_by,
+            "seatUid": seat.reference_uid,
+        },
+    )
+    if target.from_reschedule == old.uid and target.status == _ACCEPTED:
+        await events.schedule_meeting_events(session, target)
+    view = await _answer(session, target.uid, viewer_user_id=caller.user_id if caller else None)
+    assert isinstance(view, dict)
+    return output.with_seat_uid(view, seat.reference_uid)
+
+
+# ---------------------------------------------------------------- confirm / decline
+
+_ALWAYS_OPEN = Schedule("UTC", weekly=(WeeklyRule(frozenset(range(7)), time(0), time(23, 59)),))
+_BUSY_SEARCH_MARGIN = timedelta(days=1)  # wider than any buffer pair
+
+
+async def _overlap_refusal(session: AsyncSession, booking: Booking, now: datetime) -> bool:
+    """Would accepting ``booking`` double-book its organizer? The slot engine answers.
+
+    Only "busy" counts here: the booking was allowed when it was made, so notice, window, hours
+    and limits are switched off (an always-open schedule, no limits); the engine applies its own
+    rules for buffers and for which bookings block, with this booking's own time freed
+    (``reschedule_uid``).
+    """
+    duration = int((booking.end_time - booking.start_time).total_seconds() // 60)
+    event = await event_types_service.load_slot_event_type(session, booking.event_type_id) if booking.event_type_id else None
+    base = event.rules() if event is not None else EventRules(length=max(duration, 1))
+    rules = replace(
+        base,
+        length=max(duration, 1),
+        length_options=(),
+        minimum_notice=0,
+        period_type=PeriodType.UNLIMITED,
+        period_days=None,
+        period_start_date=None,
+        period_end_date=None,
+        booking_limits=None,
+        duration_limits=None,
+        seats_per_slot=None,
+        time_zone=None,
+    )
+    busy = await bookings_service.load_busy_for_hosts(
+        session, [booking.user_id], booking.start_time - _BUSY_SEARCH_MARGIN, booking.end_time + _BUSY_SEARCH_MARGIN
+    )
+    check = check_booking(
+        BookingRequest(
+            hosts=(Host(booking.user_id, _ALWAYS_OPEN, busy=busy.get(booking.user_id, ())),),
+            rules=rules,
+            now=min(now, booking.start_time),
+            start=booking.start_time,
+            reschedule_uid=booking.uid,
+        )
+    )
+    return not check.ok and check.reason is RefusalReason.BUSY
+
+
+async def _pending_rows(session: AsyncSession, booking: Booking) -> list[Booking]:
+    """The booking, or every pending occurrence of its series (a series is decided as a whole)."""
+    if booking.recurring_event_id is None:
+        return [booking]
+    series = await queries.find_booking_or_series(session, booking.recurring_event_id)
+    return [b for b in _rows(series or []) if b.status == _PENDING]
+
+
+async def _swap_status(session: AsyncSession, rows: list[Booking], *, to: str, **values: Any) -> None:
+    """Compare-and-swap pending → ``to``: all rows or none (a lost race is a 409)."""
+    result = await session.execute(
+        update(Booking)
+        .where(Booking.id.in_([b.id for b in rows]), Booking.status == _PENDING)
+        .values(status=to, updated_at=utcnow(), **values)
+        .execution_options(synchronize_session="fetch")
+    )
+    if result.rowcount != len(rows):
+        raise Conflict("The booking was changed by another request at the same time. Read it again and retry.")
+
+
+def _not_pending(booking: Booking) -> BadRequest:
+    return BadRequest(
+        f"Booking with uid={booking.uid} is not pending confirmation (its status is {booking.status}); "
+        "only pending bookings can be confirmed or declined."
+    )
+
+
+async def confirm(session: AsyncSession, uid: str, *, caller: Principal, now: datetime) -> dict[str, Any] | list[dict[str, Any]]:
+    """``POST /v2/bookings/{uid}/confirm``: pending → accepted, unless that would double-book the host."""
+    missing = f"Booking with uid={uid} was not found in the database"
+    found = await _lock_and_reload(session, uid, missing=missing)
+    booking = found if isinstance(found, Booking) else found[0]
+    _ensure_organizer(booking, caller, missing=missing)
+    rows = await _pending_rows(session, booking) if booking.status == _PENDING else []
+    if not rows:
+        raise _not_pending(booking)
+    for row in rows:
+        if await _overlap_refusal(session, row, now):
+            raise Conflict(
+                f"Can't confirm booking with uid={row.uid}: its host already has an accepted booking at "
+                f"{iso_ms(row.start_time)}–{iso_ms(row.end_time)}. Decline it or reschedule it first."
+            )
+    await _swap_status(session, rows, to=_ACCEPTED)
+    for row in rows:
+        # Cal.com fires BOOKING_CREATED when a host confirms (there is no BOOKING_CONFIRMED trigger).
+        await events.record_booking_event(session, events.BOOKING_CREATED, row)
+        await events.schedule_meeting_events(session, row)
+    return await _answer(session, uid, viewer_user_id=caller.user_id)
+
+
+async def decline(
+    session: AsyncSession, uid: str, *, caller: Principal, reason: str | None
+) -> dict[str, Any] | list[dict[str, Any]]:
+    """``POST /v2/bookings/{uid}/decline``: pending → rejected, with the reason kept."""
+    missing = f"Booking with uid={uid} was not found in the database"
+    found = await _lock_and_reload(session, uid, missing=missing)
+    booking = found if isinstance(found, Booking) else found[0]
+    _ensure_organizer(booking, caller, missing=missing)
+    rows = await _pending_rows(session, booking) if booking.status == _PENDING else []
+    if not rows:
+        raise _not_pending(booking)
+    await _swap_status(session, rows, to=_REJECTED, rejection_reason=reason)
+    for row in rows:
+        await events.record_booking_event(session, events.BOOKING_REJECTED, row)
+    return await _answer(session, uid, viewer_user_id=caller.user_id)
+
+
+# ---------------------------------------------------------------- mark absent
+
+
+@dataclass(frozen=True)
+class AbsentAttendee:
+    email: str
+    absent: bool
+
+
+async def mark_absent(
+    session: AsyncSession,
+    uid: str,
+    *,
+    caller: Principal,
+    host: bool | None,
+    attendees: list[AbsentAttendee],
+    now: datetime,
+) -> dict[str, Any] | list[dict[str, Any]]:
+    """``POST /v2/bookings/{uid}/mark-absent``: no-show flags for the host and attendees."""
+    missing = f"Booking with uid={uid} not found."
+    await begin_write(session)
+    booking = await session.scalar(select(Booking).where(Booking.uid == uid))
+    if booking is None:
+        raise NotFound(missing)
+    _ensure_organizer(booking, caller, missing=missing)
+    if now < booking.start_time:
+        raise BadRequest(
+            "Bookings can only be marked as absent after their scheduled start time. "
+            f"Current time in UTC+0: {iso_ms(now)}, Booking start time in UTC+0: {iso_ms(booking.start_time)}"
+        )
+    rows = {a.email.lower(): a for a in (await session.scalars(select(Attendee).where(Attendee.booking_id == booking.id))).all()}
+    unknown = [a.email for a in attendees if a.email.lower() not in rows]
+    if unknown:
+        raise BadRequest(f"Booking with uid={uid} has no attendee with email {', '.join(unknown)}.")
+    for change in attendees:
+        rows[change.email.lower()].absent = change.absent
+    if host is not None:
+        booking.absent_host = host
+    if host is None and not attendees:
+        return await _answer(session, uid, viewer_user_id=caller.user_id)
+    booking.updated_at = utcnow()
+    await session.flush()
+    payload: dict[str, Any] = {
+        "bookingUid": booking.uid,
+        "bookingId": booking.id,
+        "message": "No-show status updated",
+        "attendees": [{"email": rows[a.email.lower()].email, "noShow": a.absent} for a in attendees],
+    }
+    if host is not None:
+        payload["noShowHost"] = host
+    await record_event(
+        session,
+        BOOKING_NO_SHOW_UPDATED,
+        payload,
+        subject_uid=booking.uid,
+        owner_user_id=booking.user_id,
+        event_type_id=booking.event_type_id,
+    )
+    return await _answer(session, uid, viewer_user_id=caller.user_id)
+
+
+# ---------------------------------------------------------------- location
+
+LocationType = Literal["address", "link", "phone", "attendeeAddress", "attendeePhone", "attendeeDefined"]
+SUPPORTED_LOCATION_TYPES: tuple[str, ...] = ("address", "link", "phone", "attendeeAddress", "attendeePhone", "attendeeDefined")
+# (field holding the text, stored responses.location value, whether optionValue carries the text)
+_LOCATION_FIELDS: dict[str, tuple[str, str, bool]] = {
+    "address": ("address", "inPerson", False),
+    "link": ("link", "link", False),
+    "phone": ("phone", "userPhone", False),
+    "attendeeAddress": ("address", "attendeeInPerson", True),
+    "attendeePhone": ("phone", "phone", True),
+    "attendeeDefined": ("location", "somewhereElse", True),
+}
+_PHONE = re.compile(r"^\+[1-9]\d{6,14}$")
+
+
+def _location_text(location: dict[str, Any]) -> tuple[str, dict[str, str]]:
+    """(Booking.location text, responses.location) for a location body; 400 with the reason if bad."""
+    kind = location.get("type")
+    if kind not in _LOCATION_FIELDS:
+        raise BadRequest(
+            f"UpdateBookingInputLocationValidator_2024_08_13 - Unsupported booking location type '{kind}'. "
+            "Valid types are address, link, phone, attendeePhone, attendeeAddress, and attendeeDefined."
+        )
+    field_name, stored_value, carries_text = _LOCATION_FIELDS[kind]
+    text = location.get(field_name)
+    if not isinstance(text, str) or not text.strip():
+        raise BadRequest(f"location.{field_name} - is required for location type '{kind}' and must be a non-empty string")
+    text = text.strip()
+    if kind == "link":
+        parsed = urlparse(text)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise BadRequest(f"location.link - must be a URL address (http or https), got '{text}'")
+    if field_name == "phone" and not _PHONE.match(re.sub(r"[\s().-]", "", text)):
+        raise BadRequest(f"location.phone - must be a valid phone number in international format (+<country code><number>), got '{text}'")
+    return text, {"value": stored_value, "optionValue": text if carries_text else ""}
+
+
+async def update_location(
+    session: AsyncSession, uid: str, *, caller: Principal, location: dict[str, Any] | None
+) -> dict[str, Any] | list[dict[str, Any]]:
+    """``PATCH /v2/bookings/{uid}/location``: the stored text and ``responses.location`` change together."""
+    missing = f"Booking with uid={uid} not found"
+    if location is not None:
+        text, stored = _location_text(location)  # bad input is refused before any write
+    await begin_write(session)
+    booking = await session.scalar(select(Booking).where(Booking.uid == uid))
+    if booking is None:
+        raise NotFound(missing)
+    _ensure_organizer(booking, caller, missing=missing)
+    if location is None:
+        return await _answer(session, uid, viewer_user_id=caller.user_id)
+    previous = booking.location
+    booking.location = text
+    booking.responses = {**(booking.responses or {}), "location": stored}
+    booking.updated_at = utcnow()
+    await session.flush()
+    await events.record_booking_event(session, BOOKING_LOCATION_UPDATED, booking, extra={"previousLocation": previous})
+    return await _answer(session, uid, viewer_user_id=caller.user_id)

@@ -1,0 +1,241 @@
+"""Reading bookings: one by uid (or a recurring series), and the caller's list with filters.
+
+The list is paginated in SQL: one COUNT and one page query, whatever the page size; the views of
+the page's bookings are then built by ``output.load_booking_views`` in a fixed number of
+statements. Filters and their meaning follow Cal.com's ``GET /v2/bookings`` (contract §2.6.4).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, false, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from calapi.bookings import output
+from calapi.bookings.models import Attendee, Booking, BookingStatus
+from calapi.core.errors import NotFound
+
+DEFAULT_TAKE = 100
+MAX_TAKE = 250
+
+_CANCELLED = (BookingStatus.cancelled.value, BookingStatus.rejected.value)
+
+
+class StatusFilter(StrEnum):
+    upcoming = "upcoming"
+    recurring = "recurring"
+    past = "past"
+    cancelled = "cancelled"
+    unconfirmed = "unconfirmed"
+
+
+class SortKey(StrEnum):
+    start = "start"
+    end = "end"
+    created = "created"
+    updated = "updated"
+
+
+_SORT_COLUMNS = {
+    SortKey.start: Booking.start_time,
+    SortKey.end: Booking.end_time,
+    SortKey.created: Booking.created_at,
+    SortKey.updated: Booking.updated_at,
+}
+
+
+@dataclass(frozen=True)
+class BookingListQuery:
+    """``GET /v2/bookings`` after parsing: every field optional, as in the wire query."""
+
+    statuses: tuple[StatusFilter, ...] = ()
+    attendee_email: str | None = None
+    attendee_name: str | None = None
+    booking_uid: str | None = None
+    event_type_ids: tuple[int, ...] = ()
+    # There are no teams yet, so no booking belongs to one: a team filter matches nothing.
+    team_ids: tuple[int, ...] = ()
+    after_start: datetime | None = None
+    before_end: datetime | None = None
+    after_created_at: datetime | None = None
+    before_created_at: datetime | None = None
+    after_updated_at: datetime | None = None
+    before_updated_at: datetime | None = None
+    sort: tuple[SortKey, bool] | None = None  # (column, descending)
+    take: int = DEFAULT_TAKE
+    skip: int = 0
+
+
+@dataclass(frozen=True)
+class Pagination:
+    """Cal.com's ``pagination`` object (contract §1.6), computed by its formulas."""
+
+    total: int
+    take: int
+    skip: int
+
+    def as_wire(self) -> dict[str, Any]:
+        n, take = self.total, self.take
+        s = min(max(self.skip, 0), n)
+        total_pages = -(-n // take) if take else 0
+        current = min(max(s // take + 1, 1), total_pages) if total_pages else 0
+        return {
+            "returnedItems": min(max(n - s, 0), take),
+            "totalItems": n,
+            "itemsPerPage": take,
+            "remainingItems": min(max(n - (s + take), 0), n),
+            "currentPage": current,
+            "totalPages": total_pages,
+            "hasNextPage": s + take < n,
+            "hasPreviousPage": s > 0,
+        }
+
+
+@dataclass
+class BookingPage:
+    bookings: list[Booking] = field(default_factory=list)
+    pagination: Pagination = field(default_factory=lambda: Pagination(0, DEFAULT_TAKE, 0))
+
+
+# ---------------------------------------------------------------- one booking
+
+
+async def find_booking_or_series(
+    session: AsyncSession, uid: str, *, populate_existing: bool = False
+) -> Booking | list[Booking] | None:
+    """A booking by uid, else the occurrences of the recurring series with that uid (by start).
+
+    One statement: both columns are indexed, and an exact booking uid wins over a series uid.
+    ``populate_existing`` re-reads rows the session already holds (after waiting for a lock).
+    """
+    statement = (
+        select(Booking)
+        .where(or_(Booking.uid == uid, Booking.recurring_event_id == uid))
+        .order_by(Booking.start_time, Booking.id)
+    )
+    if populate_existing:
+        statement = statement.execution_options(populate_existing=True)
+    rows = list((await session.scalars(statement)).all())
+    for row in rows:
+        if row.uid == uid:
+            return row
+    return rows or None
+
+
+async def get_booking_or_series(session: AsyncSession, uid: str) -> Booking | list[Booking]:
+    """``GET /v2/bookings/{uid}``: anyone who knows the uid may read it (Cal.com's rule)."""
+    found = await find_booking_or_series(session, uid)
+    if found is None:
+        raise NotFound(f"Booking with uid={uid} was not found in the database")
+    return found
+
+
+async def booking_answer(
+    session: AsyncSession, found: Booking | list[Booking], *, viewer_user_id: int | None
+) -> dict[str, Any] | list[dict[str, Any]]:
+    """Wire form of what ``get_booking_or_series`` found: one object, or the series as an array."""
+    rows = found if isinstance(found, list) else [found]
+    views = await output.load_booking_views(session, rows, viewer_user_id=viewer_user_id)
+    return views if isinstance(found, list) else views[0]
+
+
+async def read_booking(session: AsyncSession, uid: str, *, viewer_user_id: int | None) -> dict[str, Any] | list[dict[str, Any]]:
+    """``GET /v2/bookings/{uid}`` in wire form."""
+    return await booking_answer(session, await get_booking_or_series(session, uid), viewer_user_id=viewer_user_id)
+
+
+# ---------------------------------------------------------------- the list
+
+
+def _status_condition(status: StatusFilter, now: datetime) -> ColumnElement[bool]:
+    not_cancelled = Booking.status.not_in(_CANCELLED)
+    in_series = Booking.recurring_event_id.is_not(None)
+    if status is StatusFilter.upcoming:
+        return and_(
+            Booking.end_time >= now,
+            or_(
+                and_(in_series, Booking.status == BookingStatus.accepted.value),
+                and_(Booking.recurring_event_id.is_(None), not_cancelled),
+            ),
+        )
+    if status is StatusFilter.recurring:
+        return and_(Booking.end_time >= now, in_series, not_cancelled)
+    if status is StatusFilter.past:
+        return and_(Booking.end_time <= now, not_cancelled)
+    if status is StatusFilter.cancelled:
+        return Booking.status.in_(_CANCELLED)
+    return and_(Booking.end_time >= now, Booking.status == BookingStatus.pending.value)
+
+
+def _scope(viewer_user_id: int, viewer_email: str | None) -> ColumnElement[bool]:
+    """Bookings the caller organises, or attends by email (a seat is an attendee row too)."""
+    mine = Booking.user_id == viewer_user_id
+    if not viewer_email:
+        return mine
+    attending = select(Attendee.booking_id).where(Attendee.email == viewer_email)
+    return or_(mine, Booking.id.in_(attending))
+
+
+def _conditions(query: BookingListQuery, viewer_user_id: int, viewer_email: str | None, now: datetime) -> list[ColumnElement[bool]]:
+    where = [_scope(viewer_user_id, viewer_email)]
+    if query.statuses:
+        where.append(or_(*(_status_condition(s, now) for s in query.statuses)))
+    if query.attendee_email is not None:
+        where.append(Booking.id.in_(select(Attendee.booking_id).where(Attendee.email == query.attendee_email)))
+    if query.attendee_name is not None:
+        where.append(Booking.id.in_(select(Attendee.booking_id).where(Attendee.name == query.attendee_name)))
+    if query.booking_uid is not None:
+        where.append(Booking.uid == query.booking_uid)
+    if query.event_type_ids:
+        where.append(Booking.event_type_id.in_(query.event_type_ids))
+    if query.team_ids:
+        where.append(false())
+    for column, op, value in (
+        (Booking.start_time, ">=", query.after_start),
+        (Booking.end_time, "<=", query.before_end),
+        (Booking.created_at, ">=", query.after_created_at),
+        (Booking.created_at, "<=", query.before_created_at),
+        (Booking.updated_at, ">=", query.after_updated_at),
+        (Booking.updated_at, "<=", query.before_updated_at),
+    ):
+        if value is not None:
+            where.append(column >= value if op == ">=" else column <= value)
+    return where
+
+
+def _order(query: BookingListQuery) -> list[Any]:
+    if query.sort is not None:
+        key, descending = query.sort
+    else:
+        key = SortKey.start
+        # One status and no sort: the past and the cancelled read newest first (Cal.com's rule).
+        descending = len(query.statuses) == 1 and query.statuses[0] in (StatusFilter.past, StatusFilter.cancelled)
+    column = _SORT_COLUMNS[key]
+    # The id breaks ties so that pages never overlap or skip a row.
+    return [column.desc(), Booking.id.desc()] if descending else [column.asc(), Booking.id.asc()]
+
+
+async def list_bookings(
+    session: AsyncSession, query: BookingListQuery, *, viewer_user_id: int, viewer_email: str | None, now: datetime
+) -> BookingPage:
+    """The caller's bookings matching ``query``: a COUNT and one page query (two statements)."""
+    where = _conditions(query, viewer_user_id, viewer_email, now)
+    total = int(await session.scalar(select(func.count()).select_from(Booking).where(*where)) or 0)
+    bookings: list[Booking] = []
+    if total > query.skip:
+        statement = select(Booking).where(*where).order_by(*_order(query)).offset(query.skip).limit(query.take)
+        bookings = list((await session.scalars(statement)).all())
+    return BookingPage(bookings=bookings, pagination=Pagination(total=total, take=query.take, skip=query.skip))
+
+
+async def list_booking_views(
+    session: AsyncSession, query: BookingListQuery, *, viewer_user_id: int, viewer_email: str | None, now: datetime
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """``GET /v2/bookings`` in wire form: (data, pagination)."""
+    page = await list_bookings(session, query, viewer_user_id=viewer_user_id, viewer_email=viewer_email, now=now)
+    views = await output.load_booking_views(session, page.bookings, viewer_user_id=viewer_user_id)
+    return views, page.pagination.as_wire()
