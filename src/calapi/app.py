@@ -16,6 +16,7 @@ from calapi.bookings.api_v2.create import router as bookings_create_v2
 from calapi.bookings.api_v2.manage import router as bookings_manage_v2
 from calapi.config import Settings, get_settings
 from calapi.core import handlers
+from calapi.core.idempotency import IdempotencyMiddleware
 from calapi.core.auth import LimitSpec
 from calapi.core.middleware import AuthRateLimitMiddleware, BodySizeLimitMiddleware, EdgeMiddleware
 from calapi.core.ratelimit import RateLimiter
@@ -82,6 +83,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
 
     # add_middleware wraps: the last added runs first.
+    # Idempotency sits inside auth and rate limiting: a replay is still an authenticated, counted request.
+    app.add_middleware(IdempotencyMiddleware, sessionmaker=sessionmaker)
     app.add_middleware(
         AuthRateLimitMiddleware,
         limiter=limiter,

@@ -2,6 +2,7 @@
 
 from calapi.api_keys.models import ApiKey, RateLimit
 from calapi.bookings.models import Attendee, Booking, BookingSeat
+from calapi.core.idempotency import IdempotencyKey
 from calapi.db import Base
 from calapi.event_types.models import EventType
 from calapi.jobs.models import DomainEvent, Job
@@ -18,6 +19,7 @@ __all__ = [
     "BookingSeat",
     "DomainEvent",
     "EventType",
+    "IdempotencyKey",
     "Job",
     "RateLimit",
     "Schedule",

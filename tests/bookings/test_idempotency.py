@@ -1,0 +1,79 @@
+"""``Idempotency-Key`` on booking create / cancel / reschedule: replay for retries, 422 for another body."""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import ExitStack
+
+import httpx
+from sqlalchemy import func, select
+
+from calapi.bookings.models import Booking
+from tests.bookings.conftest import ATTENDEE, MONDAY, at, book, booking_body, v2
+from tests.bookings.test_concurrency import SERVER_SETTINGS, servers_for
+from tests.conftest import BOTH_DATABASES
+from tests.support.servers import running_server
+
+
+async def booking_count(app) -> int:
+    async with app.state.sessionmaker() as session:
+        return int(await session.scalar(select(func.count()).select_from(Booking)))
+
+
+@BOTH_DATABASES
+async def test_ten_parallel_retries_with_one_key_make_one_booking(app, database_url, event_types):
+    body = booking_body(event_types.regular, at(MONDAY, "10:00"))
+    with ExitStack() as stack:
+        bases = [stack.enter_context(running_server(database_url=database_url, **SERVER_SETTINGS)) for _ in range(servers_for(database_url))]
+        limits = httpx.Limits(max_connections=10, max_keepalive_connections=0)
+        async with httpx.AsyncClient(timeout=60, limits=limits) as http:
+            responses = await asyncio.gather(
+                *(
+                    http.post(f"{bases[i % len(bases)]}/v2/bookings", json=body, headers=v2(**{"Idempotency-Key": "retry-1"}))
+                    for i in range(10)
+                )
+            )
+    assert [r.status_code for r in responses] == [201] * 10, [r.text for r in responses]
+    assert len({r.content for r in responses}) == 1  # byte-identical answers
+    assert sum(r.headers.get("idempotent-replayed") == "true" for r in responses) == 9
+    assert await booking_count(app) == 1
+
+
+@BOTH_DATABASES
+async def test_same_key_with_another_body_is_422(client, app, event_types):
+    key = {"Idempotency-Key": "k-2"}
+    first = await book(client, event_types.regular, at(MONDAY, "10:00"), headers=key)
+    assert first.status_code == 201
+    other = await book(client, event_types.regular, at(MONDAY, "11:00"), headers=key)
+    assert other.status_code == 422, other.text
+    assert other.json()["error"]["message"].startswith("Idempotency-Key was already used with a different request body")
+    # Key order and spacing do not make a body "different".
+    again = await client.post(
+        "/v2/bookings", content=httpx.Request("POST", "/", json=dict(reversed(list(booking_body(event_types.regular, at(MONDAY, "10:00")).items())))).content,
+        headers=v2(**key, **{"content-type": "application/json"}),
+    )
+    assert again.status_code == 201 and again.json() == first.json()
+    assert await booking_count(app) == 1
+
+
+async def test_errors_are_replayed_and_keys_are_per_caller(client, alice, event_types):
+    taken = await book(client, event_types.regular, at(MONDAY, "10:00"))
+    assert taken.status_code == 201
+    key = {"Idempotency-Key": "k-3"}
+    refused = await book(client, event_types.regular, at(MONDAY, "10:00"), headers=key)
+    assert refused.status_code == 409
+    assert (await book(client, event_types.regular, at(MONDAY, "10:00"), headers=key)).json() == refused.json()
+    # Another caller using the same key string is a different key.
+    theirs = await book(client, event_types.regular, at(MONDAY, "11:00"), attendee={**ATTENDEE}, headers={**key, **alice.headers})
+    assert theirs.status_code == 201
+
+
+async def test_cancel_retry_replays_the_first_answer(client, event_types):
+    uid = (await book(client, event_types.regular, at(MONDAY, "10:00"))).json()["data"]["uid"]
+    key = {"Idempotency-Key": "cancel-1"}
+    first = await client.post(f"/v2/bookings/{uid}/cancel", json={"cancellationReason": "ill"}, headers=v2(**key))
+    assert first.status_code == 200, first.text
+    retry = await client.post(f"/v2/bookings/{uid}/cancel", json={"cancellationReason": "ill"}, headers=v2(**key))
+    assert retry.status_code == 200 and retry.json() == first.json()
+    fresh = await client.post(f"/v2/bookings/{uid}/cancel", json={"cancellationReason": "ill"}, headers=v2())
+    assert fresh.status_code == 400  # without the key it is a second cancel: already cancelled
