@@ -10,7 +10,6 @@ import asyncio
 from contextlib import ExitStack
 
 import httpx
-import pytest
 from sqlalchemy import func, select
 
 from calapi.bookings.models import Booking, BookingSeat

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
-from calapi.bookings.api_v2.create import booking_clock
+from calapi.bookings.api_v2.common import booking_clock
 from calapi.jobs.models import DomainEvent, Job
 from tests.bookings.conftest import ATTENDEE, MONDAY, at, book, v2
 

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from calapi.bookings.api_v2.create import booking_clock
+from calapi.bookings.api_v2.common import booking_clock
 from tests.bookings.conftest import ATTENDEE, MONDAY, OCCURRENCES, at, book, make_event_type, v2
 
 TUESDAY = "2050-09-06"

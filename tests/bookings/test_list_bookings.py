@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
-from calapi.bookings.api_v2.create import booking_clock as current_time
+from calapi.bookings.api_v2.common import booking_clock as current_time
 from calapi.bookings.models import Attendee, Booking
 from tests.bookings.conftest import v2
 from tests.conftest import BOTH_DATABASES

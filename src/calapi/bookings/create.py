@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from calapi.bookings import events, output
 from calapi.bookings.locks import lock_hosts, lock_seat_slot
 from calapi.bookings.models import Attendee, Booking, BookingSeat, BookingStatus
-from calapi.core.errors import AppError, BadRequest, Conflict, NotFound
+from calapi.core.errors import AppError, BadRequest, NotFound
 from calapi.core.wire import METADATA_MAX_KEY_LENGTH, METADATA_MAX_KEYS, METADATA_MAX_VALUE_LENGTH
 from calapi.db import begin_write
 from calapi.event_types import service as event_types_service
@@ -54,7 +54,7 @@ FIXED_LENGTH = (
     "Can't specify 'lengthInMinutes' because event type does not have multiple possible lengths. Please, remove the "
     "'lengthInMinutes' field from the request."
 )
-_CANT_BOOK_AT = "The event type can't be booked at the \"start\" time provided."
+CANT_BOOK_AT = "The event type can't be booked at the \"start\" time provided."
 _REFUSAL_TEXT = {
     RefusalReason.MINIMUM_NOTICE: "It is within the event type's minimum booking notice.",
     RefusalReason.BOOKING_WINDOW: "It is outside the event type's booking window (how far ahead it can be booked).",
@@ -381,7 +381,7 @@ def occurrence_starts(first: datetime, recurrence: dict[str, Any], count: int, t
 # --- the check ---------------------------------------------------------------------------------------
 
 
-def _refusal(check: BookingCheck, *, minimum_notice: int) -> AppError:
+def refusal_for(check: BookingCheck, *, minimum_notice: int) -> AppError:
     reason = check.reason
     assert reason is not None
     if reason is RefusalReason.SEATS_FULL:
@@ -391,7 +391,7 @@ def _refusal(check: BookingCheck, *, minimum_notice: int) -> AppError:
     text = _REFUSAL_TEXT[reason]
     if reason is RefusalReason.MINIMUM_NOTICE:
         text = f"It is within the event type's minimum booking notice of {minimum_notice} minutes."
-    return NotBookableAt(f"{_CANT_BOOK_AT} {text}", reason=reason.value)
+    return NotBookableAt(f"{CANT_BOOK_AT} {text}", reason=reason.value)
 
 
 def _requires_confirmation(event_type: EventType, start: datetime, now: datetime) -> bool:
@@ -406,7 +406,7 @@ def _requires_confirmation(event_type: EventType, start: datetime, now: datetime
     return True
 
 
-def _new_uid() -> str:
+def new_booking_uid() -> str:
     return secrets.token_urlsafe(16)
 
 
@@ -482,8 +482,8 @@ async def create_booking(
         )
         if not hosts or not check.ok:
             if not hosts:
-                raise NotBookableAt(f"{_CANT_BOOK_AT} {_REFUSAL_TEXT[RefusalReason.OUTSIDE_AVAILABILITY]}", reason="outside_availability")
-            raise _refusal(check, minimum_notice=rules.minimum_notice)
+                raise NotBookableAt(f"{CANT_BOOK_AT} {_REFUSAL_TEXT[RefusalReason.OUTSIDE_AVAILABILITY]}", reason="outside_availability")
+            raise refusal_for(check, minimum_notice=rules.minimum_notice)
         checks.append(check)
 
     status = BookingStatus.pending if _requires_confirmation(event_type, start, now) else BookingStatus.accepted
@@ -518,7 +518,7 @@ async def create_booking(
         if joined is not None:
             booking = joined
         else:
-            uid = _new_uid()
+            uid = new_booking_uid()
             booking = Booking(
                 uid=uid, user_id=organizer.id, event_type_id=event_type.id, title=title, description=notes,
                 start_time=occurrence, end_time=end, status=status.value, recurring_event_id=recurring_id,

@@ -245,10 +245,10 @@ async def _check_new_time(
     )
     if not hosts:
         raise create.NotBookableAt(
-            f"{create._CANT_BOOK_AT} It is outside the host's availability.", reason=RefusalReason.OUTSIDE_AVAILABILITY.value
+            f"{create.CANT_BOOK_AT} It is outside the host's availability.", reason=RefusalReason.OUTSIDE_AVAILABILITY.value
         )
     if not check.ok:
-        raise create._refusal(check, minimum_notice=rules.minimum_notice)
+        raise create.refusal_for(check, minimum_notice=rules.minimum_notice)
     return check, duration, event.requires_confirmation
 
 
@@ -315,7 +315,7 @@ async def reschedule(
 
 
 def _copy_booking(old: Booking, *, start: datetime, duration: int, status: str, responses: dict[str, Any] | None) -> Booking:
-    uid = create._new_uid()
+    uid = create.new_booking_uid()
     return Booking(
         uid=uid,
         user_id=old.user_id,

@@ -7,12 +7,9 @@ keys (and other shape errors) on booking bodies with its own one-line message:
 
 from __future__ import annotations
 
-import json
-from datetime import datetime
-from typing import Annotated, Any, TypeVar
+from typing import Any
 
-from fastapi import Depends
-from pydantic import BaseModel, Field, StrictBool, StrictInt, ValidationError
+from pydantic import Field, StrictBool, StrictInt
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
@@ -22,20 +19,12 @@ from calapi.core.envelopes import success
 from calapi.core.errors import BadRequest
 from calapi.core.versioning import V2024_08_13, versioned_router
 from calapi.core.wire import Locale, StrictWireModel, TimeZoneName
-from calapi.db import SessionDep, utcnow
+from calapi.bookings.api_v2.common import Now, parse_body, read_json_object
+from calapi.db import SessionDep
 
 router = versioned_router([V2024_08_13], tags=["Bookings"])
 
-M = TypeVar("M", bound=BaseModel)
 BOOKER_COOKIE = "uid"  # the slot-reservation uid, set by POST /v2/slots/reservations
-
-
-def booking_clock() -> datetime:
-    """The request's clock (a dependency, so tests can move it)."""
-    return utcnow()
-
-
-Now = Annotated[datetime, Depends(booking_clock)]
 
 
 class AttendeeBody(StrictWireModel):
@@ -74,43 +63,6 @@ class CreateBookingBody(StrictWireModel):
     emailVerificationCode: str | None = None
     recurrenceCount: StrictInt | None = Field(default=None, ge=1)
     instant: StrictBool | None = None
-
-
-def _path(loc: tuple[Any, ...]) -> str:
-    return ".".join(str(part) for part in loc)
-
-
-def wire_errors(error: ValidationError) -> str:
-    """Cal.com's class-validator text: ``<prop> property is wrong,<why> `` per problem."""
-    messages = []
-    for item in error.errors():
-        prop = _path(item["loc"])
-        if item["type"] == "extra_forbidden":
-            messages.append(f"{prop} property is wrong,property {prop} should not exist ")
-        elif item["type"] == "missing":
-            messages.append(f"{prop} property is wrong,{prop} should not be empty ")
-        else:
-            messages.append(f"{prop} property is wrong,{item['msg'].removeprefix('Value error, ')} ")
-    return ",".join(messages)
-
-
-async def read_json_object(request: Request) -> dict[str, Any]:
-    raw = await request.body()
-    try:
-        payload = json.loads(raw or b"null")
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BadRequest(f"Malformed JSON body: {exc}") from None
-    if not isinstance(payload, dict):
-        raise BadRequest("The request body must be a JSON object.")
-    return payload
-
-
-def parse_body(model: type[M], payload: dict[str, Any]) -> M:
-    """Validate a booking body the way Cal.com words it (unknown keys refused)."""
-    try:
-        return model.model_validate(payload)
-    except ValidationError as error:
-        raise BadRequest(wire_errors(error)) from None
 
 
 def to_new_booking(body: CreateBookingBody) -> create.NewBooking:

@@ -8,13 +8,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import Body, Depends, Path
+from fastapi import Body, Path
 from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from calapi.bookings import lifecycle, queries
-from calapi.bookings.api_v2.create import booking_clock, parse_body, read_json_object
+from calapi.bookings.api_v2.common import Now, parse_body, read_json_object
 from calapi.bookings.create import parse_start
 from calapi.bookings.queries import MAX_TAKE, BookingListQuery, SortKey, StatusFilter
 from calapi.core.auth import CurrentPrincipal, MaybePrincipal
@@ -27,10 +27,6 @@ from calapi.db import SessionDep
 router = versioned_router([V2024_08_13], prefix="/v2/bookings", tags=["Bookings"])
 
 
-# One clock for the whole bookings API (tests move it with ``dependency_overrides[booking_clock]``),
-# and one way of wording body errors (Cal.com's class-validator text, unknown keys refused).
-current_time = booking_clock
-Now = Annotated[datetime, Depends(booking_clock)]
 BookingUid = Annotated[str, Path(alias="bookingUid", max_length=255)]
 
 
