@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from datetime import timedelta
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
@@ -22,12 +23,14 @@ from calapi.core.middleware import AuthRateLimitMiddleware, BodySizeLimitMiddlew
 from calapi.core.ratelimit import RateLimiter
 from calapi.db import make_engine, make_inline_reader, make_sessionmaker
 from calapi.event_types.v2 import router as event_types_v2
-from calapi.jobs.worker import Worker
+from calapi.jobs.worker import Worker, wake_on_commit
 from calapi.schedules.v2 import router as schedules_v2
 from calapi.slots.v2 import router as slots_v2
 from calapi.system.v2 import router as system_v2
 from calapi.users.v1 import router as users_v1
 from calapi.users.v2 import router as users_v2
+from calapi.webhooks.v2 import event_type_router as event_type_webhooks_v2
+from calapi.webhooks.v2 import router as webhooks_v2
 from calapi.wiring import register_job_handlers
 
 
@@ -44,7 +47,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     default_limit = LimitSpec(name="default", limit=limit, window_seconds=window)
     limiter = RateLimiter(default_limit, settings.redis_url)
     register_job_handlers(settings)
-    worker = Worker(sessionmaker) if settings.worker_in_process else None
+    worker = Worker(sessionmaker, lease=timedelta(seconds=settings.job_lease_seconds)) if settings.worker_in_process else None
+    if worker is not None:
+        wake_on_commit(sessionmaker, worker)  # a booking's webhooks go out right after its commit
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -79,7 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.worker = worker
 
     handlers.install(app)
-    for router in (system_v2, users_v2, api_keys_v2, users_v1, schedules_v2, event_types_v2, slots_v2, bookings_create_v2, bookings_manage_v2):
+    for router in (system_v2, users_v2, api_keys_v2, users_v1, schedules_v2, event_types_v2, slots_v2, bookings_create_v2, bookings_manage_v2, webhooks_v2, event_type_webhooks_v2):
         app.include_router(router)
 
     # add_middleware wraps: the last added runs first.

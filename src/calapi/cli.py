@@ -116,7 +116,9 @@ def worker(poll_interval: Annotated[float, typer.Option(help="Seconds between po
 
     async def main() -> None:
         engine = make_engine(settings.database_url)
-        loop_worker = Worker(make_sessionmaker(engine), poll_interval=poll_interval)
+        loop_worker = Worker(
+            make_sessionmaker(engine), poll_interval=poll_interval, lease=timedelta(seconds=settings.job_lease_seconds)
+        )
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, lambda: asyncio.ensure_future(loop_worker.stop()))

@@ -15,6 +15,8 @@ PLACEHOLDER_SECRETS = {"", "changeme", "changethis", "secret", "change-me", "ple
 
 _RATE_LIMIT_RE = re.compile(r"^\s*(\d+)\s*(?:/|per)\s*(\d+\s*)?(second|minute|hour|day)s?\s*$")
 _SECONDS_PER = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+_DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
+_DURATION_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 class Environment(StrEnum):
@@ -31,6 +33,22 @@ def parse_rate_limit(text: str) -> tuple[int, int]:
     return int(count), int(multiplier or 1) * _SECONDS_PER[unit]
 
 
+def parse_duration(text: str) -> float:
+    """``"5s"``, ``"30m"``, ``"2h"``, ``"1d"``, ``"250ms"`` or bare seconds → seconds."""
+    match = _DURATION_RE.match(text.lower())
+    if not match:
+        raise ValueError(f"expected a duration such as '5s', '30m', '2h' or '1d', got {text!r}")
+    return float(match.group(1)) * _DURATION_SECONDS[match.group(2) or "s"]
+
+
+def parse_schedule(text: str) -> tuple[float, ...]:
+    """``"0,5s,5m"`` → the delay before each attempt, in seconds (the first is the first attempt's)."""
+    parts = [p for p in text.split(",") if p.strip()]
+    if not parts:
+        raise ValueError("expected a comma-separated list of delays such as '0,5s,5m,30m'")
+    return tuple(parse_duration(p) for p in parts)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CALAPI_", env_file=".env", extra="ignore")
 
@@ -44,6 +62,20 @@ class Settings(BaseSettings):
     run_worker: bool | None = None
     max_body_bytes: int = 1_048_576
     log_level: str = "info"
+    # A claimed job belongs to its worker this long; a dead worker's jobs are taken over after it.
+    job_lease_seconds: float = 120.0
+    # Webhooks: delays before each attempt (first = the first attempt), jitter on each delay.
+    webhook_retry_schedule: str = "0,5s,5m,30m,2h,5h,10h,14h,20h,24h"
+    webhook_retry_jitter: float = 0.2
+    webhook_timeout_seconds: float = 15.0
+    # None: allowed in development, refused in production (loopback, RFC 1918, unique-local …).
+    webhook_allow_private_networks: bool | None = None
+    # A scheduled trigger (MEETING_STARTED …) found later than this after its time is marked expired.
+    webhook_catchup_window: str = "24h"
+    # A subscription failing without a single success for this long is disabled.
+    webhook_disable_after: str = "5d"
+    webhook_log_retention: str = "30d"
+    webhook_max_in_flight_per_subscriber: int = 4
 
     @field_validator("database_url")
     @classmethod
@@ -74,6 +106,25 @@ class Settings(BaseSettings):
         parse_rate_limit(value)
         return value
 
+    @field_validator("webhook_retry_schedule")
+    @classmethod
+    def _schedule_shape(cls, value: str) -> str:
+        parse_schedule(value)
+        return value
+
+    @field_validator("webhook_catchup_window", "webhook_disable_after", "webhook_log_retention")
+    @classmethod
+    def _duration_shape(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+    @field_validator("webhook_retry_jitter")
+    @classmethod
+    def _jitter_range(cls, value: float) -> float:
+        if not 0 <= value < 1:
+            raise ValueError("must be between 0 and 1 (0.2 means ±20 %)")
+        return value
+
     @field_validator("secret_key")
     @classmethod
     def _production_secret(cls, value: str, info: ValidationInfo) -> str:
@@ -93,6 +144,12 @@ class Settings(BaseSettings):
     @property
     def worker_in_process(self) -> bool:
         return self.is_sqlite if self.run_worker is None else self.run_worker
+
+    @property
+    def webhook_private_networks_allowed(self) -> bool:
+        if self.webhook_allow_private_networks is None:
+            return self.env is Environment.development
+        return self.webhook_allow_private_networks
 
     @property
     def rate_limit_parsed(self) -> tuple[int, int]:

@@ -9,6 +9,7 @@ from calapi.jobs.models import DomainEvent, Job
 from calapi.schedules.models import Availability, Schedule
 from calapi.slots.models import SlotReservation
 from calapi.users.models import User
+from calapi.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 
 __all__ = [
     "ApiKey",
@@ -25,4 +26,7 @@ __all__ = [
     "Schedule",
     "SlotReservation",
     "User",
+    "Webhook",
+    "WebhookAttempt",
+    "WebhookDelivery",
 ]

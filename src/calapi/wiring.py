@@ -7,4 +7,7 @@ from calapi.config import Settings
 
 def register_job_handlers(settings: Settings) -> None:
     """Domains that produce background work (webhooks, workflows, calendars) register here."""
-    del settings
+    from calapi.webhooks import delivery as webhook_delivery
+
+    # events.dispatch (fan-out of every domain event to its webhook subscriptions) and webhooks.deliver
+    webhook_delivery.register(settings)

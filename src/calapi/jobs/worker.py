@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import event, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
 from calapi.db import begin_write, utcnow
 from calapi.jobs.models import Job, JobStatus
@@ -25,11 +26,18 @@ log = logging.getLogger("calapi.jobs")
 
 
 class RetryLater(Exception):
-    """Raised by a handler to ask for another attempt at a given time (e.g. ``Retry-After``)."""
+    """Raised by a handler to ask for another attempt at a given time (e.g. ``Retry-After``).
 
-    def __init__(self, message: str, *, at: datetime | None = None) -> None:
+    Unlike any other exception, it does not roll back: what the handler wrote (an attempt record,
+    say) commits together with the job's new ``run_at``. ``at=None`` means the handler's back-off
+    schedule; ``count_attempt=False`` puts the job back without using up one of its attempts (the
+    handler could not start, e.g. its subscriber is at its in-flight limit).
+    """
+
+    def __init__(self, message: str, *, at: datetime | None = None, count_attempt: bool = True) -> None:
         super().__init__(message)
         self.at = at
+        self.count_attempt = count_attempt
 
 
 @dataclass(frozen=True)
@@ -103,25 +111,52 @@ async def run_one(sessionmaker: async_sessionmaker[AsyncSession], job: Job) -> N
     handler = _handlers[job.kind]
     try:
         async with sessionmaker() as session, session.begin():
-            await handler.run(session, job)
-            await session.execute(
-                update(Job).where(Job.id == job.id).values(status=JobStatus.done.value, locked_until=None, last_error=None)
-            )
+            try:
+                await handler.run(session, job)
+            except RetryLater as exc:
+                values = _retry_values(handler, job, str(exc), exc.at, count_attempt=exc.count_attempt)
+            else:
+                values = {"status": JobStatus.done.value, "locked_until": None, "last_error": None}
+            await session.execute(update(Job).where(Job.id == job.id).values(**values))
         return
-    except RetryLater as exc:
-        retry_at, error = exc.at, str(exc)
     except Exception as exc:  # a failed attempt is recorded, never lost
         log.warning("job %s (%s) attempt %s failed: %s", job.id, job.kind, job.attempts, exc.__class__.__name__)
-        retry_at, error = None, f"{exc.__class__.__name__}: {exc}"[:2000]
-    now = utcnow()
-    retry_at = retry_at or next_attempt_at(handler, job.attempts, now)
+        values = _retry_values(handler, job, f"{exc.__class__.__name__}: {exc}"[:2000], None, count_attempt=True)
+    async with sessionmaker() as session, session.begin():
+        await session.execute(update(Job).where(Job.id == job.id).values(**values))
+
+
+def _retry_values(handler: Handler, job: Job, error: str, at: datetime | None, *, count_attempt: bool) -> dict[str, Any]:
     values: dict[str, Any] = {"locked_until": None, "last_error": error}
+    if not count_attempt:
+        values.update(status=JobStatus.pending.value, run_at=at or utcnow(), attempts=Job.attempts - 1)
+        return values
+    retry_at = at or next_attempt_at(handler, job.attempts, utcnow())
     if retry_at is None:
         values["status"] = JobStatus.failed.value
     else:
         values.update(status=JobStatus.pending.value, run_at=retry_at)
-    async with sessionmaker() as session, session.begin():
-        await session.execute(update(Job).where(Job.id == job.id).values(**values))
+    return values
+
+
+def wake_on_commit(sessionmaker: async_sessionmaker[AsyncSession], worker: Worker) -> None:
+    """Wake ``worker`` right after a session of ``sessionmaker`` commits new jobs.
+
+    Sessions get a class of their own so the listener sees only this app's sessions. Jobs due
+    later (a deferred dispatch) wake it too; it finds nothing due and waits again — harmless.
+    """
+    session_class = type("WakingSession", (sessionmaker.kw.get("sync_session_class") or Session,), {})
+    sessionmaker.configure(sync_session_class=session_class)
+
+    @event.listens_for(session_class, "before_flush")
+    def _note_jobs(session: Session, _context: Any, _instances: Any) -> None:
+        if any(isinstance(obj, Job) for obj in session.new):
+            session.info["calapi.new_jobs"] = True
+
+    @event.listens_for(session_class, "after_commit")
+    def _wake(session: Session) -> None:
+        if session.info.pop("calapi.new_jobs", False):
+            worker.wake()
 
 
 class Worker:

@@ -1,0 +1,430 @@
+"""From the outbox to the subscriber: fan-out (``events.dispatch``) and delivery (``webhooks.deliver``).
+
+Fan-out runs in the dispatch job's transaction: one ``webhook_deliveries`` row (fixed body, fixed
+``webhook-id``) and one ``webhooks.deliver`` job per matching active subscription — all or none.
+A delivery attempt reads its rows in a short transaction of its own, makes the HTTP request with no
+database connection held, then records the attempt, the delivery's state and the job's next run in
+one transaction (``RetryLater`` commits what the handler wrote).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import random
+import socket
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from calapi import __version__
+from calapi.config import Settings, parse_duration, parse_schedule
+from calapi.core.envelopes import iso_ms
+from calapi.db import begin_write, utcnow
+from calapi.jobs import worker as jobs
+from calapi.jobs.models import DomainEvent, Job
+from calapi.jobs.outbox import DISPATCH_JOB
+from calapi.webhooks import signing, ssrf, templates
+from calapi.webhooks.models import DeliveryStatus, Webhook, WebhookAttempt, WebhookDelivery
+from calapi.webhooks.triggers import FLAT_TRIGGERS, PING, SCHEDULED_TRIGGERS
+
+log = logging.getLogger("calapi.webhooks")
+
+DELIVER_JOB = "webhooks.deliver"
+USER_AGENT = f"calapi/{__version__}"
+RESPONSE_KEEP_BYTES = 4096
+RETRY_AFTER_CAP = timedelta(hours=1)
+WORKER_NAME = f"{socket.gethostname()}:{os.getpid()}"
+_PRUNE_EVERY = 3600.0
+
+
+# ---------------------------------------------------------------- bodies
+
+
+def build_body(webhook: Webhook, trigger: str, payload: dict[str, Any], created_at: str) -> tuple[str, str]:
+    """→ (body text, content type): Cal.com's envelope, the flat MEETING_* shape, or the template."""
+    if webhook.payload_template:
+        context = {**payload, "triggerEvent": trigger, "createdAt": created_at}
+        return templates.render(webhook.payload_template, context)
+    if trigger in FLAT_TRIGGERS:
+        body: dict[str, Any] = {"triggerEvent": trigger, **payload}
+    else:
+        body = {"triggerEvent": trigger, "createdAt": created_at, "payload": payload}
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False), templates.JSON_TYPE
+
+
+def ping_payload(now: datetime) -> dict[str, Any]:
+    """Cal.com's test event (its ``testTrigger`` handler): synthetic booking, start and end now."""
+    stamp = iso_ms(now)
+    return {
+        "type": "Test",
+        "title": "Test trigger event",
+        "startTime": stamp,
+        "endTime": stamp,
+        "attendees": [
+            {"email": "jdoe@example.com", "name": "John Doe", "timeZone": "Europe/London", "language": {"locale": "en"}}
+        ],
+        "organizer": {"name": "Cal", "email": "no-reply@cal.com", "timeZone": "Europe/London", "language": {"locale": "en"}},
+    }
+
+
+def new_delivery(webhook: Webhook, trigger: str, body: str, content_type: str, *, event_id: int | None) -> WebhookDelivery:
+    delivery_id = str(uuid.uuid4())
+    return WebhookDelivery(
+        id=delivery_id,
+        message_id="msg_" + delivery_id.replace("-", ""),
+        webhook_id=webhook.id,
+        event_id=event_id,
+        trigger=trigger,
+        body=body,
+        content_type=content_type,
+        status=DeliveryStatus.pending,
+        attempts=0,
+        created_at=utcnow(),
+    )
+
+
+# ---------------------------------------------------------------- fan-out
+
+
+def _scope_clause(event: DomainEvent) -> Any:
+    """Which subscriptions an event reaches: its organizer's user-level webhooks and its event type's.
+
+    Team-level subscriptions (``Webhook.team_id``) join here when teams record the event's team:
+    ``or_(..., Webhook.team_id == <the event type's team id>)``.
+    """
+    clauses = []
+    if event.owner_user_id is not None:
+        clauses.append(and_(Webhook.user_id == event.owner_user_id, Webhook.event_type_id.is_(None)))
+    if event.event_type_id is not None:
+        clauses.append(Webhook.event_type_id == event.event_type_id)
+    return or_(*clauses) if clauses else None
+
+
+async def matching_webhooks(session: AsyncSession, event: DomainEvent) -> list[Webhook]:
+    clause = _scope_clause(event)
+    if clause is None:
+        return []
+    rows = (await session.scalars(select(Webhook).where(Webhook.active.is_(True), clause).order_by(Webhook.created_at))).all()
+    return [w for w in rows if event.trigger in (w.triggers or [])]
+
+
+async def fan_out(session: AsyncSession, job: Job, settings: Settings) -> None:
+    await begin_write(session)
+    event = await session.get(DomainEvent, int(job.payload["eventId"]))
+    if event is None:
+        return  # removed before its time (a cancelled booking's MEETING_* event)
+    now = utcnow()
+    catch_up = timedelta(seconds=parse_duration(settings.webhook_catchup_window))
+    late = event.trigger in SCHEDULED_TRIGGERS and now - job.run_at > catch_up
+    created_at = iso_ms(event.occurred_at)
+    for webhook in await matching_webhooks(session, event):
+        body, content_type = build_body(webhook, event.trigger, event.payload, created_at)
+        delivery = new_delivery(webhook, event.trigger, body, content_type, event_id=event.id)
+        if late:
+            # Past the catch-up window: kept in the log as expired, never sent, never silently dropped.
+            delivery.status = DeliveryStatus.expired
+            delivery.note = f"due at {iso_ms(job.run_at)}, found {int((now - job.run_at).total_seconds())} s late (catch-up window {settings.webhook_catchup_window})"
+            session.add(delivery)
+            continue
+        session.add(delivery)
+        jobs.enqueue(session, DELIVER_JOB, {"deliveryId": delivery.id})
+    await session.flush()
+    await _maybe_prune(session, settings, now)
+
+
+_last_prune: dict[str, float] = {}
+
+
+async def _maybe_prune(session: AsyncSession, settings: Settings, now: datetime) -> None:
+    """The log keeps 30 days (a setting); pruned at most hourly per process, as part of a dispatch."""
+    key = str(session.bind.url) if session.bind is not None else ""
+    if time.monotonic() - _last_prune.get(key, -_PRUNE_EVERY) < _PRUNE_EVERY:
+        return
+    _last_prune[key] = time.monotonic()
+    await prune_log(session, now - timedelta(seconds=parse_duration(settings.webhook_log_retention)))
+
+
+async def prune_log(session: AsyncSession, before: datetime) -> int:
+    """Remove attempts and finished deliveries older than ``before``; returns deliveries removed."""
+    old = select(WebhookDelivery.id).where(WebhookDelivery.created_at < before, WebhookDelivery.status != DeliveryStatus.pending)
+    await session.execute(delete(WebhookAttempt).where(WebhookAttempt.created_at < before))
+    result = await session.execute(delete(WebhookDelivery).where(WebhookDelivery.id.in_(old)))
+    return result.rowcount or 0
+
+
+# ---------------------------------------------------------------- one HTTP attempt
+
+
+@dataclass
+class Outcome:
+    url: str
+    request_headers: dict[str, str]
+    status: int | None = None
+    response_body: str | None = None
+    response_headers: dict[str, str] = field(default_factory=dict)
+    duration_ms: int = 0
+    error_class: str | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300 and self.error_class is None
+
+
+def masked_headers(headers: dict[str, str]) -> dict[str, str]:
+    """What the log keeps: signatures cut short (a full one would let a log reader replay the request)."""
+    out = {}
+    for name, value in headers.items():
+        if name.lower() in ("x-cal-signature-256", "webhook-signature") and value != signing.NO_SECRET:
+            value = " ".join(part[:10] + "…" for part in value.split(" "))
+        out[name] = value
+    return out
+
+
+def masked_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.username or parts.password:
+        netloc = "***@" + parts.netloc.rsplit("@", 1)[1]
+        return urlunsplit(parts._replace(netloc=netloc))
+    return url
+
+
+_clients: dict[int, tuple[asyncio.AbstractEventLoop, httpx.AsyncClient]] = {}
+
+
+def _client() -> httpx.AsyncClient:
+    """One pooled client per event loop (the global connection pool of this process)."""
+    loop = asyncio.get_running_loop()
+    entry = _clients.get(id(loop))
+    if entry is None or entry[0] is not loop:
+        client = httpx.AsyncClient(
+            follow_redirects=False,
+            limits=httpx.Limits(max_connections=128, max_keepalive_connections=64),
+            trust_env=False,
+        )
+        _clients[id(loop)] = (loop, client)
+        return client
+    return entry[1]
+
+
+def active_secrets(webhook: Webhook, now: datetime) -> list[str]:
+    secrets = [webhook.secret] if webhook.secret else []
+    if webhook.previous_secret and webhook.previous_secret_expires_at and webhook.previous_secret_expires_at > now:
+        secrets.append(webhook.previous_secret)
+    return secrets
+
+
+async def send(webhook: Webhook, delivery: WebhookDelivery, settings: Settings) -> Outcome:
+    """POST the delivery's body once: resolve and check the address, connect to that address."""
+    now = utcnow()
+    body = delivery.body.encode()
+    headers = {
+        "Content-Type": delivery.content_type,
+        "User-Agent": USER_AGENT,
+        "X-Cal-Webhook-Version": webhook.version or "2021-10-20",
+        **signing.signature_headers(active_secrets(webhook, now), delivery.message_id, int(now.timestamp()), body),
+    }
+    outcome = Outcome(url=masked_url(webhook.subscriber_url), request_headers=masked_headers(headers))
+    started = time.perf_counter()
+    try:
+        target = await ssrf.resolve(webhook.subscriber_url, allow_private=settings.webhook_private_networks_allowed)
+        parts = urlsplit(webhook.subscriber_url)
+        ip = f"[{target.address}]" if target.address.version == 6 else str(target.address)
+        pinned = urlunsplit((parts.scheme, f"{ip}:{target.port}", parts.path or "/", parts.query, ""))
+        default_port = 443 if target.scheme == "https" else 80
+        host_header = target.host if target.port == default_port else f"{target.host}:{target.port}"
+        if ":" in target.host and target.port == default_port:
+            host_header = f"[{target.host}]"
+        elif ":" in target.host:
+            host_header = f"[{target.host}]:{target.port}"
+        extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
+        timeout = settings.webhook_timeout_seconds
+        async with asyncio.timeout(timeout):
+            request = _client().build_request(
+                "POST", pinned, content=body, headers={**headers, "Host": host_header},
+                timeout=httpx.Timeout(timeout, connect=min(5.0, timeout)), extensions=extensions,
+            )
+            response = await _client().send(request, stream=True)
+            try:
+                kept = bytearray()
+                async for chunk in response.aiter_raw():
+                    kept += chunk
+                    if len(kept) >= RESPONSE_KEEP_BYTES:
+                        break
+            finally:
+                await response.aclose()
+        outcome.status = response.status_code
+        outcome.response_body = bytes(kept[:RESPONSE_KEEP_BYTES]).decode("utf-8", errors="replace")
+        outcome.response_headers = {k.lower(): v for k, v in response.headers.items()}
+        if not 200 <= response.status_code < 300:
+            outcome.error_class = "Redirect" if 300 <= response.status_code < 400 else "HTTPStatus"
+            outcome.error = f"answered {response.status_code}"
+    except ssrf.UrlNotAllowed as exc:
+        outcome.error_class, outcome.error = "UrlNotAllowed", f"Webhook URL is not allowed: {exc}"
+    except TimeoutError:
+        outcome.error_class, outcome.error = "Timeout", f"no answer within {settings.webhook_timeout_seconds:g} s"
+    except httpx.HTTPError as exc:
+        outcome.error_class, outcome.error = exc.__class__.__name__, str(exc)[:500] or exc.__class__.__name__
+    except OSError as exc:
+        outcome.error_class, outcome.error = exc.__class__.__name__, str(exc)[:500]
+    outcome.duration_ms = int((time.perf_counter() - started) * 1000)
+    return outcome
+
+
+def retry_after(outcome: Outcome, now: datetime) -> datetime | None:
+    """429/503 with ``Retry-After`` (seconds or an HTTP date), capped at an hour."""
+    if outcome.status not in (429, 503):
+        return None
+    raw = outcome.response_headers.get("retry-after")
+    if not raw:
+        return None
+    try:
+        at = now + timedelta(seconds=max(0.0, float(raw)))
+    except ValueError:
+        try:
+            at = parsedate_to_datetime(raw)
+        except (TypeError, ValueError):
+            return None
+    return min(max(at, now), now + RETRY_AFTER_CAP)
+
+
+def attempt_row(delivery: WebhookDelivery, outcome: Outcome, *, job: Job | None) -> WebhookAttempt:
+    return WebhookAttempt(
+        delivery_id=delivery.id,
+        job_id=job.id if job else None,
+        job_attempt=job.attempts if job else None,
+        url=outcome.url,
+        request_headers=outcome.request_headers,
+        response_status=outcome.status,
+        response_body=outcome.response_body,
+        duration_ms=outcome.duration_ms,
+        error_class=outcome.error_class,
+        error=outcome.error,
+        worker=WORKER_NAME,
+        created_at=utcnow(),
+    )
+
+
+# ---------------------------------------------------------------- fairness
+
+
+class InFlight:
+    """Requests in flight per subscriber in this process; a full subscriber's jobs wait their turn
+    in the queue (without using an attempt) instead of occupying the worker's shared slots."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+
+    def try_acquire(self, key: str, limit: int) -> bool:
+        if self.counts.get(key, 0) >= limit:
+            return False
+        self.counts[key] = self.counts.get(key, 0) + 1
+        return True
+
+    def release(self, key: str) -> None:
+        self.counts[key] -= 1
+        if not self.counts[key]:
+            del self.counts[key]
+
+
+in_flight = InFlight()
+
+
+# ---------------------------------------------------------------- the delivery job
+
+
+async def deliver(session: AsyncSession, job: Job, settings: Settings) -> None:
+    delivery_id = job.payload["deliveryId"]
+    # A short read of our own: the job's session stays without a connection during the request.
+    async with AsyncSession(bind=session.bind, expire_on_commit=False) as reader:
+        delivery = await reader.get(WebhookDelivery, delivery_id)
+        webhook = await reader.get(Webhook, delivery.webhook_id) if delivery else None
+    if delivery is None or delivery.status != DeliveryStatus.pending:
+        return
+    if webhook is None or not webhook.active:
+        note = "subscription deleted" if webhook is None else f"subscription disabled: {webhook.disabled_reason or 'inactive'}"
+        await session.execute(
+            update(WebhookDelivery).where(WebhookDelivery.id == delivery.id).values(status=DeliveryStatus.cancelled, note=note)
+        )
+        return
+    if not in_flight.try_acquire(webhook.id, settings.webhook_max_in_flight_per_subscriber):
+        raise jobs.RetryLater(
+            "subscriber at its in-flight limit",
+            at=utcnow() + timedelta(seconds=random.uniform(0.05, 0.25)),
+            count_attempt=False,
+        )
+    try:
+        outcome = await send(webhook, delivery, settings)
+    finally:
+        in_flight.release(webhook.id)
+    await record_outcome(session, job, webhook, delivery, outcome, settings)
+
+
+async def record_outcome(
+    session: AsyncSession, job: Job, webhook: Webhook, delivery: WebhookDelivery, outcome: Outcome, settings: Settings
+) -> None:
+    now = utcnow()
+    session.add(attempt_row(delivery, outcome, job=job))
+    attempts = WebhookDelivery.attempts + 1
+    done = update(WebhookDelivery).where(WebhookDelivery.id == delivery.id)
+    if outcome.ok:
+        await session.execute(done.values(status=DeliveryStatus.succeeded, attempts=attempts, note=None))
+        if webhook.failing_since is not None:
+            await session.execute(update(Webhook).where(Webhook.id == webhook.id).values(failing_since=None))
+        return
+    if outcome.status == 410:
+        reason = f"The subscriber answered 410 Gone on {iso_ms(now)}"
+        await session.execute(update(Webhook).where(Webhook.id == webhook.id).values(active=False, disabled_reason=reason))
+        await session.execute(done.values(status=DeliveryStatus.failed, attempts=attempts, note=reason))
+        return
+    # Still failing: start the clock on the first failure since the last success ...
+    await session.execute(
+        update(Webhook).where(Webhook.id == webhook.id, Webhook.failing_since.is_(None)).values(failing_since=now)
+    )
+    # ... and disable the subscription once it has failed without a success for long enough.
+    disable_after = timedelta(seconds=parse_duration(settings.webhook_disable_after))
+    since = webhook.failing_since or now
+    if now - since >= disable_after:
+        reason = f"Disabled on {iso_ms(now)}: every delivery failed since {iso_ms(since)} (no success for {settings.webhook_disable_after})"
+        await session.execute(
+            update(Webhook).where(Webhook.id == webhook.id, Webhook.failing_since.is_not(None)).values(active=False, disabled_reason=reason)
+        )
+        await session.execute(done.values(status=DeliveryStatus.failed, attempts=attempts, note=reason))
+        return
+    last = job.attempts >= len(parse_schedule(settings.webhook_retry_schedule))
+    await session.execute(
+        done.values(
+            status=DeliveryStatus.failed if last else DeliveryStatus.pending,
+            attempts=attempts,
+            note=f"{outcome.error_class}: {outcome.error}"[:500],
+        )
+    )
+    raise jobs.RetryLater(f"{outcome.error_class}: {outcome.error}"[:500], at=None if last else retry_after(outcome, now))
+
+
+def register(settings: Settings) -> None:
+    schedule = parse_schedule(settings.webhook_retry_schedule)
+    backoff = tuple(timedelta(seconds=s) for s in schedule[1:])
+
+    async def run_dispatch(session: AsyncSession, job: Job) -> None:
+        await fan_out(session, job, settings)
+
+    async def run_deliver(session: AsyncSession, job: Job) -> None:
+        await deliver(session, job, settings)
+
+    jobs.register(DISPATCH_JOB, jobs.Handler(run_dispatch))
+    jobs.register(DELIVER_JOB, jobs.Handler(run_deliver, backoff=backoff, jitter=settings.webhook_retry_jitter))
+
+
+__all__ = ["DELIVER_JOB", "PING", "build_body", "deliver", "fan_out", "ping_payload", "register", "send"]

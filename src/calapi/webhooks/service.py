@@ -1,0 +1,337 @@
+"""Webhook subscriptions: the management rules (Cal.com's guards and messages), the delivery log,
+redelivery, ping and secret rotation."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from calapi.config import Settings
+from calapi.core.auth import Principal
+from calapi.core.errors import BadRequest, Conflict, Forbidden, NotFound
+from calapi.core.envelopes import iso_ms
+from calapi.db import utcnow
+from calapi.event_types.models import EventType
+from calapi.jobs import worker as jobs
+from calapi.webhooks import delivery as webhook_delivery
+from calapi.webhooks import signing, ssrf, templates
+from calapi.webhooks.models import DeliveryStatus, Webhook, WebhookAttempt, WebhookDelivery
+from calapi.webhooks.triggers import PING
+
+ROTATION_OVERLAP = timedelta(hours=24)
+_UNSET: Any = object()
+
+
+@dataclass
+class WebhookFields:
+    """A create or update body, by column; ``_UNSET`` = not given (update)."""
+
+    subscriber_url: Any = _UNSET
+    active: Any = _UNSET
+    triggers: Any = _UNSET
+    payload_template: Any = _UNSET
+    secret: Any = _UNSET
+    version: Any = _UNSET
+    time: Any = _UNSET
+    time_unit: Any = _UNSET
+
+    def given(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v is not _UNSET}
+
+
+async def _check_url(url: str, settings: Settings) -> None:
+    try:
+        await ssrf.resolve(url, allow_private=settings.webhook_private_networks_allowed)
+    except ssrf.UrlNotAllowed as exc:
+        raise BadRequest(f"Webhook URL is not allowed: {exc}") from None
+
+
+def _check_template(template: str | None) -> None:
+    if template is None:
+        return
+    try:
+        templates.validate(template)
+    except templates.TemplateError as exc:
+        raise BadRequest(str(exc)) from None
+
+
+def _dedupe(triggers: list[str]) -> list[str]:
+    return list(dict.fromkeys(triggers))  # a set, in the order given (calcom/cal.com#13079)
+
+
+async def _url_taken(session: AsyncSession, url: str, *, user_id: int | None, event_type_id: int | None, except_id: str | None) -> bool:
+    query = select(Webhook.id).where(Webhook.subscriber_url == url)
+    query = query.where(Webhook.event_type_id == event_type_id) if event_type_id is not None else query.where(
+        Webhook.user_id == user_id, Webhook.event_type_id.is_(None)
+    )
+    if except_id is not None:
+        query = query.where(Webhook.id != except_id)
+    return (await session.scalar(query.limit(1))) is not None
+
+
+def _duplicate_message(event_type_id: int | None) -> str:
+    what = "event type" if event_type_id is not None else "user"
+    return f"Webhook with this subscriber url already exists for this {what}"
+
+
+async def _create(
+    session: AsyncSession, fields: WebhookFields, settings: Settings, *, user_id: int | None, event_type_id: int | None
+) -> Webhook:
+    given = fields.given()
+    await _check_url(given["subscriber_url"], settings)
+    _check_template(given.get("payload_template"))
+    if await _url_taken(session, given["subscriber_url"], user_id=user_id, event_type_id=event_type_id, except_id=None):
+        raise Conflict(_duplicate_message(event_type_id))
+    webhook = Webhook(
+        id=str(uuid.uuid4()),
+        user_id=user_id,
+        event_type_id=event_type_id,
+        subscriber_url=given["subscriber_url"],
+        active=given.get("active", True),
+        triggers=_dedupe(given.get("triggers") or []),
+        payload_template=given.get("payload_template"),
+        secret=given.get("secret") or None,
+        version=given.get("version") or "2021-10-20",
+        time=given.get("time"),
+        time_unit=given.get("time_unit"),
+        platform=False,
+        created_at=utcnow(),
+    )
+    session.add(webhook)
+    await session.flush()
+    return webhook
+
+
+async def _update(session: AsyncSession, webhook: Webhook, fields: WebhookFields, settings: Settings) -> Webhook:
+    given = fields.given()
+    if "subscriber_url" in given and given["subscriber_url"] != webhook.subscriber_url:
+        await _check_url(given["subscriber_url"], settings)
+        if await _url_taken(
+            session, given["subscriber_url"], user_id=webhook.user_id, event_type_id=webhook.event_type_id, except_id=webhook.id
+        ):
+            raise Conflict(_duplicate_message(webhook.event_type_id))
+    if "payload_template" in given:
+        _check_template(given["payload_template"])
+    if "triggers" in given:
+        given["triggers"] = _dedupe(given["triggers"] or [])
+    if "secret" in given:
+        given["secret"] = given["secret"] or None
+    if given.get("active") is True and not webhook.active:
+        # re-enabling clears the failure state: the 5-day clock starts again from the next failure
+        webhook.failing_since = None
+        webhook.disabled_reason = None
+    for column, value in given.items():
+        if column == "version" and value is None:
+            continue
+        setattr(webhook, column, value)
+    await session.flush()
+    return webhook
+
+
+# ---------------------------------------------------------------- user level (/v2/webhooks)
+
+
+def _user_guard(principal: Principal, webhook: Webhook | None, webhook_id: str) -> Webhook:
+    if webhook is None:
+        raise NotFound(f"Webhook ({webhook_id}) not found")
+    if webhook.user_id != principal.user_id and not principal.is_admin:
+        raise Forbidden(f"IsUserWebhookGuard - user with id=({principal.user_id}) is not the owner of webhook with id=({webhook_id})")
+    return webhook
+
+
+async def create_for_user(session: AsyncSession, principal: Principal, fields: WebhookFields, settings: Settings) -> Webhook:
+    return await _create(session, fields, settings, user_id=principal.user_id, event_type_id=None)
+
+
+async def list_for_user(session: AsyncSession, principal: Principal, *, take: int, skip: int) -> list[Webhook]:
+    query = select(Webhook).where(Webhook.user_id == principal.user_id, Webhook.event_type_id.is_(None))
+    return list((await session.scalars(query.order_by(Webhook.created_at, Webhook.id).offset(skip).limit(take))).all())
+
+
+async def get_for_user(session: AsyncSession, principal: Principal, webhook_id: str) -> Webhook:
+    return _user_guard(principal, await session.get(Webhook, webhook_id), webhook_id)
+
+
+async def update_for_user(
+    session: AsyncSession, principal: Principal, webhook_id: str, fields: WebhookFields, settings: Settings
+) -> Webhook:
+    webhook = _user_guard(principal, await session.get(Webhook, webhook_id), webhook_id)
+    return await _update(session, webhook, fields, settings)
+
+
+async def delete_for_user(session: AsyncSession, principal: Principal, webhook_id: str) -> Webhook:
+    webhook = _user_guard(principal, await session.get(Webhook, webhook_id), webhook_id)
+    await session.delete(webhook)
+    await session.flush()
+    return webhook
+
+
+# ---------------------------------------------------------------- event-type level
+
+
+async def _owned_event_type(session: AsyncSession, principal: Principal, event_type_id: int) -> EventType:
+    event_type = await session.get(EventType, event_type_id)
+    if event_type is None or event_type.team_id is not None:
+        raise NotFound(f"IsUserEventTypeWebhookGuard - Event type ({event_type_id}) not found")
+    if event_type.owner_id != principal.user_id and not principal.is_admin:
+        raise Forbidden(f"IsUserEventTypeWebhookGuard - User ({principal.user_id}) is not the owner of event type ({event_type_id})")
+    return event_type
+
+
+async def _event_type_webhook(session: AsyncSession, principal: Principal, event_type_id: int, webhook_id: str) -> Webhook:
+    await _owned_event_type(session, principal, event_type_id)
+    webhook = await session.get(Webhook, webhook_id)
+    if webhook is None:
+        raise NotFound(f"Webhook ({webhook_id}) not found")
+    if webhook.event_type_id is None:
+        raise BadRequest(f"IsUserEventTypeWebhookGuard - Webhook ({webhook_id}) is not associated with an event type")
+    if webhook.event_type_id != event_type_id:
+        raise Forbidden(f"IsUserEventTypeWebhookGuard - Webhook ({webhook_id}) is not associated with event type ({event_type_id})")
+    return webhook
+
+
+async def create_for_event_type(
+    session: AsyncSession, principal: Principal, event_type_id: int, fields: WebhookFields, settings: Settings
+) -> Webhook:
+    await _owned_event_type(session, principal, event_type_id)
+    return await _create(session, fields, settings, user_id=None, event_type_id=event_type_id)
+
+
+async def list_for_event_type(session: AsyncSession, principal: Principal, event_type_id: int, *, take: int, skip: int) -> list[Webhook]:
+    await _owned_event_type(session, principal, event_type_id)
+    query = select(Webhook).where(Webhook.event_type_id == event_type_id)
+    return list((await session.scalars(query.order_by(Webhook.created_at, Webhook.id).offset(skip).limit(take))).all())
+
+
+async def get_for_event_type(session: AsyncSession, principal: Principal, event_type_id: int, webhook_id: str) -> Webhook:
+    return await _event_type_webhook(session, principal, event_type_id, webhook_id)
+
+
+async def update_for_event_type(
+    session: AsyncSession, principal: Principal, event_type_id: int, webhook_id: str, fields: WebhookFields, settings: Settings
+) -> Webhook:
+    webhook = await _event_type_webhook(session, principal, event_type_id, webhook_id)
+    return await _update(session, webhook, fields, settings)
+
+
+async def delete_for_event_type(session: AsyncSession, principal: Principal, event_type_id: int, webhook_id: str) -> Webhook:
+    webhook = await _event_type_webhook(session, principal, event_type_id, webhook_id)
+    await session.delete(webhook)
+    await session.flush()
+    return webhook
+
+
+async def delete_all_for_event_type(session: AsyncSession, principal: Principal, event_type_id: int) -> int:
+    await _owned_event_type(session, principal, event_type_id)
+    result = await session.execute(delete(Webhook).where(Webhook.event_type_id == event_type_id))
+    return result.rowcount or 0
+
+
+# ---------------------------------------------------------------- operations (either kind of owner)
+
+
+async def _operable(session: AsyncSession, principal: Principal, webhook_id: str) -> Webhook:
+    """The user's own webhook, or one on an event type the user owns (admins: any)."""
+    webhook = await session.get(Webhook, webhook_id)
+    if webhook is None:
+        raise NotFound(f"Webhook ({webhook_id}) not found")
+    if principal.is_admin or webhook.user_id == principal.user_id:
+        return webhook
+    if webhook.event_type_id is not None:
+        owner = await session.scalar(select(EventType.owner_id).where(EventType.id == webhook.event_type_id))
+        if owner == principal.user_id:
+            return webhook
+    raise Forbidden(f"IsUserWebhookGuard - user with id=({principal.user_id}) is not the owner of webhook with id=({webhook_id})")
+
+
+@dataclass(frozen=True)
+class DeliveryFilters:
+    status: str | None = None
+    trigger: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    take: int = 50
+    skip: int = 0
+
+
+@dataclass(frozen=True)
+class DeliveryView:
+    delivery: WebhookDelivery
+    attempts: list[WebhookAttempt]
+
+
+async def list_deliveries(session: AsyncSession, principal: Principal, webhook_id: str, filters: DeliveryFilters) -> list[DeliveryView]:
+    """Newest first; two queries whatever the page size (deliveries, then their attempts)."""
+    webhook = await _operable(session, principal, webhook_id)
+    query = select(WebhookDelivery).where(WebhookDelivery.webhook_id == webhook.id)
+    if filters.status:
+        query = query.where(WebhookDelivery.status == filters.status)
+    if filters.trigger:
+        query = query.where(WebhookDelivery.trigger == filters.trigger)
+    if filters.since:
+        query = query.where(WebhookDelivery.created_at >= filters.since)
+    if filters.until:
+        query = query.where(WebhookDelivery.created_at < filters.until)
+    query = query.order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id).offset(filters.skip).limit(filters.take)
+    deliveries = list((await session.scalars(query)).all())
+    by_delivery: dict[str, list[WebhookAttempt]] = {d.id: [] for d in deliveries}
+    if deliveries:
+        rows = await session.scalars(
+            select(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(list(by_delivery))).order_by(WebhookAttempt.id)
+        )
+        for attempt in rows:
+            by_delivery[attempt.delivery_id].append(attempt)
+    return [DeliveryView(d, by_delivery[d.id]) for d in deliveries]
+
+
+async def redeliver(session: AsyncSession, principal: Principal, webhook_id: str, delivery_id: str) -> DeliveryView:
+    """Queue the same body with the same ``webhook-id`` again (a fresh retry schedule)."""
+    webhook = await _operable(session, principal, webhook_id)
+    delivery = await session.get(WebhookDelivery, delivery_id)
+    if delivery is None or delivery.webhook_id != webhook.id:
+        raise NotFound(f"Delivery ({delivery_id}) not found for webhook ({webhook_id})")
+    if delivery.is_test:
+        raise BadRequest("A ping is not redelivered; send another ping")
+    if delivery.status == DeliveryStatus.pending:
+        raise Conflict(f"Delivery ({delivery_id}) is still being attempted")
+    if not webhook.active:
+        raise BadRequest(f"Webhook ({webhook_id}) is disabled; enable it first")
+    delivery.status = DeliveryStatus.pending
+    delivery.note = f"redelivery requested {iso_ms(utcnow())}"
+    jobs.enqueue(session, webhook_delivery.DELIVER_JOB, {"deliveryId": delivery.id})
+    await session.flush()
+    attempts = list((await session.scalars(select(WebhookAttempt).where(WebhookAttempt.delivery_id == delivery.id).order_by(WebhookAttempt.id))).all())
+    return DeliveryView(delivery, attempts)
+
+
+async def ping(session: AsyncSession, principal: Principal, webhook_id: str, settings: Settings) -> tuple[DeliveryView, Any]:
+    """Send Cal.com's PING now (template applied, both signatures), log it as a test, show the answer."""
+    webhook = await _operable(session, principal, webhook_id)
+    now = utcnow()
+    body, content_type = webhook_delivery.build_body(webhook, PING, webhook_delivery.ping_payload(now), iso_ms(now))
+    delivery = webhook_delivery.new_delivery(webhook, PING, body, content_type, event_id=None)
+    delivery.is_test = True
+    outcome = await webhook_delivery.send(webhook, delivery, settings)
+    delivery.status = DeliveryStatus.succeeded if outcome.ok else DeliveryStatus.failed
+    delivery.attempts = 1
+    attempt = webhook_delivery.attempt_row(delivery, outcome, job=None)
+    session.add_all([delivery, attempt])
+    await session.flush()
+    return DeliveryView(delivery, [attempt]), outcome
+
+
+async def rotate_secret(session: AsyncSession, principal: Principal, webhook_id: str, new_secret: str | None) -> Webhook:
+    """The old secret keeps signing next to the new one for 24 hours (both in ``webhook-signature``)."""
+    webhook = await _operable(session, principal, webhook_id)
+    now = utcnow()
+    if webhook.secret:
+        webhook.previous_secret = webhook.secret
+        webhook.previous_secret_expires_at = now + ROTATION_OVERLAP
+    webhook.secret = new_secret or signing.new_secret()
+    await session.flush()
+    return webhook

@@ -1,0 +1,93 @@
+"""Where a webhook may be sent: checked when it is saved and again, after DNS, on every attempt.
+
+Cloud-metadata and link-local addresses (and other never-routable ones) are always refused;
+loopback and private networks only when private networks are not allowed (production default).
+An attempt connects to the address that was checked, so DNS cannot change between check and use.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+# Metadata services that are not inside link-local (Alibaba Cloud, AWS IPv6 IMDS, Oracle's alias).
+_METADATA = {ipaddress.ip_address(a) for a in ("100.100.100.200", "fd00:ec2::254", "192.0.0.192")}
+_CGNAT = ipaddress.ip_network("100.64.0.0/10")
+
+
+class UrlNotAllowed(Exception):
+    """The reason completes ``Webhook URL is not allowed: <reason>``."""
+
+
+@dataclass(frozen=True)
+class Target:
+    scheme: str
+    host: str  # as written in the URL (Host header, TLS SNI)
+    port: int
+    address: IPAddress  # the checked address to connect to
+
+
+def check_address(address: IPAddress, *, allow_private: bool) -> None:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    if address in _METADATA or address == ipaddress.ip_address("169.254.169.254"):
+        raise UrlNotAllowed(f"{address} is a cloud metadata address")
+    if address.is_link_local:
+        raise UrlNotAllowed(f"{address} is a link-local address")
+    if address.is_unspecified or address.is_multicast or address.is_reserved:
+        raise UrlNotAllowed(f"{address} is not a routable address")
+    if allow_private:
+        return
+    if address.is_loopback:
+        raise UrlNotAllowed(f"{address} is a loopback address")
+    if address.is_private or address in _CGNAT or not address.is_global:
+        raise UrlNotAllowed(f"{address} is a private network address")
+
+
+def parse_url(url: str) -> tuple[str, str, int]:
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise UrlNotAllowed(f"malformed URL ({exc})") from None
+    if parts.scheme not in ("http", "https"):
+        raise UrlNotAllowed("only http and https URLs can receive webhooks")
+    if not parts.hostname:
+        raise UrlNotAllowed("the URL has no host")
+    return parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80)
+
+
+async def resolve(url: str, *, allow_private: bool) -> Target:
+    """Resolve the URL's host and check every address it has; the first is the one to use."""
+    scheme, host, port = parse_url(url)
+    try:
+        literal: IPAddress | None = ipaddress.ip_address(host)
+    except ValueError:
+        literal = None
+    if literal is not None:
+        addresses = [literal]
+    else:
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except socket.gaierror:
+            raise UrlNotAllowed(f"the host {host} does not resolve") from None
+        addresses = []
+        for info in infos:
+            address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
+            if address not in addresses:
+                addresses.append(address)
+        if not addresses:
+            raise UrlNotAllowed(f"the host {host} does not resolve")
+    # Every address must pass: otherwise a name with one public and one private record could be
+    # used to reach the private one when the public one is down.
+    for address in addresses:
+        try:
+            check_address(address, allow_private=allow_private)
+        except UrlNotAllowed as exc:
+            raise UrlNotAllowed(f"{host} resolves to {exc}" if literal is None else str(exc)) from None
+    return Target(scheme=scheme, host=host, port=port, address=addresses[0])

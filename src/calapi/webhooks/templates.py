@@ -1,0 +1,92 @@
+"""``payloadTemplate``: Cal.com's ``{{dotted.path}}`` variables and its content-type rule, rendered safely.
+
+Cal.com's rule: if the raw template text parses as JSON the body is ``application/json``, otherwise
+``application/x-www-form-urlencoded``. Cal.com HTML-escapes values and turns a value with a quote
+into the body ``false``; here a JSON template gets each value JSON-escaped (so quotes, newlines and
+any unicode stay valid JSON) and a form template gets each value URL-encoded. A template that looks
+like JSON (starts with ``{`` or ``[``) but does not parse is refused when it is saved — Cal.com would
+silently send it form-encoded.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+from urllib.parse import quote_plus
+
+JSON_TYPE = "application/json"
+FORM_TYPE = "application/x-www-form-urlencoded"
+_VARIABLE = re.compile(r"\{\{\{?\s*([A-Za-z0-9_.$-]+)\s*\}?\}\}")
+
+
+class TemplateError(ValueError):
+    pass
+
+
+def content_type_of(template: str) -> str:
+    try:
+        json.loads(template)
+    except ValueError:
+        return FORM_TYPE
+    return JSON_TYPE
+
+
+def validate(template: str) -> None:
+    """Refuse a template meant as JSON that is not valid JSON, saying where and why."""
+    text = template.strip()
+    if not text:
+        raise TemplateError("payloadTemplate is empty")
+    if text[0] in "{[":
+        try:
+            json.loads(template)
+        except json.JSONDecodeError as exc:
+            hint = " (a variable outside quotes, such as {{length}}, must be inside a string: \"{{length}}\")" if "{{" in template else ""
+            raise TemplateError(f"payloadTemplate is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}{hint}") from None
+    # every variable renders against a sample; an error here would be ours, but check the output too
+    render(template, {"triggerEvent": "PING", "createdAt": "2024-01-01T00:00:00.000Z"})
+
+
+def lookup(context: dict[str, Any], path: str) -> Any:
+    """``attendees.0.name`` → the value, or None; a key that differs only in case also matches
+    (Cal.com's own UI offers ``organizer.timezone`` for the payload's ``timeZone``)."""
+    value: Any = context
+    for part in path.split("."):
+        if isinstance(value, list):
+            if not part.isdigit() or int(part) >= len(value):
+                return None
+            value = value[int(part)]
+        elif isinstance(value, dict):
+            if part in value:
+                value = value[part]
+            else:
+                folded = {k.lower(): k for k in value}
+                if part.lower() not in folded:
+                    return None
+                value = value[folded[part.lower()]]
+        else:
+            return None
+    return value
+
+
+def _as_text(value: Any) -> str:
+    if value is None:
+        return ""  # unknown variables render empty, as in Cal.com
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return str(value)
+
+
+def render(template: str, context: dict[str, Any]) -> tuple[str, str]:
+    """→ (body, content type)."""
+    content_type = content_type_of(template)
+    if content_type == JSON_TYPE:
+        # The raw template parses as JSON, so every {{…}} sits inside a string literal: escape the
+        # value as string content (json.dumps without its surrounding quotes).
+        body = _VARIABLE.sub(lambda m: json.dumps(_as_text(lookup(context, m.group(1))), ensure_ascii=False)[1:-1], template)
+        json.loads(body)  # cannot fail by construction; a bug here must not send a broken body
+        return body, content_type
+    body = _VARIABLE.sub(lambda m: quote_plus(_as_text(lookup(context, m.group(1)))), template)
+    return body, content_type
