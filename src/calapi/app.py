@@ -22,11 +22,14 @@ from calapi.core.auth import LimitSpec
 from calapi.core.middleware import AuthRateLimitMiddleware, BodySizeLimitMiddleware, EdgeMiddleware
 from calapi.core.ratelimit import RateLimiter
 from calapi.db import make_engine, make_inline_reader, make_sessionmaker
+from calapi.event_types.team_v2 import router as team_event_types_v2
 from calapi.event_types.v2 import router as event_types_v2
 from calapi.jobs.worker import Worker, wake_on_commit
 from calapi.schedules.v2 import router as schedules_v2
+from calapi.schedules.v2 import team_router as team_schedules_v2
 from calapi.slots.v2 import router as slots_v2
 from calapi.system.v2 import router as system_v2
+from calapi.teams.v2 import router as teams_v2
 from calapi.users.v1 import router as users_v1
 from calapi.users.v2 import router as users_v2
 from calapi.webhooks.v2 import event_type_router as event_type_webhooks_v2
@@ -84,7 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.worker = worker
 
     handlers.install(app)
-    for router in (system_v2, users_v2, api_keys_v2, users_v1, schedules_v2, event_types_v2, slots_v2, bookings_create_v2, bookings_manage_v2, webhooks_v2, event_type_webhooks_v2):
+    for router in (system_v2, users_v2, api_keys_v2, users_v1, schedules_v2, event_types_v2, slots_v2, bookings_create_v2, bookings_manage_v2, teams_v2, team_event_types_v2, team_schedules_v2, webhooks_v2, event_type_webhooks_v2):
         app.include_router(router)
 
     # add_middleware wraps: the last added runs first.

@@ -4,10 +4,11 @@ from calapi.api_keys.models import ApiKey, RateLimit
 from calapi.bookings.models import Attendee, Booking, BookingSeat
 from calapi.core.idempotency import IdempotencyKey
 from calapi.db import Base
-from calapi.event_types.models import EventType
+from calapi.event_types.models import EventType, Host
 from calapi.jobs.models import DomainEvent, Job
 from calapi.schedules.models import Availability, Schedule
 from calapi.slots.models import SlotReservation
+from calapi.teams.models import Membership, Team
 from calapi.users.models import User
 from calapi.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 
@@ -21,10 +22,13 @@ __all__ = [
     "DomainEvent",
     "EventType",
     "IdempotencyKey",
+    "Host",
     "Job",
+    "Membership",
     "RateLimit",
     "Schedule",
     "SlotReservation",
+    "Team",
     "User",
     "Webhook",
     "WebhookAttempt",

@@ -17,7 +17,7 @@ class EventType(Base):
     """
 
     __tablename__ = "event_types"
-    __table_args__ = (UniqueConstraint("owner_id", "slug"),)
+    __table_args__ = (UniqueConstraint("owner_id", "slug"), UniqueConstraint("team_id", "slug"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -25,6 +25,13 @@ class EventType(Base):
     slug: Mapped[str] = mapped_column(String(255))
     description: Mapped[str | None] = mapped_column(Text)
     hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+    # Team event types: ``team_id`` set, ``owner_id`` NULL. A managed event type's children are
+    # personal event types of each member (``owner_id`` set) with ``parent_id`` = the parent.
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    scheduling_type: Mapped[str | None] = mapped_column(String(16))  # COLLECTIVE | ROUND_ROBIN | MANAGED
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("event_types.id", ondelete="CASCADE"), index=True)
+    assign_all_team_members: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     # What changes slots.
     length_in_minutes: Mapped[int] = mapped_column(Integer)
@@ -53,3 +60,25 @@ class EventType(Base):
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Host(Base):
+    """A user who hosts a team event type.
+
+    ``is_fixed`` is the wire's ``mandatory``; ``priority`` 0 (lowest) … 4 (highest), 2 = medium.
+    ``weight`` is NULL unless a client set one (round-robin fairness reads NULL as 100).
+    """
+
+    __tablename__ = "hosts"
+    __table_args__ = (UniqueConstraint("event_type_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_type_id: Mapped[int] = mapped_column(ForeignKey("event_types.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    is_fixed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    priority: Mapped[int] = mapped_column(Integer, default=2)
+    weight: Mapped[int | None] = mapped_column(Integer)
+
+    @property
+    def effective_weight(self) -> int:
+        return 100 if self.weight is None else self.weight

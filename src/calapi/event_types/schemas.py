@@ -375,3 +375,50 @@ class CreateEventTypeInput(UpdateEventTypeInput):
     lengthInMinutes: int = Field(ge=1, le=1440 * 31)
     title: str = Field(min_length=1, max_length=255)
     slug: str = Field(min_length=1, max_length=255, pattern=_SLUG.pattern)
+
+
+# --- team event types (/v2/teams/{teamId}/event-types) -----------------------------------------
+
+# Wire name (and the stored enum names Cal.com also accepts) → stored name.
+SCHEDULING_TYPES = {
+    "collective": "COLLECTIVE",
+    "roundRobin": "ROUND_ROBIN",
+    "managed": "MANAGED",
+    "COLLECTIVE": "COLLECTIVE",
+    "ROUND_ROBIN": "ROUND_ROBIN",
+    "MANAGED": "MANAGED",
+}
+PRIORITIES = {"lowest": 0, "low": 1, "medium": 2, "high": 3, "highest": 4}
+
+
+def _scheduling_type(value: Any) -> str:
+    if not isinstance(value, str) or value not in SCHEDULING_TYPES:
+        raise ValueError(f"must be one of collective, roundRobin, managed, got {value!r}")
+    return SCHEDULING_TYPES[value]
+
+
+class HostInput(Part):
+    userId: int = Field(ge=1)
+    mandatory: bool = False
+    priority: Literal["lowest", "low", "medium", "high", "highest"] = "medium"
+    # Beyond Cal.com's v2: a round-robin weight (Cal.com keeps weights internal); default 100.
+    weight: int | None = Field(default=None, ge=0, le=1_000_000)
+
+
+class UpdateTeamEventTypeInput(UpdateEventTypeInput):
+    hosts: list[HostInput] | None = Field(default=None, max_length=1000)
+    assignAllTeamMembers: bool | None = None
+
+    @field_validator("hosts")
+    @classmethod
+    def _distinct_hosts(cls, hosts: list[HostInput] | None) -> list[HostInput] | None:
+        seen: set[int] = set()
+        for host in hosts or ():
+            if host.userId in seen:
+                raise ValueError(f"user {host.userId} is listed twice")
+            seen.add(host.userId)
+        return hosts
+
+
+class CreateTeamEventTypeInput(UpdateTeamEventTypeInput, CreateEventTypeInput):
+    schedulingType: Annotated[str, AfterValidator(_scheduling_type)]

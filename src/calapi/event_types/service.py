@@ -122,8 +122,14 @@ async def _check_schedule(session: AsyncSession, owner_id: int, schedule_id: int
         raise NotFound(f"User with ID={owner_id} does not own schedule with ID={schedule_id}")
 
 
-async def _check_slug_free(session: AsyncSession, owner_id: int, slug: str, *, except_id: int | None = None) -> None:
-    query = select(EventType.id).where(EventType.owner_id == owner_id, EventType.slug == slug)
+async def _check_slug_free(
+    session: AsyncSession, owner_id: int | None, slug: str, *, except_id: int | None = None, team_id: int | None = None
+) -> None:
+    """Slugs are unique per owner (personal event types) or per team (team event types)."""
+    if team_id is not None:
+        query = select(EventType.id).where(EventType.team_id == team_id, EventType.slug == slug)
+    else:
+        query = select(EventType.id).where(EventType.owner_id == owner_id, EventType.slug == slug)
     if except_id is not None:
         query = query.where(EventType.id != except_id)
     if await session.scalar(query.limit(1)) is not None:
@@ -157,15 +163,15 @@ async def _flush(session: AsyncSession) -> None:
         raise BadRequest(SLUG_TAKEN) from error
 
 
-async def create(session: AsyncSession, owner_id: int, fields: dict[str, Any]) -> EventTypeView:
-    """A new event type of ``owner_id`` from the body's fields (by wire name)."""
-    owner = await users_service.get(session, owner_id)
+def new_event_type(fields: dict[str, Any], *, owner_id: int | None = None, team_id: int | None = None) -> EventType:
+    """An unsaved event type from a create body's fields (by wire name), with Cal.com's defaults.
+
+    Shared by personal and team event types; checks that need the database are the caller's.
+    """
     _check_length_options(fields["lengthInMinutes"], fields.get("lengthInMinutesOptions"))
-    if "scheduleId" in fields:
-        await _check_schedule(session, owner_id, fields["scheduleId"])
-    await _check_slug_free(session, owner_id, fields["slug"])
     event_type = EventType(
         owner_id=owner_id,
+        team_id=team_id,
         title=fields["title"],
         slug=fields["slug"],
         length_in_minutes=fields["lengthInMinutes"],
@@ -178,8 +184,37 @@ async def create(session: AsyncSession, owner_id: int, fields: dict[str, Any]) -
         requires_confirmation=False,
         locations=copy.deepcopy(DEFAULT_LOCATIONS),
         booking_fields=copy.deepcopy(DEFAULT_BOOKING_FIELDS),
+        assign_all_team_members=False,
     )
     _apply(event_type, fields)
+    return event_type
+
+
+def apply_changes(event_type: EventType, fields: dict[str, Any]) -> None:
+    """Apply an update body's fields (by wire name) to a loaded event type, after the shape checks."""
+    length = fields.get("lengthInMinutes", event_type.length_in_minutes)
+    _check_length_options(length, fields.get("lengthInMinutesOptions", event_type.length_in_minutes_options))
+    _apply(event_type, fields)
+
+
+async def check_slug_free(
+    session: AsyncSession, slug: str, *, owner_id: int | None = None, team_id: int | None = None, except_id: int | None = None
+) -> None:
+    """400 ``SLUG_TAKEN`` when the owner (or team) already has an event type with this slug."""
+    await _check_slug_free(session, owner_id, slug, except_id=except_id, team_id=team_id)
+
+
+flush_event_types = _flush
+
+
+async def create(session: AsyncSession, owner_id: int, fields: dict[str, Any]) -> EventTypeView:
+    """A new event type of ``owner_id`` from the body's fields (by wire name)."""
+    owner = await users_service.get(session, owner_id)
+    _check_length_options(fields["lengthInMinutes"], fields.get("lengthInMinutesOptions"))
+    if "scheduleId" in fields:
+        await _check_schedule(session, owner_id, fields["scheduleId"])
+    await _check_slug_free(session, owner_id, fields["slug"])
+    event_type = new_event_type(fields, owner_id=owner_id)
     session.add(event_type)
     await _flush(session)
     return EventTypeView(event_type, owner)
@@ -265,7 +300,7 @@ from sqlalchemy import and_, select  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncSession  # noqa: E402
 
 from calapi.event_types.models import EventType  # noqa: E402
-from calapi.scheduling import EventRules, Limits, PeriodType  # noqa: E402
+from calapi.scheduling import EventRules, Limits, PeriodType, SchedulingType  # noqa: E402
 from calapi.users.models import User  # noqa: E402
 
 
@@ -290,6 +325,19 @@ class SlotEventType:
     booking_limits_count: dict[str, Any] | None
     booking_limits_duration: dict[str, Any] | None
     confirmation_policy: dict[str, Any] | None
+    # Team event types (defaults: a personal event type).
+    team_id: int | None = None
+    scheduling_type: str | None = None  # COLLECTIVE | ROUND_ROBIN | MANAGED (stored names)
+    parent_id: int | None = None
+    assign_all_team_members: bool = False
+
+    @property
+    def is_team_event(self) -> bool:
+        return self.team_id is not None
+
+    @property
+    def is_managed_parent(self) -> bool:
+        return self.scheduling_type == "MANAGED" and self.owner_id is None
 
     @property
     def is_variable_length(self) -> bool:
@@ -316,8 +364,15 @@ class SlotEventType:
             # Cal.com's confirmationPolicy.blockUnconfirmedBookingsInBooker
             requires_confirmation_will_block_slot=bool(policy.get("blockUnconfirmedBookingsInBooker")),
             week_start=week_start,
+            scheduling_type=_ENGINE_SCHEDULING.get(self.scheduling_type or "", SchedulingType.INDIVIDUAL)
+            if self.owner_id is None
+            else SchedulingType.INDIVIDUAL,
             **period,
         )
+
+
+# Stored scheduling types the engine aggregates differently; a managed child is an individual event.
+_ENGINE_SCHEDULING = {"COLLECTIVE": SchedulingType.COLLECTIVE, "ROUND_ROBIN": SchedulingType.ROUND_ROBIN}
 
 
 @dataclass(frozen=True)
@@ -363,20 +418,22 @@ _SLOT_COLUMNS = (
     EventType.after_event_buffer, EventType.offset_start, EventType.only_show_first_available_slot,
     EventType.seats_per_time_slot, EventType.requires_confirmation, EventType.schedule_id,
     EventType.booking_window, EventType.booking_limits_count, EventType.booking_limits_duration,
-    EventType.confirmation_policy,
+    EventType.confirmation_policy, EventType.team_id, EventType.scheduling_type, EventType.parent_id,
+    EventType.assign_all_team_members,
 )
 
 
 def _slot_event_type(row: Any) -> SlotEventType:
     (ident, owner_id, length, options, interval, notice, before, after, offset, first_only,
-     seats, confirm, schedule_id, window, count, duration, policy) = row
+     seats, confirm, schedule_id, window, count, duration, policy, team_id, scheduling, parent_id, assign_all) = row
     return SlotEventType(
         id=ident, owner_id=owner_id, length=length, length_options=tuple(options or ()),
         slot_interval=interval, minimum_notice=notice if notice is not None else 120,
         before_buffer=before or 0, after_buffer=after or 0, offset_start=offset or 0,
         only_first_slot=bool(first_only), seats_per_slot=seats, requires_confirmation=bool(confirm),
         schedule_id=schedule_id, booking_window=window, booking_limits_count=count,
-        booking_limits_duration=duration, confirmation_policy=policy,
+        booking_limits_duration=duration, confirmation_policy=policy, team_id=team_id,
+        scheduling_type=scheduling, parent_id=parent_id, assign_all_team_members=bool(assign_all),
     )
 
 

@@ -188,6 +188,26 @@ async def list_for_user(session: AsyncSession, user_id: int) -> list[ScheduleVie
     return await _views(session, user, schedules)
 
 
+async def list_for_users(session: AsyncSession, user_ids: Sequence[int], *, take: int, skip: int) -> list[ScheduleView]:
+    """One page of several users' schedules (oldest first) — two statements whatever their number."""
+    from calapi.users.models import User
+
+    if not user_ids:
+        return []
+    rows = (
+        await session.execute(
+            select(Schedule, User.default_schedule_id)
+            .join(User, User.id == Schedule.user_id)
+            .where(Schedule.user_id.in_(list(user_ids)))
+            .order_by(Schedule.id)
+            .offset(skip)
+            .limit(take)
+        )
+    ).all()
+    availability = await rows_by_schedule(session, (schedule.id for schedule, _ in rows))
+    return [_view(schedule, availability[schedule.id], default_id) for schedule, default_id in rows]
+
+
 async def get_for_user(session: AsyncSession, user_id: int, schedule_id: int) -> ScheduleView:
     user = await users_service.get(session, user_id)
     schedule = await _load_owned(session, user_id, schedule_id)

@@ -6,6 +6,7 @@ import re
 from datetime import date, time
 from typing import Annotated, Any
 
+from fastapi import APIRouter
 from pydantic import BeforeValidator, Field, WithJsonSchema
 
 from calapi.core.auth import CurrentPrincipal
@@ -16,6 +17,9 @@ from calapi.db import SessionDep
 from calapi.schedules import service as schedules_service
 from calapi.schedules.models import Availability
 from calapi.schedules.service import DateRange, ScheduleChanges, ScheduleView, WeeklyRange
+from calapi.teams import service as teams_service
+from calapi.teams.access import TeamAdmin, TeamCaller
+from calapi.core.paging import take_skip
 
 router = versioned_router([V2024_06_11, V2024_06_14], prefix="/v2/schedules", tags=["Schedules"])
 
@@ -146,3 +150,15 @@ async def update_schedule(
 async def delete_schedule(scheduleId: int, principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
     await schedules_service.delete(session, principal.user_id, scheduleId)
     return success_no_data()
+
+
+# Team members' schedules: no version header needed, like the rest of /v2/teams.
+team_router = APIRouter(prefix="/v2/teams/{teamId}/schedules", tags=["Teams / Schedules"])
+
+
+@team_router.get("", operation_id="team_schedules_list")
+async def list_team_schedules(
+    caller: Annotated[TeamCaller, TeamAdmin], session: SessionDep, take: str | None = None, skip: str | None = None
+) -> dict[str, Any]:
+    views = await teams_service.member_schedules(session, caller.team_id, take_skip(take, skip))
+    return success([schedule_output(v) for v in views])

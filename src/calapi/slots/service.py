@@ -26,6 +26,7 @@ from calapi.bookings import service as bookings_service
 from calapi.core.errors import BadRequest, Forbidden, NotFound, Unauthorized, Unprocessable
 from calapi.db import begin_write
 from calapi.event_types import service as event_types_service
+from calapi.event_types import team_service as team_event_types_service
 from calapi.scheduling import (
     EventRules,
     Host,
@@ -71,6 +72,7 @@ class SlotsRequest:
     time_zone: str | None = None
     duration: int | None = None
     reschedule_uid: str | None = None
+    host_subset_ids: tuple[int, ...] = ()  # team events: only these round-robin hosts
 
 
 @dataclass(frozen=True)
@@ -125,8 +127,12 @@ async def complete_hosts(
     start: datetime,
     end: datetime,
     now: datetime,
+    fixed_ids: frozenset[int] = frozenset(),
 ) -> tuple[Host, ...]:
-    """Hosts with their bookings and holds in [start, end): two statements for bookings, one for holds."""
+    """Hosts with their bookings and holds in [start, end): two statements for bookings, one for holds.
+
+    ``fixed_ids``: round-robin hosts that must be free (Cal.com's mandatory / ``isFixed``).
+    """
     ids = list(availability)
     busy = await bookings_service.load_busy_for_hosts(session, ids, start, end)
     holds = await load_holds(session, ids, start, end, now)
@@ -134,7 +140,12 @@ async def complete_hosts(
     for user_id, host in availability.items():
         # A user without a schedule is a host with no hours: no slots, but a well-formed input.
         schedule = host.schedule or Schedule(host.time_zone)
-        hosts.append(Host(user_id, schedule, busy=busy.get(user_id, ()), reservations=holds.get(user_id, ())))
+        hosts.append(
+            Host(
+                user_id, schedule, busy=busy.get(user_id, ()), reservations=holds.get(user_id, ()),
+                is_fixed=user_id in fixed_ids,
+            )
+        )
     return tuple(hosts)
 
 
@@ -182,22 +193,35 @@ async def available_slots(
             )
             if owner_id is None:
                 raise NotFound(f"User with username {request.username} not found")
-        if event is None or event.owner_id is None:
-            raise NotFound("Event Type not found")
-        _check_duration(request.duration, event.length, event.length_options)
-        availability = await schedules_service.load_host_availability(
-            session, user_ids=[event.owner_id], schedule_id=event.schedule_id
-        )
-        owner = availability.get(event.owner_id)
-        rules = event.rules(week_start=owner.week_start if owner else 0)
+        if event is not None and event.is_team_event:
+            availability, rules, fixed_ids = await _team_event(session, event, request)
+        else:
+            if event is None or event.owner_id is None:
+                raise NotFound("Event Type not found")
+            _check_duration(request.duration, event.length, event.length_options)
+            availability = await schedules_service.load_host_availability(
+                session, user_ids=[event.owner_id], schedule_id=event.schedule_id
+            )
+            owner = availability.get(event.owner_id)
+            rules = event.rules(week_start=owner.week_start if owner else 0)
+            fixed_ids = frozenset()
     elif request.team_slug is not None:
-        raise NotFound(f"Team with slug {request.team_slug} not found")
+        assert request.event_type_slug is not None
+        team_id, event = await team_event_types_service.load_team_slot_event_type(
+            session, request.team_slug, request.event_type_slug
+        )
+        if team_id is None:
+            raise NotFound(f"Team with slug {request.team_slug} not found")
+        if event is None:
+            raise NotFound("Event Type not found")
+        availability, rules, fixed_ids = await _team_event(session, event, request)
     else:
         availability, rules = await _dynamic_event(session, request)
+        fixed_ids = frozenset()
     if not availability:
         return AvailableSlots(SlotListing(request.time_zone or "UTC", {}), rules.seats_per_slot is not None)
     lo, hi = data_window(rules, request.start, request.end, now)
-    hosts = await complete_hosts(session, availability, lo, hi, now)
+    hosts = await complete_hosts(session, availability, lo, hi, now, fixed_ids=fixed_ids)
     query = SlotQuery(
         hosts=hosts,
         rules=rules,
@@ -210,6 +234,41 @@ async def available_slots(
         reschedule_uid=request.reschedule_uid,
     )
     return AvailableSlots(list_slots(query), rules.seats_per_slot is not None)
+
+
+async def _team_event(
+    session: AsyncSession, event: event_types_service.SlotEventType, request: SlotsRequest
+) -> tuple[dict[int, schedules_service.HostAvailability], EventRules, frozenset[int]]:
+    """A collective or round-robin team event: its hosts (two statements), the rules, the fixed hosts.
+
+    Round-robin: mandatory hosts are fixed (all must be free), the others form one group (one
+    free host is enough); ``hostSubsetIds`` keeps only those round-robin hosts. Collective: every
+    host must be free. A managed parent has no slots of its own: its members' event types do.
+    """
+    if event.is_managed_parent:
+        raise BadRequest(
+            f"Event type with id={event.id} is a managed event type: list the slots of a member's event type instead "
+            "(eventTypeId of the member's child, or eventTypeSlug + username)."
+        )
+    _check_duration(request.duration, event.length, event.length_options)
+    team_hosts = await team_event_types_service.load_slot_hosts(session, event.id)
+    if request.host_subset_ids:
+        known = {h.user_id for h in team_hosts}
+        strangers = [i for i in request.host_subset_ids if i not in known]
+        if strangers:
+            raise BadRequest(
+                f"hostSubsetIds property is wrong,user {strangers[0]} is not a host of event type {event.id} "
+            )
+        subset = set(request.host_subset_ids)
+        team_hosts = [h for h in team_hosts if h.is_fixed or h.user_id in subset]
+    found = await schedules_service.load_host_availability(
+        session, user_ids=[h.user_id for h in team_hosts], schedule_id=event.schedule_id
+    )
+    # Hosts in the order they were added: the first one's zone is the event's zone.
+    availability = {h.user_id: found[h.user_id] for h in team_hosts if h.user_id in found}
+    first = next(iter(availability.values()), None)
+    rules = event.rules(week_start=first.week_start if first else 0)
+    return availability, rules, frozenset(h.user_id for h in team_hosts if h.is_fixed)
 
 
 async def _dynamic_event(

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Response
+from fastapi.responses import JSONResponse
 from pydantic import Field
 from starlette.requests import Request
 
@@ -40,7 +41,7 @@ Now = Annotated[datetime, Depends(current_time)]
 _QUERY_KEYS = frozenset(
     {
         "start", "end", "eventTypeId", "eventTypeSlug", "username", "teamSlug", "organizationSlug",
-        "usernames", "timeZone", "duration", "format", "bookingUidToReschedule",
+        "usernames", "timeZone", "duration", "format", "bookingUidToReschedule", "hostSubsetIds",
     }
 )
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -72,6 +73,12 @@ def _positive_int(name: str, raw: str) -> int:
     return int(raw)
 
 
+def _user_ids(name: str, raw: str) -> tuple[int, ...]:
+    """A comma-separated list of user ids (team events: restrict the round-robin hosts)."""
+    parts = [p.strip() for p in raw.split(",") if p.strip()]
+    return tuple(dict.fromkeys(_positive_int(name, p) for p in parts))
+
+
 def parse_slots_query(request: Request) -> tuple[SlotsRequest, SlotFormat]:
     params = request.query_params
     unknown = [key for key in dict.fromkeys(params.keys()) if key not in _QUERY_KEYS]
@@ -99,6 +106,7 @@ def parse_slots_query(request: Request) -> tuple[SlotsRequest, SlotFormat]:
         "time_zone": time_zone,
         "duration": duration,
         "reschedule_uid": values.get("bookingUidToReschedule") or None,
+        "host_subset_ids": _user_ids("hostSubsetIds", values.get("hostSubsetIds") or ""),
     }
     slug = values.get("eventTypeSlug")
     if values.get("eventTypeId"):
@@ -152,10 +160,12 @@ def slots_output(found: AvailableSlots, time_zone: str | None, output: SlotForma
 
 
 @router.get("", operation_id="slots_get_available")
-async def get_available_slots(request: Request, session: SessionDep, now: Now) -> dict[str, Any]:
+async def get_available_slots(request: Request, session: SessionDep, now: Now) -> JSONResponse:
     parsed, output = parse_slots_query(request)
     found = await slots_service.available_slots(session, parsed, now=now, booker_uid=request.cookies.get(BOOKER_COOKIE))
-    return success(slots_output(found, parsed.time_zone, output))
+    # Already plain JSON values: a JSONResponse skips FastAPI's jsonable_encoder walk over every
+    # slot (~13 ms for the 3,900 slots of a 60-day, 25-host listing).
+    return JSONResponse(success(slots_output(found, parsed.time_zone, output)))
 
 
 # ---------------------------------------------------------------- reservations

@@ -1,0 +1,280 @@
+"""Teams and memberships (``/v2/teams``, ``/v2/teams/{teamId}/memberships``).
+
+Roles are ``MEMBER < ADMIN < OWNER``; who may call which route is decided once, by
+``calapi.teams.access.require_team_role``. Everything here is scoped by ``team_id``: a row of
+another team answers 404 as if it did not exist.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from calapi.core.errors import BadRequest, Conflict, NotFound
+from calapi.teams.models import Membership, MembershipRole, Team
+from calapi.users.models import User
+
+RECORD_EXISTS = "Invalid Input: Trying to create a record that already exists."
+
+# Wire field → column, for the team body (create and update).
+_TEAM_COLUMNS = {
+    "name": "name",
+    "slug": "slug",
+    "logoUrl": "logo_url",
+    "calVideoLogo": "cal_video_logo",
+    "appLogo": "app_logo",
+    "appIconLogo": "app_icon_logo",
+    "bio": "bio",
+    "hideBranding": "hide_branding",
+    "isPrivate": "is_private",
+    "hideBookATeamMember": "hide_book_a_team_member",
+    "metadata": "team_metadata",
+    "theme": "theme",
+    "brandColor": "brand_color",
+    "darkBrandColor": "dark_brand_color",
+    "bannerUrl": "banner_url",
+    "timeFormat": "time_format",
+    "timeZone": "time_zone",
+    "weekStart": "week_start",
+    "bookingLimits": "booking_limits",
+    "includeManagedEventsInLimits": "include_managed_events_in_limits",
+}
+
+
+def slugify(name: str) -> str:
+    """Cal.com's slugify, near enough: ASCII, lower case, words joined by '-'."""
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    text = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+    return text or "team"
+
+
+def _team_not_found(team_id: int) -> NotFound:
+    return NotFound(f"Team with id={team_id} not found")
+
+
+def _membership_not_found(membership_id: int, team_id: int) -> NotFound:
+    return NotFound(f"Membership with id {membership_id} not found in team {team_id}")
+
+
+# ---------------------------------------------------------------- roles
+
+
+async def membership_of(session: AsyncSession, team_id: int, user_id: int) -> Membership | None:
+    return await session.scalar(select(Membership).where(Membership.team_id == team_id, Membership.user_id == user_id))
+
+
+async def accepted_member_ids(session: AsyncSession, team_id: int, user_ids: Iterable[int] | None = None) -> list[int]:
+    """Accepted members of the team (all, or those of ``user_ids``), in joining order; one statement."""
+    query = select(Membership.user_id).where(Membership.team_id == team_id, Membership.accepted.is_(True))
+    if user_ids is not None:
+        query = query.where(Membership.user_id.in_(sorted(set(user_ids))))
+    return list(await session.scalars(query.order_by(Membership.id)))
+
+
+# ---------------------------------------------------------------- teams
+
+
+async def get_team(session: AsyncSession, team_id: int) -> Team:
+    team = await session.get(Team, team_id)
+    if team is None:
+        raise _team_not_found(team_id)
+    return team
+
+
+async def _check_slug_free(session: AsyncSession, slug: str, *, except_id: int | None = None) -> None:
+    query = select(Team.id).where(Team.slug == slug)
+    if except_id is not None:
+        query = query.where(Team.id != except_id)
+    if await session.scalar(query.limit(1)) is not None:
+        raise BadRequest(f"Team with slug {slug} already exists")
+
+
+def _apply(team: Team, fields: dict[str, Any]) -> None:
+    for name, value in fields.items():
+        if name in _TEAM_COLUMNS:
+            setattr(team, _TEAM_COLUMNS[name], value)
+
+
+async def create_team(session: AsyncSession, creator_id: int, fields: dict[str, Any]) -> Team:
+    """A new team; the creator becomes its OWNER (accepted unless ``autoAcceptCreator`` is false)."""
+    name = fields["name"]
+    clash = await session.scalar(
+        select(Team.id).where(Team.created_by_id == creator_id, Team.name == name).limit(1)
+    )
+    if clash is not None:
+        raise BadRequest(f"You already have created a team with name={name}")
+    fields = {"slug": slugify(name), **fields}
+    await _check_slug_free(session, fields["slug"])
+    team = Team(
+        name=name,
+        slug=fields["slug"],
+        created_by_id=creator_id,
+        hide_branding=False,
+        is_organization=False,
+        is_private=False,
+        hide_book_a_team_member=False,
+        include_managed_events_in_limits=False,
+        time_zone="Europe/London",
+        week_start="Sunday",
+    )
+    _apply(team, fields)
+    session.add(team)
+    await _flush_unique(session, f"Team with slug {team.slug} already exists")
+    session.add(
+        Membership(
+            team_id=team.id,
+            user_id=creator_id,
+            role=MembershipRole.OWNER.value,
+            accepted=fields.get("autoAcceptCreator", True),
+            disable_impersonation=False,
+        )
+    )
+    await session.flush()
+    return team
+
+
+async def list_teams_of(session: AsyncSession, user_id: int) -> list[Team]:
+    """Teams the user is a member of (accepted or invited), oldest first."""
+    query = (
+        select(Team).join(Membership, Membership.team_id == Team.id).where(Membership.user_id == user_id).order_by(Team.id)
+    )
+    return list(await session.scalars(query))
+
+
+async def update_team(session: AsyncSession, team_id: int, fields: dict[str, Any]) -> Team:
+    team = await get_team(session, team_id)
+    if "slug" in fields and fields["slug"] != team.slug:
+        await _check_slug_free(session, fields["slug"], except_id=team.id)
+    _apply(team, fields)
+    await _flush_unique(session, f"Team with slug {team.slug} already exists")
+    return team
+
+
+async def delete_team(session: AsyncSession, team_id: int) -> Team:
+    """Delete the team with its memberships and team event types (the database cascades)."""
+    team = await get_team(session, team_id)
+    await session.delete(team)
+    await session.flush()
+    return team
+
+
+async def _flush_unique(session: AsyncSession, message: str) -> None:
+    try:
+        await session.flush()
+    except IntegrityError as error:  # a concurrent writer took the unique value between check and insert
+        raise BadRequest(message) from error
+
+
+# ---------------------------------------------------------------- memberships
+
+
+@dataclass
+class MembershipView:
+    membership: Membership
+    user: User
+
+
+async def _membership_view(session: AsyncSession, team_id: int, membership_id: int) -> MembershipView:
+    row = (
+        await session.execute(
+            select(Membership, User)
+            .join(User, User.id == Membership.user_id)
+            .where(Membership.id == membership_id, Membership.team_id == team_id)
+        )
+    ).first()
+    if row is None:
+        raise _membership_not_found(membership_id, team_id)
+    return MembershipView(row[0], row[1])
+
+
+async def create_membership(session: AsyncSession, team_id: int, fields: dict[str, Any]) -> MembershipView:
+    from calapi.event_types import team_service  # team event types follow memberships (a cycle by design)
+
+    await get_team(session, team_id)
+    user = await session.get(User, fields["userId"])
+    if user is None:
+        raise NotFound(f"User with id={fields['userId']} not found")
+    if await membership_of(session, team_id, user.id) is not None:
+        raise Conflict(RECORD_EXISTS)
+    membership = Membership(
+        team_id=team_id,
+        user_id=user.id,
+        accepted=fields.get("accepted", False),
+        role=fields.get("role", MembershipRole.MEMBER.value),
+        disable_impersonation=fields.get("disableImpersonation", False),
+    )
+    session.add(membership)
+    try:
+        await session.flush()
+    except IntegrityError as error:
+        raise Conflict(RECORD_EXISTS) from error
+    if membership.accepted:
+        await team_service.add_member_to_assign_all(session, team_id, user.id)
+    return MembershipView(membership, user)
+
+
+async def list_memberships(
+    session: AsyncSession, team_id: int, *, emails: Sequence[str] = (), page: tuple[int, int] = (250, 0)
+) -> list[MembershipView]:
+    """One page of the team's memberships with their users, in one statement."""
+    query = select(Membership, User).join(User, User.id == Membership.user_id).where(Membership.team_id == team_id)
+    if emails:
+        query = query.where(func.lower(User.email).in_(list(emails)))
+    take, skip = page
+    rows = await session.execute(query.order_by(Membership.id).offset(skip).limit(take))
+    return [MembershipView(m, u) for m, u in rows.all()]
+
+
+async def get_membership(session: AsyncSession, team_id: int, membership_id: int) -> MembershipView:
+    return await _membership_view(session, team_id, membership_id)
+
+
+async def update_membership(session: AsyncSession, team_id: int, membership_id: int, fields: dict[str, Any]) -> MembershipView:
+    from calapi.event_types import team_service
+
+    view = await _membership_view(session, team_id, membership_id)
+    membership = view.membership
+    was_accepted = membership.accepted
+    if "accepted" in fields:
+        membership.accepted = fields["accepted"]
+    if "role" in fields:
+        membership.role = fields["role"]
+    if "disableImpersonation" in fields:
+        membership.disable_impersonation = fields["disableImpersonation"]
+    await session.flush()
+    if membership.accepted and not was_accepted:
+        await team_service.add_member_to_assign_all(session, team_id, membership.user_id)
+    elif was_accepted and not membership.accepted:
+        await team_service.remove_member(session, team_id, membership.user_id)
+    return view
+
+
+async def delete_membership(session: AsyncSession, team_id: int, membership_id: int) -> MembershipView:
+    """Delete and return the membership; the user stops hosting the team's event types."""
+    from calapi.event_types import team_service
+
+    view = await _membership_view(session, team_id, membership_id)
+    await team_service.remove_member(session, team_id, view.membership.user_id)
+    await session.delete(view.membership)
+    await session.flush()
+    return view
+
+
+async def member_user_ids(session: AsyncSession, team_id: int) -> list[int]:
+    """Every member's user id (accepted or invited), in joining order — one statement."""
+    return list(await session.scalars(select(Membership.user_id).where(Membership.team_id == team_id).order_by(Membership.id)))
+
+
+async def member_schedules(session: AsyncSession, team_id: int, page: tuple[int, int]) -> list[Any]:
+    """One page of the schedules of the team's members (``ScheduleView``s) — three statements."""
+    from calapi.schedules import service as schedules_service
+
+    take, skip = page
+    return await schedules_service.list_for_users(session, await member_user_ids(session, team_id), take=take, skip=skip)
