@@ -3,6 +3,7 @@ signatures the way a subscriber would (Cal.com's hex HMAC, Standard Webhooks' ``
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -70,14 +71,15 @@ class Receiver:
         with self.lock:
             return [r for r in self.requests if r.path == path]
 
-    def wait_for(self, count: int, *, path: str | None = None, timeout: float = 10.0) -> list[Received]:
+    async def wait_for(self, count: int, *, path: str | None = None, timeout: float = 10.0) -> list[Received]:
+        """Waits without blocking the event loop (the job loop under test runs on it)."""
         deadline = time.monotonic() + timeout
         while True:
             with self.lock:
                 got = [r for r in self.requests if path is None or r.path == path]
             if len(got) >= count or time.monotonic() > deadline:
                 return got
-            time.sleep(0.02)
+            await asyncio.sleep(0.02)
 
 
 @contextmanager

@@ -33,7 +33,7 @@ async def test_each_transition_gives_one_signed_delivery_per_matching_subscripti
         response = await call()
         assert response.status_code in (200, 201), response.text
         await settle(app)
-        new = receiver.wait_for(seen + len(paths))[seen:]
+        new = (await receiver.wait_for(seen + len(paths)))[seen:]
         seen += len(new)
         assert sorted(r.path for r in new) == sorted(paths), trigger
         for request in new:
@@ -83,7 +83,7 @@ async def test_the_body_is_cal_coms_envelope(app, client, alice, event_types, re
     await subscribe(client, alice, receiver.url, ["BOOKING_CREATED"])
     booking = (await book(client, event_types.regular, at(MONDAY, "10:00"))).json()["data"]
     await settle(app)
-    [request] = receiver.wait_for(1)
+    [request] = await receiver.wait_for(1)
     body = request.json()
     assert list(body) == ["triggerEvent", "createdAt", "payload"]
     assert body["createdAt"].endswith("Z") and len(body["createdAt"]) == 24
@@ -103,7 +103,7 @@ async def test_no_secret_sends_cal_coms_placeholder_and_no_standard_signature(ap
     assert response.status_code == 201 and response.json()["data"]["secret"] is None
     await book(client, event_types.regular, at(MONDAY, "10:00"))
     await settle(app)
-    [request] = receiver.wait_for(1)
+    [request] = await receiver.wait_for(1)
     assert request.headers["x-cal-signature-256"] == "no-secret-provided"
     assert "webhook-signature" not in request.headers and request.headers["webhook-id"]
 
@@ -112,4 +112,4 @@ async def test_an_inactive_subscription_gets_nothing(app, client, alice, event_t
     await subscribe(client, alice, receiver.url, ["BOOKING_CREATED"], active=False)
     await book(client, event_types.regular, at(MONDAY, "10:00"))
     await settle(app)
-    assert receiver.wait_for(1, timeout=0.5) == [] and await deliveries(app) == []
+    assert await receiver.wait_for(1, timeout=0.5) == [] and await deliveries(app) == []

@@ -39,7 +39,8 @@ def check_address(address: IPAddress, *, allow_private: bool) -> None:
         raise UrlNotAllowed(f"{address} is a cloud metadata address")
     if address.is_link_local:
         raise UrlNotAllowed(f"{address} is a link-local address")
-    if address.is_unspecified or address.is_multicast or address.is_reserved:
+    # (::1 sits inside IPv6's reserved ::/8, so loopback is judged by the private-network rule below)
+    if address.is_unspecified or address.is_multicast or (address.is_reserved and not address.is_loopback):
         raise UrlNotAllowed(f"{address} is not a routable address")
     if allow_private:
         return
