@@ -15,7 +15,7 @@ from calapi.config import Settings
 from calapi.core.auth import Principal
 from calapi.core.errors import BadRequest, Conflict, Forbidden, NotFound
 from calapi.core.envelopes import iso_ms
-from calapi.db import utcnow
+from calapi.db import begin_write, utcnow
 from calapi.event_types.models import EventType
 from calapi.jobs import worker as jobs
 from calapi.webhooks import delivery as webhook_delivery
@@ -145,6 +145,7 @@ def _user_guard(principal: Principal, webhook: Webhook | None, webhook_id: str) 
 
 
 async def create_for_user(session: AsyncSession, principal: Principal, fields: WebhookFields, settings: Settings) -> Webhook:
+    await begin_write(session)
     return await _create(session, fields, settings, user_id=principal.user_id, event_type_id=None)
 
 
@@ -160,11 +161,13 @@ async def get_for_user(session: AsyncSession, principal: Principal, webhook_id: 
 async def update_for_user(
     session: AsyncSession, principal: Principal, webhook_id: str, fields: WebhookFields, settings: Settings
 ) -> Webhook:
+    await begin_write(session)
     webhook = _user_guard(principal, await session.get(Webhook, webhook_id), webhook_id)
     return await _update(session, webhook, fields, settings)
 
 
 async def delete_for_user(session: AsyncSession, principal: Principal, webhook_id: str) -> Webhook:
+    await begin_write(session)
     webhook = _user_guard(principal, await session.get(Webhook, webhook_id), webhook_id)
     await session.delete(webhook)
     await session.flush()
@@ -198,6 +201,7 @@ async def _event_type_webhook(session: AsyncSession, principal: Principal, event
 async def create_for_event_type(
     session: AsyncSession, principal: Principal, event_type_id: int, fields: WebhookFields, settings: Settings
 ) -> Webhook:
+    await begin_write(session)
     await _owned_event_type(session, principal, event_type_id)
     return await _create(session, fields, settings, user_id=None, event_type_id=event_type_id)
 
@@ -215,11 +219,13 @@ async def get_for_event_type(session: AsyncSession, principal: Principal, event_
 async def update_for_event_type(
     session: AsyncSession, principal: Principal, event_type_id: int, webhook_id: str, fields: WebhookFields, settings: Settings
 ) -> Webhook:
+    await begin_write(session)
     webhook = await _event_type_webhook(session, principal, event_type_id, webhook_id)
     return await _update(session, webhook, fields, settings)
 
 
 async def delete_for_event_type(session: AsyncSession, principal: Principal, event_type_id: int, webhook_id: str) -> Webhook:
+    await begin_write(session)
     webhook = await _event_type_webhook(session, principal, event_type_id, webhook_id)
     await session.delete(webhook)
     await session.flush()
@@ -227,6 +233,7 @@ async def delete_for_event_type(session: AsyncSession, principal: Principal, eve
 
 
 async def delete_all_for_event_type(session: AsyncSession, principal: Principal, event_type_id: int) -> int:
+    await begin_write(session)
     await _owned_event_type(session, principal, event_type_id)
     result = await session.execute(delete(Webhook).where(Webhook.event_type_id == event_type_id))
     return result.rowcount or 0
@@ -291,6 +298,7 @@ async def list_deliveries(session: AsyncSession, principal: Principal, webhook_i
 
 async def redeliver(session: AsyncSession, principal: Principal, webhook_id: str, delivery_id: str) -> DeliveryView:
     """Queue the same body with the same ``webhook-id`` again (a fresh retry schedule)."""
+    await begin_write(session)
     webhook = await _operable(session, principal, webhook_id)
     delivery = await session.get(WebhookDelivery, delivery_id)
     if delivery is None or delivery.webhook_id != webhook.id:
@@ -311,7 +319,8 @@ async def redeliver(session: AsyncSession, principal: Principal, webhook_id: str
 
 async def ping(session: AsyncSession, principal: Principal, webhook_id: str, settings: Settings) -> tuple[DeliveryView, Any]:
     """Send Cal.com's PING now (template applied, both signatures), log it as a test, show the answer."""
-    webhook = await _operable(session, principal, webhook_id)
+    async with AsyncSession(bind=session.bind, expire_on_commit=False) as reader:
+        webhook = await _operable(reader, principal, webhook_id)
     now = utcnow()
     body, content_type = webhook_delivery.build_body(webhook, PING, webhook_delivery.ping_payload(now), iso_ms(now))
     delivery = webhook_delivery.new_delivery(webhook, PING, body, content_type, event_id=None)
@@ -320,6 +329,7 @@ async def ping(session: AsyncSession, principal: Principal, webhook_id: str, set
     delivery.status = DeliveryStatus.succeeded if outcome.ok else DeliveryStatus.failed
     delivery.attempts = 1
     attempt = webhook_delivery.attempt_row(delivery, outcome, job=None)
+    await begin_write(session)
     session.add_all([delivery, attempt])
     await session.flush()
     return DeliveryView(delivery, [attempt]), outcome
@@ -327,6 +337,7 @@ async def ping(session: AsyncSession, principal: Principal, webhook_id: str, set
 
 async def rotate_secret(session: AsyncSession, principal: Principal, webhook_id: str, new_secret: str | None) -> Webhook:
     """The old secret keeps signing next to the new one for 24 hours (both in ``webhook-signature``)."""
+    await begin_write(session)
     webhook = await _operable(session, principal, webhook_id)
     now = utcnow()
     if webhook.secret:
