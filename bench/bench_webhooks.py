@@ -1,0 +1,208 @@
+"""Webhook delivery: throughput against bare httpx POSTs, and commit-to-delivery latency.
+
+1. Throughput (PostgreSQL): N events are written to the outbox (a user-level subscription matches
+   each), then one — and in a second round two — ``calapi worker`` processes fan them out and
+   deliver them to a local asyncio receiver. Rate = deliveries ÷ (last arrival − first arrival).
+   Baseline in the same run: bare ``httpx`` POSTs of the same body to the same receiver with the
+   same concurrency as one worker (32). Target: one worker ≥ 0.5 × bare.
+2. Latency (embedded mode: SQLite, in-process worker woken on commit): sequential bookings through
+   the API with an idle queue; time from the booking response (sent after commit) to the
+   receiver's arrival, p50/p95. Target: p50 < 250 ms.
+
+Run: .venv/bin/python bench/bench_webhooks.py [--events 2000] [--bookings 60]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "src"))
+
+from bench.common import machine, today  # noqa: E402
+
+POSTGRES_BASE = os.environ.get("CALAPI_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+
+
+class Receiver:
+    """A minimal keep-alive HTTP/1.1 receiver: records arrival time per ``webhook-id`` / booking uid."""
+
+    def __init__(self) -> None:
+        self.arrivals: list[float] = []
+        self.by_body: dict[str, float] = {}
+        self.server: asyncio.AbstractServer | None = None
+        self.url = ""
+
+    async def start(self) -> None:
+        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self.url = f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}/hook"
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = 0
+                for line in head.split(b"\r\n"):
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":", 1)[1])
+                body = await reader.readexactly(length)
+                now = time.perf_counter()
+                self.arrivals.append(now)
+                marker = body.find(b'"uid":"')
+                if marker >= 0:
+                    uid = body[marker + 7: body.index(b'"', marker + 7)].decode()
+                    self.by_body.setdefault(uid, now)
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
+            pass
+        finally:
+            writer.close()
+
+
+async def bare_posts(url: str, count: int, concurrency: int, body: bytes) -> float:
+    async with httpx.AsyncClient(limits=httpx.Limits(max_connections=concurrency)) as client:
+        queue = iter(range(count))
+
+        async def one() -> None:
+            for _ in queue:
+                await client.post(url, content=body, headers={"Content-Type": "application/json"})
+
+        started = time.perf_counter()
+        await asyncio.gather(*(one() for _ in range(concurrency)))
+        return count / (time.perf_counter() - started)
+
+
+async def worker_round(url: str, receiver: Receiver, events: int, workers: int, user_id: int) -> float:
+    from calapi.config import load_settings
+    from calapi.db import make_engine, make_sessionmaker
+    from calapi.jobs.outbox import record_event
+
+    engine = make_engine(url)
+    sessionmaker = make_sessionmaker(engine)
+    async with sessionmaker() as session:
+        for n in range(events):
+            await record_event(session, "BOOKING_CREATED", {"uid": f"w{workers}-{n}", "n": n, "pad": "x" * 1500}, owner_user_id=user_id)
+        await session.commit()
+    await engine.dispose()
+    del load_settings
+    receiver.arrivals.clear()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CALAPI_")}
+    # one subscriber: allow the worker's whole pool to it, as the bare client has (32 in flight)
+    env.update(CALAPI_DATABASE_URL=url, CALAPI_LOG_LEVEL="warning", CALAPI_WEBHOOK_MAX_IN_FLIGHT_PER_SUBSCRIBER="32")
+    procs = [
+        subprocess.Popen([sys.executable, "-m", "calapi", "worker", "--poll-interval", "0.05"], env=env, cwd=ROOT,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(workers)
+    ]
+    try:
+        deadline = time.monotonic() + 120
+        while len(receiver.arrivals) < events and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+    finally:
+        for proc in procs:
+            proc.terminate()
+            proc.wait(timeout=10)
+    arrivals = receiver.arrivals[:events]
+    return (len(arrivals) - 1) / (arrivals[-1] - arrivals[0])
+
+
+async def throughput(events: int) -> tuple[float, float, float]:
+    from calapi.cli import migrate_database
+    from calapi.config import load_settings
+    from calapi.db import make_engine, make_sessionmaker
+    from calapi.users import service as users_service
+    from calapi.webhooks.models import Webhook
+    from calapi.db import utcnow
+    from tests.support.databases import create_postgres_database, drop_postgres_database
+    import uuid
+
+    receiver = Receiver()
+    await receiver.start()
+    url = await create_postgres_database(POSTGRES_BASE)
+    try:
+        await asyncio.to_thread(migrate_database, load_settings(database_url=url))
+        engine = make_engine(url)
+        async with make_sessionmaker(engine)() as session:
+            user = await users_service.create(session, email="b@example.com", username="bench", name="Bench", time_zone="UTC", admin=False)
+            session.add(Webhook(id=str(uuid.uuid4()), user_id=user.id, subscriber_url=receiver.url, triggers=["BOOKING_CREATED"],
+                                active=True, secret="bench-secret", created_at=utcnow()))
+            await session.commit()
+            user_id = user.id
+        await engine.dispose()
+        body = b'{"triggerEvent":"BOOKING_CREATED","createdAt":"2026-01-01T00:00:00.000Z","payload":{"pad":"' + b"x" * 1500 + b'"}}'
+        bare = await bare_posts(receiver.url, events, 32, body)
+        one = await worker_round(url, receiver, events, 1, user_id)
+        two = await worker_round(url, receiver, events, 2, user_id)
+    finally:
+        await drop_postgres_database(POSTGRES_BASE, url)
+    return bare, one, two
+
+
+async def latency(bookings: int) -> tuple[float, float]:
+    from asgi_lifespan import LifespanManager
+
+    from calapi.app import create_app
+    from calapi.cli import migrate_database
+    from calapi.config import load_settings
+    from tests.bookings.conftest import book, make_event_type, make_schedule
+    from tests.support.factories import make_user
+
+    receiver = Receiver()
+    await receiver.start()
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite+aiosqlite:///{folder}/bench.db"
+        settings = load_settings(database_url=url, run_worker=True)
+        await asyncio.to_thread(migrate_database, settings)
+        app = create_app(settings)
+        async with LifespanManager(app):
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as client:
+                host = await make_user(app, "host", time_zone="UTC")
+                await make_schedule(client, host)
+                event_type = await make_event_type(client, host, "bench")
+                await client.post("/v2/webhooks", headers=host.headers,
+                                  json={"subscriberUrl": receiver.url, "active": True, "triggers": ["BOOKING_CREATED"], "secret": "s"})
+                samples = []
+                for n in range(bookings):
+                    day, slot = divmod(n, 16)
+                    start = f"2050-{9 + day // 20:02d}-{1 + day % 20:02d}"
+                    response = await book(client, event_type, f"2050-09-{5 + (day % 5):02d}T{9 + slot // 2:02d}:{30 * (slot % 2):02d}:00.000Z"
+                                          if day < 5 else f"{start}T09:00:00.000Z")
+                    committed = time.perf_counter()
+                    uid = response.json()["data"]["uid"]
+                    while uid not in receiver.by_body:
+                        await asyncio.sleep(0.001)
+                    samples.append((receiver.by_body[uid] - committed) * 1000)
+                    await asyncio.sleep(0.2)  # idle queue between bookings
+    samples.sort()
+    return statistics.median(samples), samples[int(len(samples) * 0.95) - 1]
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=2000)
+    parser.add_argument("--bookings", type=int, default=60)
+    args = parser.parse_args()
+    bare, one, two = await throughput(args.events)
+    p50, p95 = await latency(min(args.bookings, 75))
+    print(f"Machine: {machine()}. Date: {today()}.")
+    print("| measure | value | target |\n| --- | ---: | --- |")
+    print(f"| bare httpx POSTs (32 concurrent) | {bare:.0f}/s | |")
+    print(f"| 1 `calapi worker` (PostgreSQL) | {one:.0f}/s ({one / bare:.2f} × bare) | ≥ 0.5 × bare {'✔' if one / bare >= 0.5 else '✘'} |")
+    print(f"| 2 `calapi worker` (PostgreSQL) | {two:.0f}/s ({two / bare:.2f} × bare) | |")
+    print(f"| commit → delivery, embedded, idle queue | p50 {p50:.1f} ms, p95 {p95:.1f} ms | p50 < 250 ms {'✔' if p50 < 250 else '✘'} |")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
