@@ -7,7 +7,7 @@ holds. The server is uvicorn in a child process (one worker); latency is measure
 keep-alive connections (1, then --connections), since p95 is the figure. Target: p95 < 50 ms.
 
 PostgreSQL: a fresh database ``calapi_bench_<random>`` is created on --postgres, migrated, and
-dropped afterwards. The 25-host round-robin variant needs teams (not built yet).
+dropped afterwards. The 25-host round-robin team variant is bench/bench_slots_team_http.py.
 
 Run: .venv/bin/python bench/bench_slots_http.py [--duration 10] [--connections 4] [--skip-postgres]
 """

@@ -146,3 +146,12 @@ async def test_managed_event_type_children_follow_the_parent(app, client, world:
     for child in children_after:
         owner = world.member if child["ownerId"] == world.member.id else world.admin
         assert (await client.get(f"/v2/event-types/{child['id']}", headers={**owner.headers, **ET})).status_code == 404
+
+
+async def test_managed_slug_taken_by_a_members_own_event_type_is_400(client, world: TeamWorld):
+    own = await client.post("/v2/event-types", json={"title": "Mine", "slug": "intro", "lengthInMinutes": 15}, headers={**world.member.headers, **ET})
+    assert own.status_code == 201, own.text
+    body = {"title": "Intro", "slug": "intro", "lengthInMinutes": 30, "schedulingType": "managed", "hosts": [{"userId": world.member.id}]}
+    response = await client.post(base(world), json=body, headers=world.owner.headers)
+    assert response.status_code == 400
+    assert response.json()["error"]["message"].startswith("User mel already has an event type with slug intro")

@@ -114,13 +114,18 @@ async def _sync_children(session: AsyncSession, parent: EventType, user_ids: Seq
         await session.execute(delete(EventType).where(EventType.id.in_(gone)))
         for owner in [o for o in children if o not in wanted]:
             session.expunge(children.pop(owner))
+    # One statement for every member: does someone already own another event type with this slug?
+    own_children = [c.id for c in children.values()]
+    clash = await session.scalar(
+        select(User.username)
+        .join(EventType, EventType.owner_id == User.id)
+        .where(EventType.owner_id.in_(wanted), EventType.slug == parent.slug, EventType.id.not_in(own_children))
+        .limit(1)
+    )
+    if clash is not None:
+        raise BadRequest(f"User {clash} already has an event type with slug {parent.slug}: pick another slug for the managed event type.")
     for user_id in wanted:
         child = children.get(user_id)
-        slug_changes = child is None or child.slug != parent.slug
-        if slug_changes:
-            await event_types_service.check_slug_free(
-                session, parent.slug, owner_id=user_id, except_id=child.id if child else None
-            )
         if child is None:
             child = EventType(owner_id=user_id, parent_id=parent.id, scheduling_type=MANAGED, assign_all_team_members=False)
             session.add(child)
