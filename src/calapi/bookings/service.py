@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, func, select, type_coerce
+from sqlalchemy import BigInteger, cast, extract, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calapi.bookings.models import Booking, BookingSeat, BookingStatus
 from calapi.event_types import service as event_types_service
 from calapi.scheduling import BookingStatus as EngineBookingStatus
-from calapi.scheduling import BusyInterval, BusyKind
+from calapi.scheduling import BusyInterval
 
 # Statuses that can keep a host busy; the engine decides which of them block for a given event
 # (a pending booking blocks only when its event says so). Cancelled / rejected never do.
@@ -26,24 +26,15 @@ LONGEST_MEETING = timedelta(days=7)
 _ENGINE_STATUS = {s.value.lower(): s for s in EngineBookingStatus}
 
 
-def _raw(column: Any) -> Any:
-    """The column as the driver returns it, without SQLAlchemy's per-value result processing.
+def _epoch(column: Any) -> Any:
+    """The instant as whole seconds since the epoch, computed by the database.
 
     Why: the busy query returns every booking of every host in the window (12,500 rows for 25
-    hosts in the round-robin benchmark); SQLAlchemy's SQLite DATETIME processor parses each value
-    with a regular expression, which cost more than the rest of the listing. ``_instant`` does the
-    same with ``datetime.fromisoformat`` (C). PostgreSQL (asyncpg) hands back datetimes already.
+    hosts in the round-robin benchmark). Converting each value in Python (SQLAlchemy's SQLite
+    DATETIME processor runs a regular expression per value; then the engine turns each datetime
+    into seconds again) cost more than the rest of the listing; the engine works in seconds.
     """
-    return type_coerce(column, String()).label(column.key)
-
-
-def _instant(value: datetime | str) -> datetime:
-    """A stored instant as an aware UTC datetime (SQLite keeps naive UTC text, PostgreSQL aware values)."""
-    if isinstance(value, str):
-        return datetime.fromisoformat(value + "+00:00")  # aware in one C call (no .replace)
-    if value.tzinfo is UTC:  # asyncpg's usual answer
-        return value
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return cast(extract("epoch", column), BigInteger).label(column.key)
 
 
 @dataclass(frozen=True)
@@ -70,8 +61,8 @@ async def load_busy_for_hosts(
     # Seats taken in each booking, in the same statement (index on booking_seats.booking_id).
     seat_count = select(func.count(BookingSeat.id)).where(BookingSeat.booking_id == Booking.id).scalar_subquery()
     statement = select(
-        Booking.user_id, Booking.uid, Booking.event_type_id, _raw(Booking.start_time), _raw(Booking.end_time), Booking.status,
-        seat_count,
+        Booking.user_id, Booking.uid, Booking.event_type_id, _epoch(Booking.start_time), _epoch(Booking.end_time),
+        Booking.status, seat_count,
     ).where(
         Booking.user_id.in_(ids),
         Booking.start_time >= start - LONGEST_MEETING,
@@ -87,26 +78,26 @@ async def load_busy_for_hosts(
     # booking, N attendees). A seated booking row without seat rows counts as one taken seat, and
     # rows of one host, event and time are one meeting whose uid is the first row's.
     seats: dict[tuple[int, int, datetime, datetime], list[tuple[str, int]]] = {}
-    for user_id, uid, event_type_id, raw_start, raw_end, status, taken in rows:
-        starts, ends = _instant(raw_start), _instant(raw_end)
+    for user_id, uid, event_type_id, start_s, end_s, status, taken in rows:
         trait = traits.get(event_type_id) if event_type_id is not None else None
         engine_status = _ENGINE_STATUS.get(status, EngineBookingStatus.ACCEPTED)
         if trait is not None and trait.seated and engine_status is EngineBookingStatus.ACCEPTED:
-            seats.setdefault((user_id, event_type_id, starts, ends), []).append((uid, max(int(taken or 0), 1)))
+            seats.setdefault((user_id, event_type_id, start_s, end_s), []).append((uid, max(int(taken or 0), 1)))
             continue
         # Positional: this loop runs once per booking of every host (12,500 rows for 25 hosts).
         busy[user_id].append(
-            BusyInterval(
-                starts, ends, BusyKind.BOOKING, trait.before_buffer if trait else 0, trait.after_buffer if trait else 0,
-                event_type_id, uid, engine_status,
+            BusyInterval.from_epoch(
+                start_s, end_s, before_buffer=trait.before_buffer if trait else 0,
+                after_buffer=trait.after_buffer if trait else 0, event_type_id=event_type_id, booking_uid=uid,
+                status=engine_status,
             )
         )
-    for (user_id, event_type_id, starts, ends), meetings in seats.items():
+    for (user_id, event_type_id, start_s, end_s), meetings in seats.items():
         trait = traits[event_type_id]
         busy[user_id].append(
             BusyInterval(
-                start=starts,
-                end=ends,
+                start=datetime.fromtimestamp(start_s, UTC),
+                end=datetime.fromtimestamp(end_s, UTC),
                 before_buffer=trait.before_buffer,
                 after_buffer=trait.after_buffer,
                 event_type_id=event_type_id,
