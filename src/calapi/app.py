@@ -31,6 +31,10 @@ from calapi.slots.v2 import router as slots_v2
 from calapi.system.v2 import router as system_v2
 from calapi.teams.v2 import router as teams_v2
 from calapi.users.v1 import router as users_v1
+from calapi.core.openapi import split_documents
+from calapi.event_types.v1 import router as event_types_v1
+from calapi.schedules.v1 import router as schedules_v1
+from calapi.bookings.api_v1.routes import router as bookings_v1
 from calapi.users.v2 import router as users_v2
 from calapi.webhooks.v2 import event_type_router as event_type_webhooks_v2
 from calapi.webhooks.v2 import router as webhooks_v2
@@ -87,8 +91,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.worker = worker
 
     handlers.install(app)
-    for router in (system_v2, users_v2, api_keys_v2, users_v1, schedules_v2, event_types_v2, slots_v2, bookings_create_v2, bookings_manage_v2, teams_v2, team_event_types_v2, team_schedules_v2, webhooks_v2, event_type_webhooks_v2):
+    for router in (system_v2, users_v2, api_keys_v2, users_v1, schedules_v2, event_types_v2, slots_v2, bookings_create_v2, bookings_manage_v2, teams_v2, team_event_types_v2, team_schedules_v2, webhooks_v2, event_type_webhooks_v2, schedules_v1, event_types_v1, bookings_v1):
         app.include_router(router)
+    split_documents(app)  # v1 routes in /v1/openapi.json, the rest in /openapi.json
 
     # add_middleware wraps: the last added runs first.
     # Idempotency sits inside auth and rate limiting: a replay is still an authenticated, counted request.

@@ -141,7 +141,11 @@ async def begin_write(session: AsyncSession) -> None:
     session's first statement. PostgreSQL needs nothing here (locks are taken explicitly).
     """
     if session.bind is not None and session.bind.dialect.name == "sqlite":
-        await session.connection(execution_options={"sqlite_begin_immediate": True})
+        marker = session.info.get("calapi.write_connection")
+        if marker is not None and session.in_transaction() and (await session.connection()).sync_connection is marker:
+            return  # this transaction already began as a writer (a router took the lock before its first read)
+        connection = await session.connection(execution_options={"sqlite_begin_immediate": True})
+        session.info["calapi.write_connection"] = connection.sync_connection
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from calapi.core.envelopes import error_body, is_v1
+from calapi.core.openapi import api_routes
 from calapi.core.errors import AppError, BadRequest, MethodNotAllowed, NotFound
 
 
@@ -80,6 +81,18 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
+def _allowed_methods(request: Request) -> str:
+    """Every method the path serves (Starlette names only the first route that matched the path)."""
+    methods: list[str] = []
+    for route in api_routes(request.app.routes):
+        if route.path_regex.match(request.url.path):
+            methods += [m for m in sorted(route.methods or (), key=_METHOD_ORDER.index) if m not in methods and m != "HEAD"]
+    return ",".join(methods)
+
+
+_METHOD_ORDER = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> JSONResponse:
@@ -93,7 +106,7 @@ def install(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         method, path = request.method, request.url.path
         if exc.status_code == 405 and is_v1(path):
-            allow = (exc.headers or {}).get("Allow", "").replace(" ", "")
+            allow = _allowed_methods(request) or (exc.headers or {}).get("Allow", "").replace(" ", "")
             text = f"Method Not Allowed (Allow: {allow})"
             return _respond(request, MethodNotAllowed(text, v1_body={"message": text}, headers={"Allow": allow}))
         if exc.status_code in (404, 405):

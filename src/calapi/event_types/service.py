@@ -289,6 +289,28 @@ async def list_visible(
     return EventTypeList(owner, list(await session.scalars(query)))
 
 
+# --- Owners and several owners' lists (API v1's ``/event-types``) ---
+
+
+async def owner_of(session: AsyncSession, event_type_id: int) -> int | None:
+    """The personal owner of an event type (None when it does not exist or is a team's)."""
+    return await session.scalar(select(EventType.owner_id).where(EventType.id == event_type_id))
+
+
+async def list_for_owners(session: AsyncSession, owner_ids: list[int], *, slug: str | None = None) -> list[EventTypeView]:
+    """The personal event types of the given users, oldest first (hidden ones included: they are
+    the owners' own, or a system admin is asking) — two statements whatever their number."""
+    from calapi.users.models import User as UserRow
+
+    query = select(EventType).where(EventType.owner_id.in_(owner_ids))
+    if slug is not None:
+        query = query.where(EventType.slug == slug)
+    event_types = list(await session.scalars(query.order_by(EventType.id)))
+    owner_rows = await session.scalars(select(UserRow).where(UserRow.id.in_({e.owner_id for e in event_types})))
+    owners = {u.id: u for u in owner_rows}
+    return [EventTypeView(e, owners.get(e.owner_id)) for e in event_types]
+
+
 # --- Inputs for the slot engine (owned by the slots work) ---
 # Imported again here so this section stands on its own whatever the rest of the file imports.
 from collections.abc import Iterable  # noqa: E402

@@ -291,6 +291,86 @@ async def follow_profile_time_zone(session: AsyncSession, user: User, time_zone:
         await session.flush()
 
 
+# --- Single rows and owners (API v1's ``/availabilities`` and admin access) ---
+
+
+async def owner_of(session: AsyncSession, schedule_id: int) -> int | None:
+    """The schedule's owner id, or None when there is no such schedule."""
+    return await session.scalar(select(Schedule.user_id).where(Schedule.id == schedule_id))
+
+
+async def list_all(session: AsyncSession) -> list[ScheduleView]:
+    """Every schedule in the system, oldest first (a system admin's v1 list) — two statements."""
+    from calapi.users.models import User
+
+    rows = (
+        await session.execute(
+            select(Schedule, User.default_schedule_id).join(User, User.id == Schedule.user_id).order_by(Schedule.id)
+        )
+    ).all()
+    availability = await rows_by_schedule(session, (schedule.id for schedule, _ in rows))
+    return [_view(schedule, availability[schedule.id], default_id) for schedule, default_id in rows]
+
+
+async def availability_row_owner(session: AsyncSession, row_id: int) -> int | None:
+    """The owner of the schedule an availability row belongs to, or None when the row does not exist."""
+    return await session.scalar(
+        select(Schedule.user_id).join(Availability, Availability.schedule_id == Schedule.id).where(Availability.id == row_id)
+    )
+
+
+def _check_row(row: WeeklyRange | DateRange) -> None:
+    if isinstance(row, WeeklyRange):
+        _check_weekly([row])
+    else:
+        _check_overrides([row])
+
+
+async def get_availability_row(session: AsyncSession, user_id: int, row_id: int) -> Availability:
+    """One row of one of the user's schedules; another user's row is 404 as if it did not exist."""
+    row = await session.get(Availability, row_id)
+    if row is None or await owner_of(session, row.schedule_id) != user_id:
+        raise NotFound(f"Availability with id={row_id} not found")
+    return row
+
+
+async def add_availability_row(session: AsyncSession, user_id: int, schedule_id: int, row: WeeklyRange | DateRange) -> Availability:
+    """Add one weekly range or date override to the user's schedule (same checks as a whole schedule)."""
+    await _load_owned(session, user_id, schedule_id)
+    _check_row(row)
+    stored = _rows(schedule_id, [row], []) if isinstance(row, WeeklyRange) else _rows(schedule_id, [], [row])
+    session.add(stored[0])
+    await session.flush()
+    return stored[0]
+
+
+async def update_availability_row(
+    session: AsyncSession, user_id: int, row_id: int, *, days: Sequence[int] | None, on_date: date | None,
+    start: time | None, end: time | None,
+) -> Availability:
+    """Change one row; what is not given stays. Giving ``on_date`` makes it an override, ``days`` a weekly row."""
+    row = await get_availability_row(session, user_id, row_id)
+    start, end = start or row.start_time, end or row.end_time
+    if on_date is not None or (days is None and row.date is not None):
+        candidate: WeeklyRange | DateRange = DateRange(on_date or row.date, start, end)  # type: ignore[arg-type]
+    else:
+        candidate = WeeklyRange(tuple(days if days is not None else (row.days or ())), start, end)
+    _check_row(candidate)
+    if isinstance(candidate, WeeklyRange):
+        row.days, row.date = sorted(set(candidate.days)), None
+    else:
+        row.days, row.date = None, candidate.date
+    row.start_time, row.end_time = start, end
+    await session.flush()
+    return row
+
+
+async def delete_availability_row(session: AsyncSession, user_id: int, row_id: int) -> None:
+    row = await get_availability_row(session, user_id, row_id)
+    await session.delete(row)
+    await session.flush()
+
+
 # --- Inputs for the slot engine (owned by the slots work) ---
 # Imported again here so this section stands on its own whatever the rest of the file imports.
 from collections.abc import Iterable  # noqa: E402

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -84,3 +86,11 @@ async def update_profile(session: AsyncSession, user: User, changes: dict[str, A
         await schedules_service.follow_profile_time_zone(session, user, changes["time_zone"])
     await session.flush()
     return user
+
+
+async def emails_of(session: AsyncSession, user_ids: Iterable[int]) -> list[str]:
+    """The emails of the given users (those that exist), in one statement."""
+    ids = list(user_ids)
+    if not ids:
+        return []
+    return list((await session.scalars(select(User.email).where(User.id.in_(ids)))).all())

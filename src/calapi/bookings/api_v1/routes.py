@@ -1,0 +1,305 @@
+"""API v1 ``/bookings`` (``?apiKey=``): v1's wire over the same create, lifecycle and query services as v2.
+
+v1 addresses a booking by its numeric id; the services work by uid, so each route first resolves
+the id to (organizer, uid) and applies v1's access rule: the organizer, or a system admin.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import Query
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from calapi.bookings import create, lifecycle, queries
+from calapi.bookings.api_v1.output import load_v1_bookings
+from calapi.bookings.api_v2.common import Now
+from calapi.bookings.models import Booking
+from calapi.core import v1
+from calapi.core.auth import Principal, V1Principal
+from calapi.core.errors import AppError, BadRequest, Forbidden, NotFound
+from calapi.core.wire import TimeZoneName
+from calapi.db import SessionDep, begin_write
+from calapi.users import service as users_service
+
+router = v1.v1_router(tags=["v1 Bookings"])
+
+NOT_AUTHORIZED = "You are not authorized"
+
+
+async def _one(session: SessionDep, booking_id: int) -> dict[str, Any]:
+    booking = await session.get(Booking, booking_id, populate_existing=True)
+    if booking is None:
+        raise NotFound(f"Booking with id: {booking_id} not found")
+    return (await load_v1_bookings(session, [booking]))[0]
+
+
+async def _booking_uid(
+    session: SessionDep, principal: Principal, booking_id: int, *, refusal: AppError | None = None, writing: bool = False
+) -> str:
+    """The uid of a booking the caller may act on; another user's id and a missing one answer alike.
+
+    ``writing``: the lifecycle service changes the booking next, so take the write lock before
+    this first read (SQLite's BEGIN IMMEDIATE must precede the transaction's first statement).
+    """
+    if writing:
+        await begin_write(session)
+    found = await queries.organizer_and_uid(session, booking_id)
+    refused = refusal or Forbidden(NOT_AUTHORIZED)
+    v1.acting_owner(principal, found[0] if found else None, refusal=refused, missing=NotFound(f"Booking with id: {booking_id} not found"))
+    assert found is not None
+    return found[1]
+
+
+def _id_of(view: dict[str, Any] | list[dict[str, Any]]) -> int:
+    first = view[0] if isinstance(view, list) else view
+    return int(first["id"])
+
+
+# --- create ---------------------------------------------------------------------------------------
+
+
+class LocationAnswer(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    value: str
+    optionValue: str | None = None
+
+
+class Responses(BaseModel):
+    model_config = ConfigDict(extra="allow")  # custom booking-field answers by slug
+
+    name: str
+    email: str
+    location: LocationAnswer | str | None = None
+    guests: list[str] | None = None
+    notes: str | None = None
+
+
+class CreateBookingV1(BaseModel):
+    """v1's create body; not strict (unknown keys, like ``title`` or ``status``, are dropped)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    eventTypeId: int
+    start: str
+    end: str | None = None
+    timeZone: TimeZoneName
+    language: str
+    metadata: dict[str, str]
+    responses: Responses | None = None
+    name: str | None = None
+    email: str | None = None
+    location: str | None = None
+    guests: list[str] | None = None
+    notes: str | None = None
+    recurringCount: int | None = Field(default=None, ge=1)
+
+    @field_validator("eventTypeId", mode="before")
+    @classmethod
+    def _number(cls, value: Any) -> Any:
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ValueError("Bad request, eventTypeId must be a number")
+        return value
+
+
+def _new_booking(body: CreateBookingV1) -> create.NewBooking:
+    legacy = {"name": body.name, "email": body.email, "location": body.location, "guests": body.guests, "notes": body.notes}
+    if body.responses is not None:
+        if any(v is not None for v in legacy.values()):
+            raise BadRequest("Legacy Props: name,email,location,guests,notes. They can't be used with `responses`")
+        answers = body.responses.model_dump(exclude_none=True)
+    elif body.name is not None and body.email is not None:
+        answers = {k: v for k, v in legacy.items() if v is not None}
+    else:
+        raise BadRequest("invalid_type in 'responses': Required")
+    name, email = answers.pop("name"), answers.pop("email")
+    location = answers.pop("location", None)
+    if isinstance(location, dict):
+        location = location.get("optionValue") or location.get("value")
+    guests = tuple(answers.pop("guests", None) or ())
+    return create.NewBooking(
+        start=body.start,
+        attendee=create.AttendeeInput(name=name, time_zone=body.timeZone, email=email, language=body.language),
+        event_type_id=body.eventTypeId,
+        guests=guests,
+        location=location,
+        responses=answers,
+        metadata=dict(body.metadata),
+        recurrence_count=body.recurringCount,
+    )
+
+
+@router.post("/bookings", operation_id="v1_bookings_create")
+async def create_booking(body: CreateBookingV1, principal: V1Principal, session: SessionDep, now: Now) -> dict[str, Any]:
+    # v1 answers a missing event type with its raw error code and 400 (quirk 6).
+    with v1.reworded(not_found=BadRequest("event_type_not_found_error")):
+        made = await create.create_booking(session, _new_booking(body), now=now, viewer_user_id=principal.user_id)
+    return await _one(session, _id_of(made.data))  # the bare booking, no envelope
+
+
+# --- read -----------------------------------------------------------------------------------------
+
+
+def _instant(name: str, raw: str | None) -> datetime | None:
+    if raw is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise BadRequest(f"invalid_string in '{name}': Invalid datetime") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@router.get("/bookings", operation_id="v1_bookings_list")
+async def list_bookings(
+    principal: V1Principal,
+    session: SessionDep,
+    now: Now,
+    userId: Annotated[list[int], Query()] = [],  # noqa: B006
+    attendeeEmail: Annotated[list[str], Query()] = [],  # noqa: B006
+    dateFrom: str | None = None,
+    dateTo: str | None = None,
+    order: Literal["asc", "desc"] = "asc",
+    sortBy: Literal["createdAt", "updatedAt"] | None = None,
+    status: Literal["upcoming"] | None = None,
+    take: str | None = None,
+    page: str | None = None,
+) -> dict[str, Any]:
+    paging = v1.optional_page(take, page)
+    if principal.is_admin:
+        organizers = tuple(dict.fromkeys(userId)) or None
+        attended_by = tuple(await users_service.emails_of(session, organizers)) if organizers else ()
+        if organizers is None and attendeeEmail:
+            organizers = None  # any organizer, narrowed by attendee below
+    else:
+        organizers, attended_by = (principal.user_id,), ()  # a non-admin's userId is ignored (quirk 7)
+    query = queries.ScopedListQuery(
+        organizer_ids=organizers,
+        attended_by_emails=attended_by,
+        attendee_emails=tuple(attendeeEmail),
+        after_start=now if status == "upcoming" else _instant("dateFrom", dateFrom),
+        before_end=_instant("dateTo", dateTo),
+        sort=("created" if sortBy == "createdAt" else "updated", order == "desc") if sortBy else None,
+        take=paging.take if paging else None,
+        skip=paging.skip if paging else 0,
+    )
+    rows = await queries.list_bookings_in_scope(session, query)
+    return v1.many("bookings", await load_v1_bookings(session, rows))
+
+
+@router.get("/bookings/{id}", operation_id="v1_bookings_get")
+async def get_booking(id: int, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
+    await _booking_uid(session, principal, id)
+    return v1.one("booking", await _one(session, id))
+
+
+# --- change ---------------------------------------------------------------------------------------
+
+
+class EditBookingV1(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # ``start``/``end`` are refused as unknown keys (quirk 8)
+
+    title: str | None = None
+    description: str | None = None
+    startTime: datetime | None = None
+    endTime: datetime | None = None
+    status: Literal["ACCEPTED", "PENDING", "CANCELLED", "REJECTED", "AWAITING_HOST"] | None = None
+    userId: int | None = None
+    eventTypeId: int | None = None
+    cancelledBy: str | None = None
+    rescheduledBy: str | None = None
+    createdAt: datetime | None = None
+
+
+@router.patch("/bookings/{id}", operation_id="v1_bookings_update")
+async def update_booking(id: int, body: EditBookingV1, principal: V1Principal, session: SessionDep, now: Now) -> dict[str, Any]:
+    uid = await _booking_uid(session, principal, id, writing=True)
+    sent = {name for name in body.model_fields_set if getattr(body, name) is not None}
+    if "userId" in sent and not principal.is_admin:
+        raise Forbidden("Only admin can change the organizer of a booking")
+    unsupported = sent & {"title", "description", "userId", "eventTypeId", "createdAt"}
+    if unsupported:
+        # Documented choice (docs/v1.md): these would bypass the booking rules (host, event type,
+        # history); a booking changes by reschedule, cancel, confirm or decline only.
+        raise BadRequest(f"Changing {', '.join(sorted(unsupported))} of a booking is not supported; reschedule or cancel it instead")
+    if sent & {"startTime", "endTime"}:
+        if "status" in sent:
+            raise BadRequest("Send either startTime/endTime (a reschedule) or status, not both")
+        if body.startTime is None:
+            raise BadRequest("invalid_type in 'startTime': Required with endTime")
+        view = await lifecycle.reschedule(
+            session, uid, lifecycle.RescheduleRequest(start=body.startTime, rescheduled_by=body.rescheduledBy), caller=principal, now=now
+        )
+        moved = await _one(session, _id_of(view))
+        if body.endTime is not None and datetime.fromisoformat(moved["endTime"].replace("Z", "+00:00")) != body.endTime:
+            raise BadRequest("endTime must be startTime plus the event type's length (a reschedule keeps the length)")
+        return v1.one("booking", moved)
+    if body.status == "ACCEPTED":
+        await lifecycle.confirm(session, uid, caller=principal, now=now)
+    elif body.status == "REJECTED":
+        await lifecycle.decline(session, uid, caller=principal, reason=None)
+    elif body.status == "CANCELLED":
+        await lifecycle.cancel(session, uid, lifecycle.CancelRequest(), caller=principal, now=now)
+    elif body.status is not None:
+        raise BadRequest(f"A booking can't be set to {body.status}; use ACCEPTED, REJECTED or CANCELLED")
+    return v1.one("booking", await _one(session, id))
+
+
+async def _cancel(
+    session: SessionDep, principal: Principal, id: int, now: datetime, *, all_remaining: str | None, reason: str | None, refusal: AppError | None
+) -> dict[str, Any]:
+    uid = await _booking_uid(session, principal, id, refusal=refusal, writing=True)
+    booking = await session.get(Booking, id)
+    assert booking is not None
+    series = all_remaining == "true" and booking.recurring_event_id is not None
+    await lifecycle.cancel(
+        session, uid, lifecycle.CancelRequest(reason=reason or "Not Provided", cancel_subsequent=series), caller=principal, now=now
+    )
+    return {
+        "success": True,
+        "message": "Booking successfully cancelled.",
+        "onlyRemovedAttendee": False,
+        "bookingId": id,
+        "bookingUid": uid,
+        "isPlatformManagedUserBooking": False,
+    }
+
+
+@router.delete("/bookings/{id}", operation_id="v1_bookings_delete")
+async def delete_booking(
+    id: int, principal: V1Principal, session: SessionDep, now: Now,
+    allRemainingBookings: str | None = None, cancellationReason: str | None = None, cancelledBy: str | None = None,
+) -> dict[str, Any]:
+    return await _cancel(session, principal, id, now, all_remaining=allRemainingBookings, reason=cancellationReason, refusal=None)
+
+
+@router.delete("/bookings/{id}/cancel", operation_id="v1_bookings_cancel")
+async def cancel_booking(
+    id: int, principal: V1Principal, session: SessionDep, now: Now,
+    allRemainingBookings: str | None = None, cancellationReason: str | None = None, cancelledBy: str | None = None,
+) -> dict[str, Any]:
+    # Cal.com's auth check on this route escapes its responder: 400 with the captureErrors body.
+    return await _cancel(
+        session, principal, id, now, all_remaining=allRemainingBookings, reason=cancellationReason, refusal=v1.outside_responder(NOT_AUTHORIZED)
+    )
+
+
+class ConfirmV1(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    confirmed: bool
+    rejectionReason: str | None = None
+    recurringEventId: str | None = None
+
+
+@router.post("/bookings/{id}/confirm", operation_id="v1_bookings_confirm")
+async def confirm_booking(id: int, body: ConfirmV1, principal: V1Principal, session: SessionDep, now: Now) -> dict[str, Any]:
+    uid = await _booking_uid(session, principal, id, refusal=NotFound("Booking not found"), writing=True)
+    if body.confirmed:
+        await lifecycle.confirm(session, uid, caller=principal, now=now)
+        return {"message": "Booking confirmed", "status": "ACCEPTED"}
+    await lifecycle.decline(session, uid, caller=principal, reason=body.rejectionReason)
+    return {"message": "Booking rejected", "status": "REJECTED"}
+

@@ -1,0 +1,86 @@
+"""Two OpenAPI documents from one app: v2 (+ system routes) at ``/openapi.json``, v1 at ``/v1/openapi.json``.
+
+The v1 routers are included in the same application as v2, so the edge middleware (request id,
+body cap, rate limit, auth) applies to ``/v1`` exactly as before; only the schema is split by path.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.routing import APIRoute
+from starlette.routing import BaseRoute
+
+from calapi.core.envelopes import is_v1
+
+V1_OPENAPI_URL = "/v1/openapi.json"
+V1_DOCS_URL = "/v1/docs"
+V1_DESCRIPTION = (
+    "Cal.com's API v1, as it answered before Cal.com switched it off: authenticate with `?apiKey=`. "
+    "Where calapi differs from Cal.com's v1 on purpose, see docs/v1.md."
+)
+
+
+def _children(route: BaseRoute) -> list[BaseRoute] | None:
+    """The routes of an included router (FastAPI ≥ 0.165 keeps them behind ``original_router``)."""
+    original = getattr(route, "original_router", None)
+    return list(original.routes) if original is not None else None
+
+
+def api_routes(routes: list[BaseRoute]) -> list[APIRoute]:
+    """Every APIRoute of an app, included routers flattened (their paths carry their prefix)."""
+    found: list[APIRoute] = []
+    for route in routes:
+        children = _children(route)
+        if children is not None:
+            found += api_routes(children)
+        elif isinstance(route, APIRoute):
+            found.append(route)
+    return found
+
+
+def _is_v1_route(route: BaseRoute) -> bool:
+    children = _children(route)
+    if children is not None:
+        return bool(children) and all(_is_v1_route(child) for child in children)
+    return isinstance(route, APIRoute) and is_v1(route.path)
+
+
+def _schema(app: FastAPI, *, v1: bool) -> dict[str, Any]:
+    routes = [r for r in app.routes if _is_v1_route(r) == v1]
+    return get_openapi(
+        title=f"{app.title} API v1" if v1 else app.title,
+        version=app.version,
+        openapi_version=app.openapi_version,
+        description=V1_DESCRIPTION if v1 else app.description,
+        routes=routes,
+    )
+
+
+def split_documents(app: FastAPI) -> None:
+    """Make ``app.openapi()`` the v2 document and serve the v1 document and its Swagger UI."""
+    cache: dict[str, dict[str, Any]] = {}
+
+    def v2_openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = _schema(app, v1=False)
+        return app.openapi_schema
+
+    def v1_openapi() -> dict[str, Any]:
+        if "v1" not in cache:
+            cache["v1"] = _schema(app, v1=True)
+        return cache["v1"]
+
+    app.openapi = v2_openapi  # type: ignore[method-assign]
+
+    @app.get(V1_OPENAPI_URL, include_in_schema=False)
+    async def v1_openapi_json() -> JSONResponse:
+        return JSONResponse(v1_openapi())
+
+    @app.get(V1_DOCS_URL, include_in_schema=False)
+    async def v1_docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url=V1_OPENAPI_URL, title="calapi API v1 - Swagger UI")

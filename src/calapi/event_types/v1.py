@@ -1,0 +1,350 @@
+"""API v1 ``/event-types`` (``?apiKey=``), over the event types service.
+
+A v1 body is translated into the v2 wire fields the service stores (``length`` →
+``lengthInMinutes``, ``periodType`` → ``bookingWindow``, ``requiresConfirmation`` →
+``confirmationPolicy`` …) and validated by the v2 schema, so both versions obey one set of rules.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from calapi.core import v1
+from calapi.core.auth import Principal, V1Principal
+from calapi.core.errors import BadRequest, Forbidden, NotFound, Unauthorized
+from calapi.core.wire import TimeZoneName
+from calapi.db import SessionDep
+from calapi.event_types import service as event_types_service
+from calapi.event_types.models import EventType
+from calapi.event_types.schemas import CreateEventTypeInput, UpdateEventTypeInput
+from calapi.event_types.service import EventTypeView
+
+router = v1.v1_router(tags=["v1 Event types"])
+
+_RRULE_FREQUENCIES = {0: "yearly", 1: "monthly", 2: "weekly"}  # rrule's YEARLY, MONTHLY, WEEKLY
+_LIMIT_KEYS = {"PER_DAY": "day", "PER_WEEK": "week", "PER_MONTH": "month", "PER_YEAR": "year"}
+_TEAM_ONLY = ("teamId", "schedulingType", "hosts", "parentId", "assignAllTeamMembers")
+
+
+# --- output -------------------------------------------------------------------------------------
+
+
+def _period(window: dict[str, Any] | None) -> dict[str, Any]:
+    if not window or window.get("disabled"):
+        return {"periodType": "UNLIMITED", "periodStartDate": None, "periodEndDate": None, "periodDays": None, "periodCountCalendarDays": None}
+    if window["type"] == "range":
+        start, end = window["value"]
+        return {
+            "periodType": "RANGE", "periodStartDate": f"{start}T00:00:00.000Z", "periodEndDate": f"{end}T00:00:00.000Z",
+            "periodDays": None, "periodCountCalendarDays": None,
+        }
+    return {
+        "periodType": "ROLLING", "periodStartDate": None, "periodEndDate": None,
+        "periodDays": window["value"], "periodCountCalendarDays": window["type"] == "calendarDays",
+    }
+
+
+def _v1_locations(locations: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+    if locations is None:
+        return None
+    out = []
+    for item in locations:
+        kind = item.get("type")
+        if kind == "address":
+            out.append({"type": "inPerson", "address": item["address"]})
+        elif kind == "link":
+            out.append({"type": "link", "link": item["link"]})
+        elif kind == "phone":
+            out.append({"type": "userPhone", "hostPhoneNumber": item["phone"]})
+        elif kind == "integration":
+            out.append({"type": "integrations:daily" if item.get("integration") == "cal-video" else f"integrations:{item.get('integration')}"})
+        else:
+            out.append({"type": kind})
+    return out
+
+
+def _limits(stored: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not stored or stored.get("disabled"):
+        return None
+    return {wire: stored[key] for wire, key in _LIMIT_KEYS.items() if stored.get(key) is not None}
+
+
+def event_type_output(event_type: EventType, owner: Any) -> dict[str, Any]:
+    settings = event_type.settings or {}
+    seats = event_type.seats if event_type.seats and not event_type.seats.get("disabled") else None
+    recurrence = event_type.recurrence if event_type.recurrence and not event_type.recurrence.get("disabled") else None
+    schedule_id = event_type.schedule_id
+    if schedule_id is None and event_type.team_id is None and owner is not None:
+        schedule_id = owner.default_schedule_id  # v1 falls back to the owner's default schedule
+    username = owner.username if owner is not None else None
+    return {
+        "id": event_type.id,
+        "title": event_type.title,
+        "slug": event_type.slug,
+        "length": event_type.length_in_minutes,
+        "hidden": event_type.hidden,
+        "position": settings.get("position", 0),
+        "userId": event_type.owner_id,
+        "teamId": event_type.team_id,
+        "scheduleId": schedule_id,
+        "eventName": settings.get("customName"),
+        "timeZone": settings.get("timeZone"),
+        **_period(event_type.booking_window),
+        "requiresConfirmation": event_type.requires_confirmation,
+        "recurringEvent": (
+            {"freq": {v: k for k, v in _RRULE_FREQUENCIES.items()}[recurrence["frequency"]], "count": recurrence["occurrences"], "interval": recurrence["interval"]}
+            if recurrence
+            else None
+        ),
+        "disableGuests": settings.get("disableGuests", False),
+        "hideCalendarNotes": settings.get("hideCalendarNotes", False),
+        "minimumBookingNotice": event_type.minimum_booking_notice,
+        "beforeEventBuffer": event_type.before_event_buffer,
+        "afterEventBuffer": event_type.after_event_buffer,
+        "schedulingType": event_type.scheduling_type,
+        "price": 0,
+        "currency": "usd",
+        "slotInterval": event_type.slot_interval,
+        "parentId": event_type.parent_id,
+        "successRedirectUrl": settings.get("successRedirectUrl"),
+        "description": event_type.description,
+        "locations": _v1_locations(event_type.locations),
+        "metadata": event_type.event_metadata or {},
+        "seatsPerTimeSlot": seats["seatsPerTimeSlot"] if seats else None,
+        "seatsShowAttendees": seats["showAttendeeInfo"] if seats else False,
+        "seatsShowAvailabilityCount": seats["showAvailabilityCount"] if seats else True,
+        "bookingFields": event_type.booking_fields or event_types_service.DEFAULT_BOOKING_FIELDS,
+        "bookingLimits": _limits(event_type.booking_limits_count),
+        "onlyShowFirstAvailableSlot": event_type.only_show_first_available_slot,
+        "durationLimits": _limits(event_type.booking_limits_duration),
+        "children": [],
+        "hosts": [],
+        "customInputs": [],
+        "link": f"/{username}/{event_type.slug}" if username else None,
+        "hashedLink": [],
+    }
+
+
+def _output(view: EventTypeView) -> dict[str, Any]:
+    return event_type_output(view.event_type, view.owner)
+
+
+# --- input ----------------------------------------------------------------------------------------
+
+
+class RecurringEventV1(BaseModel):
+    model_config = ConfigDict(extra="ignore")  # dtstart, until, tzid: not modelled, like v2's recurrence
+
+    freq: int = Field(ge=0, le=2)
+    count: int = Field(ge=1)
+    interval: int = Field(ge=1)
+
+
+class LocationV1(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    type: str
+    link: str | None = None
+    address: str | None = None
+    hostPhoneNumber: str | None = None
+
+
+class EditEventTypeV1(BaseModel):
+    """PATCH body (strict): every field optional."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str | None = None
+    slug: str | None = None
+    length: int | None = None
+    description: str | None = None
+    hidden: bool | None = None
+    position: int | None = None
+    eventName: str | None = None
+    timeZone: TimeZoneName | None = None
+    periodType: Literal["UNLIMITED", "ROLLING", "RANGE"] | None = None
+    periodStartDate: str | None = None
+    periodEndDate: str | None = None
+    periodDays: int | None = None
+    periodCountCalendarDays: bool | None = None
+    requiresConfirmation: bool | None = None
+    disableGuests: bool | None = None
+    hideCalendarNotes: bool | None = None
+    minimumBookingNotice: int | None = None
+    beforeEventBuffer: int | None = None
+    afterEventBuffer: int | None = None
+    price: float | None = None
+    currency: str | None = None
+    slotInterval: int | None = None
+    successRedirectUrl: str | None = None
+    locations: list[LocationV1] | None = None
+    bookingLimits: dict[Literal["PER_DAY", "PER_WEEK", "PER_MONTH", "PER_YEAR"], int] | None = None
+    durationLimits: dict[Literal["PER_DAY", "PER_WEEK", "PER_MONTH", "PER_YEAR"], int] | None = None
+    onlyShowFirstAvailableSlot: bool | None = None
+    seatsPerTimeSlot: int | None = None
+    seatsShowAttendees: bool | None = None
+    seatsShowAvailabilityCount: bool | None = None
+    scheduleId: int | None = None
+    # Team event types are served by /v2/teams/{teamId}/event-types; v1 refuses them (docs/v1.md).
+    teamId: int | None = None
+    schedulingType: str | None = None
+    hosts: list[dict[str, Any]] | None = None
+    parentId: int | None = None
+    assignAllTeamMembers: bool | None = None
+
+
+class CreateEventTypeV1(EditEventTypeV1):
+    title: str
+    slug: str
+    length: int
+    metadata: dict[str, Any] | None = None
+    recurringEvent: RecurringEventV1 | None = None
+    children: list[Any] | None = None  # accepted and ignored, as Cal.com does
+    userId: int | None = None
+
+
+def _location(item: LocationV1) -> dict[str, Any]:
+    if item.type == "inPerson":
+        return {"type": "address", "address": item.address or "", "public": True}
+    if item.type == "link":
+        return {"type": "link", "link": item.link or "", "public": True}
+    if item.type == "userPhone":
+        return {"type": "phone", "phone": item.hostPhoneNumber or "", "public": True}
+    if item.type == "integrations:daily":
+        return {"type": "integration", "integration": "cal-video"}
+    if item.type == "attendeeInPerson":
+        return {"type": "attendeeAddress"}
+    if item.type == "phone":
+        return {"type": "attendeePhone"}
+    raise BadRequest(f"invalid_enum_value in 'locations': location type {item.type!r} is not supported")
+
+
+def _booking_window(body: EditEventTypeV1, sent: set[str]) -> dict[str, Any] | None:
+    if "periodType" not in sent:
+        return None
+    if body.periodType == "UNLIMITED":
+        return {"disabled": True}
+    if body.periodType == "RANGE":
+        if not body.periodStartDate or not body.periodEndDate:
+            raise BadRequest("custom in 'periodStartDate': periodStartDate and periodEndDate are required when periodType is RANGE")
+        return {"type": "range", "value": [body.periodStartDate[:10], body.periodEndDate[:10]]}
+    if body.periodDays is None:
+        raise BadRequest("custom in 'periodDays': periodDays is required when periodType is ROLLING")
+    return {"type": "calendarDays" if body.periodCountCalendarDays else "businessDays", "value": body.periodDays, "rolling": False}
+
+
+def _v2_fields(body: EditEventTypeV1, *, existing: EventType | None = None) -> dict[str, Any]:
+    """The v2 wire fields a v1 body means, validated by the v2 schema (one set of rules)."""
+    sent = {name for name in body.model_fields_set if getattr(body, name) is not None}
+    for name in _TEAM_ONLY:
+        if name in sent:
+            raise BadRequest(f"custom in '{name}': team event types are managed through /v2/teams/{{teamId}}/event-types")
+    if body.price not in (None, 0):
+        raise BadRequest("custom in 'price': paid event types are not supported")
+    wire: dict[str, Any] = {}
+    for v1_name, v2_name in (
+        ("title", "title"), ("slug", "slug"), ("length", "lengthInMinutes"), ("description", "description"),
+        ("hidden", "hidden"), ("eventName", "customName"), ("disableGuests", "disableGuests"),
+        ("hideCalendarNotes", "hideCalendarNotes"), ("minimumBookingNotice", "minimumBookingNotice"),
+        ("beforeEventBuffer", "beforeEventBuffer"), ("afterEventBuffer", "afterEventBuffer"),
+        ("slotInterval", "slotInterval"), ("successRedirectUrl", "successRedirectUrl"),
+        ("onlyShowFirstAvailableSlot", "onlyShowFirstAvailableSlot"), ("scheduleId", "scheduleId"),
+    ):
+        if v1_name in sent:
+            wire[v2_name] = getattr(body, v1_name)
+    if "requiresConfirmation" in sent:
+        wire["confirmationPolicy"] = (
+            {"type": "always", "blockUnconfirmedBookingsInBooker": True} if body.requiresConfirmation else {"disabled": True}
+        )
+    if sent & {"seatsPerTimeSlot", "seatsShowAttendees", "seatsShowAvailabilityCount"}:
+        current = existing.seats if existing is not None and existing.seats and not existing.seats.get("disabled") else {}
+        per_slot = body.seatsPerTimeSlot if "seatsPerTimeSlot" in sent else current.get("seatsPerTimeSlot")
+        if per_slot is None and "seatsPerTimeSlot" in body.model_fields_set:
+            wire["seats"] = {"disabled": True}
+        elif per_slot is not None:
+            wire["seats"] = {
+                "seatsPerTimeSlot": per_slot,
+                "showAttendeeInfo": body.seatsShowAttendees if "seatsShowAttendees" in sent else current.get("showAttendeeInfo", False),
+                "showAvailabilityCount": (
+                    body.seatsShowAvailabilityCount if "seatsShowAvailabilityCount" in sent else current.get("showAvailabilityCount", True)
+                ),
+            }
+    elif "seatsPerTimeSlot" in body.model_fields_set:  # sent as null: seats off
+        wire["seats"] = {"disabled": True}
+    window = _booking_window(body, sent)
+    if window is not None:
+        wire["bookingWindow"] = window
+    if "locations" in sent:
+        wire["locations"] = [_location(item) for item in body.locations or []]
+    if "bookingLimits" in sent:
+        wire["bookingLimitsCount"] = {_LIMIT_KEYS[k]: v for k, v in (body.bookingLimits or {}).items()} or {"disabled": True}
+    if "durationLimits" in sent:
+        wire["bookingLimitsDuration"] = {_LIMIT_KEYS[k]: v for k, v in (body.durationLimits or {}).items()} or {"disabled": True}
+    if isinstance(body, CreateEventTypeV1):
+        if body.metadata is not None:
+            wire["metadata"] = body.metadata
+        if body.recurringEvent is not None:
+            r = body.recurringEvent
+            wire["recurrence"] = {"frequency": _RRULE_FREQUENCIES[r.freq], "occurrences": r.count, "interval": r.interval}
+    schema = CreateEventTypeInput if isinstance(body, CreateEventTypeV1) else UpdateEventTypeInput
+    fields = v1.parse(schema, wire).given()
+    # Stored by v1 name and echoed; they change nothing calapi computes.
+    for name in ("position", "timeZone"):
+        if name in sent:
+            fields[name] = getattr(body, name)
+    return fields
+
+
+# --- routes ---------------------------------------------------------------------------------------
+
+
+async def _owner(session: SessionDep, principal: Principal, event_type_id: int) -> int:
+    owner = await event_types_service.owner_of(session, event_type_id)
+    # v1 answers 403 Forbidden for another user's id and for a missing one alike (quirk 15).
+    return v1.acting_owner(principal, owner, refusal=Forbidden("Forbidden"), missing=NotFound(f"Event type with id: {event_type_id} not found"))
+
+
+@router.get("/event-types", operation_id="v1_event_types_list")
+async def list_event_types(
+    principal: V1Principal,
+    session: SessionDep,
+    userId: Annotated[list[int], Query()] = [],  # noqa: B006
+    slug: str | None = None,
+) -> dict[str, Any]:
+    users = v1.user_filter(principal, userId, refusal=Unauthorized("ADMIN required")) or [principal.user_id]
+    views = await event_types_service.list_for_owners(session, users, slug=slug)
+    return v1.many("event_types", [_output(v) for v in views])
+
+
+@router.post("/event-types", operation_id="v1_event_types_create")
+async def create_event_type(body: CreateEventTypeV1, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
+    owner = v1.acting_user(principal, body.userId, refusal=Unauthorized("ADMIN required for `userId`"))
+    view = await event_types_service.create(session, owner, _v2_fields(body))
+    return v1.created("event_type", _output(view), "Event type")
+
+
+@router.get("/event-types/{id}", operation_id="v1_event_types_get")
+async def get_event_type(id: int, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
+    owner = await _owner(session, principal, id)
+    return v1.one("event_type", _output(await event_types_service.get_for_owner(session, owner, id)))
+
+
+@router.patch("/event-types/{id}", operation_id="v1_event_types_update")
+async def update_event_type(id: int, body: EditEventTypeV1, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
+    owner = await _owner(session, principal, id)
+    current = await event_types_service.get_for_owner(session, owner, id)
+    view = await event_types_service.update(session, owner, id, _v2_fields(body, existing=current.event_type))
+    return v1.one("event_type", _output(view))
+
+
+@router.delete("/event-types/{id}", operation_id="v1_event_types_delete")
+async def delete_event_type(id: int, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
+    owner = await event_types_service.owner_of(session, id)
+    # Cal.com answers 404 with a literal "${id}"; calapi fills the id in (docs/v1.md).
+    missing = NotFound(f"Event type with ID {id} not found")
+    owner = v1.acting_owner(principal, owner, refusal=missing, missing=missing)
+    await event_types_service.delete(session, owner, id)
+    return v1.deleted("Event Type", id)

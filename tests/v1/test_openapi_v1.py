@@ -1,0 +1,19 @@
+"""Two OpenAPI documents: v1 at /v1/openapi.json (+ /v1/docs), v2 and system routes at /openapi.json."""
+
+from __future__ import annotations
+
+
+async def test_v1_and_v2_documents_are_separate(client):
+    v2_doc = (await client.get("/openapi.json")).json()
+    v1_doc = (await client.get("/v1/openapi.json")).json()
+    assert v2_doc["paths"] and v1_doc["paths"]
+    assert not [p for p in v2_doc["paths"] if p.startswith("/v1")]
+    assert all(p.startswith("/v1/") for p in v1_doc["paths"])
+    assert {"/v1/me", "/v1/schedules", "/v1/event-types/{id}", "/v1/availabilities"} <= set(v1_doc["paths"])
+    assert "/v2/schedules" in v2_doc["paths"] and "/health" in v2_doc["paths"]
+    assert "/v1/openapi.json" not in v1_doc["paths"] and "/v1/docs" not in v1_doc["paths"]
+
+
+async def test_v1_docs_page_needs_no_key(client):
+    page = await client.get("/v1/docs")
+    assert page.status_code == 200 and "/v1/openapi.json" in page.text
