@@ -2,8 +2,9 @@
 
 The booking transaction (architecture invariant 1):
 
-    begin_write → load the event type → lock_hosts(organizer) → load the engine's inputs with the
-    same loader as GET /v2/slots → check_booking → insert booking + attendees (+ seats) + outbox
+    begin_write → load the event type → lock_hosts(organizer, or every host of a team event) →
+    load the engine's inputs with the same loader as GET /v2/slots → check_booking → (team) pick
+    the organizer and co-hosts → insert booking + attendees (+ seats, + co-host rows) + outbox
     events → flush
 
 The caller's session commits (SessionDep), which releases the PostgreSQL advisory lock; on SQLite
@@ -24,7 +25,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from calapi.bookings import events, output
+from calapi.bookings import events, output, team
 from calapi.bookings.locks import lock_hosts, lock_seat_slot
 from calapi.bookings.models import Attendee, Booking, BookingSeat, BookingStatus
 from calapi.core.errors import AppError, BadRequest, NotFound
@@ -33,6 +34,7 @@ from calapi.db import begin_write
 from calapi.event_types import service as event_types_service
 from calapi.event_types.models import EventType
 from calapi.scheduling import BookingCheck, BookingRequest, RefusalReason, check_booking
+from calapi.teams.models import Team
 from calapi.schedules import service as schedules_service
 from calapi.slots import service as slots_service
 from calapi.users.models import User
@@ -122,6 +124,7 @@ class NewBooking:
     metadata: dict[str, Any] | None = None
     length_in_minutes: int | None = None
     recurrence_count: int | None = None
+    host_subset_ids: tuple[int, ...] = ()  # team events: only these round-robin hosts
 
 
 @dataclass
@@ -180,19 +183,34 @@ def _check_attendee(attendee: AttendeeInput) -> None:
 # --- the event type ----------------------------------------------------------------------------------
 
 
-async def _find_event_type(session: AsyncSession, new: NewBooking) -> tuple[EventType, User]:
-    """The event type and its owner, in one statement."""
+async def _find_event_type(session: AsyncSession, new: NewBooking) -> tuple[EventType, User | None]:
+    """The event type and its owner (None for a team event type), in one statement."""
     if new.event_type_id is not None:
         row = (
             await session.execute(
-                select(EventType, User).join(User, User.id == EventType.owner_id).where(EventType.id == new.event_type_id)
+                select(EventType, User).outerjoin(User, User.id == EventType.owner_id).where(EventType.id == new.event_type_id)
             )
         ).first()
-        if row is None:
+        if row is None or (row[1] is None and row[0].team_id is None):
             raise NotFound(f"Event type with id {new.event_type_id} not found.")
         return row[0], row[1]
     if new.team_slug is not None:
-        raise NotFound(f"Team with slug {new.team_slug} not found")
+        if new.event_type_slug is None:
+            raise BadRequest(
+                "Either eventTypeId, or eventTypeSlug with username, or eventTypeSlug with teamSlug must be provided."
+            )
+        found = (
+            await session.execute(
+                select(Team.id, EventType)
+                .outerjoin(EventType, (EventType.team_id == Team.id) & (EventType.slug == new.event_type_slug))
+                .where(Team.slug == new.team_slug)
+            )
+        ).first()
+        if found is None:
+            raise NotFound(f"Team with slug {new.team_slug} not found")
+        if found[1] is None:
+            raise NotFound(f"Event type with slug {new.event_type_slug} belonging to team {new.team_slug} not found.")
+        return found[1], None
     if new.event_type_slug is None or new.username is None:
         raise BadRequest(
             "Either eventTypeId, or eventTypeSlug with username, or eventTypeSlug with teamSlug must be provided."
@@ -381,13 +399,16 @@ def occurrence_starts(first: datetime, recurrence: dict[str, Any], count: int, t
 # --- the check ---------------------------------------------------------------------------------------
 
 
-def refusal_for(check: BookingCheck, *, minimum_notice: int) -> AppError:
+def refusal_for(check: BookingCheck, *, minimum_notice: int, team_event: bool = False) -> AppError:
     reason = check.reason
     assert reason is not None
     if reason is RefusalReason.SEATS_FULL:
         return SlotUnavailable(SEATS_FULL, reason="seats_full")
     if reason in (RefusalReason.BUSY, RefusalReason.RESERVED):
-        return SlotUnavailable(HOST_UNAVAILABLE, reason="slot_unavailable" if reason is RefusalReason.BUSY else "slot_reserved")
+        return SlotUnavailable(
+            team.TEAM_HOST_UNAVAILABLE if team_event else HOST_UNAVAILABLE,
+            reason="slot_unavailable" if reason is RefusalReason.BUSY else "slot_reserved",
+        )
     text = _REFUSAL_TEXT[reason]
     if reason is RefusalReason.MINIMUM_NOTICE:
         text = f"It is within the event type's minimum booking notice of {minimum_notice} minutes."
@@ -414,6 +435,35 @@ def _phone_placeholder_email(phone: str) -> str:
     return re.sub(r"\D", "", phone) + "@sms.cal.com"
 
 
+# --- team hosts --------------------------------------------------------------------------------------
+
+
+async def _assign_team_hosts(
+    session: AsyncSession,
+    event_type_id: int,
+    hosts: team.TeamHosts,
+    checks: list[BookingCheck],
+    *,
+    start: datetime,
+    time_zone: str,
+) -> tuple[int, list[int]]:
+    """(organizer id, co-host ids) of a team booking whose every occurrence passed the engine.
+
+    Collective: the first host organises, the others are co-hosts. Round-robin: the fixed hosts
+    are co-hosts and one round-robin host free for every occurrence organises (``team`` module).
+    """
+    if hosts.scheduling_type == team.COLLECTIVE or not hosts.round_robin:
+        ids = [h.user_id for h in hosts.fixed]
+        return ids[0], ids[1:]
+    free = set.intersection(*(set(c.free_host_ids) for c in checks))
+    candidates = [h for h in hosts.round_robin if h.user_id in free]
+    if not candidates:
+        # Each occurrence has a free host, but no one host is free for all of them.
+        raise SlotUnavailable(team.TEAM_HOST_UNAVAILABLE, reason="slot_unavailable")
+    chosen = await team.choose_round_robin_host(session, event_type_id, candidates, start=start, time_zone=time_zone)
+    return chosen.user_id, [h.user_id for h in hosts.fixed]
+
+
 # --- create ------------------------------------------------------------------------------------------
 
 
@@ -433,7 +483,15 @@ async def create_booking(
     if start < now:
         raise BadRequest(PAST)
 
-    event_type, organizer = await _find_event_type(session, new)
+    event_type, owner = await _find_event_type(session, new)
+    team_hosts: team.TeamHosts | None = None
+    if owner is None:
+        if event_type.scheduling_type == team.MANAGED:
+            raise team.managed_parent_refusal(event_type.id)
+        team_hosts = await team.load_team_hosts(session, event_type, new.host_subset_ids)
+        host_ids = team_hosts.all_ids
+    else:
+        host_ids = [owner.id]
     duration = _duration(event_type, new.length_in_minutes)
     location_text, location_response = _resolve_location(event_type, new.location, new.meeting_url)
     _check_booking_fields(event_type, new.responses, new.attendee)
@@ -450,7 +508,9 @@ async def create_booking(
     seated = event_type.seats_per_time_slot is not None
 
     # Lock, then read: everything the engine sees below was committed before we held the lock.
-    await lock_hosts(session, [organizer.id])
+    # A team booking locks every host it may use (ascending ids), so the round-robin choice
+    # below sees every concurrent booking of these hosts.
+    await lock_hosts(session, host_ids)
     if seated:
         for occurrence in starts:
             await lock_seat_slot(session, event_type.id, occurrence)
@@ -463,15 +523,17 @@ async def create_booking(
         seats_per_slot=event_type.seats_per_time_slot, requires_confirmation=bool(event_type.requires_confirmation),
         schedule_id=event_type.schedule_id, booking_window=event_type.booking_window,
         booking_limits_count=event_type.booking_limits_count, booking_limits_duration=event_type.booking_limits_duration,
-        confirmation_policy=event_type.confirmation_policy,
+        confirmation_policy=event_type.confirmation_policy, team_id=event_type.team_id,
+        scheduling_type=event_type.scheduling_type, parent_id=event_type.parent_id,
     )
-    availability = await schedules_service.load_host_availability(
-        session, user_ids=[organizer.id], schedule_id=event_type.schedule_id
-    )
-    host = availability.get(organizer.id)
+    found = await schedules_service.load_host_availability(session, user_ids=host_ids, schedule_id=event_type.schedule_id)
+    # Hosts in the order they were added: the first one's zone is the event's zone (as GET /v2/slots).
+    availability = {i: found[i] for i in host_ids if i in found}
+    host = next(iter(availability.values()), None)
     rules = slot_event.rules(week_start=host.week_start if host else 0)
     lo, hi = slots_service.data_window(rules, starts[0], starts[-1] + timedelta(minutes=duration), now)
-    hosts = await slots_service.complete_hosts(session, availability, lo, hi, now) if availability else ()
+    fixed_ids = team_hosts.fixed_ids if team_hosts is not None else frozenset()
+    hosts = await slots_service.complete_hosts(session, availability, lo, hi, now, fixed_ids=fixed_ids) if availability else ()
     checks: list[BookingCheck] = []
     for occurrence in starts:
         check = check_booking(
@@ -483,8 +545,19 @@ async def create_booking(
         if not hosts or not check.ok:
             if not hosts:
                 raise NotBookableAt(f"{CANT_BOOK_AT} {_REFUSAL_TEXT[RefusalReason.OUTSIDE_AVAILABILITY]}", reason="outside_availability")
-            raise refusal_for(check, minimum_notice=rules.minimum_notice)
+            raise refusal_for(check, minimum_notice=rules.minimum_notice, team_event=team_hosts is not None)
         checks.append(check)
+    co_host_ids: list[int] = []
+    if team_hosts is None:
+        assert owner is not None
+        organizer = owner
+    else:
+        organizer_id, co_host_ids = await _assign_team_hosts(
+            session, event_type.id, team_hosts, checks, start=start, time_zone=host.time_zone if host else "UTC"
+        )
+        users = await team.load_users(session, [organizer_id, *co_host_ids])
+        organizer = users[organizer_id]
+        co_hosts = [users[i] for i in co_host_ids if i in users]
 
     status = BookingStatus.pending if _requires_confirmation(event_type, start, now) else BookingStatus.accepted
     email = new.attendee.email or _phone_placeholder_email(new.attendee.phone_number or "")
@@ -531,10 +604,18 @@ async def create_booking(
             attendee_rows += [
                 Attendee(name="", email=g, time_zone=new.attendee.time_zone, locale=language, absent=False) for g in guests
             ]
+        if joined is None and co_host_ids:
+            # Collective co-hosts and round-robin mandatory hosts are attendees (contract §2.6.2).
+            attendee_rows += [
+                Attendee(name=u.name or u.username or "", email=u.email, time_zone=u.time_zone, locale=u.locale or "en", absent=False)
+                for u in co_hosts
+            ]
         await session.flush()  # booking.id for the attendees
         for row in attendee_rows:
             row.booking_id = booking.id
         session.add_all(attendee_rows)
+        if joined is None and co_host_ids:
+            session.add_all(team.co_host_rows(booking.id, co_host_ids))
         seat: BookingSeat | None = None
         if seated:
             await session.flush()
@@ -556,7 +637,10 @@ async def create_booking(
             seats_by_attendee = dict(parts.seats_by_attendee)
         await events.record_booking_event(
             session, trigger, booking, attendees=all_attendees, organizer=organizer, event_type=event_type,
-            extra={"seatUid": seat_uid} if seat_uid else None,
+            extra={
+                **({"seatUid": seat_uid} if seat_uid else {}),
+                **({"schedulingType": team_hosts.scheduling_type} if team_hosts is not None else {}),
+            } or None,
         )
         if joined is None and booking.status == BookingStatus.accepted.value:
             await events.schedule_meeting_events(session, booking, attendees=all_attendees, organizer=organizer)

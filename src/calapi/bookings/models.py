@@ -83,3 +83,18 @@ class BookingSeat(Base):
     responses: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     seat_metadata: Mapped[dict[str, Any] | None] = mapped_column("metadata", JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class BookingHost(Base):
+    """A host of a booking other than its organizer: a collective co-host, or a round-robin
+    booking's mandatory (fixed) host. Each is also an attendee row (contract §2.6.2); this row is
+    what keeps them busy — ``load_busy_for_hosts`` reads organizers from ``bookings`` and co-hosts
+    from here in one statement. The organizer is not repeated here, so personal bookings (and
+    every path that writes them) need no extra row.
+    """
+
+    __tablename__ = "booking_hosts"
+    __table_args__ = (Index("ix_booking_hosts_user_id_booking_id", "user_id", "booking_id"),)
+
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)

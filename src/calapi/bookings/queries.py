@@ -12,12 +12,13 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calapi.bookings import output
 from calapi.bookings.models import Attendee, Booking, BookingStatus
 from calapi.core.errors import NotFound
+from calapi.event_types import team_service
 
 DEFAULT_TAKE = 100
 MAX_TAKE = 250
@@ -57,7 +58,7 @@ class BookingListQuery:
     attendee_name: str | None = None
     booking_uid: str | None = None
     event_type_ids: tuple[int, ...] = ()
-    # There are no teams yet, so no booking belongs to one: a team filter matches nothing.
+    # Bookings of these teams' event types (managed children included).
     team_ids: tuple[int, ...] = ()
     after_start: datetime | None = None
     before_end: datetime | None = None
@@ -181,7 +182,11 @@ def _scope(viewer_user_id: int, viewer_email: str | None) -> ColumnElement[bool]
 
 
 def _conditions(query: BookingListQuery, viewer_user_id: int, viewer_email: str | None, now: datetime) -> list[ColumnElement[bool]]:
-    where = [_scope(viewer_user_id, viewer_email)]
+    scope = _scope(viewer_user_id, viewer_email)
+    if query.team_ids:
+        # A team's ADMIN/OWNER sees every booking of the team's event types; others only their own.
+        scope = or_(scope, Booking.event_type_id.in_(team_service.team_event_type_ids(query.team_ids, administered_by=viewer_user_id)))
+    where = [scope]
     if query.statuses:
         where.append(or_(*(_status_condition(s, now) for s in query.statuses)))
     if query.attendee_email is not None:
@@ -193,7 +198,7 @@ def _conditions(query: BookingListQuery, viewer_user_id: int, viewer_email: str 
     if query.event_type_ids:
         where.append(Booking.event_type_id.in_(query.event_type_ids))
     if query.team_ids:
-        where.append(false())
+        where.append(Booking.event_type_id.in_(team_service.team_event_type_ids(query.team_ids)))
     for column, op, value in (
         (Booking.start_time, ">=", query.after_start),
         (Booking.end_time, "<=", query.before_end),
@@ -243,56 +248,3 @@ async def list_booking_views(
     page = await list_bookings(session, query, viewer_user_id=viewer_user_id, viewer_email=viewer_email, now=now)
     views = await output.load_booking_views(session, page.bookings, viewer_user_id=viewer_user_id)
     return views, page.pagination.as_wire()
-
-
-# ---------------------------------------------------------------- by numeric id, and API v1's list
-
-
-async def organizer_and_uid(session: AsyncSession, booking_id: int) -> tuple[int, str] | None:
-    """(organizer id, uid) of the booking with this numeric id (API v1 addresses bookings by id)."""
-    row = (await session.execute(select(Booking.user_id, Booking.uid).where(Booking.id == booking_id))).first()
-    return (row[0], row[1]) if row is not None else None
-
-
-@dataclass(frozen=True)
-class ScopedListQuery:
-    """API v1's ``GET /bookings``: whose bookings, filters, an optional page (``take`` None = all)."""
-
-    organizer_ids: tuple[int, ...] | None  # None: every organizer (a system admin without a filter)
-    attended_by_emails: tuple[str, ...] = ()  # also bookings these emails attend (an admin's ``userId``)
-    attendee_emails: tuple[str, ...] = ()  # narrow to bookings with one of these attendees
-    after_start: datetime | None = None
-    before_end: datetime | None = None
-    sort: tuple[str, bool] | None = None  # ("created" | "updated", descending)
-    take: int | None = None
-    skip: int = 0
-
-
-async def list_bookings_in_scope(session: AsyncSession, query: ScopedListQuery) -> list[Booking]:
-    """Bookings by organizer (and attendance), filtered and ordered in SQL: one statement for ids, one for rows."""
-    where: list[ColumnElement[bool]] = []
-    if query.organizer_ids is not None:
-        scope = Booking.user_id.in_(query.organizer_ids)
-        if query.attended_by_emails:
-            attended = select(Attendee.booking_id).where(func.lower(Attendee.email).in_([e.lower() for e in query.attended_by_emails]))
-            scope = or_(scope, Booking.id.in_(attended))
-        where.append(scope)
-    if query.attendee_emails:
-        wanted = [e.lower() for e in query.attendee_emails]
-        where.append(Booking.id.in_(select(Attendee.booking_id).where(func.lower(Attendee.email).in_(wanted))))
-    if query.after_start is not None:
-        where.append(Booking.start_time >= query.after_start)
-    if query.before_end is not None:
-        where.append(Booking.end_time <= query.before_end)
-    order: list[Any] = [Booking.id.asc()]
-    if query.sort is not None:
-        column = Booking.created_at if query.sort[0] == "created" else Booking.updated_at
-        order = [column.desc(), Booking.id.desc()] if query.sort[1] else [column.asc(), Booking.id.asc()]
-    if query.take is None:  # the whole list: one statement
-        return list((await session.scalars(select(Booking).where(*where).order_by(*order).offset(query.skip))).all())
-    statement = select(Booking.id).where(*where).order_by(*order).offset(query.skip).limit(query.take)
-    ids = list((await session.scalars(statement)).all())
-    if not ids:
-        return []
-    by_id = {b.id: b for b in (await session.scalars(select(Booking).where(Booking.id.in_(ids)))).all()}
-    return [by_id[i] for i in ids]

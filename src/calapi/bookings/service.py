@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, cast, extract, func, select
+from sqlalchemy import BigInteger, cast, extract, func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from calapi.bookings.models import Booking, BookingSeat, BookingStatus
+from calapi.bookings.models import Booking, BookingHost, BookingSeat, BookingStatus
 from calapi.event_types import service as event_types_service
 from calapi.scheduling import BookingStatus as EngineBookingStatus
 from calapi.scheduling import BusyInterval
@@ -48,11 +48,13 @@ class BookedTime:
 async def load_busy_for_hosts(
     session: AsyncSession, user_ids: Iterable[int], start: datetime, end: datetime
 ) -> dict[int, list[BusyInterval]]:
-    """Each host's bookings (as organizer) overlapping [start, end), as engine input.
+    """Each host's bookings (as organizer or as co-host) overlapping [start, end), as engine input.
 
-    Two statements whatever the number of hosts or bookings: the bookings of all hosts at once
-    (``user_id IN (…)`` over the (user_id, start_time) index), then the buffers and seating of
-    the distinct event types behind them. Callers widen the window by buffers and limit periods.
+    Two statements whatever the number of hosts or bookings: the bookings of all hosts at once —
+    as organizer (``user_id IN (…)`` over the (user_id, start_time) index) UNION ALL as co-host
+    (``booking_hosts``: collective co-hosts, round-robin mandatory hosts) — then the buffers and
+    seating of the distinct event types behind them. Callers widen the window by buffers and
+    limit periods.
     """
     ids = sorted(set(user_ids))
     busy: dict[int, list[BusyInterval]] = {user_id: [] for user_id in ids}
@@ -60,19 +62,28 @@ async def load_busy_for_hosts(
         return busy
     # Seats taken in each booking, in the same statement (index on booking_seats.booking_id).
     seat_count = select(func.count(BookingSeat.id)).where(BookingSeat.booking_id == Booking.id).scalar_subquery()
-    statement = select(
-        Booking.user_id, Booking.uid, Booking.event_type_id, _epoch(Booking.start_time), _epoch(Booking.end_time),
-        Booking.status, seat_count,
-    ).where(
-        Booking.user_id.in_(ids),
+    in_window = (
         Booking.start_time >= start - LONGEST_MEETING,
         Booking.start_time < end,
         Booking.end_time > start,
         Booking.status.in_(ACTIVE_STATUSES),
     )
+    columns = (
+        Booking.uid, Booking.event_type_id, _epoch(Booking.start_time), _epoch(Booking.end_time), Booking.status,
+        seat_count.label("taken"), Booking.id,
+    )
+    as_organizer = select(Booking.user_id.label("host_id"), *columns).where(Booking.user_id.in_(ids), *in_window)
+    as_co_host = (
+        select(BookingHost.user_id.label("host_id"), *columns)
+        .select_from(BookingHost)
+        .join(Booking, Booking.id == BookingHost.booking_id)
+        .where(BookingHost.user_id.in_(ids), *in_window)
+    )
+    both = union_all(as_organizer, as_co_host).subquery()
+    statement = select(*(c for c in both.c if c.key != "id")).order_by(both.c.id)
     # Core execution on the session's connection: plain rows, no ORM bookkeeping per row.
     connection = await session.connection()
-    rows = (await connection.execute(statement.order_by(Booking.id))).all()
+    rows = (await connection.execute(statement)).all()
     traits = await event_types_service.load_slot_event_traits(session, {r[2] for r in rows if r[2]})
     # A seated meeting is one booking with one booking_seats row per attendee (Cal.com: one
     # booking, N attendees). A seated booking row without seat rows counts as one taken seat, and

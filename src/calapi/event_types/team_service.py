@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, delete, inspect, select
+from sqlalchemy import and_, delete, func, inspect, or_, select
+from sqlalchemy.orm import aliased
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calapi.core.errors import BadRequest, NotFound
@@ -25,7 +26,7 @@ from calapi.event_types.models import EventType, Host
 from calapi.event_types.schemas import PRIORITIES
 from calapi.event_types.service import SlotEventType
 from calapi.teams import service as teams_service
-from calapi.teams.models import Team
+from calapi.teams.models import Membership, Team
 from calapi.users.models import User
 
 MANAGED = "MANAGED"
@@ -315,3 +316,32 @@ async def load_team_slot_event_type(
     if row is None:
         return None, None
     return row[0], (event_types_service._slot_event_type(row[1:]) if row[1] is not None else None)  # noqa: SLF001
+
+
+def team_of_event_type(event_type_id: int) -> Any:
+    """A subquery: the team of an event type — its own, or (a managed child) its parent's."""
+    parent = aliased(EventType)
+    return (
+        select(func.coalesce(EventType.team_id, parent.team_id))
+        .select_from(EventType)
+        .outerjoin(parent, parent.id == EventType.parent_id)
+        .where(EventType.id == event_type_id)
+        .scalar_subquery()
+    )
+
+
+def team_event_type_ids(team_ids: Sequence[int], *, administered_by: int | None = None) -> Any:
+    """A subquery: ids of the event types of these teams (managed children included).
+
+    ``administered_by``: keep only teams where that user is an accepted ADMIN or OWNER.
+    """
+    teams = select(Team.id).where(Team.id.in_(list(team_ids)))
+    if administered_by is not None:
+        teams = select(Membership.team_id).where(
+            Membership.team_id.in_(list(team_ids)),
+            Membership.user_id == administered_by,
+            Membership.accepted.is_(True),
+            Membership.role.in_(("ADMIN", "OWNER")),
+        )
+    parents = select(EventType.id).where(EventType.team_id.in_(teams))
+    return select(EventType.id).where(or_(EventType.team_id.in_(teams), EventType.parent_id.in_(parents)))

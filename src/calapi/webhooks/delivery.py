@@ -31,6 +31,7 @@ from calapi import __version__
 from calapi.config import Settings, parse_duration, parse_schedule
 from calapi.core.envelopes import iso_ms
 from calapi.db import begin_write, utcnow
+from calapi.event_types.team_service import team_of_event_type
 from calapi.jobs import worker as jobs
 from calapi.jobs.models import DomainEvent, Job
 from calapi.jobs.outbox import DISPATCH_JOB
@@ -98,16 +99,15 @@ def new_delivery(webhook: Webhook, trigger: str, body: str, content_type: str, *
 
 
 def _scope_clause(event: DomainEvent) -> Any:
-    """Which subscriptions an event reaches: its organizer's user-level webhooks and its event type's.
-
-    Team-level subscriptions (``Webhook.team_id``) join here when teams record the event's team:
-    ``or_(..., Webhook.team_id == <the event type's team id>)``.
+    """Which subscriptions an event reaches: its organizer's user-level webhooks, its event type's,
+    and its event type's team's (``Webhook.team_id``; a managed child belongs to its parent's team).
     """
     clauses = []
     if event.owner_user_id is not None:
         clauses.append(and_(Webhook.user_id == event.owner_user_id, Webhook.event_type_id.is_(None)))
     if event.event_type_id is not None:
         clauses.append(Webhook.event_type_id == event.event_type_id)
+        clauses.append(Webhook.team_id == team_of_event_type(event.event_type_id))
     return or_(*clauses) if clauses else None
 
 

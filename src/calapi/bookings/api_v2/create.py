@@ -63,6 +63,8 @@ class CreateBookingBody(StrictWireModel):
     emailVerificationCode: str | None = None
     recurrenceCount: StrictInt | None = Field(default=None, ge=1)
     instant: StrictBool | None = None
+    # Beyond Cal.com's body (as on GET /v2/slots): a team event's round-robin hosts to choose from.
+    hostSubsetIds: list[StrictInt] | None = Field(default=None, max_length=500)
 
 
 def to_new_booking(body: CreateBookingBody) -> create.NewBooking:
@@ -86,6 +88,7 @@ def to_new_booking(body: CreateBookingBody) -> create.NewBooking:
         metadata=body.metadata,
         length_in_minutes=body.lengthInMinutes,
         recurrence_count=body.recurrenceCount,
+        host_subset_ids=tuple(dict.fromkeys(body.hostSubsetIds or ())),
     )
 
 

@@ -13,7 +13,7 @@ from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from calapi.bookings import lifecycle, queries
+from calapi.bookings import lifecycle, queries, reassign
 from calapi.bookings.api_v2.common import Now, parse_body, read_json_object
 from calapi.bookings.create import parse_start
 from calapi.bookings.queries import MAX_TAKE, BookingListQuery, SortKey, StatusFilter
@@ -220,3 +220,28 @@ async def update_location(
 ) -> dict[str, Any]:
     location = body.location if body else None
     return success(await lifecycle.update_location(session, uid, caller=principal, location=location))
+
+
+class ReassignInput(WireModel):
+    reason: str | None = None
+
+
+@router.post("/{bookingUid}/reassign", status_code=200)
+async def reassign_booking(uid: BookingUid, session: SessionDep, principal: CurrentPrincipal, now: Now) -> dict[str, Any]:
+    """Round-robin: move the booking to another free host, chosen as at creation."""
+    return success(await reassign.reassign(session, uid, caller=principal, now=now))
+
+
+@router.post("/{bookingUid}/reassign/{userId}", status_code=200)
+async def reassign_booking_to(
+    uid: BookingUid,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    now: Now,
+    user_id: Annotated[int, Path(alias="userId")],
+    body: Annotated[ReassignInput | None, Body()] = None,
+) -> dict[str, Any]:
+    """Round-robin: move the booking to the given (free) round-robin host."""
+    return success(
+        await reassign.reassign(session, uid, caller=principal, now=now, to_user_id=user_id, reason=body.reason if body else None)
+    )
