@@ -248,3 +248,56 @@ async def list_booking_views(
     page = await list_bookings(session, query, viewer_user_id=viewer_user_id, viewer_email=viewer_email, now=now)
     views = await output.load_booking_views(session, page.bookings, viewer_user_id=viewer_user_id)
     return views, page.pagination.as_wire()
+
+
+# ---------------------------------------------------------------- by numeric id, and API v1's list
+
+
+async def organizer_and_uid(session: AsyncSession, booking_id: int) -> tuple[int, str] | None:
+    """(organizer id, uid) of the booking with this numeric id (API v1 addresses bookings by id)."""
+    row = (await session.execute(select(Booking.user_id, Booking.uid).where(Booking.id == booking_id))).first()
+    return (row[0], row[1]) if row is not None else None
+
+
+@dataclass(frozen=True)
+class ScopedListQuery:
+    """API v1's ``GET /bookings``: whose bookings, filters, an optional page (``take`` None = all)."""
+
+    organizer_ids: tuple[int, ...] | None  # None: every organizer (a system admin without a filter)
+    attended_by_emails: tuple[str, ...] = ()  # also bookings these emails attend (an admin's ``userId``)
+    attendee_emails: tuple[str, ...] = ()  # narrow to bookings with one of these attendees
+    after_start: datetime | None = None
+    before_end: datetime | None = None
+    sort: tuple[str, bool] | None = None  # ("created" | "updated", descending)
+    take: int | None = None
+    skip: int = 0
+
+
+async def list_bookings_in_scope(session: AsyncSession, query: ScopedListQuery) -> list[Booking]:
+    """Bookings by organizer (and attendance), filtered and ordered in SQL: one statement for ids, one for rows."""
+    where: list[ColumnElement[bool]] = []
+    if query.organizer_ids is not None:
+        scope = Booking.user_id.in_(query.organizer_ids)
+        if query.attended_by_emails:
+            attended = select(Attendee.booking_id).where(func.lower(Attendee.email).in_([e.lower() for e in query.attended_by_emails]))
+            scope = or_(scope, Booking.id.in_(attended))
+        where.append(scope)
+    if query.attendee_emails:
+        wanted = [e.lower() for e in query.attendee_emails]
+        where.append(Booking.id.in_(select(Attendee.booking_id).where(func.lower(Attendee.email).in_(wanted))))
+    if query.after_start is not None:
+        where.append(Booking.start_time >= query.after_start)
+    if query.before_end is not None:
+        where.append(Booking.end_time <= query.before_end)
+    order: list[Any] = [Booking.id.asc()]
+    if query.sort is not None:
+        column = Booking.created_at if query.sort[0] == "created" else Booking.updated_at
+        order = [column.desc(), Booking.id.desc()] if query.sort[1] else [column.asc(), Booking.id.asc()]
+    if query.take is None:  # the whole list: one statement
+        return list((await session.scalars(select(Booking).where(*where).order_by(*order).offset(query.skip))).all())
+    statement = select(Booking.id).where(*where).order_by(*order).offset(query.skip).limit(query.take)
+    ids = list((await session.scalars(statement)).all())
+    if not ids:
+        return []
+    by_id = {b.id: b for b in (await session.scalars(select(Booking).where(Booking.id.in_(ids)))).all()}
+    return [by_id[i] for i in ids]
