@@ -75,7 +75,8 @@ class Settings(BaseSettings):
     # A subscription failing without a single success for this long is disabled.
     webhook_disable_after: str = "5d"
     webhook_log_retention: str = "30d"
-    webhook_max_in_flight_per_subscriber: int = 4
+    # Per worker process, which runs 32 jobs at once: a slow subscriber holds at most half of them.
+    webhook_max_in_flight_per_subscriber: int = 16
 
     @field_validator("database_url")
     @classmethod

@@ -3,6 +3,21 @@
 ``jobs`` knows no domain. Domains register handlers (``register``); ``app.py`` and ``cli.py`` wire
 them. On PostgreSQL several workers share the table with ``FOR UPDATE SKIP LOCKED``; on SQLite the
 single process's loop claims inside a write transaction.
+
+Two kinds of handler:
+
+- ``run(session, job)``: the job's work and its writes in one transaction of its own.
+- two-phase (``load`` + ``perform``), for many small jobs that mostly wait on the network (webhook
+  deliveries): ``load`` reads what a whole claimed batch needs in the claim's transaction (one query),
+  ``perform`` does the work with no database connection held and returns how to record its outcome,
+  and the worker records the outcomes of every job that finished meanwhile in ONE transaction
+  (handler writes + job states). Per job that leaves a share of one claim and one write
+  transaction instead of a claim, a read transaction and a write transaction.
+
+A handler may name a payload field (``key_field``) whose value gets at most ``key_limit`` jobs
+running at once in this process — per-subscriber fairness: jobs of a key at its limit wait in the
+worker without taking one of its shared slots, and the claim skips a key that already has enough
+jobs waiting here, so one slow subscriber's backlog cannot crowd the others out.
 """
 
 from __future__ import annotations
@@ -10,6 +25,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,6 +40,9 @@ from calapi.db import begin_write, utcnow
 from calapi.jobs.models import Job, JobStatus
 
 log = logging.getLogger("calapi.jobs")
+
+# How a two-phase job's outcome is written: called inside the shared recording transaction.
+Record = Callable[[AsyncSession], Awaitable[None]]
 
 
 class RetryLater(Exception):
@@ -42,16 +62,25 @@ class RetryLater(Exception):
 
 @dataclass(frozen=True)
 class Handler:
-    run: Callable[[AsyncSession, Job], Awaitable[None]]
+    run: Callable[[AsyncSession, Job], Awaitable[None]] | None = None
     # Delays between attempts; the job fails for good after the last one.
     backoff: tuple[timedelta, ...] = (timedelta(seconds=5), timedelta(minutes=5), timedelta(minutes=30))
     jitter: float = 0.2
+    # Two-phase: ``load(session, jobs) -> {job id: context}`` in the claim's transaction, then
+    # ``perform(job, context) -> Record | None`` with no connection held (None: nothing to write).
+    load: Callable[[AsyncSession, list[Job]], Awaitable[dict[int, Any]]] | None = None
+    perform: Callable[[Job, Any], Awaitable[Record | None]] | None = None
+    # Per-key concurrency in this process (0: unlimited); jobs without the field are not limited.
+    key_field: str | None = None
+    key_limit: int = 0
 
 
 _handlers: dict[str, Handler] = {}
 
 
 def register(kind: str, handler: Handler) -> None:
+    if (handler.run is None) == (handler.perform is None):
+        raise ValueError("a handler has either run or perform")
     _handlers[kind] = handler
 
 
@@ -74,7 +103,25 @@ def next_attempt_at(handler: Handler, attempts: int, now: datetime) -> datetime 
     return now + timedelta(seconds=delay)
 
 
-async def claim(sessionmaker: async_sessionmaker[AsyncSession], *, batch: int, lease: timedelta) -> list[Job]:
+def _job_key(job: Job) -> tuple[str, str] | None:
+    handler = _handlers.get(job.kind)
+    if handler is None or not handler.key_field or not handler.key_limit:
+        return None
+    value = (job.payload or {}).get(handler.key_field)
+    return None if value is None else (job.kind, str(value))
+
+
+async def claim(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    *,
+    batch: int,
+    lease: timedelta,
+    skip_keys: set[tuple[str, str]] | frozenset[tuple[str, str]] = frozenset(),
+    contexts: dict[int, Any] | None = None,
+) -> list[Job]:
+    """Lease up to ``batch`` due jobs in one statement (UPDATE … RETURNING); with ``contexts``, run
+    the two-phase handlers' ``load`` for them in the same transaction. ``skip_keys``: (kind, key
+    value) pairs not to claim now."""
     now = utcnow()
     async with sessionmaker() as session:
         await begin_write(session)
@@ -92,23 +139,36 @@ async def claim(sessionmaker: async_sessionmaker[AsyncSession], *, batch: int, l
             .order_by(Job.run_at, Job.id)
             .limit(batch)
         )
+        for kind in {kind for kind, _ in skip_keys}:
+            field = _handlers[kind].key_field
+            values = [value for k, value in skip_keys if k == kind]
+            value_of = Job.payload[field].as_string()
+            due = due.where(or_(Job.kind != kind, value_of.is_(None), value_of.not_in(values)))
         if session.bind.dialect.name == "postgresql":
             due = due.with_for_update(skip_locked=True)
-        ids = list((await session.scalars(due)).all())
-        if not ids:
-            return []
-        await session.execute(
+        claimed = (
             update(Job)
-            .where(Job.id.in_(ids))
+            .where(Job.id.in_(due.scalar_subquery()))
             .values(status=JobStatus.running.value, locked_until=now + lease, attempts=Job.attempts + 1)
+            .returning(Job)
+            .execution_options(synchronize_session=False)
         )
-        jobs = list((await session.scalars(select(Job).where(Job.id.in_(ids)).order_by(Job.run_at, Job.id))).all())
+        jobs = sorted((await session.scalars(claimed)).all(), key=lambda j: (j.run_at, j.id))
+        if contexts is not None and jobs:
+            by_kind: dict[str, list[Job]] = {}
+            for job in jobs:
+                by_kind.setdefault(job.kind, []).append(job)
+            for kind, kind_jobs in by_kind.items():
+                load = _handlers[kind].load
+                if load is not None:
+                    contexts.update(await load(session, kind_jobs))
         await session.commit()
     return jobs
 
 
 async def run_one(sessionmaker: async_sessionmaker[AsyncSession], job: Job) -> None:
     handler = _handlers[job.kind]
+    assert handler.run is not None
     try:
         async with sessionmaker() as session, session.begin():
             try:
@@ -116,14 +176,21 @@ async def run_one(sessionmaker: async_sessionmaker[AsyncSession], job: Job) -> N
             except RetryLater as exc:
                 values = _retry_values(handler, job, str(exc), exc.at, count_attempt=exc.count_attempt)
             else:
-                values = {"status": JobStatus.done.value, "locked_until": None, "last_error": None}
+                values = dict(DONE)
             await session.execute(update(Job).where(Job.id == job.id).values(**values))
         return
     except Exception as exc:  # a failed attempt is recorded, never lost
-        log.warning("job %s (%s) attempt %s failed: %s", job.id, job.kind, job.attempts, exc.__class__.__name__)
-        values = _retry_values(handler, job, f"{exc.__class__.__name__}: {exc}"[:2000], None, count_attempt=True)
+        values = _failed_values(handler, job, exc)
     async with sessionmaker() as session, session.begin():
         await session.execute(update(Job).where(Job.id == job.id).values(**values))
+
+
+DONE: dict[str, Any] = {"status": JobStatus.done.value, "locked_until": None, "last_error": None}
+
+
+def _failed_values(handler: Handler, job: Job, exc: BaseException) -> dict[str, Any]:
+    log.warning("job %s (%s) attempt %s failed: %s", job.id, job.kind, job.attempts, exc.__class__.__name__)
+    return _retry_values(handler, job, f"{exc.__class__.__name__}: {exc}"[:2000], None, count_attempt=True)
 
 
 def _retry_values(handler: Handler, job: Job, error: str, at: datetime | None, *, count_attempt: bool) -> dict[str, Any]:
@@ -137,6 +204,26 @@ def _retry_values(handler: Handler, job: Job, error: str, at: datetime | None, *
     else:
         values.update(status=JobStatus.pending.value, run_at=retry_at)
     return values
+
+
+async def _record_batch(session: AsyncSession, finished: list[tuple[Job, Record | None]]) -> None:
+    """Every handler write, then the jobs' states: all done jobs in one statement."""
+    await begin_write(session)
+    done_ids: list[int] = []
+    others: list[tuple[int, dict[str, Any]]] = []
+    for job, record in finished:
+        try:
+            if record is not None:
+                await record(session)
+        except RetryLater as exc:
+            handler = _handlers[job.kind]
+            others.append((job.id, _retry_values(handler, job, str(exc), exc.at, count_attempt=exc.count_attempt)))
+        else:
+            done_ids.append(job.id)
+    if done_ids:
+        await session.execute(update(Job).where(Job.id.in_(done_ids)).values(**DONE))
+    for job_id, values in others:
+        await session.execute(update(Job).where(Job.id == job_id).values(**values))
 
 
 def wake_on_commit(sessionmaker: async_sessionmaker[AsyncSession], worker: Worker) -> None:
@@ -159,8 +246,21 @@ def wake_on_commit(sessionmaker: async_sessionmaker[AsyncSession], worker: Worke
             worker.wake()
 
 
+@dataclass
+class _Waiting:
+    job: Job
+    key: tuple[str, str] | None
+    since: float
+
+
 class Worker:
-    """Polls for due jobs; ``wake()`` lets an in-process producer skip the poll delay."""
+    """Polls for due jobs; ``wake()`` lets an in-process producer skip the poll delay.
+
+    At most ``concurrency`` jobs run at once; up to ``4 × concurrency`` claimed jobs are held
+    (running, waiting for a slot or for their key, or being recorded). A job that waited here
+    longer than a quarter of its lease goes back to the queue without using an attempt, so a
+    lease never runs out on a job this worker still intends to run.
+    """
 
     def __init__(
         self,
@@ -175,41 +275,178 @@ class Worker:
         self.poll_interval = poll_interval
         self.batch = batch
         self.lease = lease
-        self._slots = asyncio.Semaphore(concurrency)
+        self.concurrency = concurrency
+        self.capacity = 4 * concurrency
+        self.max_wait = lease.total_seconds() / 4
         self._wake = asyncio.Event()
         self._stopping = False
         self._tasks: set[asyncio.Task[None]] = set()
+        self._held = 0  # claimed and not yet recorded
+        self._running = 0
+        self._waiting: deque[_Waiting] = deque()
+        self._key_running: Counter[tuple[str, str]] = Counter()
+        self._key_held: Counter[tuple[str, str]] = Counter()
+        self._contexts: dict[int, Any] = {}
+        self._finished: list[tuple[Job, Record | None]] = []
+        self._recorder: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
         self._wake.set()
 
-    async def _run_guarded(self, job: Job) -> None:
-        try:
-            await run_one(self.sessionmaker, job)
-        finally:
-            self._slots.release()
+    # ---------------------------------------------------------- claiming
+
+    def _saturated_keys(self) -> set[tuple[str, str]]:
+        """Keys with a full round waiting here already (running + waiting ≥ 2 × limit)."""
+        return {key for key, held in self._key_held.items() if held >= 2 * _handlers[key[0]].key_limit}
 
     async def run(self) -> None:
         while not self._stopping:
-            try:
-                jobs = await claim(self.sessionmaker, batch=self.batch, lease=self.lease)
-            except Exception as exc:  # the database may be briefly away; keep polling
-                log.warning("claiming jobs failed: %s", exc.__class__.__name__)
-                jobs = []
+            room = min(self.batch, self.capacity - self._held)
+            jobs: list[Job] = []
+            if room > 0:
+                try:
+                    jobs = await claim(self.sessionmaker, batch=room, lease=self.lease,
+                                       skip_keys=self._saturated_keys(), contexts=self._contexts)
+                except Exception as exc:  # the database may be briefly away; keep polling
+                    log.warning("claiming jobs failed: %s", exc.__class__.__name__)
+            now = time.monotonic()
             for job in jobs:
-                await self._slots.acquire()
-                task = asyncio.create_task(self._run_guarded(job))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
-            if len(jobs) < self.batch:
+                key = _job_key(job)
+                self._held += 1
+                if key is not None:
+                    self._key_held[key] += 1
+                self._waiting.append(_Waiting(job, key, now))
+            self._start_ready()
+            await self._return_overdue()
+            if room <= 0 or len(jobs) < room:
                 self._wake.clear()
                 try:
                     await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
                 except TimeoutError:
                     pass
+        await self._drain()
+
+    def _start_ready(self) -> None:
+        if self._stopping or self._running >= self.concurrency or not self._waiting:
+            return
+        still: deque[_Waiting] = deque()
+        while self._waiting:
+            entry = self._waiting.popleft()
+            limit = _handlers[entry.key[0]].key_limit if entry.key else 0
+            if self._running >= self.concurrency or (entry.key and self._key_running[entry.key] >= limit):
+                still.append(entry)
+                continue
+            self._running += 1
+            if entry.key:
+                self._key_running[entry.key] += 1
+            task = asyncio.create_task(self._execute(entry))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        self._waiting = still
+
+    async def _return_overdue(self) -> None:
+        """Jobs that waited here too long (their key stayed full) go back to the queue, attempt unused."""
+        now = time.monotonic()
+        overdue = [w for w in self._waiting if now - w.since > self.max_wait]
+        if overdue:
+            self._waiting = deque(w for w in self._waiting if now - w.since <= self.max_wait)
+            await self._return_waiting(overdue, "waited too long for its key's in-flight limit")
+
+    async def _return_waiting(self, entries: list[_Waiting], why: str) -> None:
+        try:
+            async with self.sessionmaker() as session, session.begin():
+                await begin_write(session)
+                await session.execute(
+                    update(Job)
+                    .where(Job.id.in_([w.job.id for w in entries]), Job.status == JobStatus.running.value)
+                    .values(status=JobStatus.pending.value, locked_until=None, attempts=Job.attempts - 1, last_error=why)
+                )
+        except Exception as exc:  # their leases run out and another claim takes them
+            log.warning("returning waiting jobs failed: %s", exc.__class__.__name__)
+        for entry in entries:
+            self._release(entry.job, entry.key)
+
+    def _release(self, job: Job, key: tuple[str, str] | None) -> None:
+        self._held -= 1
+        self._contexts.pop(job.id, None)
+        if key is not None:
+            self._key_held[key] -= 1
+            if not self._key_held[key]:
+                del self._key_held[key]
+        self._wake.set()  # room to claim again
+
+    # ---------------------------------------------------------- running
+
+    async def _execute(self, entry: _Waiting) -> None:
+        job, key = entry.job, entry.key
+        handler = _handlers[job.kind]
+        try:
+            if handler.perform is None:
+                await run_one(self.sessionmaker, job)
+                self._release(job, key)
+                return
+            try:
+                record = await handler.perform(job, self._contexts.get(job.id))
+            except Exception as exc:  # a failed attempt is recorded, never lost
+                log.warning("job %s (%s) attempt %s failed: %s", job.id, job.kind, job.attempts, exc.__class__.__name__)
+                record = _retry_record(f"{exc.__class__.__name__}: {exc}"[:2000])
+            self._finished.append((job, record, key))
+            if self._recorder is None or self._recorder.done():
+                self._recorder = asyncio.create_task(self._record())
+        finally:
+            self._running -= 1
+            if key is not None:
+                self._key_running[key] -= 1
+                if not self._key_running[key]:
+                    del self._key_running[key]
+            self._start_ready()
+
+    async def _record(self) -> None:
+        """Write every finished outcome in one transaction; outcomes arriving meanwhile go in the next."""
+        while self._finished:
+            finished, self._finished = self._finished, []
+            pairs = [(job, record) for job, record, _ in finished]
+            try:
+                async with self.sessionmaker() as session, session.begin():
+                    await _record_batch(session, pairs)
+            except Exception as exc:  # one bad outcome must not cost the others theirs: one by one
+                log.warning("recording %s outcomes failed (%s); recording one by one", len(pairs), exc.__class__.__name__)
+                for job, record in pairs:
+                    await self._record_alone(job, record)
+            for job, _, key in finished:
+                self._release(job, key)
+
+    async def _record_alone(self, job: Job, record: Record | None) -> None:
+        try:
+            async with self.sessionmaker() as session, session.begin():
+                await _record_batch(session, [(job, record)])
+            return
+        except Exception as exc:
+            values = _failed_values(_handlers[job.kind], job, exc)
+        try:
+            async with self.sessionmaker() as session, session.begin():
+                await session.execute(update(Job).where(Job.id == job.id).values(**values))
+        except Exception as exc:  # its lease runs out and the job is attempted again
+            log.warning("recording job %s failed: %s", job.id, exc.__class__.__name__)
+
+    async def _drain(self) -> None:
+        """Give back what has not started (attempt unused), let what runs finish and be recorded."""
+        while self._waiting or self._tasks or (self._recorder and not self._recorder.done()):
+            if self._waiting:
+                await self._return_waiting(list(self._waiting), "the worker stopped before running it")
+                self._waiting.clear()
+            pending = [*self._tasks, *([self._recorder] if self._recorder and not self._recorder.done() else [])]
+            if pending:
+                await asyncio.gather(*pending, return_exceptions=True)
 
     async def stop(self) -> None:
         self._stopping = True
         self._wake.set()
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._drain()
+
+
+def _retry_record(message: str) -> Record:
+    async def record(session: AsyncSession) -> None:
+        raise RetryLater(message)
+
+    return record

@@ -1,10 +1,14 @@
 """From the outbox to the subscriber: fan-out (``events.dispatch``) and delivery (``webhooks.deliver``).
 
-Fan-out runs in the dispatch job's transaction: one ``webhook_deliveries`` row (fixed body, fixed
-``webhook-id``) and one ``webhooks.deliver`` job per matching active subscription — all or none.
-A delivery attempt reads its rows in a short transaction of its own, makes the HTTP request with no
-database connection held, then records the attempt, the delivery's state and the job's next run in
-one transaction (``RetryLater`` commits what the handler wrote).
+Both are two-phase jobs (see ``calapi.jobs.worker``): what a claimed batch needs is read in the
+claim's transaction (one query per kind), and the writes of every job that finished meanwhile are
+made in one recording transaction together with those jobs' states.
+
+Fan-out: one ``webhook_deliveries`` row (fixed body, fixed ``webhook-id``) and one
+``webhooks.deliver`` job per matching active subscription, in the same transaction as the dispatch
+job's "done" — all or none. A delivery attempt makes the HTTP request with no database connection
+held; its attempt row, the delivery's state and the job's next run are written in one transaction
+(``RetryLater`` commits what the handler wrote).
 """
 
 from __future__ import annotations
@@ -13,7 +17,6 @@ import asyncio
 import json
 import logging
 import os
-import random
 import socket
 import time
 import uuid
@@ -95,6 +98,11 @@ def new_delivery(webhook: Webhook, trigger: str, body: str, content_type: str, *
     )
 
 
+def deliver_payload(delivery: WebhookDelivery) -> dict[str, Any]:
+    """A ``webhooks.deliver`` job's payload; ``webhookId`` is the worker's per-subscriber key."""
+    return {"deliveryId": delivery.id, "webhookId": delivery.webhook_id}
+
+
 # ---------------------------------------------------------------- fan-out
 
 
@@ -119,9 +127,15 @@ async def matching_webhooks(session: AsyncSession, event: DomainEvent) -> list[W
     return [w for w in rows if event.trigger in (w.triggers or [])]
 
 
-async def fan_out(session: AsyncSession, job: Job, settings: Settings) -> None:
-    await begin_write(session)
-    event = await session.get(DomainEvent, int(job.payload["eventId"]))
+async def load_events(session: AsyncSession, claimed: list[Job]) -> dict[int, DomainEvent | None]:
+    """A claimed batch's events in one query (inside the claim's transaction)."""
+    ids = {int(job.payload["eventId"]) for job in claimed}
+    found = {event.id: event for event in (await session.scalars(select(DomainEvent).where(DomainEvent.id.in_(ids)))).all()}
+    return {job.id: found.get(int(job.payload["eventId"])) for job in claimed}
+
+
+async def fan_out(session: AsyncSession, job: Job, event: DomainEvent | None, settings: Settings) -> None:
+    """One delivery row and one delivery job per matching subscription, in the caller's (write) transaction."""
     if event is None:
         return  # removed before its time (a cancelled booking's MEETING_* event)
     now = utcnow()
@@ -138,8 +152,7 @@ async def fan_out(session: AsyncSession, job: Job, settings: Settings) -> None:
             session.add(delivery)
             continue
         session.add(delivery)
-        jobs.enqueue(session, DELIVER_JOB, {"deliveryId": delivery.id})
-    await session.flush()
+        jobs.enqueue(session, DELIVER_JOB, deliver_payload(delivery))
     await _maybe_prune(session, settings, now)
 
 
@@ -316,59 +329,56 @@ def attempt_row(delivery: WebhookDelivery, outcome: Outcome, *, job: Job | None)
     )
 
 
-# ---------------------------------------------------------------- fairness
-
-
-class InFlight:
-    """Requests in flight per subscriber in this process; a full subscriber's jobs wait their turn
-    in the queue (without using an attempt) instead of occupying the worker's shared slots."""
-
-    def __init__(self) -> None:
-        self.counts: dict[str, int] = {}
-
-    def try_acquire(self, key: str, limit: int) -> bool:
-        if self.counts.get(key, 0) >= limit:
-            return False
-        self.counts[key] = self.counts.get(key, 0) + 1
-        return True
-
-    def release(self, key: str) -> None:
-        self.counts[key] -= 1
-        if not self.counts[key]:
-            del self.counts[key]
-
-
-in_flight = InFlight()
-
-
 # ---------------------------------------------------------------- the delivery job
+#
+# Two-phase (see calapi.jobs.worker): ``load_deliveries`` reads a claimed batch's deliveries and
+# subscriptions in one query inside the claim's transaction; ``perform_delivery`` makes the request
+# with no connection held; its outcome is written by the worker together with every other outcome
+# that finished meanwhile. Per-subscriber fairness is the worker's ``key_field="webhookId"`` limit.
 
 
-async def deliver(session: AsyncSession, job: Job, settings: Settings) -> None:
-    delivery_id = job.payload["deliveryId"]
-    # A short read of our own: the job's session stays without a connection during the request.
-    async with AsyncSession(bind=session.bind, expire_on_commit=False) as reader:
-        delivery = await reader.get(WebhookDelivery, delivery_id)
-        webhook = await reader.get(Webhook, delivery.webhook_id) if delivery else None
+@dataclass(frozen=True)
+class DeliveryContext:
+    delivery: WebhookDelivery | None
+    webhook: Webhook | None
+
+
+async def load_deliveries(session: AsyncSession, claimed: list[Job]) -> dict[int, DeliveryContext]:
+    ids = {job.payload["deliveryId"] for job in claimed}
+    rows = (
+        await session.execute(
+            select(WebhookDelivery, Webhook)
+            .outerjoin(Webhook, Webhook.id == WebhookDelivery.webhook_id)
+            .where(WebhookDelivery.id.in_(ids))
+        )
+    ).all()
+    found = {delivery.id: (delivery, webhook) for delivery, webhook in rows}
+    contexts = {}
+    for job in claimed:
+        delivery, webhook = found.get(job.payload["deliveryId"], (None, None))
+        contexts[job.id] = DeliveryContext(delivery, webhook)
+    return contexts
+
+
+async def perform_delivery(job: Job, context: DeliveryContext | None, settings: Settings) -> jobs.Record | None:
+    delivery, webhook = (context.delivery, context.webhook) if context else (None, None)
     if delivery is None or delivery.status != DeliveryStatus.pending:
-        return
+        return None
     if webhook is None or not webhook.active:
         note = "subscription deleted" if webhook is None else f"subscription disabled: {webhook.disabled_reason or 'inactive'}"
-        await session.execute(
-            update(WebhookDelivery).where(WebhookDelivery.id == delivery.id).values(status=DeliveryStatus.cancelled, note=note)
-        )
-        return
-    if not in_flight.try_acquire(webhook.id, settings.webhook_max_in_flight_per_subscriber):
-        raise jobs.RetryLater(
-            "subscriber at its in-flight limit",
-            at=utcnow() + timedelta(seconds=random.uniform(0.05, 0.25)),
-            count_attempt=False,
-        )
-    try:
-        outcome = await send(webhook, delivery, settings)
-    finally:
-        in_flight.release(webhook.id)
-    await record_outcome(session, job, webhook, delivery, outcome, settings)
+
+        async def cancel(session: AsyncSession) -> None:
+            await session.execute(
+                update(WebhookDelivery).where(WebhookDelivery.id == delivery.id).values(status=DeliveryStatus.cancelled, note=note)
+            )
+
+        return cancel
+    outcome = await send(webhook, delivery, settings)
+
+    async def record(session: AsyncSession) -> None:
+        await record_outcome(session, job, webhook, delivery, outcome, settings)
+
+    return record
 
 
 async def record_outcome(
@@ -417,14 +427,29 @@ def register(settings: Settings) -> None:
     schedule = parse_schedule(settings.webhook_retry_schedule)
     backoff = tuple(timedelta(seconds=s) for s in schedule[1:])
 
-    async def run_dispatch(session: AsyncSession, job: Job) -> None:
-        await fan_out(session, job, settings)
+    async def perform_dispatch(job: Job, event: DomainEvent | None) -> jobs.Record:
+        # The fan-out is all writes: it runs in the worker's recording transaction, together with
+        # every other finished job's writes and the job's own state (all or none per batch).
+        async def record(session: AsyncSession) -> None:
+            await fan_out(session, job, event, settings)
 
-    async def run_deliver(session: AsyncSession, job: Job) -> None:
-        await deliver(session, job, settings)
+        return record
 
-    jobs.register(DISPATCH_JOB, jobs.Handler(run_dispatch))
-    jobs.register(DELIVER_JOB, jobs.Handler(run_deliver, backoff=backoff, jitter=settings.webhook_retry_jitter))
+    async def perform(job: Job, context: DeliveryContext | None) -> jobs.Record | None:
+        return await perform_delivery(job, context, settings)
+
+    jobs.register(DISPATCH_JOB, jobs.Handler(load=load_events, perform=perform_dispatch))
+    jobs.register(
+        DELIVER_JOB,
+        jobs.Handler(
+            backoff=backoff,
+            jitter=settings.webhook_retry_jitter,
+            load=load_deliveries,
+            perform=perform,
+            key_field="webhookId",
+            key_limit=settings.webhook_max_in_flight_per_subscriber,
+        ),
+    )
 
 
-__all__ = ["DELIVER_JOB", "PING", "build_body", "deliver", "fan_out", "ping_payload", "register", "send"]
+__all__ = ["DELIVER_JOB", "PING", "build_body", "deliver_payload", "fan_out", "perform_delivery", "ping_payload", "register", "send"]

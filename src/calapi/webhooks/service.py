@@ -311,7 +311,7 @@ async def redeliver(session: AsyncSession, principal: Principal, webhook_id: str
         raise BadRequest(f"Webhook ({webhook_id}) is disabled; enable it first")
     delivery.status = DeliveryStatus.pending
     delivery.note = f"redelivery requested {iso_ms(utcnow())}"
-    jobs.enqueue(session, webhook_delivery.DELIVER_JOB, {"deliveryId": delivery.id})
+    jobs.enqueue(session, webhook_delivery.DELIVER_JOB, webhook_delivery.deliver_payload(delivery))
     await session.flush()
     attempts = list((await session.scalars(select(WebhookAttempt).where(WebhookAttempt.delivery_id == delivery.id).order_by(WebhookAttempt.id))).all())
     return DeliveryView(delivery, attempts)
@@ -344,5 +344,35 @@ async def rotate_secret(session: AsyncSession, principal: Principal, webhook_id:
         webhook.previous_secret = webhook.secret
         webhook.previous_secret_expires_at = now + ROTATION_OVERLAP
     webhook.secret = new_secret or signing.new_secret()
+    await session.flush()
+    return webhook
+
+
+# ---------------------------------------------------------------- either kind, by id (API v1's /webhooks)
+
+
+async def list_owned_by(session: AsyncSession, owner_ids: list[int] | None) -> list[Webhook]:
+    """Webhooks of these users: their own and those on their event types (None: every webhook)."""
+    query = select(Webhook)
+    if owner_ids is not None:
+        owned_event_types = select(EventType.id).where(EventType.owner_id.in_(owner_ids))
+        query = query.where((Webhook.user_id.in_(owner_ids)) | (Webhook.event_type_id.in_(owned_event_types)))
+    return list((await session.scalars(query.order_by(Webhook.created_at, Webhook.id))).all())
+
+
+async def get_operable(session: AsyncSession, principal: Principal, webhook_id: str) -> Webhook:
+    """A user-level or event-type webhook the caller may manage (admins: any)."""
+    return await _operable(session, principal, webhook_id)
+
+
+async def update_operable(session: AsyncSession, principal: Principal, webhook_id: str, fields: WebhookFields, settings: Settings) -> Webhook:
+    await begin_write(session)
+    return await _update(session, await _operable(session, principal, webhook_id), fields, settings)
+
+
+async def delete_operable(session: AsyncSession, principal: Principal, webhook_id: str) -> Webhook:
+    await begin_write(session)
+    webhook = await _operable(session, principal, webhook_id)
+    await session.delete(webhook)
     await session.flush()
     return webhook

@@ -3,6 +3,11 @@
 Cloud-metadata and link-local addresses (and other never-routable ones) are always refused;
 loopback and private networks only when private networks are not allowed (production default).
 An attempt connects to the address that was checked, so DNS cannot change between check and use.
+
+A host name's checked answer is kept for ``RESOLVE_CACHE_SECONDS`` per process (a busy subscriber
+would otherwise cost a resolver round trip per delivery). That is safe because what is cached is
+the already-checked address and every attempt connects to exactly that address: a DNS change can
+only take effect later, never route an attempt to an unchecked address. Refusals are not cached.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -63,9 +69,26 @@ def parse_url(url: str) -> tuple[str, str, int]:
     return parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80)
 
 
+RESOLVE_CACHE_SECONDS = 30.0
+_RESOLVE_CACHE_MAX = 4096
+_resolved: dict[tuple[str, str, int, bool], tuple[float, Target]] = {}
+
+
 async def resolve(url: str, *, allow_private: bool) -> Target:
     """Resolve the URL's host and check every address it has; the first is the one to use."""
     scheme, host, port = parse_url(url)
+    key = (scheme, host, port, allow_private)
+    cached = _resolved.get(key)
+    if cached is not None and time.monotonic() - cached[0] < RESOLVE_CACHE_SECONDS:
+        return cached[1]
+    target = await _resolve_and_check(scheme, host, port, allow_private=allow_private)
+    if len(_resolved) >= _RESOLVE_CACHE_MAX:
+        _resolved.clear()
+    _resolved[key] = (time.monotonic(), target)
+    return target
+
+
+async def _resolve_and_check(scheme: str, host: str, port: int, *, allow_private: bool) -> Target:
     try:
         literal: IPAddress | None = ipaddress.ip_address(host)
     except ValueError:
