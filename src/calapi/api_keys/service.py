@@ -221,3 +221,32 @@ async def set_rate_limit(
     session.add(row)
     await session.flush()
     return row
+
+
+# ---------------------------------------------------------------- by id, several users (API v1's /api-keys)
+
+
+async def list_for_users(session: AsyncSession, user_ids: list[int] | None) -> list[ApiKey]:
+    """The keys of these users, oldest first (None: every key — a system admin's v1 list)."""
+    query = select(ApiKey)
+    if user_ids is not None:
+        query = query.where(ApiKey.user_id.in_(user_ids))
+    return list((await session.scalars(query.order_by(ApiKey.created_at, ApiKey.id))).all())
+
+
+async def owner_of(session: AsyncSession, api_key_id: str) -> int | None:
+    return await session.scalar(select(ApiKey.user_id).where(ApiKey.id == api_key_id))
+
+
+async def get_owned(session: AsyncSession, user_id: int, api_key_id: str) -> ApiKey:
+    row = await session.get(ApiKey, api_key_id)
+    if row is None or row.user_id != user_id:
+        raise NotFound(f"API key with id={api_key_id} not found")
+    return row
+
+
+async def set_note(session: AsyncSession, user_id: int, api_key_id: str, note: str | None) -> ApiKey:
+    row = await get_owned(session, user_id, api_key_id)
+    row.note = note
+    await session.flush()
+    return row

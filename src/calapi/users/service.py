@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from typing import Any
 
+from sqlalchemy import delete as sql_delete
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -94,3 +95,18 @@ async def emails_of(session: AsyncSession, user_ids: Iterable[int]) -> list[str]
     if not ids:
         return []
     return list((await session.scalars(select(User.email).where(User.id.in_(ids)))).all())
+
+
+async def list_page(session: AsyncSession, *, emails: list[str], take: int, skip: int) -> tuple[list[User], int]:
+    """A page of users (oldest first), optionally by e-mail, and how many match: two statements."""
+    where = [User.email.in_([e.strip().lower() for e in emails])] if emails else []
+    total = int(await session.scalar(select(func.count()).select_from(User).where(*where)) or 0)
+    users = list((await session.scalars(select(User).where(*where).order_by(User.id).offset(skip).limit(take))).all())
+    return users, total
+
+
+async def delete_user(session: AsyncSession, user_id: int) -> None:
+    """Delete a user; their schedules, event types, bookings, keys and webhooks go with them (FK cascades)."""
+    user = await get(session, user_id)
+    await session.execute(sql_delete(User).where(User.id == user.id))
+    session.expunge(user)

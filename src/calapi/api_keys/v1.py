@@ -1,0 +1,104 @@
+"""API v1 ``/api-keys`` (``?apiKey=``) over the api keys service. The hash is never returned; the key
+text only once, in the create answer."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from typing import Annotated, Any
+
+from fastapi import Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from calapi.api_keys import service as api_keys_service
+from calapi.api_keys.models import ApiKey
+from calapi.core import v1
+from calapi.core.auth import V1Principal
+from calapi.core.envelopes import iso_ms
+from calapi.core.errors import Forbidden, NotFound
+from calapi.db import SessionDep
+from calapi.users import service as users_service
+
+router = v1.v1_router(tags=["v1 API keys"])
+
+
+def api_key_output(row: ApiKey) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "userId": row.user_id,
+        "teamId": row.team_id,
+        "note": row.note,
+        "createdAt": iso_ms(row.created_at),
+        "expiresAt": iso_ms(row.expires_at) if row.expires_at else None,
+        "lastUsedAt": iso_ms(row.last_used_at) if row.last_used_at else None,
+    }
+
+
+class CreateApiKeyV1(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str | None = Field(default=None, max_length=255)
+    expiresAt: datetime | date | None = None
+    neverExpires: bool = False
+    userId: int | None = None
+
+
+class EditApiKeyV1(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str | None = Field(default=None, max_length=255)
+
+
+def _expiry(value: datetime | date | None) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return datetime.combine(value, time(0), tzinfo=UTC)
+
+
+async def _owner(session: SessionDep, principal: Any, api_key_id: str) -> int:
+    owner = await api_keys_service.owner_of(session, api_key_id)
+    missing = NotFound(f"API key with id: {api_key_id} not found")
+    return v1.acting_owner(principal, owner, refusal=missing, missing=missing)
+
+
+@router.get("/api-keys", operation_id="v1_api_keys_list")
+async def list_api_keys(
+    principal: V1Principal, session: SessionDep, userId: Annotated[list[int], Query()] = []  # noqa: B006
+) -> dict[str, Any]:
+    owners = v1.user_filter(principal, userId, refusal=Forbidden("ADMIN required"))
+    return v1.many("api_keys", [api_key_output(k) for k in await api_keys_service.list_for_users(session, owners)])
+
+
+@router.post("/api-keys", operation_id="v1_api_keys_create")
+async def create_api_key(body: CreateApiKeyV1, principal: V1Principal, session: SessionDep, request: Request) -> dict[str, Any]:
+    owner = v1.acting_user(principal, body.userId, refusal=Forbidden("ADMIN required for userId"))
+    with v1.reworded(not_found=NotFound("User not found")):
+        await users_service.get(session, owner)
+    minted = await api_keys_service.mint(
+        session, user_id=owner, prefix=request.app.state.settings.api_key_prefix, note=body.note,
+        expires_at=None if body.neverExpires else _expiry(body.expiresAt),
+    )
+    return {
+        "api_key": {**api_key_output(minted.row), "key": minted.key},
+        "message": "API key created successfully. Save the `key` value as it won't be displayed again.",
+    }
+
+
+@router.get("/api-keys/{id}", operation_id="v1_api_keys_get")
+async def get_api_key(id: str, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
+    owner = await _owner(session, principal, id)
+    return v1.one("api_key", api_key_output(await api_keys_service.get_owned(session, owner, id)))
+
+
+@router.patch("/api-keys/{id}", operation_id="v1_api_keys_update")
+async def update_api_key(id: str, body: EditApiKeyV1, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
+    owner = await _owner(session, principal, id)
+    return v1.one("api_key", api_key_output(await api_keys_service.set_note(session, owner, id, body.note)))
+
+
+@router.delete("/api-keys/{id}", operation_id="v1_api_keys_delete")
+async def delete_api_key(id: str, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
+    owner = await _owner(session, principal, id)
+    await api_keys_service.revoke(session, id, user_id=owner)
+    return v1.deleted("API key", id)

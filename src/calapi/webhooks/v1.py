@@ -1,0 +1,112 @@
+"""API v1 ``/webhooks`` (``?apiKey=``): ``eventTriggers`` over the webhooks service v2 uses.
+
+Same rules as v2 (URL checks, templates, duplicate URLs, triggers de-duplicated); v1's answer
+never carries ``active`` or ``secret`` (quirk 19).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Annotated, Any, Literal
+
+from fastapi import Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from calapi.core import v1
+from calapi.core.auth import V1Principal
+from calapi.core.errors import BadRequest, Forbidden, NotFound
+from calapi.db import SessionDep
+from calapi.webhooks import service as webhooks_service
+from calapi.webhooks.models import Webhook
+from calapi.webhooks.service import WebhookFields
+from calapi.webhooks.triggers import ALL_TRIGGERS
+
+router = v1.v1_router(tags=["v1 Webhooks"])
+
+Trigger = Literal[ALL_TRIGGERS]  # type: ignore[valid-type]
+
+
+def webhook_output(webhook: Webhook) -> dict[str, Any]:
+    return {
+        "id": webhook.id,
+        "userId": webhook.user_id,
+        "eventTypeId": webhook.event_type_id,
+        "payloadTemplate": webhook.payload_template,
+        "eventTriggers": list(webhook.triggers or []),
+        "appId": webhook.app_id,
+        "subscriberUrl": webhook.subscriber_url,
+    }
+
+
+class EditWebhookV1(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    subscriberUrl: str | None = Field(default=None, min_length=1, max_length=2048)
+    eventTriggers: list[Trigger] | None = Field(default=None, max_length=len(ALL_TRIGGERS) * 2)
+    active: bool | None = None
+    payloadTemplate: str | None = Field(default=None, max_length=65536)
+    secret: str | None = Field(default=None, max_length=255)
+    eventTypeId: int | None = None
+
+    def fields(self) -> WebhookFields:
+        given = self.model_dump(exclude_unset=True)
+        columns = {"subscriberUrl": "subscriber_url", "eventTriggers": "triggers", "active": "active",
+                   "payloadTemplate": "payload_template", "secret": "secret"}
+        return WebhookFields(**{columns[k]: v for k, v in given.items() if k in columns})
+
+
+class CreateWebhookV1(EditWebhookV1):
+    subscriberUrl: str = Field(min_length=1, max_length=2048)
+    eventTriggers: list[Trigger] = Field(max_length=len(ALL_TRIGGERS) * 2)
+    active: bool
+    userId: int | None = None
+
+
+def _missing(webhook_id: str) -> NotFound:
+    return NotFound(f"Webhook with id: {webhook_id} not found")
+
+
+@router.get("/webhooks", operation_id="v1_webhooks_list")
+async def list_webhooks(
+    principal: V1Principal, session: SessionDep, userId: Annotated[list[int], Query()] = []  # noqa: B006
+) -> dict[str, Any]:
+    owners = v1.user_filter(principal, userId, refusal=Forbidden("ADMIN required"))
+    webhooks = await webhooks_service.list_owned_by(session, owners)
+    return v1.many("webhooks", [webhook_output(w) for w in webhooks])
+
+
+@router.post("/webhooks", operation_id="v1_webhooks_create")
+async def create_webhook(body: CreateWebhookV1, principal: V1Principal, session: SessionDep, request: Request) -> dict[str, Any]:
+    owner = v1.acting_user(principal, body.userId, refusal=Forbidden("ADMIN required for userId"))
+    acting = dataclasses.replace(principal, user_id=owner)  # an admin acts as the user named
+    settings = request.app.state.settings
+    if body.eventTypeId is not None:
+        # v1 answers 404 for an event type that is not the caller's (or does not exist).
+        with v1.reworded(forbidden=NotFound(f"Event type with id: {body.eventTypeId} not found")):
+            webhook = await webhooks_service.create_for_event_type(session, acting, body.eventTypeId, body.fields(), settings)
+    else:
+        webhook = await webhooks_service.create_for_user(session, acting, body.fields(), settings)
+    return v1.created("webhook", webhook_output(webhook), "Webhook")
+
+
+@router.get("/webhooks/{id}", operation_id="v1_webhooks_get")
+async def get_webhook(id: str, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
+    with v1.reworded(forbidden=_missing(id), not_found=_missing(id)):
+        webhook = await webhooks_service.get_operable(session, principal, id)
+    return v1.one("webhook", webhook_output(webhook))
+
+
+@router.patch("/webhooks/{id}", operation_id="v1_webhooks_update")
+async def update_webhook(id: str, body: EditWebhookV1, principal: V1Principal, session: SessionDep, request: Request) -> dict[str, Any]:
+    if body.eventTypeId is not None:
+        raise BadRequest("Moving a webhook to another event type is not supported; create a new one")
+    with v1.reworded(forbidden=_missing(id), not_found=_missing(id)):
+        webhook = await webhooks_service.update_operable(session, principal, id, body.fields(), request.app.state.settings)
+    return v1.one("webhook", webhook_output(webhook))
+
+
+@router.delete("/webhooks/{id}", operation_id="v1_webhooks_delete")
+async def delete_webhook(id: str, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
+    with v1.reworded(forbidden=_missing(id), not_found=_missing(id)):
+        await webhooks_service.delete_operable(session, principal, id)
+    return v1.deleted("Webhook", id)
