@@ -163,13 +163,16 @@ def measure(url: str, label: str, args: argparse.Namespace) -> dict:
 
 
 def main() -> None:
+    global WINDOW_DAYS  # --days changes the module's window (seed and request read it)
     parser = argparse.ArgumentParser()
     parser.add_argument("--duration", type=float, default=5.0)
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--days", type=int, default=WINDOW_DAYS, help="the window listed, and the span the bookings are spread over")
     args = parser.parse_args()
+    WINDOW_DAYS = args.days
 
     if args.profile:
         with tempfile.TemporaryDirectory() as tmp:
@@ -188,7 +191,7 @@ def main() -> None:
         finally:
             asyncio.run(_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
     report = {
-        "benchmark": "GET /v2/slots over HTTP, round-robin team event, 25 hosts in 5 zones, 500 bookings each, 60 days, 15-minute interval, 30-minute events",
+        "benchmark": f"GET /v2/slots over HTTP, round-robin team event, 25 hosts in 5 zones, 500 bookings each, {WINDOW_DAYS} days, 15-minute interval, 30-minute events",
         "date": today(),
         "machine": machine(),
         "connections": args.connections,
