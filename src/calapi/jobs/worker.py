@@ -206,6 +206,17 @@ def _retry_values(handler: Handler, job: Job, error: str, at: datetime | None, *
     return values
 
 
+_BATCH_END = "calapi.jobs.batch_end"
+
+
+def at_batch_end(session: AsyncSession, key: str, write: Callable[[AsyncSession, list[Any]], Awaitable[None]], item: Any) -> None:
+    """From a ``Record``: add ``item`` to a list that ``write`` gets once, after every record of the
+    batch ran, in the same transaction — how many outcomes become one statement (e.g. all the
+    deliveries that succeeded: one UPDATE … WHERE id IN (…))."""
+    pending = session.info.setdefault(_BATCH_END, {})
+    pending.setdefault(key, (write, []))[1].append(item)
+
+
 async def _record_batch(session: AsyncSession, finished: list[tuple[Job, Record | None]]) -> None:
     """Every handler write, then the jobs' states: all done jobs in one statement."""
     await begin_write(session)
@@ -220,6 +231,8 @@ async def _record_batch(session: AsyncSession, finished: list[tuple[Job, Record 
             others.append((job.id, _retry_values(handler, job, str(exc), exc.at, count_attempt=exc.count_attempt)))
         else:
             done_ids.append(job.id)
+    for write, items in session.info.pop(_BATCH_END, {}).values():
+        await write(session, items)
     if done_ids:
         await session.execute(update(Job).where(Job.id.in_(done_ids)).values(**DONE))
     for job_id, values in others:

@@ -381,6 +381,14 @@ async def perform_delivery(job: Job, context: DeliveryContext | None, settings: 
     return record
 
 
+async def _mark_succeeded(session: AsyncSession, delivery_ids: list[str]) -> None:
+    await session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id.in_(delivery_ids))
+        .values(status=DeliveryStatus.succeeded, attempts=WebhookDelivery.attempts + 1, note=None)
+    )
+
+
 async def record_outcome(
     session: AsyncSession, job: Job, webhook: Webhook, delivery: WebhookDelivery, outcome: Outcome, settings: Settings
 ) -> None:
@@ -389,7 +397,8 @@ async def record_outcome(
     attempts = WebhookDelivery.attempts + 1
     done = update(WebhookDelivery).where(WebhookDelivery.id == delivery.id)
     if outcome.ok:
-        await session.execute(done.values(status=DeliveryStatus.succeeded, attempts=attempts, note=None))
+        # the common case, written for the whole recording batch in one statement
+        jobs.at_batch_end(session, "webhooks.succeeded", _mark_succeeded, delivery.id)
         if webhook.failing_since is not None:
             await session.execute(update(Webhook).where(Webhook.id == webhook.id).values(failing_since=None))
         return
