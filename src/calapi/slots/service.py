@@ -434,3 +434,38 @@ async def update_reservation(
 async def release(session: AsyncSession, uid: str) -> None:
     """Drop a hold; an unknown uid is not an error (Cal.com)."""
     await session.execute(delete(SlotReservation).where(SlotReservation.uid == uid))
+
+
+# ---------------------------------------------------------------- free/busy (API v1's /availability)
+
+
+@dataclass(frozen=True)
+class FreeBusy:
+    """One user's computed availability in a window: their zone and schedule (engine input), the
+    busy spans (bookings), and the schedule's free ranges — free/busy only, no booking details."""
+
+    user_id: int
+    time_zone: str
+    schedule: Schedule | None
+    busy: tuple[tuple[datetime, datetime], ...]
+    date_ranges: tuple[tuple[datetime, datetime], ...]
+
+
+async def free_busy(session: AsyncSession, user_ids: Iterable[int], *, start: datetime, end: datetime, now: datetime) -> list[FreeBusy]:
+    """The same engine inputs as ``GET /v2/slots`` (schedules, bookings, holds), one statement each
+    whatever the number of users; users that do not exist are absent."""
+    from datetime import UTC
+
+    from calapi.scheduling.availability import schedule_ranges
+
+    availability = await schedules_service.load_host_availability(session, user_ids=list(user_ids))
+    hosts = await complete_hosts(session, availability, start, end, now)
+    lo, hi = int(start.timestamp()), int(end.timestamp())
+    answer = []
+    for host in hosts:
+        profile = availability[host.user_id]
+        busy = tuple(sorted((b.start, b.end) for b in host.busy if b.end > start and b.start < end))
+        ranges = schedule_ranges(host.schedule, lo, hi) if profile.schedule is not None else []
+        free = tuple((datetime.fromtimestamp(s, UTC), datetime.fromtimestamp(e, UTC)) for s, e in ranges)
+        answer.append(FreeBusy(host.user_id, profile.time_zone, profile.schedule, busy, free))
+    return answer

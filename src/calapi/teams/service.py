@@ -278,3 +278,23 @@ async def member_schedules(session: AsyncSession, team_id: int, page: tuple[int,
 
     take, skip = page
     return await schedules_service.list_for_users(session, await member_user_ids(session, team_id), take=take, skip=skip)
+
+
+# ---------------------------------------------------------------- API v1 (/teams, /memberships)
+
+
+async def list_all_teams(session: AsyncSession) -> list[Team]:
+    """Every team, oldest first (a system admin's v1 list)."""
+    return list(await session.scalars(select(Team).order_by(Team.id)))
+
+
+async def list_memberships_where(
+    session: AsyncSession, *, user_ids: Sequence[int] | None, team_ids: Sequence[int] = ()
+) -> list[Membership]:
+    """Memberships of these users (None: anyone's), optionally of these teams, oldest first; one statement."""
+    query = select(Membership)
+    if user_ids is not None:
+        query = query.where(Membership.user_id.in_(list(user_ids)))
+    if team_ids:
+        query = query.where(Membership.team_id.in_(list(team_ids)))
+    return list(await session.scalars(query.order_by(Membership.id)))

@@ -1,0 +1,261 @@
+"""API v1 ``/teams`` and ``/memberships`` (``?apiKey=``) over the teams service.
+
+Memberships are addressed by ``{userId}_{teamId}``. Unlike Cal.com's v1 (where every non-admin got
+403 ``ADMIN needed for `accepted``` because defaults were merged before the check), team OWNERs
+and ADMINs can add members; only system admins add them already accepted.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from calapi.core import v1
+from calapi.core.auth import Principal, V1Principal
+from calapi.core.envelopes import iso_ms
+from calapi.core.errors import Forbidden, NotFound, Unauthorized
+from calapi.core.wire import TimeZoneName, WeekDay
+from calapi.db import SessionDep, begin_write
+from calapi.teams import service as teams_service
+from calapi.teams.models import Membership, Team
+
+router = v1.v1_router(tags=["v1 Teams"])
+
+_ADMIN_ROLES = ("ADMIN", "OWNER")
+
+
+def team_output(team: Team) -> dict[str, Any]:
+    return {
+        "id": team.id,
+        "name": team.name,
+        "slug": team.slug,
+        "bio": team.bio,
+        "logoUrl": team.logo_url,
+        "hideBranding": team.hide_branding,
+        "hideBookATeamMember": team.hide_book_a_team_member,
+        "isPrivate": team.is_private,
+        "brandColor": team.brand_color,
+        "darkBrandColor": team.dark_brand_color,
+        "theme": team.theme,
+        "timeZone": team.time_zone,
+        "weekStart": team.week_start,
+        "timeFormat": team.time_format,
+        "metadata": team.team_metadata,
+        "parentId": team.parent_id,
+        "isOrganization": team.is_organization,
+        "pendingPayment": False,
+        "isPlatform": False,
+        "createdAt": iso_ms(team.created_at),
+    }
+
+
+def membership_output(membership: Membership) -> dict[str, Any]:
+    return {
+        "id": membership.id,
+        "teamId": membership.team_id,
+        "userId": membership.user_id,
+        "accepted": membership.accepted,
+        "role": membership.role,
+        "disableImpersonation": membership.disable_impersonation,
+        "createdAt": iso_ms(membership.created_at),
+        "updatedAt": iso_ms(membership.created_at),
+    }
+
+
+async def _role(session: SessionDep, principal: Principal, team_id: int) -> str | None:
+    """The caller's accepted role in the team, or None."""
+    membership = await teams_service.membership_of(session, team_id, principal.user_id)
+    return membership.role if membership is not None and membership.accepted else None
+
+
+# --- teams ----------------------------------------------------------------------------------------
+
+
+class EditTeamV1(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=255)
+    slug: str | None = Field(default=None, min_length=1, max_length=255, pattern=r"^[a-z0-9-]+$")
+    bio: str | None = None
+    logoUrl: str | None = None
+    hideBranding: bool | None = None
+    hideBookATeamMember: bool | None = None
+    isPrivate: bool | None = None
+    brandColor: str | None = None
+    darkBrandColor: str | None = None
+    theme: str | None = None
+    timeZone: TimeZoneName | None = None
+    weekStart: WeekDay | None = None
+    timeFormat: Literal[12, 24] | None = None
+    metadata: dict[str, Any] | None = None
+
+    def fields(self) -> dict[str, Any]:
+        return {k: v for k, v in self.model_dump(exclude_unset=True).items() if v is not None and k != "ownerId"}
+
+
+class CreateTeamV1(EditTeamV1):
+    name: str = Field(min_length=1, max_length=255)
+    ownerId: int | None = None
+
+
+@router.get("/teams", operation_id="v1_teams_list")
+async def list_teams(principal: V1Principal, session: SessionDep) -> dict[str, Any]:
+    teams = await (teams_service.list_all_teams(session) if principal.is_admin else teams_service.list_teams_of(session, principal.user_id))
+    return v1.many("teams", [team_output(t) for t in teams])
+
+
+@router.post("/teams", operation_id="v1_teams_create")
+async def create_team(body: CreateTeamV1, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
+    await begin_write(session)
+    owner_id = v1.acting_user(principal, body.ownerId, refusal=Unauthorized("ADMIN required for `ownerId`"))
+    team = await teams_service.create_team(session, owner_id, body.fields())
+    owner = await teams_service.membership_of(session, team.id, owner_id)
+    assert owner is not None
+    return {
+        "team": team_output(team),
+        "owner": membership_output(owner),
+        # Cal.com wrote "ID=undefined" when ownerId was not sent; calapi names the owner it made.
+        "message": f"Team created successfully. We also made user with ID={owner_id} the owner of this team.",
+    }
+
+
+async def _visible_team(session: SessionDep, principal: Principal, team_id: int) -> str | None:
+    """The caller's role; a team they are not in answers 404 (as Cal.com's find-or-throw)."""
+    role = await _role(session, principal, team_id)
+    if role is None and not principal.is_admin:
+        raise NotFound(f"Team with id: {team_id} not found")
+    return role
+
+
+@router.get("/teams/{teamId}", operation_id="v1_teams_get")
+async def get_team(teamId: int, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
+    await _visible_team(session, principal, teamId)
+    with v1.reworded(not_found=NotFound(f"Team with id: {teamId} not found")):
+        return v1.one("team", team_output(await teams_service.get_team(session, teamId)))
+
+
+@router.patch("/teams/{teamId}", operation_id="v1_teams_update")
+async def update_team(teamId: int, body: EditTeamV1, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
+    await begin_write(session)
+    role = await _visible_team(session, principal, teamId)
+    if role not in _ADMIN_ROLES and not principal.is_admin:
+        raise Unauthorized("Unauthorized: OWNER or ADMIN required")
+    with v1.reworded(not_found=NotFound(f"Team with id: {teamId} not found")):
+        return v1.one("team", team_output(await teams_service.update_team(session, teamId, body.fields())))
+
+
+@router.delete("/teams/{teamId}", operation_id="v1_teams_delete")
+async def delete_team(teamId: int, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
+    await begin_write(session)
+    role = await _visible_team(session, principal, teamId)
+    if role != "OWNER" and not principal.is_admin:
+        raise Unauthorized("Unauthorized: OWNER or ADMIN role required")
+    with v1.reworded(not_found=NotFound(f"Team with id: {teamId} not found")):
+        await teams_service.delete_team(session, teamId)
+    return v1.deleted("Team", teamId)
+
+
+# --- memberships -------------------------------------------------------------------------------
+
+
+Role = Literal["MEMBER", "ADMIN", "OWNER"]
+
+
+class CreateMembershipV1(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    userId: int
+    teamId: int
+    role: Role = "MEMBER"
+    accepted: bool = False
+    disableImpersonation: bool = False
+
+
+class EditMembershipV1(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    accepted: bool | None = None
+    role: Role | None = None
+    disableImpersonation: bool | None = None
+
+
+def _ids(raw: str) -> tuple[int, int]:
+    return v1.split_compound_id(raw, ("userId", "teamId"))
+
+
+async def _membership(session: SessionDep, principal: Principal, user_id: int, team_id: int) -> tuple[Membership, str | None]:
+    """The membership and the caller's role; visible to the member, the team's ADMIN/OWNER and system admins."""
+    membership = await teams_service.membership_of(session, team_id, user_id)
+    role = await _role(session, principal, team_id)
+    visible = principal.is_admin or user_id == principal.user_id or role in _ADMIN_ROLES
+    if membership is None or not visible:
+        raise NotFound(f"Membership with id: {user_id}_{team_id} not found")
+    return membership, role
+
+
+@router.get("/memberships", operation_id="v1_memberships_list")
+async def list_memberships(
+    principal: V1Principal,
+    session: SessionDep,
+    userId: Annotated[list[int], Query()] = [],  # noqa: B006
+    teamId: Annotated[list[int], Query()] = [],  # noqa: B006
+) -> dict[str, Any]:
+    if teamId and not principal.is_admin:
+        raise Forbidden("ADMIN required")
+    users = v1.user_filter(principal, userId, refusal=Forbidden("ADMIN required"))
+    rows = await teams_service.list_memberships_where(session, user_ids=users, team_ids=teamId)
+    return v1.many("memberships", [membership_output(m) for m in rows])
+
+
+@router.post("/memberships", operation_id="v1_memberships_create")
+async def create_membership(body: CreateMembershipV1, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
+    await begin_write(session)
+    if not principal.is_admin:
+        role = await _role(session, principal, body.teamId)
+        if role not in _ADMIN_ROLES:
+            raise Forbidden("You can't add members to this team")
+        if body.accepted:
+            raise Forbidden("ADMIN needed for `accepted`")  # an invite is accepted by the invited user
+        if body.role == "OWNER" and role != "OWNER":
+            raise Forbidden("Forbidden")
+    with v1.reworded(not_found=NotFound("Team or user not found")):
+        view = await teams_service.create_membership(session, body.teamId, body.model_dump())
+    return v1.created("membership", membership_output(view.membership), "Membership")
+
+
+@router.get("/memberships/{id}", operation_id="v1_memberships_get")
+async def get_membership(id: str, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
+    user_id, team_id = _ids(id)
+    membership, _ = await _membership(session, principal, user_id, team_id)
+    return v1.one("membership", membership_output(membership))
+
+
+@router.patch("/memberships/{id}", operation_id="v1_memberships_update")
+async def update_membership(id: str, body: EditMembershipV1, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
+    await begin_write(session)
+    user_id, team_id = _ids(id)
+    membership, role = await _membership(session, principal, user_id, team_id)
+    fields = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
+    if not principal.is_admin:
+        if "accepted" in fields and user_id != principal.user_id:
+            raise Forbidden("Only the invited user can accept the invite")
+        if ("role" in fields or "disableImpersonation" in fields) and role not in _ADMIN_ROLES:
+            raise Forbidden("Forbidden")
+        if fields.get("role") == "OWNER" and role != "OWNER":
+            raise Forbidden("Forbidden")
+    view = await teams_service.update_membership(session, team_id, membership.id, fields)
+    return v1.one("membership", membership_output(view.membership))
+
+
+@router.delete("/memberships/{id}", operation_id="v1_memberships_delete")
+async def delete_membership(id: str, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
+    await begin_write(session)
+    user_id, team_id = _ids(id)
+    membership, role = await _membership(session, principal, user_id, team_id)
+    if not (principal.is_admin or user_id == principal.user_id or role in _ADMIN_ROLES):
+        raise Forbidden("Forbidden")
+    await teams_service.delete_membership(session, team_id, membership.id)
+    return v1.deleted("Membership", id)
+
