@@ -129,16 +129,21 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        immediate = conn.get_execution_options().get("sqlite_begin_immediate")
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        # Every transaction takes the write lock at BEGIN unless it is declared read-only. A
+        # deferred transaction that reads and then writes cannot wait for the lock in WAL mode
+        # once another connection has committed since its read: SQLite answers "database is
+        # locked" at once instead of honouring busy_timeout. Taking the lock first avoids that.
+        read_only = conn.get_execution_options().get("sqlite_read_only")
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 async def begin_write(session: AsyncSession) -> None:
-    """Start the session's transaction as a writer.
+    """Start the session's transaction as a writer, now.
 
-    On SQLite this takes the database's write lock at BEGIN (``BEGIN IMMEDIATE``), so a
-    read-check-insert sequence cannot interleave with another writer's. Call it before the
-    session's first statement. PostgreSQL needs nothing here (locks are taken explicitly).
+    On SQLite every transaction not declared read-only begins with ``BEGIN IMMEDIATE`` (see
+    ``_tune_sqlite``); calling this before the first statement makes the point explicit where a
+    read-check-insert sequence must not interleave with another writer's. PostgreSQL needs nothing
+    here (locks are taken explicitly).
     """
     if session.bind is not None and session.bind.dialect.name == "sqlite":
         marker = session.info.get("calapi.write_connection")
@@ -152,6 +157,9 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
+_READ_ONLY_METHODS = frozenset({"GET", "HEAD"})
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One transaction per request: committed when the endpoint returns, rolled back on any error.
 
@@ -160,6 +168,9 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """
     sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
     async with sessionmaker() as session:
+        if request.method in _READ_ONLY_METHODS and session.bind is not None and session.bind.dialect.name == "sqlite":
+            # Reads need no write lock: readers in WAL mode run beside the one writer.
+            await session.connection(execution_options={"sqlite_read_only": True})
         try:
             yield session
             await session.commit()
