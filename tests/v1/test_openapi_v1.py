@@ -21,3 +21,17 @@ async def test_v1_and_v2_documents_are_separate(client):
 async def test_v1_docs_page_needs_no_key(client):
     page = await client.get("/v1/docs")
     assert page.status_code == 200 and "/v1/openapi.json" in page.text
+
+
+async def test_every_v1_route_needs_an_api_key_and_counts_against_the_rate_limit(client, alice):
+    """Auth and rate limiting apply to every route in the v1 document (the middleware sees /v1 as before)."""
+    v1_doc = (await client.get("/v1/openapi.json")).json()
+    for path, operations in v1_doc["paths"].items():
+        concrete = path.replace("{id}", "1").replace("{teamId}", "1").replace("{userId}", "1")
+        for method in operations:
+            response = await client.request(method.upper(), concrete)
+            assert response.status_code == 401, (method, path, response.text)
+            assert response.json() == {"message": "No apiKey provided"}, (method, path)
+    answered = await client.get("/v1/schedules", params={"apiKey": alice.key})
+    assert answered.status_code == 200
+    assert {"x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset"} <= set(answered.headers)
