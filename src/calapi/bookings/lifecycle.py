@@ -28,7 +28,7 @@ from urllib.parse import urlparse
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from calapi.bookings import create, events, locks, output, queries
+from calapi.bookings import create, events, locks, output, queries, team
 from calapi.bookings import service as bookings_service
 from calapi.bookings.models import Attendee, Booking, BookingSeat, BookingStatus
 from calapi.core.auth import Principal
@@ -36,6 +36,8 @@ from calapi.core.envelopes import iso_ms
 from calapi.core.errors import BadRequest, Conflict, NotFound
 from calapi.db import begin_write, utcnow
 from calapi.event_types import service as event_types_service
+from calapi.event_types import team_service
+from calapi.event_types.models import EventType
 from calapi.schedules import service as schedules_service
 from calapi.slots import service as slots_service
 from calapi.jobs.outbox import record_event
@@ -73,19 +75,39 @@ def _rows(found: Booking | list[Booking]) -> list[Booking]:
     return found if isinstance(found, list) else [found]
 
 
-async def _lock_and_reload(session: AsyncSession, uid: str, *, missing: str) -> Booking | list[Booking]:
-    """Steps 1–3: write transaction, find by uid (or series uid), lock the organizers, read again."""
+async def _lock_and_reload(
+    session: AsyncSession, uid: str, *, missing: str, with_team_hosts: bool = False
+) -> Booking | list[Booking]:
+    """Steps 1–3: write transaction, find by uid (or series uid), lock the organizers, read again.
+
+    ``with_team_hosts``: also lock the co-hosts of a single booking and every host of its team
+    event type (all in one ascending pass, as booking creation does, so no two transactions can
+    deadlock) — a reschedule re-checks those hosts and may move a round-robin booking to one.
+    """
     await begin_write(session)
     found = await queries.find_booking_or_series(session, uid)
     if found is None:
         raise NotFound(missing)
-    await locks.lock_hosts(session, {b.user_id for b in _rows(found)})
+    host_ids = {b.user_id for b in _rows(found)}
+    if with_team_hosts and isinstance(found, Booking):
+        host_ids.update(await _team_host_ids(session, found))
+    await locks.lock_hosts(session, host_ids)
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         # Another transaction may have changed the rows while we waited for the lock.
         refreshed = await queries.find_booking_or_series(session, uid, populate_existing=True)
         assert refreshed is not None  # bookings are never deleted
         found = refreshed
     return found
+
+
+async def _team_host_ids(session: AsyncSession, booking: Booking) -> set[int]:
+    """The booking's co-hosts and, for a team event type, all of its hosts (two statements at most)."""
+    ids = set(await team.co_host_ids(session, booking.id))
+    if booking.event_type_id is not None:
+        team_id = await session.scalar(select(EventType.team_id).where(EventType.id == booking.event_type_id))
+        if team_id is not None:
+            ids.update(h.user_id for h in await team_service.load_slot_hosts(session, booking.event_type_id))
+    return ids
 
 
 def _ensure_organizer(booking: Booking, caller: Principal, *, missing: str) -> None:
@@ -221,25 +243,59 @@ def _check_reschedulable(booking: Booking, successor_uid: str | None) -> None:
         )
 
 
+@dataclass(frozen=True)
+class _NewTime:
+    """The engine's verdict on a new time, and who hosts the booking there."""
+
+    check: BookingCheck
+    duration: int
+    needs_confirmation: bool
+    organizer_id: int
+    co_host_ids: tuple[int, ...]  # booking_hosts of the new booking (collective co-hosts, mandatory hosts)
+
+
 async def _check_new_time(
     session: AsyncSession, old: Booking, start: datetime, *, time_zone: str, now: datetime
-) -> tuple[BookingCheck, int, bool]:
+) -> _NewTime:
     """The slot engine's verdict on ``start`` with the old booking's own time freed.
 
     Same inputs as booking creation and ``GET /v2/slots`` (schedules, busy, holds, event rules);
-    returns (check, duration, event requires confirmation). Refusals carry creation's messages.
+    refusals carry creation's messages. Team bookings (choices, Cal.com re-runs its booking
+    handler): the booking keeps its own hosts — a collective booking's organizer and co-hosts
+    must all be free at ``start`` (the engine's COLLECTIVE mode); a round-robin booking's
+    mandatory hosts (its co-hosts) must all be free, its organizer stays if free, else one of the
+    event type's round-robin hosts free at ``start`` is chosen by ``team.choose_round_robin_host``
+    (priority, weighted share, recency — the creation rule). The caller holds every one of these
+    hosts' locks (``_lock_and_reload(with_team_hosts=True)``).
     """
     if start < now:
         raise BadRequest(create.PAST)
     event = await event_types_service.load_slot_event_type(session, old.event_type_id) if old.event_type_id else None
     if event is None:
         raise BadRequest(f"Booking with uid={old.uid} has no event type, so it can't be rescheduled.")
-    availability = await schedules_service.load_host_availability(session, user_ids=[old.user_id], schedule_id=event.schedule_id)
-    host = availability.get(old.user_id)
-    rules = event.rules(week_start=host.week_start if host else 0)
+    co_hosts = tuple(await team.co_host_ids(session, old.id))
+    team_event = event.team_id is not None and event.scheduling_type in (team.COLLECTIVE, team.ROUND_ROBIN)
+    round_robin = team_event and event.scheduling_type == team.ROUND_ROBIN
+    candidates: list[team.SlotHost] = []
+    if round_robin:
+        event_hosts = await team_service.load_slot_hosts(session, event.id)
+        candidates = [h for h in event_hosts if not h.is_fixed and h.user_id not in co_hosts]
+        if old.user_id not in {h.user_id for h in candidates}:
+            # The organizer left the event's hosts since: the booking may still stay with them.
+            candidates.insert(0, team.SlotHost(user_id=old.user_id, is_fixed=False, priority=2, weight=100))
+        wanted = {*co_hosts, *(h.user_id for h in candidates)}
+        # The event type's host order first: its first host's zone is the event's zone (as creation).
+        host_ids = list(dict.fromkeys([*(h.user_id for h in event_hosts if h.user_id in wanted), *sorted(wanted)]))
+    else:
+        host_ids = [old.user_id, *co_hosts]
+    found = await schedules_service.load_host_availability(session, user_ids=host_ids, schedule_id=event.schedule_id)
+    availability = {i: found[i] for i in host_ids if i in found}
+    first = next(iter(availability.values()), None)
+    rules = event.rules(week_start=first.week_start if first else 0)
     duration = event.length  # Cal.com: a rescheduled booking takes the event's length
     lo, hi = slots_service.data_window(rules, start, start + timedelta(minutes=duration), now)
-    hosts = await slots_service.complete_hosts(session, availability, lo, hi, now) if availability else ()
+    fixed_ids = frozenset(co_hosts) if round_robin else frozenset()
+    hosts = await slots_service.complete_hosts(session, availability, lo, hi, now, fixed_ids=fixed_ids) if availability else ()
     check = check_booking(
         BookingRequest(hosts=hosts, rules=rules, now=now, start=start, duration=duration, time_zone=time_zone, reschedule_uid=old.uid)
     )
@@ -248,8 +304,17 @@ async def _check_new_time(
             f"{create.CANT_BOOK_AT} It is outside the host's availability.", reason=RefusalReason.OUTSIDE_AVAILABILITY.value
         )
     if not check.ok:
-        raise create.refusal_for(check, minimum_notice=rules.minimum_notice)
-    return check, duration, event.requires_confirmation
+        raise create.refusal_for(check, minimum_notice=rules.minimum_notice, team_event=team_event)
+    organizer_id = old.user_id
+    if round_robin and old.user_id not in check.free_host_ids:
+        free = [h for h in candidates if h.user_id in check.free_host_ids]
+        if not free:
+            raise create.SlotUnavailable(team.TEAM_HOST_UNAVAILABLE, reason="slot_unavailable")
+        chosen = await team.choose_round_robin_host(
+            session, event.id, free, start=start, time_zone=first.time_zone if first else "UTC"
+        )
+        organizer_id = chosen.user_id
+    return _NewTime(check, duration, event.requires_confirmation, organizer_id, co_hosts)
 
 
 async def reschedule(
@@ -257,10 +322,15 @@ async def reschedule(
 ) -> dict[str, Any]:
     """``POST /v2/bookings/{uid}/reschedule``: a new booking at ``start``; the old one cancelled, linked.
 
-    One transaction under the organizer's lock: check (own time freed), insert the new booking with
-    the same attendees and answers, cancel the old with ``rescheduled`` set, move MEETING_* events.
+    One transaction under the locks of the organizer and, for a team booking, of its co-hosts and
+    its event type's hosts: check (own time freed; every collective / mandatory host free, a
+    round-robin host kept if free, else chosen again — ``_check_new_time``), insert the new
+    booking with the same attendees, co-hosts (``booking_hosts``) and answers, cancel the old with
+    ``rescheduled`` set, move MEETING_* events.
     """
-    found = await _lock_and_reload(session, uid, missing=f"Booking with uid={uid} was not found in the database")
+    found = await _lock_and_reload(
+        session, uid, missing=f"Booking with uid={uid} was not found in the database", with_team_hosts=True
+    )
     if isinstance(found, list):
         raise BadRequest(
             f"uid={uid} is a recurring booking series; reschedule one of its occurrences by that occurrence's uid."
@@ -274,19 +344,25 @@ async def reschedule(
     if request.seat_uid is not None:
         return await _reschedule_seat(session, old, attendees, request, caller=caller, now=now)
     time_zone = attendees[0].time_zone if attendees else "UTC"
-    _check, duration, needs_confirmation = await _check_new_time(session, old, request.start, time_zone=time_zone, now=now)
+    verdict = await _check_new_time(session, old, request.start, time_zone=time_zone, now=now)
 
     by_organizer = caller is not None and caller.user_id == old.user_id
-    status = _PENDING if old.status == _PENDING or (needs_confirmation and not by_organizer) else _ACCEPTED
+    status = _PENDING if old.status == _PENDING or (verdict.needs_confirmation and not by_organizer) else _ACCEPTED
     responses = dict(old.responses or {})
     if request.reason:
         responses["rescheduledReason"] = request.reason
-    new = _copy_booking(old, start=request.start, duration=duration, status=status, responses=responses)
+    new = _copy_booking(old, start=request.start, duration=verdict.duration, status=status, responses=responses)
     new.from_reschedule = old.uid
     new.rescheduled_by_email = request.rescheduled_by
+    if verdict.organizer_id != old.user_id:
+        # A round-robin booking moved to another host: the title names the new one (as reassign).
+        new.user_id = verdict.organizer_id
+        new.title = await _title_for_host(session, old, verdict.organizer_id, attendees)
     session.add(new)
     await session.flush()
+    # The attendee rows include the co-hosts' (contract §2.6.2), so copying them copies those too.
     session.add_all(_copy_attendees(attendees, new.id))
+    session.add_all(team.co_host_rows(new.id, verdict.co_host_ids))
     old.status = _CANCELLED
     old.rescheduled = True
     old.rescheduled_by_email = request.rescheduled_by
@@ -312,6 +388,13 @@ async def reschedule(
     if status == _ACCEPTED:
         await events.schedule_meeting_events(session, new)
     return await _answer(session, new.uid, viewer_user_id=caller.user_id if caller else None)  # type: ignore[return-value]
+
+
+async def _title_for_host(session: AsyncSession, old: Booking, host_id: int, attendees: list[Attendee]) -> str:
+    event_title = await session.scalar(select(EventType.title).where(EventType.id == old.event_type_id))
+    host = (await team.load_users(session, [host_id]))[host_id]
+    booker = attendees[0].name if attendees else ""
+    return f"{event_title} between {host.name or host.username or 'unknown'} and {booker}"
 
 
 def _copy_booking(old: Booking, *, start: datetime, duration: int, status: str, responses: dict[str, Any] | None) -> Booking:
@@ -363,10 +446,11 @@ async def _reschedule_seat(
     mover = next(a for a in attendees if a.id == seat.attendee_id)
     if old.event_type_id is not None:
         await locks.lock_seat_slot(session, old.event_type_id, request.start)
-    check, duration, _ = await _check_new_time(session, old, request.start, time_zone=mover.time_zone, now=now)
+    verdict = await _check_new_time(session, old, request.start, time_zone=mover.time_zone, now=now)
+    check = verdict.check
     target = await session.scalar(select(Booking).where(Booking.uid == check.booking_uid)) if check.booking_uid else None
     if target is None:
-        target = _copy_booking(old, start=request.start, duration=duration, status=old.status, responses=None)
+        target = _copy_booking(old, start=request.start, duration=verdict.duration, status=old.status, responses=None)
         target.from_reschedule = old.uid
         target.rescheduled_by_email = request.rescheduled_by
         session.add(target)

@@ -64,32 +64,42 @@ def _dedupe(triggers: list[str]) -> list[str]:
     return list(dict.fromkeys(triggers))  # a set, in the order given (calcom/cal.com#13079)
 
 
-async def _url_taken(session: AsyncSession, url: str, *, user_id: int | None, event_type_id: int | None, except_id: str | None) -> bool:
+async def _url_taken(
+    session: AsyncSession, url: str, *, user_id: int | None, event_type_id: int | None, except_id: str | None,
+    team_id: int | None = None,
+) -> bool:
     query = select(Webhook.id).where(Webhook.subscriber_url == url)
-    query = query.where(Webhook.event_type_id == event_type_id) if event_type_id is not None else query.where(
-        Webhook.user_id == user_id, Webhook.event_type_id.is_(None)
-    )
+    if event_type_id is not None:
+        query = query.where(Webhook.event_type_id == event_type_id)
+    elif team_id is not None:
+        query = query.where(Webhook.team_id == team_id, Webhook.event_type_id.is_(None))
+    else:
+        query = query.where(Webhook.user_id == user_id, Webhook.event_type_id.is_(None))
     if except_id is not None:
         query = query.where(Webhook.id != except_id)
     return (await session.scalar(query.limit(1))) is not None
 
 
-def _duplicate_message(event_type_id: int | None) -> str:
-    what = "event type" if event_type_id is not None else "user"
+def _duplicate_message(event_type_id: int | None, team_id: int | None = None) -> str:
+    what = "event type" if event_type_id is not None else "team" if team_id is not None else "user"
     return f"Webhook with this subscriber url already exists for this {what}"
 
 
 async def _create(
-    session: AsyncSession, fields: WebhookFields, settings: Settings, *, user_id: int | None, event_type_id: int | None
+    session: AsyncSession, fields: WebhookFields, settings: Settings, *, user_id: int | None, event_type_id: int | None,
+    team_id: int | None = None,
 ) -> Webhook:
     given = fields.given()
     await _check_url(given["subscriber_url"], settings)
     _check_template(given.get("payload_template"))
-    if await _url_taken(session, given["subscriber_url"], user_id=user_id, event_type_id=event_type_id, except_id=None):
-        raise Conflict(_duplicate_message(event_type_id))
+    if await _url_taken(
+        session, given["subscriber_url"], user_id=user_id, event_type_id=event_type_id, except_id=None, team_id=team_id
+    ):
+        raise Conflict(_duplicate_message(event_type_id, team_id))
     webhook = Webhook(
         id=str(uuid.uuid4()),
         user_id=user_id,
+        team_id=team_id,
         event_type_id=event_type_id,
         subscriber_url=given["subscriber_url"],
         active=given.get("active", True),
@@ -112,9 +122,10 @@ async def _update(session: AsyncSession, webhook: Webhook, fields: WebhookFields
     if "subscriber_url" in given and given["subscriber_url"] != webhook.subscriber_url:
         await _check_url(given["subscriber_url"], settings)
         if await _url_taken(
-            session, given["subscriber_url"], user_id=webhook.user_id, event_type_id=webhook.event_type_id, except_id=webhook.id
+            session, given["subscriber_url"], user_id=webhook.user_id, event_type_id=webhook.event_type_id,
+            except_id=webhook.id, team_id=webhook.team_id,
         ):
-            raise Conflict(_duplicate_message(webhook.event_type_id))
+            raise Conflict(_duplicate_message(webhook.event_type_id, webhook.team_id))
     if "payload_template" in given:
         _check_template(given["payload_template"])
     if "triggers" in given:
@@ -237,6 +248,48 @@ async def delete_all_for_event_type(session: AsyncSession, principal: Principal,
     await _owned_event_type(session, principal, event_type_id)
     result = await session.execute(delete(Webhook).where(Webhook.event_type_id == event_type_id))
     return result.rowcount or 0
+
+
+# ---------------------------------------------------------------- team level (/v2/teams/{teamId}/webhooks)
+#
+# The caller's role in the team (TEAM_ADMIN or more) is checked by the route's
+# ``teams.access.require_team_role`` dependency before these run; here a webhook only has to
+# belong to the team in the path. Another team's webhook (or a user's) is "not found", so ids
+# of other teams' subscriptions are not confirmed to team admins.
+
+
+async def _team_webhook(session: AsyncSession, team_id: int, webhook_id: str) -> Webhook:
+    webhook = await session.get(Webhook, webhook_id)
+    if webhook is None or webhook.team_id != team_id or webhook.event_type_id is not None:
+        raise NotFound(f"Webhook ({webhook_id}) not found")
+    return webhook
+
+
+async def create_for_team(session: AsyncSession, team_id: int, fields: WebhookFields, settings: Settings) -> Webhook:
+    await begin_write(session)
+    return await _create(session, fields, settings, user_id=None, event_type_id=None, team_id=team_id)
+
+
+async def list_for_team(session: AsyncSession, team_id: int, *, take: int, skip: int) -> list[Webhook]:
+    query = select(Webhook).where(Webhook.team_id == team_id, Webhook.event_type_id.is_(None))
+    return list((await session.scalars(query.order_by(Webhook.created_at, Webhook.id).offset(skip).limit(take))).all())
+
+
+async def get_for_team(session: AsyncSession, team_id: int, webhook_id: str) -> Webhook:
+    return await _team_webhook(session, team_id, webhook_id)
+
+
+async def update_for_team(session: AsyncSession, team_id: int, webhook_id: str, fields: WebhookFields, settings: Settings) -> Webhook:
+    await begin_write(session)
+    return await _update(session, await _team_webhook(session, team_id, webhook_id), fields, settings)
+
+
+async def delete_for_team(session: AsyncSession, team_id: int, webhook_id: str) -> Webhook:
+    await begin_write(session)
+    webhook = await _team_webhook(session, team_id, webhook_id)
+    await session.delete(webhook)
+    await session.flush()
+    return webhook
 
 
 # ---------------------------------------------------------------- operations (either kind of owner)

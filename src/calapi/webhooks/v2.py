@@ -1,10 +1,10 @@
-"""``/v2/webhooks`` (user level), ``/v2/event-types/{id}/webhooks``, and the delivery log, redelivery,
+"""``/v2/webhooks`` (user level), ``/v2/event-types/{id}/webhooks``, ``/v2/teams/{id}/webhooks`` (team admins), and the delivery log, redelivery,
 ping and secret rotation. No ``cal-api-version`` needed, as in Cal.com."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Request
 from pydantic import Field
@@ -15,6 +15,7 @@ from calapi.core.errors import BadRequest
 from calapi.core.paging import page_param, take_skip
 from calapi.core.wire import WireModel
 from calapi.db import SessionDep
+from calapi.teams.access import TeamAdmin, TeamCaller
 from calapi.webhooks import service as webhooks_service
 from calapi.webhooks.delivery import Outcome
 from calapi.webhooks.models import DeliveryStatus, Webhook, WebhookAttempt
@@ -23,6 +24,7 @@ from calapi.webhooks.triggers import ALL_TRIGGERS, TIME_UNITS, VERSIONS
 
 router = APIRouter(prefix="/v2/webhooks", tags=["Webhooks"])
 event_type_router = APIRouter(prefix="/v2/event-types/{eventTypeId}/webhooks", tags=["Event Types Webhooks"])
+team_router = APIRouter(prefix="/v2/teams/{teamId}/webhooks", tags=["Teams Webhooks"])
 
 Trigger = Literal[ALL_TRIGGERS]  # type: ignore[valid-type]
 Version = Literal[VERSIONS]  # type: ignore[valid-type]
@@ -80,8 +82,14 @@ class RotateSecretInput(WireModel):
 
 
 def webhook_output(webhook: Webhook) -> dict[str, Any]:
-    """Cal.com's Webhook / EventTypeWebhook output (userId or eventTypeId)."""
-    owner = {"eventTypeId": webhook.event_type_id} if webhook.event_type_id is not None else {"userId": webhook.user_id}
+    """Cal.com's Webhook / EventTypeWebhook / TeamWebhook output (userId, eventTypeId or teamId)."""
+    owner: dict[str, Any]
+    if webhook.event_type_id is not None:
+        owner = {"eventTypeId": webhook.event_type_id}
+    elif webhook.team_id is not None:
+        owner = {"teamId": webhook.team_id}
+    else:
+        owner = {"userId": webhook.user_id}
     return {
         "id": webhook.id,
         **owner,
@@ -299,3 +307,41 @@ async def update_event_type_webhook(
 @event_type_router.delete("/{webhookId}", operation_id="event_type_webhooks_delete")
 async def delete_event_type_webhook(eventTypeId: int, webhookId: str, principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
     return success(webhook_output(await webhooks_service.delete_for_event_type(session, principal, eventTypeId, webhookId)))
+
+
+# ---------------------------------------------------------------- /v2/teams/{teamId}/webhooks (team admins)
+
+
+@team_router.post("", status_code=201, operation_id="team_webhooks_create")
+async def create_team_webhook(
+    body: CreateWebhookInput, caller: Annotated[TeamCaller, TeamAdmin], session: SessionDep, request: Request
+) -> dict[str, Any]:
+    webhook = await webhooks_service.create_for_team(session, caller.team_id, body.fields(), request.app.state.settings)
+    return success(webhook_output(webhook))
+
+
+@team_router.get("", operation_id="team_webhooks_list")
+async def list_team_webhooks(
+    caller: Annotated[TeamCaller, TeamAdmin], session: SessionDep, take: str | None = None, skip: str | None = None
+) -> dict[str, Any]:
+    limit, offset = take_skip(take, skip)
+    webhooks = await webhooks_service.list_for_team(session, caller.team_id, take=limit, skip=offset)
+    return success([webhook_output(w) for w in webhooks])
+
+
+@team_router.get("/{webhookId}", operation_id="team_webhooks_get")
+async def get_team_webhook(webhookId: str, caller: Annotated[TeamCaller, TeamAdmin], session: SessionDep) -> dict[str, Any]:
+    return success(webhook_output(await webhooks_service.get_for_team(session, caller.team_id, webhookId)))
+
+
+@team_router.patch("/{webhookId}", operation_id="team_webhooks_update")
+async def update_team_webhook(
+    webhookId: str, body: UpdateWebhookInput, caller: Annotated[TeamCaller, TeamAdmin], session: SessionDep, request: Request
+) -> dict[str, Any]:
+    webhook = await webhooks_service.update_for_team(session, caller.team_id, webhookId, body.fields(), request.app.state.settings)
+    return success(webhook_output(webhook))
+
+
+@team_router.delete("/{webhookId}", operation_id="team_webhooks_delete")
+async def delete_team_webhook(webhookId: str, caller: Annotated[TeamCaller, TeamAdmin], session: SessionDep) -> dict[str, Any]:
+    return success(webhook_output(await webhooks_service.delete_for_team(session, caller.team_id, webhookId)))
