@@ -1,0 +1,97 @@
+"""API v1 resources calapi stores nothing for: payments, booking references, event-type custom
+inputs, destination / selected / connected calendars.
+
+calapi has no payment apps, no video or calendar integrations (so no booking references and no
+calendars), and keeps booking questions as event-type booking fields, not as v1's legacy custom
+input rows. A v1 client still gets the contract's shapes: every list is an empty list with 200
+(quirk 21), every id is 404 — the same answer whether or not the id would be someone else's —
+and the admin-only ``userId`` filter is refused with the contract's status for non-admins.
+Writes are not served (405): there is nothing to attach a reference, a payment or a calendar to.
+See docs/v1.md, "Resources calapi stores nothing for".
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Query
+
+from calapi.core import v1
+from calapi.core.auth import V1Principal
+from calapi.core.errors import BadRequest, NotFound
+
+router = v1.v1_router(tags=["v1 Unbacked resources"])
+
+
+def _missing(thing: str, ident: object) -> NotFound:
+    return NotFound(f"{thing} with id: {ident} not found")
+
+
+@router.get("/payments")
+async def list_payments(principal: V1Principal) -> dict[str, Any]:
+    return v1.many("payments", [])
+
+
+@router.get("/payments/{id}")
+async def get_payment(id: int, principal: V1Principal) -> dict[str, Any]:
+    raise _missing("Payment", id)
+
+
+@router.get("/booking-references")
+async def list_booking_references(principal: V1Principal) -> dict[str, Any]:
+    return v1.many("booking_references", [])
+
+
+@router.get("/booking-references/{id}")
+async def get_booking_reference(id: int, principal: V1Principal) -> dict[str, Any]:
+    raise _missing("Booking reference", id)
+
+
+@router.get("/custom-inputs")
+async def list_custom_inputs(principal: V1Principal) -> dict[str, Any]:
+    return v1.many("event_type_custom_inputs", [])
+
+
+@router.get("/custom-inputs/{id}")
+async def get_custom_input(id: int, principal: V1Principal) -> dict[str, Any]:
+    raise _missing("EventTypeCustomInput", id)
+
+
+@router.get("/destination-calendars")
+async def list_destination_calendars(
+    principal: V1Principal, userId: Annotated[list[int], Query()] = []  # noqa: B006
+) -> dict[str, Any]:
+    v1.user_filter(principal, userId, refusal=v1.admin_required("ADMIN required", status=401))
+    return v1.many("destinationCalendars", [])
+
+
+@router.get("/destination-calendars/{id}")
+async def get_destination_calendar(id: int, principal: V1Principal) -> dict[str, Any]:
+    raise _missing("Destination calendar", id)
+
+
+@router.get("/selected-calendars")
+async def list_selected_calendars(principal: V1Principal) -> dict[str, Any]:
+    return v1.many("selected_calendars", [])
+
+
+@router.get("/selected-calendars/{id}")
+async def get_selected_calendar(id: str, principal: V1Principal) -> dict[str, Any]:
+    # ``{userId}_{integration}_{externalId}``: the contract's parse errors first, then 404.
+    user_id, _, rest = id.partition("_")
+    if not user_id.isdigit():
+        raise BadRequest("userId is not a number")
+    integration, _, external_id = rest.partition("_calendar_")
+    if not integration:
+        raise BadRequest("Missing integration")
+    if not external_id:
+        raise BadRequest("Missing externalId")
+    raise _missing("Selected calendar", id)
+
+
+@router.get("/connected-calendars")
+async def list_connected_calendars(
+    principal: V1Principal, userId: Annotated[list[int], Query()] = []  # noqa: B006
+) -> list[Any]:
+    v1.user_filter(principal, userId, refusal=v1.admin_required("ADMIN required", status=403))
+    return []  # a bare array, as Cal.com sends it
