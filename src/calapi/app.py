@@ -46,6 +46,11 @@ from calapi.webhooks.v2 import router as webhooks_v2
 from calapi.webhooks.v2 import team_router as team_webhooks_v2
 from calapi.wiring import register_job_handlers
 from calapi.system.v1_unbacked import router as unbacked_v1
+from calapi.bookings.api_v2.legacy import router as bookings_legacy_v2
+from calapi.event_types.legacy_v2 import router as event_types_legacy_v2
+from calapi.schedules.legacy_v2 import router as schedules_legacy_v2
+from calapi.slots.legacy_v2 import router as slots_legacy_v2
+from calapi.system.versions import router as versions_v2
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -98,7 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.worker = worker
 
     handlers.install(app)
-    for router in (system_v2, users_v2, api_keys_v2, users_v1, schedules_v2, event_types_v2, slots_v2, bookings_create_v2, bookings_manage_v2, teams_v2, team_event_types_v2, team_schedules_v2, webhooks_v2, event_type_webhooks_v2, team_webhooks_v2, schedules_v1, event_types_v1, bookings_v1, webhooks_v1, api_keys_v1, teams_v1, slots_v1, attendees_v1, unbacked_v1):
+    for router in (system_v2, users_v2, api_keys_v2, users_v1, schedules_v2, event_types_v2, slots_v2, bookings_create_v2, bookings_manage_v2, teams_v2, team_event_types_v2, team_schedules_v2, webhooks_v2, event_type_webhooks_v2, team_webhooks_v2, schedules_v1, event_types_v1, bookings_v1, webhooks_v1, api_keys_v1, teams_v1, slots_v1, attendees_v1, unbacked_v1, bookings_legacy_v2, event_types_legacy_v2, schedules_legacy_v2, slots_legacy_v2, versions_v2):
         app.include_router(router)
     split_documents(app)  # v1 routes in /v1/openapi.json, the rest in /openapi.json
 

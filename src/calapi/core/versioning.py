@@ -64,3 +64,76 @@ def versioned_router(versions: Iterable[str], **kwargs: Any) -> APIRouter:
         raise ValueError(f"unknown cal-api-version values: {sorted(unknown)}")
     route_class = type("VersionedRoute_" + "_".join(sorted(v.replace("-", "") for v in served)), (VersionedRoute,), {"served_versions": served})
     return APIRouter(route_class=route_class, **kwargs)
+
+
+# ---------------------------------------------------------------- legacy routes and deprecation
+
+DEPRECATION_HEADER = "deprecation"
+
+
+def deprecation_headers(path: str, successor: str) -> list[tuple[bytes, bytes]]:
+    """What every answer to a legacy request carries (draft-ietf-httpapi-deprecation-header):
+    ``Deprecation: true`` and a ``successor-version`` link to the same path, whose
+    ``cal-api-version`` parameter names the version a client should send instead."""
+    link = f'<{path}>; rel="successor-version"; {HEADER}="{successor}"'
+    return [(DEPRECATION_HEADER.encode(), b"true"), (b"link", link.encode("latin-1", "replace"))]
+
+
+class LegacyRoute(VersionedRoute):
+    """A route of an older contract; ``successor_version`` is the version its resource serves now."""
+
+    successor_version: str = V2024_08_13
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        match, child = super().matches(scope)
+        if match is Match.FULL:
+            # EdgeMiddleware adds these to whatever answers the request, errors included.
+            # matches() may run more than once for a request (the router's pass, a middleware's lookup).
+            extra = scope.get("calapi.response_headers")
+            if extra is not None and not scope.get("calapi.deprecation_added"):
+                scope["calapi.deprecation_added"] = True
+                extra.extend(deprecation_headers(scope.get("path", ""), self.successor_version))
+        return match, child
+
+
+def legacy_router(versions: Iterable[str], *, successor: str, **kwargs: Any) -> APIRouter:
+    """``versioned_router`` for a legacy contract: its answers carry the Deprecation headers."""
+    served = frozenset(versions)
+    unknown = (served | {successor}) - set(ALL_VERSIONS)
+    if unknown:
+        raise ValueError(f"unknown cal-api-version values: {sorted(unknown)}")
+    name = "LegacyRoute_" + "_".join(sorted(v.replace("-", "") for v in served))
+    route_class = type(name, (LegacyRoute,), {"served_versions": served, "successor_version": successor})
+    return APIRouter(route_class=route_class, **kwargs)
+
+
+def served_versions_by_resource(routes: Iterable[Any]) -> list[dict[str, Any]]:
+    """For ``GET /v2/versions``: each versioned resource (``/v2/<name>``), the versions its routes
+    serve, the one a request without the header gets, and the current one — read from the routes'
+    own declarations."""
+    served: dict[str, set[str]] = {}
+    legacy: dict[str, set[str]] = {}
+    successors: dict[str, str] = {}
+    for route in routes:
+        if not isinstance(route, VersionedRoute):
+            continue
+        resource = "/".join(route.path.split("/")[:3])
+        served.setdefault(resource, set()).update(route.served_versions)
+        if isinstance(route, LegacyRoute):
+            legacy.setdefault(resource, set()).update(route.served_versions)
+            successors[resource] = route.successor_version
+    order = {v: i for i, v in enumerate(ALL_VERSIONS)}
+    answer = []
+    for resource in sorted(served):
+        versions = sorted(served[resource], key=order.__getitem__)
+        answer.append(
+            {
+                "resource": resource,
+                "versions": versions,
+                "legacyVersions": sorted(legacy.get(resource, ()), key=order.__getitem__),
+                "current": successors.get(resource, versions[-1]),
+                "default": LEGACY_VERSION,
+                "defaultServed": LEGACY_VERSION in served[resource],
+            }
+        )
+    return answer

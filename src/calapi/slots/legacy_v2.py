@@ -1,0 +1,127 @@
+"""Legacy ``/v2/slots`` (no ``cal-api-version``, or 2024-04-15 / 06-11 / 06-14 / 08-13; contract §2.5.6):
+``GET /available``, ``POST /reserve``, ``DELETE /selected-slot`` — over the same slots service as
+``GET /v2/slots`` and ``/v2/slots/reservations``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import Query, Response
+from fastapi.responses import JSONResponse
+from pydantic import Field
+from starlette.requests import Request
+
+from calapi.core.auth import MaybePrincipal
+from calapi.core.envelopes import iso_ms, success, success_no_data
+from calapi.core.errors import BadRequest
+from calapi.core.timezones import is_time_zone
+from calapi.core.versioning import V2024_04_15, V2024_06_11, V2024_06_14, V2024_08_13, V2024_09_04, legacy_router
+from calapi.core.wire import WireModel
+from calapi.db import SessionDep
+from calapi.slots import service as slots_service
+from calapi.slots.service import AvailableSlots, ReservationRequest, SlotFormat, SlotsRequest
+from calapi.slots.v2 import BOOKER_COOKIE, Now, _instant, _remember_booker
+
+router = legacy_router(
+    [V2024_04_15, V2024_06_11, V2024_06_14, V2024_08_13], successor=V2024_09_04, prefix="/v2/slots", tags=["Slots (legacy)"]
+)
+
+
+def _stamp(moment: datetime, zone: ZoneInfo | None) -> str:
+    return moment.astimezone(zone).isoformat(timespec="milliseconds") if zone else iso_ms(moment)
+
+
+def legacy_slots_output(found: AvailableSlots, time_zone: str | None, output: SlotFormat) -> dict[str, list[dict[str, Any]]]:
+    """``{date: [{time} | {startTime, endTime}]}``; seated slots add ``attendees`` and ``bookingUid``."""
+    zone = ZoneInfo(time_zone) if time_zone else None
+    days: dict[str, list[dict[str, Any]]] = {}
+    for day, slots in found.listing.days.items():
+        if not slots:
+            continue
+        items = []
+        for slot in slots:
+            if output is SlotFormat.range:
+                item: dict[str, Any] = {"startTime": _stamp(slot.start, zone), "endTime": _stamp(slot.end, zone)}
+            else:
+                item = {"time": _stamp(slot.start, zone)}
+            if found.seated:
+                item["attendees"] = slot.seats_booked
+                if slot.booking_uid is not None:
+                    item["bookingUid"] = slot.booking_uid
+            items.append(item)
+        days[day.isoformat()] = items
+    return days
+
+
+@router.get("/available", operation_id="legacy_slots_available")
+async def get_available_slots(
+    request: Request,
+    session: SessionDep,
+    now: Now,
+    startTime: str = Query(),
+    endTime: str = Query(),
+    eventTypeId: int | None = Query(default=None, ge=1),
+    eventTypeSlug: str | None = Query(default=None, max_length=255),
+    usernameList: Annotated[list[str], Query(alias="usernameList[]")] = [],  # noqa: B006
+    usernames: Annotated[list[str], Query(alias="usernameList")] = [],  # noqa: B006
+    duration: int | None = Query(default=None, ge=1),
+    rescheduleUid: str | None = Query(default=None, max_length=255),
+    timeZone: str | None = Query(default=None, max_length=100),
+    slotFormat: str | None = Query(default=None),
+    orgSlug: str | None = None,
+    isTeamEvent: bool | None = None,
+) -> JSONResponse:
+    start, end = _instant("startTime", startTime), _instant("endTime", endTime)
+    if timeZone is not None and not is_time_zone(timeZone):
+        raise BadRequest(f"timeZone property is wrong,timeZone must be a valid IANA time zone, got {timeZone!r} ")
+    try:
+        output = SlotFormat((slotFormat or "time").lower())
+    except ValueError:
+        raise BadRequest("slotFormat property is wrong,slotFormat must be one of the following values: time, range ") from None
+    names = tuple(dict.fromkeys(n.strip() for raw in (*usernameList, *usernames) for n in raw.split(",") if n.strip()))
+    common: dict[str, Any] = {"start": start, "end": end, "time_zone": timeZone, "duration": duration, "reschedule_uid": rescheduleUid}
+    if eventTypeId is not None:
+        parsed = SlotsRequest(event_type_id=eventTypeId, **common)
+    elif eventTypeSlug and len(names) == 1:
+        parsed = SlotsRequest(event_type_slug=eventTypeSlug, username=names[0], **common)
+    elif len(names) >= 2:
+        parsed = SlotsRequest(usernames=names, **common)
+    else:
+        raise BadRequest("Either eventTypeId or eventTypeSlug + usernameList, or a usernameList of two or more users, must be provided")
+    found = await slots_service.available_slots(session, parsed, now=now, booker_uid=request.cookies.get(BOOKER_COOKIE))
+    return JSONResponse(success({"slots": legacy_slots_output(found, timeZone, output)}))
+
+
+class ReserveSlotLegacyInput(WireModel):
+    eventTypeId: int = Field(ge=1)
+    slotUtcStartDate: datetime
+    slotUtcEndDate: datetime
+    bookingUid: str | None = Field(default=None, max_length=255)
+
+    def as_request(self) -> ReservationRequest:
+        start, end = (m if m.tzinfo else m.replace(tzinfo=UTC) for m in (self.slotUtcStartDate, self.slotUtcEndDate))
+        if end <= start:
+            raise BadRequest("slotUtcEndDate property is wrong,slotUtcEndDate must be after slotUtcStartDate ")
+        # The hold spans the event type's own length, as the new reservation route does without
+        # ``slotDuration``: a legacy end is not a duration choice (the service refuses one on a fixed-length type).
+        return ReservationRequest(self.eventTypeId, start.astimezone(UTC))
+
+
+@router.post("/reserve", status_code=201, operation_id="legacy_slots_reserve")
+async def reserve_slot(
+    body: ReserveSlotLegacyInput, principal: MaybePrincipal, session: SessionDep, response: Response, now: Now
+) -> dict[str, Any]:
+    held = await slots_service.reserve(session, body.as_request(), caller_id=principal.user_id if principal else None, now=now)
+    _remember_booker(response, held)
+    return success(held.uid)
+
+
+@router.delete("/selected-slot", operation_id="legacy_slots_release")
+async def release_slot(request: Request, session: SessionDep, uid: str | None = Query(default=None, max_length=255)) -> dict[str, Any]:
+    chosen = uid or request.cookies.get(BOOKER_COOKIE)
+    if chosen:
+        await slots_service.release(session, chosen)
+    return success_no_data()

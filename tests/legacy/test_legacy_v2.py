@@ -1,0 +1,200 @@
+"""v2's legacy family: what a client that never sends ``cal-api-version`` gets (contract §1.2,
+§2.5.6, §2.6.13, quirk 1), the Deprecation headers on every such answer, and ``GET /v2/versions``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from calapi.bookings.api_v2.common import booking_clock
+from calapi.slots.v2 import current_time
+from tests.slots.seed import give_schedule, make_event_type
+
+NOW = datetime(2050, 9, 1, tzinfo=UTC)  # a Thursday; 2050-09-05 is a Monday
+MONDAY = {"startTime": "2050-09-05T00:00:00Z", "endTime": "2050-09-05T23:59:59Z"}
+FIRST_SLOT = "2050-09-05T08:00:00.000Z"  # 09:00 in London (BST)
+
+
+@pytest.fixture
+def frozen(app) -> datetime:
+    app.dependency_overrides[current_time] = lambda: NOW
+    app.dependency_overrides[booking_clock] = lambda: NOW
+    return NOW
+
+
+@pytest.fixture
+async def event_type_id(app, alice, frozen) -> int:
+    await give_schedule(app, alice.id)
+    return await make_event_type(app, alice.id, slug="thirty", length=30)
+
+
+def assert_deprecated(response, successor: str) -> None:
+    assert response.headers["deprecation"] == "true"
+    link = response.headers["link"]
+    assert 'rel="successor-version"' in link
+    assert f'cal-api-version="{successor}"' in link
+
+
+def legacy_booking_body(event_type_id: int, start: str = FIRST_SLOT) -> dict:
+    return {
+        "start": start,
+        "eventTypeId": event_type_id,
+        "timeZone": "Europe/London",
+        "language": "en",
+        "metadata": {},
+        "responses": {"name": "Carol", "email": "carol@example.com", "location": {"value": "inPerson", "optionValue": "Office"}, "notes": "hi"},
+    }
+
+
+async def test_event_types_list_in_groups(client, alice, event_type_id):
+    response = await client.get("/v2/event-types", headers=alice.headers)
+    assert response.status_code == 200
+    assert_deprecated(response, "2024-06-14")
+    data = response.json()["data"]
+    [group] = data["eventTypeGroups"]
+    assert group["profile"]["slug"] == alice.username
+    assert group["teamId"] is None and group["metadata"] == {"membershipCount": 1, "readOnly": False}
+    [event] = group["eventTypes"]
+    assert event["id"] == event_type_id and event["length"] == 30 and event["slug"] == "thirty" and event["userId"] == alice.id
+    assert "lengthInMinutes" not in event
+    assert data["profiles"][0]["slug"] == alice.username
+    # 2024-04-15 sent explicitly is the same contract; the current version answers its own shape, no Deprecation.
+    explicit = await client.get("/v2/event-types", headers={**alice.headers, "cal-api-version": "2024-04-15"})
+    assert explicit.json()["data"] == data
+    current = await client.get("/v2/event-types", headers={**alice.headers, "cal-api-version": "2024-06-14"})
+    assert isinstance(current.json()["data"], list) and "deprecation" not in current.headers
+
+
+async def test_available_slots_by_day(client, event_type_id):
+    response = await client.get("/v2/slots/available", params={"eventTypeId": event_type_id, **MONDAY})
+    assert response.status_code == 200
+    assert_deprecated(response, "2024-09-04")
+    slots = response.json()["data"]["slots"]
+    assert list(slots) == ["2050-09-05"]
+    assert slots["2050-09-05"][0] == {"time": FIRST_SLOT}
+    assert len(slots["2050-09-05"]) == 16  # 09:00–17:00, every 30 minutes
+    ranged = await client.get(
+        "/v2/slots/available",
+        params={"eventTypeId": event_type_id, "slotFormat": "range", "timeZone": "Europe/London", **MONDAY},
+        headers={"cal-api-version": "2024-08-13"},  # 08-13 still selects the legacy slots
+    )
+    assert ranged.json()["data"]["slots"]["2050-09-05"][0] == {"startTime": "2050-09-05T09:00:00.000+01:00", "endTime": "2050-09-05T09:30:00.000+01:00"}
+
+
+async def test_by_username_list_and_bad_input(client, alice, event_type_id):
+    by_name = await client.get("/v2/slots/available", params={"usernameList[]": alice.username, "eventTypeSlug": "thirty", **MONDAY})
+    assert by_name.json()["data"]["slots"]["2050-09-05"][0] == {"time": FIRST_SLOT}
+    bad = await client.get("/v2/slots/available", params={"eventTypeId": event_type_id, "startTime": "monday", "endTime": MONDAY["endTime"]})
+    assert bad.status_code == 400
+    assert "startTime" in bad.json()["error"]["message"]
+    assert_deprecated(bad, "2024-09-04")  # errors to a legacy request carry it too
+
+
+async def test_reserve_and_release(client, stranger_client, event_type_id):
+    reserved = await client.post(
+        "/v2/slots/reserve",
+        json={"eventTypeId": event_type_id, "slotUtcStartDate": FIRST_SLOT, "slotUtcEndDate": "2050-09-05T08:30:00.000Z"},
+    )
+    assert reserved.status_code == 201, reserved.text
+    assert_deprecated(reserved, "2024-09-04")
+    uid = reserved.json()["data"]
+    assert isinstance(uid, str) and reserved.cookies["uid"] == uid
+    seen_by_other = await stranger_client.get("/v2/slots/available", params={"eventTypeId": event_type_id, **MONDAY})
+    assert {"time": FIRST_SLOT} not in seen_by_other.json()["data"]["slots"]["2050-09-05"]
+    released = await client.delete("/v2/slots/selected-slot", params={"uid": uid})
+    assert released.status_code == 200 and released.json() == {"status": "success"}
+    again = await stranger_client.get("/v2/slots/available", params={"eventTypeId": event_type_id, **MONDAY})
+    assert again.json()["data"]["slots"]["2050-09-05"][0] == {"time": FIRST_SLOT}
+    # the 2024-09-04 paths are not served on legacy versions, nor the legacy ones on 2024-09-04
+    assert (await client.post("/v2/slots/reservations", json={})).status_code == 404
+    gone = await client.get("/v2/slots/available", params={"eventTypeId": event_type_id, **MONDAY}, headers={"cal-api-version": "2024-09-04"})
+    assert gone.status_code == 404 and gone.json()["error"]["message"] == "Cannot GET /v2/slots/available"
+    assert "deprecation" not in gone.headers
+
+
+async def test_create_and_list_bookings(client, alice, event_type_id):
+    created = await client.post("/v2/bookings", json=legacy_booking_body(event_type_id))
+    assert created.status_code == 201, created.text
+    assert_deprecated(created, "2024-08-13")
+    booking = created.json()["data"]
+    assert booking["startTime"] == FIRST_SLOT and booking["endTime"] == "2050-09-05T08:30:00.000Z"
+    assert booking["status"] == "ACCEPTED" and booking["userId"] == alice.id and booking["eventTypeId"] == event_type_id
+    assert [a["email"] for a in booking["attendees"]] == ["carol@example.com"]
+    assert booking["responses"]["notes"] == "hi"
+    second = await client.post("/v2/bookings", json=legacy_booking_body(event_type_id, "2050-09-05T09:00:00.000Z"))
+    assert second.status_code == 201
+    # the slot engine refuses the taken slot on this path as on every other
+    taken = await client.post("/v2/bookings", json=legacy_booking_body(event_type_id))
+    assert taken.status_code in (400, 409)
+
+    first_page = await client.get("/v2/bookings", params={"filters[status]": "upcoming", "limit": 1, "cursor": 0}, headers=alice.headers)
+    assert first_page.status_code == 200
+    assert_deprecated(first_page, "2024-08-13")
+    data = first_page.json()["data"]
+    assert set(data) == {"bookings", "recurringInfo", "totalCount", "nextCursor"}
+    assert data["totalCount"] == 2 and data["nextCursor"] == 1 and data["recurringInfo"] == []
+    assert [b["uid"] for b in data["bookings"]] == [booking["uid"]]
+    last_page = (await client.get("/v2/bookings", params={"filters[status]": "upcoming", "limit": 1, "cursor": 1}, headers=alice.headers)).json()["data"]
+    assert [b["uid"] for b in last_page["bookings"]] == [second.json()["data"]["uid"]] and last_page["nextCursor"] is None
+    past = (await client.get("/v2/bookings", params={"filters[status]": "past"}, headers=alice.headers)).json()["data"]
+    assert past["totalCount"] == 0 and past["bookings"] == []
+
+    one = await client.get(f"/v2/bookings/{booking['uid']}")
+    assert one.status_code == 200 and one.json()["data"]["uid"] == booking["uid"] and one.json()["data"]["startTime"] == FIRST_SLOT
+    # the same booking through the current contract
+    current = await client.get(f"/v2/bookings/{booking['uid']}", headers={"cal-api-version": "2024-08-13"})
+    assert current.json()["data"]["start"] == FIRST_SLOT and "deprecation" not in current.headers
+
+
+async def test_bookings_versions_and_auth(client, alice, event_type_id):
+    assert (await client.get("/v2/bookings")).status_code == 401
+    for version in ("2024-04-15", "2024-06-11", "2024-06-14", "not-a-version"):
+        response = await client.get("/v2/bookings", headers={**alice.headers, "cal-api-version": version})
+        assert response.status_code == 200 and "totalCount" in response.json()["data"]
+    missing = await client.get("/v2/bookings", headers={**alice.headers, "cal-api-version": "2024-09-04"})
+    assert missing.status_code == 404 and missing.json()["error"]["message"] == "Cannot GET /v2/bookings"
+    # routes only 2024-08-13 has stay 404 on the legacy versions
+    patch = await client.patch("/v2/bookings/abc/location", json={}, headers=alice.headers)
+    assert patch.status_code == 404 and patch.json()["error"]["message"] == "Cannot PATCH /v2/bookings/abc/location"
+    bad = await client.post("/v2/bookings", json={"eventTypeId": event_type_id})
+    assert bad.status_code == 400
+    assert_deprecated(bad, "2024-08-13")
+
+
+async def test_legacy_schedules(app, client, alice, frozen):
+    schedule_id = await give_schedule(app, alice.id)
+    listed = await client.get("/v2/schedules", headers=alice.headers)
+    assert listed.status_code == 200
+    assert_deprecated(listed, "2024-06-11")
+    [schedule] = listed.json()["data"]
+    assert schedule["id"] == schedule_id and schedule["isDefault"] is True and schedule["isLastSchedule"] is True
+    assert schedule["workingHours"] == [{"days": [1, 2, 3, 4, 5], "startTime": 540, "endTime": 1020, "userId": alice.id}]
+    assert schedule["availability"][0] == [] and schedule["availability"][1] == [{"start": "1970-01-01T09:00:00.000Z", "end": "1970-01-01T17:00:00.000Z"}]
+    assert (await client.get("/v2/schedules/default", headers=alice.headers)).json()["data"] == schedule
+    assert (await client.get(f"/v2/schedules/{schedule_id}", headers=alice.headers)).json()["data"] == schedule
+    assert (await client.get("/v2/schedules/999999", headers=alice.headers)).status_code == 404
+    # writing needs the current version
+    assert (await client.post("/v2/schedules", json={}, headers=alice.headers)).status_code == 404
+
+
+async def test_versions_document(client):
+    response = await client.get("/v2/versions")
+    assert response.status_code == 200 and "deprecation" not in response.headers
+    data = response.json()["data"]
+    assert data["default"] == "2024-04-15" and data["header"] == "cal-api-version"
+    resources = {r["resource"]: r for r in data["resources"]}
+    assert resources["/v2/bookings"]["versions"] == ["2024-04-15", "2024-06-11", "2024-06-14", "2024-08-13"]
+    assert resources["/v2/bookings"]["current"] == "2024-08-13"
+    assert resources["/v2/event-types"]["versions"] == ["2024-04-15", "2024-06-11", "2024-06-14"]
+    assert resources["/v2/event-types"]["current"] == "2024-06-14"
+    assert resources["/v2/schedules"] | {} == {
+        "resource": "/v2/schedules",
+        "versions": ["2024-04-15", "2024-06-11", "2024-06-14"],
+        "legacyVersions": ["2024-04-15"],
+        "current": "2024-06-11",
+        "default": "2024-04-15",
+        "defaultServed": True,
+    }
+    assert resources["/v2/slots"]["versions"] == ["2024-04-15", "2024-06-11", "2024-06-14", "2024-08-13", "2024-09-04"]
+    assert resources["/v2/slots"]["current"] == "2024-09-04"
