@@ -10,16 +10,16 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Query
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict
 
 from calapi.bookings import create, lifecycle, queries
 from calapi.bookings.api_v1.output import load_v1_bookings
+from calapi.bookings.api_v1.wire import CreateBookingV1, to_new_booking
 from calapi.bookings.api_v2.common import Now
 from calapi.bookings.models import Booking
 from calapi.core import v1
 from calapi.core.auth import Principal, V1Principal
 from calapi.core.errors import AppError, BadRequest, Forbidden, NotFound
-from calapi.core.wire import TimeZoneName
 from calapi.db import SessionDep, begin_write
 from calapi.users import service as users_service
 
@@ -60,82 +60,11 @@ def _id_of(view: dict[str, Any] | list[dict[str, Any]]) -> int:
 # --- create ---------------------------------------------------------------------------------------
 
 
-class LocationAnswer(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    value: str
-    optionValue: str | None = None
-
-
-class Responses(BaseModel):
-    model_config = ConfigDict(extra="allow")  # custom booking-field answers by slug
-
-    name: str
-    email: str
-    location: LocationAnswer | str | None = None
-    guests: list[str] | None = None
-    notes: str | None = None
-
-
-class CreateBookingV1(BaseModel):
-    """v1's create body; not strict (unknown keys, like ``title`` or ``status``, are dropped)."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    eventTypeId: int
-    start: str
-    end: str | None = None
-    timeZone: TimeZoneName
-    language: str
-    metadata: dict[str, str]
-    responses: Responses | None = None
-    name: str | None = None
-    email: str | None = None
-    location: str | None = None
-    guests: list[str] | None = None
-    notes: str | None = None
-    recurringCount: int | None = Field(default=None, ge=1)
-
-    @field_validator("eventTypeId", mode="before")
-    @classmethod
-    def _number(cls, value: Any) -> Any:
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise ValueError("Bad request, eventTypeId must be a number")
-        return value
-
-
-def _new_booking(body: CreateBookingV1) -> create.NewBooking:
-    legacy = {"name": body.name, "email": body.email, "location": body.location, "guests": body.guests, "notes": body.notes}
-    if body.responses is not None:
-        if any(v is not None for v in legacy.values()):
-            raise BadRequest("Legacy Props: name,email,location,guests,notes. They can't be used with `responses`")
-        answers = body.responses.model_dump(exclude_none=True)
-    elif body.name is not None and body.email is not None:
-        answers = {k: v for k, v in legacy.items() if v is not None}
-    else:
-        raise BadRequest("invalid_type in 'responses': Required")
-    name, email = answers.pop("name"), answers.pop("email")
-    location = answers.pop("location", None)
-    if isinstance(location, dict):
-        location = location.get("optionValue") or location.get("value")
-    guests = tuple(answers.pop("guests", None) or ())
-    return create.NewBooking(
-        start=body.start,
-        attendee=create.AttendeeInput(name=name, time_zone=body.timeZone, email=email, language=body.language),
-        event_type_id=body.eventTypeId,
-        guests=guests,
-        location=location,
-        responses=answers,
-        metadata=dict(body.metadata),
-        recurrence_count=body.recurringCount,
-    )
-
-
 @router.post("/bookings", operation_id="v1_bookings_create")
 async def create_booking(body: CreateBookingV1, principal: V1Principal, session: SessionDep, now: Now) -> dict[str, Any]:
     # v1 answers a missing event type with its raw error code and 400 (quirk 6).
     with v1.reworded(not_found=BadRequest("event_type_not_found_error")):
-        made = await create.create_booking(session, _new_booking(body), now=now, viewer_user_id=principal.user_id)
+        made = await create.create_booking(session, to_new_booking(body), now=now, viewer_user_id=principal.user_id)
     return await _one(session, _id_of(made.data))  # the bare booking, no envelope
 
 

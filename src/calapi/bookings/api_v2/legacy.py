@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse
 
 from calapi.bookings import create, queries
 from calapi.bookings.api_v1.output import load_v1_bookings
-from calapi.bookings.api_v1.routes import CreateBookingV1, _new_booking
+from calapi.bookings.api_v1.wire import CreateBookingV1, to_new_booking
 from calapi.bookings.api_v2.common import Now, parse_body, read_json_object
 from calapi.bookings.api_v2.create import BOOKER_COOKIE
 from calapi.bookings.models import Booking
@@ -39,7 +39,7 @@ DEFAULT_LIMIT = 10
 async def create_booking(request: Request, session: SessionDep, principal: MaybePrincipal, now: Now) -> JSONResponse:
     body = parse_body(CreateBookingV1, await read_json_object(request))
     made = await create.create_booking(
-        session, _new_booking(body), now=now, viewer_user_id=principal.user_id if principal else None,
+        session, to_new_booking(body), now=now, viewer_user_id=principal.user_id if principal else None,
         booker_uid=request.cookies.get(BOOKER_COOKIE),
     )
     first = made.data[0] if isinstance(made.data, list) else made.data
