@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from calapi.bookings.api_v2.common import booking_clock
-from calapi.slots.v2 import current_time
+from calapi.slots.wire import current_time
 from tests.slots.seed import give_schedule, make_event_type
 
 NOW = datetime(2050, 9, 1, tzinfo=UTC)  # a Thursday; 2050-09-05 is a Monday

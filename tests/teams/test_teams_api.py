@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from tests.conftest import BOTH_DATABASES
-from tests.support.factories import make_user
-from tests.teams.conftest import TeamWorld, add_member, make_team
+from tests.teams.conftest import TeamWorld, make_team
 
 
 @BOTH_DATABASES

@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from calapi.bookings import events, locks, output, queries, team
+from calapi.bookings import events, locks, output, team
 from calapi.bookings.create import HOST_UNAVAILABLE, SlotUnavailable
 from calapi.bookings.models import Attendee, Booking, BookingStatus
 from calapi.core.auth import Principal

@@ -15,6 +15,10 @@ LOCALES = (
 Locale = Literal[tuple(LOCALES)]  # type: ignore[valid-type]
 WeekDay = Literal["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
+# Cal.com's booker cookie: here it carries the caller's latest slot-reservation uid, so the
+# booker's own hold never blocks them (set by the reservation routes, read by slots and bookings).
+BOOKER_COOKIE = "uid"
+
 METADATA_MAX_KEYS = 50
 METADATA_MAX_KEY_LENGTH = 40
 METADATA_MAX_VALUE_LENGTH = 500

@@ -316,12 +316,9 @@ async def list_for_owners(session: AsyncSession, owner_ids: list[int], *, slug: 
 from collections.abc import Iterable  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from datetime import date  # noqa: E402
-from typing import Any  # noqa: E402
 
-from sqlalchemy import and_, select  # noqa: E402
-from sqlalchemy.ext.asyncio import AsyncSession  # noqa: E402
+from sqlalchemy import and_  # noqa: E402
 
-from calapi.event_types.models import EventType  # noqa: E402
 from calapi.scheduling import EventRules, Limits, PeriodType, SchedulingType  # noqa: E402
 from calapi.users.models import User  # noqa: E402
 

@@ -11,7 +11,7 @@ from calapi.db import SessionDep
 from calapi.event_types import team_service
 from calapi.event_types.schemas import PRIORITIES, CreateTeamEventTypeInput, UpdateTeamEventTypeInput
 from calapi.event_types.team_service import HostView, TeamEventTypeView
-from calapi.event_types.v2 import event_type_output
+from calapi.event_types.output import event_type_output
 from calapi.teams.access import TeamAdmin, TeamCaller
 
 router = APIRouter(prefix="/v2/teams/{teamId}/event-types", tags=["Teams / Event Types"])

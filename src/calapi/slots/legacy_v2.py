@@ -23,7 +23,8 @@ from calapi.core.wire import WireModel
 from calapi.db import SessionDep
 from calapi.slots import service as slots_service
 from calapi.slots.service import AvailableSlots, ReservationRequest, SlotFormat, SlotsRequest
-from calapi.slots.v2 import BOOKER_COOKIE, Now, _instant, _remember_booker
+from calapi.core.wire import BOOKER_COOKIE
+from calapi.slots.wire import Now, parse_instant, remember_booker
 
 router = legacy_router(
     [V2024_04_15, V2024_06_11, V2024_06_14, V2024_08_13], successor=V2024_09_04, prefix="/v2/slots", tags=["Slots (legacy)"]
@@ -74,7 +75,7 @@ async def get_available_slots(
     orgSlug: str | None = None,
     isTeamEvent: bool | None = None,
 ) -> JSONResponse:
-    start, end = _instant("startTime", startTime), _instant("endTime", endTime)
+    start, end = parse_instant("startTime", startTime), parse_instant("endTime", endTime)
     if timeZone is not None and not is_time_zone(timeZone):
         raise BadRequest(f"timeZone property is wrong,timeZone must be a valid IANA time zone, got {timeZone!r} ")
     try:
@@ -115,7 +116,7 @@ async def reserve_slot(
     body: ReserveSlotLegacyInput, principal: MaybePrincipal, session: SessionDep, response: Response, now: Now
 ) -> dict[str, Any]:
     held = await slots_service.reserve(session, body.as_request(), caller_id=principal.user_id if principal else None, now=now)
-    _remember_booker(response, held)
+    remember_booker(response, held.uid)
     return success(held.uid)
 
 

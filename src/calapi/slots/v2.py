@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Any
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from fastapi import Depends, Response
+from fastapi import Response
 from fastapi.responses import JSONResponse
 from pydantic import Field
 from starlette.requests import Request
@@ -17,23 +17,15 @@ from calapi.core.envelopes import iso_ms, success, success_no_data
 from calapi.core.errors import BadRequest
 from calapi.core.timezones import is_time_zone
 from calapi.core.versioning import V2024_09_04, versioned_router
-from calapi.core.wire import WireModel
-from calapi.db import SessionDep, utcnow
+from calapi.core.wire import BOOKER_COOKIE, WireModel
+from calapi.slots.wire import Now, parse_instant, remember_booker, wrong_property
+from calapi.db import SessionDep
 from calapi.scheduling import Slot
 from calapi.slots import service as slots_service
 from calapi.slots.service import AvailableSlots, HeldSlot, ReservationRequest, SlotFormat, SlotsRequest
 
 router = versioned_router([V2024_09_04], prefix="/v2/slots", tags=["Slots"])
 
-BOOKER_COOKIE = "uid"  # Cal.com's booker cookie; here it carries the caller's latest reservation uid
-
-
-def current_time() -> datetime:
-    """The request's clock (a dependency, so tests can move it)."""
-    return utcnow()
-
-
-Now = Annotated[datetime, Depends(current_time)]
 
 
 # ---------------------------------------------------------------- GET /v2/slots query
@@ -44,32 +36,11 @@ _QUERY_KEYS = frozenset(
         "usernames", "timeZone", "duration", "format", "bookingUidToReschedule", "hostSubsetIds",
     }
 )
-_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$")
-
-
-def _wrong(prop: str, *texts: str) -> BadRequest:
-    # Cal.com's custom query pipe: "<prop> property is wrong,<constraints joined by ', '> <children>"
-    return BadRequest(f"{prop} property is wrong,{', '.join(texts)} ")
-
-
-def _instant(name: str, raw: str) -> datetime:
-    """A strict ISO-8601 date or datetime, read as UTC when it carries no offset."""
-    text = raw.strip()
-    try:
-        if _DATE_ONLY.match(text):
-            return datetime.combine(date.fromisoformat(text), time(), UTC)
-        if _DATE_TIME.match(text):
-            value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-            return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    except ValueError:
-        pass
-    raise _wrong(name, f"{name} must be a valid ISO 8601 date string")
 
 
 def _positive_int(name: str, raw: str) -> int:
     if not re.fullmatch(r"\d{1,9}", raw.strip()) or int(raw) < 1:
-        raise _wrong(name, f"{name} must be a positive integer")
+        raise wrong_property(name, f"{name} must be a positive integer")
     return int(raw)
 
 
@@ -87,19 +58,19 @@ def parse_slots_query(request: Request) -> tuple[SlotsRequest, SlotFormat]:
     values = {key: params[key] for key in params.keys()}
     for key in ("start", "end"):
         if not values.get(key):
-            raise _wrong(key, f"{key} should not be empty", f"{key} must be a valid ISO 8601 date string")
-    start = _instant("start", values["start"])
-    end = _instant("end", values["end"])
+            raise wrong_property(key, f"{key} should not be empty", f"{key} must be a valid ISO 8601 date string")
+    start = parse_instant("start", values["start"])
+    end = parse_instant("end", values["end"])
     if end.time() == time():
         end = end + timedelta(days=1) - timedelta(seconds=1)  # a midnight end means the whole day
     time_zone = values.get("timeZone") or None
     if time_zone is not None and not is_time_zone(time_zone):
-        raise _wrong("timeZone", f"timeZone must be a valid IANA time zone such as 'Europe/London', got {time_zone!r}")
+        raise wrong_property("timeZone", f"timeZone must be a valid IANA time zone such as 'Europe/London', got {time_zone!r}")
     duration = _positive_int("duration", values["duration"]) if values.get("duration") else None
     try:
         output = SlotFormat(values.get("format", "time").lower())
     except ValueError:
-        raise _wrong("format", "format must be one of the following values: time, range") from None
+        raise wrong_property("format", "format must be one of the following values: time, range") from None
     common: dict[str, Any] = {
         "start": start,
         "end": end,
@@ -118,10 +89,10 @@ def parse_slots_query(request: Request) -> tuple[SlotsRequest, SlotFormat]:
     elif values.get("usernames"):
         names = tuple(dict.fromkeys(n.strip() for n in values["usernames"].split(",") if n.strip()))
         if len(names) < 2:
-            raise _wrong("usernames", "usernames must contain at least 2 usernames separated by commas")
+            raise wrong_property("usernames", "usernames must contain at least 2 usernames separated by commas")
         parsed = SlotsRequest(usernames=names, **common)
     else:
-        raise _wrong(
+        raise wrong_property(
             "eventTypeId or eventTypeSlug + username",
             "Either eventTypeId or eventTypeSlug + username or eventTypeSlug + teamSlug must be provided",
         )
@@ -196,17 +167,13 @@ def reservation_output(held: HeldSlot, *, with_duration: bool) -> dict[str, Any]
     return data
 
 
-def _remember_booker(response: Response, held: HeldSlot) -> None:
-    response.set_cookie(BOOKER_COOKIE, held.uid, path="/", httponly=True, samesite="lax")
-
-
 @router.post("/reservations", status_code=201, operation_id="slots_reserve")
 async def reserve_slot(
     body: ReserveSlotInput, principal: MaybePrincipal, session: SessionDep, response: Response, now: Now
 ) -> dict[str, Any]:
     caller_id = principal.user_id if principal else None
     held = await slots_service.reserve(session, body.as_request(), caller_id=caller_id, now=now)
-    _remember_booker(response, held)
+    remember_booker(response, held.uid)
     return success(reservation_output(held, with_duration=True))
 
 
@@ -222,7 +189,7 @@ async def update_reservation(
 ) -> dict[str, Any]:
     caller_id = principal.user_id if principal else None
     held = await slots_service.update_reservation(session, uid, body.as_request(), caller_id=caller_id, now=now)
-    _remember_booker(response, held)
+    remember_booker(response, held.uid)
     return success(reservation_output(held, with_duration=True))
 
 

@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from calapi import __version__
 from calapi.config import Settings, parse_duration, parse_schedule
 from calapi.core.envelopes import iso_ms
-from calapi.db import begin_write, utcnow
+from calapi.db import utcnow
 from calapi.event_types.team_service import team_of_event_type
 from calapi.jobs import worker as jobs
 from calapi.jobs.models import DomainEvent, Job

@@ -19,7 +19,7 @@ from calapi.bookings import create, queries
 from calapi.bookings.api_v1.output import load_v1_bookings
 from calapi.bookings.api_v1.wire import CreateBookingV1, to_new_booking
 from calapi.bookings.api_v2.common import Now, parse_body, read_json_object
-from calapi.bookings.api_v2.create import BOOKER_COOKIE
+from calapi.core.wire import BOOKER_COOKIE
 from calapi.bookings.models import Booking
 from calapi.bookings.queries import MAX_TAKE, BookingListQuery, StatusFilter
 from calapi.core.auth import CurrentPrincipal, MaybePrincipal

@@ -1,0 +1,50 @@
+"""What the slots routers (current and legacy) share: the clock, the booker cookie, and Cal.com's
+wording for a bad query value."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time
+from typing import Annotated
+
+from fastapi import Depends
+from starlette.responses import Response
+
+from calapi.core.errors import BadRequest
+from calapi.core.wire import BOOKER_COOKIE
+from calapi.db import utcnow
+
+def current_time() -> datetime:
+    """The request's clock (a dependency, so tests can move it)."""
+    return utcnow()
+
+
+Now = Annotated[datetime, Depends(current_time)]
+
+
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$")
+
+
+def wrong_property(prop: str, *texts: str) -> BadRequest:
+    # Cal.com's custom query pipe: "<prop> property is wrong,<constraints joined by ', '> <children>"
+    return BadRequest(f"{prop} property is wrong,{', '.join(texts)} ")
+
+
+def parse_instant(name: str, raw: str) -> datetime:
+    """A strict ISO-8601 date or datetime, read as UTC when it carries no offset."""
+    text = raw.strip()
+    try:
+        if _DATE_ONLY.match(text):
+            return datetime.combine(date.fromisoformat(text), time(), UTC)
+        if _DATE_TIME.match(text):
+            value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except ValueError:
+        pass
+    raise wrong_property(name, f"{name} must be a valid ISO 8601 date string")
+
+
+def remember_booker(response: Response, reservation_uid: str) -> None:
+    """Set the booker cookie, so this client's own hold does not block it."""
+    response.set_cookie(BOOKER_COOKIE, reservation_uid, path="/", httponly=True, samesite="lax")
