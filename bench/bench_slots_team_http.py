@@ -99,7 +99,24 @@ def prepare(url: str) -> tuple[str, str]:
     from calapi.config import load_settings
 
     migrate_database(load_settings(database_url=url))
-    return asyncio.run(seed(url))
+    window = asyncio.run(seed(url))
+    asyncio.run(_analyze(url))
+    return window
+
+
+async def _analyze(url: str) -> None:
+    """Refresh the planner's statistics after the bulk seed, as autovacuum would soon after in a
+    running system; without it PostgreSQL plans the fresh tables as if they were empty."""
+    if not url.startswith("postgresql"):
+        return
+    from sqlalchemy import text
+
+    from calapi.db import make_engine
+
+    engine = make_engine(url, isolation_level="AUTOCOMMIT")
+    async with engine.connect() as conn:
+        await conn.execute(text("ANALYZE"))
+    await engine.dispose()
 
 
 def _path(start: str, end: str) -> str:
