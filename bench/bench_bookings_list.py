@@ -16,9 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import secrets
 import sys
-import tempfile
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,10 +24,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from bench.common import machine, today, uvicorn_server  # noqa: E402
-from bench.loadgen import run_load  # noqa: E402
+from bench.common import latency_by_connections, machine, on_each_database, today, uvicorn_server  # noqa: E402
 
-POSTGRES_BASE = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 BOOKINGS = 10_000
 ATTENDED = 2_000
 CHUNK = 1_000
@@ -107,16 +103,6 @@ def prepare(url: str) -> str:
     return asyncio.run(seed(url))
 
 
-async def _admin(statement: str) -> None:
-    from sqlalchemy import text
-    from sqlalchemy.ext.asyncio import create_async_engine
-
-    engine = create_async_engine(POSTGRES_BASE, isolation_level="AUTOCOMMIT")
-    async with engine.connect() as conn:
-        await conn.execute(text(statement))
-    await engine.dispose()
-
-
 def measure(url: str, label: str, args: argparse.Namespace) -> dict:
     key = prepare(url)
     env = {"CALAPI_DATABASE_URL": url, "CALAPI_RATE_LIMIT": "100000000/minute", "CALAPI_RUN_WORKER": "false"}
@@ -129,15 +115,7 @@ def measure(url: str, label: str, args: argparse.Namespace) -> dict:
         assert check.status_code == 200, check.text
         body = check.json()
         assert len(body["data"]) == 100 and body["pagination"]["totalItems"] == BOOKINGS + ATTENDED, body["pagination"]
-        by_connections = {}
-        for connections in sorted({1, args.connections}):
-            runs = []
-            for _ in range(args.rounds):
-                result = asyncio.run(run_load(base + path, headers=headers, connections=connections, duration=args.duration))
-                assert set(result.statuses) == {200}, result.statuses
-                runs.append(result.summary())
-            runs.sort(key=lambda r: r["p95_ms"])  # the median round by p95
-            by_connections[connections] = {**runs[len(runs) // 2], "rounds": runs}
+        by_connections = latency_by_connections(base, path, headers, args)
     return {"database": label, "totalItems": body["pagination"]["totalItems"], "by_connections": by_connections}
 
 
@@ -149,16 +127,7 @@ def main() -> None:
     parser.add_argument("--skip-postgres", action="store_true")
     args = parser.parse_args()
 
-    results = []
-    with tempfile.TemporaryDirectory() as tmp:
-        results.append(measure(f"sqlite+aiosqlite:///{tmp}/bench.db", "SQLite", args))
-    if not args.skip_postgres:
-        name = f"calapi_bench_{secrets.token_hex(4)}"
-        asyncio.run(_admin(f"CREATE DATABASE {name}"))
-        try:
-            results.append(measure(POSTGRES_BASE.rsplit("/", 1)[0] + f"/{name}", "PostgreSQL", args))
-        finally:
-            asyncio.run(_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    results = on_each_database(lambda url, label: measure(url, label, args), skip_postgres=args.skip_postgres)
     report = {
         "benchmark": f"GET /v2/bookings (default page, take 100) for a user with {BOOKINGS} bookings + {ATTENDED} attended",
         "date": today(),

@@ -18,9 +18,7 @@ import argparse
 import asyncio
 import json
 import random
-import secrets
 import sys
-import tempfile
 import uuid
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
@@ -29,10 +27,8 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from bench.common import machine, today, uvicorn_server  # noqa: E402
-from bench.loadgen import run_load  # noqa: E402
+from bench.common import latency_by_connections, machine, on_each_database, today, uvicorn_server  # noqa: E402
 
-POSTGRES_BASE = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 BOOKINGS = 500
 WINDOW_DAYS = 60
 ZONE = "Europe/London"
@@ -98,16 +94,6 @@ def prepare(url: str) -> tuple[int, str, str]:
     return asyncio.run(seed(url))
 
 
-async def _admin(statement: str) -> None:
-    from sqlalchemy import text
-    from sqlalchemy.ext.asyncio import create_async_engine
-
-    engine = create_async_engine(POSTGRES_BASE, isolation_level="AUTOCOMMIT")
-    async with engine.connect() as conn:
-        await conn.execute(text(statement))
-    await engine.dispose()
-
-
 def measure(url: str, label: str, args: argparse.Namespace) -> dict:
     event_id, start, end = prepare(url)
     env = {"CALAPI_DATABASE_URL": url, "CALAPI_RATE_LIMIT": "100000000/minute", "CALAPI_RUN_WORKER": "false"}
@@ -119,16 +105,7 @@ def measure(url: str, label: str, args: argparse.Namespace) -> dict:
         check = httpx.get(base + path, headers=headers, timeout=10)
         assert check.status_code == 200, check.text
         slots = sum(len(day) for day in check.json()["data"].values())
-        by_connections = {}
-        for connections in sorted({1, args.connections}):
-            runs = []
-            for _ in range(args.rounds):
-                result = asyncio.run(run_load(base + path, headers=headers, connections=connections, duration=args.duration))
-                assert set(result.statuses) == {200}, result.statuses
-                runs.append(result.summary())
-            # The median round by p95, so one noisy round neither flatters nor sinks the figure.
-            runs.sort(key=lambda r: r["p95_ms"])
-            by_connections[connections] = {**runs[len(runs) // 2], "rounds": runs}
+        by_connections = latency_by_connections(base, path, headers, args)
     return {"database": label, "slots": slots, "window": f"{start}..{end}", "by_connections": by_connections}
 
 
@@ -140,16 +117,7 @@ def main() -> None:
     parser.add_argument("--skip-postgres", action="store_true")
     args = parser.parse_args()
 
-    results = []
-    with tempfile.TemporaryDirectory() as tmp:
-        results.append(measure(f"sqlite+aiosqlite:///{tmp}/bench.db", "SQLite", args))
-    if not args.skip_postgres:
-        name = f"calapi_bench_{secrets.token_hex(4)}"
-        asyncio.run(_admin(f"CREATE DATABASE {name}"))
-        try:
-            results.append(measure(POSTGRES_BASE.rsplit("/", 1)[0] + f"/{name}", "PostgreSQL", args))
-        finally:
-            asyncio.run(_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    results = on_each_database(lambda url, label: measure(url, label, args), skip_postgres=args.skip_postgres)
     report = {
         "benchmark": "GET /v2/slots over HTTP, one host, 60 days, 15-minute interval, 30-minute events, 500 bookings",
         "date": today(),

@@ -21,7 +21,6 @@ import argparse
 import asyncio
 import json
 import random
-import secrets
 import sys
 import tempfile
 import uuid
@@ -32,9 +31,7 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from bench.bench_slots_http import POSTGRES_BASE, _admin  # noqa: E402
-from bench.common import machine, today, uvicorn_server  # noqa: E402
-from bench.loadgen import run_load  # noqa: E402
+from bench.common import latency_by_connections, machine, on_each_database, today, uvicorn_server  # noqa: E402
 
 HOSTS = 25
 BOOKINGS_PER_HOST = 500
@@ -167,15 +164,7 @@ def measure(url: str, label: str, args: argparse.Namespace) -> dict:
         check = httpx.get(base + path, headers=headers, timeout=30)
         assert check.status_code == 200, check.text
         slots = sum(len(day) for day in check.json()["data"].values())
-        by_connections = {}
-        for connections in sorted({1, args.connections}):
-            runs = []
-            for _ in range(args.rounds):
-                result = asyncio.run(run_load(base + path, headers=headers, connections=connections, duration=args.duration))
-                assert set(result.statuses) == {200}, result.statuses
-                runs.append(result.summary())
-            runs.sort(key=lambda r: r["p95_ms"])
-            by_connections[connections] = {**runs[len(runs) // 2], "rounds": runs}
+        by_connections = latency_by_connections(base, path, headers, args)
     return {"database": label, "slots": slots, "statements_per_request": statements, "window": f"{start}..{end}", "by_connections": by_connections}
 
 
@@ -197,16 +186,7 @@ def main() -> None:
             start, end = prepare(url)
             print("statements per request:", asyncio.run(_in_process(url, _path(start, end), profile=True)))
         return
-    results = []
-    with tempfile.TemporaryDirectory() as tmp:
-        results.append(measure(f"sqlite+aiosqlite:///{tmp}/bench.db", "SQLite", args))
-    if not args.skip_postgres:
-        name = f"calapi_bench_{secrets.token_hex(4)}"
-        asyncio.run(_admin(f"CREATE DATABASE {name}"))
-        try:
-            results.append(measure(POSTGRES_BASE.rsplit("/", 1)[0] + f"/{name}", "PostgreSQL", args))
-        finally:
-            asyncio.run(_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    results = on_each_database(lambda url, label: measure(url, label, args), skip_postgres=args.skip_postgres)
     report = {
         "benchmark": f"GET /v2/slots over HTTP, round-robin team event, 25 hosts in 5 zones, 500 bookings each, {WINDOW_DAYS} days, 15-minute interval, 30-minute events",
         "date": today(),

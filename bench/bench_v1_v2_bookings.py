@@ -14,10 +14,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import secrets
 import statistics
 import sys
-import tempfile
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,10 +23,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from bench.common import machine, today, uvicorn_server  # noqa: E402
+from bench.common import machine, on_each_database, today, uvicorn_server  # noqa: E402
 from bench.loadgen import run_load  # noqa: E402
 
-POSTGRES_BASE = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 BOOKINGS = 2_000
 TAKE = 100
 
@@ -74,16 +71,6 @@ async def seed(url: str) -> str:
         await session.commit()
     await engine.dispose()
     return key
-
-
-async def _admin(statement: str) -> None:
-    from sqlalchemy import text
-    from sqlalchemy.ext.asyncio import create_async_engine
-
-    engine = create_async_engine(POSTGRES_BASE, isolation_level="AUTOCOMMIT")
-    async with engine.connect() as conn:
-        await conn.execute(text(statement))
-    await engine.dispose()
 
 
 def measure(url: str, label: str, args: argparse.Namespace) -> dict:
@@ -132,16 +119,7 @@ def main() -> None:
     parser.add_argument("--postgres", action="store_true", help="also measure on PostgreSQL")
     args = parser.parse_args()
 
-    results = []
-    with tempfile.TemporaryDirectory() as tmp:
-        results.append(measure(f"sqlite+aiosqlite:///{tmp}/bench.db", "SQLite", args))
-    if args.postgres:
-        name = f"calapi_bench_{secrets.token_hex(4)}"
-        asyncio.run(_admin(f"CREATE DATABASE {name}"))
-        try:
-            results.append(measure(POSTGRES_BASE.rsplit("/", 1)[0] + f"/{name}", "PostgreSQL", args))
-        finally:
-            asyncio.run(_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    results = on_each_database(lambda url, label: measure(url, label, args), skip_postgres=not args.postgres)
     print(json.dumps({
         "benchmark": f"GET /v1/bookings?take={TAKE}&page=1 vs GET /v2/bookings?take={TAKE}, {BOOKINGS} bookings of one user",
         "date": today(), "machine": machine(), "connections": args.connections, "duration_s": args.duration,

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import secrets
 import platform
 import socket
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -68,3 +72,51 @@ def uvicorn_server(app_path: str, env: dict[str, str], *, workers: int = 1, heal
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+POSTGRES_BASE = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+
+
+def latency_by_connections(base: str, path: str, headers: dict[str, str], args: Any) -> dict[int, dict]:
+    """Closed-loop load at 1 and ``args.connections`` connections, ``args.rounds`` rounds each.
+
+    Each entry is the median round by p95 (so one noisy round neither flatters nor sinks the
+    figure), with every round kept under ``rounds``.
+    """
+    from bench.loadgen import run_load
+
+    by_connections: dict[int, dict] = {}
+    for connections in sorted({1, args.connections}):
+        runs = []
+        for _ in range(args.rounds):
+            result = asyncio.run(run_load(base + path, headers=headers, connections=connections, duration=args.duration))
+            assert set(result.statuses) == {200}, result.statuses
+            runs.append(result.summary())
+        runs.sort(key=lambda r: r["p95_ms"])
+        by_connections[connections] = {**runs[len(runs) // 2], "rounds": runs}
+    return by_connections
+
+
+async def _admin(statement: str) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    engine = create_async_engine(POSTGRES_BASE, isolation_level="AUTOCOMMIT")
+    async with engine.connect() as conn:
+        await conn.execute(text(statement))
+    await engine.dispose()
+
+
+def on_each_database(measure: Callable[[str, str], dict], *, skip_postgres: bool) -> list[dict]:
+    """``measure(url, label)`` on a fresh SQLite file, then on a fresh PostgreSQL database (dropped after)."""
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        results.append(measure(f"sqlite+aiosqlite:///{tmp}/bench.db", "SQLite"))
+    if not skip_postgres:
+        name = f"calapi_bench_{secrets.token_hex(4)}"
+        asyncio.run(_admin(f"CREATE DATABASE {name}"))
+        try:
+            results.append(measure(POSTGRES_BASE.rsplit("/", 1)[0] + f"/{name}", "PostgreSQL"))
+        finally:
+            asyncio.run(_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    return results
