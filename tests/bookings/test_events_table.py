@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
-from calapi.bookings.api_v2.common import booking_clock
+from calapi.core.clock import request_now
 from calapi.jobs.models import DomainEvent, Job
 from tests.bookings.conftest import ATTENDEE, MONDAY, at, book, v2
 
@@ -32,7 +32,7 @@ async def meeting_events_of(app, uid: str) -> list[str]:
 
 async def test_each_transition_writes_exactly_its_events(app, client, alice, event_types):
     clock_now = {"now": datetime(2050, 9, 1, tzinfo=UTC)}
-    app.dependency_overrides[booking_clock] = lambda: clock_now["now"]
+    app.dependency_overrides[request_now] = lambda: clock_now["now"]
     table = []  # (transition, expected [(trigger, subject)], written)
 
     async def step(name, call, expected):

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from calapi.bookings.api_v2.common import booking_clock
+from calapi.core.clock import request_now
 from tests.bookings.conftest import ATTENDEE, MONDAY, OCCURRENCES, at, book, make_event_type, v2
 
 TUESDAY = "2050-09-06"
@@ -247,7 +247,7 @@ def clock(app):
             return self.now
 
     frozen = Clock()
-    app.dependency_overrides[booking_clock] = frozen
+    app.dependency_overrides[request_now] = frozen
     return frozen
 
 

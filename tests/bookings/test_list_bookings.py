@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
-from calapi.bookings.api_v2.common import booking_clock as current_time
+from calapi.core.clock import request_now
 from calapi.bookings.models import Attendee, Booking
 from tests.bookings.conftest import v2
 from tests.conftest import BOTH_DATABASES
@@ -64,7 +64,7 @@ async def seed(app: FastAPI, rows: Iterable[dict[str, Any]]) -> list[str]:
 
 @pytest.fixture
 def frozen_now(app: FastAPI) -> datetime:
-    app.dependency_overrides[current_time] = lambda: NOW
+    app.dependency_overrides[request_now] = lambda: NOW
     return NOW
 
 

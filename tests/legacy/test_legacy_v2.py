@@ -7,8 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from calapi.bookings.api_v2.common import booking_clock
-from calapi.slots.wire import current_time
+from calapi.core.clock import request_now
 from tests.slots.seed import give_schedule, make_event_type
 
 NOW = datetime(2050, 9, 1, tzinfo=UTC)  # a Thursday; 2050-09-05 is a Monday
@@ -18,8 +17,7 @@ FIRST_SLOT = "2050-09-05T08:00:00.000Z"  # 09:00 in London (BST)
 
 @pytest.fixture
 def frozen(app) -> datetime:
-    app.dependency_overrides[current_time] = lambda: NOW
-    app.dependency_overrides[booking_clock] = lambda: NOW
+    app.dependency_overrides[request_now] = lambda: NOW
     return NOW
 
 

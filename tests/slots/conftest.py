@@ -1,4 +1,4 @@
-"""Slot tests run on a frozen clock (the ``current_time`` dependency) far in the future."""
+"""Slot tests run on a frozen clock (the ``request_now`` dependency) far in the future."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from calapi.slots.wire import current_time
+from calapi.core.clock import request_now
 
 NOW = datetime(2050, 9, 1, tzinfo=UTC)  # a Thursday; 2050-09-05 is a Monday
 
@@ -24,7 +24,7 @@ class Clock:
 @pytest.fixture
 def clock(app) -> Clock:
     frozen = Clock(NOW)
-    app.dependency_overrides[current_time] = frozen
+    app.dependency_overrides[request_now] = frozen
     return frozen
 
 

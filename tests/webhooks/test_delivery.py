@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime
 
 from calapi import __version__
-from calapi.bookings.api_v2.common import booking_clock
+from calapi.core.clock import request_now
 from tests.bookings.conftest import ATTENDEE, MONDAY, at, book, v2
 from tests.webhooks.conftest import SECRET, deliveries, settle, subscribe
 from tests.webhooks.receiver import verify_cal, verify_standard
@@ -20,7 +20,7 @@ BOOKING_TRIGGERS = [
 
 async def test_each_transition_gives_one_signed_delivery_per_matching_subscription(app, client, alice, bob, event_types, receiver, job_loop):
     clock_now = {"now": datetime(2050, 9, 1, tzinfo=UTC)}
-    app.dependency_overrides[booking_clock] = lambda: clock_now["now"]
+    app.dependency_overrides[request_now] = lambda: clock_now["now"]
     await subscribe(client, alice, receiver.url + "/user", BOOKING_TRIGGERS)
     await subscribe(client, alice, receiver.url + "/regular", BOOKING_TRIGGERS, event_type_id=event_types.regular)
     await subscribe(client, alice, receiver.url + "/confirm", BOOKING_TRIGGERS, event_type_id=event_types.confirm)

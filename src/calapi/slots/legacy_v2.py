@@ -15,6 +15,7 @@ from pydantic import Field
 from starlette.requests import Request
 
 from calapi.core.auth import MaybePrincipal
+from calapi.core.clock import Now
 from calapi.core.envelopes import iso_ms, success, success_no_data
 from calapi.core.errors import BadRequest
 from calapi.core.timezones import is_time_zone
@@ -24,7 +25,7 @@ from calapi.db import SessionDep
 from calapi.slots import service as slots_service
 from calapi.slots.service import AvailableSlots, ReservationRequest, SlotFormat, SlotsRequest
 from calapi.core.wire import BOOKER_COOKIE
-from calapi.slots.wire import Now, parse_instant, remember_booker
+from calapi.slots.wire import parse_instant, remember_booker
 
 router = legacy_router(
     [V2024_04_15, V2024_06_11, V2024_06_14, V2024_08_13], successor=V2024_09_04, prefix="/v2/slots", tags=["Slots (legacy)"]

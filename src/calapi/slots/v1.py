@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 
 from fastapi import Query
 
-from calapi.bookings.api_v2.common import Now
 from calapi.core import v1
 from calapi.core.auth import Principal, V1Principal
+from calapi.core.clock import Now
 from calapi.core.envelopes import iso_ms
 from calapi.core.errors import BadRequest, Forbidden, NotFound
 from calapi.core.timezones import is_time_zone

@@ -13,12 +13,13 @@ from pydantic import Field
 from starlette.requests import Request
 
 from calapi.core.auth import MaybePrincipal
+from calapi.core.clock import Now
 from calapi.core.envelopes import iso_ms, success, success_no_data
 from calapi.core.errors import BadRequest
 from calapi.core.timezones import is_time_zone
 from calapi.core.versioning import V2024_09_04, versioned_router
 from calapi.core.wire import BOOKER_COOKIE, WireModel
-from calapi.slots.wire import Now, parse_instant, remember_booker, wrong_property
+from calapi.slots.wire import parse_instant, remember_booker, wrong_property
 from calapi.db import SessionDep
 from calapi.scheduling import Slot
 from calapi.slots import service as slots_service

@@ -1,26 +1,15 @@
-"""What the slots routers (current and legacy) share: the clock, the booker cookie, and Cal.com's
-wording for a bad query value."""
+"""What the slots routers (current and legacy) share: the booker cookie and Cal.com's wording for a
+bad query value. (The request clock is ``calapi.core.clock``.)"""
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time
-from typing import Annotated
 
-from fastapi import Depends
 from starlette.responses import Response
 
 from calapi.core.errors import BadRequest
 from calapi.core.wire import BOOKER_COOKIE
-from calapi.db import utcnow
-
-def current_time() -> datetime:
-    """The request's clock (a dependency, so tests can move it)."""
-    return utcnow()
-
-
-Now = Annotated[datetime, Depends(current_time)]
-
 
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$")

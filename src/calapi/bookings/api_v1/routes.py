@@ -15,10 +15,10 @@ from pydantic import BaseModel, ConfigDict
 from calapi.bookings import create, lifecycle, queries
 from calapi.bookings.api_v1.output import load_v1_bookings
 from calapi.bookings.api_v1.wire import CreateBookingV1, to_new_booking
-from calapi.bookings.api_v2.common import Now
 from calapi.bookings.models import Booking
 from calapi.core import v1
 from calapi.core.auth import Principal, V1Principal
+from calapi.core.clock import Now
 from calapi.core.errors import AppError, BadRequest, Forbidden, NotFound
 from calapi.db import SessionDep, begin_write
 from calapi.users import service as users_service

@@ -1,4 +1,4 @@
-"""What the bookings routers share: one clock, and Cal.com's wording for booking body errors.
+"""What the bookings routers share: Cal.com's wording for booking body errors.
 
 Booking bodies are parsed here rather than by FastAPI's body binding because Cal.com answers
 unknown keys (and other shape errors) on them with its own one-line message:
@@ -8,25 +8,14 @@ unknown keys (and other shape errors) on them with its own one-line message:
 from __future__ import annotations
 
 import json
-from datetime import datetime
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 
-from fastapi import Depends
 from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 
 from calapi.core.errors import BadRequest
-from calapi.db import utcnow
 
 M = TypeVar("M", bound=BaseModel)
-
-
-def booking_clock() -> datetime:
-    """The request's clock (a dependency, so tests can move it)."""
-    return utcnow()
-
-
-Now = Annotated[datetime, Depends(booking_clock)]
 
 
 def _path(loc: tuple[Any, ...]) -> str:

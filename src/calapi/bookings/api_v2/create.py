@@ -15,11 +15,12 @@ from starlette.responses import JSONResponse
 
 from calapi.bookings import create
 from calapi.core.auth import MaybePrincipal
+from calapi.core.clock import Now
 from calapi.core.envelopes import success
 from calapi.core.errors import BadRequest
 from calapi.core.versioning import V2024_08_13, versioned_router
 from calapi.core.wire import BOOKER_COOKIE, Locale, StrictWireModel, TimeZoneName
-from calapi.bookings.api_v2.common import Now, parse_body, read_json_object
+from calapi.bookings.api_v2.common import parse_body, read_json_object
 from calapi.db import SessionDep
 
 router = versioned_router([V2024_08_13], tags=["Bookings"])

@@ -18,11 +18,12 @@ from starlette.responses import JSONResponse
 from calapi.bookings import create, queries
 from calapi.bookings.api_v1.output import load_v1_bookings
 from calapi.bookings.api_v1.wire import CreateBookingV1, to_new_booking
-from calapi.bookings.api_v2.common import Now, parse_body, read_json_object
+from calapi.bookings.api_v2.common import parse_body, read_json_object
 from calapi.core.wire import BOOKER_COOKIE
 from calapi.bookings.models import Booking
 from calapi.bookings.queries import MAX_TAKE, BookingListQuery, StatusFilter
 from calapi.core.auth import CurrentPrincipal, MaybePrincipal
+from calapi.core.clock import Now
 from calapi.core.envelopes import iso_ms, success
 from calapi.core.errors import BadRequest
 from calapi.core.versioning import V2024_04_15, V2024_06_11, V2024_06_14, V2024_08_13, legacy_router

@@ -14,10 +14,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from calapi.bookings import lifecycle, queries, reassign
-from calapi.bookings.api_v2.common import Now, parse_body, read_json_object
+from calapi.bookings.api_v2.common import parse_body, read_json_object
 from calapi.bookings.create import parse_start
 from calapi.bookings.queries import MAX_TAKE, BookingListQuery, SortKey, StatusFilter
 from calapi.core.auth import CurrentPrincipal, MaybePrincipal
+from calapi.core.clock import Now
 from calapi.core.envelopes import success
 from calapi.core.errors import BadRequest
 from calapi.core.versioning import V2024_08_13, versioned_router
