@@ -19,6 +19,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shlex
+import signal
 import statistics
 import subprocess
 import sys
@@ -86,8 +88,8 @@ async def bare_posts(url: str, count: int, concurrency: int, body: bytes) -> flo
         return count / (time.perf_counter() - started)
 
 
-async def worker_round(url: str, receiver: Receiver, events: int, workers: int, user_id: int) -> float:
-    from calapi.config import load_settings
+async def worker_round(url: str, receiver: Receiver, events: int, workers: int, user_id: int, profile: str | None = None) -> tuple[float, float]:
+    """→ (deliveries per second, worker CPU µs per event)."""
     from calapi.db import make_engine, make_sessionmaker
     from calapi.jobs.outbox import record_event
 
@@ -98,29 +100,45 @@ async def worker_round(url: str, receiver: Receiver, events: int, workers: int, 
             await record_event(session, "BOOKING_CREATED", {"uid": f"w{workers}-{n}", "n": n, "pad": "x" * 1500}, owner_user_id=user_id)
         await session.commit()
     await engine.dispose()
-    del load_settings
     receiver.arrivals.clear()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CALAPI_")}
     # the default per-subscriber in-flight limit: what a real deployment gives one subscriber
     env.update(CALAPI_DATABASE_URL=url, CALAPI_LOG_LEVEL="warning")
+    # --worker-prefix: the (first) worker runs under a profiler, e.g. "py-spy record -o w.svg --"
+    prefix = shlex.split(profile) if profile else []
     procs = [
-        subprocess.Popen([sys.executable, "-m", "calapi", "worker", "--poll-interval", "0.05"], env=env, cwd=ROOT,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(workers)
+        subprocess.Popen([*(prefix if n == 0 else []), sys.executable, "-m", "calapi", "worker", "--poll-interval", "0.05"],
+                         env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        for n in range(workers)
     ]
     try:
         deadline = time.monotonic() + 120
+        while not receiver.arrivals and time.monotonic() < deadline:
+            await asyncio.sleep(0.002)
+        # CPU from the first arrival on: start-up (imports, connecting) left out
+        cpu_start, first_seen = sum(_cpu_seconds(proc.pid) for proc in procs), len(receiver.arrivals)
         while len(receiver.arrivals) < events and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
+        cpu = sum(_cpu_seconds(proc.pid) for proc in procs) - cpu_start
     finally:
         for proc in procs:
-            proc.terminate()
-            proc.wait(timeout=10)
+            # SIGINT to the whole group: the worker stops, a profiler wrapping it writes its output
+            os.killpg(proc.pid, signal.SIGINT)
+            proc.wait(timeout=30)
+    missing = [n for n in range(events) if f"w{workers}-{n}" not in receiver.by_body]
+    if missing:
+        raise SystemExit(f"{len(missing)} of {events} events never arrived (with {workers} worker(s))")
     arrivals = receiver.arrivals[:events]
-    return (len(arrivals) - 1) / (arrivals[-1] - arrivals[0])
+    return (len(arrivals) - 1) / (arrivals[-1] - arrivals[0]), cpu * 1e6 / max(1, len(arrivals) - first_seen)
 
 
-async def throughput(events: int, limit: int) -> tuple[float, float, float, float]:
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU a process has used so far (Linux /proc), start-up included."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def throughput(events: int, limit: int, profile: str | None) -> tuple[float, float, tuple[float, float], tuple[float, float]]:
     from calapi.cli import migrate_database
     from calapi.config import load_settings
     from calapi.db import make_engine, make_sessionmaker
@@ -146,7 +164,7 @@ async def throughput(events: int, limit: int) -> tuple[float, float, float, floa
         body = b'{"triggerEvent":"BOOKING_CREATED","createdAt":"2026-01-01T00:00:00.000Z","payload":{"pad":"' + b"x" * 1500 + b'"}}'
         bare_fair = await bare_posts(receiver.url, events, limit, body)
         bare_32 = await bare_posts(receiver.url, events, 32, body)
-        one = await worker_round(url, receiver, events, 1, user_id)
+        one = await worker_round(url, receiver, events, 1, user_id, profile)
         two = await worker_round(url, receiver, events, 2, user_id)
     finally:
         await drop_postgres_database(POSTGRES_BASE, url)
@@ -196,11 +214,12 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=2000)
     parser.add_argument("--bookings", type=int, default=60)
+    parser.add_argument("--worker-prefix", help='run the one-worker round under this command, e.g. "py-spy record -o w.svg --"')
     args = parser.parse_args()
     from calapi.config import Settings
 
     limit = Settings().webhook_max_in_flight_per_subscriber
-    bare, bare_32, one, two = await throughput(args.events, limit)
+    bare, bare_32, (one, one_cpu), (two, two_cpu) = await throughput(args.events, limit, args.worker_prefix)
     p50, p95 = await latency(min(args.bookings, 75))
     print(f"Machine: {machine()}. Date: {today()}.")
     print("| measure | value | target |\n| --- | ---: | --- |")
@@ -208,6 +227,7 @@ async def main() -> None:
     print(f"| bare httpx POSTs, 32 concurrent | {bare_32:.0f}/s | |")
     print(f"| 1 `calapi worker` (PostgreSQL, limit {limit}) | {one:.0f}/s ({one / bare:.2f} × bare {limit}, {one / bare_32:.2f} × bare 32) "
           f"| ≥ 0.5 × bare {'✔' if one / bare >= 0.5 else '✘'} |")
+    print(f"| worker CPU per delivery (fan-out + delivery + recording, after the first arrival) | 1 worker {one_cpu:.0f} µs, 2 workers {two_cpu:.0f} µs | |")
     print(f"| 2 `calapi worker` (PostgreSQL, limit {limit} each) | {two:.0f}/s ({two / bare:.2f} × bare {limit}, {two / bare_32:.2f} × bare 32) | |")
     print(f"| commit → delivery, embedded, idle queue | p50 {p50:.1f} ms, p95 {p95:.1f} ms | p50 < 250 ms {'✔' if p50 < 250 else '✘'} |")
 

@@ -24,9 +24,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
-import httpx
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -39,6 +38,7 @@ from calapi.jobs import worker as jobs
 from calapi.jobs.models import DomainEvent, Job
 from calapi.jobs.outbox import DISPATCH_JOB
 from calapi.webhooks import signing, ssrf, templates
+from calapi.webhooks.connections import HTTP_ERRORS, Address, Connections
 from calapi.webhooks.models import DeliveryStatus, Webhook, WebhookAttempt, WebhookDelivery
 from calapi.webhooks.triggers import FLAT_TRIGGERS, PING, SCHEDULED_TRIGGERS
 
@@ -213,21 +213,15 @@ def masked_url(url: str) -> str:
     return url
 
 
-_clients: dict[int, tuple[asyncio.AbstractEventLoop, httpx.AsyncClient]] = {}
+_connections: dict[int, tuple[asyncio.AbstractEventLoop, Connections]] = {}
 
 
-def _client() -> httpx.AsyncClient:
-    """One pooled client per event loop (the global connection pool of this process)."""
+def _pool() -> Connections:
+    """One pool of connections per event loop (this process's connections to subscribers)."""
     loop = asyncio.get_running_loop()
-    entry = _clients.get(id(loop))
+    entry = _connections.get(id(loop))
     if entry is None or entry[0] is not loop:
-        client = httpx.AsyncClient(
-            follow_redirects=False,
-            limits=httpx.Limits(max_connections=128, max_keepalive_connections=64),
-            trust_env=False,
-        )
-        _clients[id(loop)] = (loop, client)
-        return client
+        entry = _connections[id(loop)] = (loop, Connections())
     return entry[1]
 
 
@@ -253,41 +247,30 @@ async def send(webhook: Webhook, delivery: WebhookDelivery, settings: Settings) 
     try:
         target = await ssrf.resolve(webhook.subscriber_url, allow_private=settings.webhook_private_networks_allowed)
         parts = urlsplit(webhook.subscriber_url)
-        ip = f"[{target.address}]" if target.address.version == 6 else str(target.address)
-        pinned = urlunsplit((parts.scheme, f"{ip}:{target.port}", parts.path or "/", parts.query, ""))
         default_port = 443 if target.scheme == "https" else 80
-        host_header = target.host if target.port == default_port else f"{target.host}:{target.port}"
-        if ":" in target.host and target.port == default_port:
-            host_header = f"[{target.host}]"
-        elif ":" in target.host:
-            host_header = f"[{target.host}]:{target.port}"
-        extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
+        host = f"[{target.host}]" if ":" in target.host else target.host
+        host_header = host if target.port == default_port else f"{host}:{target.port}"
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        if not path.isascii():
+            path = quote(path, safe="/?&=%:@!$'()*+,;-._~")  # the request line takes ASCII only
+        address = Address(target.scheme, str(target.address), target.port, target.host)
         timeout = settings.webhook_timeout_seconds
         async with asyncio.timeout(timeout):
-            request = _client().build_request(
-                "POST", pinned, content=body, headers={**headers, "Host": host_header},
-                timeout=httpx.Timeout(timeout, connect=min(5.0, timeout)), extensions=extensions,
+            answer = await _pool().post(
+                address, path, [("Host", host_header), *headers.items()], body,
+                timeout=timeout, connect_timeout=min(5.0, timeout), keep=RESPONSE_KEEP_BYTES,
             )
-            response = await _client().send(request, stream=True)
-            try:
-                kept = bytearray()
-                async for chunk in response.aiter_raw():
-                    kept += chunk
-                    if len(kept) >= RESPONSE_KEEP_BYTES:
-                        break
-            finally:
-                await response.aclose()
-        outcome.status = response.status_code
-        outcome.response_body = bytes(kept[:RESPONSE_KEEP_BYTES]).decode("utf-8", errors="replace")
-        outcome.response_headers = {k.lower(): v for k, v in response.headers.items()}
-        if not 200 <= response.status_code < 300:
-            outcome.error_class = "Redirect" if 300 <= response.status_code < 400 else "HTTPStatus"
-            outcome.error = f"answered {response.status_code}"
+        outcome.status = answer.status
+        outcome.response_body = answer.body.decode("utf-8", errors="replace")
+        outcome.response_headers = answer.headers
+        if not 200 <= answer.status < 300:
+            outcome.error_class = "Redirect" if 300 <= answer.status < 400 else "HTTPStatus"
+            outcome.error = f"answered {answer.status}"
     except ssrf.UrlNotAllowed as exc:
         outcome.error_class, outcome.error = "UrlNotAllowed", f"Webhook URL is not allowed: {exc}"
     except TimeoutError:
         outcome.error_class, outcome.error = "Timeout", f"no answer within {settings.webhook_timeout_seconds:g} s"
-    except httpx.HTTPError as exc:
+    except HTTP_ERRORS as exc:
         outcome.error_class, outcome.error = exc.__class__.__name__, str(exc)[:500] or exc.__class__.__name__
     except OSError as exc:
         outcome.error_class, outcome.error = exc.__class__.__name__, str(exc)[:500]
