@@ -1,6 +1,7 @@
 """POST /v2/bookings/{uid}/reschedule for team bookings: every collective and mandatory host is checked
 at the new time (the booking's own time freed), co-hosts move with the booking, and a round-robin
-booking keeps its host when free, else the round-robin rule picks another.
+booking keeps its host when free, else the round-robin rule picks another. A seat of a seated team
+booking moves the same way: checked against every host, hosts carried to the new meeting.
 
 Every host works Monday–Friday 09:00–17:00 UTC; Monday 2050-09-05.
 """
@@ -106,3 +107,59 @@ async def test_a_round_robin_reschedule_keeps_a_free_host_else_picks_again(app, 
     refused = await reschedule(client, data["uid"], "15:00")
     assert refused.status_code == 409, refused.text
     assert refused.json()["error"]["message"] == TEAM_BUSY
+
+
+@BOTH_DATABASES
+async def test_a_seated_collective_reschedule_checks_every_co_host_and_moves_them(app, client, alice, database_url):
+    team_id, (owner, bob) = await team_of(app, client, alice, ["bob"])
+    seats = {"seatsPerTimeSlot": 3, "showAttendeeInfo": True, "showAvailabilityCount": True}
+    panel = await team_event(client, alice, team_id, "panel", "collective", [{"userId": owner.id}, {"userId": bob.id}], seats=seats)
+    bobs_own = await personal_event(client, bob)
+    original = await booked(client, panel, "10:00")
+    assert [a["email"] for a in original["attendees"]] == [ATTENDEE["email"], bob.email]
+    await booked(client, bobs_own, "14:00")  # bob (a co-host, not the organizer) is busy at 14:00
+
+    move = {"seatUid": original["seatUid"]}
+    refused = await client.post(f"/v2/bookings/{original['uid']}/reschedule", json={"start": at(MONDAY, "14:00"), **move}, headers=v2())
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["error"]["message"] == TEAM_BUSY
+    assert at(MONDAY, "10:00") not in await monday_starts(client, bobs_own)  # nothing changed
+
+    moved = await client.post(f"/v2/bookings/{original['uid']}/reschedule", json={"start": at(MONDAY, "15:00"), **move}, headers=v2())
+    assert moved.status_code == 201, moved.text
+    new = (await client.get(f"/v2/bookings/{moved.json()['data']['uid']}", headers=v2(owner))).json()["data"]
+    assert new["start"] == at(MONDAY, "15:00") and new["status"] == "accepted"
+    assert [h["id"] for h in new["hosts"]] == [owner.id]
+    assert sorted(a["email"] for a in new["attendees"]) == sorted([ATTENDEE["email"], bob.email])
+    old = (await client.get(f"/v2/bookings/{original['uid']}", headers=v2(owner))).json()["data"]
+    assert old["status"] == "cancelled"  # its only seat left
+    # bob moved with the meeting: free at 10:00 again, busy at 15:00, for his own event type too.
+    starts = await monday_starts(client, bobs_own)
+    assert at(MONDAY, "10:00") in starts and at(MONDAY, "15:00") not in starts and at(MONDAY, "14:00") not in starts
+    # A second seat at 15:00 joins the moved meeting (bob's busy time there is that meeting's own).
+    joined = await booked(client, panel, "15:00")
+    assert joined["uid"] == new["uid"]
+    # Seats, not attendee rows, decide when the meeting is over: bob's row is no seat.
+    for seat_uid, status in ((joined["seatUid"], "accepted"), (original["seatUid"], "cancelled")):
+        cancelled = await client.post(f"/v2/bookings/{new['uid']}/cancel", json={"seatUid": seat_uid}, headers=v2())
+        assert cancelled.status_code == 200, cancelled.text
+        assert (await client.get(f"/v2/bookings/{new['uid']}", headers=v2(owner))).json()["data"]["status"] == status
+    assert at(MONDAY, "15:00") in await monday_starts(client, bobs_own)
+
+
+@BOTH_DATABASES
+async def test_a_seated_round_robin_seat_moves_to_a_free_host(app, client, alice, database_url):
+    team_id, (owner, bob) = await team_of(app, client, alice, ["bob"])
+    seats = {"seatsPerTimeSlot": 3, "showAttendeeInfo": True, "showAvailabilityCount": True}
+    demo = await team_event(client, alice, team_id, "demo", "roundRobin", [{"userId": owner.id}, {"userId": bob.id}], seats=seats)
+    first = await booked(client, demo, "10:00")
+    host, other = (owner, bob) if first["hosts"][0]["id"] == owner.id else (bob, owner)
+    await booked(client, await personal_event(client, host), "13:00")  # the organizer is busy at 13:00
+
+    moved = await client.post(
+        f"/v2/bookings/{first['uid']}/reschedule", json={"start": at(MONDAY, "13:00"), "seatUid": first["seatUid"]}, headers=v2()
+    )
+    assert moved.status_code == 201, moved.text
+    data = moved.json()["data"]
+    assert data["hosts"][0]["id"] == other.id
+    assert data["title"] == f"Demo between {data['hosts'][0]['name']} and {ATTENDEE['name']}"

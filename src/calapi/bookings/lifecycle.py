@@ -186,6 +186,11 @@ async def cancel(
     return await _answer(session, uid, viewer_user_id=viewer)
 
 
+async def _seated_attendee_ids(session: AsyncSession, booking_id: int) -> set[int]:
+    """The attendees holding a seat; a team booking's co-hosts are attendees without one."""
+    return set((await session.scalars(select(BookingSeat.attendee_id).where(BookingSeat.booking_id == booking_id))).all())
+
+
 async def _cancel_seat(
     session: AsyncSession, booking: Booking, request: CancelRequest, *, by_email: str | None, viewer: int | None
 ) -> dict[str, Any] | list[dict[str, Any]]:
@@ -196,8 +201,7 @@ async def _cancel_seat(
         raise BadRequest("Invalid seatUid: this seat does not belong to this booking.")
     if booking.status in _ENDED:
         raise _cancelled_already(booking.uid)
-    attendee_count = len((await session.scalars(select(Attendee.id).where(Attendee.booking_id == booking.id))).all())
-    if attendee_count <= 1:
+    if len(await _seated_attendee_ids(session, booking.id)) <= 1:
         # The last seat goes: the meeting itself is cancelled (Cal.com does the same).
         await _cancel_rows(session, [booking], reason=request.reason, by_email=by_email)
         await session.execute(delete(BookingSeat).where(BookingSeat.id == seat.id))
@@ -352,17 +356,7 @@ async def reschedule(
     if request.reason:
         responses["rescheduledReason"] = request.reason
     new = _copy_booking(old, start=request.start, duration=verdict.duration, status=status, responses=responses)
-    new.from_reschedule = old.uid
-    new.rescheduled_by_email = request.rescheduled_by
-    if verdict.organizer_id != old.user_id:
-        # A round-robin booking moved to another host: the title names the new one (as reassign).
-        new.user_id = verdict.organizer_id
-        new.title = await _title_for_host(session, old, verdict.organizer_id, attendees)
-    session.add(new)
-    await session.flush()
-    # The attendee rows include the co-hosts' (contract §2.6.2), so copying them copies those too.
-    session.add_all(_copy_attendees(attendees, new.id))
-    session.add_all(team.co_host_rows(new.id, verdict.co_host_ids))
+    await _add_successor(session, old, new, verdict, attendees, keep=attendees, rescheduled_by=request.rescheduled_by)
     old.status = _CANCELLED
     old.rescheduled = True
     old.rescheduled_by_email = request.rescheduled_by
@@ -388,6 +382,36 @@ async def reschedule(
     if status == _ACCEPTED:
         await events.schedule_meeting_events(session, new)
     return await _answer(session, new.uid, viewer_user_id=caller.user_id if caller else None)  # type: ignore[return-value]
+
+
+async def _add_successor(
+    session: AsyncSession,
+    old: Booking,
+    new: Booking,
+    verdict: _NewTime,
+    attendees: list[Attendee],
+    *,
+    keep: list[Attendee],
+    rescheduled_by: str | None,
+) -> None:
+    """Insert ``new`` (a copy of ``old`` at the new time) with the hosts ``_check_new_time`` found.
+
+    ``attendees``: the old booking's (the first one's name goes into a new organizer's title).
+    ``keep``: the attendee rows copied over. They include the co-hosts' (contract §2.6.2), so the
+    co-hosts keep their attendee rows as well as their ``booking_hosts`` rows — the rows that make
+    them busy at the new time. Both reschedule paths (whole booking, one seat) go through here, so a
+    seated team booking carries its hosts exactly like any other team booking.
+    """
+    new.from_reschedule = old.uid
+    new.rescheduled_by_email = rescheduled_by
+    if verdict.organizer_id != old.user_id:
+        # A round-robin booking moved to another host: the title names the new one (as reassign).
+        new.user_id = verdict.organizer_id
+        new.title = await _title_for_host(session, old, verdict.organizer_id, attendees)
+    session.add(new)
+    await session.flush()
+    session.add_all(_copy_attendees(keep, new.id))
+    session.add_all(team.co_host_rows(new.id, verdict.co_host_ids))
 
 
 async def _title_for_host(session: AsyncSession, old: Booking, host_id: int, attendees: list[Attendee]) -> str:
@@ -437,28 +461,33 @@ async def _reschedule_seat(
     caller: Principal | None,
     now: datetime,
 ) -> dict[str, Any]:
-    """One seat moves: into the seated meeting already at ``start``, or a new one made for it."""
+    """One seat moves: into the seated meeting already at ``start``, or a new one made for it.
+
+    The new time is checked like a whole booking's (``_check_new_time``: every collective /
+    mandatory host free, a round-robin organizer kept if free, else chosen again); a new meeting
+    gets those hosts. The old meeting ends (as rescheduled) when its last seat left.
+    """
     seat = await session.scalar(select(BookingSeat).where(BookingSeat.reference_uid == request.seat_uid))
     if seat is None:
         raise BadRequest("Invalid seatUid: this seat does not exist or has already been cancelled.")
     if seat.booking_id != old.id:
         raise BadRequest("Invalid seatUid: this seat does not belong to this booking.")
     mover = next(a for a in attendees if a.id == seat.attendee_id)
+    seated = await _seated_attendee_ids(session, old.id)
     if old.event_type_id is not None:
         await locks.lock_seat_slot(session, old.event_type_id, request.start)
     verdict = await _check_new_time(session, old, request.start, time_zone=mover.time_zone, now=now)
     check = verdict.check
     target = await session.scalar(select(Booking).where(Booking.uid == check.booking_uid)) if check.booking_uid else None
     if target is None:
+        # A new meeting: the team's hosts come along (attendees without a seat are the co-hosts).
         target = _copy_booking(old, start=request.start, duration=verdict.duration, status=old.status, responses=None)
-        target.from_reschedule = old.uid
-        target.rescheduled_by_email = request.rescheduled_by
-        session.add(target)
-        await session.flush()
+        co_hosts = [a for a in attendees if a.id not in seated]
+        await _add_successor(session, old, target, verdict, attendees, keep=co_hosts, rescheduled_by=request.rescheduled_by)
     await session.execute(update(Attendee).where(Attendee.id == mover.id).values(booking_id=target.id))
     await session.execute(update(BookingSeat).where(BookingSeat.id == seat.id).values(booking_id=target.id))
     old.updated_at = utcnow()
-    if len(attendees) == 1:
+    if len(seated) == 1:
         # The last seat left: the old meeting is over, as a reschedule.
         old.status = _CANCELLED
         old.rescheduled = True
