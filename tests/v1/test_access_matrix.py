@@ -120,10 +120,16 @@ OBJECT_ROUTES: dict[tuple[str, str], Case] = {
     ),
     ("GET", "/v2/teams/{teamId}/webhooks"): Case("/v2/teams/{team}/webhooks", 403, 200),
     ("GET", "/v2/teams/{teamId}/webhooks/{webhookId}"): Case("/v2/teams/{team}/webhooks/{team_webhook}", 403, 200),
+    ("GET", "/v2/teams/{teamId}/webhooks/{webhookId}/deliveries"): Case("/v2/teams/{team}/webhooks/{team_webhook}/deliveries", 403, 200),
     ("POST", "/v2/teams/{teamId}/webhooks"): Case(
         "/v2/teams/{team}/webhooks", 403, 201, body={"subscriberUrl": "http://127.0.0.1:9/team-admin", "active": True, "triggers": []}
     ),
     ("PATCH", "/v2/teams/{teamId}/webhooks/{webhookId}"): Case("/v2/teams/{team}/webhooks/{team_webhook}", 403, 200, body={"active": False}),
+    ("POST", "/v2/teams/{teamId}/webhooks/{webhookId}/ping"): Case("/v2/teams/{team}/webhooks/{team_webhook}/ping", 403, 200),
+    ("POST", "/v2/teams/{teamId}/webhooks/{webhookId}/rotate-secret"): Case("/v2/teams/{team}/webhooks/{team_webhook}/rotate-secret", 403, 200),
+    ("POST", "/v2/teams/{teamId}/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver"): Case(
+        "/v2/teams/{team}/webhooks/{team_webhook}/deliveries/999999/redeliver", 403, 404
+    ),
     ("DELETE", "/v2/teams/{teamId}/webhooks/{webhookId}"): Case("/v2/teams/{team}/webhooks/{team_webhook}", 403, 200),
     ("PATCH", "/v2/teams/{teamId}"): Case("/v2/teams/{team}", 403, 200, body={"name": "Changed"}),
     ("POST", "/v2/teams/{teamId}/memberships"): Case(

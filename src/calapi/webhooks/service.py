@@ -258,7 +258,7 @@ async def delete_all_for_event_type(session: AsyncSession, principal: Principal,
 # of other teams' subscriptions are not confirmed to team admins.
 
 
-async def _team_webhook(session: AsyncSession, team_id: int, webhook_id: str) -> Webhook:
+async def team_webhook(session: AsyncSession, team_id: int, webhook_id: str) -> Webhook:
     webhook = await session.get(Webhook, webhook_id)
     if webhook is None or webhook.team_id != team_id or webhook.event_type_id is not None:
         raise NotFound(f"Webhook ({webhook_id}) not found")
@@ -276,27 +276,33 @@ async def list_for_team(session: AsyncSession, team_id: int, *, take: int, skip:
 
 
 async def get_for_team(session: AsyncSession, team_id: int, webhook_id: str) -> Webhook:
-    return await _team_webhook(session, team_id, webhook_id)
+    return await team_webhook(session, team_id, webhook_id)
 
 
 async def update_for_team(session: AsyncSession, team_id: int, webhook_id: str, fields: WebhookFields, settings: Settings) -> Webhook:
     await begin_write(session)
-    return await _update(session, await _team_webhook(session, team_id, webhook_id), fields, settings)
+    return await _update(session, await team_webhook(session, team_id, webhook_id), fields, settings)
 
 
 async def delete_for_team(session: AsyncSession, team_id: int, webhook_id: str) -> Webhook:
     await begin_write(session)
-    webhook = await _team_webhook(session, team_id, webhook_id)
+    webhook = await team_webhook(session, team_id, webhook_id)
     await session.delete(webhook)
     await session.flush()
     return webhook
 
 
-# ---------------------------------------------------------------- operations (either kind of owner)
+# ---------------------------------------------------------------- operations: the delivery log, redelivery, ping, rotation
+#
+# They act on a webhook the caller was already found to operate on: ``operable`` for
+# /v2/webhooks/{id}/… (its owner, the owner of its event type, a system admin) or ``team_webhook``
+# for /v2/teams/{teamId}/webhooks/{id}/… (the route's role guard let a team admin through).
 
 
-async def _operable(session: AsyncSession, principal: Principal, webhook_id: str) -> Webhook:
+async def operable(session: AsyncSession, principal: Principal, webhook_id: str, *, write: bool = False) -> Webhook:
     """The user's own webhook, or one on an event type the user owns (admins: any)."""
+    if write:
+        await begin_write(session)
     webhook = await session.get(Webhook, webhook_id)
     if webhook is None:
         raise NotFound(f"Webhook ({webhook_id}) not found")
@@ -325,9 +331,8 @@ class DeliveryView:
     attempts: list[WebhookAttempt]
 
 
-async def list_deliveries(session: AsyncSession, principal: Principal, webhook_id: str, filters: DeliveryFilters) -> list[DeliveryView]:
+async def list_deliveries(session: AsyncSession, webhook: Webhook, filters: DeliveryFilters) -> list[DeliveryView]:
     """Newest first; two queries whatever the page size (deliveries, then their attempts)."""
-    webhook = await _operable(session, principal, webhook_id)
     query = select(WebhookDelivery).where(WebhookDelivery.webhook_id == webhook.id)
     if filters.status:
         query = query.where(WebhookDelivery.status == filters.status)
@@ -349,19 +354,18 @@ async def list_deliveries(session: AsyncSession, principal: Principal, webhook_i
     return [DeliveryView(d, by_delivery[d.id]) for d in deliveries]
 
 
-async def redeliver(session: AsyncSession, principal: Principal, webhook_id: str, delivery_id: str) -> DeliveryView:
+async def redeliver(session: AsyncSession, webhook: Webhook, delivery_id: str) -> DeliveryView:
     """Queue the same body with the same ``webhook-id`` again (a fresh retry schedule)."""
     await begin_write(session)
-    webhook = await _operable(session, principal, webhook_id)
     delivery = await session.get(WebhookDelivery, delivery_id)
     if delivery is None or delivery.webhook_id != webhook.id:
-        raise NotFound(f"Delivery ({delivery_id}) not found for webhook ({webhook_id})")
+        raise NotFound(f"Delivery ({delivery_id}) not found for webhook ({webhook.id})")
     if delivery.is_test:
         raise BadRequest("A ping is not redelivered; send another ping")
     if delivery.status == DeliveryStatus.pending:
         raise Conflict(f"Delivery ({delivery_id}) is still being attempted")
     if not webhook.active:
-        raise BadRequest(f"Webhook ({webhook_id}) is disabled; enable it first")
+        raise BadRequest(f"Webhook ({webhook.id}) is disabled; enable it first")
     delivery.status = DeliveryStatus.pending
     delivery.note = f"redelivery requested {iso_ms(utcnow())}"
     jobs.enqueue(session, webhook_delivery.DELIVER_JOB, webhook_delivery.deliver_payload(delivery))
@@ -370,10 +374,14 @@ async def redeliver(session: AsyncSession, principal: Principal, webhook_id: str
     return DeliveryView(delivery, attempts)
 
 
-async def ping(session: AsyncSession, principal: Principal, webhook_id: str, settings: Settings) -> tuple[DeliveryView, Any]:
-    """Send Cal.com's PING now (template applied, both signatures), log it as a test, show the answer."""
-    async with AsyncSession(bind=session.bind, expire_on_commit=False) as reader:
-        webhook = await _operable(reader, principal, webhook_id)
+async def ping(session: AsyncSession, webhook: Webhook, settings: Settings) -> tuple[DeliveryView, Any]:
+    """Send Cal.com's PING now (template applied, both signatures), log it as a test, show the answer.
+
+    The caller's transaction so far only read (finding the webhook); it is committed before the
+    request so that no lock (SQLite's write lock) is held while the subscriber takes its time.
+    """
+    if session.in_transaction():
+        await session.commit()
     now = utcnow()
     body, content_type = webhook_delivery.build_body(webhook, PING, webhook_delivery.ping_payload(now), iso_ms(now))
     delivery = webhook_delivery.new_delivery(webhook, PING, body, content_type, event_id=None)
@@ -388,10 +396,10 @@ async def ping(session: AsyncSession, principal: Principal, webhook_id: str, set
     return DeliveryView(delivery, [attempt]), outcome
 
 
-async def rotate_secret(session: AsyncSession, principal: Principal, webhook_id: str, new_secret: str | None) -> Webhook:
-    """The old secret keeps signing next to the new one for 24 hours (both in ``webhook-signature``)."""
-    await begin_write(session)
-    webhook = await _operable(session, principal, webhook_id)
+async def rotate_secret(session: AsyncSession, webhook: Webhook, new_secret: str | None) -> Webhook:
+    """The old secret keeps signing next to the new one for 24 hours (both in ``webhook-signature``).
+    The caller found ``webhook`` inside a write transaction (``operable(..., write=True)``, or a
+    team route's guard on a POST)."""
     now = utcnow()
     if webhook.secret:
         webhook.previous_secret = webhook.secret
@@ -413,19 +421,14 @@ async def list_owned_by(session: AsyncSession, owner_ids: list[int] | None) -> l
     return list((await session.scalars(query.order_by(Webhook.created_at, Webhook.id))).all())
 
 
-async def get_operable(session: AsyncSession, principal: Principal, webhook_id: str) -> Webhook:
-    """A user-level or event-type webhook the caller may manage (admins: any)."""
-    return await _operable(session, principal, webhook_id)
-
-
 async def update_operable(session: AsyncSession, principal: Principal, webhook_id: str, fields: WebhookFields, settings: Settings) -> Webhook:
     await begin_write(session)
-    return await _update(session, await _operable(session, principal, webhook_id), fields, settings)
+    return await _update(session, await operable(session, principal, webhook_id), fields, settings)
 
 
 async def delete_operable(session: AsyncSession, principal: Principal, webhook_id: str) -> Webhook:
     await begin_write(session)
-    webhook = await _operable(session, principal, webhook_id)
+    webhook = await operable(session, principal, webhook_id)
     await session.delete(webhook)
     await session.flush()
     return webhook

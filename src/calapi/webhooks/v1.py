@@ -92,7 +92,7 @@ async def create_webhook(body: CreateWebhookV1, principal: V1Principal, session:
 @router.get("/webhooks/{id}", operation_id="v1_webhooks_get")
 async def get_webhook(id: str, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     with v1.reworded(forbidden=_missing(id), not_found=_missing(id)):
-        webhook = await webhooks_service.get_operable(session, principal, id)
+        webhook = await webhooks_service.operable(session, principal, id)
     return v1.one("webhook", webhook_output(webhook))
 
 

@@ -207,6 +207,19 @@ async def delete_webhook(webhookId: str, principal: CurrentPrincipal, session: S
     return success(webhook_output(await webhooks_service.delete_for_user(session, principal, webhookId)))
 
 
+def _delivery_filters(status: str | None, trigger: str | None, since: str | None, until: str | None, take: str | None, skip: str | None) -> DeliveryFilters:
+    if status and status not in _STATUSES:
+        raise BadRequest(f"status must be one of {', '.join(_STATUSES)}, got {status[:20]!r}")
+    return DeliveryFilters(
+        status=status or None,
+        trigger=trigger or None,
+        since=_instant("since", since),
+        until=_instant("until", until),
+        take=page_param("take", take, default=50, minimum=1, maximum=250),
+        skip=page_param("skip", skip, default=0, minimum=0, maximum=None),
+    )
+
+
 @router.get("/{webhookId}/deliveries", operation_id="webhooks_deliveries")
 async def list_deliveries(
     webhookId: str,
@@ -219,23 +232,15 @@ async def list_deliveries(
     take: str | None = None,
     skip: str | None = None,
 ) -> dict[str, Any]:
-    if status and status not in _STATUSES:
-        raise BadRequest(f"status must be one of {', '.join(_STATUSES)}, got {status[:20]!r}")
-    filters = DeliveryFilters(
-        status=status or None,
-        trigger=trigger or None,
-        since=_instant("since", since),
-        until=_instant("until", until),
-        take=page_param("take", take, default=50, minimum=1, maximum=250),
-        skip=page_param("skip", skip, default=0, minimum=0, maximum=None),
-    )
-    views = await webhooks_service.list_deliveries(session, principal, webhookId, filters)
-    return success([delivery_output(v) for v in views])
+    filters = _delivery_filters(status, trigger, since, until, take, skip)
+    webhook = await webhooks_service.operable(session, principal, webhookId)
+    return success([delivery_output(v) for v in await webhooks_service.list_deliveries(session, webhook, filters)])
 
 
 @router.post("/{webhookId}/deliveries/{deliveryId}/redeliver", status_code=202, operation_id="webhooks_redeliver")
 async def redeliver(webhookId: str, deliveryId: str, principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
-    return success(delivery_output(await webhooks_service.redeliver(session, principal, webhookId, deliveryId)))
+    webhook = await webhooks_service.operable(session, principal, webhookId, write=True)
+    return success(delivery_output(await webhooks_service.redeliver(session, webhook, deliveryId)))
 
 
 def _ping_output(view: DeliveryView, outcome: Outcome) -> dict[str, Any]:
@@ -251,16 +256,22 @@ def _ping_output(view: DeliveryView, outcome: Outcome) -> dict[str, Any]:
 
 @router.post("/{webhookId}/ping", operation_id="webhooks_ping")
 async def ping(webhookId: str, principal: CurrentPrincipal, session: SessionDep, request: Request) -> dict[str, Any]:
-    view, outcome = await webhooks_service.ping(session, principal, webhookId, request.app.state.settings)
+    webhook = await webhooks_service.operable(session, principal, webhookId)
+    view, outcome = await webhooks_service.ping(session, webhook, request.app.state.settings)
     return success(_ping_output(view, outcome))
+
+
+def _rotated_output(webhook: Webhook) -> dict[str, Any]:
+    expires = webhook.previous_secret_expires_at
+    return {**webhook_output(webhook), "previousSecretExpiresAt": iso_ms(expires) if expires else None}
 
 
 @router.post("/{webhookId}/rotate-secret", operation_id="webhooks_rotate_secret")
 async def rotate_secret(
     webhookId: str, principal: CurrentPrincipal, session: SessionDep, body: RotateSecretInput | None = None
 ) -> dict[str, Any]:
-    webhook = await webhooks_service.rotate_secret(session, principal, webhookId, body.secret if body else None)
-    return success({**webhook_output(webhook), "previousSecretExpiresAt": iso_ms(webhook.previous_secret_expires_at) if webhook.previous_secret_expires_at else None})
+    webhook = await webhooks_service.operable(session, principal, webhookId, write=True)
+    return success(_rotated_output(await webhooks_service.rotate_secret(session, webhook, body.secret if body else None)))
 
 
 # ---------------------------------------------------------------- /v2/event-types/{id}/webhooks
@@ -345,3 +356,49 @@ async def update_team_webhook(
 @team_router.delete("/{webhookId}", operation_id="team_webhooks_delete")
 async def delete_team_webhook(webhookId: str, caller: Annotated[TeamCaller, TeamAdmin], session: SessionDep) -> dict[str, Any]:
     return success(webhook_output(await webhooks_service.delete_for_team(session, caller.team_id, webhookId)))
+
+
+# Operations on a team's webhook: what /v2/webhooks/{id}/… offers its owner, for the team's admins.
+
+
+@team_router.get("/{webhookId}/deliveries", operation_id="team_webhooks_deliveries")
+async def list_team_deliveries(
+    webhookId: str,
+    caller: Annotated[TeamCaller, TeamAdmin],
+    session: SessionDep,
+    status: str | None = None,
+    trigger: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    take: str | None = None,
+    skip: str | None = None,
+) -> dict[str, Any]:
+    filters = _delivery_filters(status, trigger, since, until, take, skip)
+    webhook = await webhooks_service.team_webhook(session, caller.team_id, webhookId)
+    return success([delivery_output(v) for v in await webhooks_service.list_deliveries(session, webhook, filters)])
+
+
+@team_router.post("/{webhookId}/deliveries/{deliveryId}/redeliver", status_code=202, operation_id="team_webhooks_redeliver")
+async def redeliver_team_delivery(
+    webhookId: str, deliveryId: str, caller: Annotated[TeamCaller, TeamAdmin], session: SessionDep
+) -> dict[str, Any]:
+    webhook = await webhooks_service.team_webhook(session, caller.team_id, webhookId)
+    return success(delivery_output(await webhooks_service.redeliver(session, webhook, deliveryId)))
+
+
+@team_router.post("/{webhookId}/ping", operation_id="team_webhooks_ping")
+async def ping_team_webhook(
+    webhookId: str, caller: Annotated[TeamCaller, TeamAdmin], session: SessionDep, request: Request
+) -> dict[str, Any]:
+    webhook = await webhooks_service.team_webhook(session, caller.team_id, webhookId)
+    view, outcome = await webhooks_service.ping(session, webhook, request.app.state.settings)
+    return success(_ping_output(view, outcome))
+
+
+@team_router.post("/{webhookId}/rotate-secret", operation_id="team_webhooks_rotate_secret")
+async def rotate_team_webhook_secret(
+    webhookId: str, caller: Annotated[TeamCaller, TeamAdmin], session: SessionDep, body: RotateSecretInput | None = None
+) -> dict[str, Any]:
+    # the role guard began this POST's transaction as a writer
+    webhook = await webhooks_service.team_webhook(session, caller.team_id, webhookId)
+    return success(_rotated_output(await webhooks_service.rotate_secret(session, webhook, body.secret if body else None)))
