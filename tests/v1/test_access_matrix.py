@@ -41,6 +41,7 @@ class Case:
     body: Any = None
     params: dict[str, str] | None = None
     version: str | None = None  # cal-api-version for v2 routes that need one
+    owner: int = 200  # what Alice herself gets (snapshot); 404 where calapi stores nothing to show
 
 
 SCHEDULES = "2024-06-11"
@@ -63,6 +64,14 @@ OBJECT_ROUTES: dict[tuple[str, str], Case] = {
     ("GET", "/v1/api-keys/{id}"): Case("/v1/api-keys/{api_key}", 404, 200),
     ("GET", "/v1/teams/{teamId}"): Case("/v1/teams/{team}", 404, 200),
     ("GET", "/v1/memberships/{id}"): Case("/v1/memberships/{membership_v1}", 404, 200),
+    # Cal.com filters by membership: an outsider gets 200 with [] (tests/v1/test_code_only_routes_v1.py).
+    ("GET", "/v1/teams/{teamId}/event-types"): Case("/v1/teams/{team}/event-types", 200, 200),
+    # No booking has a Cal Video reference: the owner and an admin get 404, anyone else 403.
+    ("GET", "/v1/bookings/{id}/recordings"): Case("/v1/bookings/{booking}/recordings", 403, 404, owner=404),
+    ("GET", "/v1/bookings/{id}/transcripts"): Case("/v1/bookings/{booking}/transcripts", 403, 404, owner=404),
+    ("GET", "/v1/bookings/{id}/transcripts/{recordingId}"): Case("/v1/bookings/{booking}/transcripts/rec-1", 403, 404, owner=404),
+    # Admin keys only; for them the feature is off (501).
+    ("GET", "/v1/credential-sync"): Case("/v1/credential-sync", 403, 501, params={"userId": "{alice}"}, owner=403),
     # --- v2 reads -------------------------------------------------------------------------------
     ("GET", "/v2/schedules/{scheduleId}"): Case("/v2/schedules/{schedule}", 403, 403, version=SCHEDULES),
     ("GET", "/v2/event-types/{eventTypeId}"): Case("/v2/event-types/{event_type}", 404, 404, version=EVENT_TYPES),
@@ -89,6 +98,12 @@ OBJECT_ROUTES: dict[tuple[str, str], Case] = {
     ("PATCH", "/v1/api-keys/{id}"): Case("/v1/api-keys/{api_key}", 404, 200, body={"note": "Changed"}),
     ("PATCH", "/v1/teams/{teamId}"): Case("/v1/teams/{team}", 404, 200, body={"name": "Changed"}),
     ("PATCH", "/v1/memberships/{id}"): Case("/v1/memberships/{membership_v1}", 404, 200, body={"disableImpersonation": True}),
+    ("POST", "/v1/no-show"): Case("/v1/no-show", 403, 400, body={"bookingUid": "{booking_uid}", "noShowHost": True}),
+    ("PATCH", "/v1/teams/{teamId}/publish"): Case("/v1/teams/{team}/publish", 404, 200),
+    ("POST", "/v1/invites"): Case("/v1/invites", 403, 200, body={"teamId": "{team}", "usernameOrEmail": "root@example.com"}),
+    ("POST", "/v1/credential-sync"): Case("/v1/credential-sync", 403, 501, params={"userId": "{alice}"}, body={"appSlug": "x", "encryptedKey": "y"}),
+    ("PATCH", "/v1/credential-sync"): Case("/v1/credential-sync", 403, 501, params={"userId": "{alice}", "credentialId": "1"}, body={"encryptedKey": "y"}),
+    ("DELETE", "/v1/credential-sync"): Case("/v1/credential-sync", 403, 501, params={"userId": "{alice}", "credentialId": "1"}),
     # --- v2 writes ------------------------------------------------------------------------------
     ("PATCH", "/v2/schedules/{scheduleId}"): Case("/v2/schedules/{schedule}", 403, 403, body={"name": "Changed"}, version=SCHEDULES),
     ("PATCH", "/v2/event-types/{eventTypeId}"): Case(
@@ -204,6 +219,8 @@ for _unbacked in ["/v1/payments", "/v1/booking-references", "/v1/custom-inputs",
     NO_FOREIGN_OBJECT[("GET", _unbacked)] = "stores nothing: always []"
     NO_FOREIGN_OBJECT[("GET", _unbacked + "/{id}")] = "stores nothing: every id is 404 for every caller"
 NO_FOREIGN_OBJECT[("GET", "/v1/connected-calendars")] = "stores nothing: always []"
+NO_FOREIGN_OBJECT[("GET", "/v1/audit-logs")] = "stores nothing: always {\"events\": []}"
+NO_FOREIGN_OBJECT[("POST", "/v1/audit-logs")] = "stores nothing: the event is checked and dropped"
 for _method, _collection in [
     ("GET", "/v2/schedules"), ("POST", "/v2/schedules"), ("GET", "/v2/event-types"), ("POST", "/v2/event-types"),
     ("GET", "/v2/bookings"), ("POST", "/v2/bookings"), ("GET", "/v2/teams"), ("POST", "/v2/teams"),
@@ -293,7 +310,7 @@ def _fill(value: Any, ids: Ids) -> Any:
 
 async def call(client: httpx.AsyncClient, user: Any, method: str, case: Case, ids: Ids) -> httpx.Response:
     path = case.path.format(**ids)
-    params = dict(case.params or {})
+    params = {name: value.format(**ids) for name, value in (case.params or {}).items()}
     headers = dict(user.headers)
     if path.startswith("/v1/"):
         params["apiKey"] = user.key
@@ -315,7 +332,7 @@ async def snapshot(app: Any, client: httpx.AsyncClient, alice: Any, ids: Ids) ->
     for (method, route), case in OBJECT_ROUTES.items():
         if method == "GET" and (method, route) in present:
             response = await call(client, alice, method, case, ids)
-            assert response.status_code == 200, (route, response.text)
+            assert response.status_code == case.owner, (route, response.text)
             seen[(method, route)] = response.json()
     return seen
 

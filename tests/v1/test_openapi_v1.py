@@ -19,8 +19,9 @@ async def test_v1_and_v2_documents_are_separate(client):
 
 
 async def test_v1_docs_page_needs_no_key(client):
-    page = await client.get("/v1/docs")
+    page = await client.get("/v1/docs", headers={"accept": "text/html"})
     assert page.status_code == 200 and "/v1/openapi.json" in page.text
+    assert (await client.get("/v1/docs")).json()["paths"]  # API clients get the document itself
 
 
 async def test_every_v1_route_needs_an_api_key_and_counts_against_the_rate_limit(client, alice):

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute
 
@@ -82,5 +82,8 @@ def split_documents(app: FastAPI) -> None:
         return JSONResponse(v1_openapi())
 
     @app.get(V1_DOCS_URL, include_in_schema=False)
-    async def v1_docs() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url=V1_OPENAPI_URL, title="calapi API v1 - Swagger UI")
+    async def v1_docs(request: Request) -> Response:
+        # Cal.com's ``GET /v1/docs`` answered the OpenAPI JSON; a browser asking for HTML gets Swagger UI.
+        if "text/html" in request.headers.get("accept", ""):
+            return get_swagger_ui_html(openapi_url=V1_OPENAPI_URL, title="calapi API v1 - Swagger UI")
+        return JSONResponse(v1_openapi())

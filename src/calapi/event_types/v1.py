@@ -18,9 +18,11 @@ from calapi.core.errors import BadRequest, Forbidden, NotFound, Unauthorized
 from calapi.core.wire import TimeZoneName
 from calapi.db import SessionDep
 from calapi.event_types import service as event_types_service
+from calapi.event_types import team_service
 from calapi.event_types.models import EventType
 from calapi.event_types.schemas import CreateEventTypeInput, UpdateEventTypeInput
 from calapi.event_types.service import EventTypeView
+from calapi.teams import service as teams_service
 
 router = v1.v1_router(tags=["v1 Event types"])
 
@@ -348,3 +350,21 @@ async def delete_event_type(id: int, principal: V1Principal, session: SessionDep
     owner = v1.acting_owner(principal, owner, refusal=missing, missing=missing)
     await event_types_service.delete(session, owner, id)
     return v1.deleted("Event Type", id)
+
+
+@router.get("/teams/{teamId}/event-types", operation_id="v1_team_event_types_list")
+async def list_team_event_types(teamId: int, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
+    """A team's event types for its members (system admins: any team's). Cal.com filters by
+    membership in the query, so a team you are not in — or that does not exist — is ``[]``."""
+    if not principal.is_admin:
+        membership = await teams_service.membership_of(session, teamId, principal.user_id)
+        if membership is None or not membership.accepted:
+            return v1.many("event_types", [])
+    try:
+        views = await team_service.list_for_team(session, teamId)
+    except NotFound:
+        return v1.many("event_types", [])
+    return v1.many("event_types", [
+        event_type_output(view.event_type, None) | {"hosts": [{"userId": h.host.user_id, "isFixed": h.host.is_fixed} for h in view.hosts]}
+        for view in views
+    ])

@@ -1,5 +1,5 @@
 """API v1 resources calapi stores nothing for: payments, booking references, event-type custom
-inputs, destination / selected / connected calendars.
+inputs, destination / selected / connected calendars, app credentials (credential sync), audit logs.
 
 calapi has no payment apps, no video or calendar integrations (so no booking references and no
 calendars), and keeps booking questions as event-type booking fields, not as v1's legacy custom
@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Query
+from fastapi import Query, Request
+from fastapi.responses import JSONResponse
 
 from calapi.core import v1
-from calapi.core.auth import V1Principal
-from calapi.core.errors import BadRequest, NotFound
+from calapi.core.auth import Principal, V1Principal
+from calapi.core.errors import AppError, BadRequest, Forbidden, NotFound
 
 router = v1.v1_router(tags=["v1 Unbacked resources"])
 
@@ -95,3 +96,68 @@ async def list_connected_calendars(
 ) -> list[Any]:
     v1.user_filter(principal, userId, refusal=v1.admin_required("ADMIN required", status=403))
     return []  # a bare array, as Cal.com sends it
+
+
+# --- credential sync ------------------------------------------------------------------------------
+
+
+class NotEnabled(AppError):
+    status, code = 501, "NotImplementedException"
+
+
+def _credential_sync_refusal(principal: Principal) -> AppError:
+    """Cal.com's gate in front of every ``/credential-sync`` method, in its order: admin keys only,
+    then the feature switch. calapi has no app credentials to sync, so the switch is always off."""
+    if not principal.is_admin:
+        text = "Only admin API keys can access credential syncing endpoints"
+        return Forbidden(text, v1_body={"error": text})
+    text = "Credential syncing is not enabled"
+    return NotEnabled(text, v1_body={"error": text})
+
+
+@router.get("/credential-sync", operation_id="v1_credential_sync_list")
+async def list_synced_credentials(principal: V1Principal) -> dict[str, Any]:
+    raise _credential_sync_refusal(principal)
+
+
+@router.post("/credential-sync", operation_id="v1_credential_sync_create")
+async def create_synced_credential(principal: V1Principal) -> dict[str, Any]:
+    raise _credential_sync_refusal(principal)
+
+
+@router.patch("/credential-sync", operation_id="v1_credential_sync_update")
+async def update_synced_credential(principal: V1Principal) -> dict[str, Any]:
+    raise _credential_sync_refusal(principal)
+
+
+@router.delete("/credential-sync", operation_id="v1_credential_sync_delete")
+async def delete_synced_credential(principal: V1Principal) -> dict[str, Any]:
+    raise _credential_sync_refusal(principal)
+
+
+# --- audit logs -------------------------------------------------------------------------------------
+
+_AUDIT_FIELDS = ("timestamp", "userId", "orgId", "action", "resource", "details")
+
+
+@router.get("/audit-logs", operation_id="v1_audit_logs_list")
+async def list_audit_logs(principal: V1Principal) -> dict[str, Any]:
+    # Cal.com's v1 kept no audit events either (its service answered an empty list), so nothing
+    # about any user can be read here whatever ``orgId``/``userId``/``action`` say.
+    return {"events": []}
+
+
+@router.post("/audit-logs", operation_id="v1_audit_logs_create", status_code=201)
+async def create_audit_log(request: Request, principal: V1Principal) -> JSONResponse:
+    """Checked as Cal.com checks it, then dropped: calapi stores no client-sent audit events
+    (Cal.com's v1 only printed them) and does not log the body, which may hold personal data."""
+    try:
+        body = await request.json() if await request.body() else None
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise BadRequest("Invalid/Missing JSON body")
+    for field in _AUDIT_FIELDS:
+        if not body.get(field):
+            raise BadRequest(f"Missing required field: {field}")
+    return JSONResponse({"ok": True}, status_code=201)

@@ -9,17 +9,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import Query
+from fastapi import Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from calapi.core import v1
 from calapi.core.auth import Principal, V1Principal
 from calapi.core.envelopes import iso_ms
-from calapi.core.errors import Forbidden, NotFound, Unauthorized
+from calapi.core.errors import BadRequest, Forbidden, NotFound, Unauthorized
 from calapi.core.wire import TimeZoneName, WeekDay
 from calapi.db import SessionDep, begin_write
 from calapi.teams import service as teams_service
 from calapi.teams.models import Membership, Team
+from calapi.users import service as users_service
+from calapi.users.models import User
 
 router = v1.v1_router(tags=["v1 Teams"])
 
@@ -259,3 +261,81 @@ async def delete_membership(id: str, principal: V1Principal, session: SessionDep
     await teams_service.delete_membership(session, team_id, membership.id)
     return v1.deleted("Membership", id)
 
+
+
+# --- publish ---------------------------------------------------------------------------------------
+
+
+@router.patch("/teams/{teamId}/publish", operation_id="v1_teams_publish")
+async def publish_team(teamId: int, request: Request, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
+    """Cal.com publishes a team once its billing allows; calapi has no billing and every team is
+    live from creation, so this answers as Cal.com does when team billing is off."""
+    role = await _visible_team(session, principal, teamId)
+    if role not in _ADMIN_ROLES and not principal.is_admin:
+        raise Unauthorized("Unauthorized: OWNER or ADMIN role required")
+    with v1.reworded(not_found=NotFound(f"Team with id: {teamId} not found")):
+        await teams_service.get_team(session, teamId)
+    base = str(request.base_url).rstrip("/")
+    return {"url": f"{base}/settings/teams/{teamId}/profile", "message": "Team published successfully"}
+
+
+# --- invites ----------------------------------------------------------------------------------------
+
+
+class InviteeV1(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: str = Field(min_length=3, pattern=r"^[^@\s]+@[^@\s]+$")
+    role: Role
+
+
+class InviteV1(BaseModel):
+    model_config = ConfigDict(extra="ignore")  # Cal.com's schema strips unknown keys (so ``accepted`` is dropped)
+
+    teamId: int
+    usernameOrEmail: str | list[str | InviteeV1] = Field(min_length=1)
+    role: Role = "MEMBER"
+    language: str | None = None  # Cal.com requires it for its invitation e-mail; calapi sends none
+
+
+def _invitees(body: InviteV1) -> list[tuple[str, Role]]:
+    if isinstance(body.usernameOrEmail, str):
+        return [(body.usernameOrEmail.strip().lower(), body.role)]
+    found: list[tuple[str, Role]] = []
+    for item in body.usernameOrEmail:
+        ident, role = (item.strip().lower(), body.role) if isinstance(item, str) else (item.email.strip().lower(), item.role)
+        if "@" not in ident:
+            raise BadRequest("Bulk invitations are restricted to email addresses only.")
+        found.append((ident, role))
+    return found
+
+
+async def _invitee_user(session: SessionDep, ident: str) -> User:
+    missing = NotFound(f"No user with username or email {ident}")
+    if "@" not in ident:
+        user = await users_service.by_username(session, ident)
+        if user is None:
+            raise missing
+        return user
+    with v1.reworded(not_found=missing):
+        return await users_service.find(session, ident)
+
+
+@router.post("/invites", operation_id="v1_invites_create")
+async def invite_members(body: InviteV1, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
+    """Invite existing calapi users to a team: each gets a pending membership (``accepted: false``)
+    that they accept with ``PATCH /memberships/{userId}_{teamId}``. calapi sends no e-mail and
+    creates no user: a username or e-mail nobody has is 404."""
+    await begin_write(session)
+    role = await _role(session, principal, body.teamId)
+    if not principal.is_admin and role not in _ADMIN_ROLES:
+        raise Forbidden("You can't add members to this team")
+    invitees = _invitees(body)
+    if any(r == "OWNER" for _, r in invitees) and role != "OWNER" and not principal.is_admin:
+        raise Forbidden("Only team owners can invite owners")
+    for ident, member_role in invitees:
+        user = await _invitee_user(session, ident)
+        with v1.reworded(not_found=NotFound(f"Team with id: {body.teamId} not found")):
+            await teams_service.create_membership(session, body.teamId, {"userId": user.id, "role": member_role, "accepted": False})
+    named = ",".join(ident for ident, _ in invitees)  # trimmed and lower-cased, as Cal.com echoes them
+    return {"success": True, "message": f"{named} has been invited."}

@@ -75,7 +75,7 @@ def _instant(name: str, raw: str | None) -> datetime | None:
     if raw is None:
         return None
     try:
-        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(raw)
     except ValueError:
         raise BadRequest(f"invalid_string in '{name}': Invalid datetime") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
@@ -162,7 +162,7 @@ async def update_booking(id: int, body: EditBookingV1, principal: V1Principal, s
             session, uid, lifecycle.RescheduleRequest(start=body.startTime, rescheduled_by=body.rescheduledBy), caller=principal, now=now
         )
         moved = await _one(session, _id_of(view))
-        if body.endTime is not None and datetime.fromisoformat(moved["endTime"].replace("Z", "+00:00")) != body.endTime:
+        if body.endTime is not None and datetime.fromisoformat(moved["endTime"]) != body.endTime:
             raise BadRequest("endTime must be startTime plus the event type's length (a reschedule keeps the length)")
         return v1.one("booking", moved)
     if body.status == "ACCEPTED":
@@ -232,3 +232,73 @@ async def confirm_booking(id: int, body: ConfirmV1, principal: V1Principal, sess
     await lifecycle.decline(session, uid, caller=principal, reason=body.rejectionReason)
     return {"message": "Booking rejected", "status": "REJECTED"}
 
+
+
+# --- no-show --------------------------------------------------------------------------------------
+
+
+class NoShowAttendeeV1(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    email: str
+    noShow: bool
+
+
+class NoShowV1(BaseModel):
+    model_config = ConfigDict(extra="ignore")  # Cal.com's schema strips unknown keys
+
+    bookingUid: str
+    attendees: list[NoShowAttendeeV1] | None = None
+    noShowHost: bool | None = None  # Cal.com's later schema; only ``true`` changes anything
+
+
+def _no_show_message(body: NoShowV1) -> str:
+    if body.attendees and len(body.attendees) == 1:
+        only = body.attendees[0]
+        return f"{only.email} {'marked' if only.noShow else 'unmarked'} as no-show"
+    return "No-show status updated" if body.attendees or body.noShowHost else ""
+
+
+@router.post("/no-show", operation_id="v1_no_show")
+async def mark_no_show(body: NoShowV1, principal: V1Principal, session: SessionDep, now: Now) -> dict[str, Any]:
+    """Attendees' and the host's no-show flags through the lifecycle service behind v2's mark-absent.
+
+    Another user's booking and a missing uid both answer 403 ``You are not authorized`` (Cal.com's
+    refusal for a booking that is not yours); a system admin may mark any booking.
+    """
+    attendees = [lifecycle.AbsentAttendee(a.email, a.noShow) for a in body.attendees or []]
+    with v1.reworded(not_found=None if principal.is_admin else Forbidden(NOT_AUTHORIZED)):
+        await lifecycle.mark_absent(
+            session, body.bookingUid, caller=principal, host=True if body.noShowHost else None, attendees=attendees, now=now
+        )
+    return {
+        "attendees": [{"email": a.email, "noShow": a.noShow} for a in body.attendees or []],
+        "noShowHost": bool(body.noShowHost),
+        "message": _no_show_message(body),
+    }
+
+
+# --- Cal Video recordings and transcripts ---------------------------------------------------------
+
+
+def _no_video(booking_id: int) -> NotFound:
+    # calapi has no video integration, so no booking has a Cal Video reference: Cal.com's answer then.
+    return NotFound(f"No Cal Video reference found with booking id {booking_id}")
+
+
+@router.get("/bookings/{id}/recordings", operation_id="v1_bookings_recordings")
+async def list_recordings(id: int, principal: V1Principal, session: SessionDep) -> list[Any]:
+    await _booking_uid(session, principal, id)
+    raise _no_video(id)
+
+
+@router.get("/bookings/{id}/transcripts", operation_id="v1_bookings_transcripts")
+async def list_transcripts(id: int, principal: V1Principal, session: SessionDep) -> list[Any]:
+    await _booking_uid(session, principal, id)
+    raise _no_video(id)
+
+
+@router.get("/bookings/{id}/transcripts/{recordingId}", operation_id="v1_bookings_recording_transcripts")
+async def list_recording_transcripts(id: int, recordingId: str, principal: V1Principal, session: SessionDep) -> list[Any]:
+    await _booking_uid(session, principal, id)
+    raise NotFound(f"No Booking Reference with Daily Video found with booking id {id}")
