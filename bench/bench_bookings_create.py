@@ -10,6 +10,11 @@ Baseline, measured in the same run on the same database server: bare single-row
 ``INSERT … ; COMMIT`` transactions through asyncpg with the same number of concurrent clients.
 The ratio creates/s ÷ bare commits/s is the figure (target ≥ 0.25).
 
+Load: ``bench/loadgen.py`` (raw keep-alive sockets, light on the shared cores), the clients split
+over the two processes. Yardstick, same run: ``bench/bare_app.py``'s ``POST /bare/commit`` — a
+bare FastAPI endpoint that parses a JSON body and does one insert+commit — served the same way;
+it is what the cheapest possible HTTP create costs on this machine.
+
 Run: .venv/bin/python bench/bench_bookings_create.py [--duration 8] [--clients 8]
 """
 
@@ -17,18 +22,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sys
 import time as clock
 from contextlib import ExitStack
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
-
-import httpx
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from bench.common import machine, today, uvicorn_server  # noqa: E402
+from bench.loadgen import run_load  # noqa: E402
 
 POSTGRES_BASE = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 HOSTS = 8
@@ -64,36 +70,34 @@ async def seed(url: str) -> list[int]:
 
 
 _SLOT_NUMBERS = iter(range(10**9))  # shared by warm-up and measured runs: every request a new slot
+_JSON = {"content-type": "application/json"}
 
 
-async def create_load(bases: list[str], event_type_ids: list[int], clients: int, duration: float) -> tuple[int, int, float]:
-    counter = _SLOT_NUMBERS
-    ok = failed = 0
+def booking_body(event_type_ids: list[int]) -> bytes:
+    n = next(_SLOT_NUMBERS)
+    start = FIRST_DAY + timedelta(minutes=15 * (n // len(event_type_ids)))
+    body = {
+        "start": start.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+        "eventTypeId": event_type_ids[n % len(event_type_ids)],
+        "attendee": {"name": f"Booker {n}", "email": f"b{n}@example.com", "timeZone": "UTC"},
+    }
+    return json.dumps(body).encode()
 
-    async def worker(base: str) -> None:
-        nonlocal ok, failed
-        async with httpx.AsyncClient(base_url=base, timeout=30) as http:
-            while clock.perf_counter() < deadline:
-                n = next(counter)
-                event_type_id = event_type_ids[n % len(event_type_ids)]
-                start = FIRST_DAY + timedelta(minutes=15 * (n // len(event_type_ids)))
-                body = {
-                    "start": start.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
-                    "eventTypeId": event_type_id,
-                    "attendee": {"name": f"Booker {n}", "email": f"b{n}@example.com", "timeZone": "UTC"},
-                }
-                response = await http.post("/v2/bookings", json=body, headers={"cal-api-version": "2024-08-13"})
-                if response.status_code == 201:
-                    ok += 1
-                else:
-                    failed += 1
-                    if failed < 3:
-                        print("unexpected:", response.status_code, response.text[:300], file=sys.stderr)
 
-    began = clock.perf_counter()
-    deadline = began + duration
-    await asyncio.gather(*(worker(bases[i % len(bases)]) for i in range(clients)))
-    return ok, failed, clock.perf_counter() - began
+async def http_load(urls: list[str], body: Any, headers: dict[str, str], clients: int, duration: float) -> tuple[int, int, float]:
+    """(201s, other answers, requests/s of 201s) with ``clients`` connections spread over ``urls``."""
+    results = await asyncio.gather(
+        *(
+            run_load(url, method="POST", headers=headers, body=body, connections=clients // len(urls), duration=duration, warmup=1.5)
+            for url in urls
+        )
+    )
+    created = sum(r.statuses.get(201, 0) for r in results)
+    other = sum(r.requests for r in results) - created
+    for r in results:
+        if set(r.statuses) - {201}:
+            print("unexpected statuses:", r.statuses, file=sys.stderr)
+    return created, other, sum(r.statuses.get(201, 0) / r.seconds for r in results)
 
 
 async def bare_commits(url: str, clients: int, duration: float) -> tuple[int, float]:
@@ -137,21 +141,29 @@ async def main() -> None:
         await asyncio.to_thread(migrate_database, load_settings(database_url=url))
         event_type_ids = await seed(url)
         env = {"CALAPI_DATABASE_URL": url, "CALAPI_RUN_WORKER": "false", "CALAPI_RATE_LIMIT": "10000000/minute", "CALAPI_LOG_LEVEL": "warning"}
+        headers = {**_JSON, "cal-api-version": "2024-08-13"}
         with ExitStack() as stack:
             bases = [stack.enter_context(uvicorn_server("calapi.asgi:app", env, health="/health")) for _ in range(2)]
-            await create_load(bases, event_type_ids, args.clients, 1.5)  # warm-up (imports, pools, caches)
-            ok, failed, seconds = await create_load(bases, event_type_ids, args.clients, args.duration)
+            ok, failed, creates_rate = await http_load(
+                [b + "/v2/bookings" for b in bases], lambda: booking_body(event_type_ids), headers, args.clients, args.duration
+            )
         commits, commit_seconds = await bare_commits(url, args.clients, args.duration)
+        bare_env = {"BENCH_POSTGRES_DSN": url.replace("postgresql+asyncpg://", "postgresql://")}
+        with ExitStack() as stack:
+            bases = [stack.enter_context(uvicorn_server("bench.bare_app:app", bare_env)) for _ in range(2)]
+            row = json.dumps({"payload": "x" * 64}).encode()
+            _, _, http_commit_rate = await http_load([b + "/bare/commit" for b in bases], row, _JSON, args.clients, args.duration)
     finally:
         await drop_postgres_database(POSTGRES_BASE, url)
 
-    creates_rate = ok / seconds
     commits_rate = commits / commit_seconds
     print(f"machine: {machine()}; date {today()}")
     print(f"clients {args.clients}, 2 server processes, {HOSTS} hosts, {args.duration:.0f} s each")
-    print(f"booking creates: {ok} in {seconds:.1f} s = {creates_rate:.1f}/s ({failed} not 201)")
+    print(f"booking creates: {ok} = {creates_rate:.1f}/s ({failed} not 201)")
     print(f"bare asyncpg insert+commit: {commits} in {commit_seconds:.1f} s = {commits_rate:.1f}/s")
     print(f"ratio: {creates_rate / commits_rate:.3f} (target >= 0.25)")
+    print(f"yardstick, a bare FastAPI endpoint doing one insert+commit: {http_commit_rate:.1f}/s "
+          f"(ratio {http_commit_rate / commits_rate:.3f}); booking creates are {creates_rate / http_commit_rate:.3f} of it")
 
 
 if __name__ == "__main__":

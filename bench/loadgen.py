@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -78,12 +79,17 @@ async def run_load(
     *,
     method: str = "GET",
     headers: dict[str, str] | None = None,
-    body: bytes = b"",
+    body: bytes | Callable[[], bytes] = b"",
     connections: int = 16,
     duration: float = 10.0,
     warmup: float = 2.0,
 ) -> LoadResult:
-    host, port, payload = _request_bytes(method, url, headers or {}, body)
+    """Closed loop: each connection sends its next request when the last answer is read.
+
+    ``body`` may be a function returning a new body per request (every booking a new slot).
+    """
+    fixed = None if callable(body) else _request_bytes(method, url, headers or {}, body)
+    host, port, _ = fixed or _request_bytes(method, url, headers or {}, b"")
     statuses: dict[int, int] = {}
     latencies: list[float] = []
     count = 0
@@ -96,7 +102,7 @@ async def run_load(
         try:
             while time.perf_counter() < stop_at:
                 started = time.perf_counter()
-                writer.write(payload)
+                writer.write(fixed[2] if fixed else _request_bytes(method, url, headers or {}, body())[2])
                 status = await _read_response(reader)
                 if measuring:
                     latencies.append((time.perf_counter() - started) * 1000)

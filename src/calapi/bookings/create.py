@@ -33,6 +33,7 @@ from calapi.core.wire import METADATA_MAX_KEY_LENGTH, METADATA_MAX_KEYS, METADAT
 from calapi.db import begin_write
 from calapi.event_types import service as event_types_service
 from calapi.event_types.models import EventType
+from calapi.jobs.outbox import record_events
 from calapi.scheduling import BookingCheck, BookingRequest, RefusalReason, check_booking
 from calapi.teams.models import Team
 from calapi.schedules import service as schedules_service
@@ -635,15 +636,18 @@ async def create_booking(
             parts = (await output.load_booking_parts(session, [booking]))[booking.id]
             all_attendees = list(parts.attendees)
             seats_by_attendee = dict(parts.seats_by_attendee)
-        await events.record_booking_event(
-            session, trigger, booking, attendees=all_attendees, organizer=organizer, event_type=event_type,
-            extra={
-                **({"seatUid": seat_uid} if seat_uid else {}),
-                **({"schedulingType": team_hosts.scheduling_type} if team_hosts is not None else {}),
-            } or None,
-        )
+        recorded = [  # payloads from the rows as built; record_events flushes the rows first
+            events.booking_event(
+                trigger, booking, attendees=all_attendees, organizer=organizer, event_type=event_type,
+                extra={
+                    **({"seatUid": seat_uid} if seat_uid else {}),
+                    **({"schedulingType": team_hosts.scheduling_type} if team_hosts is not None else {}),
+                } or None,
+            )
+        ]
         if joined is None and booking.status == BookingStatus.accepted.value:
-            await events.schedule_meeting_events(session, booking, attendees=all_attendees, organizer=organizer)
+            recorded += events.meeting_events(booking, attendees=all_attendees, organizer=organizer)
+        await record_events(session, recorded)
         parts = output.BookingParts(
             attendees=all_attendees, seats_by_attendee=seats_by_attendee, organizer=organizer_ref, event_type=event_ref
         )

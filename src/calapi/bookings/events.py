@@ -16,7 +16,7 @@ from calapi.bookings.models import Attendee, Booking
 from calapi.core.envelopes import iso_ms
 from calapi.event_types.models import EventType
 from calapi.jobs.models import DomainEvent, Job, JobStatus
-from calapi.jobs.outbox import DISPATCH_JOB, record_event
+from calapi.jobs.outbox import DISPATCH_JOB, NewEvent, record_events
 from calapi.users.models import User
 
 BOOKING_CREATED = "BOOKING_CREATED"
@@ -166,6 +166,34 @@ async def _load_context(
     return attendees, organizer, event_type
 
 
+def booking_event(
+    trigger: str,
+    booking: Booking,
+    *,
+    attendees: Sequence[Attendee],
+    organizer: User | None,
+    event_type: EventType | None,
+    extra: dict[str, Any] | None = None,
+) -> NewEvent:
+    """A booking event built from rows the caller holds (flushed: the payload carries the ids)."""
+    payload = booking_payload(booking, attendees=attendees, organizer=organizer, event_type=event_type, extra=extra)
+    return NewEvent(
+        trigger, payload, subject_uid=booking.uid, owner_user_id=booking.user_id, event_type_id=booking.event_type_id
+    )
+
+
+def meeting_events(booking: Booking, *, attendees: Sequence[Attendee], organizer: User | None) -> list[NewEvent]:
+    """MEETING_STARTED at the booking's start and MEETING_ENDED at its end (deferred dispatch)."""
+    payload = meeting_payload(booking, attendees=attendees, organizer=organizer)
+    return [
+        NewEvent(
+            trigger, payload, subject_uid=booking.uid, owner_user_id=booking.user_id,
+            event_type_id=booking.event_type_id, dispatch_at=at,
+        )
+        for trigger, at in ((MEETING_STARTED, booking.start_time), (MEETING_ENDED, booking.end_time))
+    ]
+
+
 async def record_booking_event(
     session: AsyncSession,
     trigger: str,
@@ -179,15 +207,13 @@ async def record_booking_event(
     """Flush, build the payload from the rows as they now stand, write the event + its dispatch job.
 
     ``attendees`` / ``organizer`` / ``event_type`` may be passed by a caller that holds them
-    already (saves three reads on the create path); otherwise they are loaded.
+    already (saves three reads); otherwise they are loaded.
     """
     await session.flush()
     if attendees is None or organizer is None or (event_type is None and booking.event_type_id is not None):
         attendees, organizer, event_type = await _load_context(session, booking)
-    payload = booking_payload(booking, attendees=attendees, organizer=organizer, event_type=event_type, extra=extra)
-    await record_event(
-        session, trigger, payload, subject_uid=booking.uid, owner_user_id=booking.user_id, event_type_id=booking.event_type_id
-    )
+    event = booking_event(trigger, booking, attendees=attendees, organizer=organizer, event_type=event_type, extra=extra)
+    await record_events(session, [event])
 
 
 async def schedule_meeting_events(
@@ -197,16 +223,11 @@ async def schedule_meeting_events(
     attendees: Sequence[Attendee] | None = None,
     organizer: User | None = None,
 ) -> None:
-    """MEETING_STARTED at the booking's start and MEETING_ENDED at its end (deferred dispatch)."""
+    """Record MEETING_STARTED and MEETING_ENDED for a booking (loading what the caller lacks)."""
     await session.flush()
     if attendees is None or organizer is None:
         attendees, organizer, _ = await _load_context(session, booking)
-    payload = meeting_payload(booking, attendees=attendees, organizer=organizer)
-    for trigger, at in ((MEETING_STARTED, booking.start_time), (MEETING_ENDED, booking.end_time)):
-        await record_event(
-            session, trigger, payload, subject_uid=booking.uid, owner_user_id=booking.user_id,
-            event_type_id=booking.event_type_id, dispatch_at=at,
-        )
+    await record_events(session, meeting_events(booking, attendees=attendees, organizer=organizer))
 
 
 async def cancel_meeting_events(session: AsyncSession, booking_uid: str) -> int:

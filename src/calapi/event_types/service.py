@@ -12,7 +12,7 @@ import copy
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -483,10 +483,11 @@ async def load_slot_event_traits(session: AsyncSession, event_type_ids: Iterable
     ids = sorted(set(event_type_ids))
     if not ids:
         return {}
-    statement = select(
-        EventType.id, EventType.before_event_buffer, EventType.after_event_buffer, EventType.seats_per_time_slot
-    ).where(EventType.id.in_(ids))
-    return {
-        ident: SlotEventTraits(before or 0, after or 0, seats is not None)
-        for ident, before, after, seats in (await session.execute(statement)).all()
-    }
+    rows = (await session.execute(_TRAITS_STATEMENT, {"ids": ids})).all()
+    return {ident: SlotEventTraits(before or 0, after or 0, seats is not None) for ident, before, after, seats in rows}
+
+
+# Built once (a hot path of every slot listing and booking): its cache key stays memoized.
+_TRAITS_STATEMENT = select(
+    EventType.id, EventType.before_event_buffer, EventType.after_event_buffer, EventType.seats_per_time_slot
+).where(EventType.id.in_(bindparam("ids", expanding=True)))

@@ -8,10 +8,11 @@ engine's rule). The user's default schedule is ``users.default_schedule_id``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import select
@@ -377,7 +378,7 @@ from collections.abc import Iterable  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from datetime import time  # noqa: E402
 
-from sqlalchemy import func, literal, or_, select  # noqa: E402
+from sqlalchemy import Integer, bindparam, func, or_, select  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncSession  # noqa: E402
 
 from calapi.scheduling import DateOverride as EngineDateOverride  # noqa: E402
@@ -413,6 +414,34 @@ def _minute(value: time) -> time:
     return time(value.hour, value.minute)
 
 
+@functools.cache
+def _host_availability_statement(by_ids: bool, by_names: bool, own_schedule: bool) -> Any:
+    """Users with their schedule's rows; one statement object per shape, built once.
+
+    Bound parameters: ``user_ids`` / ``usernames`` (expanding) and ``schedule_id``.
+    """
+    wanted = (
+        func.coalesce(bindparam("schedule_id", type_=Integer), User.default_schedule_id) if own_schedule else User.default_schedule_id
+    )
+    conditions = []
+    if by_ids:
+        conditions.append(User.id.in_(bindparam("user_ids", expanding=True)))
+    if by_names:
+        conditions.append(User.username.in_(bindparam("usernames", expanding=True)))
+    return (
+        select(
+            User.id, User.username, User.time_zone, User.week_start,
+            Schedule.id, Schedule.time_zone,
+            Availability.days, Availability.date, Availability.start_time, Availability.end_time,
+        )
+        .select_from(User)
+        .outerjoin(Schedule, Schedule.id == wanted)
+        .outerjoin(Availability, Availability.schedule_id == Schedule.id)
+        .where(or_(*conditions))
+        .order_by(User.id, Availability.id)
+    )
+
+
 async def load_host_availability(
     session: AsyncSession,
     *,
@@ -428,29 +457,19 @@ async def load_host_availability(
     ids, names = list(user_ids), list(usernames)
     if not ids and not names:
         return {}
-    wanted = func.coalesce(literal(schedule_id), User.default_schedule_id) if schedule_id is not None else User.default_schedule_id
-    conditions = []
+    statement = _host_availability_statement(bool(ids), bool(names), schedule_id is not None)
+    parameters: dict[str, object] = {}
     if ids:
-        conditions.append(User.id.in_(ids))
+        parameters["user_ids"] = ids
     if names:
-        conditions.append(User.username.in_(names))
-    statement = (
-        select(
-            User.id, User.username, User.time_zone, User.week_start,
-            Schedule.id, Schedule.time_zone,
-            Availability.days, Availability.date, Availability.start_time, Availability.end_time,
-        )
-        .select_from(User)
-        .outerjoin(Schedule, Schedule.id == wanted)
-        .outerjoin(Availability, Availability.schedule_id == Schedule.id)
-        .where(or_(*conditions))
-        .order_by(User.id, Availability.id)
-    )
+        parameters["usernames"] = names
+    if schedule_id is not None:
+        parameters["schedule_id"] = schedule_id
     users: dict[int, tuple[str | None, str, int, int | None, str | None]] = {}
     weekly: dict[int, list[EngineWeeklyRule]] = {}
     overrides: dict[int, list[EngineDateOverride]] = {}
     connection = await session.connection()  # Core rows: no ORM bookkeeping per row
-    for row in (await connection.execute(statement)).all():
+    for row in (await connection.execute(statement, parameters)).all():
         user_id, username, user_zone, week_start, sched_id, sched_zone, days, on_date, start, end = row
         if user_id not in users:
             users[user_id] = (username, user_zone or _HOST_DEFAULT_ZONE, _WEEKDAY_NUMBERS.get(week_start or "", 0), sched_id, sched_zone)

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import bindparam, delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calapi.bookings import service as bookings_service
@@ -98,6 +98,18 @@ def data_window(rules: EventRules, start: datetime, end: datetime, now: datetime
     return lo, hi
 
 
+# Built once (every slot listing and booking runs it): its cache key stays memoized.
+_HOLDS_STATEMENT = select(
+    SlotReservation.user_id, SlotReservation.uid, SlotReservation.event_type_id, SlotReservation.slot_start,
+    SlotReservation.slot_end, SlotReservation.release_at, SlotReservation.is_seat,
+).where(
+    SlotReservation.user_id.in_(bindparam("host_ids", expanding=True)),
+    SlotReservation.slot_start < bindparam("window_end"),
+    SlotReservation.slot_end > bindparam("window_start"),
+    SlotReservation.release_at > bindparam("now"),
+)
+
+
 async def load_holds(
     session: AsyncSession, user_ids: Iterable[int], start: datetime, end: datetime, now: datetime
 ) -> dict[int, list[Reservation]]:
@@ -106,17 +118,10 @@ async def load_holds(
     holds: dict[int, list[Reservation]] = defaultdict(list)
     if not ids:
         return holds
-    statement = select(
-        SlotReservation.user_id, SlotReservation.uid, SlotReservation.event_type_id, SlotReservation.slot_start,
-        SlotReservation.slot_end, SlotReservation.release_at, SlotReservation.is_seat,
-    ).where(
-        SlotReservation.user_id.in_(ids),
-        SlotReservation.slot_start < end,
-        SlotReservation.slot_end > start,
-        SlotReservation.release_at > now,
-    )
     connection = await session.connection()  # Core rows: no ORM bookkeeping per row
-    for user_id, uid, event_type_id, slot_start, slot_end, release_at, is_seat in (await connection.execute(statement)).all():
+    parameters = {"host_ids": ids, "window_start": start, "window_end": end, "now": now}
+    rows = (await connection.execute(_HOLDS_STATEMENT, parameters)).all()
+    for user_id, uid, event_type_id, slot_start, slot_end, release_at, is_seat in rows:
         holds[user_id].append(Reservation(slot_start, slot_end, release_at, event_type_id, uid, is_seat))
     return holds
 
