@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 
 import pytest
 
@@ -167,13 +167,55 @@ async def test_legacy_schedules(app, client, alice, frozen):
     assert_deprecated(listed, "2024-06-11")
     [schedule] = listed.json()["data"]
     assert schedule["id"] == schedule_id and schedule["isDefault"] is True and schedule["isLastSchedule"] is True
-    assert schedule["workingHours"] == [{"days": [1, 2, 3, 4, 5], "startTime": 540, "endTime": 1020, "userId": alice.id}]
-    assert schedule["availability"][0] == [] and schedule["availability"][1] == [{"start": "1970-01-01T09:00:00.000Z", "end": "1970-01-01T17:00:00.000Z"}]
+    assert schedule["workingHours"] == [{"days": [1, 2, 3, 4, 5], "startTime": 540, "endTime": 1020}]
+    # weekly ranges sit on today's UTC date (the request clock), as Cal.com's atom transformer puts them
+    assert schedule["availability"][0] == [] and schedule["availability"][1] == [{"start": "2050-09-01T09:00:00.000Z", "end": "2050-09-01T17:00:00.000Z"}]
     assert (await client.get("/v2/schedules/default", headers=alice.headers)).json()["data"] == schedule
     assert (await client.get(f"/v2/schedules/{schedule_id}", headers=alice.headers)).json()["data"] == schedule
     assert (await client.get("/v2/schedules/999999", headers=alice.headers)).status_code == 404
     # writing needs the current version
     assert (await client.post("/v2/schedules", json={}, headers=alice.headers)).status_code == 404
+
+
+async def test_legacy_schedule_shape_follows_cal_com_2024_04_15(app, client, alice, frozen):
+    """Checked against Cal.com's ScheduleRepository.findDetailedScheduleById and its atom transformers
+    (getWorkingHours at offset 0, transformAvailabilityForAtom, transformDateOverridesForAtom)."""
+    schedule_id = await give_schedule(
+        app, alice.id, time_zone="Europe/Rome",
+        weekly=[([1, 2], time(9), time(12)), ([3], time(12, 1), time(17)), ([6], time(18), time(23, 59))],
+        overrides=[(date(2050, 8, 31), time(8), time(9)), (date(2050, 9, 10), time(14), time(15)), (date(2050, 9, 3), time(7), time(8))],
+    )
+    schedule = (await client.get(f"/v2/schedules/{schedule_id}", headers=alice.headers)).json()["data"]
+    assert list(schedule) == [
+        "id", "name", "isManaged", "workingHours", "schedule", "availability", "timeZone", "dateOverrides", "isDefault",
+        "isLastSchedule", "readOnly",
+    ]
+    # Every row counts (overrides with their empty days), sorted by start; a range starting one minute
+    # after the previous one's end is merged into it, keeping the first one's days (Cal.com's own quirk);
+    # 23:59 stays 1439.
+    assert schedule["workingHours"] == [
+        {"days": [], "startTime": 420, "endTime": 480},
+        {"days": [], "startTime": 480, "endTime": 540},
+        {"days": [1, 2], "startTime": 540, "endTime": 1020},
+        {"days": [], "startTime": 840, "endTime": 900},
+        {"days": [6], "startTime": 1080, "endTime": 1439},
+    ]
+    assert schedule["availability"][1] == [{"start": "2050-09-01T09:00:00.000Z", "end": "2050-09-01T12:00:00.000Z"}]
+    assert schedule["availability"][3] == [{"start": "2050-09-01T12:01:00.000Z", "end": "2050-09-01T17:00:00.000Z"}]
+    assert schedule["availability"][6] == [{"start": "2050-09-01T18:00:00.000Z", "end": "2050-09-01T23:59:59.999Z"}]
+    # Only today's and later overrides (the 31 August one is past), earliest first.
+    assert schedule["dateOverrides"] == [
+        {"ranges": [{"start": "2050-09-03T07:00:00.000Z", "end": "2050-09-03T08:00:00.000Z"}]},
+        {"ranges": [{"start": "2050-09-10T14:00:00.000Z", "end": "2050-09-10T15:00:00.000Z"}]},
+    ]
+    rows = schedule["schedule"]
+    assert [r["id"] for r in rows] == sorted(r["id"] for r in rows) and len(rows) == 6
+    override = next(r for r in rows if r["date"] == "2050-09-10T00:00:00.000Z")
+    assert override | {"id": 0} == {
+        "id": 0, "userId": alice.id, "eventTypeId": None, "days": [], "startTime": "1970-01-01T14:00:00.000Z",
+        "endTime": "1970-01-01T15:00:00.000Z", "date": "2050-09-10T00:00:00.000Z", "scheduleId": schedule_id,
+    }
+    assert schedule["timeZone"] == "Europe/Rome" and schedule["isManaged"] is False and schedule["readOnly"] is False
 
 
 async def test_versions_document(client):
