@@ -95,3 +95,18 @@ def test_a_key_revoked_from_the_cli_is_refused_by_a_running_server_at_once(db):
             assert httpx.get(base + "/v2/me", headers=headers, timeout=10).status_code == 200
         assert run_cli("keys", "revoke", key["id"], **db).returncode == 0
         assert httpx.get(base + "/v2/me", headers=headers, timeout=10).status_code == 401
+
+
+def test_serve_and_worker_refuse_a_database_that_is_not_migrated(tmp_path):
+    missing = f"sqlite+aiosqlite:///{tmp_path}/absent/calapi.db"
+    for command in ("serve", "worker"):
+        result = run_cli(command, database_url=missing)
+        assert result.returncode == 1 and "Traceback" not in result.stderr
+        assert result.stderr.strip().splitlines() == [f"error: no database at {tmp_path}/absent/calapi.db: run `calapi migrate` first (`make run` does)"]
+
+    (tmp_path / "empty.db").touch()  # a file, but no schema in it
+    empty = run_cli("serve", database_url=f"sqlite+aiosqlite:///{tmp_path}/empty.db")
+    assert empty.returncode == 1 and "the database schema is at nothing" in empty.stderr and "calapi migrate" in empty.stderr
+
+    unreachable = run_cli("worker", database_url="postgresql+asyncpg://postgres@127.0.0.1:1/none")
+    assert unreachable.returncode == 1 and unreachable.stderr.startswith("error: cannot reach the database")
