@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time
 import pytest
 
 from calapi.core.clock import request_now
-from tests.slots.seed import give_schedule, make_event_type
+from tests.slots.seed import add_bookings, give_schedule, make_event_type
 
 NOW = datetime(2050, 9, 1, tzinfo=UTC)  # a Thursday; 2050-09-05 is a Monday
 MONDAY = {"startTime": "2050-09-05T00:00:00Z", "endTime": "2050-09-05T23:59:59Z"}
@@ -78,6 +78,32 @@ async def test_available_slots_by_day(client, event_type_id):
         headers={"cal-api-version": "2024-08-13"},  # 08-13 still selects the legacy slots
     )
     assert ranged.json()["data"]["slots"]["2050-09-05"][0] == {"startTime": "2050-09-05T09:00:00.000+01:00", "endTime": "2050-09-05T09:30:00.000+01:00"}
+
+
+async def test_available_slots_fields_as_cal_com_2024_04_15(app, client, stranger_client, alice, frozen):
+    """Checked against Cal.com's SlotsOutputService_2024_04_15 and SlotsController_2024_04_15: seat
+    fields only when set, luxon's "Z" for a fixed UTC zone, the ``uid`` cookie before the query."""
+    await give_schedule(app, alice.id)
+    seated = await make_event_type(app, alice.id, slug="class", length=30, seats_per_time_slot=3)
+    [taken] = await add_bookings(app, alice.id, seated, [(datetime(2050, 9, 5, 8, tzinfo=UTC), datetime(2050, 9, 5, 8, 30, tzinfo=UTC))])
+    day = (await client.get("/v2/slots/available", params={"eventTypeId": seated, **MONDAY})).json()["data"]["slots"]["2050-09-05"]
+    assert day[0] == {"time": FIRST_SLOT, "attendees": 1, "bookingUid": taken}
+    assert day[1] == {"time": "2050-09-05T08:30:00.000Z"}  # no seat taken: no attendees, no bookingUid
+    in_utc = (await client.get("/v2/slots/available", params={"eventTypeId": seated, "timeZone": "UTC", **MONDAY})).json()
+    assert in_utc["data"]["slots"]["2050-09-05"][1] == {"time": "2050-09-05T08:30:00.000Z"}
+    in_london = (await client.get("/v2/slots/available", params={"eventTypeId": seated, "timeZone": "Europe/London", **MONDAY})).json()
+    assert in_london["data"]["slots"]["2050-09-05"][1] == {"time": "2050-09-05T09:30:00.000+01:00"}
+
+    plain = await make_event_type(app, alice.id, slug="plain", length=30)
+    hold = {"eventTypeId": plain, "slotUtcStartDate": "2050-09-05T10:00:00.000Z", "slotUtcEndDate": "2050-09-05T10:30:00.000Z"}
+    mine = (await client.post("/v2/slots/reserve", json=hold)).json()["data"]
+    other = (await stranger_client.post("/v2/slots/reserve", json={**hold, "slotUtcStartDate": "2050-09-05T11:00:00.000Z", "slotUtcEndDate": "2050-09-05T11:30:00.000Z"})).json()["data"]
+    # The caller's cookie names the hold to drop, whatever ``uid`` says: the stranger's hold stays.
+    assert (await client.delete("/v2/slots/selected-slot", params={"uid": other})).status_code == 200
+    free = (await client.get("/v2/slots/available", params={"eventTypeId": plain, **MONDAY})).json()["data"]["slots"]["2050-09-05"]
+    times = [s["time"] for s in free]
+    assert "2050-09-05T10:00:00.000Z" in times and "2050-09-05T11:00:00.000Z" not in times
+    assert mine != other
 
 
 async def test_by_username_list_and_bad_input(client, alice, event_type_id):

@@ -20,11 +20,10 @@ from calapi.core.envelopes import iso_ms, success, success_no_data
 from calapi.core.errors import BadRequest
 from calapi.core.timezones import is_time_zone
 from calapi.core.versioning import V2024_04_15, V2024_06_11, V2024_06_14, V2024_08_13, V2024_09_04, legacy_router
-from calapi.core.wire import WireModel
+from calapi.core.wire import BOOKER_COOKIE, WireModel
 from calapi.db import SessionDep
 from calapi.slots import service as slots_service
 from calapi.slots.service import AvailableSlots, ReservationRequest, SlotFormat, SlotsRequest
-from calapi.core.wire import BOOKER_COOKIE
 from calapi.slots.wire import parse_instant, remember_booker
 
 router = legacy_router(
@@ -32,13 +31,17 @@ router = legacy_router(
 )
 
 
+_FIXED_UTC = ("utc", "gmt")  # the names luxon turns into its fixed UTC zone, which it prints as "Z"
+
+
 def _stamp(moment: datetime, zone: ZoneInfo | None) -> str:
     return moment.astimezone(zone).isoformat(timespec="milliseconds") if zone else iso_ms(moment)
 
 
 def legacy_slots_output(found: AvailableSlots, time_zone: str | None, output: SlotFormat) -> dict[str, list[dict[str, Any]]]:
-    """``{date: [{time} | {startTime, endTime}]}``; seated slots add ``attendees`` and ``bookingUid``."""
-    zone = ZoneInfo(time_zone) if time_zone else None
+    """``{date: [{time} | {startTime, endTime}]}``; a seated slot adds ``attendees`` once a seat is
+    taken and ``bookingUid`` when there is a booking (Cal.com leaves out zero and empty values)."""
+    zone = ZoneInfo(time_zone) if time_zone and time_zone.lower() not in _FIXED_UTC else None
     days: dict[str, list[dict[str, Any]]] = {}
     for day, slots in found.listing.days.items():
         if not slots:
@@ -49,10 +52,10 @@ def legacy_slots_output(found: AvailableSlots, time_zone: str | None, output: Sl
                 item: dict[str, Any] = {"startTime": _stamp(slot.start, zone), "endTime": _stamp(slot.end, zone)}
             else:
                 item = {"time": _stamp(slot.start, zone)}
-            if found.seated:
+            if found.seated and slot.seats_booked:
                 item["attendees"] = slot.seats_booked
-                if slot.booking_uid is not None:
-                    item["bookingUid"] = slot.booking_uid
+            if found.seated and slot.booking_uid:
+                item["bookingUid"] = slot.booking_uid
             items.append(item)
         days[day.isoformat()] = items
     return days
@@ -123,7 +126,7 @@ async def reserve_slot(
 
 @router.delete("/selected-slot", operation_id="legacy_slots_release")
 async def release_slot(request: Request, session: SessionDep, uid: str | None = Query(default=None, max_length=255)) -> dict[str, Any]:
-    chosen = uid or request.cookies.get(BOOKER_COOKIE)
+    chosen = request.cookies.get(BOOKER_COOKIE) or uid  # Cal.com reads the cookie first
     if chosen:
         await slots_service.release(session, chosen)
     return success_no_data()
