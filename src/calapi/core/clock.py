@@ -13,8 +13,8 @@ from fastapi import Depends
 from calapi.db import utcnow
 
 
-def request_now() -> datetime:
-    """The current UTC time for this request."""
+async def request_now() -> datetime:
+    """The current UTC time for this request (async: FastAPI would run a plain function in a thread)."""
     return utcnow()
 
 
