@@ -227,7 +227,7 @@ async def main() -> None:
     print(f"| bare httpx POSTs, 32 concurrent | {bare_32:.0f}/s | |")
     print(f"| 1 `calapi worker` (PostgreSQL, limit {limit}) | {one:.0f}/s ({one / bare:.2f} × bare {limit}, {one / bare_32:.2f} × bare 32) "
           f"| ≥ 0.5 × bare {'✔' if one / bare >= 0.5 else '✘'} |")
-    print(f"| worker CPU per delivery (fan-out + delivery + recording, after the first arrival) | 1 worker {one_cpu:.0f} µs, 2 workers {two_cpu:.0f} µs | |")
+    print(f"| worker CPU per delivery (from the first arrival on: sending + recording; fan-outs ran before) | 1 worker {one_cpu:.0f} µs, 2 workers {two_cpu:.0f} µs | |")
     print(f"| 2 `calapi worker` (PostgreSQL, limit {limit} each) | {two:.0f}/s ({two / bare:.2f} × bare {limit}, {two / bare_32:.2f} × bare 32) | |")
     print(f"| commit → delivery, embedded, idle queue | p50 {p50:.1f} ms, p95 {p95:.1f} ms | p50 < 250 ms {'✔' if p50 < 250 else '✘'} |")
 

@@ -298,7 +298,10 @@ class Worker:
         self._running = 0
         self._waiting: deque[_Waiting] = deque()
         self._key_running: Counter[tuple[str, str]] = Counter()
-        self._key_held: Counter[tuple[str, str]] = Counter()
+        # claimed and not finished (waiting or running): what the claim's skip rule counts. A job
+        # that finished and waits only to be recorded no longer counts, so a slow recording
+        # transaction does not stop this worker from claiming the next round of a busy key.
+        self._key_unfinished: Counter[tuple[str, str]] = Counter()
         self._contexts: dict[int, Any] = {}
         self._finished: list[tuple[Job, Record | None]] = []
         self._recorder: asyncio.Task[None] | None = None
@@ -310,7 +313,7 @@ class Worker:
 
     def _saturated_keys(self) -> set[tuple[str, str]]:
         """Keys with a full round waiting here already (running + waiting ≥ 2 × limit)."""
-        return {key for key, held in self._key_held.items() if held >= 2 * _handlers[key[0]].key_limit}
+        return {key for key, count in self._key_unfinished.items() if count >= 2 * _handlers[key[0]].key_limit}
 
     async def run(self) -> None:
         while not self._stopping:
@@ -327,7 +330,7 @@ class Worker:
                 key = _job_key(job)
                 self._held += 1
                 if key is not None:
-                    self._key_held[key] += 1
+                    self._key_unfinished[key] += 1
                 self._waiting.append(_Waiting(job, key, now))
             self._start_ready()
             await self._return_overdue()
@@ -377,15 +380,23 @@ class Worker:
         except Exception as exc:  # their leases run out and another claim takes them
             log.warning("returning waiting jobs failed: %s", exc.__class__.__name__)
         for entry in entries:
-            self._release(entry.job, entry.key)
+            self._unfinished(entry.key)
+            self._release(entry.job)
 
-    def _release(self, job: Job, key: tuple[str, str] | None) -> None:
+    def _unfinished(self, key: tuple[str, str] | None) -> None:
+        """A job of ``key`` finished (or went back): one fewer counted against the claim's skip rule."""
+        if key is None:
+            return
+        self._key_unfinished[key] -= 1
+        left = self._key_unfinished[key]
+        if not left:
+            del self._key_unfinished[key]
+        if left == 2 * _handlers[key[0]].key_limit - 1:
+            self._wake.set()  # the key dropped below its skip threshold: claim its next round now
+
+    def _release(self, job: Job) -> None:
         self._held -= 1
         self._contexts.pop(job.id, None)
-        if key is not None:
-            self._key_held[key] -= 1
-            if not self._key_held[key]:
-                del self._key_held[key]
         self._wake.set()  # room to claim again
 
     # ---------------------------------------------------------- running
@@ -396,14 +407,14 @@ class Worker:
         try:
             if handler.perform is None:
                 await run_one(self.sessionmaker, job)
-                self._release(job, key)
+                self._release(job)
                 return
             try:
                 record = await handler.perform(job, self._contexts.get(job.id))
             except Exception as exc:  # a failed attempt is recorded, never lost
                 log.warning("job %s (%s) attempt %s failed: %s", job.id, job.kind, job.attempts, exc.__class__.__name__)
                 record = _retry_record(f"{exc.__class__.__name__}: {exc}"[:2000])
-            self._finished.append((job, record, key))
+            self._finished.append((job, record))
             if self._recorder is None or self._recorder.done():
                 self._recorder = asyncio.create_task(self._record())
         finally:
@@ -412,22 +423,22 @@ class Worker:
                 self._key_running[key] -= 1
                 if not self._key_running[key]:
                     del self._key_running[key]
+            self._unfinished(key)
             self._start_ready()
 
     async def _record(self) -> None:
         """Write every finished outcome in one transaction; outcomes arriving meanwhile go in the next."""
         while self._finished:
             finished, self._finished = self._finished, []
-            pairs = [(job, record) for job, record, _ in finished]
             try:
                 async with self.sessionmaker() as session, session.begin():
-                    await _record_batch(session, pairs)
+                    await _record_batch(session, finished)
             except Exception as exc:  # one bad outcome must not cost the others theirs: one by one
-                log.warning("recording %s outcomes failed (%s); recording one by one", len(pairs), exc.__class__.__name__)
-                for job, record in pairs:
+                log.warning("recording %s outcomes failed (%s); recording one by one", len(finished), exc.__class__.__name__)
+                for job, record in finished:
                     await self._record_alone(job, record)
-            for job, _, key in finished:
-                self._release(job, key)
+            for job, _ in finished:
+                self._release(job)
 
     async def _record_alone(self, job: Job, record: Record | None) -> None:
         try:

@@ -119,11 +119,20 @@ def _scope_clause(event: DomainEvent) -> Any:
     return or_(*clauses) if clauses else None
 
 
+_MATCHING = "calapi.webhooks.matching"
+
+
 async def matching_webhooks(session: AsyncSession, event: DomainEvent) -> list[Webhook]:
-    clause = _scope_clause(event)
-    if clause is None:
-        return []
-    rows = (await session.scalars(select(Webhook).where(Webhook.active.is_(True), clause).order_by(Webhook.created_at))).all()
+    """The active subscriptions an event reaches. Within one transaction the subscriptions of a
+    scope are read once: a recording batch fans out many events of the same organizer."""
+    scope = (event.owner_user_id, event.event_type_id)
+    cache: dict[tuple[int | None, int | None], list[Webhook]] = session.info.setdefault(_MATCHING, {})
+    rows = cache.get(scope)
+    if rows is None:
+        clause = _scope_clause(event)
+        rows = cache[scope] = [] if clause is None else list(
+            (await session.scalars(select(Webhook).where(Webhook.active.is_(True), clause).order_by(Webhook.created_at))).all()
+        )
     return [w for w in rows if event.trigger in (w.triggers or [])]
 
 
@@ -377,14 +386,14 @@ async def record_outcome(
 ) -> None:
     now = utcnow()
     session.add(attempt_row(delivery, outcome, job=job))
-    attempts = WebhookDelivery.attempts + 1
-    done = update(WebhookDelivery).where(WebhookDelivery.id == delivery.id)
     if outcome.ok:
         # the common case, written for the whole recording batch in one statement
         jobs.at_batch_end(session, "webhooks.succeeded", _mark_succeeded, delivery.id)
         if webhook.failing_since is not None:
             await session.execute(update(Webhook).where(Webhook.id == webhook.id).values(failing_since=None))
         return
+    attempts = WebhookDelivery.attempts + 1
+    done = update(WebhookDelivery).where(WebhookDelivery.id == delivery.id)
     if outcome.status == 410:
         reason = f"The subscriber answered 410 Gone on {iso_ms(now)}"
         await session.execute(update(Webhook).where(Webhook.id == webhook.id).values(active=False, disabled_reason=reason))
