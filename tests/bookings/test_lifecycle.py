@@ -177,6 +177,10 @@ async def test_reschedule_makes_a_linked_booking_and_frees_its_own_time(client, 
 async def test_reschedule_one_seat(client, alice, event_types):
     first = (await book(client, event_types.seated, at(MONDAY, "12:00"))).json()["data"]
     (await book(client, event_types.seated, at(MONDAY, "12:00"), attendee={**ATTENDEE, "email": "sam@example.com"}))
+    # Without seatUid a seated booking is refused whole: its seats would stay on the cancelled meeting.
+    whole = await post(client, first["uid"], "reschedule", {"start": at(TUESDAY, "12:00")})
+    assert error(whole, 400).startswith(f"Booking with uid={first['uid']} is a seated booking: reschedule one seat at a time")
+    assert (await get(client, first["uid"], user=alice)).json()["data"]["status"] == "accepted"
     response = await post(client, first["uid"], "reschedule", {"start": at(TUESDAY, "12:00"), "seatUid": first["seatUid"]})
     assert response.status_code == 201, response.text
     moved = response.json()["data"]

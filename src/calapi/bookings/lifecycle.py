@@ -347,6 +347,12 @@ async def reschedule(
     attendees = list((await session.scalars(select(Attendee).where(Attendee.booking_id == old.id).order_by(Attendee.id))).all())
     if request.seat_uid is not None:
         return await _reschedule_seat(session, old, attendees, request, caller=caller, now=now)
+    if await session.scalar(select(BookingSeat.id).where(BookingSeat.booking_id == old.id).limit(1)) is not None:
+        # Moving the whole meeting would leave its seats behind on the cancelled booking.
+        raise BadRequest(
+            f"Booking with uid={uid} is a seated booking: reschedule one seat at a time by sending its seatUid "
+            "(returned when the seat was booked) in the request body."
+        )
     time_zone = attendees[0].time_zone if attendees else "UTC"
     verdict = await _check_new_time(session, old, request.start, time_zone=time_zone, now=now)
 
