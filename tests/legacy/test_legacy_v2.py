@@ -56,12 +56,49 @@ async def test_event_types_list_in_groups(client, alice, event_type_id):
     [event] = group["eventTypes"]
     assert event["id"] == event_type_id and event["length"] == 30 and event["slug"] == "thirty" and event["userId"] == alice.id
     assert "lengthInMinutes" not in event
-    assert data["profiles"][0]["slug"] == alice.username
+    assert event["userIds"] == [alice.id] and event["periodType"] == "UNLIMITED" and event["hashedLink"] == []
+    assert data["allUsersAcrossAllEventTypes"] == {}  # a JavaScript Map in Cal.com, written to JSON as {}
+    assert data["profiles"] == [{
+        "slug": alice.username, "name": "Alice", "image": "", "membershipCount": 1, "readOnly": False, "teamId": None, "membershipRole": None,
+    }]
     # 2024-04-15 sent explicitly is the same contract; the current version answers its own shape, no Deprecation.
     explicit = await client.get("/v2/event-types", headers={**alice.headers, "cal-api-version": "2024-04-15"})
     assert explicit.json()["data"] == data
     current = await client.get("/v2/event-types", headers={**alice.headers, "cal-api-version": "2024-06-14"})
     assert isinstance(current.json()["data"], list) and "deprecation" not in current.headers
+
+
+async def test_event_type_groups_include_accepted_teams(client, alice, bob, event_type_id):
+    """Checked against Cal.com's getEventTypesByViewer: one group per accepted team membership after the
+    personal group; a MEMBER's group is read-only; ``profiles`` mirrors the groups."""
+    team = (await client.post("/v2/teams", json={"name": "Sales", "slug": "sales"}, headers=alice.headers)).json()["data"]
+    made = await client.post(f"/v2/teams/{team['id']}/event-types", headers=alice.headers, json={
+        "lengthInMinutes": 45, "title": "Demo", "slug": "demo", "schedulingType": "COLLECTIVE", "assignAllTeamMembers": True,
+    })
+    assert made.status_code == 201, made.text
+    invited = await client.post(f"/v2/teams/{team['id']}/memberships", json={"userId": bob.id, "role": "MEMBER", "accepted": False}, headers=alice.headers)
+    assert invited.status_code == 201, invited.text
+
+    data = (await client.get("/v2/event-types", headers=alice.headers)).json()["data"]
+    personal, sales = data["eventTypeGroups"]
+    assert personal["teamId"] is None and [e["id"] for e in personal["eventTypes"]] == [event_type_id]
+    assert {k: sales[k] for k in ("teamId", "parentId", "membershipRole", "profile", "metadata")} == {
+        "teamId": team["id"], "parentId": None, "membershipRole": "OWNER",
+        "profile": {"image": "", "name": "Sales", "slug": "team/sales"}, "metadata": {"membershipCount": 2, "readOnly": False},
+    }
+    [demo] = sales["eventTypes"]
+    assert (demo["id"], demo["teamId"], demo["userId"], demo["length"], demo["schedulingType"]) == (made.json()["data"]["id"], team["id"], None, 45, "COLLECTIVE")
+    assert demo["userIds"] == [alice.id]
+    assert [p["teamId"] for p in data["profiles"]] == [None, team["id"]]
+    assert data["profiles"][1] == {"image": "", "name": "Sales", "slug": "team/sales", "membershipCount": 2, "readOnly": False, "teamId": team["id"], "membershipRole": "OWNER"}
+    # An invitation not yet accepted adds no group; once accepted, the MEMBER's group is read-only.
+    assert [g["teamId"] for g in (await client.get("/v2/event-types", headers=bob.headers)).json()["data"]["eventTypeGroups"]] == [None]
+    membership = next(m for m in (await client.get(f"/v2/teams/{team['id']}/memberships", headers=alice.headers)).json()["data"] if m["userId"] == bob.id)
+    accepted = await client.patch(f"/v2/teams/{team['id']}/memberships/{membership['id']}", json={"accepted": True}, headers=alice.headers)
+    assert accepted.status_code == 200, accepted.text
+    _, bobs_sales = (await client.get("/v2/event-types", headers=bob.headers)).json()["data"]["eventTypeGroups"]
+    assert bobs_sales["membershipRole"] == "MEMBER" and bobs_sales["metadata"]["readOnly"] is True
+    assert [e["slug"] for e in bobs_sales["eventTypes"]] == ["demo"]
 
 
 async def test_available_slots_by_day(client, event_type_id):

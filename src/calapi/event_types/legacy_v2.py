@@ -1,10 +1,12 @@
 """Legacy ``GET /v2/event-types`` (no ``cal-api-version``, or 2024-04-15 / 2024-06-11; contract §1.2).
 
-Cal.com's older contract lists the caller's event types grouped by profile:
-``data: {eventTypeGroups: [{teamId, bookerUrl, membershipRole, profile, metadata, eventTypes}], profiles}``,
-each event type in the old flat shape (``length``, ``hidden``, ``userId``, …). Same service as the
-2024-06-14 list (``list_visible``). Only the caller's personal group is listed: team event types
-stay under ``/v2/teams/{teamId}/event-types``.
+Cal.com answers this version with its web app's ``getEventTypesByViewer``:
+``data: {eventTypeGroups, profiles, allUsersAcrossAllEventTypes}``. The first group is the caller's
+own event types; then one group per team the caller has accepted (not organizations), with the
+team's event types (a MEMBER does not see MANAGED ones). Each event type is the stored row in
+Cal.com's older flat shape (``length``, ``hidden``, ``userId``, ``periodType`` …) plus ``userIds``
+(its hosts, or its owner). ``allUsersAcrossAllEventTypes`` is a JavaScript ``Map`` in Cal.com, which
+JSON writes as ``{}``. Same services as the 2024-06-14 list and the team event types routes.
 """
 
 from __future__ import annotations
@@ -18,13 +20,19 @@ from calapi.core.envelopes import success
 from calapi.core.versioning import V2024_04_15, V2024_06_11, V2024_06_14, legacy_router
 from calapi.db import SessionDep
 from calapi.event_types import service as event_types_service
+from calapi.event_types import team_service
 from calapi.event_types.models import EventType
+from calapi.event_types.output import prisma_limits, prisma_period
+from calapi.teams import service as teams_service
+from calapi.teams.models import Team
 
 router = legacy_router([V2024_04_15, V2024_06_11], successor=V2024_06_14, prefix="/v2/event-types", tags=["Event Types (legacy)"])
 
+MANAGED = "MANAGED"
 
-def legacy_event_type_output(event_type: EventType) -> dict[str, Any]:
-    """The 2024-04-15 ``EventTypeOutput`` fields calapi stores."""
+
+def legacy_event_type_output(event_type: EventType, user_ids: list[int]) -> dict[str, Any]:
+    """An event type row as ``getEventTypesByViewer`` lists it (the fields calapi stores)."""
     settings = event_type.settings or {}
     seats = event_type.seats or {}
     return {
@@ -37,8 +45,11 @@ def legacy_event_type_output(event_type: EventType) -> dict[str, Any]:
         "position": 0,
         "userId": event_type.owner_id,
         "teamId": event_type.team_id,
+        "parentId": event_type.parent_id,
         "schedulingType": event_type.scheduling_type,
+        "assignAllTeamMembers": event_type.assign_all_team_members,
         "scheduleId": event_type.schedule_id,
+        "timeZone": settings.get("timeZone"),
         "locations": event_type.locations or [],
         "bookingFields": event_type.booking_fields or event_types_service.DEFAULT_BOOKING_FIELDS,
         "offsetStart": event_type.offset_start,
@@ -46,20 +57,54 @@ def legacy_event_type_output(event_type: EventType) -> dict[str, Any]:
         "beforeEventBuffer": event_type.before_event_buffer,
         "afterEventBuffer": event_type.after_event_buffer,
         "slotInterval": event_type.slot_interval,
+        **prisma_period(event_type.booking_window),
         "requiresConfirmation": event_type.requires_confirmation,
         "seatsPerTimeSlot": event_type.seats_per_time_slot,
         "seatsShowAttendees": bool(seats.get("showAttendeeInfo", False)),
+        "seatsShowAvailabilityCount": bool(seats.get("showAvailabilityCount", True)),
+        "onlyShowFirstAvailableSlot": event_type.only_show_first_available_slot,
         "recurringEvent": event_type.recurrence,
+        "bookingLimits": prisma_limits(event_type.booking_limits_count),
+        "durationLimits": prisma_limits(event_type.booking_limits_duration),
         "eventName": settings.get("customName"),
         "successRedirectUrl": settings.get("successRedirectUrl"),
         "disableGuests": bool(settings.get("disableGuests", False)),
         "hideCalendarNotes": bool(settings.get("hideCalendarNotes", False)),
+        "lockTimeZoneToggleOnBookingPage": bool(settings.get("lockTimeZoneToggleOnBookingPage", False)),
+        "requiresBookerEmailVerification": bool(settings.get("requiresBookerEmailVerification", False)),
         "metadata": {
             **(event_type.event_metadata or {}),
             **({"multipleDuration": event_type.length_in_minutes_options} if event_type.length_in_minutes_options else {}),
         },
         "price": 0,
         "currency": "usd",
+        "hashedLink": [],
+        "children": [],
+        "managedBy": {"admins": []},
+        "userIds": user_ids,
+    }
+
+
+def _profile_entry(group: dict[str, Any]) -> dict[str, Any]:
+    return {**group["profile"], **group["metadata"], "teamId": group["teamId"], "membershipRole": group["membershipRole"]}
+
+
+async def _team_group(session: SessionDep, team: Team, role: str, booker_url: str) -> dict[str, Any]:
+    views = await team_service.list_for_team(session, team.id)
+    slug = (f"team/{team.slug}" if team.parent_id is None else team.slug) if team.slug else None
+    return {
+        "teamId": team.id,
+        "parentId": team.parent_id,
+        "bookerUrl": booker_url,
+        "membershipRole": role,
+        # Cal.com falls back to a third-party avatar service; calapi sends no data elsewhere.
+        "profile": {"image": team.logo_url or "", "name": team.name, "slug": slug},
+        "metadata": {"membershipCount": len(await teams_service.member_user_ids(session, team.id)), "readOnly": role == "MEMBER"},
+        "eventTypes": [
+            legacy_event_type_output(view.event_type, [h.host.user_id for h in view.hosts])
+            for view in views
+            if not (role == "MEMBER" and view.event_type.scheduling_type == MANAGED)
+        ],
     }
 
 
@@ -67,17 +112,25 @@ def legacy_event_type_output(event_type: EventType) -> dict[str, Any]:
 async def list_event_types(request: Request, principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
     listing = await event_types_service.list_visible(session, principal.user_id)
     owner = listing.owner
-    profile = {
-        "slug": getattr(owner, "username", None),
-        "name": getattr(owner, "name", None),
-        "image": getattr(owner, "avatar_url", None) or "",
-    }
-    group = {
+    booker_url = str(request.base_url).rstrip("/")
+    personal = {
         "teamId": None,
-        "bookerUrl": str(request.base_url).rstrip("/"),
+        "bookerUrl": booker_url,
         "membershipRole": None,
-        "profile": profile,
+        "profile": {
+            "slug": getattr(owner, "username", None),
+            "name": getattr(owner, "name", None),
+            "image": getattr(owner, "avatar_url", None) or "",
+        },
+        "eventTypes": [
+            legacy_event_type_output(e, [principal.user_id]) for e in listing.event_types if e.scheduling_type != MANAGED
+        ],
         "metadata": {"membershipCount": 1, "readOnly": False},
-        "eventTypes": [legacy_event_type_output(e) for e in listing.event_types],
     }
-    return success({"eventTypeGroups": [group], "profiles": [{**profile, "teamId": None, "membershipRole": None, "membershipCount": 1, "readOnly": False}]})
+    groups = [personal]
+    for team in await teams_service.list_teams_of(session, principal.user_id):
+        membership = await teams_service.membership_of(session, team.id, principal.user_id)
+        if team.is_organization or membership is None or not membership.accepted:
+            continue
+        groups.append(await _team_group(session, team, membership.role, booker_url))
+    return success({"eventTypeGroups": groups, "profiles": [_profile_entry(g) for g in groups], "allUsersAcrossAllEventTypes": {}})

@@ -97,3 +97,32 @@ def event_type_output(event_type: EventType, owner: Any, *, strip_hidden_fields:
         "bookingRequiresAuthentication": settings.get("bookingRequiresAuthentication", False),
     }
     return data
+
+
+# --- the row fields of Cal.com's older shapes (API v1, legacy v2) ---------------------------------
+
+LIMIT_KEYS = {"PER_DAY": "day", "PER_WEEK": "week", "PER_MONTH": "month", "PER_YEAR": "year"}
+
+
+def prisma_period(window: dict[str, Any] | None) -> dict[str, Any]:
+    """The booking window as Cal.com's event type row stores it (``periodType``, ``periodDays`` …),
+    which API v1 and the legacy v2 list both show."""
+    if not window or window.get("disabled"):
+        return {"periodType": "UNLIMITED", "periodStartDate": None, "periodEndDate": None, "periodDays": None, "periodCountCalendarDays": None}
+    if window["type"] == "range":
+        start, end = window["value"]
+        return {
+            "periodType": "RANGE", "periodStartDate": f"{start}T00:00:00.000Z", "periodEndDate": f"{end}T00:00:00.000Z",
+            "periodDays": None, "periodCountCalendarDays": None,
+        }
+    return {
+        "periodType": "ROLLING", "periodStartDate": None, "periodEndDate": None,
+        "periodDays": window["value"], "periodCountCalendarDays": window["type"] == "calendarDays",
+    }
+
+
+def prisma_limits(stored: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Stored limits as the row's ``bookingLimits``/``durationLimits`` (``PER_DAY`` …), or None."""
+    if not stored or stored.get("disabled"):
+        return None
+    return {wire: stored[key] for wire, key in LIMIT_KEYS.items() if stored.get(key) is not None}

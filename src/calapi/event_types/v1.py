@@ -20,6 +20,7 @@ from calapi.db import SessionDep
 from calapi.event_types import service as event_types_service
 from calapi.event_types import team_service
 from calapi.event_types.models import EventType
+from calapi.event_types.output import LIMIT_KEYS, prisma_limits, prisma_period
 from calapi.event_types.schemas import CreateEventTypeInput, UpdateEventTypeInput
 from calapi.event_types.service import EventTypeView
 from calapi.teams import service as teams_service
@@ -27,26 +28,10 @@ from calapi.teams import service as teams_service
 router = v1.v1_router(tags=["v1 Event types"])
 
 _RRULE_FREQUENCIES = {0: "yearly", 1: "monthly", 2: "weekly"}  # rrule's YEARLY, MONTHLY, WEEKLY
-_LIMIT_KEYS = {"PER_DAY": "day", "PER_WEEK": "week", "PER_MONTH": "month", "PER_YEAR": "year"}
 _TEAM_ONLY = ("teamId", "schedulingType", "hosts", "parentId", "assignAllTeamMembers")
 
 
 # --- output -------------------------------------------------------------------------------------
-
-
-def _period(window: dict[str, Any] | None) -> dict[str, Any]:
-    if not window or window.get("disabled"):
-        return {"periodType": "UNLIMITED", "periodStartDate": None, "periodEndDate": None, "periodDays": None, "periodCountCalendarDays": None}
-    if window["type"] == "range":
-        start, end = window["value"]
-        return {
-            "periodType": "RANGE", "periodStartDate": f"{start}T00:00:00.000Z", "periodEndDate": f"{end}T00:00:00.000Z",
-            "periodDays": None, "periodCountCalendarDays": None,
-        }
-    return {
-        "periodType": "ROLLING", "periodStartDate": None, "periodEndDate": None,
-        "periodDays": window["value"], "periodCountCalendarDays": window["type"] == "calendarDays",
-    }
 
 
 def _v1_locations(locations: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
@@ -66,12 +51,6 @@ def _v1_locations(locations: list[dict[str, Any]] | None) -> list[dict[str, Any]
         else:
             out.append({"type": kind})
     return out
-
-
-def _limits(stored: dict[str, Any] | None) -> dict[str, Any] | None:
-    if not stored or stored.get("disabled"):
-        return None
-    return {wire: stored[key] for wire, key in _LIMIT_KEYS.items() if stored.get(key) is not None}
 
 
 def event_type_output(event_type: EventType, owner: Any) -> dict[str, Any]:
@@ -94,7 +73,7 @@ def event_type_output(event_type: EventType, owner: Any) -> dict[str, Any]:
         "scheduleId": schedule_id,
         "eventName": settings.get("customName"),
         "timeZone": settings.get("timeZone"),
-        **_period(event_type.booking_window),
+        **prisma_period(event_type.booking_window),
         "requiresConfirmation": event_type.requires_confirmation,
         "recurringEvent": (
             {"freq": {v: k for k, v in _RRULE_FREQUENCIES.items()}[recurrence["frequency"]], "count": recurrence["occurrences"], "interval": recurrence["interval"]}
@@ -119,9 +98,9 @@ def event_type_output(event_type: EventType, owner: Any) -> dict[str, Any]:
         "seatsShowAttendees": seats["showAttendeeInfo"] if seats else False,
         "seatsShowAvailabilityCount": seats["showAvailabilityCount"] if seats else True,
         "bookingFields": event_type.booking_fields or event_types_service.DEFAULT_BOOKING_FIELDS,
-        "bookingLimits": _limits(event_type.booking_limits_count),
+        "bookingLimits": prisma_limits(event_type.booking_limits_count),
         "onlyShowFirstAvailableSlot": event_type.only_show_first_available_slot,
-        "durationLimits": _limits(event_type.booking_limits_duration),
+        "durationLimits": prisma_limits(event_type.booking_limits_duration),
         "children": [],
         "hosts": [],
         "customInputs": [],
@@ -282,9 +261,9 @@ def _v2_fields(body: EditEventTypeV1, *, existing: EventType | None = None) -> d
     if "locations" in sent:
         wire["locations"] = [_location(item) for item in body.locations or []]
     if "bookingLimits" in sent:
-        wire["bookingLimitsCount"] = {_LIMIT_KEYS[k]: v for k, v in (body.bookingLimits or {}).items()} or {"disabled": True}
+        wire["bookingLimitsCount"] = {LIMIT_KEYS[k]: v for k, v in (body.bookingLimits or {}).items()} or {"disabled": True}
     if "durationLimits" in sent:
-        wire["bookingLimitsDuration"] = {_LIMIT_KEYS[k]: v for k, v in (body.durationLimits or {}).items()} or {"disabled": True}
+        wire["bookingLimitsDuration"] = {LIMIT_KEYS[k]: v for k, v in (body.durationLimits or {}).items()} or {"disabled": True}
     if isinstance(body, CreateEventTypeV1):
         if body.metadata is not None:
             wire["metadata"] = body.metadata
