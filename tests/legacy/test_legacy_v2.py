@@ -201,11 +201,65 @@ async def test_create_and_list_bookings(client, alice, event_type_id):
     past = (await client.get("/v2/bookings", params={"filters[status]": "past"}, headers=alice.headers)).json()["data"]
     assert past["totalCount"] == 0 and past["bookings"] == []
 
+    entry = data["bookings"][0]
+    # GetBookingsDataEntry (Cal.com's GetBookingsOutput_2024_04_15)
+    assert set(entry) == {
+        "id", "title", "userPrimaryEmail", "description", "customInputs", "startTime", "endTime", "attendees", "metadata", "uid",
+        "recurringEventId", "location", "eventType", "status", "paid", "payment", "references", "isRecorded", "seatsReferences",
+        "user", "rescheduled",
+    }
+    assert (entry["startTime"], entry["status"], entry["userPrimaryEmail"]) == (FIRST_SLOT, "ACCEPTED", alice.email)
+    assert entry["user"] == {"id": alice.id, "name": "Alice", "email": alice.email}
+    assert entry["attendees"] == [{
+        "id": entry["attendees"][0]["id"], "email": "carol@example.com", "name": "Carol", "timeZone": "Europe/London", "locale": "en",
+        "bookingId": entry["id"],
+    }]
+    assert entry["eventType"] == {
+        "slug": "thirty", "id": event_type_id, "eventName": None, "price": 0, "recurringEvent": None, "currency": "usd", "metadata": {},
+        "seatsShowAttendees": False, "seatsShowAvailabilityCount": True, "team": None,
+    }
+    assert (entry["paid"], entry["payment"], entry["references"], entry["customInputs"]) == (False, [], [], {})
+
     one = await client.get(f"/v2/bookings/{booking['uid']}")
-    assert one.status_code == 200 and one.json()["data"]["uid"] == booking["uid"] and one.json()["data"]["startTime"] == FIRST_SLOT
+    assert one.status_code == 200
+    info = one.json()["data"]
+    # GetBookingData_2024_04_15
+    assert list(info) == [
+        "title", "id", "uid", "description", "customInputs", "smsReminderNumber", "recurringEventId", "startTime", "endTime", "location",
+        "status", "metadata", "cancellationReason", "responses", "rejectionReason", "userPrimaryEmail", "user", "attendees", "eventTypeId",
+        "eventType",
+    ]
+    assert (info["uid"], info["startTime"], info["status"], info["eventTypeId"]) == (booking["uid"], FIRST_SLOT, "ACCEPTED", event_type_id)
+    assert info["user"] == {"id": alice.id, "name": "Alice", "email": alice.email, "username": alice.username, "timeZone": "Europe/London"}
+    assert info["attendees"] == [{"name": "Carol", "email": "carol@example.com", "timeZone": "Europe/London"}]
+    assert info["eventType"] == {"eventName": None, "slug": "thirty", "timeZone": None}
+    assert info["responses"]["notes"] == "hi"
+    missing = await client.get("/v2/bookings/no-such-uid")
+    assert missing.status_code == 404 and missing.json()["error"]["message"] == "Booking with UID=no-such-uid does not exist."
     # the same booking through the current contract
     current = await client.get(f"/v2/bookings/{booking['uid']}", headers={"cal-api-version": "2024-08-13"})
     assert current.json()["data"]["start"] == FIRST_SLOT and "deprecation" not in current.headers
+
+
+async def test_recurring_info_covers_every_series_the_caller_organizes(client, alice):
+    """Checked against Cal.com's bookings list handler: one entry per series with all its occurrences
+    (not only the page's), the first start, and the start times per status."""
+    from tests.bookings.conftest import at, book, make_event_type as make_v2_event_type, make_schedule
+
+    await make_schedule(client, alice)
+    weekly = await make_v2_event_type(client, alice, "weekly", recurrence={"interval": 1, "occurrences": 3, "frequency": "weekly"})
+    made = await book(client, weekly, at("2050-09-05", "10:00"), recurrenceCount=3)
+    assert made.status_code == 201, made.text
+    series = made.json()["data"]
+    first_page = (await client.get("/v2/bookings", params={"filters[status]": "upcoming", "limit": 1}, headers=alice.headers)).json()["data"]
+    assert len(first_page["bookings"]) == 1 and first_page["totalCount"] == 3 and first_page["nextCursor"] == 1
+    [info] = first_page["recurringInfo"]
+    starts = ["2050-09-05T10:00:00.000Z", "2050-09-12T10:00:00.000Z", "2050-09-19T10:00:00.000Z"]
+    assert info == {
+        "recurringEventId": series[0]["recurringBookingUid"], "count": 3, "firstDate": starts[0],
+        "bookings": {"ACCEPTED": starts, "CANCELLED": [], "REJECTED": [], "PENDING": [], "AWAITING_HOST": []},
+    }
+    assert first_page["bookings"][0]["recurringEventId"] == info["recurringEventId"]
 
 
 async def test_bookings_versions_and_auth(client, alice, event_type_id):

@@ -1,15 +1,16 @@
 """Legacy ``/v2/bookings`` (no ``cal-api-version``, or 2024-04-15 / 06-11 / 06-14; contract §2.6.13).
 
-Cal.com serves its older internal contract on these versions: create takes the old internal body
-(``start``, ``end``, ``eventTypeId``, ``timeZone``, ``language``, ``metadata``, ``responses``) and
-answers the raw created booking; the list is cursor-paged (``filters[status]``, ``limit``,
-``cursor``) as ``{bookings, recurringInfo, totalCount, nextCursor}``. Same services as 2024-08-13
-(create, queries); the booking object is API v1's, which is that same raw booking.
+Cal.com serves its older internal contract on these versions (``BookingsController_2024_04_15``):
+create takes the old internal body (``start``, ``end``, ``eventTypeId``, ``timeZone``,
+``language``, ``metadata``, ``responses``) and answers the created booking (here API v1's booking
+object, the same table row); the list is cursor-paged (``filters[status]``, ``limit``,
+``cursor``) as ``{bookings, recurringInfo, totalCount, nextCursor}`` with Cal.com's list entries;
+``GET /{uid}`` answers its booking-info object. Same services as 2024-08-13 (create, queries);
+the bodies are built in ``legacy_output``.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 from starlette.requests import Request
@@ -19,14 +20,15 @@ from calapi.bookings import create, queries
 from calapi.bookings.api_v1.output import load_v1_bookings
 from calapi.bookings.api_v1.wire import CreateBookingV1, to_new_booking
 from calapi.bookings.api_v2.common import parse_body, read_json_object
-from calapi.core.wire import BOOKER_COOKIE
+from calapi.bookings.api_v2.legacy_output import load_booking_info, load_list_entries, recurring_info
 from calapi.bookings.models import Booking
 from calapi.bookings.queries import MAX_TAKE, BookingListQuery, StatusFilter
 from calapi.core.auth import CurrentPrincipal, MaybePrincipal
 from calapi.core.clock import Now
-from calapi.core.envelopes import iso_ms, success
-from calapi.core.errors import BadRequest
+from calapi.core.envelopes import success
+from calapi.core.errors import BadRequest, NotFound
 from calapi.core.versioning import V2024_04_15, V2024_06_11, V2024_06_14, V2024_08_13, legacy_router
+from calapi.core.wire import BOOKER_COOKIE
 from calapi.db import SessionDep
 
 router = legacy_router(
@@ -57,18 +59,6 @@ def _non_negative(name: str, raw: str | None, default: int) -> int:
     return int(raw)
 
 
-def _recurring_info(rows: list[Booking]) -> list[dict[str, Any]]:
-    """Per recurring series on the page: its uid, how many of its occurrences the page holds, the first start."""
-    series: dict[str, list[Booking]] = defaultdict(list)
-    for booking in rows:
-        if booking.recurring_event_id:
-            series[booking.recurring_event_id].append(booking)
-    return [
-        {"recurringEventId": uid, "count": len(items), "firstDate": iso_ms(min(b.start_time for b in items))}
-        for uid, items in series.items()
-    ]
-
-
 @router.get("", operation_id="legacy_bookings_list")
 async def list_bookings(request: Request, session: SessionDep, principal: CurrentPrincipal, now: Now) -> JSONResponse:
     params = request.query_params
@@ -84,20 +74,20 @@ async def list_bookings(request: Request, session: SessionDep, principal: Curren
     page = await queries.list_bookings(
         session, query, viewer_user_id=principal.user_id, viewer_email=getattr(principal.profile, "email", None), now=now
     )
-    returned = len(page.bookings)
-    next_cursor = cursor + returned if cursor + returned < page.pagination.total else None
     data = {
-        "bookings": await load_v1_bookings(session, page.bookings),
-        "recurringInfo": _recurring_info(page.bookings),
+        "bookings": await load_list_entries(session, page.bookings),
+        "recurringInfo": await recurring_info(session, principal.user_id),
         "totalCount": page.pagination.total,
-        "nextCursor": next_cursor,
+        # Cal.com: the next page starts one full page on, while the total goes beyond it.
+        "nextCursor": cursor + limit if page.pagination.total > cursor + limit else None,
     }
     return JSONResponse(success(data))
 
 
 @router.get("/{bookingUid}", operation_id="legacy_bookings_get")
 async def get_booking(bookingUid: str, session: SessionDep) -> dict[str, Any]:
-    found = await queries.get_booking_or_series(session, bookingUid)
-    rows = found if isinstance(found, list) else [found]
-    views = await load_v1_bookings(session, rows)
-    return success(views if isinstance(found, list) else views[0])
+    # Anyone with the uid, as in Cal.com (and as GET /v2/bookings/{uid} on the current version).
+    info = await load_booking_info(session, bookingUid)
+    if info is None:
+        raise NotFound(f"Booking with UID={bookingUid} does not exist.")
+    return success(info)
