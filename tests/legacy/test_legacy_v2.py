@@ -185,6 +185,12 @@ async def test_create_and_list_bookings(client, alice, event_type_id):
     assert booking["responses"]["notes"] == "hi"
     second = await client.post("/v2/bookings", json=legacy_booking_body(event_type_id, "2050-09-05T09:00:00.000Z"))
     assert second.status_code == 201
+    # CreateBookingInput_2024_04_15 takes the name as a string or as {firstName, lastName}
+    split_name = legacy_booking_body(event_type_id, "2050-09-05T10:00:00.000Z")
+    split_name["responses"]["name"] = {"firstName": "Dana", "lastName": "Reyes"}
+    named = await client.post("/v2/bookings", json=split_name)
+    assert named.status_code == 201, named.text
+    assert [a["name"] for a in named.json()["data"]["attendees"]] == ["Dana Reyes"]
     # the slot engine refuses the taken slot on this path as on every other
     taken = await client.post("/v2/bookings", json=legacy_booking_body(event_type_id))
     assert taken.status_code in (400, 409)
@@ -194,10 +200,10 @@ async def test_create_and_list_bookings(client, alice, event_type_id):
     assert_deprecated(first_page, "2024-08-13")
     data = first_page.json()["data"]
     assert set(data) == {"bookings", "recurringInfo", "totalCount", "nextCursor"}
-    assert data["totalCount"] == 2 and data["nextCursor"] == 1 and data["recurringInfo"] == []
+    assert data["totalCount"] == 3 and data["nextCursor"] == 1 and data["recurringInfo"] == []
     assert [b["uid"] for b in data["bookings"]] == [booking["uid"]]
-    last_page = (await client.get("/v2/bookings", params={"filters[status]": "upcoming", "limit": 1, "cursor": 1}, headers=alice.headers)).json()["data"]
-    assert [b["uid"] for b in last_page["bookings"]] == [second.json()["data"]["uid"]] and last_page["nextCursor"] is None
+    last_page = (await client.get("/v2/bookings", params={"filters[status]": "upcoming", "limit": 1, "cursor": 2}, headers=alice.headers)).json()["data"]
+    assert [b["uid"] for b in last_page["bookings"]] == [named.json()["data"]["uid"]] and last_page["nextCursor"] is None
     past = (await client.get("/v2/bookings", params={"filters[status]": "past"}, headers=alice.headers)).json()["data"]
     assert past["totalCount"] == 0 and past["bookings"] == []
 

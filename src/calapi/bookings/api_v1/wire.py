@@ -19,10 +19,22 @@ class LocationAnswer(BaseModel):
     optionValue: str | None = None
 
 
+class NameParts(BaseModel):
+    """The name as Cal.com's booking form may send it (v2 legacy create accepts either form)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    firstName: str = Field(min_length=1)
+    lastName: str = ""
+
+    def full(self) -> str:
+        return f"{self.firstName.strip()} {self.lastName.strip()}".strip()
+
+
 class Responses(BaseModel):
     model_config = ConfigDict(extra="allow")  # custom booking-field answers by slug
 
-    name: str
+    name: str | NameParts
     email: str
     location: LocationAnswer | str | None = None
     guests: list[str] | None = None
@@ -52,7 +64,7 @@ class CreateBookingV1(BaseModel):
     @classmethod
     def _number(cls, value: Any) -> Any:
         if not isinstance(value, int) or isinstance(value, bool):
-            raise ValueError("Bad request, eventTypeId must be a number")
+            raise ValueError("Bad request, eventTypeId must be a number")  # noqa: TRY004 - pydantic turns only ValueError into a 400
         return value
 
 
@@ -67,6 +79,8 @@ def to_new_booking(body: CreateBookingV1) -> create.NewBooking:
     else:
         raise BadRequest("invalid_type in 'responses': Required")
     name, email = answers.pop("name"), answers.pop("email")
+    if isinstance(name, dict):  # {firstName, lastName}
+        name = NameParts.model_validate(name).full()
     location = answers.pop("location", None)
     if isinstance(location, dict):
         location = location.get("optionValue") or location.get("value")
