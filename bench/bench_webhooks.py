@@ -26,7 +26,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -76,6 +78,7 @@ class Receiver:
 
 
 async def bare_posts(url: str, count: int, concurrency: int, body: bytes) -> float:
+    """``count`` POSTs of ``body`` from ``concurrency`` tasks on one httpx client; → POSTs per second."""
     async with httpx.AsyncClient(limits=httpx.Limits(max_connections=concurrency)) as client:
         queue = iter(range(count))
 
@@ -86,6 +89,35 @@ async def bare_posts(url: str, count: int, concurrency: int, body: bytes) -> flo
         started = time.perf_counter()
         await asyncio.gather(*(one() for _ in range(concurrency)))
         return count / (time.perf_counter() - started)
+
+
+def run_loop(main: Any) -> Any:
+    """Run a coroutine on uvloop when installed — the loop ``calapi worker`` runs on."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(main)
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(main)
+
+
+async def bare_process(receiver: Receiver, count: int, concurrency: int, body: bytes) -> float:
+    """Bare httpx POSTs from a process of their own (as a worker is one), on the worker's event loop;
+    rate measured like the worker's: arrivals at the receiver ÷ (last − first)."""
+    receiver.arrivals.clear()
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, __file__, "--bare-client", receiver.url, str(count), str(concurrency), str(len(body)), cwd=ROOT
+    )
+    await proc.wait()
+    arrivals = receiver.arrivals
+    if len(arrivals) != count:
+        raise SystemExit(f"bare client: {len(arrivals)} of {count} POSTs arrived")
+    return (len(arrivals) - 1) / (arrivals[-1] - arrivals[0])
+
+
+def bare_body(size: int) -> bytes:
+    head = b'{"triggerEvent":"BOOKING_CREATED","createdAt":"2026-01-01T00:00:00.000Z","payload":{"pad":"'
+    return head + b"x" * (size - len(head) - 3) + b'"}}'
 
 
 async def worker_round(url: str, receiver: Receiver, events: int, workers: int, user_id: int, profile: str | None = None) -> tuple[float, float]:
@@ -138,7 +170,7 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def throughput(events: int, limit: int, profile: str | None) -> tuple[float, float, tuple[float, float], tuple[float, float]]:
+async def throughput(events: int, limit: int, profile: str | None) -> tuple[Bare, tuple[float, float], tuple[float, float]]:
     from calapi.cli import migrate_database
     from calapi.config import load_settings
     from calapi.db import make_engine, make_sessionmaker
@@ -161,14 +193,23 @@ async def throughput(events: int, limit: int, profile: str | None) -> tuple[floa
             await session.commit()
             user_id = user.id
         await engine.dispose()
-        body = b'{"triggerEvent":"BOOKING_CREATED","createdAt":"2026-01-01T00:00:00.000Z","payload":{"pad":"' + b"x" * 1500 + b'"}}'
-        bare_fair = await bare_posts(receiver.url, events, limit, body)
-        bare_32 = await bare_posts(receiver.url, events, 32, body)
+        # the size of the worker's bodies: the envelope around {"uid", "n", "pad": 1,500 × "x"}
+        body = bare_body(1620)
+        bare_fair = await bare_process(receiver, events, limit, body)
+        bare_32 = await bare_process(receiver, events, 32, body)
+        bare_inline = await bare_posts(receiver.url, events, limit, body)
         one = await worker_round(url, receiver, events, 1, user_id, profile)
         two = await worker_round(url, receiver, events, 2, user_id)
     finally:
         await drop_postgres_database(POSTGRES_BASE, url)
-    return bare_fair, bare_32, one, two
+    return Bare(bare_fair, bare_32, bare_inline), one, two
+
+
+@dataclass
+class Bare:
+    fair: float  # own process, at the per-subscriber limit: the reference
+    pool: float  # own process, 32 concurrent (a worker's whole pool)
+    inline: float  # in the receiver's process (the baseline of the earlier runs)
 
 
 async def latency(bookings: int) -> tuple[float, float]:
@@ -219,18 +260,27 @@ async def main() -> None:
     from calapi.config import Settings
 
     limit = Settings().webhook_max_in_flight_per_subscriber
-    bare, bare_32, (one, one_cpu), (two, two_cpu) = await throughput(args.events, limit, args.worker_prefix)
+    bare, (one, one_cpu), (two, two_cpu) = await throughput(args.events, limit, args.worker_prefix)
     p50, p95 = await latency(min(args.bookings, 75))
     print(f"Machine: {machine()}. Date: {today()}.")
     print("| measure | value | target |\n| --- | ---: | --- |")
-    print(f"| bare httpx POSTs, {limit} concurrent (= per-subscriber limit) | {bare:.0f}/s | |")
-    print(f"| bare httpx POSTs, 32 concurrent | {bare_32:.0f}/s | |")
-    print(f"| 1 `calapi worker` (PostgreSQL, limit {limit}) | {one:.0f}/s ({one / bare:.2f} × bare {limit}, {one / bare_32:.2f} × bare 32) "
-          f"| ≥ 0.5 × bare {'✔' if one / bare >= 0.5 else '✘'} |")
-    print(f"| worker CPU per delivery (from the first arrival on: sending + recording; fan-outs ran before) | 1 worker {one_cpu:.0f} µs, 2 workers {two_cpu:.0f} µs | |")
-    print(f"| 2 `calapi worker` (PostgreSQL, limit {limit} each) | {two:.0f}/s ({two / bare:.2f} × bare {limit}, {two / bare_32:.2f} × bare 32) | |")
+    print(f"| bare httpx POSTs, own process, {limit} concurrent (= per-subscriber limit) | {bare.fair:.0f}/s | |")
+    print(f"| bare httpx POSTs, own process, 32 concurrent | {bare.pool:.0f}/s | |")
+    print(f"| bare httpx POSTs, in the receiver's process, {limit} concurrent | {bare.inline:.0f}/s | |")
+    print(f"| 1 `calapi worker` (PostgreSQL, limit {limit}) | {one:.0f}/s ({one / bare.fair:.2f} × bare {limit}, "
+          f"{one / bare.inline:.2f} × in-process bare) | ≥ 0.5 × bare {'✔' if one / bare.fair >= 0.5 else '✘'} |")
+    print(f"| 2 `calapi worker` (PostgreSQL, limit {limit} each) | {two:.0f}/s ({two / bare.fair:.2f} × bare {limit}) | |")
+    print(f"| worker CPU per delivery (from the first arrival on: sending + recording; fan-outs ran before) "
+          f"| 1 worker {one_cpu:.0f} µs, 2 workers {two_cpu:.0f} µs | |")
     print(f"| commit → delivery, embedded, idle queue | p50 {p50:.1f} ms, p95 {p95:.1f} ms | p50 < 250 ms {'✔' if p50 < 250 else '✘'} |")
 
 
+def bare_client(url: str, count: int, concurrency: int, size: int) -> None:
+    run_loop(bare_posts(url, count, concurrency, bare_body(size)))
+
+
 if __name__ == "__main__":
-    asyncio.run(main())
+    if len(sys.argv) == 6 and sys.argv[1] == "--bare-client":
+        bare_client(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))
+    else:
+        asyncio.run(main())

@@ -142,10 +142,12 @@ def serve(
 
 
 @app.command()
-def worker(poll_interval: Annotated[float, typer.Option(help="Seconds between polls when idle")] = 1.0) -> None:
+def worker(
+    poll_interval: Annotated[float, typer.Option(help="Seconds between polls when idle (PostgreSQL also wakes on NOTIFY)")] = 1.0,
+) -> None:
     """Run the background job loop (webhook deliveries, reminders) until stopped."""
     from calapi.db import make_engine, make_sessionmaker
-    from calapi.jobs.worker import Worker
+    from calapi.jobs.worker import Worker, listen_for_jobs
     from calapi.wiring import register_job_handlers
 
     settings = settings_or_exit()
@@ -161,9 +163,14 @@ def worker(poll_interval: Annotated[float, typer.Option(help="Seconds between po
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, lambda: asyncio.ensure_future(loop_worker.stop()))
         typer.echo("worker running; Ctrl+C to stop", err=True)
+        # PostgreSQL: woken by NOTIFY when jobs are committed; the poll is only the fallback
+        listener = asyncio.create_task(listen_for_jobs(engine, loop_worker)) if engine.dialect.name == "postgresql" else None
         try:
             await loop_worker.run()
         finally:
+            if listener is not None:
+                listener.cancel()
+                await asyncio.gather(listener, return_exceptions=True)
             await engine.dispose()
 
     # uvloop (installed with uvicorn[standard], which `calapi serve` runs on) when present: a

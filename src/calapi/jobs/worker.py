@@ -33,7 +33,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import event, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
 from calapi.db import begin_write, utcnow
@@ -257,6 +257,49 @@ def wake_on_commit(sessionmaker: async_sessionmaker[AsyncSession], worker: Worke
     def _wake(session: Session) -> None:
         if session.info.pop("calapi.new_jobs", False):
             worker.wake()
+
+
+# ---------------------------------------------------------------- PostgreSQL: NOTIFY on new jobs
+#
+# A ``calapi worker`` process cannot see another process's commits, so on PostgreSQL every
+# transaction that inserts jobs also sends ``NOTIFY calapi_jobs`` (delivered at commit, dropped on
+# rollback, merged into one per transaction); the worker LISTENs and claims at once instead of
+# waiting for its next poll. Polling stays as the fallback (a lost listening connection).
+
+JOBS_CHANNEL = "calapi_jobs"
+
+
+@event.listens_for(Session, "after_flush")
+def _notify_new_jobs(session: Session, _flush_context: Any) -> None:
+    # (``session.new`` still lists what this flush inserted)
+    if any(isinstance(obj, Job) for obj in session.new) and session.get_bind().dialect.name == "postgresql":
+        session.connection().exec_driver_sql(f"NOTIFY {JOBS_CHANNEL}")
+
+
+async def listen_for_jobs(engine: AsyncEngine, worker: Worker) -> None:
+    """Wake ``worker`` on every ``NOTIFY calapi_jobs`` (PostgreSQL) until cancelled; reconnects."""
+    while True:
+        try:
+            async with engine.connect() as connection:
+                raw = (await connection.get_raw_connection()).driver_connection
+                lost = asyncio.Event()
+
+                def on_notify(*_args: Any) -> None:
+                    worker.wake()
+
+                raw.add_termination_listener(lambda _conn: lost.set())
+                await raw.add_listener(JOBS_CHANNEL, on_notify)
+                try:
+                    worker.wake()  # jobs committed before LISTEN took effect
+                    await lost.wait()
+                finally:
+                    if not raw.is_closed():
+                        await raw.remove_listener(JOBS_CHANNEL, on_notify)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the database is away: polling goes on; try again shortly
+            log.warning("listening for new jobs failed: %s", exc.__class__.__name__)
+        await asyncio.sleep(1.0)
 
 
 @dataclass
