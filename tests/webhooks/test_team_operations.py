@@ -71,7 +71,7 @@ async def test_a_team_admin_reads_the_log_redelivers_pings_and_rotates(app, clie
     assert [len(e["attemptLog"]) for e in owner_log if e["triggerEvent"] == "BOOKING_CREATED"] == [2]
 
 
-async def test_members_and_outsiders_cannot_operate_a_team_webhook(app, client, world):
+async def test_members_and_outsiders_cannot_operate_a_team_webhook(app, client, world):  # noqa: F811
     path = f"/v2/teams/{world.team_id}/webhooks"
     body = {"subscriberUrl": "http://127.0.0.1:9/hook", "active": True, "triggers": ["BOOKING_CREATED"], "secret": SECRET}
     created = await client.post(path, json=body, headers=world.admin.headers)

@@ -287,7 +287,7 @@ async def listen_for_jobs(engine: AsyncEngine, worker: Worker) -> None:
                 def on_notify(*_args: Any) -> None:
                     worker.wake()
 
-                raw.add_termination_listener(lambda _conn: lost.set())
+                raw.add_termination_listener(lambda _conn, lost=lost: lost.set())
                 await raw.add_listener(JOBS_CHANNEL, on_notify)
                 try:
                     worker.wake()  # jobs committed before LISTEN took effect
