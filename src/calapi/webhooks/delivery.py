@@ -26,7 +26,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calapi import __version__
@@ -304,21 +304,26 @@ def retry_after(outcome: Outcome, now: datetime) -> datetime | None:
     return min(max(at, now), now + RETRY_AFTER_CAP)
 
 
+def attempt_values(delivery: WebhookDelivery, outcome: Outcome, *, job: Job | None) -> dict[str, Any]:
+    """One row of the delivery log, by column."""
+    return {
+        "delivery_id": delivery.id,
+        "job_id": job.id if job else None,
+        "job_attempt": job.attempts if job else None,
+        "url": outcome.url,
+        "request_headers": outcome.request_headers,
+        "response_status": outcome.status,
+        "response_body": outcome.response_body,
+        "duration_ms": outcome.duration_ms,
+        "error_class": outcome.error_class,
+        "error": outcome.error,
+        "worker": WORKER_NAME,
+        "created_at": utcnow(),
+    }
+
+
 def attempt_row(delivery: WebhookDelivery, outcome: Outcome, *, job: Job | None) -> WebhookAttempt:
-    return WebhookAttempt(
-        delivery_id=delivery.id,
-        job_id=job.id if job else None,
-        job_attempt=job.attempts if job else None,
-        url=outcome.url,
-        request_headers=outcome.request_headers,
-        response_status=outcome.status,
-        response_body=outcome.response_body,
-        duration_ms=outcome.duration_ms,
-        error_class=outcome.error_class,
-        error=outcome.error,
-        worker=WORKER_NAME,
-        created_at=utcnow(),
-    )
+    return WebhookAttempt(**attempt_values(delivery, outcome, job=job))
 
 
 # ---------------------------------------------------------------- the delivery job
@@ -373,6 +378,10 @@ async def perform_delivery(job: Job, context: DeliveryContext | None, settings: 
     return record
 
 
+async def _insert_attempts(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    await session.execute(insert(WebhookAttempt), rows)
+
+
 async def _mark_succeeded(session: AsyncSession, delivery_ids: list[str]) -> None:
     await session.execute(
         update(WebhookDelivery)
@@ -385,7 +394,8 @@ async def record_outcome(
     session: AsyncSession, job: Job, webhook: Webhook, delivery: WebhookDelivery, outcome: Outcome, settings: Settings
 ) -> None:
     now = utcnow()
-    session.add(attempt_row(delivery, outcome, job=job))
+    # the recording batch's attempt rows go in as one multi-row INSERT (no unit-of-work per row)
+    jobs.at_batch_end(session, "webhooks.attempts", _insert_attempts, attempt_values(delivery, outcome, job=job))
     if outcome.ok:
         # the common case, written for the whole recording batch in one statement
         jobs.at_batch_end(session, "webhooks.succeeded", _mark_succeeded, delivery.id)
