@@ -89,7 +89,10 @@ def registered_kinds() -> list[str]:
 
 
 def enqueue(session: AsyncSession, kind: str, payload: dict[str, Any], *, run_at: datetime | None = None) -> Job:
-    """Add a job to the caller's transaction: it exists if and only if the caller commits."""
+    """Add a job to the caller's transaction: it exists if and only if the caller commits.
+
+    Jobs are added through here (the ORM) only: on PostgreSQL, flushing one is what sends the
+    workers' ``NOTIFY`` (``_notify_new_jobs``)."""
     job = Job(kind=kind, payload=payload, run_at=run_at or utcnow(), status=JobStatus.pending.value)
     session.add(job)
     return job
