@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calapi.bookings import events, output, team
@@ -184,14 +184,16 @@ def _check_attendee(attendee: AttendeeInput) -> None:
 # --- the event type ----------------------------------------------------------------------------------
 
 
+# Built once: the booking hot path's first read.
+_EVENT_TYPE_AND_OWNER = (
+    select(EventType, User).outerjoin(User, User.id == EventType.owner_id).where(EventType.id == bindparam("event_type_id"))
+)
+
+
 async def _find_event_type(session: AsyncSession, new: NewBooking) -> tuple[EventType, User | None]:
     """The event type and its owner (None for a team event type), in one statement."""
     if new.event_type_id is not None:
-        row = (
-            await session.execute(
-                select(EventType, User).outerjoin(User, User.id == EventType.owner_id).where(EventType.id == new.event_type_id)
-            )
-        ).first()
+        row = (await session.execute(_EVENT_TYPE_AND_OWNER, {"event_type_id": new.event_type_id})).first()
         if row is None or (row[1] is None and row[0].team_id is None):
             raise NotFound(f"Event type with id {new.event_type_id} not found.")
         return row[0], row[1]

@@ -483,7 +483,8 @@ async def load_slot_event_traits(session: AsyncSession, event_type_ids: Iterable
     ids = sorted(set(event_type_ids))
     if not ids:
         return {}
-    rows = (await session.execute(_TRAITS_STATEMENT, {"ids": ids})).all()
+    connection = await session.connection()  # Core rows: no ORM execute path for three numbers
+    rows = (await connection.execute(_TRAITS_STATEMENT, {"ids": ids})).all()
     return {ident: SlotEventTraits(before or 0, after or 0, seats is not None) for ident, before, after, seats in rows}
 
 

@@ -15,6 +15,7 @@ from calapi.jobs.models import DomainEvent
 from calapi.jobs.worker import enqueue
 
 DISPATCH_JOB = "events.dispatch"
+_INSERT_EVENTS = insert(DomainEvent).returning(DomainEvent.id, sort_by_parameter_order=True)
 
 
 @dataclass(frozen=True)
@@ -49,8 +50,8 @@ async def record_events(session: AsyncSession, events: Sequence[NewEvent]) -> li
         for event in events
     ]
     await session.flush()  # the caller's pending rows go first (an event may point at them)
-    inserted = await session.scalars(insert(DomainEvent).returning(DomainEvent.id, sort_by_parameter_order=True), rows)
-    ids = list(inserted.all())
+    connection = await session.connection()  # Core: the ORM's bulk path adds nothing for these rows
+    ids = list((await connection.execute(_INSERT_EVENTS, rows)).scalars().all())
     for event, event_id in zip(events, ids, strict=True):
         enqueue(session, DISPATCH_JOB, {"eventId": event_id}, run_at=event.dispatch_at)
     return ids
