@@ -114,6 +114,10 @@ OBJECT_ROUTES: dict[tuple[str, str], Case] = {
     ("POST", "/v2/bookings/{bookingUid}/mark-absent"): Case(
         "/v2/bookings/{booking_uid}/mark-absent", 404, 400, body={"host": True}, version=BOOKINGS
     ),
+    # Legacy (no cal-api-version): the organizer or an admin; the admin's 400 is the booking not having started.
+    # Legacy routes sharing a path with a current one (cancel, PATCH/DELETE /v2/schedules/{id}) are one key
+    # here; tests/legacy/test_legacy_v2_writes.py checks another user's calls on the legacy version.
+    ("POST", "/v2/bookings/{bookingUid}/mark-no-show"): Case("/v2/bookings/{booking_uid}/mark-no-show", 404, 400, body={"noShowHost": True}),
     ("PATCH", "/v2/bookings/{bookingUid}/location"): Case(
         "/v2/bookings/{booking_uid}/location", 404, 200, body={"location": {"type": "address", "address": "Elsewhere"}}, version=BOOKINGS
     ),
@@ -211,6 +215,7 @@ NO_FOREIGN_OBJECT: dict[tuple[str, str], str] = {
     ("GET", "/v2/bookings/{bookingUid}"): "contract 2.6.1: auth optional, anyone with the uid (the booker's link)",
     ("POST", "/v2/bookings/{bookingUid}/reschedule"): "contract 2.6.1: auth optional, anyone with the uid",
     ("POST", "/v2/bookings/{bookingUid}/cancel"): "contract 2.6.1: auth optional, anyone with the uid",
+    ("POST", "/v2/bookings/recurring"): "legacy create (no cal-api-version): public, books the caller's own series",
     ("GET", "/v2/teams/{teamId}/event-types"): "contract: public list of a team's bookable event types",
     ("GET", "/v1/availability"): "free/busy by userId/teamId query; covered via /v1/users|teams/{id}/availability",
 }

@@ -4,24 +4,38 @@ Cal.com's 2024-04-15 ``ScheduleOutput``: ``workingHours`` (minutes of the stored
 ``schedule`` (the stored rows, times as ``1970-01-01T<HH:MM>:00.000Z``), ``availability`` (seven
 day lists, Sunday first, of ``{start, end}``), ``dateOverrides`` (``[{ranges}]``), ``isDefault``,
 ``isLastSchedule``, ``readOnly``, ``isManaged``. Served: ``GET /v2/schedules``, ``/default`` and
-``/{scheduleId}``, over the same service as 2024-06-11. Creating or changing a schedule needs
-``cal-api-version: 2024-06-11`` (without it those calls answer 404 ``Cannot <METHOD> <path>``).
+``/{scheduleId}``, and the writes of ``SchedulesController_2024_04_15``: ``POST`` (201, the new
+schedule in that shape), ``PATCH /{scheduleId}`` (200, the tRPC update handler's answer) and
+``DELETE /{scheduleId}`` (200 ``{"status": "success"}``) — over the same service as 2024-06-11,
+whose checks and messages (404 / 403 ``User with ID=… does not own schedule …``, a missing
+schedule's delete 400) are Cal.com's for this version too.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
+
+from pydantic import BeforeValidator, Field, StrictBool, StrictInt, WithJsonSchema
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from calapi.core.auth import CurrentPrincipal
 from calapi.core.clock import Now
-from calapi.core.envelopes import success
+from calapi.core.envelopes import success, success_no_data
 from calapi.core.versioning import V2024_04_15, V2024_06_11, legacy_router
+from calapi.core.wire import TimeZoneName, WireModel
 from calapi.db import SessionDep
+from calapi.event_types.models import EventType
 from calapi.schedules import service as schedules_service
 from calapi.schedules.models import Availability
-from calapi.schedules.service import ScheduleView
+from calapi.schedules.service import (
+    DateRange,
+    ScheduleChanges,
+    ScheduleView,
+    WeeklyRange,
+)
 
 router = legacy_router([V2024_04_15], successor=V2024_06_11, prefix="/v2/schedules", tags=["Schedules (legacy)"])
 
@@ -140,3 +154,145 @@ async def get_schedule(scheduleId: int, principal: CurrentPrincipal, session: Se
     if found is None:  # not the caller's: the service answers 404 or 403 with Cal.com's words
         found = await schedules_service.get_for_user(session, principal.user_id, scheduleId)
     return success(legacy_schedule_output(found, last=len(views) == 1, now=now))
+
+
+# ---------------------------------------------------------------- writes (SchedulesController_2024_04_15)
+
+
+def _instant(value: object) -> datetime:
+    """An ISO 8601 date-time as Cal.com's atoms send them (``2024-05-06T09:00:00.000Z``)."""
+    if not isinstance(value, str):
+        raise ValueError(f"must be an ISO 8601 date-time string such as 2024-05-06T09:00:00.000Z, got {value!r}")  # noqa: TRY004 - pydantic turns only ValueError into a 400
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError(f"must be an ISO 8601 date-time string such as 2024-05-06T09:00:00.000Z, got {value[:64]!r}") from None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+Instant = Annotated[datetime, BeforeValidator(_instant), WithJsonSchema({"type": "string", "format": "date-time"})]
+
+
+def _minute(value: time) -> time:
+    """Times are kept to the minute (the slot engine's unit); 23:59:59.999 is the end of the day, 23:59."""
+    return value.replace(second=0, microsecond=0, tzinfo=None)
+
+
+def _wall_clock(value: datetime) -> time:
+    """The time written in the string, offset ignored: Cal.com's create reads the ``HH:MM:SS`` text."""
+    return _minute(value.timetz())
+
+
+def _utc_time(value: datetime) -> time:
+    """The UTC time of day: Cal.com's update stores the instants' UTC times."""
+    return _minute(value.astimezone(UTC).time())
+
+
+class LegacyAvailabilityInput(WireModel):
+    """``CreateAvailabilityInput_2024_04_15``: days 0 (Sunday) … 6 and two date-times of which only the time counts."""
+
+    days: list[StrictInt] = Field(max_length=7)
+    startTime: Instant
+    endTime: Instant
+
+    def to_range(self) -> WeeklyRange:
+        return WeeklyRange(days=tuple(self.days), start=_wall_clock(self.startTime), end=_wall_clock(self.endTime))
+
+
+class LegacyCreateScheduleInput(WireModel):
+    """``CreateScheduleInput_2024_04_15``."""
+
+    name: str = Field(max_length=255)
+    timeZone: TimeZoneName
+    isDefault: StrictBool
+    availabilities: list[LegacyAvailabilityInput] | None = Field(default=None, max_length=100)
+
+
+class LegacyRange(WireModel):
+    start: Instant
+    end: Instant
+
+
+class LegacyUpdateScheduleInput(WireModel):
+    """``UpdateScheduleInput_2024_04_15``: ``schedule`` is seven lists (Sunday first) of ranges, as the
+    availability atom edits them; ``dateOverrides`` one range per override, its date the start's UTC date."""
+
+    timeZone: TimeZoneName | None = None
+    name: str | None = Field(default=None, min_length=1, max_length=255)
+    isDefault: StrictBool | None = None
+    schedule: list[list[LegacyRange]] | None = Field(default=None, max_length=7)
+    dateOverrides: list[LegacyRange] | None = Field(default=None, max_length=1000)
+
+    def weekly(self) -> list[WeeklyRange] | None:
+        """Ranges with the same times on several days become one row with those days (as Cal.com's
+        ``getAvailabilityFromSchedule`` stores them)."""
+        if self.schedule is None:
+            return None
+        days_by_range: dict[tuple[time, time], list[int]] = {}
+        for day, ranges in enumerate(self.schedule):
+            for item in ranges:
+                days_by_range.setdefault((_utc_time(item.start), _utc_time(item.end)), []).append(day)
+        return [WeeklyRange(days=tuple(days), start=start, end=end) for (start, end), days in days_by_range.items()]
+
+    def overrides(self) -> list[DateRange] | None:
+        if self.dateOverrides is None:
+            return None
+        return [DateRange(date=o.start.astimezone(UTC).date(), start=_utc_time(o.start), end=_utc_time(o.end)) for o in self.dateOverrides]
+
+
+async def _event_types_using(session: AsyncSession, schedule_id: int) -> list[dict[str, Any]]:
+    rows = await session.execute(select(EventType.id, EventType.settings).where(EventType.schedule_id == schedule_id).order_by(EventType.id))
+    return [{"id": event_type_id, "eventName": (settings or {}).get("customName")} for event_type_id, settings in rows.all()]
+
+
+async def _updated_output(session: AsyncSession, view: ScheduleView, *, previous_default: int | None, now: datetime) -> dict[str, Any]:
+    """The tRPC schedule update handler's answer: the schedule row with its availability rows and the
+    event types using it, the atom's weekly ranges, and the default before and after."""
+    schedule = view.schedule
+    rows = sorted((*view.weekly, *view.overrides), key=lambda row: row.id)
+    current_default = schedule.id if view.is_default else previous_default
+    return {
+        "schedule": {
+            "id": schedule.id,
+            "userId": schedule.user_id,
+            "name": schedule.name,
+            "availability": [_row_output(row, schedule.user_id) for row in rows],
+            "timeZone": schedule.time_zone,
+            "eventType": await _event_types_using(session, schedule.id),
+        },
+        "availability": _weekly_ranges(list(view.weekly), now.astimezone(UTC).date()),
+        "timeZone": schedule.time_zone or schedules_service.DEFAULT_TIME_ZONE,
+        "isDefault": view.is_default,
+        "prevDefaultId": previous_default,
+        "currentDefaultId": current_default,
+    }
+
+
+@router.post("", status_code=201, operation_id="legacy_schedules_create")
+async def create_schedule(body: LegacyCreateScheduleInput, principal: CurrentPrincipal, session: SessionDep, now: Now) -> dict[str, Any]:
+    # No availabilities (or an empty list) means Monday–Friday 09:00–17:00, as in Cal.com.
+    weekly = [a.to_range() for a in body.availabilities] if body.availabilities else None
+    created = await schedules_service.create(
+        session, principal.user_id, name=body.name, time_zone=body.timeZone, is_default=body.isDefault, weekly=weekly
+    )
+    views = await schedules_service.list_for_user(session, principal.user_id)
+    view = next(v for v in views if v.schedule.id == created.schedule.id)
+    return success(legacy_schedule_output(view, last=len(views) == 1, now=now))
+
+
+@router.patch("/{scheduleId}", operation_id="legacy_schedules_update")
+async def update_schedule(
+    scheduleId: int, body: LegacyUpdateScheduleInput, principal: CurrentPrincipal, session: SessionDep, now: Now
+) -> dict[str, Any]:
+    before = await schedules_service.get_default(session, principal.user_id)
+    changes = ScheduleChanges(
+        name=body.name, time_zone=body.timeZone, make_default=bool(body.isDefault), weekly=body.weekly(), overrides=body.overrides()
+    )
+    view = await schedules_service.update(session, principal.user_id, scheduleId, changes)
+    return success(await _updated_output(session, view, previous_default=before.schedule.id if before else None, now=now))
+
+
+@router.delete("/{scheduleId}", operation_id="legacy_schedules_delete")
+async def delete_schedule(scheduleId: int, principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
+    await schedules_service.delete(session, principal.user_id, scheduleId)
+    return success_no_data()

@@ -5,31 +5,50 @@ create takes the old internal body (``start``, ``end``, ``eventTypeId``, ``timeZ
 ``language``, ``metadata``, ``responses``) and answers the created booking (here API v1's booking
 object, the same table row); the list is cursor-paged (``filters[status]``, ``limit``,
 ``cursor``) as ``{bookings, recurringInfo, totalCount, nextCursor}`` with Cal.com's list entries;
-``GET /{uid}`` answers its booking-info object. Same services as 2024-08-13 (create, queries);
-the bodies are built in ``legacy_output``.
+``GET /{uid}`` answers its booking-info object. The controller's writes are served too:
+``POST /recurring`` (an array of create bodies, one per occurrence), ``POST /{uid}/cancel`` and
+``POST /{uid}/mark-no-show``, each 201 as NestJS answers a ``@Post`` without ``@HttpCode``.
+``POST /instant`` is not: calapi has no instant meetings (404 ``Cannot POST …``).
+Same services as 2024-08-13 (create, queries, lifecycle); the bodies are built in ``legacy_output``.
 """
 
 from __future__ import annotations
 
+import json
+import re
+from dataclasses import replace
 from typing import Any
 
+from pydantic import Field, StrictBool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from calapi.bookings import create, queries
+from calapi.bookings import create, lifecycle, queries
 from calapi.bookings.api_v1.output import load_v1_bookings
 from calapi.bookings.api_v1.wire import CreateBookingV1, to_new_booking
 from calapi.bookings.api_v2.common import parse_body, read_json_object
-from calapi.bookings.api_v2.legacy_output import load_booking_info, load_list_entries, recurring_info
-from calapi.bookings.models import Booking
+from calapi.bookings.api_v2.legacy_output import (
+    find_booking,
+    load_booking_info,
+    load_list_entries,
+    no_show_message,
+    recurring_info,
+)
+from calapi.bookings.models import Booking, BookingStatus
 from calapi.bookings.queries import MAX_TAKE, BookingListQuery, StatusFilter
 from calapi.core.auth import CurrentPrincipal, MaybePrincipal
 from calapi.core.clock import Now
-from calapi.core.envelopes import success
+from calapi.core.envelopes import iso_ms, success
 from calapi.core.errors import BadRequest, NotFound
-from calapi.core.versioning import V2024_04_15, V2024_06_11, V2024_06_14, V2024_08_13, legacy_router
-from calapi.core.wire import BOOKER_COOKIE
-from calapi.db import SessionDep
+from calapi.core.versioning import (
+    V2024_04_15,
+    V2024_06_11,
+    V2024_06_14,
+    V2024_08_13,
+    legacy_router,
+)
+from calapi.core.wire import BOOKER_COOKIE, StrictWireModel, WireModel
+from calapi.db import SessionDep, begin_write
 
 router = legacy_router(
     [V2024_04_15, V2024_06_11, V2024_06_14], successor=V2024_08_13, prefix="/v2/bookings", tags=["Bookings (legacy)"]
@@ -38,17 +57,52 @@ router = legacy_router(
 DEFAULT_LIMIT = 10
 
 
+async def _create(request: Request, session: SessionDep, principal: MaybePrincipal, now: Now, new: create.NewBooking) -> list[Booking]:
+    """The rows the create service inserted for ``new`` (a series: every occurrence, by start)."""
+    made = await create.create_booking(
+        session, new, now=now, viewer_user_id=principal.user_id if principal else None,
+        booker_uid=request.cookies.get(BOOKER_COOKIE),
+    )
+    views = made.data if isinstance(made.data, list) else [made.data]
+    rows = [await session.get(Booking, int(view["id"])) for view in views]
+    assert all(rows)  # just inserted in this transaction
+    return [row for row in rows if row is not None]
+
+
 @router.post("", status_code=201, operation_id="legacy_bookings_create")
 async def create_booking(request: Request, session: SessionDep, principal: MaybePrincipal, now: Now) -> JSONResponse:
     body = parse_body(CreateBookingV1, await read_json_object(request))
-    made = await create.create_booking(
-        session, to_new_booking(body), now=now, viewer_user_id=principal.user_id if principal else None,
-        booker_uid=request.cookies.get(BOOKER_COOKIE),
-    )
-    first = made.data[0] if isinstance(made.data, list) else made.data
-    booking = await session.get(Booking, int(first["id"]))
-    assert booking is not None  # just inserted in this transaction
-    return JSONResponse(success((await load_v1_bookings(session, [booking]))[0]), status_code=201)
+    [first, *_] = await _create(request, session, principal, now, to_new_booking(body))
+    return JSONResponse(success((await load_v1_bookings(session, [first]))[0]), status_code=201)
+
+
+@router.post("/recurring", status_code=201, operation_id="legacy_bookings_create_recurring")
+async def create_recurring_booking(request: Request, session: SessionDep, principal: MaybePrincipal, now: Now) -> JSONResponse:
+    """``CreateRecurringBookingInput_2024_04_15[]``: one create body per occurrence, the first one's
+    event type and answers book the series. The create service spaces the occurrences by the event
+    type's recurrence; the starts the client sent must be those (Cal.com booked whatever it got)."""
+    entries = await _read_json_array(request)
+    bodies = [parse_body(CreateBookingV1, entry) for entry in entries]
+    new = to_new_booking(bodies[0])
+    rows = await _create(request, session, principal, now, replace(new, recurrence_count=len(bodies)))
+    if rows[0].recurring_event_id is None:  # raising rolls the insert back with the request's transaction
+        raise BadRequest(f"Event type with ID={bodies[0].eventTypeId} is not a recurring event type: book it with POST /v2/bookings.")
+    sent = [create.parse_start(body.start) for body in bodies]
+    booked = [row.start_time for row in rows]
+    if sorted(sent) != booked:
+        expected = ", ".join(iso_ms(start) for start in booked)
+        raise BadRequest(f"The bookings' start times do not follow the event type's recurrence: expected {expected}.")
+    return JSONResponse(success(await load_v1_bookings(session, rows)), status_code=201)
+
+
+async def _read_json_array(request: Request) -> list[dict[str, Any]]:
+    try:
+        payload = json.loads(await request.body() or b"null")
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BadRequest(f"Malformed JSON body: {exc}") from None
+    if not isinstance(payload, list) or not payload or not all(isinstance(item, dict) for item in payload):
+        raise BadRequest("The request body must be a non-empty JSON array of bookings, one per occurrence.")
+    return payload
 
 
 def _non_negative(name: str, raw: str | None, default: int) -> int:
@@ -82,6 +136,73 @@ async def list_bookings(request: Request, session: SessionDep, principal: Curren
         "nextCursor": cursor + limit if page.pagination.total > cursor + limit else None,
     }
     return JSONResponse(success(data))
+
+
+# ---------------------------------------------------------------- changes (BookingsController_2024_04_15)
+
+# JavaScript's ``isNaN(Number(uid))`` is false for these: Cal.com takes them for a booking id.
+_NUMBER = re.compile(r"\s*([+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|[+-]?Infinity)?\s*")
+
+
+class LegacyCancelInput(StrictWireModel):
+    """``CancelBookingInput_2024_04_15``; ``id`` and ``uid`` are accepted and ignored (the path names the booking)."""
+
+    id: int | None = None
+    uid: str | None = None
+    allRemainingBookings: StrictBool | None = None
+    cancellationReason: str | None = None
+    seatReferenceUid: str | None = None
+
+
+class NoShowAttendeeInput(WireModel):
+    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)  # class-validator's IsEmail, roughly
+    noShow: StrictBool
+
+
+class LegacyMarkNoShowInput(WireModel):
+    """``MarkNoShowInput_2024_04_15``."""
+
+    noShowHost: StrictBool | None = None
+    attendees: list[NoShowAttendeeInput] | None = Field(default=None, max_length=1000)
+
+
+@router.post("/{bookingUid}/cancel", status_code=201, operation_id="legacy_bookings_cancel")
+async def cancel_booking(bookingUid: str, request: Request, session: SessionDep, principal: MaybePrincipal, now: Now) -> dict[str, Any]:
+    """Anyone with the uid, as in Cal.com (and as the current version's cancel)."""
+    if _NUMBER.fullmatch(bookingUid):
+        raise BadRequest("Please provide booking uid instead of booking id.")
+    body = parse_body(LegacyCancelInput, await read_json_object(request)) if await request.body() else LegacyCancelInput()
+    await begin_write(session)  # the service writes after this read: one writer transaction from the start
+    booking = await find_booking(session, bookingUid)
+    if booking is None:
+        raise NotFound(f"Booking with UID={bookingUid} does not exist.")
+    target = bookingUid
+    ended = booking.status in (BookingStatus.cancelled.value, BookingStatus.rejected.value)
+    if body.allRemainingBookings and booking.recurring_event_id and not ended:
+        target = booking.recurring_event_id  # the series' remaining occurrences
+    # An ended booking goes to the service under its own uid, which refuses it with Cal.com's words.
+    change = lifecycle.CancelRequest(reason=body.cancellationReason, seat_uid=body.seatReferenceUid)
+    await lifecycle.cancel(session, target, change, caller=principal, now=now)
+    await session.refresh(booking)
+    only_seat = body.seatReferenceUid is not None and booking.status != BookingStatus.cancelled.value
+    return success({"bookingId": booking.id, "bookingUid": booking.uid, "onlyRemovedAttendee": only_seat})
+
+
+@router.post("/{bookingUid}/mark-no-show", status_code=201, operation_id="legacy_bookings_mark_no_show")
+async def mark_no_show(bookingUid: str, request: Request, session: SessionDep, principal: CurrentPrincipal, now: Now) -> dict[str, Any]:
+    """The organizer (or an admin), as the current version's mark-absent; ``noShowHost: false`` changes
+    nothing, as in Cal.com (it only ever sets the flag)."""
+    body = parse_body(LegacyMarkNoShowInput, await read_json_object(request)) if await request.body() else LegacyMarkNoShowInput()
+    changes = [(a.email, a.noShow) for a in body.attendees or []]
+    host = True if body.noShowHost else None
+    await lifecycle.mark_absent(
+        session, bookingUid, caller=principal, host=host, attendees=[lifecycle.AbsentAttendee(e, absent) for e, absent in changes], now=now
+    )
+    return success({
+        "attendees": [{"email": email, "noShow": absent} for email, absent in changes],
+        "noShowHost": bool(host),
+        "message": no_show_message(changes, bool(host)),
+    })
 
 
 @router.get("/{bookingUid}", operation_id="legacy_bookings_get")

@@ -122,9 +122,15 @@ async def recurring_info(session: AsyncSession, organizer_id: int) -> list[dict[
     return list(series.values())
 
 
+async def find_booking(session: AsyncSession, uid: str) -> Booking | None:
+    """The one booking with this uid (Cal.com's legacy routes look bookings up by their own uid only,
+    so a recurring series' id finds nothing here)."""
+    return await session.scalar(select(Booking).where(Booking.uid == uid))
+
+
 async def load_booking_info(session: AsyncSession, uid: str) -> dict[str, Any] | None:
     """``GetBookingData_2024_04_15`` for the booking with this uid (one booking; a series uid is not one)."""
-    booking = await session.scalar(select(Booking).where(Booking.uid == uid))
+    booking = await find_booking(session, uid)
     if booking is None:
         return None
     attendees = (await _attendees(session, [booking])).get(booking.id, [])
@@ -161,3 +167,14 @@ async def load_booking_info(session: AsyncSession, uid: str) -> dict[str, Any] |
             else None
         ),
     }
+
+
+def no_show_message(attendees: Sequence[tuple[str, bool]], host: bool) -> str:
+    """The ``message`` of ``MarkNoShowOutput_2024_04_15`` as Cal.com's English strings word it: one
+    attendee is named, several get the general line, and marking the host has the last word."""
+    if host or len(attendees) > 1:
+        return "No-show status updated"
+    if attendees:
+        email, absent = attendees[0]
+        return f"{email} marked as no-show" if absent else f"{email} unmarked as no-show"
+    return ""
