@@ -323,3 +323,28 @@ async def test_legacy_schedule_delete(app, client, alice, bob, clock):
     assert_deprecated(deleted, "2024-06-11")
     assert_error(await client.get(f"/v2/schedules/{spare}", headers=alice.headers), 404)
     assert len((await client.get("/v2/schedules", headers=alice.headers)).json()["data"]) == 1
+
+
+# ---------------------------------------------------------------- POST /v2/bookings with rescheduleUid
+
+
+async def test_legacy_create_with_reschedule_uid_moves_the_booking(client, alice, event_type_id):
+    """CreateBookingInput_2024_04_15's ``rescheduleUid``: Cal.com's old create reschedules that booking
+    (bookings.controller.e2e-spec.ts) — one booking moves, none is added."""
+    booking = await legacy_book(client, event_type_id)
+    body = {**legacy_booking_body(event_type_id, "2050-09-05T10:00:00.000Z"), "rescheduleUid": booking["uid"], "rescheduledBy": "carol@example.com"}
+    moved = await client.post("/v2/bookings", json=body)
+    assert moved.status_code == 201, moved.text
+    assert_deprecated(moved, "2024-08-13")
+    new = moved.json()["data"]
+    assert (new["startTime"], new["fromReschedule"], new["status"]) == ("2050-09-05T10:00:00.000Z", booking["uid"], "ACCEPTED")
+    assert new["uid"] != booking["uid"] and [a["email"] for a in new["attendees"]] == ["carol@example.com"]
+    assert (await client.get(f"/v2/bookings/{booking['uid']}")).json()["data"]["status"] == "CANCELLED"
+    listed = (await client.get("/v2/bookings", headers=alice.headers)).json()["data"]
+    assert [b["uid"] for b in listed["bookings"]] == [new["uid"]]
+
+    again = await client.post("/v2/bookings", json={**body, "start": "2050-09-05T11:00:00.000Z"})
+    assert_error(again, 400)  # the old booking is cancelled now: the reschedule service refuses it
+    assert_error(await client.post("/v2/bookings", json={**body, "rescheduleUid": "no-such-uid"}), 404)
+    assert_error(await client.post("/v2/bookings", json={**body, "rescheduleUid": new["uid"], "rescheduledBy": "not-an-email"}), 400)
+    assert [b["uid"] for b in (await client.get("/v2/bookings", headers=alice.headers)).json()["data"]["bookings"]] == [new["uid"]]

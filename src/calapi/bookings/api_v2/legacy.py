@@ -71,9 +71,29 @@ async def _create(request: Request, session: SessionDep, principal: MaybePrincip
 
 @router.post("", status_code=201, operation_id="legacy_bookings_create")
 async def create_booking(request: Request, session: SessionDep, principal: MaybePrincipal, now: Now) -> JSONResponse:
-    body = parse_body(CreateBookingV1, await read_json_object(request))
-    [first, *_] = await _create(request, session, principal, now, to_new_booking(body))
+    payload = await read_json_object(request)
+    body = parse_body(CreateBookingV1, payload)
+    move = parse_body(LegacyRescheduleFields, payload)
+    if move.rescheduleUid is not None:
+        # Cal.com's old create reschedules when it names a booking: the current reschedule does it here
+        # (the booking keeps its attendees and answers; the body's ``responses`` are not applied again).
+        change = lifecycle.RescheduleRequest(
+            start=create.parse_start(body.start), rescheduled_by=move.rescheduledBy, seat_uid=move.seatReferenceUid
+        )
+        moved = await lifecycle.reschedule(session, move.rescheduleUid, change, caller=principal, now=now)
+        first = await find_booking(session, str(moved["uid"]))
+        assert first is not None  # just inserted in this transaction
+    else:
+        [first, *_] = await _create(request, session, principal, now, to_new_booking(body))
     return JSONResponse(success((await load_v1_bookings(session, [first]))[0]), status_code=201)
+
+
+class LegacyRescheduleFields(WireModel):
+    """The fields of ``CreateBookingInput_2024_04_15`` that turn a create into a reschedule."""
+
+    rescheduleUid: str | None = Field(default=None, min_length=1, max_length=255)
+    rescheduledBy: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)
+    seatReferenceUid: str | None = Field(default=None, max_length=255)
 
 
 @router.post("/recurring", status_code=201, operation_id="legacy_bookings_create_recurring")
