@@ -55,6 +55,15 @@ router = legacy_router(
 )
 
 DEFAULT_LIMIT = 10
+EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"  # class-validator's IsEmail, roughly
+
+
+class LegacyRescheduleFields(WireModel):
+    """The fields of ``CreateBookingInput_2024_04_15`` that turn a create into a reschedule."""
+
+    rescheduleUid: str | None = Field(default=None, min_length=1, max_length=255)
+    rescheduledBy: str | None = Field(default=None, pattern=EMAIL, max_length=320)
+    seatReferenceUid: str | None = Field(default=None, max_length=255)
 
 
 async def _create(request: Request, session: SessionDep, principal: MaybePrincipal, now: Now, new: create.NewBooking) -> list[Booking]:
@@ -86,14 +95,6 @@ async def create_booking(request: Request, session: SessionDep, principal: Maybe
     else:
         [first, *_] = await _create(request, session, principal, now, to_new_booking(body))
     return JSONResponse(success((await load_v1_bookings(session, [first]))[0]), status_code=201)
-
-
-class LegacyRescheduleFields(WireModel):
-    """The fields of ``CreateBookingInput_2024_04_15`` that turn a create into a reschedule."""
-
-    rescheduleUid: str | None = Field(default=None, min_length=1, max_length=255)
-    rescheduledBy: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)
-    seatReferenceUid: str | None = Field(default=None, max_length=255)
 
 
 @router.post("/recurring", status_code=201, operation_id="legacy_bookings_create_recurring")
@@ -175,7 +176,7 @@ class LegacyCancelInput(StrictWireModel):
 
 
 class NoShowAttendeeInput(WireModel):
-    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)  # class-validator's IsEmail, roughly
+    email: str = Field(pattern=EMAIL, max_length=320)
     noShow: StrictBool
 
 
