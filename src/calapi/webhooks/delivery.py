@@ -257,12 +257,13 @@ async def send(webhook: Webhook, delivery: WebhookDelivery, settings: Settings) 
         target = await ssrf.resolve(webhook.subscriber_url, allow_private=settings.webhook_private_networks_allowed)
         parts = urlsplit(webhook.subscriber_url)
         default_port = 443 if target.scheme == "https" else 80
-        host = f"[{target.host}]" if ":" in target.host else target.host
+        # the request line and headers are ASCII: an international name in its IDNA form, a path
+        # with spaces or non-ASCII characters percent-encoded (as httpx did)
+        name = target.host if target.host.isascii() else target.host.encode("idna").decode("ascii")
+        host = f"[{name}]" if ":" in name else name
         host_header = host if target.port == default_port else f"{host}:{target.port}"
-        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        if not path.isascii():
-            path = quote(path, safe="/?&=%:@!$'()*+,;-._~")  # the request line takes ASCII only
-        address = Address(target.scheme, str(target.address), target.port, target.host)
+        path = quote((parts.path or "/") + (f"?{parts.query}" if parts.query else ""), safe="/?&=%:@!$'()*+,;-._~")
+        address = Address(target.scheme, str(target.address), target.port, name)
         timeout = settings.webhook_timeout_seconds
         async with asyncio.timeout(timeout):
             answer = await _pool().post(
