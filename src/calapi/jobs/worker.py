@@ -363,6 +363,9 @@ class Worker:
 
     async def run(self) -> None:
         while not self._stopping:
+            # Cleared before the claim, not after it: a wake-up that arrives while the claim runs
+            # (a commit the claim did not see yet) must not be lost until the next poll.
+            self._wake.clear()
             room = min(self.batch, self.capacity - self._held)
             jobs: list[Job] = []
             if room > 0:
@@ -381,7 +384,6 @@ class Worker:
             self._start_ready()
             await self._return_overdue()
             if room <= 0 or len(jobs) < room:
-                self._wake.clear()
                 try:
                     await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
                 except TimeoutError:
