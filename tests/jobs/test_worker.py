@@ -8,6 +8,7 @@ import subprocess
 import time
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from calapi.db import utcnow
@@ -105,3 +106,45 @@ def test_worker_command_stops_cleanly_on_sigterm(sqlite_template, tmp_path):
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+async def test_a_job_committed_while_a_claim_runs_is_not_left_for_the_next_poll(app):
+    """A producer commits (and wakes the worker, as wake_on_commit or NOTIFY do) while the worker's
+    claim is running and cannot see the new row: the wake-up must survive the claim. (The first
+    job keeps running meanwhile, so no finished job wakes the loop in its place.)"""
+    loop_worker = jobs.Worker(app.state.sessionmaker, poll_interval=30)
+    ran: list[tuple[int, float]] = []
+    late: list[int] = []
+    first_may_end = asyncio.Event()
+
+    async def load(session, claimed):
+        if not late:  # inside the first claim's transaction: another producer commits now
+            async with app.state.sessionmaker() as other:
+                job = jobs.enqueue(other, "test.wake", {"n": 2})
+                await other.commit()
+            late.append(job.id)
+            loop_worker.wake()
+        return {}
+
+    async def perform(job, context):
+        ran.append((job.payload["n"], time.monotonic()))
+        if job.payload["n"] == 1:
+            await first_may_end.wait()
+
+    jobs.register("test.wake", jobs.Handler(load=load, perform=perform))
+    async with app.state.sessionmaker() as session:
+        jobs.enqueue(session, "test.wake", {"n": 1})
+        await session.commit()
+    started = time.monotonic()
+    task = asyncio.create_task(loop_worker.run())
+    try:
+        while len(ran) < 2 and time.monotonic() - started < 5:
+            await asyncio.sleep(0.02)
+    finally:
+        first_may_end.set()
+        await loop_worker.stop()
+        await task
+    assert [n for n, _ in ran] == [1, 2]
+    assert ran[1][1] - started < 3  # at once, not at the next poll 30 s later
