@@ -29,15 +29,19 @@ from calapi.bookings import events, output, team
 from calapi.bookings.locks import lock_hosts, lock_seat_slot
 from calapi.bookings.models import Attendee, Booking, BookingSeat, BookingStatus
 from calapi.core.errors import AppError, BadRequest, NotFound
-from calapi.core.wire import METADATA_MAX_KEY_LENGTH, METADATA_MAX_KEYS, METADATA_MAX_VALUE_LENGTH
+from calapi.core.wire import (
+    METADATA_MAX_KEY_LENGTH,
+    METADATA_MAX_KEYS,
+    METADATA_MAX_VALUE_LENGTH,
+)
 from calapi.db import begin_write
 from calapi.event_types import service as event_types_service
 from calapi.event_types.models import EventType
 from calapi.jobs.outbox import record_events
-from calapi.scheduling import BookingCheck, BookingRequest, RefusalReason, check_booking
-from calapi.teams.models import Team
 from calapi.schedules import service as schedules_service
+from calapi.scheduling import BookingCheck, BookingRequest, RefusalReason, check_booking
 from calapi.slots import service as slots_service
+from calapi.teams.models import Team
 from calapi.users.models import User
 
 # --- messages (contract §2.6.2) -------------------------------------------------------------------

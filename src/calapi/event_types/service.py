@@ -9,20 +9,21 @@ stay in their wire shape in JSON columns (``{"disabled": true}`` included), and 
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from datetime import date
+from typing import Any, Literal
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calapi.core.errors import BadRequest, Forbidden, NotFound
 from calapi.event_types.models import EventType
 from calapi.schedules import service as schedules_service
+from calapi.scheduling import EventRules, Limits, PeriodType, SchedulingType
 from calapi.users import service as users_service
-
-if TYPE_CHECKING:
-    from calapi.users.models import User
+from calapi.users.models import User
 
 DEFAULT_LOCATIONS: list[dict[str, Any]] = [{"type": "integration", "integration": "cal-video"}]
 
@@ -311,17 +312,7 @@ async def list_for_owners(session: AsyncSession, owner_ids: list[int], *, slug: 
     return [EventTypeView(e, owners.get(e.owner_id)) for e in event_types]
 
 
-# --- Inputs for the slot engine (owned by the slots work) ---
-# Imported again here so this section stands on its own whatever the rest of the file imports.
-from collections.abc import Iterable  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
-from datetime import date  # noqa: E402
-
-from sqlalchemy import and_  # noqa: E402
-
-from calapi.scheduling import EventRules, Limits, PeriodType, SchedulingType  # noqa: E402
-from calapi.users.models import User  # noqa: E402
-
+# --- Inputs for the slot engine ---
 
 @dataclass(frozen=True)
 class SlotEventType:

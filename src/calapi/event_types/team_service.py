@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, delete, func, inspect, or_, select
-from sqlalchemy.orm import aliased
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from calapi.core.errors import BadRequest, NotFound
 from calapi.event_types import service as event_types_service
@@ -305,7 +305,7 @@ async def load_team_slot_event_type(
     session: AsyncSession, team_slug: str, slug: str
 ) -> tuple[int | None, SlotEventType | None]:
     """(team id or None when no such team, its event type ``slug`` or None) in one statement."""
-    columns = event_types_service._SLOT_COLUMNS  # noqa: SLF001 - same domain, one column list
+    columns = event_types_service._SLOT_COLUMNS
     statement = (
         select(Team.id, *columns)
         .select_from(Team)
@@ -315,7 +315,7 @@ async def load_team_slot_event_type(
     row = (await session.execute(statement)).first()
     if row is None:
         return None, None
-    return row[0], (event_types_service._slot_event_type(row[1:]) if row[1] is not None else None)  # noqa: SLF001
+    return row[0], (event_types_service._slot_event_type(row[1:]) if row[1] is not None else None)
 
 
 def team_of_event_type(event_type_id: int) -> Any:

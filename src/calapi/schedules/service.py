@@ -12,19 +12,20 @@ import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from sqlalchemy import Integer, bindparam, func, or_, select
 from sqlalchemy import delete as sql_delete
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calapi.core.errors import BadRequest, Forbidden, NotFound
 from calapi.core.timezones import require_time_zone
 from calapi.schedules.models import Availability, Schedule
+from calapi.scheduling import DateOverride as EngineDateOverride
+from calapi.scheduling import Schedule as EngineSchedule
+from calapi.scheduling import WeeklyRule as EngineWeeklyRule
 from calapi.users import service as users_service
-
-if TYPE_CHECKING:
-    from calapi.users.models import User
+from calapi.users.models import User
 
 DEFAULT_TIME_ZONE = "Europe/London"  # what Cal.com shows for a schedule without a zone
 WORKING_HOURS = ((1, 2, 3, 4, 5), time(9, 0), time(17, 0))  # Monday–Friday 09:00–17:00
@@ -372,20 +373,7 @@ async def delete_availability_row(session: AsyncSession, user_id: int, row_id: i
     await session.flush()
 
 
-# --- Inputs for the slot engine (owned by the slots work) ---
-# Imported again here so this section stands on its own whatever the rest of the file imports.
-from collections.abc import Iterable  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
-from datetime import time  # noqa: E402
-
-from sqlalchemy import Integer, bindparam, func, or_, select  # noqa: E402
-from sqlalchemy.ext.asyncio import AsyncSession  # noqa: E402
-
-from calapi.scheduling import DateOverride as EngineDateOverride  # noqa: E402
-from calapi.scheduling import Schedule as EngineSchedule  # noqa: E402
-from calapi.scheduling import WeeklyRule as EngineWeeklyRule  # noqa: E402
-from calapi.schedules.models import Availability, Schedule  # noqa: E402
-from calapi.users.models import User  # noqa: E402
+# --- Inputs for the slot engine ---
 
 # Only the users columns a host needs are read here, in the same statement as the schedule rows.
 

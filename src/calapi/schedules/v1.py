@@ -20,7 +20,12 @@ from calapi.core.wire import TimeZoneName
 from calapi.db import SessionDep
 from calapi.schedules import service as schedules_service
 from calapi.schedules.models import Availability
-from calapi.schedules.service import DateRange, ScheduleChanges, ScheduleView, WeeklyRange
+from calapi.schedules.service import (
+    DateRange,
+    ScheduleChanges,
+    ScheduleView,
+    WeeklyRange,
+)
 
 router = v1.v1_router(tags=["v1 Schedules"])
 
@@ -116,7 +121,7 @@ async def _schedule_owner(session: SessionDep, principal: Principal, schedule_id
 
 @router.get("/schedules", operation_id="v1_schedules_list")
 async def list_schedules(
-    principal: V1Principal, session: SessionDep, userId: Annotated[list[int], Query()] = []  # noqa: B006
+    principal: V1Principal, session: SessionDep, userId: Annotated[list[int], Query()] = []
 ) -> dict[str, Any]:
     users = v1.user_filter(principal, userId, refusal=Unauthorized("Unauthorized: Only admins can query other users"))
     if users is None:

@@ -19,11 +19,17 @@ from calapi.core.errors import BadRequest
 from calapi.core.timezones import is_time_zone
 from calapi.core.versioning import V2024_09_04, versioned_router
 from calapi.core.wire import BOOKER_COOKIE, WireModel
-from calapi.slots.wire import parse_instant, remember_booker, wrong_property
 from calapi.db import SessionDep
 from calapi.scheduling import Slot
 from calapi.slots import service as slots_service
-from calapi.slots.service import AvailableSlots, HeldSlot, ReservationRequest, SlotFormat, SlotsRequest
+from calapi.slots.service import (
+    AvailableSlots,
+    HeldSlot,
+    ReservationRequest,
+    SlotFormat,
+    SlotsRequest,
+)
+from calapi.slots.wire import parse_instant, remember_booker, wrong_property
 
 router = versioned_router([V2024_09_04], prefix="/v2/slots", tags=["Slots"])
 

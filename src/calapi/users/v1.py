@@ -53,13 +53,13 @@ async def get_me(principal: V1Principal, session: SessionDep) -> dict[str, Any]:
 
 # --- /users (system admins manage everyone; others only themselves) -----------------------------
 
-from typing import Literal  # noqa: E402
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field  # noqa: E402
+from pydantic import BaseModel, ConfigDict, Field
 
-from calapi.core import v1  # noqa: E402
-from calapi.core.errors import Forbidden, NotFound, Unauthorized  # noqa: E402
-from calapi.core.wire import Locale, TimeZoneName, WeekDay  # noqa: E402
+from calapi.core import v1
+from calapi.core.errors import Forbidden, NotFound, Unauthorized
+from calapi.core.wire import Locale, TimeZoneName, WeekDay
 
 # v1 wire name → users column (only what calapi stores; other v1 profile fields are refused as unknown keys)
 _COLUMNS = {
@@ -105,7 +105,7 @@ def _user_for(principal: Any, user_id: int) -> int:
 async def list_users(
     principal: V1Principal,
     session: SessionDep,
-    email: Annotated[list[str], Query()] = [],  # noqa: B006
+    email: Annotated[list[str], Query()] = [],
     take: str | None = None,
     page: str | None = None,
 ) -> dict[str, Any]:
