@@ -1,4 +1,4 @@
-"""Every case of shared/reference/calcom-slot-cases.json: ours must equal `expected`
+"""Every case of the slot case file (tests/scheduling/data, from shared/reference): ours must equal `expected`
 (where `calcom_0_0_360` is present, it records Cal.com's known-wrong answer)."""
 
 from __future__ import annotations
