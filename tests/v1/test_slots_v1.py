@@ -61,6 +61,9 @@ async def test_availability_errors_and_team_queries(api, alice, bob, event_types
     members = (await api.get(alice, "/availability", params=query)).json()
     assert [m["userId"] for m in members] == [alice.id]
     assert members[0]["availability"]["workingHours"] == [{"days": [1, 2, 3, 4, 5], "startTime": 540, "endTime": 1020}]
+    window = {"dateFrom": MONDAY, "dateTo": "2050-09-06"}
+    assert (await api.get(alice, f"/teams/{team['id']}/availability", params=window)).json() == members
+    v1_error(await api.get(bob, f"/teams/{team['id']}/availability", params=window), 403, "Forbidden")
     v1_error(await api.get(alice, "/availability", params={**query, "teamId": 999999}), 404, "teamId not found")
 
 
