@@ -163,10 +163,18 @@ async def test_reserve_and_release(client, stranger_client, event_type_id):
     assert isinstance(uid, str) and reserved.cookies["uid"] == uid
     seen_by_other = await stranger_client.get("/v2/slots/available", params={"eventTypeId": event_type_id, **MONDAY})
     assert {"time": FIRST_SLOT} not in seen_by_other.json()["data"]["slots"]["2050-09-05"]
+    # A second hold by the same booker reuses the cookie's uid (as Cal.com), and does not clash with the first.
+    second = await client.post(
+        "/v2/slots/reserve",
+        json={"eventTypeId": event_type_id, "slotUtcStartDate": "2050-09-05T08:30:00.000Z", "slotUtcEndDate": "2050-09-05T09:00:00.000Z"},
+    )
+    assert second.status_code == 201 and second.json()["data"] == uid
+    seen_by_other = await stranger_client.get("/v2/slots/available", params={"eventTypeId": event_type_id, **MONDAY})
+    assert {"time": "2050-09-05T08:30:00.000Z"} not in seen_by_other.json()["data"]["slots"]["2050-09-05"]
     released = await client.delete("/v2/slots/selected-slot", params={"uid": uid})
     assert released.status_code == 200 and released.json() == {"status": "success"}
     again = await stranger_client.get("/v2/slots/available", params={"eventTypeId": event_type_id, **MONDAY})
-    assert again.json()["data"]["slots"]["2050-09-05"][0] == {"time": FIRST_SLOT}
+    assert again.json()["data"]["slots"]["2050-09-05"][:2] == [{"time": FIRST_SLOT}, {"time": "2050-09-05T08:30:00.000Z"}]
     # the 2024-09-04 paths are not served on legacy versions, nor the legacy ones on 2024-09-04
     assert (await client.post("/v2/slots/reservations", json={})).status_code == 404
     gone = await client.get("/v2/slots/available", params={"eventTypeId": event_type_id, **MONDAY}, headers={"cal-api-version": "2024-09-04"})

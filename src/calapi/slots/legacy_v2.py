@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -25,6 +26,8 @@ from calapi.db import SessionDep
 from calapi.slots import service as slots_service
 from calapi.slots.service import AvailableSlots, ReservationRequest, SlotFormat, SlotsRequest
 from calapi.slots.wire import parse_instant, remember_booker
+
+_HOLD_UID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # what a hold uid may be (the column is 64 wide)
 
 router = legacy_router(
     [V2024_04_15, V2024_06_11, V2024_06_14, V2024_08_13], successor=V2024_09_04, prefix="/v2/slots", tags=["Slots (legacy)"]
@@ -117,9 +120,13 @@ class ReserveSlotLegacyInput(WireModel):
 
 @router.post("/reserve", status_code=201, operation_id="legacy_slots_reserve")
 async def reserve_slot(
-    body: ReserveSlotLegacyInput, principal: MaybePrincipal, session: SessionDep, response: Response, now: Now
+    body: ReserveSlotLegacyInput, principal: MaybePrincipal, session: SessionDep, request: Request, response: Response, now: Now
 ) -> dict[str, Any]:
-    held = await slots_service.reserve(session, body.as_request(), caller_id=principal.user_id if principal else None, now=now)
+    # Cal.com's legacy reserve holds under the booker's ``uid`` cookie when there is one.
+    cookie = request.cookies.get(BOOKER_COOKIE)
+    uid = cookie if cookie and _HOLD_UID.fullmatch(cookie) else None
+    caller_id = principal.user_id if principal else None
+    held = await slots_service.reserve(session, body.as_request(), caller_id=caller_id, now=now, uid=uid)
     remember_booker(response, held.uid)
     return success(held.uid)
 

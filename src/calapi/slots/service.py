@@ -410,11 +410,15 @@ async def _check_and_hold(
 
 
 async def reserve(
-    session: AsyncSession, request: ReservationRequest, *, caller_id: int | None, now: datetime
+    session: AsyncSession, request: ReservationRequest, *, caller_id: int | None, now: datetime, uid: str | None = None
 ) -> HeldSlot:
-    """Hold a slot for ``reservation_duration`` minutes (default 5) — one row per host held."""
+    """Hold a slot for ``reservation_duration`` minutes (default 5) — one row per host held.
+
+    ``uid``: the booker's existing hold uid (the legacy API reuses its cookie), else a new one.
+    Holds under one uid never block each other, and releasing the uid drops them all.
+    """
     await begin_write(session)
-    return await _check_and_hold(session, request, caller_id=caller_id, now=now, uid=str(uuid.uuid4()))
+    return await _check_and_hold(session, request, caller_id=caller_id, now=now, uid=uid or str(uuid.uuid4()))
 
 
 async def get_reservation(session: AsyncSession, uid: str) -> HeldSlot | None:
