@@ -20,11 +20,23 @@ from calapi.core.clock import Now
 from calapi.core.envelopes import iso_ms, success, success_no_data
 from calapi.core.errors import BadRequest
 from calapi.core.timezones import is_time_zone
-from calapi.core.versioning import V2024_04_15, V2024_06_11, V2024_06_14, V2024_08_13, V2024_09_04, legacy_router
+from calapi.core.versioning import (
+    V2024_04_15,
+    V2024_06_11,
+    V2024_06_14,
+    V2024_08_13,
+    V2024_09_04,
+    legacy_router,
+)
 from calapi.core.wire import BOOKER_COOKIE, WireModel
 from calapi.db import SessionDep
 from calapi.slots import service as slots_service
-from calapi.slots.service import AvailableSlots, ReservationRequest, SlotFormat, SlotsRequest
+from calapi.slots.service import (
+    AvailableSlots,
+    ReservationRequest,
+    SlotFormat,
+    SlotsRequest,
+)
 from calapi.slots.wire import parse_instant, remember_booker
 
 _HOLD_UID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # what a hold uid may be (the column is 64 wide)

@@ -23,10 +23,17 @@ from sqlalchemy import bindparam, delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calapi.bookings import service as bookings_service
-from calapi.core.errors import BadRequest, Forbidden, NotFound, Unauthorized, Unprocessable
+from calapi.core.errors import (
+    BadRequest,
+    Forbidden,
+    NotFound,
+    Unauthorized,
+    Unprocessable,
+)
 from calapi.db import begin_write
 from calapi.event_types import service as event_types_service
 from calapi.event_types import team_service as team_event_types_service
+from calapi.schedules import service as schedules_service
 from calapi.scheduling import (
     EventRules,
     Host,
@@ -37,7 +44,6 @@ from calapi.scheduling import (
     SlotQuery,
     list_slots,
 )
-from calapi.schedules import service as schedules_service
 from calapi.slots.models import SlotReservation
 
 DEFAULT_RESERVATION_MINUTES = 5  # Cal.com's MINUTES_TO_BOOK
