@@ -154,8 +154,10 @@ OBJECT_ROUTES: dict[tuple[str, str], Case] = {
     ("POST", "/v2/teams/{teamId}/memberships"): Case(
         "/v2/teams/{team}/memberships", 403, 201, body={"userId": "{bob}", "role": "MEMBER", "accepted": True}
     ),
+    # Alice is her teams' only owner: even a system admin may not demote or remove her
+    # (tests/teams/test_team_takeover.py); the admin deletes the team instead.
     ("PATCH", "/v2/teams/{teamId}/memberships/{membershipId}"): Case(
-        "/v2/teams/{team}/memberships/{membership}", 403, 200, body={"role": "ADMIN"}
+        "/v2/teams/{team}/memberships/{membership}", 403, 403, body={"role": "ADMIN"}
     ),
     ("POST", "/v2/teams/{teamId}/event-types"): Case(
         "/v2/teams/{team}/event-types", 403, 201,
@@ -168,8 +170,8 @@ OBJECT_ROUTES: dict[tuple[str, str], Case] = {
     ("DELETE", "/v1/bookings/{id}/cancel"): Case("/v1/bookings/{booking}/cancel", 400, 200),
     ("DELETE", "/v1/attendees/{id}"): Case("/v1/attendees/{attendee}", 404, 200),
     ("DELETE", "/v1/availabilities/{id}"): Case("/v1/availabilities/{availability}", 404, 200),
-    ("DELETE", "/v1/memberships/{id}"): Case("/v1/memberships/{membership_v1}", 404, 200),
-    ("DELETE", "/v2/teams/{teamId}/memberships/{membershipId}"): Case("/v2/teams/{team_2}/memberships/{membership_2}", 403, 200),
+    ("DELETE", "/v1/memberships/{id}"): Case("/v1/memberships/{membership_v1}", 404, 403),
+    ("DELETE", "/v2/teams/{teamId}/memberships/{membershipId}"): Case("/v2/teams/{team_2}/memberships/{membership_2}", 403, 403),
     ("DELETE", "/v2/teams/{teamId}/event-types/{eventTypeId}"): Case(
         "/v2/teams/{team}/event-types/{team_event_type}", 403, 200
     ),

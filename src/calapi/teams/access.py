@@ -20,6 +20,7 @@ from calapi.core.auth import CurrentPrincipal, Principal
 from calapi.core.errors import Forbidden
 from calapi.db import SessionDep, begin_write
 from calapi.teams import service as teams_service
+from calapi.teams.roles import Actor
 
 
 class TeamRole(IntEnum):
@@ -39,6 +40,12 @@ class TeamCaller:
     principal: Principal
     team_id: int
     role: TeamRole | None  # None: a system admin who is not a member
+
+    @property
+    def actor(self) -> Actor:
+        """The caller as the membership rules (``calapi.teams.roles``) see them."""
+        role = None if self.role is None else self.role.name.removeprefix("TEAM_")
+        return Actor(self.principal.user_id, role, self.principal.is_admin)
 
 
 def require_team_role(minimum: TeamRole) -> Any:

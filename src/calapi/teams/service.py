@@ -1,7 +1,8 @@
-"""Teams and memberships (``/v2/teams``, ``/v2/teams/{teamId}/memberships``).
+"""Teams and memberships (``/v2/teams``, ``/v2/teams/{teamId}/memberships``, and v1's).
 
 Roles are ``MEMBER < ADMIN < OWNER``; who may call which route is decided once, by
-``calapi.teams.access.require_team_role``. Everything here is scoped by ``team_id``: a row of
+``calapi.teams.access.require_team_role`` (v1: its own guards), and what a caller may do to a
+membership by ``calapi.teams.roles``, applied here so that every router gets it. Everything here is scoped by ``team_id``: a row of
 another team answers 404 as if it did not exist.
 """
 
@@ -18,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calapi.core.errors import BadRequest, Conflict, NotFound
+from calapi.teams import roles
 from calapi.teams.models import Membership, MembershipRole, Team
 from calapi.users.models import User
 
@@ -194,10 +196,29 @@ async def _membership_view(session: AsyncSession, team_id: int, membership_id: i
     return MembershipView(row[0], row[1])
 
 
-async def create_membership(session: AsyncSession, team_id: int, fields: dict[str, Any]) -> MembershipView:
+async def _accepted_owner_count(session: AsyncSession, team_id: int) -> int:
+    """The team's accepted OWNERs, their rows locked (PostgreSQL) so that two owners demoting each
+    other at once cannot both see the other as the remaining owner."""
+    rows = await session.scalars(
+        select(Membership.id)
+        .where(Membership.team_id == team_id, Membership.role == MembershipRole.OWNER.value, Membership.accepted.is_(True))
+        .with_for_update()
+    )
+    return len(rows.all())
+
+
+async def _check_owner_remains(session: AsyncSession, target: Membership, fields: dict[str, Any] | None) -> None:
+    if roles.loses_an_owner(target, fields):
+        roles.check_owner_remains(target, fields, await _accepted_owner_count(session, target.team_id))
+
+
+async def create_membership(
+    session: AsyncSession, team_id: int, fields: dict[str, Any], *, actor: roles.Actor
+) -> MembershipView:
     from calapi.event_types import team_service  # team event types follow memberships (a cycle by design)
 
     await get_team(session, team_id)
+    roles.check_grant(actor, fields.get("role", MembershipRole.MEMBER.value))
     user = await session.get(User, fields["userId"])
     if user is None:
         raise NotFound(f"User with id={fields['userId']} not found")
@@ -236,11 +257,15 @@ async def get_membership(session: AsyncSession, team_id: int, membership_id: int
     return await _membership_view(session, team_id, membership_id)
 
 
-async def update_membership(session: AsyncSession, team_id: int, membership_id: int, fields: dict[str, Any]) -> MembershipView:
+async def update_membership(
+    session: AsyncSession, team_id: int, membership_id: int, fields: dict[str, Any], *, actor: roles.Actor
+) -> MembershipView:
     from calapi.event_types import team_service
 
     view = await _membership_view(session, team_id, membership_id)
     membership = view.membership
+    roles.check_update(actor, membership, fields)
+    await _check_owner_remains(session, membership, fields)
     was_accepted = membership.accepted
     if "accepted" in fields:
         membership.accepted = fields["accepted"]
@@ -256,11 +281,13 @@ async def update_membership(session: AsyncSession, team_id: int, membership_id: 
     return view
 
 
-async def delete_membership(session: AsyncSession, team_id: int, membership_id: int) -> MembershipView:
+async def delete_membership(session: AsyncSession, team_id: int, membership_id: int, *, actor: roles.Actor) -> MembershipView:
     """Delete and return the membership; the user stops hosting the team's event types."""
     from calapi.event_types import team_service
 
     view = await _membership_view(session, team_id, membership_id)
+    roles.check_delete(actor, view.membership)
+    await _check_owner_remains(session, view.membership, None)
     await team_service.remove_member(session, team_id, view.membership.user_id)
     await session.delete(view.membership)
     await session.flush()

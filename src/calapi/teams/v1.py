@@ -18,6 +18,7 @@ from calapi.core.envelopes import iso_ms
 from calapi.core.errors import BadRequest, Forbidden, NotFound, Unauthorized
 from calapi.core.wire import TimeZoneName, WeekDay
 from calapi.db import SessionDep, begin_write
+from calapi.teams import roles
 from calapi.teams import service as teams_service
 from calapi.teams.models import Membership, Team
 from calapi.users import service as users_service
@@ -70,6 +71,10 @@ async def _role(session: SessionDep, principal: Principal, team_id: int) -> str 
     """The caller's accepted role in the team, or None."""
     membership = await teams_service.membership_of(session, team_id, principal.user_id)
     return membership.role if membership is not None and membership.accepted else None
+
+
+def _actor(principal: Principal, role: str | None) -> roles.Actor:
+    return roles.Actor(principal.user_id, role, principal.is_admin)
 
 
 # --- teams ----------------------------------------------------------------------------------------
@@ -214,16 +219,14 @@ async def list_memberships(
 @router.post("/memberships", operation_id="v1_memberships_create")
 async def create_membership(body: CreateMembershipV1, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     await begin_write(session)
+    role = await _role(session, principal, body.teamId)
     if not principal.is_admin:
-        role = await _role(session, principal, body.teamId)
         if role not in _ADMIN_ROLES:
             raise Forbidden("You can't add members to this team")
         if body.accepted:
             raise Forbidden("ADMIN needed for `accepted`")  # an invite is accepted by the invited user
-        if body.role == "OWNER" and role != "OWNER":
-            raise Forbidden("Forbidden")
     with v1.reworded(not_found=NotFound("Team or user not found")):
-        view = await teams_service.create_membership(session, body.teamId, body.model_dump())
+        view = await teams_service.create_membership(session, body.teamId, body.model_dump(), actor=_actor(principal, role))
     return v1.created("membership", membership_output(view.membership), "Membership")
 
 
@@ -245,9 +248,7 @@ async def update_membership(id: str, body: EditMembershipV1, principal: V1Princi
             raise Forbidden("Only the invited user can accept the invite")
         if ("role" in fields or "disableImpersonation" in fields) and role not in _ADMIN_ROLES:
             raise Forbidden("Forbidden")
-        if fields.get("role") == "OWNER" and role != "OWNER":
-            raise Forbidden("Forbidden")
-    view = await teams_service.update_membership(session, team_id, membership.id, fields)
+    view = await teams_service.update_membership(session, team_id, membership.id, fields, actor=_actor(principal, role))
     return v1.one("membership", membership_output(view.membership))
 
 
@@ -258,7 +259,7 @@ async def delete_membership(id: str, principal: V1Principal, session: SessionDep
     membership, role = await _membership(session, principal, user_id, team_id)
     if not (principal.is_admin or user_id == principal.user_id or role in _ADMIN_ROLES):
         raise Forbidden("Forbidden")
-    await teams_service.delete_membership(session, team_id, membership.id)
+    await teams_service.delete_membership(session, team_id, membership.id, actor=_actor(principal, role))
     return v1.deleted("Membership", id)
 
 
@@ -331,11 +332,13 @@ async def invite_members(body: InviteV1, principal: V1Principal, session: Sessio
     if not principal.is_admin and role not in _ADMIN_ROLES:
         raise Forbidden("You can't add members to this team")
     invitees = _invitees(body)
-    if any(r == "OWNER" for _, r in invitees) and role != "OWNER" and not principal.is_admin:
-        raise Forbidden("Only team owners can invite owners")
+    actor = _actor(principal, role)
+    for _, member_role in invitees:  # refuse before looking anyone up
+        roles.check_grant(actor, member_role)
     for ident, member_role in invitees:
         user = await _invitee_user(session, ident)
         with v1.reworded(not_found=NotFound(f"Team with id: {body.teamId} not found")):
-            await teams_service.create_membership(session, body.teamId, {"userId": user.id, "role": member_role, "accepted": False})
+            fields = {"userId": user.id, "role": member_role, "accepted": False}
+            await teams_service.create_membership(session, body.teamId, fields, actor=actor)
     named = ",".join(ident for ident, _ in invitees)  # trimmed and lower-cased, as Cal.com echoes them
     return {"success": True, "message": f"{named} has been invited."}

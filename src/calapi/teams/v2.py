@@ -172,7 +172,7 @@ async def delete_team(caller: Annotated[TeamCaller, TeamOwner], session: Session
 async def create_membership(
     body: CreateMembershipInput, caller: Annotated[TeamCaller, TeamAdmin], session: SessionDep
 ) -> dict[str, Any]:
-    view = await teams_service.create_membership(session, caller.team_id, body.model_dump())
+    view = await teams_service.create_membership(session, caller.team_id, body.model_dump(), actor=caller.actor)
     return success(membership_output(view))
 
 
@@ -202,10 +202,10 @@ async def get_membership(membershipId: int, caller: Annotated[TeamCaller, TeamAd
 async def update_membership(
     membershipId: int, body: UpdateMembershipInput, caller: Annotated[TeamCaller, TeamAdmin], session: SessionDep
 ) -> dict[str, Any]:
-    view = await teams_service.update_membership(session, caller.team_id, membershipId, body.given())
+    view = await teams_service.update_membership(session, caller.team_id, membershipId, body.given(), actor=caller.actor)
     return success(membership_output(view))
 
 
 @router.delete("/{teamId}/memberships/{membershipId}", operation_id="team_memberships_delete")
 async def delete_membership(membershipId: int, caller: Annotated[TeamCaller, TeamAdmin], session: SessionDep) -> dict[str, Any]:
-    return success(membership_output(await teams_service.delete_membership(session, caller.team_id, membershipId)))
+    return success(membership_output(await teams_service.delete_membership(session, caller.team_id, membershipId, actor=caller.actor)))
