@@ -173,7 +173,11 @@ def _status_condition(status: StatusFilter, now: datetime) -> ColumnElement[bool
 
 
 def _scope(viewer_user_id: int, viewer_email: str | None) -> ColumnElement[bool]:
-    """Bookings the caller organises, or attends by email (a seat is an attendee row too)."""
+    """Bookings the caller organises, or attends by email (a seat is an attendee row too).
+
+    ``viewer_email`` is the caller's proven address (``users.email``); an address the caller asked
+    for but has not proven (``users.pending_email``) must never reach here.
+    """
     mine = Booking.user_id == viewer_user_id
     if not viewer_email:
         return mine
@@ -264,7 +268,7 @@ class ScopedListQuery:
     """API v1's ``GET /bookings``: whose bookings, filters, an optional page (``take`` None = all)."""
 
     organizer_ids: tuple[int, ...] | None  # None: every organizer (a system admin without a filter)
-    attended_by_emails: tuple[str, ...] = ()  # also bookings these emails attend (an admin's ``userId``)
+    attended_by_emails: tuple[str, ...] = ()  # also bookings these proven emails attend (an admin's ``userId``)
     attendee_emails: tuple[str, ...] = ()  # narrow to bookings with one of these attendees
     after_start: datetime | None = None
     before_end: datetime | None = None

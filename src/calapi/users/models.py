@@ -21,7 +21,11 @@ class User(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str | None] = mapped_column(String(255), unique=True)
     name: Mapped[str | None] = mapped_column(String(255))
+    # The proven address: the one the user was created with (by an admin or the CLI), or one a
+    # system admin set. Booking lists match attendees on this address only.
     email: Mapped[str] = mapped_column(String(320), unique=True)
+    # An address the user asked for but has not proven yet; it grants nothing until it is confirmed.
+    pending_email: Mapped[str | None] = mapped_column(String(320))
     time_zone: Mapped[str] = mapped_column(String(64), default="Europe/London")
     week_start: Mapped[str] = mapped_column(String(16), default="Sunday")
     time_format: Mapped[int] = mapped_column(Integer, default=12)

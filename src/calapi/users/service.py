@@ -68,14 +68,17 @@ async def create(
     return user
 
 
-async def update_profile(session: AsyncSession, user: User, changes: dict[str, Any]) -> User:
-    """Apply a validated partial update to the caller's profile."""
-    if "email" in changes and changes["email"] is not None:
-        email = changes["email"].strip().lower()
-        clash = await session.scalar(select(User.id).where(User.email == email, User.id != user.id))
-        if clash is not None:
-            raise Conflict(f"the e-mail {email!r} belongs to another user")
-        changes["email"] = email
+async def update_profile(session: AsyncSession, user: User, changes: dict[str, Any], *, email_vouched: bool = False) -> User:
+    """Apply a validated partial update to a profile.
+
+    A new ``email`` becomes the user's address only when ``email_vouched`` (a system admin set it);
+    otherwise it is parked in ``pending_email`` and ``email`` stays the proven address, because
+    booking lists show what that address attends and nobody has shown they own the new one.
+    """
+    changes = dict(changes)
+    email = changes.pop("email", None)
+    if email is not None:
+        await _change_email(session, user, email, vouched=email_vouched)
     if "time_zone" in changes:
         require_time_zone(changes["time_zone"])
     schedule_id = changes.get("default_schedule_id")
@@ -87,6 +90,19 @@ async def update_profile(session: AsyncSession, user: User, changes: dict[str, A
         await schedules_service.follow_profile_time_zone(session, user, changes["time_zone"])
     await session.flush()
     return user
+
+
+async def _change_email(session: AsyncSession, user: User, requested: str, *, vouched: bool) -> None:
+    email = requested.strip().lower()
+    clash = await session.scalar(select(User.id).where(User.email == email, User.id != user.id))
+    if clash is not None:
+        raise Conflict(f"the e-mail {email!r} belongs to another user")
+    if email == user.email:
+        user.pending_email = None  # asking for the address one already has withdraws a pending change
+    elif vouched:
+        user.email, user.pending_email = email, None
+    else:
+        user.pending_email = email
 
 
 async def emails_of(session: AsyncSession, user_ids: Iterable[int]) -> list[str]:

@@ -145,7 +145,11 @@ async def update_user(userId: int, body: EditUserV1, principal: V1Principal, ses
     user_id = _user_for(principal, userId)
     with v1.reworded(not_found=NotFound("User not found")):
         user = await users_service.get(session, user_id)
-    user = await users_service.update_profile(session, user, body.changes(admin=principal.is_admin))
+    # A system admin's word proves an address (as when an admin creates a user); anyone else's
+    # new email waits as pending and the answer keeps showing the proven one, as Cal.com does.
+    user = await users_service.update_profile(
+        session, user, body.changes(admin=principal.is_admin), email_vouched=principal.is_admin
+    )
     return {"user": v1_user_output(user)}
 
 

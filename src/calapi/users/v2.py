@@ -72,5 +72,7 @@ async def get_me(principal: CurrentPrincipal) -> dict[str, Any]:
 async def update_me(body: UpdateMeInput, principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
     user = await users_service.get(session, principal.user_id)
     changes = {_FIELD_TO_COLUMN[k]: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
+    # A new email is kept as pending until proven: ``email`` in the answer stays the proven address
+    # (Cal.com answers the same with email verification on), and booking lists keep matching it.
     user = await users_service.update_profile(session, user, changes)
     return success(me_output(user))
