@@ -61,6 +61,7 @@ FIXED_LENGTH = (
     "Can't specify 'lengthInMinutes' because event type does not have multiple possible lengths. Please, remove the "
     "'lengthInMinutes' field from the request."
 )
+NO_EVENT_TYPE = "Either eventTypeId or eventTypeSlug + username or eventTypeSlug + teamSlug must be provided"
 CANT_BOOK_AT = "The event type can't be booked at the \"start\" time provided."
 _REFUSAL_TEXT = {
     RefusalReason.MINIMUM_NOTICE: "It is within the event type's minimum booking notice.",
@@ -203,9 +204,7 @@ async def _find_event_type(session: AsyncSession, new: NewBooking) -> tuple[Even
         return row[0], row[1]
     if new.team_slug is not None:
         if new.event_type_slug is None:
-            raise BadRequest(
-                "Either eventTypeId, or eventTypeSlug with username, or eventTypeSlug with teamSlug must be provided."
-            )
+            raise BadRequest(NO_EVENT_TYPE)
         found = (
             await session.execute(
                 select(Team.id, EventType)
@@ -219,9 +218,7 @@ async def _find_event_type(session: AsyncSession, new: NewBooking) -> tuple[Even
             raise NotFound(f"Event type with slug {new.event_type_slug} belonging to team {new.team_slug} not found.")
         return found[1], None
     if new.event_type_slug is None or new.username is None:
-        raise BadRequest(
-            "Either eventTypeId, or eventTypeSlug with username, or eventTypeSlug with teamSlug must be provided."
-        )
+        raise BadRequest(NO_EVENT_TYPE)
     row = (
         await session.execute(
             select(User, EventType)
