@@ -20,6 +20,7 @@ from calapi.core import handlers
 from calapi.core.idempotency import IdempotencyMiddleware
 from calapi.core.auth import LimitSpec
 from calapi.core.middleware import AuthRateLimitMiddleware, BodySizeLimitMiddleware, EdgeMiddleware
+from calapi.core.v1_paths import V1PathAliases
 from calapi.core.ratelimit import RateLimiter
 from calapi.db import make_engine, make_inline_reader, make_sessionmaker
 from calapi.event_types.team_v2 import router as team_event_types_v2
@@ -118,4 +119,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(EdgeMiddleware)
+    # Outermost: v1 at the root and /v1/hooks become plain /v1 paths before any layer reads the path.
+    app.add_middleware(V1PathAliases, routes=app.router.routes)
     return app

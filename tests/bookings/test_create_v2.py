@@ -162,6 +162,13 @@ async def test_slug_and_username_identify_the_event_type(client, alice, event_ty
                  404, "Team with slug t not found")
 
 
+async def test_no_event_type_is_refused_in_cal_com_words(client, event_types):
+    expected = "Either eventTypeId or eventTypeSlug + username or eventTypeSlug + teamSlug must be provided"
+    assert_error(await book(client, None, at(MONDAY, "09:30"), eventTypeId=OMIT), 400, expected)
+    assert_error(await book(client, None, at(MONDAY, "09:30"), eventTypeId=OMIT, eventTypeSlug="regular"), 400, expected)
+    assert_error(await book(client, None, at(MONDAY, "09:30"), eventTypeId=OMIT, teamSlug="t"), 400, expected)
+
+
 @pytest.mark.parametrize(
     ("overrides", "status", "message"),
     [
@@ -260,6 +267,8 @@ async def test_own_reservation_does_not_block_and_is_released(client, app, stran
     assert hold.status_code == 201, hold.text
     other = await book(stranger, event_types.regular, at(MONDAY, "10:00"))
     assert other.status_code == 409 and other.json()["error"]["details"]["reason"] == "slot_reserved"
+    assert "set-cookie" not in hold.headers  # 2024-09-04 sets no cookie: the booker names its hold
+    client.cookies.set("uid", hold.json()["data"]["reservationUid"])
     mine = await book(client, event_types.regular, at(MONDAY, "10:00"))
     assert mine.status_code == 201, mine.text
     from calapi.slots.models import SlotReservation

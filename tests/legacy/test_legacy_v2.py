@@ -356,7 +356,7 @@ async def test_versions_document(client):
     data = response.json()["data"]
     assert data["default"] == "2024-04-15" and data["header"] == "cal-api-version"
     resources = {r["resource"]: r for r in data["resources"]}
-    assert resources["/v2/bookings"]["versions"] == ["2024-04-15", "2024-06-11", "2024-06-14", "2024-08-13"]
+    assert resources["/v2/bookings"]["versions"] == ["2024-04-15", "2024-06-11", "2024-06-14", "2024-08-13", "2026-02-25"]
     assert resources["/v2/bookings"]["current"] == "2024-08-13"
     assert resources["/v2/event-types"]["versions"] == ["2024-04-15", "2024-06-11", "2024-06-14"]
     assert resources["/v2/event-types"]["current"] == "2024-06-14"

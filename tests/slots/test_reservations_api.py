@@ -35,7 +35,7 @@ async def test_reserve_read_move_release(app, client, alice, clock):
         "reservationDuration": 5,
         "reservationUntil": iso(NOW + timedelta(minutes=5)),
     }
-    assert created.cookies.get("uid") == uid
+    assert "set-cookie" not in created.headers  # 2024-09-04 knows no booker cookie
 
     read = await client.get(f"{R}/{uid}", headers=V)
     assert read.status_code == 200
@@ -78,8 +78,8 @@ async def test_a_hold_hides_the_slot_from_others_until_it_expires(app, client, s
     assert z(at(10)) not in seen_by_others and z(at(9, 30)) in seen_by_others and z(at(10, 30)) in seen_by_others
     # The host is held, whichever of its event types is asked about.
     assert z(at(10)) not in await starts(stranger, **{**window, "eventTypeId": other_event})
-    # The holder (known by its uid cookie) still sees its own slot.
-    assert z(at(10)) in await starts(client, **window)
+    # 2024-09-04 sets no cookie: the hold hides the slot from its holder's listing too.
+    assert z(at(10)) not in await starts(client, **window)
 
     clock.now = NOW + timedelta(minutes=4, seconds=59)
     assert z(at(10)) not in await starts(stranger, **window)  # not a moment early
@@ -158,3 +158,18 @@ async def test_expired_holds_do_not_block_a_new_reservation(app, client, strange
     assert (await stranger.post(R, json=body, headers=V)).status_code == 422
     clock.now = NOW + timedelta(minutes=5)
     assert (await stranger.post(R, json=body, headers=V)).status_code == 201
+
+
+async def test_a_2024_09_04_hold_hides_the_slot_even_from_a_client_that_sends_the_uid_cookie(app, client, alice, clock):
+    """Only the legacy API exempts a holder by cookie; GET /v2/slots reads none, PATCH sets none."""
+    await give_schedule(app, alice.id)
+    event_id = await make_event_type(app, alice.id)
+    window = {"eventTypeId": event_id, "start": "2050-09-05", "end": "2050-09-05"}
+    created = await client.post(R, json={"eventTypeId": event_id, "slotStart": "2050-09-05T10:00:00Z"}, headers=V)
+    uid = created.json()["data"]["reservationUid"]
+    client.cookies.set("uid", uid)
+    assert z(at(10)) not in await starts(client, **window)
+    moved = await client.patch(f"{R}/{uid}", json={"eventTypeId": event_id, "slotStart": "2050-09-05T11:00:00Z"}, headers=V)
+    assert moved.status_code == 200 and "set-cookie" not in moved.headers
+    listed = await starts(client, **window)
+    assert z(at(11)) not in listed and z(at(10)) in listed

@@ -33,9 +33,9 @@ async def test_round_robin_event_type_fields_and_hosts(client, world: TeamWorld,
     assert data["beforeEventBuffer"] == 10 and data["bookingLimitsCount"] == {"day": 3}
     assert data["team"]["id"] == world.team_id and data["team"]["slug"] == "sales"
     assert data["hosts"] == [
-        {"userId": world.owner.id, "name": "Alice", "username": "alice", "mandatory": True, "priority": "highest", "avatarUrl": None},
+        {"userId": world.owner.id, "name": "Alice", "username": "alice", "mandatory": True, "priority": "highest", "weight": 100, "avatarUrl": None},
         {"userId": world.member.id, "name": "Mel", "username": "mel", "mandatory": False, "priority": "medium", "weight": 300, "avatarUrl": None},
-        {"userId": world.admin.id, "name": "Adam", "username": "adam", "mandatory": False, "priority": "low", "avatarUrl": None},
+        {"userId": world.admin.id, "name": "Adam", "username": "adam", "mandatory": False, "priority": "low", "weight": 100, "avatarUrl": None},
     ]
     event_id = data["id"]
     got = (await client.get(f"{base(world)}/{event_id}", headers=world.owner.headers)).json()["data"]
@@ -57,6 +57,16 @@ async def test_round_robin_event_type_fields_and_hosts(client, world: TeamWorld,
     again = await client.delete(f"{base(world)}/{event_id}", headers=world.owner.headers)
     assert again.status_code == 404
     assert again.json()["error"]["message"] == f"Event type with ID={event_id} does not exist."
+
+
+async def test_round_robin_host_without_weight_echoes_the_default(client, world: TeamWorld):
+    body = {"title": "Intro", "slug": "intro", "lengthInMinutes": 30, "schedulingType": "roundRobin",
+            "hosts": [{"userId": world.owner.id}, {"userId": world.member.id, "weight": 50}]}
+    created = await client.post(base(world), json=body, headers=world.owner.headers)
+    assert created.status_code == 201, created.text
+    assert [(h["userId"], h["weight"]) for h in created.json()["data"]["hosts"]] == [(world.owner.id, 100), (world.member.id, 50)]
+    listed = (await client.get(base(world))).json()["data"]
+    assert [h["weight"] for h in listed[0]["hosts"]] == [100, 50]
 
 
 async def test_collective_hosts_output_and_validation(client, world: TeamWorld):

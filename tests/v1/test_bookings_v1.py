@@ -122,7 +122,25 @@ async def test_patch_start_time_reschedules_through_the_lifecycle(api, client, a
     assert old["status"] == "CANCELLED"
     # The freed 10:00 is bookable again, through v2.
     assert (await book(client, event_types.regular, at(MONDAY, "10:00"))).status_code == 201
-    v1_error(await api.patch(alice, f"/bookings/{new['id']}", json={"title": "Renamed"}), 400)
+    v1_error(await api.patch(alice, f"/bookings/{new['id']}", json={"eventTypeId": event_types.regular}), 400)
+
+
+async def test_patch_title_and_description_as_cal_com_v1(api, client, alice, bob, event_types):
+    booking = await _book(api, alice, event_types.regular, at(MONDAY, "10:00"))
+    renamed = await api.patch(alice, f"/bookings/{booking['id']}", json={"title": "Renamed", "description": "Bring slides"})
+    assert renamed.status_code == 200, renamed.text
+    assert (renamed.json()["booking"]["title"], renamed.json()["booking"]["description"]) == ("Renamed", "Bring slides")
+    got = (await api.get(alice, f"/bookings/{booking['id']}")).json()["booking"]
+    assert (got["title"], got["description"]) == ("Renamed", "Bring slides")
+    v2_view = (await client.get(f"/v2/bookings/{booking['uid']}", headers={"cal-api-version": "2024-08-13"})).json()["data"]
+    assert (v2_view["title"], v2_view["description"]) == ("Renamed", "Bring slides")
+    # With a new time: the rescheduled booking carries the new title.
+    moved = await api.patch(alice, f"/bookings/{booking['id']}", json={"title": "Moved", "startTime": at(MONDAY, "14:00")})
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["booking"]["title"] == "Moved" and moved.json()["booking"]["id"] != booking["id"]
+    v1_error(await api.patch(bob, f"/bookings/{booking['id']}", json={"title": "Mine now"}), 403)
+    v1_error(await api.patch(alice, f"/bookings/{booking['id']}", json={"title": ""}), 400)
+    v1_error(await api.patch(alice, f"/bookings/{booking['id']}", json={"title": "x" * 513}), 400)
 
 
 async def test_cancel_via_delete_and_cancel_route(api, alice, event_types):

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import secrets
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -61,6 +61,7 @@ FIXED_LENGTH = (
     "Can't specify 'lengthInMinutes' because event type does not have multiple possible lengths. Please, remove the "
     "'lengthInMinutes' field from the request."
 )
+NO_EVENT_TYPE = "Either eventTypeId or eventTypeSlug + username or eventTypeSlug + teamSlug must be provided"
 CANT_BOOK_AT = "The event type can't be booked at the \"start\" time provided."
 _REFUSAL_TEXT = {
     RefusalReason.MINIMUM_NOTICE: "It is within the event type's minimum booking notice.",
@@ -113,6 +114,18 @@ class AttendeeInput:
 
 
 @dataclass(frozen=True)
+class HostOverrides:
+    """Rules a host of the event type may set aside for a booking they make themselves.
+
+    Honoured only when the authenticated caller is one of the event type's hosts (silently
+    ignored otherwise). Nothing here lets a booking overlap a host's busy or held time.
+    """
+
+    out_of_bounds: bool = False  # the booking window and the minimum notice
+    skip_limits: bool = False  # booking-count and duration limits
+
+
+@dataclass(frozen=True)
 class NewBooking:
     """A parsed create body (wire names resolved; values still to be checked against the event type)."""
 
@@ -130,6 +143,7 @@ class NewBooking:
     length_in_minutes: int | None = None
     recurrence_count: int | None = None
     host_subset_ids: tuple[int, ...] = ()  # team events: only these round-robin hosts
+    host_overrides: HostOverrides = HostOverrides()
 
 
 @dataclass
@@ -203,9 +217,7 @@ async def _find_event_type(session: AsyncSession, new: NewBooking) -> tuple[Even
         return row[0], row[1]
     if new.team_slug is not None:
         if new.event_type_slug is None:
-            raise BadRequest(
-                "Either eventTypeId, or eventTypeSlug with username, or eventTypeSlug with teamSlug must be provided."
-            )
+            raise BadRequest(NO_EVENT_TYPE)
         found = (
             await session.execute(
                 select(Team.id, EventType)
@@ -219,9 +231,7 @@ async def _find_event_type(session: AsyncSession, new: NewBooking) -> tuple[Even
             raise NotFound(f"Event type with slug {new.event_type_slug} belonging to team {new.team_slug} not found.")
         return found[1], None
     if new.event_type_slug is None or new.username is None:
-        raise BadRequest(
-            "Either eventTypeId, or eventTypeSlug with username, or eventTypeSlug with teamSlug must be provided."
-        )
+        raise BadRequest(NO_EVENT_TYPE)
     row = (
         await session.execute(
             select(User, EventType)
@@ -533,6 +543,11 @@ async def create_booking(
         confirmation_policy=event_type.confirmation_policy, team_id=event_type.team_id,
         scheduling_type=event_type.scheduling_type, parent_id=event_type.parent_id,
     )
+    if viewer_user_id is not None and viewer_user_id in host_ids:
+        if new.host_overrides.out_of_bounds:
+            slot_event = replace(slot_event, booking_window=None, minimum_notice=0)
+        if new.host_overrides.skip_limits:
+            slot_event = replace(slot_event, booking_limits_count=None, booking_limits_duration=None)
     found = await schedules_service.load_host_availability(session, user_ids=host_ids, schedule_id=event_type.schedule_id)
     # Hosts in the order they were added: the first one's zone is the event's zone (as GET /v2/slots).
     availability = {i: found[i] for i in host_ids if i in found}

@@ -754,3 +754,28 @@ async def update_location(
     await session.flush()
     await events.record_booking_event(session, BOOKING_LOCATION_UPDATED, booking, extra={"previousLocation": previous})
     return await _answer(session, uid, viewer_user_id=caller.user_id)
+
+
+# ---------------------------------------------------------------- title and description
+
+
+async def edit_details(
+    session: AsyncSession, uid: str, *, caller: Principal, title: str | None = None, description: str | None = None
+) -> None:
+    """v1 ``PATCH /bookings/{id}``: the organizer renames a booking or rewrites its description.
+
+    Neither touches the time, hosts or event type, so no booking rule is involved; the booking
+    (and a later reschedule's copy of it) carries the new text.
+    """
+    missing = f"Booking with uid={uid} not found"
+    await begin_write(session)
+    booking = await session.scalar(select(Booking).where(Booking.uid == uid))
+    if booking is None:
+        raise NotFound(missing)
+    _ensure_organizer(booking, caller, missing=missing)
+    if title is not None:
+        booking.title = title
+    if description is not None:
+        booking.description = description
+    booking.updated_at = utcnow()
+    await session.flush()

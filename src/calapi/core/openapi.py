@@ -21,7 +21,9 @@ V1_OPENAPI_URL = "/v1/openapi.json"
 V1_DOCS_URL = "/v1/docs"
 V1_DESCRIPTION = (
     "Cal.com's API v1, as it answered before Cal.com switched it off: authenticate with `?apiKey=`. "
-    "Where calapi differs from Cal.com's v1 on purpose, see docs/v1.md."
+    "Where calapi differs from Cal.com's v1 on purpose, see docs/v1.md. "
+    "Every path below also answers without its `/v1` prefix where no other route claims it "
+    "(for clients configured with the server's root), and `/v1/hooks` is `/v1/webhooks`."
 )
 
 

@@ -15,8 +15,8 @@ LOCALES = (
 Locale = Literal[tuple(LOCALES)]  # type: ignore[valid-type]
 WeekDay = Literal["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
-# Cal.com's booker cookie: here it carries the caller's latest slot-reservation uid, so the
-# booker's own hold never blocks them (set by the reservation routes, read by slots and bookings).
+# Cal.com's booker cookie: a slot-reservation uid, so that hold does not block its booker (set by
+# the legacy reserve route, read by the legacy listing and by booking).
 BOOKER_COOKIE = "uid"
 
 METADATA_MAX_KEYS = 50

@@ -1,4 +1,12 @@
-"""Legacy ``GET /v2/event-types`` (no ``cal-api-version``, or 2024-04-15 / 2024-06-11; contract §1.2).
+"""Legacy ``/v2/event-types`` (no ``cal-api-version``, or 2024-04-15 / 2024-06-11; contract §1.2).
+
+Writes and reads by id (what Cal.com's SDK calls without a version header): ``POST`` (201) and
+``PATCH /{id}`` answer the event type in the older flat shape below, ``GET /{id}`` answers it as
+``data.eventType``, ``DELETE /{id}`` answers ``{id, length, slug, title}``. The body uses the older
+names (``length``, locations as Cal.com stores them); it is mapped to the 2024-06-14 fields and
+validated by that schema, and goes to the same event-types service.
+
+The list:
 
 Cal.com answers this version with its web app's ``getEventTypesByViewer``:
 ``data: {eventTypeGroups, profiles, allUsersAcrossAllEventTypes}``. The first group is the caller's
@@ -13,6 +21,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from fastapi.exceptions import RequestValidationError
+from pydantic import Field, StrictBool, StrictInt, ValidationError
 from starlette.requests import Request
 
 from calapi.core.auth import CurrentPrincipal
@@ -21,8 +31,10 @@ from calapi.core.versioning import V2024_04_15, V2024_06_11, V2024_06_14, legacy
 from calapi.db import SessionDep
 from calapi.event_types import service as event_types_service
 from calapi.event_types import team_service
+from calapi.core.wire import WireModel
 from calapi.event_types.models import EventType
-from calapi.event_types.output import prisma_limits, prisma_period
+from calapi.event_types.output import PrismaLocation, prisma_limits, prisma_locations, prisma_period, stored_location
+from calapi.event_types.schemas import CreateEventTypeInput, UpdateEventTypeInput
 from calapi.teams import service as teams_service
 from calapi.teams.models import Team
 
@@ -50,7 +62,7 @@ def legacy_event_type_output(event_type: EventType, user_ids: list[int]) -> dict
         "assignAllTeamMembers": event_type.assign_all_team_members,
         "scheduleId": event_type.schedule_id,
         "timeZone": settings.get("timeZone"),
-        "locations": event_type.locations or [],
+        "locations": prisma_locations(event_type.locations) or [],
         "bookingFields": event_type.booking_fields or event_types_service.DEFAULT_BOOKING_FIELDS,
         "offsetStart": event_type.offset_start,
         "minimumBookingNotice": event_type.minimum_booking_notice,
@@ -134,3 +146,77 @@ async def list_event_types(request: Request, principal: CurrentPrincipal, sessio
             continue
         groups.append(await _team_group(session, team, membership.role, booker_url))
     return success({"eventTypeGroups": groups, "profiles": [_profile_entry(g) for g in groups], "allUsersAcrossAllEventTypes": {}})
+
+
+# ---------------------------------------------------------------- writes and reads by id
+
+
+class LegacyEventTypeUpdate(WireModel):
+    """The fields Cal.com's legacy create accepts, all optional (its update takes at least these)."""
+
+    length: StrictInt | None = Field(default=None, ge=1)
+    slug: str | None = None
+    title: str | None = None
+    description: str | None = None
+    hidden: StrictBool | None = None
+    locations: list[PrismaLocation] | None = Field(default=None, max_length=100)
+    disableGuests: StrictBool | None = None
+    slotInterval: StrictInt | None = Field(default=None, ge=0)
+    minimumBookingNotice: StrictInt | None = Field(default=None, ge=0)
+    beforeEventBuffer: StrictInt | None = Field(default=None, ge=0)
+    afterEventBuffer: StrictInt | None = Field(default=None, ge=0)
+
+
+class LegacyEventTypeCreate(LegacyEventTypeUpdate):
+    length: StrictInt = Field(ge=1)
+    slug: str
+    title: str
+
+
+_SAME_NAME = ("slug", "title", "description", "hidden", "disableGuests", "minimumBookingNotice", "beforeEventBuffer", "afterEventBuffer")
+
+
+def _fields(body: LegacyEventTypeUpdate, schema: type[UpdateEventTypeInput]) -> dict[str, Any]:
+    """The 2024-06-14 fields the legacy body means, checked by that schema (one set of rules)."""
+    sent = {name for name in body.model_fields_set if getattr(body, name) is not None}
+    wire: dict[str, Any] = {name: getattr(body, name) for name in _SAME_NAME if name in sent}
+    if "length" in sent:
+        wire["lengthInMinutes"] = body.length
+    if "slotInterval" in sent and body.slotInterval:  # 0 is the legacy "no interval"
+        wire["slotInterval"] = body.slotInterval
+    if "locations" in sent:
+        wire["locations"] = [stored_location(item) for item in body.locations or []]
+    try:
+        return schema.model_validate(wire).given()
+    except ValidationError as error:
+        raise RequestValidationError(error.errors()) from None
+
+
+def _legacy_view(view: event_types_service.EventTypeView) -> dict[str, Any]:
+    return legacy_event_type_output(view.event_type, [view.event_type.owner_id] if view.event_type.owner_id else [])
+
+
+@router.post("", status_code=201, operation_id="legacy_event_types_create")
+async def create_event_type(body: LegacyEventTypeCreate, principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
+    view = await event_types_service.create(session, principal.user_id, _fields(body, CreateEventTypeInput))
+    return success(_legacy_view(view))
+
+
+@router.get("/{eventTypeId}", operation_id="legacy_event_types_get")
+async def get_event_type(eventTypeId: int, principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
+    view = await event_types_service.get_for_owner(session, principal.user_id, eventTypeId)
+    return success({"eventType": _legacy_view(view)})
+
+
+@router.patch("/{eventTypeId}", operation_id="legacy_event_types_update")
+async def update_event_type(
+    eventTypeId: int, body: LegacyEventTypeUpdate, principal: CurrentPrincipal, session: SessionDep
+) -> dict[str, Any]:
+    view = await event_types_service.update(session, principal.user_id, eventTypeId, _fields(body, UpdateEventTypeInput))
+    return success(_legacy_view(view))
+
+
+@router.delete("/{eventTypeId}", operation_id="legacy_event_types_delete")
+async def delete_event_type(eventTypeId: int, principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
+    deleted = await event_types_service.delete(session, principal.user_id, eventTypeId)
+    return success({"id": deleted.id, "length": deleted.length_in_minutes, "slug": deleted.slug, "title": deleted.title})

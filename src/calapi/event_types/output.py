@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
+
+from calapi.core.errors import BadRequest
 from calapi.event_types import service as event_types_service
 from calapi.event_types.models import EventType
 
@@ -126,3 +129,54 @@ def prisma_limits(stored: dict[str, Any] | None) -> dict[str, Any] | None:
     if not stored or stored.get("disabled"):
         return None
     return {wire: stored[key] for wire, key in LIMIT_KEYS.items() if stored.get(key) is not None}
+
+
+# --- locations in Cal.com's stored (Prisma) shape: v1 and the legacy v2 family ----------------------
+
+
+class PrismaLocation(BaseModel):
+    """A location as Cal.com stores it (``{"type": "inPerson", "address": …}``); other keys ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    type: str = Field(max_length=255)
+    link: str | None = None
+    address: str | None = None
+    hostPhoneNumber: str | None = None
+
+
+def prisma_locations(locations: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+    """Stored (v2 wire) locations in Cal.com's stored shape."""
+    if locations is None:
+        return None
+    out = []
+    for item in locations:
+        kind = item.get("type")
+        if kind == "address":
+            out.append({"type": "inPerson", "address": item["address"]})
+        elif kind == "link":
+            out.append({"type": "link", "link": item["link"]})
+        elif kind == "phone":
+            out.append({"type": "userPhone", "hostPhoneNumber": item["phone"]})
+        elif kind == "integration":
+            out.append({"type": "integrations:daily" if item.get("integration") == "cal-video" else f"integrations:{item.get('integration')}"})
+        else:
+            out.append({"type": kind})
+    return out
+
+
+def stored_location(item: PrismaLocation) -> dict[str, Any]:
+    """A location in Cal.com's stored shape as the v2 wire location calapi stores."""
+    if item.type == "inPerson":
+        return {"type": "address", "address": item.address or "", "public": True}
+    if item.type == "link":
+        return {"type": "link", "link": item.link or "", "public": True}
+    if item.type == "userPhone":
+        return {"type": "phone", "phone": item.hostPhoneNumber or "", "public": True}
+    if item.type == "integrations:daily":
+        return {"type": "integration", "integration": "cal-video"}
+    if item.type == "attendeeInPerson":
+        return {"type": "attendeeAddress"}
+    if item.type == "phone":
+        return {"type": "attendeePhone"}
+    raise BadRequest(f"invalid_enum_value in 'locations': location type {item.type!r} is not supported")

@@ -26,8 +26,7 @@ def _host_output(view: HostView, scheduling_type: str | None) -> dict[str, Any]:
     if scheduling_type == "ROUND_ROBIN":
         item["mandatory"] = view.host.is_fixed
         item["priority"] = PRIORITY_LABELS.get(view.host.priority, "medium")
-        if view.host.weight is not None:  # only when a client set one (beyond Cal.com)
-            item["weight"] = view.host.weight
+        item["weight"] = view.host.effective_weight  # beyond Cal.com: 100 unless a client set one
     item["avatarUrl"] = user.avatar_url
     return item
 

@@ -20,7 +20,7 @@ from calapi.db import SessionDep
 from calapi.event_types import service as event_types_service
 from calapi.event_types import team_service
 from calapi.event_types.models import EventType
-from calapi.event_types.output import LIMIT_KEYS, prisma_limits, prisma_period
+from calapi.event_types.output import LIMIT_KEYS, PrismaLocation, prisma_limits, prisma_locations, prisma_period, stored_location
 from calapi.event_types.schemas import CreateEventTypeInput, UpdateEventTypeInput
 from calapi.event_types.service import EventTypeView
 from calapi.teams import service as teams_service
@@ -32,25 +32,6 @@ _TEAM_ONLY = ("teamId", "schedulingType", "hosts", "parentId", "assignAllTeamMem
 
 
 # --- output -------------------------------------------------------------------------------------
-
-
-def _v1_locations(locations: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
-    if locations is None:
-        return None
-    out = []
-    for item in locations:
-        kind = item.get("type")
-        if kind == "address":
-            out.append({"type": "inPerson", "address": item["address"]})
-        elif kind == "link":
-            out.append({"type": "link", "link": item["link"]})
-        elif kind == "phone":
-            out.append({"type": "userPhone", "hostPhoneNumber": item["phone"]})
-        elif kind == "integration":
-            out.append({"type": "integrations:daily" if item.get("integration") == "cal-video" else f"integrations:{item.get('integration')}"})
-        else:
-            out.append({"type": kind})
-    return out
 
 
 def event_type_output(event_type: EventType, owner: Any) -> dict[str, Any]:
@@ -92,7 +73,7 @@ def event_type_output(event_type: EventType, owner: Any) -> dict[str, Any]:
         "parentId": event_type.parent_id,
         "successRedirectUrl": settings.get("successRedirectUrl"),
         "description": event_type.description,
-        "locations": _v1_locations(event_type.locations),
+        "locations": prisma_locations(event_type.locations),
         "metadata": event_type.event_metadata or {},
         "seatsPerTimeSlot": seats["seatsPerTimeSlot"] if seats else None,
         "seatsShowAttendees": seats["showAttendeeInfo"] if seats else False,
@@ -124,15 +105,6 @@ class RecurringEventV1(BaseModel):
     interval: int = Field(ge=1)
 
 
-class LocationV1(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    type: str
-    link: str | None = None
-    address: str | None = None
-    hostPhoneNumber: str | None = None
-
-
 class EditEventTypeV1(BaseModel):
     """PATCH body (strict): every field optional."""
 
@@ -161,7 +133,7 @@ class EditEventTypeV1(BaseModel):
     currency: str | None = None
     slotInterval: int | None = None
     successRedirectUrl: str | None = None
-    locations: list[LocationV1] | None = None
+    locations: list[PrismaLocation] | None = None
     bookingLimits: dict[Literal["PER_DAY", "PER_WEEK", "PER_MONTH", "PER_YEAR"], int] | None = None
     durationLimits: dict[Literal["PER_DAY", "PER_WEEK", "PER_MONTH", "PER_YEAR"], int] | None = None
     onlyShowFirstAvailableSlot: bool | None = None
@@ -185,22 +157,6 @@ class CreateEventTypeV1(EditEventTypeV1):
     recurringEvent: RecurringEventV1 | None = None
     children: list[Any] | None = None  # accepted and ignored, as Cal.com does
     userId: int | None = None
-
-
-def _location(item: LocationV1) -> dict[str, Any]:
-    if item.type == "inPerson":
-        return {"type": "address", "address": item.address or "", "public": True}
-    if item.type == "link":
-        return {"type": "link", "link": item.link or "", "public": True}
-    if item.type == "userPhone":
-        return {"type": "phone", "phone": item.hostPhoneNumber or "", "public": True}
-    if item.type == "integrations:daily":
-        return {"type": "integration", "integration": "cal-video"}
-    if item.type == "attendeeInPerson":
-        return {"type": "attendeeAddress"}
-    if item.type == "phone":
-        return {"type": "attendeePhone"}
-    raise BadRequest(f"invalid_enum_value in 'locations': location type {item.type!r} is not supported")
 
 
 def _booking_window(body: EditEventTypeV1, sent: set[str]) -> dict[str, Any] | None:
@@ -259,7 +215,7 @@ def _v2_fields(body: EditEventTypeV1, *, existing: EventType | None = None) -> d
     if window is not None:
         wire["bookingWindow"] = window
     if "locations" in sent:
-        wire["locations"] = [_location(item) for item in body.locations or []]
+        wire["locations"] = [stored_location(item) for item in body.locations or []]
     if "bookingLimits" in sent:
         wire["bookingLimitsCount"] = {LIMIT_KEYS[k]: v for k, v in (body.bookingLimits or {}).items()} or {"disabled": True}
     if "durationLimits" in sent:

@@ -3,11 +3,12 @@
 The slot engine (``calapi.scheduling``) decides; this module loads its inputs — one statement per
 kind of input whatever the number of hosts or bookings — and keeps the ``slot_reservations`` rows.
 
-Who is "the same booker": a hold is ignored when its holder lists slots. Holders are known by the
-reservation uid, which ``POST``/``PATCH /v2/slots/reservations`` also set as the ``uid`` cookie
-(Cal.com's booker cookie); ``GET /v2/slots`` passes that cookie to the engine as the booker's
-uid. A client that keeps cookies therefore sees its own latest hold as free; everyone else sees
-the held time as taken until ``release_at``.
+Who is "the same booker": a hold is ignored for the booker whose uid it carries. Only the legacy
+API knows bookers: its ``POST /v2/slots/reserve`` sets the ``uid`` cookie (Cal.com's booker
+cookie) and its listing passes that cookie to the engine, so a legacy client that keeps cookies
+sees its own hold as free. The 2024-09-04 reservations set no cookie and its listing passes none:
+a hold hides the time from every listing until ``release_at``. Booking passes the cookie, so the
+holder can still book what it holds.
 """
 
 from __future__ import annotations

@@ -1,4 +1,10 @@
-"""``/v2/slots`` (``cal-api-version: 2024-09-04``): available slots and slot reservations."""
+"""``/v2/slots`` (``cal-api-version: 2024-09-04``): available slots and slot reservations.
+
+This version knows no booker cookie: a reservation sets none and a listing reads none, so a hold
+hides its slot from every listing, its holder's included. (Only the legacy ``POST /v2/slots/reserve``
+exempts its holder, by the ``uid`` cookie.) Booking the held slot names the hold, as the legacy
+API does, with the ``uid`` cookie set to the ``reservationUid``.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,6 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from fastapi import Response
 from fastapi.responses import JSONResponse
 from pydantic import Field
 from starlette.requests import Request
@@ -18,7 +23,7 @@ from calapi.core.envelopes import iso_ms, success, success_no_data
 from calapi.core.errors import BadRequest
 from calapi.core.timezones import is_time_zone
 from calapi.core.versioning import V2024_09_04, versioned_router
-from calapi.core.wire import BOOKER_COOKIE, WireModel
+from calapi.core.wire import WireModel
 from calapi.db import SessionDep
 from calapi.scheduling import Slot
 from calapi.slots import service as slots_service
@@ -29,7 +34,7 @@ from calapi.slots.service import (
     SlotFormat,
     SlotsRequest,
 )
-from calapi.slots.wire import parse_instant, remember_booker, wrong_property
+from calapi.slots.wire import parse_instant, wrong_property
 
 router = versioned_router([V2024_09_04], prefix="/v2/slots", tags=["Slots"])
 
@@ -140,7 +145,7 @@ def slots_output(found: AvailableSlots, time_zone: str | None, output: SlotForma
 @router.get("", operation_id="slots_get_available")
 async def get_available_slots(request: Request, session: SessionDep, now: Now) -> JSONResponse:
     parsed, output = parse_slots_query(request)
-    found = await slots_service.available_slots(session, parsed, now=now, booker_uid=request.cookies.get(BOOKER_COOKIE))
+    found = await slots_service.available_slots(session, parsed, now=now, booker_uid=None)
     # Already plain JSON values: a JSONResponse skips FastAPI's jsonable_encoder walk over every
     # slot (~13 ms for the 3,900 slots of a 60-day, 25-host listing).
     return JSONResponse(success(slots_output(found, parsed.time_zone, output)))
@@ -176,11 +181,10 @@ def reservation_output(held: HeldSlot, *, with_duration: bool) -> dict[str, Any]
 
 @router.post("/reservations", status_code=201, operation_id="slots_reserve")
 async def reserve_slot(
-    body: ReserveSlotInput, principal: MaybePrincipal, session: SessionDep, response: Response, now: Now
+    body: ReserveSlotInput, principal: MaybePrincipal, session: SessionDep, now: Now
 ) -> dict[str, Any]:
     caller_id = principal.user_id if principal else None
     held = await slots_service.reserve(session, body.as_request(), caller_id=caller_id, now=now)
-    remember_booker(response, held.uid)
     return success(reservation_output(held, with_duration=True))
 
 
@@ -192,11 +196,10 @@ async def get_reservation(uid: str, session: SessionDep) -> dict[str, Any]:
 
 @router.patch("/reservations/{uid}", operation_id="slots_update_reservation")
 async def update_reservation(
-    uid: str, body: ReserveSlotInput, principal: MaybePrincipal, session: SessionDep, response: Response, now: Now
+    uid: str, body: ReserveSlotInput, principal: MaybePrincipal, session: SessionDep, now: Now
 ) -> dict[str, Any]:
     caller_id = principal.user_id if principal else None
     held = await slots_service.update_reservation(session, uid, body.as_request(), caller_id=caller_id, now=now)
-    remember_booker(response, held.uid)
     return success(reservation_output(held, with_duration=True))
 
 

@@ -35,5 +35,5 @@ def parse_instant(name: str, raw: str) -> datetime:
 
 
 def remember_booker(response: Response, reservation_uid: str) -> None:
-    """Set the booker cookie, so this client's own hold does not block it."""
+    """Set the booker cookie (legacy API), so this client's own hold does not block it."""
     response.set_cookie(BOOKER_COOKIE, reservation_uid, path="/", httponly=True, samesite="lax")

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Query
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from calapi.bookings import create, lifecycle, queries
 from calapi.bookings.api_v1.output import load_v1_bookings
@@ -130,7 +130,7 @@ async def get_booking(id: int, principal: V1Principal, session: SessionDep) -> d
 class EditBookingV1(BaseModel):
     model_config = ConfigDict(extra="forbid")  # ``start``/``end`` are refused as unknown keys (quirk 8)
 
-    title: str | None = None
+    title: str | None = Field(default=None, min_length=1, max_length=512)  # the column's width
     description: str | None = None
     startTime: datetime | None = None
     endTime: datetime | None = None
@@ -148,11 +148,14 @@ async def update_booking(id: int, body: EditBookingV1, principal: V1Principal, s
     sent = {name for name in body.model_fields_set if getattr(body, name) is not None}
     if "userId" in sent and not principal.is_admin:
         raise Forbidden("Only admin can change the organizer of a booking")
-    unsupported = sent & {"title", "description", "userId", "eventTypeId", "createdAt"}
+    unsupported = sent & {"userId", "eventTypeId", "createdAt"}
     if unsupported:
         # Documented choice (docs/v1.md): these would bypass the booking rules (host, event type,
         # history); a booking changes by reschedule, cancel, confirm or decline only.
         raise BadRequest(f"Changing {', '.join(sorted(unsupported))} of a booking is not supported; reschedule or cancel it instead")
+    if sent & {"title", "description"}:
+        # Before a reschedule, which copies them onto the new booking.
+        await lifecycle.edit_details(session, uid, caller=principal, title=body.title, description=body.description)
     if sent & {"startTime", "endTime"}:
         if "status" in sent:
             raise BadRequest("Send either startTime/endTime (a reschedule) or status, not both")

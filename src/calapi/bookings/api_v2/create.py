@@ -1,4 +1,10 @@
-"""``POST /v2/bookings`` (2024-08-13): parse Cal.com's create body, call ``create.create_booking``, wrap it.
+"""``POST /v2/bookings`` (2024-08-13, 2026-02-25): parse Cal.com's create body, call ``create.create_booking``, wrap it.
+
+2026-02-25 takes the 2024-08-13 body plus three host overrides and answers the same booking:
+``allowBookingOutOfBounds`` (book outside the booking window and minimum notice) and
+``skipBookingLimits`` (past the booking and duration limits) count only when the caller is a host
+of the event type, and are ignored otherwise, as Cal.com does. ``allowConflicts`` is accepted and
+never honoured: in calapi no caller can double-book a host (a busy or held time is always 409).
 
 The body is parsed here rather than by FastAPI's body binding because Cal.com answers unknown
 keys (and other shape errors) on booking bodies with its own one-line message:
@@ -18,12 +24,12 @@ from calapi.core.auth import MaybePrincipal
 from calapi.core.clock import Now
 from calapi.core.envelopes import success
 from calapi.core.errors import BadRequest
-from calapi.core.versioning import V2024_08_13, versioned_router
+from calapi.core.versioning import V2024_08_13, V2026_02_25, resolve_version, versioned_router
 from calapi.core.wire import BOOKER_COOKIE, Locale, StrictWireModel, TimeZoneName
 from calapi.bookings.api_v2.common import parse_body, read_json_object
 from calapi.db import SessionDep
 
-router = versioned_router([V2024_08_13], tags=["Bookings"])
+router = versioned_router([V2024_08_13, V2026_02_25], tags=["Bookings"])
 
 
 
@@ -67,6 +73,15 @@ class CreateBookingBody(StrictWireModel):
     hostSubsetIds: list[StrictInt] | None = Field(default=None, max_length=500)
 
 
+class CreateBookingBody20260225(CreateBookingBody):
+    allowConflicts: StrictBool | None = None
+    allowBookingOutOfBounds: StrictBool | None = None
+    skipBookingLimits: StrictBool | None = None
+
+
+BODY_BY_VERSION: dict[str, type[CreateBookingBody]] = {V2024_08_13: CreateBookingBody, V2026_02_25: CreateBookingBody20260225}
+
+
 def to_new_booking(body: CreateBookingBody) -> create.NewBooking:
     if body.instant:
         raise BadRequest("Instant bookings are only supported for team event types, not individual user event types.")
@@ -89,13 +104,18 @@ def to_new_booking(body: CreateBookingBody) -> create.NewBooking:
         length_in_minutes=body.lengthInMinutes,
         recurrence_count=body.recurrenceCount,
         host_subset_ids=tuple(dict.fromkeys(body.hostSubsetIds or ())),
+        host_overrides=create.HostOverrides(
+            out_of_bounds=bool(getattr(body, "allowBookingOutOfBounds", False)),
+            skip_limits=bool(getattr(body, "skipBookingLimits", False)),
+        ),
     )
 
 
 @router.post("/v2/bookings", status_code=201)
 async def create_booking(request: Request, session: SessionDep, principal: MaybePrincipal, now: Now) -> JSONResponse:
     """Book a slot: a regular booking, a recurring series (array), or a seat (``seatUid`` last)."""
-    new = to_new_booking(parse_body(CreateBookingBody, await read_json_object(request)))
+    body_model = BODY_BY_VERSION[resolve_version(request.scope)]
+    new = to_new_booking(parse_body(body_model, await read_json_object(request)))
     created = await create.create_booking(
         session, new, now=now, viewer_user_id=principal.user_id if principal else None,
         booker_uid=request.cookies.get(BOOKER_COOKIE),

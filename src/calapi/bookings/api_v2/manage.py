@@ -21,11 +21,12 @@ from calapi.core.auth import CurrentPrincipal, MaybePrincipal
 from calapi.core.clock import Now
 from calapi.core.envelopes import success
 from calapi.core.errors import BadRequest
-from calapi.core.versioning import V2024_08_13, versioned_router
+from calapi.core.versioning import V2024_08_13, V2026_02_25, versioned_router
 from calapi.core.wire import StrictWireModel, WireModel
 from calapi.db import SessionDep
 
-router = versioned_router([V2024_08_13], prefix="/v2/bookings", tags=["Bookings"])
+# 2026-02-25 reads and changes bookings exactly as 2024-08-13 (only its create body differs).
+router = versioned_router([V2024_08_13, V2026_02_25], prefix="/v2/bookings", tags=["Bookings"])
 
 
 BookingUid = Annotated[str, Path(alias="bookingUid", max_length=255)]
