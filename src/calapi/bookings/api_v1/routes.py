@@ -20,6 +20,7 @@ from calapi.core import v1
 from calapi.core.auth import Principal, V1Principal
 from calapi.core.clock import Now
 from calapi.core.errors import AppError, BadRequest, Forbidden, NotFound
+from calapi.core.limits import InputLimitsDep
 from calapi.db import SessionDep, begin_write
 from calapi.users import service as users_service
 
@@ -61,10 +62,12 @@ def _id_of(view: dict[str, Any] | list[dict[str, Any]]) -> int:
 
 
 @router.post("/bookings", operation_id="v1_bookings_create")
-async def create_booking(body: CreateBookingV1, principal: V1Principal, session: SessionDep, now: Now) -> dict[str, Any]:
+async def create_booking(
+    body: CreateBookingV1, principal: V1Principal, session: SessionDep, now: Now, limits: InputLimitsDep
+) -> dict[str, Any]:
     # v1 answers a missing event type with its raw error code and 400 (quirk 6).
     with v1.reworded(not_found=BadRequest("event_type_not_found_error")):
-        made = await create.create_booking(session, to_new_booking(body), now=now, viewer_user_id=principal.user_id)
+        made = await create.create_booking(session, to_new_booking(body), now=now, viewer_user_id=principal.user_id, limits=limits)
     return await _one(session, _id_of(made.data))  # the bare booking, no envelope
 
 

@@ -40,6 +40,7 @@ from calapi.core.auth import CurrentPrincipal, MaybePrincipal
 from calapi.core.clock import Now
 from calapi.core.envelopes import iso_ms, success
 from calapi.core.errors import BadRequest, NotFound
+from calapi.core.limits import input_limits
 from calapi.core.versioning import (
     V2024_04_15,
     V2024_06_11,
@@ -69,7 +70,7 @@ class LegacyRescheduleFields(WireModel):
 async def _create(request: Request, session: SessionDep, principal: MaybePrincipal, now: Now, new: create.NewBooking) -> list[Booking]:
     """The rows the create service inserted for ``new`` (a series: every occurrence, by start)."""
     made = await create.create_booking(
-        session, new, now=now, viewer_user_id=principal.user_id if principal else None,
+        session, new, now=now, viewer_user_id=principal.user_id if principal else None, limits=input_limits(request),
         booker_uid=request.cookies.get(BOOKER_COOKIE),
     )
     views = made.data if isinstance(made.data, list) else [made.data]
