@@ -191,3 +191,34 @@ async def test_v1_create_applies_the_same_limits_in_v1s_envelope(app, client, al
     assert made.json()["responses"]["notes"] == "fine"
     seen = (await client.get(f"/v2/bookings/{made.json()['uid']}", headers=v2(alice))).json()["data"]
     assert seen["guests"] == ["g@example.com"]
+
+
+# ---------------------------------------------------------------- reasons given when a booking changes
+
+
+async def test_reasons_over_the_text_limit_are_refused_in_every_version(app, client, alice, event_types):
+    made = await book(client, event_types.regular, at(MONDAY, "10:00"))
+    assert made.status_code == 201, made.text
+    uid, booking_id = made.json()["data"]["uid"], made.json()["data"]["id"]
+    long_reason = "r" * 10_001
+    v2_refusal(
+        await client.post(f"/v2/bookings/{uid}/cancel", json={"cancellationReason": long_reason}, headers=v2()),
+        "cancellation reason is 10001 characters long", "CALAPI_BOOKING_MAX_TEXT_LENGTH",
+    )
+    v2_refusal(
+        await client.post(f"/v2/bookings/{uid}/reschedule", json={"start": at(MONDAY, "11:00"), "reschedulingReason": long_reason}, headers=v2()),
+        "rescheduling reason", "CALAPI_BOOKING_MAX_TEXT_LENGTH",
+    )
+    v2_refusal(
+        await client.post(f"/v2/bookings/{uid}/reschedule", json={"start": at(MONDAY, "11:00"), "rescheduledBy": "x" * 400}, headers=v2()),
+        "rescheduledBy must be an email address",
+    )
+    v2_refusal(await client.post(f"/v2/bookings/{uid}/cancel", json={"cancellationReason": long_reason}), "cancellation reason")  # legacy
+    v1_refusal(
+        await V1(client).delete(alice, f"/bookings/{booking_id}", params={"cancellationReason": long_reason}),
+        "cancellation reason", "CALAPI_BOOKING_MAX_TEXT_LENGTH",
+    )
+    still = (await client.get(f"/v2/bookings/{uid}", headers=v2())).json()["data"]
+    assert (still["status"], still["start"]) == ("accepted", at(MONDAY, "10:00"))
+    moved = await client.post(f"/v2/bookings/{uid}/reschedule", json={"start": at(MONDAY, "11:00"), "reschedulingReason": "r" * 10_000}, headers=v2())
+    assert moved.status_code == 201, moved.text

@@ -90,7 +90,7 @@ async def create_booking(request: Request, session: SessionDep, principal: Maybe
         change = lifecycle.RescheduleRequest(
             start=create.parse_start(body.start), rescheduled_by=move.rescheduledBy, seat_uid=move.seatReferenceUid
         )
-        moved = await lifecycle.reschedule(session, move.rescheduleUid, change, caller=principal, now=now)
+        moved = await lifecycle.reschedule(session, move.rescheduleUid, change, caller=principal, now=now, limits=input_limits(request))
         first = await find_booking(session, str(moved["uid"]))
         assert first is not None  # just inserted in this transaction
     else:
@@ -204,7 +204,7 @@ async def cancel_booking(bookingUid: str, request: Request, session: SessionDep,
         target = booking.recurring_event_id  # the series' remaining occurrences
     # An ended booking goes to the service under its own uid, which refuses it with Cal.com's words.
     change = lifecycle.CancelRequest(reason=body.cancellationReason, seat_uid=body.seatReferenceUid)
-    await lifecycle.cancel(session, target, change, caller=principal, now=now)
+    await lifecycle.cancel(session, target, change, caller=principal, now=now, limits=input_limits(request))
     await session.refresh(booking)
     only_seat = body.seatReferenceUid is not None and booking.status != BookingStatus.cancelled.value
     return success({"bookingId": booking.id, "bookingUid": booking.uid, "onlyRemovedAttendee": only_seat})
