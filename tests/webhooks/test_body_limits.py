@@ -114,3 +114,19 @@ async def test_the_default_body_of_a_maximal_booking_fits_the_default_limit(app,
     [sent] = await receiver.wait_for(1)
     assert len(sent.body) > 100_000
     assert sent.json()["payload"]["responses"]["notes"]["value"] == "n" * 10_000
+
+
+async def test_a_ping_over_the_limit_is_logged_failed_and_not_sent(app, client, alice, receiver):
+    """A template saved before the limit (or under a larger one) that renders the ping over it."""
+    hook = await subscribe(client, alice, receiver.url, ["BOOKING_CREATED"])
+    async with app.state.sessionmaker() as session:
+        webhook = await session.scalar(select(Webhook).where(Webhook.id == hook["id"]))
+        webhook.payload_template = repeating("attendees", 3_000)
+        await session.commit()
+    response = await client.post(f"/v2/webhooks/{hook['id']}/ping", headers=alice.headers)
+    assert response.status_code == 200, response.text
+    answer = response.json()["data"]
+    assert (answer["ok"], answer["status"], answer["errorClass"]) == (False, 400, "BodyTooLarge")
+    assert "CALAPI_WEBHOOK_MAX_BODY_BYTES" in answer["message"]
+    assert answer["delivery"]["status"] == "failed" and answer["delivery"]["body"] == ""
+    assert receiver.requests == []

@@ -246,7 +246,7 @@ async def redeliver(webhookId: str, deliveryId: str, principal: CurrentPrincipal
 def _ping_output(view: DeliveryView, outcome: Outcome) -> dict[str, Any]:
     return {
         "ok": outcome.ok,
-        "status": outcome.status if outcome.status is not None else (400 if outcome.error_class == "UrlNotAllowed" else 500),
+        "status": outcome.status if outcome.status is not None else (400 if outcome.error_class in ("UrlNotAllowed", "BodyTooLarge") else 500),
         "message": outcome.response_body if outcome.ok or outcome.status else outcome.error,
         "durationMs": outcome.duration_ms,
         "errorClass": outcome.error_class,
