@@ -77,6 +77,17 @@ class Settings(BaseSettings):
     webhook_log_retention: str = "30d"
     # Per worker process, which runs 32 jobs at once: a slow subscriber holds at most half of them.
     webhook_max_in_flight_per_subscriber: int = 16
+    # Input limits: what one booking or one webhook subscription may carry (every API version).
+    # Free text a booker writes: notes, and the reasons given when cancelling, rescheduling, declining.
+    booking_max_text_length: int = 10_000
+    booking_max_name_length: int = 255
+    booking_max_guests: int = 30
+    # Answers to booking fields: an event type has at most 100 fields, plus the built-in ones.
+    booking_max_response_keys: int = 200
+    booking_max_responses_bytes: int = 65_536
+    # A webhook body as sent (after its payloadTemplate is applied), and the template itself.
+    webhook_max_body_bytes: int = 262_144
+    webhook_max_template_bytes: int = 32_768
 
     @field_validator("database_url")
     @classmethod
@@ -117,6 +128,23 @@ class Settings(BaseSettings):
     @classmethod
     def _duration_shape(cls, value: str) -> str:
         parse_duration(value)
+        return value
+
+    @field_validator(
+        "booking_max_text_length", "booking_max_name_length", "booking_max_guests", "booking_max_response_keys",
+        "booking_max_responses_bytes", "webhook_max_body_bytes", "webhook_max_template_bytes",
+    )
+    @classmethod
+    def _positive_limit(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("must be a positive whole number")
+        return value
+
+    @field_validator("booking_max_name_length")
+    @classmethod
+    def _name_fits_column(cls, value: int) -> int:
+        if value > 255:
+            raise ValueError("at most 255 (the width of the attendee name column)")
         return value
 
     @field_validator("webhook_retry_jitter")

@@ -29,6 +29,7 @@ from calapi.bookings import events, output, team
 from calapi.bookings.locks import lock_hosts, lock_seat_slot
 from calapi.bookings.models import Attendee, Booking, BookingSeat, BookingStatus
 from calapi.core.errors import AppError, BadRequest, NotFound
+from calapi.core.limits import InputLimits
 from calapi.core.wire import (
     METADATA_MAX_KEY_LENGTH,
     METADATA_MAX_KEYS,
@@ -144,6 +145,7 @@ class NewBooking:
     recurrence_count: int | None = None
     host_subset_ids: tuple[int, ...] = ()  # team events: only these round-robin hosts
     host_overrides: HostOverrides = HostOverrides()
+    responses_field: str = "bookingFieldsResponses"  # the answers' name on the caller's wire, for messages
 
 
 @dataclass
@@ -188,6 +190,16 @@ def _check_metadata(metadata: dict[str, Any] | None) -> None:
             break
     if not ok:
         raise BadRequest(METADATA_RULE)
+
+
+def check_input_limits(new: NewBooking, limits: InputLimits) -> None:
+    """Every size a booker controls, before anything is read or stored (the same for every API version)."""
+    limits.check_name("attendee name", new.attendee.name)
+    limits.check_guests("guests", new.guests)
+    limits.check_responses(new.responses_field, new.responses)
+    location = new.location.values() if isinstance(new.location, dict) else [new.location]
+    for value in location:
+        limits.check_location("location", value)
 
 
 def _check_attendee(attendee: AttendeeInput) -> None:
@@ -490,9 +502,11 @@ async def create_booking(
     *,
     now: datetime,
     viewer_user_id: int | None,
+    limits: InputLimits,
     booker_uid: str | None = None,
 ) -> CreatedBookings:
     """Check and insert a booking (or a series, or a seat) in the caller's transaction."""
+    check_input_limits(new, limits)
     await begin_write(session)  # SQLite: take the write lock before the first statement
     start = parse_start(new.start)
     _check_attendee(new.attendee)

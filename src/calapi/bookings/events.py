@@ -6,7 +6,9 @@ booking change commits (architecture invariant 4).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -14,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from calapi.bookings.models import Attendee, Booking
 from calapi.core.envelopes import iso_ms
+from calapi.core.limits import EMAIL_MAX_LENGTH, LOCATION_MAX_LENGTH, InputLimits
+from calapi.core.wire import METADATA_MAX_KEY_LENGTH, METADATA_MAX_KEYS, METADATA_MAX_VALUE_LENGTH
 from calapi.event_types.models import EventType
 from calapi.jobs.models import DomainEvent, Job, JobStatus
 from calapi.jobs.outbox import DISPATCH_JOB, NewEvent, record_events
@@ -153,6 +157,52 @@ def meeting_payload(booking: Booking, *, attendees: Sequence[Attendee], organize
         "user": _organizer(organizer),
         "attendees": [_attendee(a) for a in attendees],
     }
+
+
+def largest_payloads(limits: InputLimits) -> list[dict[str, Any]]:
+    """A booking event's payload and a meeting event's, for a booking whose every input is as
+    long as the limits allow (plain ASCII): what a webhook's template is tried against when saved."""
+    def text(length: int, mark: str = "x") -> str:
+        return (mark * length)[:length]
+
+    def email(n: int) -> str:
+        domain = "@example.com"
+        return text(EMAIL_MAX_LENGTH - len(domain) - len(str(n)), "g") + str(n) + domain
+
+    start = datetime(2050, 1, 3, 9, tzinfo=UTC)
+    notes = text(limits.max_text_length, "n")
+    guests = [email(n) for n in range(limits.max_guests)]
+    responses: dict[str, Any] = {
+        "name": text(limits.max_name_length), "email": email(0), "guests": guests, "notes": notes,
+        "location": {"value": "link", "optionValue": text(LOCATION_MAX_LENGTH, "l")},
+    }
+    # The remaining keys share what is left of the byte budget.
+    spare_keys = max(limits.max_response_keys - len(responses), 0)
+    spare_bytes = max(limits.max_responses_bytes - len(json.dumps(responses)), 0)
+    each = max(spare_bytes // spare_keys - 12, 0) if spare_keys else 0
+    for n in range(spare_keys):
+        responses[f"field{n}"] = text(min(each, limits.max_text_length), "r")
+    metadata = {text(METADATA_MAX_KEY_LENGTH - 3, "k") + f"{n:03}": text(METADATA_MAX_VALUE_LENGTH, "m") for n in range(METADATA_MAX_KEYS)}
+    organizer = User(
+        id=1, name=text(255, "o"), email=email(0), username=text(64, "u"), time_zone="America/Argentina/ComodRivadavia",
+        locale="en", time_format=24,
+    )
+    event_type = EventType(id=1, slug=text(255, "s"), title=text(255, "t"), description=text(10_000, "d"), booking_fields=[])
+    booking = Booking(
+        id=1, uid=text(22, "b"), user_id=1, event_type_id=1, title=text(512, "t"), description=notes,
+        start_time=start, end_time=start + timedelta(minutes=30), status="accepted", location=text(LOCATION_MAX_LENGTH, "l"),
+        responses=responses, booking_metadata=metadata, ical_uid=text(40, "i"), recurring_event_id=text(36, "e"),
+        cancellation_reason=text(limits.max_text_length, "c"), rejection_reason=text(limits.max_text_length, "j"),
+        cancelled_by_email=email(0), rescheduled_by_email=email(0), created_at=start,
+    )
+    attendees = [
+        Attendee(name=text(limits.max_name_length, "a"), email=email(n), time_zone="America/Argentina/ComodRivadavia", locale="en")
+        for n in range(limits.max_guests + 1)
+    ]
+    return [
+        booking_payload(booking, attendees=attendees, organizer=organizer, event_type=event_type),
+        meeting_payload(booking, attendees=attendees, organizer=organizer),
+    ]
 
 
 async def _load_context(

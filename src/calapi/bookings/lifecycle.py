@@ -34,6 +34,7 @@ from calapi.bookings.models import Attendee, Booking, BookingSeat, BookingStatus
 from calapi.core.auth import Principal
 from calapi.core.envelopes import iso_ms
 from calapi.core.errors import BadRequest, Conflict, NotFound
+from calapi.core.limits import InputLimits
 from calapi.db import begin_write, utcnow
 from calapi.event_types import service as event_types_service
 from calapi.event_types import team_service
@@ -151,9 +152,10 @@ async def _cancel_rows(session: AsyncSession, rows: list[Booking], *, reason: st
 
 
 async def cancel(
-    session: AsyncSession, uid: str, request: CancelRequest, *, caller: Principal | None, now: datetime
+    session: AsyncSession, uid: str, request: CancelRequest, *, caller: Principal | None, now: datetime, limits: InputLimits
 ) -> dict[str, Any] | list[dict[str, Any]]:
     """``POST /v2/bookings/{uid}/cancel``: a booking, the rest of its series, a whole series, or one seat."""
+    limits.check_text("cancellation reason", request.reason)
     found = await _lock_and_reload(session, uid, missing=f"Booking with uid={uid} not found")
     viewer = caller.user_id if caller else None
     by_email = _caller_email(caller)
@@ -322,7 +324,7 @@ async def _check_new_time(
 
 
 async def reschedule(
-    session: AsyncSession, uid: str, request: RescheduleRequest, *, caller: Principal | None, now: datetime
+    session: AsyncSession, uid: str, request: RescheduleRequest, *, caller: Principal | None, now: datetime, limits: InputLimits
 ) -> dict[str, Any]:
     """``POST /v2/bookings/{uid}/reschedule``: a new booking at ``start``; the old one cancelled, linked.
 
@@ -332,6 +334,8 @@ async def reschedule(
     booking with the same attendees, co-hosts (``booking_hosts``) and answers, cancel the old with
     ``rescheduled`` set, move MEETING_* events.
     """
+    limits.check_text("rescheduling reason", request.reason)
+    limits.check_email("rescheduledBy", request.rescheduled_by)
     found = await _lock_and_reload(
         session, uid, missing=f"Booking with uid={uid} was not found in the database", with_team_hosts=True
     )
@@ -618,9 +622,10 @@ async def confirm(session: AsyncSession, uid: str, *, caller: Principal, now: da
 
 
 async def decline(
-    session: AsyncSession, uid: str, *, caller: Principal, reason: str | None
+    session: AsyncSession, uid: str, *, caller: Principal, reason: str | None, limits: InputLimits
 ) -> dict[str, Any] | list[dict[str, Any]]:
     """``POST /v2/bookings/{uid}/decline``: pending → rejected, with the reason kept."""
+    limits.check_text("rejection reason", reason)
     missing = f"Booking with uid={uid} was not found in the database"
     found = await _lock_and_reload(session, uid, missing=missing)
     booking = found if isinstance(found, Booking) else found[0]

@@ -32,6 +32,7 @@ from calapi.bookings.create import HOST_UNAVAILABLE, SlotUnavailable
 from calapi.bookings.models import Attendee, Booking, BookingStatus
 from calapi.core.auth import Principal
 from calapi.core.errors import BadRequest, NotFound
+from calapi.core.limits import InputLimits
 from calapi.db import begin_write, utcnow
 from calapi.event_types import service as event_types_service
 from calapi.event_types import team_service
@@ -77,9 +78,11 @@ async def _may_reassign(session: AsyncSession, booking: Booking, event_type: Eve
 
 
 async def reassign(
-    session: AsyncSession, uid: str, *, caller: Principal, now: datetime, to_user_id: int | None = None, reason: str | None = None
+    session: AsyncSession, uid: str, *, caller: Principal, now: datetime, limits: InputLimits,
+    to_user_id: int | None = None, reason: str | None = None,
 ) -> dict[str, Any]:
     """Reassign the booking (automatic when ``to_user_id`` is None); the wire ``data`` of §2.6.10."""
+    limits.check_text("reassignment reason", reason)
     await begin_write(session)
     booking = await _load(session, uid)
     event_type = await session.get(EventType, booking.event_type_id) if booking.event_type_id is not None else None

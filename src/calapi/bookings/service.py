@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import BigInteger, bindparam, cast, extract, func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from calapi.bookings.events import largest_payloads as largest_payloads  # webhooks try templates on it
 from calapi.bookings.models import Booking, BookingHost, BookingSeat, BookingStatus
 from calapi.event_types import service as event_types_service
 from calapi.scheduling import BookingStatus as EngineBookingStatus

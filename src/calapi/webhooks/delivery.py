@@ -55,16 +55,39 @@ _PRUNE_EVERY = 3600.0
 # ---------------------------------------------------------------- bodies
 
 
-def build_body(webhook: Webhook, trigger: str, payload: dict[str, Any], created_at: str) -> tuple[str, str]:
-    """→ (body text, content type): Cal.com's envelope, the flat MEETING_* shape, or the template."""
+def build_body(
+    webhook: Webhook, trigger: str, payload: dict[str, Any], created_at: str, *, max_bytes: int | None = None
+) -> tuple[str, str]:
+    """→ (body text, content type): Cal.com's envelope, the flat MEETING_* shape, or the template.
+    A body over ``max_bytes`` raises ``templates.BodyTooLarge``."""
     if webhook.payload_template:
         context = {**payload, "triggerEvent": trigger, "createdAt": created_at}
-        return templates.render(webhook.payload_template, context)
+        return templates.render(webhook.payload_template, context, max_bytes=max_bytes)
     if trigger in FLAT_TRIGGERS:
         body: dict[str, Any] = {"triggerEvent": trigger, **payload}
     else:
         body = {"triggerEvent": trigger, "createdAt": created_at, "payload": payload}
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False), templates.JSON_TYPE
+    text = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+    size = len(text.encode())
+    if max_bytes is not None and size > max_bytes:
+        raise templates.BodyTooLarge(max_bytes, at_least=size)
+    return text, templates.JSON_TYPE
+
+
+TOO_LARGE = "BodyTooLarge"
+
+
+def never_built(delivery: WebhookDelivery) -> bool:
+    """A delivery logged without a body because its body was over the limit when rendered."""
+    return not delivery.body and (delivery.note or "").startswith(TOO_LARGE)
+
+
+def too_large_note(error: templates.BodyTooLarge) -> str:
+    """Why a delivery was not sent, for the delivery log."""
+    return (
+        f"{TOO_LARGE}: not sent, the body would be over {error.limit} bytes (at least {error.at_least}; "
+        f"CALAPI_WEBHOOK_MAX_BODY_BYTES); shorten the payloadTemplate"
+    )
 
 
 def ping_payload(now: datetime) -> dict[str, Any]:
@@ -152,7 +175,15 @@ async def fan_out(session: AsyncSession, job: Job, event: DomainEvent | None, se
     late = event.trigger in SCHEDULED_TRIGGERS and now - job.run_at > catch_up
     created_at = iso_ms(event.occurred_at)
     for webhook in await matching_webhooks(session, event):
-        body, content_type = build_body(webhook, event.trigger, event.payload, created_at)
+        try:
+            body, content_type = build_body(webhook, event.trigger, event.payload, created_at, max_bytes=settings.webhook_max_body_bytes)
+        except templates.BodyTooLarge as exc:
+            # Kept in the log as failed with the reason, never sent; the body itself is not stored.
+            delivery = new_delivery(webhook, event.trigger, "", templates.content_type_of(webhook.payload_template or "{}"), event_id=event.id)
+            delivery.status = DeliveryStatus.failed
+            delivery.note = too_large_note(exc)
+            session.add(delivery)
+            continue
         delivery = new_delivery(webhook, event.trigger, body, content_type, event_id=event.id)
         if late:
             # Past the catch-up window: kept in the log as expired, never sent, never silently dropped.
@@ -371,6 +402,17 @@ async def perform_delivery(job: Job, context: DeliveryContext | None, settings: 
             )
 
         return cancel
+    size = len(delivery.body.encode())
+    if size > settings.webhook_max_body_bytes:
+        # Stored under a larger limit (or before there was one): refused at send time, not sent.
+        note = too_large_note(templates.BodyTooLarge(settings.webhook_max_body_bytes, at_least=size))
+
+        async def refuse(session: AsyncSession) -> None:
+            await session.execute(
+                update(WebhookDelivery).where(WebhookDelivery.id == delivery.id).values(status=DeliveryStatus.failed, note=note)
+            )
+
+        return refuse
     outcome = await send(webhook, delivery, settings)
 
     async def record(session: AsyncSession) -> None:

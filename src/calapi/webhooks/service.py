@@ -11,9 +11,11 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from calapi.bookings import service as bookings_service
 from calapi.config import Settings
 from calapi.core.auth import Principal
 from calapi.core.errors import BadRequest, Conflict, Forbidden, NotFound
+from calapi.core.limits import InputLimits
 from calapi.core.envelopes import iso_ms
 from calapi.db import begin_write, utcnow
 from calapi.event_types.models import EventType
@@ -51,13 +53,30 @@ async def _check_url(url: str, settings: Settings) -> None:
         raise BadRequest(f"Webhook URL is not allowed: {exc}") from None
 
 
-def _check_template(template: str | None) -> None:
+def _check_template(template: str | None, settings: Settings) -> None:
+    """Valid, small, and small once rendered: tried on a booking with every input at its limit, so
+    a template that repeats a long variable is refused here rather than at every delivery."""
     if template is None:
         return
+    size = len(template.encode())
+    if size > settings.webhook_max_template_bytes:
+        raise BadRequest(
+            f"payloadTemplate is {size} bytes; at most {settings.webhook_max_template_bytes} are allowed "
+            f"(CALAPI_WEBHOOK_MAX_TEMPLATE_BYTES)."
+        )
     try:
         templates.validate(template)
     except templates.TemplateError as exc:
         raise BadRequest(str(exc)) from None
+    for payload in bookings_service.largest_payloads(InputLimits.of(settings)):
+        context = {**payload, "triggerEvent": "BOOKING_CREATED", "createdAt": "2050-01-01T00:00:00.000Z"}
+        try:
+            templates.render(template, context, max_bytes=settings.webhook_max_body_bytes)
+        except templates.BodyTooLarge as exc:
+            raise BadRequest(
+                f"payloadTemplate renders to more than {exc.limit} bytes for a booking whose inputs are as long as "
+                f"allowed (at least {exc.at_least} bytes; CALAPI_WEBHOOK_MAX_BODY_BYTES): use fewer or shorter variables."
+            ) from None
 
 
 def _dedupe(triggers: list[str]) -> list[str]:
@@ -91,7 +110,7 @@ async def _create(
 ) -> Webhook:
     given = fields.given()
     await _check_url(given["subscriber_url"], settings)
-    _check_template(given.get("payload_template"))
+    _check_template(given.get("payload_template"), settings)
     if await _url_taken(
         session, given["subscriber_url"], user_id=user_id, event_type_id=event_type_id, except_id=None, team_id=team_id
     ):
@@ -127,7 +146,7 @@ async def _update(session: AsyncSession, webhook: Webhook, fields: WebhookFields
         ):
             raise Conflict(_duplicate_message(webhook.event_type_id, webhook.team_id))
     if "payload_template" in given:
-        _check_template(given["payload_template"])
+        _check_template(given["payload_template"], settings)
     if "triggers" in given:
         given["triggers"] = _dedupe(given["triggers"] or [])
     if "secret" in given:
@@ -362,6 +381,8 @@ async def redeliver(session: AsyncSession, webhook: Webhook, delivery_id: str) -
         raise NotFound(f"Delivery ({delivery_id}) not found for webhook ({webhook.id})")
     if delivery.is_test:
         raise BadRequest("A ping is not redelivered; send another ping")
+    if webhook_delivery.never_built(delivery):
+        raise BadRequest(f"Delivery ({delivery_id}) has no body to send: {delivery.note}")
     if delivery.status == DeliveryStatus.pending:
         raise Conflict(f"Delivery ({delivery_id}) is still being attempted")
     if not webhook.active:
@@ -383,7 +404,21 @@ async def ping(session: AsyncSession, webhook: Webhook, settings: Settings) -> t
     if session.in_transaction():
         await session.commit()
     now = utcnow()
-    body, content_type = webhook_delivery.build_body(webhook, PING, webhook_delivery.ping_payload(now), iso_ms(now))
+    try:
+        body, content_type = webhook_delivery.build_body(
+            webhook, PING, webhook_delivery.ping_payload(now), iso_ms(now), max_bytes=settings.webhook_max_body_bytes
+        )
+    except templates.BodyTooLarge as exc:
+        # Not sent; logged as a failed test delivery with the reason, and no attempt.
+        delivery = webhook_delivery.new_delivery(webhook, PING, "", templates.content_type_of(webhook.payload_template or "{}"), event_id=None)
+        delivery.is_test, delivery.status = True, DeliveryStatus.failed
+        delivery.note = webhook_delivery.too_large_note(exc)
+        outcome = webhook_delivery.Outcome(url=webhook_delivery.masked_url(webhook.subscriber_url), request_headers={})
+        outcome.error_class, outcome.error = "BodyTooLarge", delivery.note
+        await begin_write(session)
+        session.add(delivery)
+        await session.flush()
+        return DeliveryView(delivery, []), outcome
     delivery = webhook_delivery.new_delivery(webhook, PING, body, content_type, event_id=None)
     delivery.is_test = True
     outcome = await webhook_delivery.send(webhook, delivery, settings)

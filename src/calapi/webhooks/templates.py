@@ -24,6 +24,15 @@ class TemplateError(ValueError):
     pass
 
 
+class BodyTooLarge(ValueError):
+    """A body (rendered or not) over the byte limit; rendering stops as soon as it is known."""
+
+    def __init__(self, limit: int, *, at_least: int) -> None:
+        super().__init__(f"the body would be over {limit} bytes (at least {at_least})")
+        self.limit = limit
+        self.at_least = at_least
+
+
 def content_type_of(template: str) -> str:
     try:
         json.loads(template)
@@ -33,7 +42,10 @@ def content_type_of(template: str) -> str:
 
 
 def validate(template: str) -> None:
-    """Refuse a template meant as JSON that is not valid JSON, saying where and why."""
+    """Refuse a template meant as JSON that is not valid JSON, saying where and why.
+
+    Sizes (the template's own, its render against a large booking) are the service's checks:
+    they depend on settings."""
     text = template.strip()
     if not text:
         raise TemplateError("payloadTemplate is empty")
@@ -79,14 +91,35 @@ def _as_text(value: Any) -> str:
     return str(value)
 
 
-def render(template: str, context: dict[str, Any]) -> tuple[str, str]:
-    """→ (body, content type)."""
+def _json_value(value: Any) -> str:
+    # The raw template parses as JSON, so every {{…}} sits inside a string literal: escape the
+    # value as string content (json.dumps without its surrounding quotes).
+    return json.dumps(_as_text(value), ensure_ascii=False)[1:-1]
+
+
+def _form_value(value: Any) -> str:
+    return quote_plus(_as_text(value))
+
+
+def render(template: str, context: dict[str, Any], *, max_bytes: int | None = None) -> tuple[str, str]:
+    """→ (body, content type). Over ``max_bytes`` (UTF-8) → ``BodyTooLarge``, raised while
+    rendering: a short template repeating a long variable is never built in full."""
     content_type = content_type_of(template)
+    escape = _json_value if content_type == JSON_TYPE else _form_value
+    parts: list[str] = []
+    size = 0
+    position = 0
+    for match in _VARIABLE.finditer(template):
+        for piece in (template[position:match.start()], escape(lookup(context, match.group(1)))):
+            parts.append(piece)
+            size += len(piece.encode())
+        position = match.end()
+        if max_bytes is not None and size > max_bytes:
+            raise BodyTooLarge(max_bytes, at_least=size)
+    parts.append(template[position:])
+    body = "".join(parts)
+    if max_bytes is not None and len(body.encode()) > max_bytes:
+        raise BodyTooLarge(max_bytes, at_least=len(body.encode()))
     if content_type == JSON_TYPE:
-        # The raw template parses as JSON, so every {{…}} sits inside a string literal: escape the
-        # value as string content (json.dumps without its surrounding quotes).
-        body = _VARIABLE.sub(lambda m: json.dumps(_as_text(lookup(context, m.group(1))), ensure_ascii=False)[1:-1], template)
         json.loads(body)  # cannot fail by construction; a bug here must not send a broken body
-        return body, content_type
-    body = _VARIABLE.sub(lambda m: quote_plus(_as_text(lookup(context, m.group(1)))), template)
     return body, content_type

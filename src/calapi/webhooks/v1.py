@@ -44,7 +44,7 @@ class EditWebhookV1(BaseModel):
     subscriberUrl: str | None = Field(default=None, min_length=1, max_length=2048)
     eventTriggers: list[Trigger] | None = Field(default=None, max_length=len(ALL_TRIGGERS) * 2)
     active: bool | None = None
-    payloadTemplate: str | None = Field(default=None, max_length=65536)
+    payloadTemplate: str | None = None  # its size: CALAPI_WEBHOOK_MAX_TEMPLATE_BYTES, checked by the service
     secret: str | None = Field(default=None, max_length=255)
     eventTypeId: int | None = None
 

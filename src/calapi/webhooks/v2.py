@@ -36,7 +36,7 @@ class CreateWebhookInput(WireModel):
     subscriberUrl: str = Field(min_length=1, max_length=2048)
     active: bool
     triggers: list[Trigger] = Field(max_length=len(ALL_TRIGGERS) * 2)
-    payloadTemplate: str | None = Field(default=None, max_length=65536)
+    payloadTemplate: str | None = None  # its size: CALAPI_WEBHOOK_MAX_TEMPLATE_BYTES, checked by the service
     secret: str | None = Field(default=None, max_length=255)
     version: Version | None = None
     time: int | None = Field(default=None, ge=1)
@@ -50,7 +50,7 @@ class UpdateWebhookInput(WireModel):
     subscriberUrl: str | None = Field(default=None, min_length=1, max_length=2048)
     active: bool | None = None
     triggers: list[Trigger] | None = Field(default=None, max_length=len(ALL_TRIGGERS) * 2)
-    payloadTemplate: str | None = Field(default=None, max_length=65536)
+    payloadTemplate: str | None = None  # its size: CALAPI_WEBHOOK_MAX_TEMPLATE_BYTES, checked by the service
     secret: str | None = Field(default=None, max_length=255)
     version: Version | None = None
     time: int | None = Field(default=None, ge=1)
@@ -246,7 +246,7 @@ async def redeliver(webhookId: str, deliveryId: str, principal: CurrentPrincipal
 def _ping_output(view: DeliveryView, outcome: Outcome) -> dict[str, Any]:
     return {
         "ok": outcome.ok,
-        "status": outcome.status if outcome.status is not None else (400 if outcome.error_class == "UrlNotAllowed" else 500),
+        "status": outcome.status if outcome.status is not None else (400 if outcome.error_class in ("UrlNotAllowed", "BodyTooLarge") else 500),
         "message": outcome.response_body if outcome.ok or outcome.status else outcome.error,
         "durationMs": outcome.duration_ms,
         "errorClass": outcome.error_class,

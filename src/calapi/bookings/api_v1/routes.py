@@ -20,6 +20,7 @@ from calapi.core import v1
 from calapi.core.auth import Principal, V1Principal
 from calapi.core.clock import Now
 from calapi.core.errors import AppError, BadRequest, Forbidden, NotFound
+from calapi.core.limits import InputLimits, InputLimitsDep
 from calapi.db import SessionDep, begin_write
 from calapi.users import service as users_service
 
@@ -61,10 +62,12 @@ def _id_of(view: dict[str, Any] | list[dict[str, Any]]) -> int:
 
 
 @router.post("/bookings", operation_id="v1_bookings_create")
-async def create_booking(body: CreateBookingV1, principal: V1Principal, session: SessionDep, now: Now) -> dict[str, Any]:
+async def create_booking(
+    body: CreateBookingV1, principal: V1Principal, session: SessionDep, now: Now, limits: InputLimitsDep
+) -> dict[str, Any]:
     # v1 answers a missing event type with its raw error code and 400 (quirk 6).
     with v1.reworded(not_found=BadRequest("event_type_not_found_error")):
-        made = await create.create_booking(session, to_new_booking(body), now=now, viewer_user_id=principal.user_id)
+        made = await create.create_booking(session, to_new_booking(body), now=now, viewer_user_id=principal.user_id, limits=limits)
     return await _one(session, _id_of(made.data))  # the bare booking, no envelope
 
 
@@ -143,7 +146,9 @@ class EditBookingV1(BaseModel):
 
 
 @router.patch("/bookings/{id}", operation_id="v1_bookings_update")
-async def update_booking(id: int, body: EditBookingV1, principal: V1Principal, session: SessionDep, now: Now) -> dict[str, Any]:
+async def update_booking(
+    id: int, body: EditBookingV1, principal: V1Principal, session: SessionDep, now: Now, limits: InputLimitsDep
+) -> dict[str, Any]:
     uid = await _booking_uid(session, principal, id, writing=True)
     sent = {name for name in body.model_fields_set if getattr(body, name) is not None}
     if "userId" in sent and not principal.is_admin:
@@ -162,7 +167,8 @@ async def update_booking(id: int, body: EditBookingV1, principal: V1Principal, s
         if body.startTime is None:
             raise BadRequest("invalid_type in 'startTime': Required with endTime")
         view = await lifecycle.reschedule(
-            session, uid, lifecycle.RescheduleRequest(start=body.startTime, rescheduled_by=body.rescheduledBy), caller=principal, now=now
+            session, uid, lifecycle.RescheduleRequest(start=body.startTime, rescheduled_by=body.rescheduledBy), caller=principal, now=now,
+            limits=limits,
         )
         moved = await _one(session, _id_of(view))
         if body.endTime is not None and datetime.fromisoformat(moved["endTime"]) != body.endTime:
@@ -171,23 +177,25 @@ async def update_booking(id: int, body: EditBookingV1, principal: V1Principal, s
     if body.status == "ACCEPTED":
         await lifecycle.confirm(session, uid, caller=principal, now=now)
     elif body.status == "REJECTED":
-        await lifecycle.decline(session, uid, caller=principal, reason=None)
+        await lifecycle.decline(session, uid, caller=principal, reason=None, limits=limits)
     elif body.status == "CANCELLED":
-        await lifecycle.cancel(session, uid, lifecycle.CancelRequest(), caller=principal, now=now)
+        await lifecycle.cancel(session, uid, lifecycle.CancelRequest(), caller=principal, now=now, limits=limits)
     elif body.status is not None:
         raise BadRequest(f"A booking can't be set to {body.status}; use ACCEPTED, REJECTED or CANCELLED")
     return v1.one("booking", await _one(session, id))
 
 
 async def _cancel(
-    session: SessionDep, principal: Principal, id: int, now: datetime, *, all_remaining: str | None, reason: str | None, refusal: AppError | None
+    session: SessionDep, principal: Principal, id: int, now: datetime, *, all_remaining: str | None, reason: str | None,
+    refusal: AppError | None, limits: InputLimits,
 ) -> dict[str, Any]:
     uid = await _booking_uid(session, principal, id, refusal=refusal, writing=True)
     booking = await session.get(Booking, id)
     assert booking is not None
     series = all_remaining == "true" and booking.recurring_event_id is not None
     await lifecycle.cancel(
-        session, uid, lifecycle.CancelRequest(reason=reason or "Not Provided", cancel_subsequent=series), caller=principal, now=now
+        session, uid, lifecycle.CancelRequest(reason=reason or "Not Provided", cancel_subsequent=series), caller=principal, now=now,
+        limits=limits,
     )
     return {
         "success": True,
@@ -201,20 +209,21 @@ async def _cancel(
 
 @router.delete("/bookings/{id}", operation_id="v1_bookings_delete")
 async def delete_booking(
-    id: int, principal: V1Principal, session: SessionDep, now: Now,
+    id: int, principal: V1Principal, session: SessionDep, now: Now, limits: InputLimitsDep,
     allRemainingBookings: str | None = None, cancellationReason: str | None = None, cancelledBy: str | None = None,
 ) -> dict[str, Any]:
-    return await _cancel(session, principal, id, now, all_remaining=allRemainingBookings, reason=cancellationReason, refusal=None)
+    return await _cancel(session, principal, id, now, all_remaining=allRemainingBookings, reason=cancellationReason, refusal=None, limits=limits)
 
 
 @router.delete("/bookings/{id}/cancel", operation_id="v1_bookings_cancel")
 async def cancel_booking(
-    id: int, principal: V1Principal, session: SessionDep, now: Now,
+    id: int, principal: V1Principal, session: SessionDep, now: Now, limits: InputLimitsDep,
     allRemainingBookings: str | None = None, cancellationReason: str | None = None, cancelledBy: str | None = None,
 ) -> dict[str, Any]:
     # Cal.com's auth check on this route escapes its responder: 400 with the captureErrors body.
     return await _cancel(
-        session, principal, id, now, all_remaining=allRemainingBookings, reason=cancellationReason, refusal=v1.outside_responder(NOT_AUTHORIZED)
+        session, principal, id, now, all_remaining=allRemainingBookings, reason=cancellationReason, refusal=v1.outside_responder(NOT_AUTHORIZED),
+        limits=limits,
     )
 
 
@@ -227,12 +236,14 @@ class ConfirmV1(BaseModel):
 
 
 @router.post("/bookings/{id}/confirm", operation_id="v1_bookings_confirm")
-async def confirm_booking(id: int, body: ConfirmV1, principal: V1Principal, session: SessionDep, now: Now) -> dict[str, Any]:
+async def confirm_booking(
+    id: int, body: ConfirmV1, principal: V1Principal, session: SessionDep, now: Now, limits: InputLimitsDep
+) -> dict[str, Any]:
     uid = await _booking_uid(session, principal, id, refusal=NotFound("Booking not found"), writing=True)
     if body.confirmed:
         await lifecycle.confirm(session, uid, caller=principal, now=now)
         return {"message": "Booking confirmed", "status": "ACCEPTED"}
-    await lifecycle.decline(session, uid, caller=principal, reason=body.rejectionReason)
+    await lifecycle.decline(session, uid, caller=principal, reason=body.rejectionReason, limits=limits)
     return {"message": "Booking rejected", "status": "REJECTED"}
 
 

@@ -94,4 +94,5 @@ def to_new_booking(body: CreateBookingV1) -> create.NewBooking:
         responses=answers,
         metadata=dict(body.metadata),
         recurrence_count=body.recurringCount,
+        responses_field="responses",
     )

@@ -24,6 +24,7 @@ from calapi.core.auth import MaybePrincipal
 from calapi.core.clock import Now
 from calapi.core.envelopes import success
 from calapi.core.errors import BadRequest
+from calapi.core.limits import InputLimitsDep
 from calapi.core.versioning import V2024_08_13, V2026_02_25, resolve_version, versioned_router
 from calapi.core.wire import BOOKER_COOKIE, Locale, StrictWireModel, TimeZoneName
 from calapi.bookings.api_v2.common import parse_body, read_json_object
@@ -34,7 +35,7 @@ router = versioned_router([V2024_08_13, V2026_02_25], tags=["Bookings"])
 
 
 class AttendeeBody(StrictWireModel):
-    name: str = Field(min_length=1, max_length=255)
+    name: str = Field(min_length=1)  # its length: CALAPI_BOOKING_MAX_NAME_LENGTH, checked by the service
     email: str | None = Field(default=None, max_length=320)
     phoneNumber: str | None = Field(default=None, max_length=64)
     timeZone: TimeZoneName
@@ -60,7 +61,7 @@ class CreateBookingBody(StrictWireModel):
     teamSlug: str | None = Field(default=None, min_length=1, max_length=255)
     organizationSlug: str | None = Field(default=None, max_length=255)
     bookingFieldsResponses: dict[str, Any] | None = None
-    guests: list[str] | None = Field(default=None, max_length=100)
+    guests: list[str] | None = None  # count and shape: CALAPI_BOOKING_MAX_GUESTS, checked by the service
     location: dict[str, Any] | str | None = None
     meetingUrl: str | None = Field(default=None, max_length=2048)
     metadata: Any = None  # checked by the service: Cal.com's exact metadata message
@@ -112,12 +113,14 @@ def to_new_booking(body: CreateBookingBody) -> create.NewBooking:
 
 
 @router.post("/v2/bookings", status_code=201)
-async def create_booking(request: Request, session: SessionDep, principal: MaybePrincipal, now: Now) -> JSONResponse:
+async def create_booking(
+    request: Request, session: SessionDep, principal: MaybePrincipal, now: Now, limits: InputLimitsDep
+) -> JSONResponse:
     """Book a slot: a regular booking, a recurring series (array), or a seat (``seatUid`` last)."""
     body_model = BODY_BY_VERSION[resolve_version(request.scope)]
     new = to_new_booking(parse_body(body_model, await read_json_object(request)))
     created = await create.create_booking(
-        session, new, now=now, viewer_user_id=principal.user_id if principal else None,
+        session, new, now=now, viewer_user_id=principal.user_id if principal else None, limits=limits,
         booker_uid=request.cookies.get(BOOKER_COOKIE),
     )
     return JSONResponse(success(created.data), status_code=201)

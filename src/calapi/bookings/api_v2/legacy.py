@@ -40,6 +40,7 @@ from calapi.core.auth import CurrentPrincipal, MaybePrincipal
 from calapi.core.clock import Now
 from calapi.core.envelopes import iso_ms, success
 from calapi.core.errors import BadRequest, NotFound
+from calapi.core.limits import input_limits
 from calapi.core.versioning import (
     V2024_04_15,
     V2024_06_11,
@@ -69,7 +70,7 @@ class LegacyRescheduleFields(WireModel):
 async def _create(request: Request, session: SessionDep, principal: MaybePrincipal, now: Now, new: create.NewBooking) -> list[Booking]:
     """The rows the create service inserted for ``new`` (a series: every occurrence, by start)."""
     made = await create.create_booking(
-        session, new, now=now, viewer_user_id=principal.user_id if principal else None,
+        session, new, now=now, viewer_user_id=principal.user_id if principal else None, limits=input_limits(request),
         booker_uid=request.cookies.get(BOOKER_COOKIE),
     )
     views = made.data if isinstance(made.data, list) else [made.data]
@@ -89,7 +90,7 @@ async def create_booking(request: Request, session: SessionDep, principal: Maybe
         change = lifecycle.RescheduleRequest(
             start=create.parse_start(body.start), rescheduled_by=move.rescheduledBy, seat_uid=move.seatReferenceUid
         )
-        moved = await lifecycle.reschedule(session, move.rescheduleUid, change, caller=principal, now=now)
+        moved = await lifecycle.reschedule(session, move.rescheduleUid, change, caller=principal, now=now, limits=input_limits(request))
         first = await find_booking(session, str(moved["uid"]))
         assert first is not None  # just inserted in this transaction
     else:
@@ -203,7 +204,7 @@ async def cancel_booking(bookingUid: str, request: Request, session: SessionDep,
         target = booking.recurring_event_id  # the series' remaining occurrences
     # An ended booking goes to the service under its own uid, which refuses it with Cal.com's words.
     change = lifecycle.CancelRequest(reason=body.cancellationReason, seat_uid=body.seatReferenceUid)
-    await lifecycle.cancel(session, target, change, caller=principal, now=now)
+    await lifecycle.cancel(session, target, change, caller=principal, now=now, limits=input_limits(request))
     await session.refresh(booking)
     only_seat = body.seatReferenceUid is not None and booking.status != BookingStatus.cancelled.value
     return success({"bookingId": booking.id, "bookingUid": booking.uid, "onlyRemovedAttendee": only_seat})

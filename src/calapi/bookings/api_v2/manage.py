@@ -21,6 +21,7 @@ from calapi.core.auth import CurrentPrincipal, MaybePrincipal
 from calapi.core.clock import Now
 from calapi.core.envelopes import success
 from calapi.core.errors import BadRequest
+from calapi.core.limits import InputLimitsDep
 from calapi.core.versioning import V2024_08_13, V2026_02_25, versioned_router
 from calapi.core.wire import StrictWireModel, WireModel
 from calapi.db import SessionDep
@@ -169,18 +170,22 @@ class LocationInput(WireModel):
 
 
 @router.post("/{bookingUid}/cancel", status_code=200)
-async def cancel_booking(uid: BookingUid, request: Request, session: SessionDep, principal: MaybePrincipal, now: Now) -> dict[str, Any]:
+async def cancel_booking(
+    uid: BookingUid, request: Request, session: SessionDep, principal: MaybePrincipal, now: Now, limits: InputLimitsDep
+) -> dict[str, Any]:
     body = parse_body(CancelInput, await read_json_object(request)) if await request.body() else CancelInput()
     change = lifecycle.CancelRequest(
         reason=body.cancellation_reason,
         cancel_subsequent=bool(body.cancel_subsequent_bookings),
         seat_uid=body.seat_uid,
     )
-    return success(await lifecycle.cancel(session, uid, change, caller=principal, now=now))
+    return success(await lifecycle.cancel(session, uid, change, caller=principal, now=now, limits=limits))
 
 
 @router.post("/{bookingUid}/reschedule", status_code=201)
-async def reschedule_booking(uid: BookingUid, request: Request, session: SessionDep, principal: MaybePrincipal, now: Now) -> dict[str, Any]:
+async def reschedule_booking(
+    uid: BookingUid, request: Request, session: SessionDep, principal: MaybePrincipal, now: Now, limits: InputLimitsDep
+) -> dict[str, Any]:
     body = parse_body(RescheduleInput, await read_json_object(request))
     change = lifecycle.RescheduleRequest(
         start=parse_start(body.start),
@@ -188,7 +193,7 @@ async def reschedule_booking(uid: BookingUid, request: Request, session: Session
         reason=body.rescheduling_reason,
         seat_uid=body.seat_uid,
     )
-    return success(await lifecycle.reschedule(session, uid, change, caller=principal, now=now))
+    return success(await lifecycle.reschedule(session, uid, change, caller=principal, now=now, limits=limits))
 
 
 @router.post("/{bookingUid}/confirm", status_code=200)
@@ -198,9 +203,10 @@ async def confirm_booking(uid: BookingUid, session: SessionDep, principal: Curre
 
 @router.post("/{bookingUid}/decline", status_code=200)
 async def decline_booking(
-    uid: BookingUid, session: SessionDep, principal: CurrentPrincipal, body: Annotated[DeclineInput | None, Body()] = None
+    uid: BookingUid, session: SessionDep, principal: CurrentPrincipal, limits: InputLimitsDep,
+    body: Annotated[DeclineInput | None, Body()] = None,
 ) -> dict[str, Any]:
-    return success(await lifecycle.decline(session, uid, caller=principal, reason=body.reason if body else None))
+    return success(await lifecycle.decline(session, uid, caller=principal, reason=body.reason if body else None, limits=limits))
 
 
 @router.post("/{bookingUid}/mark-absent", status_code=200)
@@ -229,9 +235,9 @@ class ReassignInput(WireModel):
 
 
 @router.post("/{bookingUid}/reassign", status_code=200)
-async def reassign_booking(uid: BookingUid, session: SessionDep, principal: CurrentPrincipal, now: Now) -> dict[str, Any]:
+async def reassign_booking(uid: BookingUid, session: SessionDep, principal: CurrentPrincipal, now: Now, limits: InputLimitsDep) -> dict[str, Any]:
     """Round-robin: move the booking to another free host, chosen as at creation."""
-    return success(await reassign.reassign(session, uid, caller=principal, now=now))
+    return success(await reassign.reassign(session, uid, caller=principal, now=now, limits=limits))
 
 
 @router.post("/{bookingUid}/reassign/{userId}", status_code=200)
@@ -240,10 +246,11 @@ async def reassign_booking_to(
     session: SessionDep,
     principal: CurrentPrincipal,
     now: Now,
+    limits: InputLimitsDep,
     user_id: Annotated[int, Path(alias="userId")],
     body: Annotated[ReassignInput | None, Body()] = None,
 ) -> dict[str, Any]:
     """Round-robin: move the booking to the given (free) round-robin host."""
     return success(
-        await reassign.reassign(session, uid, caller=principal, now=now, to_user_id=user_id, reason=body.reason if body else None)
+        await reassign.reassign(session, uid, caller=principal, now=now, limits=limits, to_user_id=user_id, reason=body.reason if body else None)
     )
