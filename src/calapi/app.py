@@ -19,7 +19,7 @@ from calapi.config import Settings, get_settings
 from calapi.core import handlers
 from calapi.core.idempotency import IdempotencyMiddleware
 from calapi.core.auth import LimitSpec
-from calapi.core.middleware import AuthRateLimitMiddleware, BodySizeLimitMiddleware, EdgeMiddleware
+from calapi.core.middleware import AuthRateLimitMiddleware, BodySizeLimitMiddleware, EdgeMiddleware, TrustedProxyMiddleware
 from calapi.core.ratelimit import RateLimiter
 from calapi.db import make_engine, make_inline_reader, make_sessionmaker
 from calapi.event_types.team_v2 import router as team_event_types_v2
@@ -117,5 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         key_prefix=settings.api_key_prefix,
     )
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    if settings.trusted_proxy_networks:
+        app.add_middleware(TrustedProxyMiddleware, networks=settings.trusted_proxy_networks)
     app.add_middleware(EdgeMiddleware)
     return app
