@@ -133,7 +133,8 @@ class TrustedProxyMiddleware:
                 address = host
                 if not self._trusted(host):
                     break
-            scope["client"] = (address, 0)
+            if address != client[0]:
+                scope["client"] = (address, 0)
             if proto in ("http", "https"):
                 scope["scheme"] = proto
         await self.app(scope, receive, send)
