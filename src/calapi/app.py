@@ -19,7 +19,7 @@ from calapi.config import Settings, get_settings
 from calapi.core import handlers
 from calapi.core.idempotency import IdempotencyMiddleware
 from calapi.core.auth import LimitSpec
-from calapi.core.middleware import AuthRateLimitMiddleware, BodySizeLimitMiddleware, EdgeMiddleware
+from calapi.core.middleware import AuthRateLimitMiddleware, BodySizeLimitMiddleware, EdgeMiddleware, TrustedProxyMiddleware
 from calapi.core.v1_paths import V1PathAliases
 from calapi.core.ratelimit import RateLimiter
 from calapi.db import make_engine, make_inline_reader, make_sessionmaker
@@ -118,6 +118,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         key_prefix=settings.api_key_prefix,
     )
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    if settings.trusted_proxy_networks:
+        app.add_middleware(TrustedProxyMiddleware, networks=settings.trusted_proxy_networks)
     app.add_middleware(EdgeMiddleware)
     # Outermost: v1 at the root and /v1/hooks become plain /v1 paths before any layer reads the path.
     app.add_middleware(V1PathAliases, routes=app.router.routes)

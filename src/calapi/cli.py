@@ -138,7 +138,9 @@ def serve(
     settings = settings_or_exit()
     require_migrated(settings)
     log_level = settings.log_level
-    uvicorn.run("calapi.asgi:app", host=host, port=port, workers=workers, log_level=log_level, proxy_headers=True)
+    # Proxy headers are the application's to read, from CALAPI_TRUSTED_PROXIES only: uvicorn's own
+    # reading trusts 127.0.0.1 (or $FORWARDED_ALLOW_IPS) by default.
+    uvicorn.run("calapi.asgi:app", host=host, port=port, workers=workers, log_level=log_level, proxy_headers=False)
 
 
 @app.command()

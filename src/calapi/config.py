@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from enum import StrEnum
 from functools import lru_cache
@@ -49,6 +50,19 @@ def parse_schedule(text: str) -> tuple[float, ...]:
     return tuple(parse_duration(p) for p in parts)
 
 
+def parse_networks(text: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """``"10.0.0.5, 172.16.0.0/12"`` → networks (an address is a network of one)."""
+    networks = []
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(part, strict=False))
+        except ValueError:
+            raise ValueError(f"expected addresses or networks such as '10.0.0.5, 172.16.0.0/12', got {part!r}") from None
+    return tuple(networks)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CALAPI_", env_file=".env", extra="ignore")
 
@@ -88,6 +102,10 @@ class Settings(BaseSettings):
     # A webhook body as sent (after its payloadTemplate is applied), and the template itself.
     webhook_max_body_bytes: int = 262_144
     webhook_max_template_bytes: int = 32_768
+    # Comma-separated addresses or networks (CIDR) of the reverse proxies in front of the server.
+    # Only a request whose peer is one of them has its X-Forwarded-For / X-Forwarded-Proto used
+    # (for the rate limit's client address, idempotency scope and links); empty trusts nobody.
+    trusted_proxies: str = ""
 
     @field_validator("database_url")
     @classmethod
@@ -154,6 +172,12 @@ class Settings(BaseSettings):
             raise ValueError("must be between 0 and 1 (0.2 means ±20 %)")
         return value
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, value: str) -> str:
+        parse_networks(value)
+        return value
+
     @field_validator("secret_key")
     @classmethod
     def _production_secret(cls, value: str, info: ValidationInfo) -> str:
@@ -179,6 +203,10 @@ class Settings(BaseSettings):
         if self.webhook_allow_private_networks is None:
             return self.env is Environment.development
         return self.webhook_allow_private_networks
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        return parse_networks(self.trusted_proxies)
 
     @property
     def rate_limit_parsed(self) -> tuple[int, int]:

@@ -77,3 +77,36 @@ async def test_cancel_retry_replays_the_first_answer(client, event_types):
     assert retry.status_code == 200 and retry.json() == first.json()
     fresh = await client.post(f"/v2/bookings/{uid}/cancel", json={"cancellationReason": "ill"}, headers=v2())
     assert fresh.status_code == 400  # without the key it is a second cancel: already cancelled
+
+
+def client_from(app, address: str) -> httpx.AsyncClient:
+    """A client whose connection comes from ``address``."""
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(address, 40000)), base_url="http://testserver")
+
+
+async def test_anonymous_callers_at_other_addresses_have_their_own_keys(app, event_types):
+    key = {"Idempotency-Key": "checkout-1"}
+    async with client_from(app, "198.51.100.1") as first_caller, client_from(app, "203.0.113.7") as second_caller:
+        first = await book(first_caller, event_types.regular, at(MONDAY, "10:00"), headers=key)
+        assert first.status_code == 201, first.text
+        # Another person whose client happens to pick the same key string books their own slot.
+        second = await book(second_caller, event_types.regular, at(MONDAY, "11:00"), attendee={**ATTENDEE, "email": "sam@example.com"}, headers=key)
+        assert second.status_code == 201, second.text
+        assert second.json()["data"]["uid"] != first.json()["data"]["uid"]
+        assert "idempotent-replayed" not in second.headers
+        # The first caller's retry is still a replay.
+        retry = await book(first_caller, event_types.regular, at(MONDAY, "10:00"), headers=key)
+        assert retry.status_code == 201 and retry.headers["idempotent-replayed"] == "true"
+        assert retry.json() == first.json()
+    assert await booking_count(app) == 2
+
+
+async def test_a_refreshed_key_is_the_same_caller(client, alice, event_types):
+    key = {"Idempotency-Key": "checkout-2"}
+    first = await book(client, event_types.regular, at(MONDAY, "10:00"), headers={**key, **alice.headers})
+    assert first.status_code == 201, first.text
+    refreshed = await client.post("/v2/api-keys/refresh", headers=alice.headers)
+    new_key = {"Authorization": f"Bearer {refreshed.json()['data']['apiKey']}"}
+    retry = await book(client, event_types.regular, at(MONDAY, "10:00"), headers={**key, **new_key})
+    assert retry.status_code == 201 and retry.headers["idempotent-replayed"] == "true"
+    assert retry.json() == first.json()

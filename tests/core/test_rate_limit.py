@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from calapi.api_keys import service as api_keys_service
+from calapi.config import SettingsError, load_settings
 from tests.support.databases import fresh_sqlite
 from tests.support.servers import run_cli, running_server
 
@@ -56,11 +57,45 @@ async def test_v1_429_body_matches_calcom_docs(client, alice):
     assert "retry-after" in refused.headers and "x-ratelimit-reset" in refused.headers
 
 
-async def test_each_key_has_its_own_budget(client, alice, bob):
+async def test_each_user_has_its_own_budget(client, alice, bob):
     for _ in range(5):
         await client.get("/v2/me", headers=alice.headers)
     assert (await client.get("/v2/me", headers=alice.headers)).status_code == 429
     assert (await client.get("/v2/me", headers=bob.headers)).status_code == 200
+
+
+async def test_a_refreshed_key_keeps_its_users_window(client, alice):
+    assert [(await client.get("/v2/me", headers=alice.headers)).status_code for _ in range(2)] == [200, 200]
+    refreshed = await client.post("/v2/api-keys/refresh", headers=alice.headers)
+    assert refreshed.status_code == 200, refreshed.text
+    new_key = {"Authorization": f"Bearer {refreshed.json()['data']['apiKey']}"}
+    assert refreshed.headers["x-ratelimit-remaining"] == "2"
+    statuses = [(await client.get("/v2/me", headers=new_key)).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+
+
+async def test_every_key_of_a_user_draws_on_one_budget(app, client, alice):
+    async with app.state.sessionmaker() as session:
+        second = await api_keys_service.mint(session, user_id=alice.id, prefix=app.state.settings.api_key_prefix)
+        await session.commit()
+    for _ in range(5):
+        assert (await client.get("/v2/me", headers=alice.headers)).status_code == 200
+    assert (await client.get("/v2/me", headers={"Authorization": f"Bearer {second.key}"})).status_code == 429
+    # v1 with ?apiKey= is the same user, the same budget
+    assert (await client.get("/v1/me", params={"apiKey": second.key})).status_code == 429
+
+
+async def test_a_keys_own_limit_moves_with_a_refresh_and_keeps_its_count(app, client, alice):
+    async with app.state.sessionmaker() as session:
+        await api_keys_service.set_rate_limit(session, api_key_id=alice.key_id, name="burst", limit=3, ttl_ms=60_000)
+        await session.commit()
+    assert (await client.get("/v2/me", headers=alice.headers)).status_code == 200
+    refreshed = await client.post("/v2/api-keys/refresh", headers=alice.headers)
+    assert refreshed.status_code == 200, refreshed.text
+    new_key = {"Authorization": f"Bearer {refreshed.json()['data']['apiKey']}"}
+    third = await client.get("/v2/me", headers=new_key)
+    assert third.status_code == 200 and third.headers["x-ratelimit-remaining-burst"] == "0"
+    assert (await client.get("/v2/me", headers=new_key)).status_code == 429
 
 
 async def test_anonymous_callers_are_counted_by_ip(client):
@@ -108,3 +143,65 @@ def test_two_processes_sharing_redis_enforce_one_budget(sqlite_template, tmp_pat
             base = (first, second)[i % 2]
             statuses.append(httpx.get(base + "/v2/me", headers=headers, timeout=10).status_code)
     assert statuses == [200] * 10 + [429] * 4
+
+
+# --- the client address behind proxies ---------------------------------------------------------
+
+
+def client_from(app, address: str) -> httpx.AsyncClient:
+    """A client whose connection comes from ``address`` (as the server would see the peer)."""
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(address, 40000)), base_url="http://testserver")
+
+
+async def test_forwarded_for_from_a_peer_that_is_not_a_configured_proxy_is_ignored(app):
+    async with client_from(app, "127.0.0.1") as http:
+        statuses = [
+            (await http.get("/v2/timezones", headers={"X-Forwarded-For": f"198.51.100.{i}"})).status_code for i in range(6)
+        ]
+    assert statuses == [200] * 5 + [429]
+
+
+def test_a_real_server_does_not_trust_forwarded_for_from_loopback(sqlite_template, tmp_path):
+    # uvicorn by itself trusts proxy headers from 127.0.0.1: each spoofed address got a bucket.
+    settings = {"database_url": fresh_sqlite(sqlite_template, tmp_path), "rate_limit": "4/minute", "run_worker": "false"}
+    with running_server(**settings) as base:  # (its start-up polls /health from 127.0.0.1 too)
+        responses = [httpx.get(base + "/v2/timezones", headers={"X-Forwarded-For": f"198.51.100.{i}"}, timeout=10) for i in range(5)]
+    remaining = [int(r.headers["x-ratelimit-remaining"]) for r in responses]
+    assert remaining == sorted(remaining, reverse=True) and remaining[-1] == 0, remaining
+    assert responses[-1].status_code == 429
+
+
+@pytest.mark.parametrize("settings_overrides", [{"rate_limit": "2/minute", "trusted_proxies": "10.0.0.0/8, 192.0.2.7"}])
+async def test_a_configured_proxy_gives_each_forwarded_client_its_own_bucket(app):
+    async with client_from(app, "10.1.2.3") as proxy, client_from(app, "192.0.2.7") as other_proxy, client_from(app, "203.0.113.50") as direct:
+        first = {"X-Forwarded-For": "198.51.100.1"}
+        assert [(await proxy.get("/v2/timezones", headers=first)).status_code for _ in range(2)] == [200, 200]
+        # The same client through the other proxy, and with an address of its own choosing written in
+        # front (only the entry the proxy appended counts): the same spent bucket.
+        assert (await other_proxy.get("/v2/timezones", headers=first)).status_code == 429
+        spoofed = {"X-Forwarded-For": "203.0.113.99, 198.51.100.1"}
+        assert (await proxy.get("/v2/timezones", headers=spoofed)).status_code == 429
+        # A chain of trusted proxies: the client is the nearest entry that is not one of them.
+        chained = {"X-Forwarded-For": "198.51.100.1, 10.9.9.9"}
+        assert (await proxy.get("/v2/timezones", headers=chained)).status_code == 429
+        # Another client behind the proxy has its own bucket.
+        assert (await proxy.get("/v2/timezones", headers={"X-Forwarded-For": "198.51.100.2"})).status_code == 200
+        # A peer that is not a configured proxy is counted by its own address, whatever it forwards.
+        assert [(await direct.get("/v2/timezones", headers={"X-Forwarded-For": f"198.51.100.{i}"})).status_code for i in (3, 4, 5)] == [200, 200, 429]
+
+
+@pytest.mark.parametrize("settings_overrides", [{"trusted_proxies": "10.0.0.1"}])
+async def test_a_configured_proxy_sets_the_scheme_of_links(app, alice):
+    async with client_from(app, "10.0.0.1") as proxy, client_from(app, "203.0.113.50") as direct:
+        team = (await proxy.post("/v1/teams", params={"apiKey": alice.key}, json={"name": "Sales"})).json()["team"]["id"]
+        https = {"X-Forwarded-Proto": "https"}
+        published = await proxy.patch(f"/v1/teams/{team}/publish", params={"apiKey": alice.key}, headers=https)
+        assert published.json()["url"].startswith("https://testserver/")
+        not_trusted = await direct.patch(f"/v1/teams/{team}/publish", params={"apiKey": alice.key}, headers=https)
+        assert not_trusted.json()["url"].startswith("http://testserver/")
+
+
+@pytest.mark.parametrize("value", ["10.0.0.0/33", "proxy.internal", "10.0.0.1,,nope"])
+def test_trusted_proxies_must_be_addresses_or_networks(value):
+    with pytest.raises(SettingsError, match="CALAPI_TRUSTED_PROXIES: expected addresses or networks"):
+        load_settings(trusted_proxies=value)

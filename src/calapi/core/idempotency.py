@@ -9,8 +9,10 @@ short transaction of its own (the unique ``scope_key`` lets exactly one insert w
 runs the request and stores its response; everyone else polls the row until the response is
 there and replays it. A 5xx response is not stored: the claim is released so a retry runs again.
 
-A key is scoped to the caller (a hash of the ``Authorization`` header, or "anonymous"), the method
-and the path, so two callers never see each other's responses.
+A key is scoped to the caller, the method and the path, so two callers never see each other's
+responses. The caller is the key's user for an authenticated request (every key of a user, a
+refreshed one too, is the same caller) and otherwise the client address (as the trusted-proxy
+rule gives it) together with any credential sent that did not authenticate.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from calapi.core.auth import credential_from_scope
 from calapi.core.envelopes import error_body
 from calapi.core.errors import AppError, BadRequest, Conflict, Unprocessable
 from calapi.db import Base, UTCDateTime, begin_write, utcnow
@@ -70,9 +73,16 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
+def _caller(scope: Scope) -> str:
+    auth = scope.get("calapi.auth")
+    if auth is not None and auth.principal is not None:
+        return f"user:{auth.principal.user_id}"
+    client = scope.get("client")
+    return f"address:{client[0] if client else 'unknown'}\ncredential:{credential_from_scope(scope) or ''}"
+
+
 def scope_key(scope: Scope, key: str) -> str:
-    caller = _header(scope, b"authorization") or "anonymous"
-    caller_hash = hashlib.sha256(caller.encode()).hexdigest()
+    caller_hash = hashlib.sha256(_caller(scope).encode()).hexdigest()
     text = "\n".join((caller_hash, scope["method"], scope["path"].rstrip("/"), key))
     return hashlib.sha256(text.encode()).hexdigest()
 

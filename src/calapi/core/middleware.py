@@ -1,10 +1,12 @@
 """The edge of every request, as plain ASGI middleware (cheap, and they see every response).
 
-Order, outermost first: request id + last-resort error → body-size cap → credential + rate limit.
+Order, outermost first: request id + security headers + last-resort error → client address from
+trusted proxies → body-size cap → credential + rate limit.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import time
 import uuid
@@ -26,9 +28,15 @@ from calapi.core.auth import (
 )
 from calapi.core.envelopes import error_body, is_v1
 from calapi.core.errors import AppError, PayloadTooLarge, TooManyRequests, Unauthorized
-from calapi.core.ratelimit import RateLimiter, ip_tracker, key_tracker
+from calapi.core.ratelimit import RateLimiter, ip_tracker, user_tracker
 
 log = logging.getLogger("calapi.http")
+
+# On every answer: browsers must not guess a JSON body's type (and render it as HTML).
+SECURITY_HEADERS = [(b"x-content-type-options", b"nosniff")]
+# On every answer to a request that carried a credential: personal data and minted keys must not be
+# kept by a browser or shared cache.
+NO_STORE = (b"cache-control", b"no-store")
 
 
 def _error_response(scope: Scope, error: AppError, extra_headers: dict[str, str] | None = None) -> JSONResponse:
@@ -37,8 +45,9 @@ def _error_response(scope: Scope, error: AppError, extra_headers: dict[str, str]
 
 
 class EdgeMiddleware:
-    """Gives every response an ``X-Request-Id`` (and the headers inner layers ask for), and turns
-    any escaped error into an enveloped 500."""
+    """Gives every response an ``X-Request-Id``, the security headers and the headers inner layers
+    ask for (which replace the application's own of the same name), and turns any escaped error
+    into an enveloped 500."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -50,7 +59,7 @@ class EdgeMiddleware:
         request_id = str(uuid.uuid4())
         scope["calapi.request_id"] = request_id
         # Inner layers add headers for every response here (the rate-limit headers).
-        extra: list[tuple[bytes, bytes]] = [(b"x-request-id", request_id.encode())]
+        extra: list[tuple[bytes, bytes]] = [(b"x-request-id", request_id.encode()), *SECURITY_HEADERS]
         scope["calapi.response_headers"] = extra
         started = False
 
@@ -58,7 +67,8 @@ class EdgeMiddleware:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                message["headers"] = [*message.get("headers", ()), *extra]
+                names = {name for name, _ in extra}
+                message["headers"] = [*(h for h in message.get("headers", ()) if h[0] not in names), *extra]
             await send(message)
 
         try:
@@ -70,6 +80,64 @@ class EdgeMiddleware:
                 raise
             error = AppError("Internal server error. Quote this request id when reporting it: " + request_id)
             await _error_response(scope, error)(scope, receive, send_with_id)
+
+
+def _forwarded_host(hop: str) -> str | None:
+    """One X-Forwarded-For entry (``1.2.3.4``, ``1.2.3.4:5678``, ``::1``, ``[::1]:80``) → its address."""
+    hop = hop.strip()
+    if hop.startswith("["):
+        hop = hop[1:].split("]", 1)[0]
+    elif hop.count(":") == 1:
+        hop = hop.split(":", 1)[0]
+    try:
+        return str(ipaddress.ip_address(hop))
+    except ValueError:
+        return None
+
+
+class TrustedProxyMiddleware:
+    """The client's address (and scheme) from ``X-Forwarded-For`` (``-Proto``), only when the
+    connection comes from a configured proxy (``CALAPI_TRUSTED_PROXIES``); anyone else could
+    write any address there and get a rate-limit bucket of their own."""
+
+    def __init__(self, app: ASGIApp, *, networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]) -> None:
+        self.app = app
+        self.networks = networks
+
+    def _trusted(self, host: str) -> bool:
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            return False
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+            address = address.ipv4_mapped  # a dual-stack socket shows IPv4 peers this way
+        return any(address in network for network in self.networks)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        client = scope.get("client")
+        if scope["type"] == "http" and client and self._trusted(client[0]):
+            hops: list[str] = []
+            proto = None
+            for name, value in scope.get("headers", ()):
+                if name == b"x-forwarded-for":
+                    hops += value.decode("latin-1").split(",")
+                elif name == b"x-forwarded-proto":
+                    proto = value.decode("latin-1").strip().lower()
+            # Each proxy appends the address it was called from: the client is the nearest hop that
+            # is not itself a trusted proxy (entries further left are the caller's to write).
+            address = client[0]
+            for hop in reversed(hops):
+                host = _forwarded_host(hop)
+                if host is None:
+                    break
+                address = host
+                if not self._trusted(host):
+                    break
+            if address != client[0]:
+                scope["client"] = (address, 0)
+            if proto in ("http", "https"):
+                scope["scheme"] = proto
+        await self.app(scope, receive, send)
 
 
 class BodySizeLimitMiddleware:
@@ -132,7 +200,8 @@ class BodySizeLimitMiddleware:
 
 
 class AuthRateLimitMiddleware:
-    """Resolves the caller's API key (one query) and counts the request against its limits."""
+    """Resolves the caller's API key (one query) and counts the request against its limits, per
+    user (every key of a user draws on the same budget)."""
 
     def __init__(self, app: ASGIApp, *, limiter: RateLimiter, resolve_key: KeyResolver, key_prefix: str) -> None:
         self.app = app
@@ -165,8 +234,10 @@ class AuthRateLimitMiddleware:
             return
         result, hashed, resolved = await self._authenticate(scope)
         scope["calapi.auth"] = result
+        if result.credential_sent:
+            scope["calapi.response_headers"].append(NO_STORE)
         if hashed is not None and resolved is not None:
-            decision = await self.limiter.hit(key_tracker(hashed), resolved.limits)  # type: ignore[attr-defined]
+            decision = await self.limiter.hit(user_tracker(resolved.user_id), resolved.limits)  # type: ignore[attr-defined]
         else:
             client = scope.get("client")
             decision = await self.limiter.hit(ip_tracker(client[0] if client else "unknown"))

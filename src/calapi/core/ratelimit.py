@@ -1,6 +1,8 @@
 """Rate limiting for every route, on the ``limits`` library.
 
-Counted per API key (its hash) or, for anonymous callers, per client IP. Counters live in
+Counted per user across all of that user's keys (so a new or refreshed key does not open a fresh
+window) or, for anonymous callers, per client IP. A key's own named limits (rate_limits rows) are
+counters of their own under the same user, so keys with the same limit share one budget. Counters live in
 process memory, or in Redis when ``CALAPI_REDIS_URL`` is set so that every process shares one
 budget. Fixed windows: a throttled caller is let in again when the window ends; nothing is ever
 locked. Both of Cal.com's header sets go on every response.
@@ -69,8 +71,8 @@ def ip_tracker(ip: str) -> str:
     return "ip_" + hashlib.sha256(ip.encode()).hexdigest()
 
 
-def key_tracker(hashed_key: str) -> str:
-    return "api_key_" + hashed_key
+def user_tracker(user_id: int) -> str:
+    return "user_%d" % user_id
 
 
 class RateLimiter:

@@ -2,6 +2,8 @@
 
 Cloud-metadata and link-local addresses (and other never-routable ones) are always refused;
 loopback and private networks only when private networks are not allowed (production default).
+An IPv6 address that carries an IPv4 one (IPv4-mapped or -compatible, 6to4, Teredo, NAT64) is
+judged by the IPv4 address it reaches.
 An attempt connects to the address that was checked, so DNS cannot change between check and use.
 
 A host name's checked answer is kept for ``RESOLVE_CACHE_SECONDS`` per process (a busy subscriber
@@ -24,6 +26,9 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 # Metadata services that are not inside link-local (Alibaba Cloud, AWS IPv6 IMDS, Oracle's alias).
 _METADATA = {ipaddress.ip_address(a) for a in ("100.100.100.200", "fd00:ec2::254", "192.0.0.192")}
 _CGNAT = ipaddress.ip_network("100.64.0.0/10")
+_NAT64_WELL_KNOWN = ipaddress.ip_network("64:ff9b::/96")
+_NAT64_LOCAL_USE = ipaddress.ip_network("64:ff9b:1::/48")
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
 
 
 class UrlNotAllowed(Exception):
@@ -38,22 +43,62 @@ class Target:
     address: IPAddress  # the checked address to connect to
 
 
-def check_address(address: IPAddress, *, allow_private: bool) -> None:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+def _refusal(address: IPAddress, allow_private: bool) -> str | None:
+    """Why a webhook may not go to this address (completes "<address> is …"), or None."""
     if address in _METADATA or address == ipaddress.ip_address("169.254.169.254"):
-        raise UrlNotAllowed(f"{address} is a cloud metadata address")
+        return "a cloud metadata address"
     if address.is_link_local:
-        raise UrlNotAllowed(f"{address} is a link-local address")
+        return "a link-local address"
     # (::1 sits inside IPv6's reserved ::/8, so loopback is judged by the private-network rule below)
     if address.is_unspecified or address.is_multicast or (address.is_reserved and not address.is_loopback):
-        raise UrlNotAllowed(f"{address} is not a routable address")
+        return "not a routable address"
     if allow_private:
-        return
+        return None
     if address.is_loopback:
-        raise UrlNotAllowed(f"{address} is a loopback address")
+        return "a loopback address"
     if address.is_private or address in _CGNAT or not address.is_global:
-        raise UrlNotAllowed(f"{address} is a private network address")
+        return "a private network address"
+    return None
+
+
+def embedded_ipv4(address: ipaddress.IPv6Address) -> tuple[str, tuple[ipaddress.IPv4Address, ...]] | None:
+    """The IPv4 address(es) an IPv6 address stands for, with the form's name; None for a plain one.
+
+    Each of these forms reaches the IPv4 host inside it (through the dual-stack socket, a 6to4
+    relay, a Teredo server or a NAT64 gateway), so that host is what has to be judged.
+    """
+    if address.ipv4_mapped is not None:
+        return "IPv4-mapped", (address.ipv4_mapped,)
+    if address.sixtofour is not None:
+        return "6to4", (address.sixtofour,)
+    if address.teredo is not None:
+        return "Teredo", address.teredo  # (server, client), the client de-obfuscated
+    if address in _NAT64_WELL_KNOWN:
+        return "NAT64", (ipaddress.IPv4Address(address.packed[12:]),)
+    if address in _IPV4_COMPATIBLE and int(address) > 1:  # (:: and ::1 are themselves)
+        return "IPv4-compatible", (ipaddress.IPv4Address(address.packed[12:]),)
+    return None
+
+
+def check_address(address: IPAddress, *, allow_private: bool) -> None:
+    if isinstance(address, ipaddress.IPv6Address):
+        if address in _NAT64_LOCAL_USE:
+            # The operator's own translation prefix: where the IPv4 address sits in it depends on a
+            # prefix length only the operator knows, so what it reaches cannot be judged.
+            raise UrlNotAllowed(f"{address} is a local-use NAT64 address, whose IPv4 destination cannot be told")
+        embedded = embedded_ipv4(address)
+        if embedded is not None:
+            form, inner = embedded
+            for ipv4 in inner:
+                reason = _refusal(ipv4, allow_private)
+                if reason is not None:
+                    raise UrlNotAllowed(f"{address} ({form} form of {ipv4}) is {reason}")
+            if form == "IPv4-compatible":
+                raise UrlNotAllowed(f"{address} is an IPv4-compatible address, which is not routable")
+            return
+    reason = _refusal(address, allow_private)
+    if reason is not None:
+        raise UrlNotAllowed(f"{address} is {reason}")
 
 
 def parse_url(url: str) -> tuple[str, str, int]:
