@@ -6,11 +6,11 @@
 # X-Forwarded-For is used for the client's address (it is ignored from anyone else).
 FROM python:3.12-slim
 WORKDIR /app
-COPY pyproject.toml README.md alembic.ini ./
+COPY pyproject.toml README.md ./
 COPY src ./src
-COPY migrations ./migrations
-RUN pip install --no-cache-dir -e .
+RUN pip install --no-cache-dir .
 ENV CALAPI_ENV=production
+WORKDIR /data
 ENV CALAPI_DATABASE_URL=sqlite+aiosqlite:////data/calapi.db
 EXPOSE 8000
 # The secret is checked first so that a start without one says what to pass.

@@ -16,7 +16,7 @@ from calapi.api_keys.v2 import router as api_keys_v2
 from calapi.bookings.api_v2.create import router as bookings_create_v2
 from calapi.bookings.api_v2.manage import router as bookings_manage_v2
 from calapi.config import Settings, get_settings
-from calapi.core import handlers
+from calapi.core import docs_pages, handlers
 from calapi.core.idempotency import IdempotencyMiddleware
 from calapi.core.auth import LimitSpec
 from calapi.core.middleware import AuthRateLimitMiddleware, BodySizeLimitMiddleware, EdgeMiddleware, TrustedProxyMiddleware
@@ -91,7 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="calapi",
         version=__version__,
         description="A self-hostable scheduling server that speaks Cal.com's API v2 (and v1).",
-        docs_url="/v2/docs",
+        docs_url=None,  # Swagger UI and ReDoc with local assets: core/docs_pages.py
         redoc_url=None,
         openapi_url="/openapi.json",
         lifespan=lifespan,
@@ -107,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (system_v2, users_v2, api_keys_v2, users_v1, schedules_v2, event_types_v2, slots_v2, bookings_create_v2, bookings_manage_v2, teams_v2, team_event_types_v2, team_schedules_v2, webhooks_v2, event_type_webhooks_v2, team_webhooks_v2, schedules_v1, event_types_v1, bookings_v1, webhooks_v1, api_keys_v1, teams_v1, slots_v1, attendees_v1, unbacked_v1, bookings_legacy_v2, event_types_legacy_v2, schedules_legacy_v2, slots_legacy_v2, versions_v2):
         app.include_router(router)
     split_documents(app)  # v1 routes in /v1/openapi.json, the rest in /openapi.json
+    docs_pages.install(app)
 
     # add_middleware wraps: the last added runs first.
     # Idempotency sits inside auth and rate limiting: a replay is still an authenticated, counted request.

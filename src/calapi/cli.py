@@ -8,7 +8,6 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime, time, timedelta
-from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -22,7 +21,6 @@ app.add_typer(users_app, name="users")
 app.add_typer(keys_app, name="keys")
 
 T = TypeVar("T")
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def fail(message: str) -> typer.Exit:
@@ -76,12 +74,9 @@ def migrate_database(settings: Settings, revision: str = "head") -> None:
 
 
 def _alembic_config(settings: Settings) -> Any:
-    from alembic.config import Config
+    from calapi.migrations import alembic_config
 
-    config = Config(str(REPO_ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(REPO_ROOT / "migrations"))
-    config.attributes["database_url"] = settings.database_url
-    return config
+    return alembic_config(settings.database_url)
 
 
 def require_migrated(settings: Settings) -> None:

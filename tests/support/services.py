@@ -1,20 +1,24 @@
-"""Where the test suite finds PostgreSQL and Redis, and what happens when they are away.
+"""Where the test suite finds PostgreSQL, Redis and Chromium, and what happens when they are away.
 
-``CALAPI_TEST_DATABASE_URL`` and ``CALAPI_TEST_REDIS_URL`` default to the standard local ports.
+``CALAPI_TEST_DATABASE_URL`` and ``CALAPI_TEST_REDIS_URL`` default to the standard local ports;
+``CALAPI_TEST_CHROMIUM`` to Debian's ``/usr/bin/chromium`` (``.ci/run`` installs it).
 Unreachable: the suites that need them are skipped — except under ``CI=true``, where they fail.
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import os
 import socket
+from typing import NoReturn
 from urllib.parse import urlparse
 
 import pytest
 
 POSTGRES_URL = os.environ.get("CALAPI_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("CALAPI_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+CHROMIUM = os.environ.get("CALAPI_TEST_CHROMIUM", "/usr/bin/chromium")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
@@ -27,15 +31,27 @@ def _reachable(url: str, default_port: int) -> bool:
         return False
 
 
+def _missing(message: str) -> NoReturn:
+    if IN_CI:
+        pytest.fail(message + " — under CI=true this suite must run", pytrace=False)
+    pytest.skip(message)
+
+
 def require(service: str) -> str:
     """The service's URL, or skip (fail under CI) when it cannot be reached."""
     url, port = (POSTGRES_URL, 5432) if service == "postgres" else (REDIS_URL, 6379)
     if _reachable(url, port):
         return url
-    message = f"{service} is not reachable at {url} (set CALAPI_TEST_{'DATABASE' if service == 'postgres' else 'REDIS'}_URL)"
-    if IN_CI:
-        pytest.fail(message + " — under CI=true this suite must run", pytrace=False)
-    pytest.skip(message)
+    _missing(f"{service} is not reachable at {url} (set CALAPI_TEST_{'DATABASE' if service == 'postgres' else 'REDIS'}_URL)")
+
+
+def require_chromium() -> str:
+    """The Chromium executable for browser tests, or skip (fail under CI) when it is not installed."""
+    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+        _missing(f"no Chromium at {CHROMIUM} (`apt-get install -y chromium`, or set CALAPI_TEST_CHROMIUM)")
+    if importlib.util.find_spec("playwright") is None:
+        _missing("the playwright package is not installed (`pip install -e '.[test]'`)")
+    return CHROMIUM
 
 
 def run(coro):  # noqa: ANN001, ANN201 - small sync helper for fixtures

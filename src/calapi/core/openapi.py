@@ -9,12 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute
 
+from calapi.core.docs_pages import swagger_ui_page
 from calapi.core.envelopes import is_v1
 
 V1_OPENAPI_URL = "/v1/openapi.json"
@@ -87,5 +87,5 @@ def split_documents(app: FastAPI) -> None:
     async def v1_docs(request: Request) -> Response:
         # Cal.com's ``GET /v1/docs`` answered the OpenAPI JSON; a browser asking for HTML gets Swagger UI.
         if "text/html" in request.headers.get("accept", ""):
-            return get_swagger_ui_html(openapi_url=V1_OPENAPI_URL, title="calapi API v1 - Swagger UI")
+            return swagger_ui_page(request, openapi_url=V1_OPENAPI_URL, title=f"{app.title} API v1 - Swagger UI")
         return JSONResponse(v1_openapi())

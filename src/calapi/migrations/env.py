@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import re
+from typing import Any
 
 from alembic import context
+from alembic.operations.ops import MigrationScript
 from sqlalchemy.engine import Connection
 
 from calapi.config import get_settings
@@ -19,10 +22,20 @@ def _url() -> str:
     return config.attributes.get("database_url") or get_settings().database_url
 
 
+def _number_new_revision(_context: Any, _revision: Any, directives: list[MigrationScript]) -> None:
+    """Give a new revision the next four-digit number as its id (hence its file name's prefix), so
+    that the files in ``versions/`` sort in chain order. An id given with ``--rev-id`` is kept."""
+    count = sum(1 for _ in context.script.walk_revisions())
+    for script in directives:
+        if re.fullmatch(r"[0-9a-f]{12}", script.rev_id or ""):  # Alembic's random default
+            script.rev_id = f"{count + 1:04d}"
+
+
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
+        process_revision_directives=_number_new_revision,
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters tables by copying them
         compare_type=True,
     )
@@ -39,7 +52,13 @@ async def _run_async() -> None:
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=_url(), target_metadata=target_metadata, literal_binds=True, render_as_batch=True)
+    context.configure(
+        url=_url(),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        render_as_batch=True,
+        process_revision_directives=_number_new_revision,
+    )
     with context.begin_transaction():
         context.run_migrations()
 
