@@ -7,7 +7,7 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import ValidationError, ValidationInfo, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Values that mean "nobody chose a secret"; refused in production.
@@ -77,6 +77,11 @@ class Settings(BaseSettings):
     webhook_log_retention: str = "30d"
     # Per worker process, which runs 32 jobs at once: a slow subscriber holds at most half of them.
     webhook_max_in_flight_per_subscriber: int = 16
+    # Slot listings (every API version): the longest range one request may ask (a year, leap
+    # years and a range given by whole dates included), and the most slots one answer may hold
+    # (a year of 15-minute slots in weekday office hours is about 8,400).
+    slots_max_range_days: int = Field(default=366, ge=1, le=3660)
+    slots_max_per_answer: int = Field(default=10_000, ge=1, le=1_000_000)
 
     @field_validator("database_url")
     @classmethod

@@ -22,7 +22,8 @@ from calapi.core.timezones import is_time_zone
 from calapi.db import SessionDep
 from calapi.scheduling import Schedule
 from calapi.slots import service as slots_service
-from calapi.slots.service import FreeBusy, SlotsRequest
+from calapi.slots.service import FreeBusy, SlotLimits, SlotsRequest
+from calapi.slots.wire import SlotLimitsDep
 from calapi.teams import service as teams_service
 from calapi.users import service as users_service
 
@@ -55,6 +56,7 @@ async def list_slots(
     principal: V1Principal,
     session: SessionDep,
     now: Now,
+    limits: SlotLimitsDep,
     startTime: str | None = None,
     endTime: str | None = None,
     eventTypeId: int | None = None,
@@ -79,7 +81,7 @@ async def list_slots(
             request = SlotsRequest(usernames=tuple(usernameList), **common)
     else:
         raise BadRequest("You need to either pass an eventTypeId OR an usernameList/eventTypeSlug combination")
-    found = await slots_service.available_slots(session, request, now=now, booker_uid=None)
+    found = await slots_service.available_slots(session, request, now=now, booker_uid=None, limits=limits)
     zone = ZoneInfo(zone_name) if zone_name else None
     slots: dict[str, list[dict[str, Any]]] = {}
     for day, day_slots in found.listing.days.items():
@@ -153,8 +155,8 @@ def availability_output(found: FreeBusy, on: date) -> dict[str, Any]:
 
 
 async def _availability(
-    session: SessionDep, principal: Principal, now: datetime, *, user_id: int | None, username: str | None,
-    team_id: int | None, date_from: str | None, date_to: str | None,
+    session: SessionDep, principal: Principal, now: datetime, limits: SlotLimits, *, user_id: int | None,
+    username: str | None, team_id: int | None, date_from: str | None, date_to: str | None,
 ) -> Any:
     if user_id is None and username is None and team_id is None:
         raise BadRequest("Either username or userId or teamId should be filled in.")
@@ -171,14 +173,14 @@ async def _availability(
         members = await teams_service.accepted_member_ids(session, team_id)
         if not members:
             raise NotFound("team has no members")
-        found = await slots_service.free_busy(session, members, start=start, end=end, now=now)
+        found = await slots_service.free_busy(session, members, start=start, end=end, now=now, limits=limits)
         return [{"userId": f.user_id, "availability": availability_output(f, start.date())} for f in found]
     if user_id is None:
         user = await users_service.by_username(session, username or "")
         if user is None:
             raise NotFound("User not found")
         user_id = user.id
-    found = await slots_service.free_busy(session, [user_id], start=start, end=end, now=now)
+    found = await slots_service.free_busy(session, [user_id], start=start, end=end, now=now, limits=limits)
     if not found:
         raise NotFound("User not found")
     return availability_output(found[0], start.date())
@@ -186,26 +188,26 @@ async def _availability(
 
 @router.get("/availability", operation_id="v1_availability_get")
 async def get_availability(
-    principal: V1Principal, session: SessionDep, now: Now,
+    principal: V1Principal, session: SessionDep, now: Now, limits: SlotLimitsDep,
     userId: int | None = None, username: str | None = None, teamId: int | None = None,
     dateFrom: str | None = None, dateTo: str | None = None, eventTypeId: int | None = None,
 ) -> Any:
     return await _availability(
-        session, principal, now, user_id=userId, username=username, team_id=teamId, date_from=dateFrom, date_to=dateTo
+        session, principal, now, limits, user_id=userId, username=username, team_id=teamId, date_from=dateFrom, date_to=dateTo
     )
 
 
 @router.get("/users/{userId}/availability", operation_id="v1_user_availability_get")
 async def get_user_availability(
-    userId: int, principal: V1Principal, session: SessionDep, now: Now,
+    userId: int, principal: V1Principal, session: SessionDep, now: Now, limits: SlotLimitsDep,
     dateFrom: str | None = None, dateTo: str | None = None, eventTypeId: int | None = None,
 ) -> Any:
-    return await _availability(session, principal, now, user_id=userId, username=None, team_id=None, date_from=dateFrom, date_to=dateTo)
+    return await _availability(session, principal, now, limits, user_id=userId, username=None, team_id=None, date_from=dateFrom, date_to=dateTo)
 
 
 @router.get("/teams/{teamId}/availability", operation_id="v1_team_availability_get")
 async def get_team_availability(
-    teamId: int, principal: V1Principal, session: SessionDep, now: Now,
+    teamId: int, principal: V1Principal, session: SessionDep, now: Now, limits: SlotLimitsDep,
     dateFrom: str | None = None, dateTo: str | None = None, eventTypeId: int | None = None,
 ) -> Any:
-    return await _availability(session, principal, now, user_id=None, username=None, team_id=teamId, date_from=dateFrom, date_to=dateTo)
+    return await _availability(session, principal, now, limits, user_id=None, username=None, team_id=teamId, date_from=dateFrom, date_to=dateTo)

@@ -1,15 +1,19 @@
-"""What the slots routers (current and legacy) share: the booker cookie and Cal.com's wording for a
-bad query value. (The request clock is ``calapi.core.clock``.)"""
+"""What the slots routers (current, legacy and v1) share: the booker cookie, Cal.com's wording for a
+bad query value, and the listing limits from the settings. (The request clock is ``calapi.core.clock``.)"""
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time
+from typing import Annotated
 
+from fastapi import Depends
+from starlette.requests import Request
 from starlette.responses import Response
 
 from calapi.core.errors import BadRequest
 from calapi.core.wire import BOOKER_COOKIE
+from calapi.slots.service import SlotLimits
 
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$")
@@ -37,3 +41,10 @@ def parse_instant(name: str, raw: str) -> datetime:
 def remember_booker(response: Response, reservation_uid: str) -> None:
     """Set the booker cookie, so this client's own hold does not block it."""
     response.set_cookie(BOOKER_COOKIE, reservation_uid, path="/", httponly=True, samesite="lax")
+
+
+def slot_limits(request: Request) -> SlotLimits:
+    return SlotLimits.from_settings(request.app.state.settings)
+
+
+SlotLimitsDep = Annotated[SlotLimits, Depends(slot_limits)]
