@@ -154,11 +154,11 @@ def list_slots(query: SlotQuery) -> SlotListing:
         a = allowed_lo if allowed_lo is not None else starts[0]
         b = allowed_hi if allowed_hi is not None else starts[-1] + 1
         starts = [t for t in starts if a <= t < b]
+    if query.max_slots is not None and not ctx.rules.only_first_slot and len(starts) > query.max_slots:
+        raise TooManySlots(len(starts), query.max_slots)
     by_date = _local_dates(starts, ctx.booker_zone)
-    if query.max_slots is not None:
-        count = len(by_date) if ctx.rules.only_first_slot else len(starts)
-        if count > query.max_slots:
-            raise TooManySlots(count, query.max_slots)
+    if query.max_slots is not None and ctx.rules.only_first_slot and len(by_date) > query.max_slots:
+        raise TooManySlots(len(by_date), query.max_slots)  # one slot a date
     seats = ctx.rules.seats_per_slot
     usage = seat_usage(ctx)
     duration = ctx.duration

@@ -37,7 +37,7 @@ from calapi.slots.service import (
     SlotFormat,
     SlotsRequest,
 )
-from calapi.slots.wire import SlotLimitsDep, parse_instant, remember_booker
+from calapi.slots.wire import SlotLimitsDep, json_off_loop, parse_instant, remember_booker
 
 _HOLD_UID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # what a hold uid may be (the column is 64 wide)
 
@@ -115,7 +115,7 @@ async def get_available_slots(
     found = await slots_service.available_slots(
         session, parsed, now=now, booker_uid=request.cookies.get(BOOKER_COOKIE), limits=limits
     )
-    return JSONResponse(success({"slots": legacy_slots_output(found, timeZone, output)}))
+    return await json_off_loop(lambda: success({"slots": legacy_slots_output(found, timeZone, output)}))
 
 
 class ReserveSlotLegacyInput(WireModel):

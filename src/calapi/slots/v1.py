@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import Query
+from fastapi.responses import JSONResponse
 
 from calapi.core import v1
 from calapi.core.auth import Principal, V1Principal
@@ -22,8 +23,8 @@ from calapi.core.timezones import is_time_zone
 from calapi.db import SessionDep
 from calapi.scheduling import Schedule
 from calapi.slots import service as slots_service
-from calapi.slots.service import FreeBusy, SlotLimits, SlotsRequest
-from calapi.slots.wire import SlotLimitsDep
+from calapi.slots.service import AvailableSlots, FreeBusy, SlotLimits, SlotsRequest
+from calapi.slots.wire import SlotLimitsDep, json_off_loop
 from calapi.teams import service as teams_service
 from calapi.users import service as users_service
 
@@ -51,7 +52,7 @@ def _slot_time(moment: datetime, zone: ZoneInfo | None) -> str:
     return moment.astimezone(zone).isoformat(timespec="seconds") if zone else iso_ms(moment)
 
 
-@router.get("/slots", operation_id="v1_slots_list")
+@router.get("/slots", operation_id="v1_slots_list", response_model=dict[str, Any])
 async def list_slots(
     principal: V1Principal,
     session: SessionDep,
@@ -65,7 +66,7 @@ async def list_slots(
     timeZone: str | None = None,
     duration: int | None = Query(default=None, ge=1),
     rescheduleUid: str | None = None,
-) -> dict[str, Any]:
+) -> JSONResponse:
     start = parse_moment("startTime", startTime, message="startTime must be a valid date string")
     end = parse_moment("endTime", endTime, message="endTime must be a valid date string")
     if end <= start:
@@ -82,6 +83,10 @@ async def list_slots(
     else:
         raise BadRequest("You need to either pass an eventTypeId OR an usernameList/eventTypeSlug combination")
     found = await slots_service.available_slots(session, request, now=now, booker_uid=None, limits=limits)
+    return await json_off_loop(lambda: {"slots": v1_slots_output(found, zone_name)})
+
+
+def v1_slots_output(found: AvailableSlots, zone_name: str | None) -> dict[str, list[dict[str, Any]]]:
     zone = ZoneInfo(zone_name) if zone_name else None
     slots: dict[str, list[dict[str, Any]]] = {}
     for day, day_slots in found.listing.days.items():
@@ -95,7 +100,7 @@ async def list_slots(
                         item["bookingUid"] = slot.booking_uid
                 items.append(item)
             slots[day.isoformat()] = items
-    return {"slots": slots}
+    return slots
 
 
 # --- /availability ----------------------------------------------------------------------------------
@@ -174,7 +179,9 @@ async def _availability(
         if not members:
             raise NotFound("team has no members")
         found = await slots_service.free_busy(session, members, start=start, end=end, now=now, limits=limits)
-        return [{"userId": f.user_id, "availability": availability_output(f, start.date())} for f in found]
+        return await json_off_loop(
+            lambda: [{"userId": f.user_id, "availability": availability_output(f, start.date())} for f in found]
+        )
     if user_id is None:
         user = await users_service.by_username(session, username or "")
         if user is None:
@@ -183,7 +190,7 @@ async def _availability(
     found = await slots_service.free_busy(session, [user_id], start=start, end=end, now=now, limits=limits)
     if not found:
         raise NotFound("User not found")
-    return availability_output(found[0], start.date())
+    return await json_off_loop(lambda: availability_output(found[0], start.date()))
 
 
 @router.get("/availability", operation_id="v1_availability_get")

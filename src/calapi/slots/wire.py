@@ -4,12 +4,14 @@ bad query value, and the listing limits from the settings. (The request clock is
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time
-from typing import Annotated
+from typing import Annotated, Any
 
+from anyio import to_thread
 from fastapi import Depends
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 from calapi.core.errors import BadRequest
 from calapi.core.wire import BOOKER_COOKIE
@@ -43,8 +45,18 @@ def remember_booker(response: Response, reservation_uid: str) -> None:
     response.set_cookie(BOOKER_COOKIE, reservation_uid, path="/", httponly=True, samesite="lax")
 
 
-def slot_limits(request: Request) -> SlotLimits:
+async def slot_limits(request: Request) -> SlotLimits:  # async: a plain one would run in the thread pool
     return SlotLimits.from_settings(request.app.state.settings)
 
 
 SlotLimitsDep = Annotated[SlotLimits, Depends(slot_limits)]
+
+
+async def json_off_loop(build: Callable[[], Any]) -> JSONResponse:
+    """``build()``'s body, built and encoded in a worker thread.
+
+    A listing of thousands of slots takes tens of milliseconds to turn into JSON: time the event
+    loop owes to the other requests. The body is plain JSON values, so FastAPI's encoder walk is
+    skipped too.
+    """
+    return await to_thread.run_sync(lambda: JSONResponse(build()))
