@@ -14,7 +14,7 @@ For each: ``--loaders`` threads send the slots request back to back, while the m
 ``/health`` every ``--interval`` seconds for ``--duration`` seconds. The server is uvicorn in a
 child process (one worker), this checkout's code. Target: ``/health`` p95 < 100 ms under load.
 
-Run: .venv/bin/python bench/bench_slots_stall.py [--duration 15] [--loaders 1] [--postgres]
+Run: .venv/bin/python bench/bench_slots_stall.py [--duration 15] [--loaders 1] [--postgres] [--src DIR]
 """
 
 from __future__ import annotations
@@ -163,6 +163,8 @@ def under_load(base: str, path: str, args: argparse.Namespace) -> dict:
 def measure(url: str, label: str, args: argparse.Namespace) -> dict:
     ids, start, end = prepare(url)
     env = {"CALAPI_DATABASE_URL": url, "CALAPI_RATE_LIMIT": "100000000/minute", "CALAPI_RUN_WORKER": "false"}
+    if args.src:
+        env["PYTHONPATH"] = str(Path(args.src).resolve())
     with uvicorn_server("calapi.asgi:app", env, health="/health") as base:
         httpx.get(base + "/health", timeout=10)
         baseline = summary(poll_health(base, args.duration, args.interval))
@@ -179,6 +181,7 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=0.02, help="seconds between /health requests")
     parser.add_argument("--loaders", type=int, default=1, help="threads repeating the slots request")
     parser.add_argument("--postgres", action="store_true", help="also on a fresh PostgreSQL database")
+    parser.add_argument("--src", help="serve the calapi package found here instead (e.g. an older checkout's src)")
     args = parser.parse_args()
 
     results = on_each_database(lambda url, label: measure(url, label, args), skip_postgres=not args.postgres)
