@@ -8,10 +8,11 @@ year. Two listings over the longest allowed range (``CALAPI_SLOTS_MAX_RANGE_DAYS
 * ``largest allowed``: an interval chosen so that the year lists just under
   ``CALAPI_SLOTS_MAX_PER_ANSWER`` slots (default 10,000): the biggest answer the server gives;
 * ``over the cap``: a 1-minute interval, ~525,000 slots, answered 400 (the engine lays out the
-  year's starts before it counts them; before the cap this request built every slot, ~4 s).
+  year's starts before it counts them; before the cap this request built every slot, for seconds).
 
-For each: ``--loaders`` threads send the slots request back to back, while the main thread asks
-``/health`` every ``--interval`` seconds for ``--duration`` seconds. The server is uvicorn in a
+For each: ``--loaders`` threads send the slots request back to back, first alone for half of
+``--duration`` (the request's own time), then while the main thread asks ``/health`` every
+``--interval`` seconds for ``--duration`` seconds. The server is uvicorn in a
 child process (one worker), this checkout's code. Target: ``/health`` p95 < 100 ms under load.
 
 Run: .venv/bin/python bench/bench_slots_stall.py [--duration 15] [--loaders 1] [--postgres] [--src DIR]
@@ -129,35 +130,47 @@ def poll_health(base: str, duration: float, interval: float) -> list[float]:
     return latencies
 
 
-def under_load(base: str, path: str, args: argparse.Namespace) -> dict:
-    """``/health`` polled while ``args.loaders`` threads repeat the slots request."""
-    stop = threading.Event()
-    times_ms: list[float] = []
-    statuses: dict[int, int] = {}
-    sizes: list[int] = []
+def repeat_slots(base: str, path: str, loaders: int, stop: threading.Event) -> tuple[list[threading.Thread], dict]:
+    """``loaders`` threads sending the slots request back to back until ``stop`` is set."""
+    record: dict = {"times_ms": [], "statuses": {}, "sizes": []}
 
     def load() -> None:
         with httpx.Client(base_url=base, timeout=120, headers=V2) as http:
             while not stop.is_set():
                 started = clock.perf_counter()
                 response = http.get(path)
-                times_ms.append((clock.perf_counter() - started) * 1000)
-                statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+                record["times_ms"].append((clock.perf_counter() - started) * 1000)
+                record["statuses"][response.status_code] = record["statuses"].get(response.status_code, 0) + 1
                 if response.status_code == 200:
-                    sizes.append(sum(len(day) for day in response.json()["data"].values()))
+                    record["sizes"].append(sum(len(day) for day in response.json()["data"].values()))
 
-    threads = [threading.Thread(target=load) for _ in range(args.loaders)]
+    threads = [threading.Thread(target=load) for _ in range(loaders)]
     for thread in threads:
         thread.start()
+    return threads, record
+
+
+def slots_summary(record: dict) -> dict:
+    sizes = record["sizes"]
+    return {**summary(record["times_ms"]), "statuses": record["statuses"], "slots_per_answer": max(sizes) if sizes else 0}
+
+
+def under_load(base: str, path: str, args: argparse.Namespace) -> dict:
+    """The slots request alone (its own time), then again while ``/health`` is polled."""
+    stop = threading.Event()
+    threads, alone = repeat_slots(base, path, args.loaders, stop)
+    clock.sleep(args.duration / 2)
+    stop.set()
+    for thread in threads:
+        thread.join()
+    stop = threading.Event()
+    threads, loaded = repeat_slots(base, path, args.loaders, stop)
     clock.sleep(1.0)  # the first requests are under way
     health = poll_health(base, args.duration, args.interval)
     stop.set()
     for thread in threads:
         thread.join()
-    return {
-        "health": summary(health),
-        "slots_request": {**summary(times_ms), "statuses": statuses, "slots_per_answer": max(sizes) if sizes else 0},
-    }
+    return {"health": summary(health), "slots_request": slots_summary(loaded), "slots_request_alone": slots_summary(alone)}
 
 
 def measure(url: str, label: str, args: argparse.Namespace) -> dict:
