@@ -50,7 +50,9 @@ def uvicorn_server(app_path: str, env: dict[str, str], *, workers: int = 1, heal
     port = free_port()
     cmd = [sys.executable, "-m", "uvicorn", app_path, "--host", "127.0.0.1", "--port", str(port),
            "--log-level", "warning", "--no-access-log", "--workers", str(workers)]
-    full_env = {**{k: v for k, v in os.environ.items() if not k.startswith("CALAPI_")}, **env, "PYTHONPATH": str(REPO)}
+    # This checkout's code first (the venv may hold an editable install of another checkout).
+    own_code = os.pathsep.join([str(REPO / "src"), str(REPO)])
+    full_env = {**{k: v for k, v in os.environ.items() if not k.startswith("CALAPI_")}, "PYTHONPATH": own_code, **env}
     proc = subprocess.Popen(cmd, env=full_env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"
     try:

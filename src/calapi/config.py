@@ -8,7 +8,7 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import ValidationError, ValidationInfo, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Values that mean "nobody chose a secret"; refused in production.
@@ -106,6 +106,11 @@ class Settings(BaseSettings):
     # Only a request whose peer is one of them has its X-Forwarded-For / X-Forwarded-Proto used
     # (for the rate limit's client address, idempotency scope and links); empty trusts nobody.
     trusted_proxies: str = ""
+    # Slot listings (every API version): the longest range one request may ask (a year, leap
+    # years and a range given by whole dates included), and the most slots one answer may hold
+    # (a year of 15-minute slots in weekday office hours is about 8,400).
+    slots_max_range_days: int = Field(default=366, ge=1, le=3660)
+    slots_max_per_answer: int = Field(default=10_000, ge=1, le=1_000_000)
 
     @field_validator("database_url")
     @classmethod

@@ -32,7 +32,7 @@ Inputs (frozen dataclasses; datetimes must be aware, they are handled in UTC):
                requires_confirmation_will_block_slot, scheduling_type, time_zone, week_start)
     Limits(per_day, per_week, per_month, per_year)
     SlotQuery(hosts, rules, now, start, end, time_zone="UTC", duration=None, booker_uid=None,
-              reschedule_uid=None)
+              reschedule_uid=None, max_slots=None)
     BookingRequest(hosts, rules, now, start, duration=None, time_zone="UTC", booker_uid=None,
                    reschedule_uid=None)
 
@@ -40,6 +40,8 @@ Outputs:
 
     SlotListing(time_zone, days: {date: (Slot, ...)}), .slots flattens
     Slot(start, end, seats_total, seats_booked, booking_uid), .seats_remaining
+    TooManySlots(count, limit): raised by list_slots when the listing would hold more
+        than query.max_slots slots
     BookingCheck(ok, start, end, reason, free_host_ids, host_reasons, seats_total, seats_booked,
                  booking_uid), .seats_remaining
 
@@ -70,6 +72,7 @@ from .models import (
     Slot,
     SlotListing,
     SlotQuery,
+    TooManySlots,
     WeeklyRule,
 )
 
@@ -92,6 +95,7 @@ __all__ = [
     "Slot",
     "SlotListing",
     "SlotQuery",
+    "TooManySlots",
     "WeeklyRule",
     "check_booking",
     "list_slots",

@@ -29,6 +29,7 @@ from .models import (
     Slot,
     SlotListing,
     SlotQuery,
+    TooManySlots,
     _epoch,
 )
 from .ranges import Interval, covers, intersect, member, merge, overlaps, subtract
@@ -142,18 +143,27 @@ def list_slots(query: SlotQuery) -> SlotListing:
     )
     lo = max(_epoch(query.start, "start"), ctx.earliest)
     hi = -(-_epoch(query.end, "end") // 60) * 60  # 23:59:59 counts as midnight
+    allowed_lo, allowed_hi = _window(ctx)
+    if allowed_hi is not None:
+        # No start at or after the window's end is listed: lay out free time only up to the end
+        # of the last meeting that may start before it (a year asked of a 30-day window costs
+        # 30 days). Cutting range ends there keeps every earlier start as it was.
+        hi = min(hi, allowed_hi + ctx.duration)
     starts = _starts(ctx, lo, hi)
-    if starts:
-        allowed_lo, allowed_hi = _window(ctx)
-        if allowed_lo is not None or allowed_hi is not None:
-            a = allowed_lo if allowed_lo is not None else starts[0]
-            b = allowed_hi if allowed_hi is not None else starts[-1] + 1
-            starts = [t for t in starts if a <= t < b]
+    if starts and (allowed_lo is not None or allowed_hi is not None):
+        a = allowed_lo if allowed_lo is not None else starts[0]
+        b = allowed_hi if allowed_hi is not None else starts[-1] + 1
+        starts = [t for t in starts if a <= t < b]
+    if query.max_slots is not None and not ctx.rules.only_first_slot and len(starts) > query.max_slots:
+        raise TooManySlots(len(starts), query.max_slots)
+    by_date = _local_dates(starts, ctx.booker_zone)
+    if query.max_slots is not None and ctx.rules.only_first_slot and len(by_date) > query.max_slots:
+        raise TooManySlots(len(by_date), query.max_slots)  # one slot a date
     seats = ctx.rules.seats_per_slot
     usage = seat_usage(ctx)
     duration = ctx.duration
     days: dict = {}
-    for ordinal, day in _local_dates(starts, ctx.booker_zone):
+    for ordinal, day in by_date:
         slots = []
         for t in day:
             if seats is None:

@@ -32,6 +32,7 @@ __all__ = [
     "Slot",
     "SlotListing",
     "SlotQuery",
+    "TooManySlots",
     "WeeklyRule",
 ]
 
@@ -425,6 +426,9 @@ class SlotQuery:
     duration: int | None = None
     booker_uid: str | None = None
     reschedule_uid: str | None = None
+    # At most this many slots in the listing, else TooManySlots (raised before the
+    # slots are built, which is where a large listing spends its time). None: no cap.
+    max_slots: int | None = None
 
     def __post_init__(self) -> None:
         _set(self, "hosts", tuple(self.hosts))
@@ -432,6 +436,8 @@ class SlotQuery:
         _epoch(self.now, "now")
         if _epoch(self.end, "end") < _epoch(self.start, "start"):
             raise ValueError("window end is before its start")
+        if self.max_slots is not None and self.max_slots < 1:
+            raise ValueError("max_slots must be positive")
 
     def booking_request(self, start: datetime) -> BookingRequest:
         """The booking check for `start` with exactly this query's inputs."""
@@ -448,6 +454,15 @@ class SlotQuery:
 
 
 # ---------------------------------------------------------------- outputs
+
+
+class TooManySlots(Exception):
+    """A listing would hold `count` slots, more than the query's `max_slots` (`limit`)."""
+
+    def __init__(self, count: int, limit: int) -> None:
+        super().__init__(f"the listing has {count} slots, more than the {limit} allowed")
+        self.count = count
+        self.limit = limit
 
 
 @dataclass(frozen=True, slots=True)

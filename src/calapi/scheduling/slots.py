@@ -47,7 +47,9 @@ def generate(ranges: list[GenRange], ctx: Context) -> list[int]:
     """
     step, duration = ctx.step, ctx.duration
     emitted: list[int] = []
-    seen: set[int] = set()
+    # The starts emitted so far, as a set: needed only once a range reaches back among them
+    # (round-robin hosts), so built then; a single host's ranges never pay for it.
+    seen: set[int] | None = None
     max_end = None
     for s, e, key in sorted(ranges, key=lambda r: (r[0], -r[1])):
         if max_end is not None and e <= max_end:
@@ -67,8 +69,11 @@ def generate(ranges: list[GenRange], ctx: Context) -> list[int]:
         starts = range(t, last + 1, step)
         if not emitted or t > emitted[-1]:
             emitted.extend(starts)
-            seen.update(starts)
+            if seen is not None:
+                seen.update(starts)
             continue
+        if seen is None:
+            seen = set(emitted)
         for j, x in enumerate(starts):
             if x > emitted[-1]:
                 rest = starts[j:]

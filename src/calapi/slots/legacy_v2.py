@@ -37,7 +37,7 @@ from calapi.slots.service import (
     SlotFormat,
     SlotsRequest,
 )
-from calapi.slots.wire import parse_instant, remember_booker
+from calapi.slots.wire import SlotLimitsDep, json_off_loop, parse_instant, remember_booker
 
 _HOLD_UID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # what a hold uid may be (the column is 64 wide)
 
@@ -81,6 +81,7 @@ async def get_available_slots(
     request: Request,
     session: SessionDep,
     now: Now,
+    limits: SlotLimitsDep,
     startTime: str = Query(),
     endTime: str = Query(),
     eventTypeId: int | None = Query(default=None, ge=1),
@@ -111,8 +112,10 @@ async def get_available_slots(
         parsed = SlotsRequest(usernames=names, **common)
     else:
         raise BadRequest("Either eventTypeId or eventTypeSlug + usernameList, or a usernameList of two or more users, must be provided")
-    found = await slots_service.available_slots(session, parsed, now=now, booker_uid=request.cookies.get(BOOKER_COOKIE))
-    return JSONResponse(success({"slots": legacy_slots_output(found, timeZone, output)}))
+    found = await slots_service.available_slots(
+        session, parsed, now=now, booker_uid=request.cookies.get(BOOKER_COOKIE), limits=limits
+    )
+    return await json_off_loop(lambda: success({"slots": legacy_slots_output(found, timeZone, output)}))
 
 
 class ReserveSlotLegacyInput(WireModel):

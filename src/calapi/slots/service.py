@@ -18,12 +18,14 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
+from anyio import to_thread
 from sqlalchemy import bindparam, delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calapi.bookings import service as bookings_service
+from calapi.config import Settings
 from calapi.core.errors import (
     BadRequest,
     Forbidden,
@@ -43,8 +45,10 @@ from calapi.scheduling import (
     SchedulingType,
     SlotListing,
     SlotQuery,
+    TooManySlots,
     list_slots,
 )
+from calapi.scheduling.availability import schedule_ranges
 from calapi.slots.models import SlotReservation
 
 DEFAULT_RESERVATION_MINUTES = 5  # Cal.com's MINUTES_TO_BOOK
@@ -86,6 +90,38 @@ class SlotsRequest:
 class AvailableSlots:
     listing: SlotListing
     seated: bool
+
+
+@dataclass(frozen=True)
+class SlotLimits:
+    """How much one slot listing or free/busy request may ask, in every API version.
+
+    A range longer than ``max_range_days`` is refused before anything is loaded; an event type's
+    booking window needs no check of its own, since the engine lays out time only up to the
+    window's end (a year asked of a 30-day window costs 30 days and lists what Cal.com lists).
+    A listing of more than ``max_per_answer`` slots is refused rather than cut short: a cut
+    answer would look like a complete one.
+    """
+
+    max_range_days: int
+    max_per_answer: int
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SlotLimits:
+        return cls(settings.slots_max_range_days, settings.slots_max_per_answer)
+
+    def check_range(self, start: datetime, end: datetime) -> None:
+        if end - start > timedelta(days=self.max_range_days):
+            raise BadRequest(
+                f"The requested time range is longer than {self.max_range_days} days, the most one request may ask "
+                "(setting CALAPI_SLOTS_MAX_RANGE_DAYS): ask for a shorter range."
+            )
+
+    def too_many(self, error: TooManySlots) -> BadRequest:
+        return BadRequest(
+            f"The requested time range holds {error.count} slots, more than the {error.limit} one answer may list "
+            "(setting CALAPI_SLOTS_MAX_PER_ANSWER): ask for a shorter range."
+        )
 
 
 # ---------------------------------------------------------------- engine inputs
@@ -190,11 +226,12 @@ def _check_duration(duration: int | None, length: int, options: tuple[int, ...])
 
 
 async def available_slots(
-    session: AsyncSession, request: SlotsRequest, *, now: datetime, booker_uid: str | None
+    session: AsyncSession, request: SlotsRequest, *, now: datetime, booker_uid: str | None, limits: SlotLimits
 ) -> AvailableSlots:
-    """The bookable slots for a parsed ``GET /v2/slots`` request."""
+    """The bookable slots for a parsed slots request (``GET /v2/slots`` and its legacy and v1 forms)."""
     if request.end < request.start:
         raise BadRequest("Invalid time range given - check the 'start' and 'end' query parameters.")
+    limits.check_range(request.start, request.end)
     if request.event_type_id is not None or request.username is not None:
         if request.event_type_id is not None:
             event = await event_types_service.load_slot_event_type(session, request.event_type_id)
@@ -244,8 +281,15 @@ async def available_slots(
         duration=request.duration,
         booker_uid=booker_uid,
         reschedule_uid=request.reschedule_uid,
+        max_slots=limits.max_per_answer,
     )
-    return AvailableSlots(list_slots(query), rules.seats_per_slot is not None)
+    try:
+        # In a worker thread: a long range or many hosts keep the engine busy for a while, and
+        # the event loop must go on answering other requests meanwhile.
+        listing = await to_thread.run_sync(list_slots, query)
+    except TooManySlots as error:
+        raise limits.too_many(error) from None
+    return AvailableSlots(listing, rules.seats_per_slot is not None)
 
 
 async def _team_event(
@@ -467,15 +511,21 @@ class FreeBusy:
     date_ranges: tuple[tuple[datetime, datetime], ...]
 
 
-async def free_busy(session: AsyncSession, user_ids: Iterable[int], *, start: datetime, end: datetime, now: datetime) -> list[FreeBusy]:
+async def free_busy(
+    session: AsyncSession, user_ids: Iterable[int], *, start: datetime, end: datetime, now: datetime, limits: SlotLimits
+) -> list[FreeBusy]:
     """The same engine inputs as ``GET /v2/slots`` (schedules, bookings, holds), one statement each
     whatever the number of users; users that do not exist are absent."""
-    from datetime import UTC
-
-    from calapi.scheduling.availability import schedule_ranges
-
+    limits.check_range(start, end)
     availability = await schedules_service.load_host_availability(session, user_ids=list(user_ids))
     hosts = await complete_hosts(session, availability, start, end, now)
+    # A team's members over a long range: laid out in a worker thread, as slot listings are.
+    return await to_thread.run_sync(_free_busy_of, availability, hosts, start, end)
+
+
+def _free_busy_of(
+    availability: dict[int, schedules_service.HostAvailability], hosts: tuple[Host, ...], start: datetime, end: datetime
+) -> list[FreeBusy]:
     lo, hi = int(start.timestamp()), int(end.timestamp())
     answer = []
     for host in hosts:

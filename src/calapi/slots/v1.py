@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import Query
+from fastapi.responses import JSONResponse
 
 from calapi.core import v1
 from calapi.core.auth import Principal, V1Principal
@@ -22,7 +23,8 @@ from calapi.core.timezones import is_time_zone
 from calapi.db import SessionDep
 from calapi.scheduling import Schedule
 from calapi.slots import service as slots_service
-from calapi.slots.service import FreeBusy, SlotsRequest
+from calapi.slots.service import AvailableSlots, FreeBusy, SlotLimits, SlotsRequest
+from calapi.slots.wire import SlotLimitsDep, json_off_loop
 from calapi.teams import service as teams_service
 from calapi.users import service as users_service
 
@@ -50,11 +52,12 @@ def _slot_time(moment: datetime, zone: ZoneInfo | None) -> str:
     return moment.astimezone(zone).isoformat(timespec="seconds") if zone else iso_ms(moment)
 
 
-@router.get("/slots", operation_id="v1_slots_list")
+@router.get("/slots", operation_id="v1_slots_list", response_model=dict[str, Any])
 async def list_slots(
     principal: V1Principal,
     session: SessionDep,
     now: Now,
+    limits: SlotLimitsDep,
     startTime: str | None = None,
     endTime: str | None = None,
     eventTypeId: int | None = None,
@@ -63,7 +66,7 @@ async def list_slots(
     timeZone: str | None = None,
     duration: int | None = Query(default=None, ge=1),
     rescheduleUid: str | None = None,
-) -> dict[str, Any]:
+) -> JSONResponse:
     start = parse_moment("startTime", startTime, message="startTime must be a valid date string")
     end = parse_moment("endTime", endTime, message="endTime must be a valid date string")
     if end <= start:
@@ -79,7 +82,11 @@ async def list_slots(
             request = SlotsRequest(usernames=tuple(usernameList), **common)
     else:
         raise BadRequest("You need to either pass an eventTypeId OR an usernameList/eventTypeSlug combination")
-    found = await slots_service.available_slots(session, request, now=now, booker_uid=None)
+    found = await slots_service.available_slots(session, request, now=now, booker_uid=None, limits=limits)
+    return await json_off_loop(lambda: {"slots": v1_slots_output(found, zone_name)})
+
+
+def v1_slots_output(found: AvailableSlots, zone_name: str | None) -> dict[str, list[dict[str, Any]]]:
     zone = ZoneInfo(zone_name) if zone_name else None
     slots: dict[str, list[dict[str, Any]]] = {}
     for day, day_slots in found.listing.days.items():
@@ -93,7 +100,7 @@ async def list_slots(
                         item["bookingUid"] = slot.booking_uid
                 items.append(item)
             slots[day.isoformat()] = items
-    return {"slots": slots}
+    return slots
 
 
 # --- /availability ----------------------------------------------------------------------------------
@@ -153,8 +160,8 @@ def availability_output(found: FreeBusy, on: date) -> dict[str, Any]:
 
 
 async def _availability(
-    session: SessionDep, principal: Principal, now: datetime, *, user_id: int | None, username: str | None,
-    team_id: int | None, date_from: str | None, date_to: str | None,
+    session: SessionDep, principal: Principal, now: datetime, limits: SlotLimits, *, user_id: int | None,
+    username: str | None, team_id: int | None, date_from: str | None, date_to: str | None,
 ) -> Any:
     if user_id is None and username is None and team_id is None:
         raise BadRequest("Either username or userId or teamId should be filled in.")
@@ -171,41 +178,43 @@ async def _availability(
         members = await teams_service.accepted_member_ids(session, team_id)
         if not members:
             raise NotFound("team has no members")
-        found = await slots_service.free_busy(session, members, start=start, end=end, now=now)
-        return [{"userId": f.user_id, "availability": availability_output(f, start.date())} for f in found]
+        found = await slots_service.free_busy(session, members, start=start, end=end, now=now, limits=limits)
+        return await json_off_loop(
+            lambda: [{"userId": f.user_id, "availability": availability_output(f, start.date())} for f in found]
+        )
     if user_id is None:
         user = await users_service.by_username(session, username or "")
         if user is None:
             raise NotFound("User not found")
         user_id = user.id
-    found = await slots_service.free_busy(session, [user_id], start=start, end=end, now=now)
+    found = await slots_service.free_busy(session, [user_id], start=start, end=end, now=now, limits=limits)
     if not found:
         raise NotFound("User not found")
-    return availability_output(found[0], start.date())
+    return await json_off_loop(lambda: availability_output(found[0], start.date()))
 
 
 @router.get("/availability", operation_id="v1_availability_get")
 async def get_availability(
-    principal: V1Principal, session: SessionDep, now: Now,
+    principal: V1Principal, session: SessionDep, now: Now, limits: SlotLimitsDep,
     userId: int | None = None, username: str | None = None, teamId: int | None = None,
     dateFrom: str | None = None, dateTo: str | None = None, eventTypeId: int | None = None,
 ) -> Any:
     return await _availability(
-        session, principal, now, user_id=userId, username=username, team_id=teamId, date_from=dateFrom, date_to=dateTo
+        session, principal, now, limits, user_id=userId, username=username, team_id=teamId, date_from=dateFrom, date_to=dateTo
     )
 
 
 @router.get("/users/{userId}/availability", operation_id="v1_user_availability_get")
 async def get_user_availability(
-    userId: int, principal: V1Principal, session: SessionDep, now: Now,
+    userId: int, principal: V1Principal, session: SessionDep, now: Now, limits: SlotLimitsDep,
     dateFrom: str | None = None, dateTo: str | None = None, eventTypeId: int | None = None,
 ) -> Any:
-    return await _availability(session, principal, now, user_id=userId, username=None, team_id=None, date_from=dateFrom, date_to=dateTo)
+    return await _availability(session, principal, now, limits, user_id=userId, username=None, team_id=None, date_from=dateFrom, date_to=dateTo)
 
 
 @router.get("/teams/{teamId}/availability", operation_id="v1_team_availability_get")
 async def get_team_availability(
-    teamId: int, principal: V1Principal, session: SessionDep, now: Now,
+    teamId: int, principal: V1Principal, session: SessionDep, now: Now, limits: SlotLimitsDep,
     dateFrom: str | None = None, dateTo: str | None = None, eventTypeId: int | None = None,
 ) -> Any:
-    return await _availability(session, principal, now, user_id=None, username=None, team_id=teamId, date_from=dateFrom, date_to=dateTo)
+    return await _availability(session, principal, now, limits, user_id=None, username=None, team_id=teamId, date_from=dateFrom, date_to=dateTo)

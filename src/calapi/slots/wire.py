@@ -1,15 +1,21 @@
-"""What the slots routers (current and legacy) share: the booker cookie and Cal.com's wording for a
-bad query value. (The request clock is ``calapi.core.clock``.)"""
+"""What the slots routers (current, legacy and v1) share: the booker cookie, Cal.com's wording for a
+bad query value, and the listing limits from the settings. (The request clock is ``calapi.core.clock``.)"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time
+from typing import Annotated, Any
 
-from starlette.responses import Response
+from anyio import to_thread
+from fastapi import Depends
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 
 from calapi.core.errors import BadRequest
 from calapi.core.wire import BOOKER_COOKIE
+from calapi.slots.service import SlotLimits
 
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$")
@@ -37,3 +43,20 @@ def parse_instant(name: str, raw: str) -> datetime:
 def remember_booker(response: Response, reservation_uid: str) -> None:
     """Set the booker cookie (legacy API), so this client's own hold does not block it."""
     response.set_cookie(BOOKER_COOKIE, reservation_uid, path="/", httponly=True, samesite="lax")
+
+
+async def slot_limits(request: Request) -> SlotLimits:  # async: a plain one would run in the thread pool
+    return SlotLimits.from_settings(request.app.state.settings)
+
+
+SlotLimitsDep = Annotated[SlotLimits, Depends(slot_limits)]
+
+
+async def json_off_loop(build: Callable[[], Any]) -> JSONResponse:
+    """``build()``'s body, built and encoded in a worker thread.
+
+    A listing of thousands of slots takes tens of milliseconds to turn into JSON: time the event
+    loop owes to the other requests. The body is plain JSON values, so FastAPI's encoder walk is
+    skipped too.
+    """
+    return await to_thread.run_sync(lambda: JSONResponse(build()))
