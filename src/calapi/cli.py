@@ -137,8 +137,19 @@ def serve(
 
     settings = settings_or_exit()
     require_migrated(settings)
+    from calapi.core.logs import log_config
+
     log_level = settings.log_level
-    uvicorn.run("calapi.asgi:app", host=host, port=port, workers=workers, log_level=log_level, proxy_headers=True)
+    # log_config: uvicorn's format, with ?apiKey= values and validation inputs kept out of every line
+    uvicorn.run(
+        "calapi.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        log_config=log_config(log_level),
+        proxy_headers=True,
+    )
 
 
 @app.command()
