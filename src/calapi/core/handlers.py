@@ -62,7 +62,8 @@ def validation_error(request: Request, exc: RequestValidationError) -> AppError:
             {
                 # for malformed JSON the location is a character position, not a field
                 "property": "body" if e["type"] == "json_invalid" else _field_path(e["loc"]),
-                "value": _json_safe(e.get("input")),
+                # a missing field's input is the object around it (the whole body, secrets included)
+                "value": None if e["type"] == "missing" else _json_safe(e.get("input")),
                 "constraints": {e["type"]: _readable(e).split(" - ", 1)[-1]},
             }
             for e in errors
