@@ -18,6 +18,7 @@ from calapi.bookings.api_v2.manage import router as bookings_manage_v2
 from calapi.config import Settings, get_settings
 from calapi.core import docs_pages, handlers
 from calapi.core.idempotency import IdempotencyMiddleware
+from calapi.core.jsonbody import StrictJsonMiddleware
 from calapi.core.auth import LimitSpec
 from calapi.core.middleware import AuthRateLimitMiddleware, BodySizeLimitMiddleware, EdgeMiddleware, TrustedProxyMiddleware
 from calapi.core.v1_paths import V1PathAliases
@@ -118,6 +119,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         resolve_key=api_keys_service.make_resolver(sessionmaker, default_limit, inline_reader),
         key_prefix=settings.api_key_prefix,
     )
+    # Strict JSON inside the body cap (which bounds what it reads), before anything parses a body.
+    app.add_middleware(StrictJsonMiddleware, max_depth=settings.max_json_depth)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     if settings.trusted_proxy_networks:
         app.add_middleware(TrustedProxyMiddleware, networks=settings.trusted_proxy_networks)

@@ -132,10 +132,21 @@ def serve(
 
     settings = settings_or_exit()
     require_migrated(settings)
+    from calapi.core.logs import log_config
+
     log_level = settings.log_level
+    # log_config: uvicorn's format, with ?apiKey= values and validation inputs kept out of every line.
     # Proxy headers are the application's to read, from CALAPI_TRUSTED_PROXIES only: uvicorn's own
     # reading trusts 127.0.0.1 (or $FORWARDED_ALLOW_IPS) by default.
-    uvicorn.run("calapi.asgi:app", host=host, port=port, workers=workers, log_level=log_level, proxy_headers=False)
+    uvicorn.run(
+        "calapi.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        log_config=log_config(log_level),
+        proxy_headers=False,
+    )
 
 
 @app.command()

@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     # Run the job loop inside the API process; None means "on for SQLite, off otherwise".
     run_worker: bool | None = None
     max_body_bytes: int = 1_048_576
+    # Arrays and objects nested deeper than this in a request body answer 400.
+    max_json_depth: int = 32
     log_level: str = "info"
     # A claimed job belongs to its worker this long; a dead worker's jobs are taken over after it.
     job_lease_seconds: float = 120.0
@@ -168,6 +170,14 @@ class Settings(BaseSettings):
     def _name_fits_column(cls, value: int) -> int:
         if value > 255:
             raise ValueError("at most 255 (the width of the attendee name column)")
+        return value
+
+    @field_validator("max_json_depth")
+    @classmethod
+    def _json_depth_range(cls, value: int) -> int:
+        # the upper bound keeps parsing and checking well inside Python's recursion limit
+        if not 1 <= value <= 200:
+            raise ValueError("must be between 1 and 200")
         return value
 
     @field_validator("webhook_retry_jitter")

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import sqlite3
 
-from sqlalchemy import DateTime, MetaData, Select, event
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, Select, SmallInteger, event
 from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -16,6 +16,8 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 from fastapi import Depends
 from starlette.requests import Request
+
+from calapi.core.errors import BadRequest
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -58,16 +60,65 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+INT32_RANGE = (-(2**31), 2**31 - 1)
+INT64_RANGE = (-(2**63), 2**63 - 1)
+
+
+class NumberOutOfRange(BadRequest):
+    """A whole number that no column of its type can hold (an id of 2^63, a count of 2^40)."""
+
+    def __init__(self, value: int, low: int, high: int) -> None:
+        shown = str(value) if len(str(value)) <= 40 else str(value)[:40] + "…"
+        super().__init__(f"The number {shown} is out of range: this server stores whole numbers from {low} to {high}")
+
+
+def _bounded_integer(base: type[Integer], low: int, high: int) -> type[Integer]:
+    """``base`` (the dialect's own integer type) refusing a bound value outside ``low``–``high``."""
+
+    def bind_processor(self: Integer, dialect: Dialect) -> Any:
+        inner = base.bind_processor(self, dialect)
+
+        def process(value: Any) -> Any:
+            if isinstance(value, int) and not low <= value <= high:
+                raise NumberOutOfRange(value, low, high)
+            return inner(value) if inner is not None else value
+
+        return process
+
+    return type(f"Bounded{base.__name__}", (base,), {"bind_processor": bind_processor, "cache_ok": True})
+
+
+def _bound_integers(engine: AsyncEngine) -> None:
+    """Every value bound to an INTEGER (BIGINT) parameter must fit 32 (64) bits, on every backend.
+
+    Why here: ids and counts reach the database from paths, queries and bodies alike, and a value
+    past the column's width fails inside the driver (asyncpg: out of int32 range; SQLite: past 64
+    bits), as a server error. Checked where the value is bound, the rule holds for every query, and
+    follows the column's declared width, so SQLite and PostgreSQL answer alike.
+    """
+    dialect = engine.dialect
+    colspecs = dict(dialect.colspecs)
+    for generic, (low, high) in ((BigInteger, INT64_RANGE), (SmallInteger, (-(2**15), 2**15 - 1)), (Integer, INT32_RANGE)):
+        colspecs[generic] = _bounded_integer(colspecs.get(generic, generic), low, high)
+    dialect.colspecs = colspecs  # type: ignore[misc]
+
+
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    # Statement parameters stay out of database error texts, which reach the log: a webhook's
+    # secret or an attendee's address is a parameter like any other.
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
         _tune_sqlite(engine)
+        _bound_integers(engine)
         return engine
     if "poolclass" not in kwargs:
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", 20)
     kwargs.setdefault("pool_pre_ping", True)
-    return create_async_engine(url, **kwargs)
+    engine = create_async_engine(url, **kwargs)
+    _bound_integers(engine)
+    return engine
 
 
 class InlineSQLiteReader:

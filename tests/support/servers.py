@@ -34,14 +34,18 @@ def run_cli(*args: str, **settings: str) -> subprocess.CompletedProcess[str]:
 
 
 @contextmanager
-def running_server(*, port: int | None = None, **settings: str) -> Iterator[str]:
-    """``calapi serve`` in a child process; yields its base URL and stops it afterwards."""
+def running_server(*, port: int | None = None, log: Path | None = None, **settings: str) -> Iterator[str]:
+    """``calapi serve`` in a child process; yields its base URL and stops it afterwards.
+
+    ``log``: a file that receives everything the server writes (stdout and stderr), to be read by
+    the test; without it the output is piped and only shown when the server fails to start."""
     port = port or free_port()
+    output = log.open("a") if log is not None else subprocess.PIPE
     proc = subprocess.Popen(
         [*CALAPI, "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=calapi_env(log_level="warning", **settings),
+        env=calapi_env(**{"log_level": "warning", **settings}),
         cwd=REPO_ROOT,
-        stdout=subprocess.PIPE,
+        stdout=output,
         stderr=subprocess.STDOUT,
         text=True,
     )
@@ -66,3 +70,5 @@ def running_server(*, port: int | None = None, **settings: str) -> Iterator[str]
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+        if log is not None:
+            output.close()  # type: ignore[union-attr]

@@ -8,6 +8,7 @@ from typing import Any
 from starlette.requests import HTTPConnection
 
 from calapi.core.errors import AppError
+from calapi.core.redact import redact_query_string
 
 
 def success(data: Any = None, **extra: Any) -> dict[str, Any]:
@@ -25,7 +26,8 @@ def iso_ms(value: datetime) -> str:
 
 
 def request_path(conn: HTTPConnection) -> str:
-    query = conn.scope.get("query_string", b"").decode("latin-1")
+    """The path and query as asked, without the value of a credential sent in the query."""
+    query = redact_query_string(conn.scope.get("query_string", b"").decode("latin-1"))
     return conn.url.path + (f"?{query}" if query else "")
 
 

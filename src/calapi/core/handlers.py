@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -28,7 +29,8 @@ def _field_path(loc: tuple[Any, ...]) -> str:
 def _readable(err: dict[str, Any]) -> str:
     if err["type"] == "json_invalid":
         ctx = err.get("ctx", {})
-        return f"Malformed JSON body: {ctx.get('error', 'invalid JSON')} (at character {err['loc'][-1] if len(err['loc']) > 1 else 0})"
+        where = f" (at character {err['loc'][-1]})" if len(err["loc"]) > 1 else ""
+        return f"Malformed JSON body: {ctx.get('error', 'invalid JSON')}{where}"
     if err["type"] == "missing":
         return f"{_field_path(err['loc'])} - is required"
     message = err["msg"].removeprefix("Value error, ")
@@ -60,7 +62,8 @@ def validation_error(request: Request, exc: RequestValidationError) -> AppError:
             {
                 # for malformed JSON the location is a character position, not a field
                 "property": "body" if e["type"] == "json_invalid" else _field_path(e["loc"]),
-                "value": _json_safe(e.get("input")),
+                # a missing field's input is the object around it (the whole body, secrets included)
+                "value": None if e["type"] == "missing" else _json_safe(e.get("input")),
                 "constraints": {e["type"]: _readable(e).split(" - ", 1)[-1]},
             }
             for e in errors
@@ -73,8 +76,9 @@ def validation_error(request: Request, exc: RequestValidationError) -> AppError:
 
 def _json_safe(value: Any) -> Any:
     try:
-        json.dumps(value)
-    except (TypeError, ValueError):
+        # allow_nan=False: the response renderer refuses NaN and infinities, so they are echoed as text
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError, RecursionError):
         return repr(value)[:200]
     if isinstance(value, (str, bytes)) and len(value) > 200:
         return value[:200]
@@ -101,6 +105,20 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         return _respond(request, validation_error(request, exc))
+
+    @app.exception_handler(StatementError)
+    async def _statement(request: Request, exc: StatementError) -> JSONResponse:
+        # A refusal raised while binding a statement's values (db.NumberOutOfRange) arrives wrapped.
+        if isinstance(exc.orig, AppError):
+            return _respond(request, exc.orig)
+        raise exc
+
+    @app.exception_handler(OverflowError)
+    async def _overflow(request: Request, exc: OverflowError) -> JSONResponse:
+        # Python raises OverflowError only when a value is too large for the arithmetic asked of
+        # it: a date near year 1 or 9999 moved across a time zone or by a duration, a number too
+        # large for a float. Such values come from the request, so the request is what is wrong.
+        return _respond(request, BadRequest(f"A date or number in the request is out of the range this server computes with ({exc})"))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter
 from fastapi.routing import APIRoute
@@ -76,8 +77,15 @@ def deprecation_headers(path: str, successor: str) -> list[tuple[bytes, bytes]]:
     """What every answer to a legacy request carries (draft-ietf-httpapi-deprecation-header):
     ``Deprecation: true`` and a ``successor-version`` link to the same path, whose
     ``cal-api-version`` parameter names the version a client should send instead."""
-    link = f'<{path}>; rel="successor-version"; {HEADER}="{successor}"'
-    return [(DEPRECATION_HEADER.encode(), b"true"), (b"link", link.encode("latin-1", "replace"))]
+    # The path is percent-encoded again: decoded, it may hold control characters or bytes no
+    # header value may carry, and a server refuses to send such a header (the client got no answer).
+    link = f'<{quote(path, safe=_PATH_SAFE)}>; rel="successor-version"; {HEADER}="{successor}"'
+    return [(DEPRECATION_HEADER.encode(), b"true"), (b"link", link.encode("ascii"))]
+
+
+# RFC 3986 path characters that need no escaping (``<``, ``>`` and ``"`` are escaped, so the link
+# cannot end early).
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"
 
 
 class LegacyRoute(VersionedRoute):
