@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import sqlite3
 
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, Select, SmallInteger, event
 from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import CursorResult, Dialect, Result
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -60,6 +60,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+
+def rows_affected(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE touched (its result is a cursor result, which knows)."""
+    return cast("CursorResult[Any]", result).rowcount or 0
+
 INT32_RANGE = (-(2**31), 2**31 - 1)
 INT64_RANGE = (-(2**63), 2**63 - 1)
 
@@ -99,8 +104,8 @@ def _bound_integers(engine: AsyncEngine) -> None:
     dialect = engine.dialect
     colspecs = dict(dialect.colspecs)
     for generic, (low, high) in ((BigInteger, INT64_RANGE), (SmallInteger, (-(2**15), 2**15 - 1)), (Integer, INT32_RANGE)):
-        colspecs[generic] = _bounded_integer(colspecs.get(generic, generic), low, high)
-    dialect.colspecs = colspecs  # type: ignore[misc]
+        colspecs[generic] = _bounded_integer(cast("type[Integer]", colspecs.get(generic, generic)), low, high)
+    dialect.colspecs = colspecs
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -146,7 +151,7 @@ class InlineSQLiteReader:
 
     def data_version(self) -> int:
         """Changes whenever any other connection (any process) commits to the database."""
-        return self._conn.execute("PRAGMA data_version").fetchone()[0]
+        return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
 
     def close(self) -> None:
         self._conn.close()

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from calapi.api_keys.models import ApiKey, RateLimit
 from calapi.core.auth import KeyResolver, LimitSpec, ResolvedKey, hash_key
 from calapi.core.errors import BadRequest, NotFound, Unauthorized
-from calapi.db import InlineSQLiteReader, parse_sqlite_utc, utcnow
+from calapi.db import InlineSQLiteReader, parse_sqlite_utc, rows_affected, utcnow
 from calapi.users.models import User
 
 # lastUsedAt is written at most this often per key, so that reads stay reads.
@@ -204,7 +204,7 @@ async def revoke(session: AsyncSession, api_key_id: str, *, user_id: int | None 
     if user_id is not None:
         query = query.where(ApiKey.user_id == user_id)
     result = await session.execute(query)
-    if result.rowcount == 0:
+    if rows_affected(result) == 0:
         raise NotFound(f"API key with id={api_key_id} not found")
 
 

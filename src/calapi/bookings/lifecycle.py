@@ -35,7 +35,7 @@ from calapi.core.auth import Principal
 from calapi.core.envelopes import iso_ms
 from calapi.core.errors import BadRequest, Conflict, NotFound
 from calapi.core.limits import InputLimits
-from calapi.db import begin_write, utcnow
+from calapi.db import begin_write, rows_affected, utcnow
 from calapi.event_types import service as event_types_service
 from calapi.event_types import team_service
 from calapi.event_types.models import EventType
@@ -587,7 +587,7 @@ async def _swap_status(session: AsyncSession, rows: list[Booking], *, to: str, *
         .values(status=to, updated_at=utcnow(), **values)
         .execution_options(synchronize_session="fetch")
     )
-    if result.rowcount != len(rows):
+    if rows_affected(result) != len(rows):
         raise Conflict("The booking was changed by another request at the same time. Read it again and retry.")
 
 

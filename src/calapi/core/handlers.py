@@ -45,7 +45,7 @@ def _zod_style(err: dict[str, Any]) -> str:
     if err["type"] == "extra_forbidden":
         return f"Unrecognized key(s) in object: '{path}'"
     if err["type"] == "json_invalid":
-        return "invalid_json in 'body': " + err.get("ctx", {}).get("error", "Malformed JSON")
+        return "invalid_json in 'body': " + str(err.get("ctx", {}).get("error", "Malformed JSON"))
     code = "invalid_type" if err["type"].endswith("_type") or err["type"].endswith("_parsing") else "custom"
     return f"{code} in '{path}': {err['msg'].removeprefix('Value error, ')}"
 

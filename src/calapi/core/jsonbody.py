@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable
 from typing import Any
 
 from fastapi.exceptions import RequestValidationError
@@ -49,6 +50,7 @@ def _depth_over(value: Any, limit: int) -> bool:
     stack = [(value, 1)]
     while stack:
         item, depth = stack.pop()
+        children: Iterable[Any]
         if isinstance(item, dict):
             children = item.values()
         elif isinstance(item, list):
@@ -87,7 +89,7 @@ def _is_json(scope: Scope) -> bool:
     """FastAPI reads a body without a content type as JSON, so that counts as JSON here too."""
     for name, value in scope.get("headers", ()):
         if name == b"content-type":
-            media = value.split(b";", 1)[0].strip().lower()
+            media = bytes(value).split(b";", 1)[0].strip().lower()
             return media == b"application/json" or media.endswith(b"+json")
     return True
 

@@ -129,6 +129,6 @@ class RateLimiter:
     async def close(self) -> None:
         if isinstance(self.storage, RedisStorage):
             try:
-                await self.storage.storage.aclose()  # type: ignore[union-attr]
+                await self.storage.storage.aclose()  # type: ignore[attr-defined]
             except Exception:
                 pass

@@ -32,7 +32,7 @@ def resolve_version(scope: Scope) -> str:
     """The version a request asks for, by Cal.com's rule (cached on the scope)."""
     cached = scope.get("calapi.version")
     if cached is not None:
-        return cached
+        return str(cached)
     version = LEGACY_VERSION
     for name, value in scope.get("headers", ()):
         if name == _HEADER_BYTES:

@@ -83,9 +83,9 @@ def _not_found(event_type_id: int) -> NotFound:
 def _system_slug(item: dict[str, Any]) -> str | None:
     """Which default field an input item customises: name/email by ``type``, the others by ``slug``."""
     if item.get("type") in ("name", "email") and item.get("slug") in (None, item["type"]):
-        return item["type"]
+        return str(item["type"])
     if item.get("slug") in ("title", "location", "notes", "guests", "rescheduleReason"):
-        return item["slug"]
+        return str(item["slug"])
     return None
 
 
@@ -309,7 +309,7 @@ async def list_for_owners(session: AsyncSession, owner_ids: list[int], *, slug: 
     event_types = list(await session.scalars(query.order_by(EventType.id)))
     owner_rows = await session.scalars(select(UserRow).where(UserRow.id.in_({e.owner_id for e in event_types})))
     owners = {u.id: u for u in owner_rows}
-    return [EventTypeView(e, owners.get(e.owner_id)) for e in event_types]
+    return [EventTypeView(e, owners.get(e.owner_id) if e.owner_id is not None else None) for e in event_types]
 
 
 # --- Inputs for the slot engine ---

@@ -147,7 +147,7 @@ async def claim(
             values = [value for k, value in skip_keys if k == kind]
             value_of = Job.payload[field].as_string()
             due = due.where(or_(Job.kind != kind, value_of.is_(None), value_of.not_in(values)))
-        if session.bind.dialect.name == "postgresql":
+        if session.get_bind().dialect.name == "postgresql":
             due = due.with_for_update(skip_locked=True)
         claimed = (
             update(Job)
@@ -284,7 +284,7 @@ async def listen_for_jobs(engine: AsyncEngine, worker: Worker) -> None:
     while True:
         try:
             async with engine.connect() as connection:
-                raw = (await connection.get_raw_connection()).driver_connection
+                raw: Any = (await connection.get_raw_connection()).driver_connection
                 lost = asyncio.Event()
 
                 def on_notify(*_args: Any) -> None:

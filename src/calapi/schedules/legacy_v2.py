@@ -14,7 +14,7 @@ schedule's delete 400) are Cal.com's for this version too.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 from zoneinfo import ZoneInfo
 
 from pydantic import BeforeValidator, Field, StrictBool, StrictInt, WithJsonSchema
@@ -77,7 +77,7 @@ def _working_hours(rows: list[Availability]) -> list[dict[str, Any]]:
         end = min(_minutes(row.end_time), MINUTES_DAY_END)
         if start != end:
             hours.append({"days": list(row.days or ()), "startTime": start, "endTime": end})
-    hours.sort(key=lambda item: item["startTime"])
+    hours.sort(key=lambda item: cast(int, item["startTime"]))
     merged: list[dict[str, Any]] = []
     for item in hours:
         if merged and merged[-1]["endTime"] + 1 == item["startTime"]:

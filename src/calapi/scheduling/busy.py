@@ -111,9 +111,9 @@ def seat_usage(ctx: Context) -> dict[int, SeatUse]:
             if ctx.booker_uid is not None and r.booker_uid == ctx.booker_uid:
                 continue
             # Cal.com writes one hold row per host; count the holder once.
-            key = ("hold", r.booker_uid, r._start_s) if r.booker_uid is not None else id(r)
-            if key in seen:
+            hold_key: object = ("hold", r.booker_uid, r._start_s) if r.booker_uid is not None else id(r)
+            if hold_key in seen:
                 continue
-            seen.add(key)
+            seen.add(hold_key)
             booked[r._start_s] = booked.get(r._start_s, 0) + 1
     return {t: SeatUse(n, uids.get(t)) for t, n in booked.items()}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import datetime
 
 from .models import EventRules, Host, SchedulingType, _epoch
 
@@ -60,7 +61,7 @@ class Context:
 def build_context(
     hosts: tuple[Host, ...],
     rules: EventRules,
-    now,
+    now: datetime,
     booker_zone: str,
     duration: int | None,
     booker_uid: str | None,

@@ -17,6 +17,9 @@ would make the answer depend on a window the booking does not have.
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 from .availability import away_ranges, schedule_ranges
 from .busy import host_blocks, seat_usage
 from .context import Context, build_context
@@ -120,9 +123,9 @@ def _local_dates(starts: list[int], key: str) -> list[tuple[int, list[int]]]:
 
 
 def _bookable(starts: list[int], ctx: Context) -> list[int]:
-    if not ctx.seated:
-        return starts
     seats = ctx.rules.seats_per_slot
+    if not ctx.seated or seats is None:
+        return starts
     usage = seat_usage(ctx)
     return [t for t in starts if t not in usage or usage[t].booked < seats]
 
@@ -162,9 +165,9 @@ def list_slots(query: SlotQuery) -> SlotListing:
     seats = ctx.rules.seats_per_slot
     usage = seat_usage(ctx)
     duration = ctx.duration
-    days: dict = {}
+    days: dict[date, tuple[Slot, ...]] = {}
     for ordinal, day in by_date:
-        slots = []
+        slots: list[Slot] = []
         for t in day:
             if seats is None:
                 slots.append(Slot(tz.to_datetime(t), tz.to_datetime(t + duration)))
@@ -213,7 +216,7 @@ def check_booking(request: BookingRequest) -> BookingCheck:
     e = s + ctx.duration
     start_dt, end_dt = tz.to_datetime(s), tz.to_datetime(e)
 
-    def refuse(reason: RefusalReason, **extra) -> BookingCheck:
+    def refuse(reason: RefusalReason, **extra: Any) -> BookingCheck:
         return BookingCheck(ok=False, start=start_dt, end=end_dt, reason=reason, **extra)
 
     if s < ctx.earliest:
@@ -260,7 +263,7 @@ def check_booking(request: BookingRequest) -> BookingCheck:
     use = seat_usage(ctx).get(s)
     booked = use.booked if use else 0
     uid = use.booking_uid if use else None
-    seat_fields = dict(seats_total=seats, seats_booked=booked, booking_uid=uid)
+    seat_fields: dict[str, Any] = {"seats_total": seats, "seats_booked": booked, "booking_uid": uid}
     if booked >= seats:
         return refuse(RefusalReason.SEATS_FULL, free_host_ids=tuple(free), host_reasons=reasons, **seat_fields)
     return BookingCheck(

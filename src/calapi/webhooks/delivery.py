@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from calapi import __version__
 from calapi.config import Settings, parse_duration, parse_schedule
 from calapi.core.envelopes import iso_ms
-from calapi.db import utcnow
+from calapi.db import rows_affected, utcnow
 from calapi.event_types.team_service import team_of_event_type
 from calapi.jobs import worker as jobs
 from calapi.jobs.models import DomainEvent, Job
@@ -201,7 +201,7 @@ _last_prune: dict[str, float] = {}
 
 async def _maybe_prune(session: AsyncSession, settings: Settings, now: datetime) -> None:
     """The log keeps 30 days (a setting); pruned at most hourly per process, as part of a dispatch."""
-    key = str(session.bind.url) if session.bind is not None else ""
+    key = str(session.get_bind().engine.url)
     if time.monotonic() - _last_prune.get(key, -_PRUNE_EVERY) < _PRUNE_EVERY:
         return
     _last_prune[key] = time.monotonic()
@@ -213,7 +213,7 @@ async def prune_log(session: AsyncSession, before: datetime) -> int:
     old = select(WebhookDelivery.id).where(WebhookDelivery.created_at < before, WebhookDelivery.status != DeliveryStatus.pending)
     await session.execute(delete(WebhookAttempt).where(WebhookAttempt.created_at < before))
     result = await session.execute(delete(WebhookDelivery).where(WebhookDelivery.id.in_(old)))
-    return result.rowcount or 0
+    return rows_affected(result)
 
 
 # ---------------------------------------------------------------- one HTTP attempt

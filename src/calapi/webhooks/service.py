@@ -17,7 +17,7 @@ from calapi.core.auth import Principal
 from calapi.core.errors import BadRequest, Conflict, Forbidden, NotFound
 from calapi.core.limits import InputLimits
 from calapi.core.envelopes import iso_ms
-from calapi.db import begin_write, utcnow
+from calapi.db import begin_write, rows_affected, utcnow
 from calapi.event_types.models import EventType
 from calapi.jobs import worker as jobs
 from calapi.webhooks import delivery as webhook_delivery
@@ -266,7 +266,7 @@ async def delete_all_for_event_type(session: AsyncSession, principal: Principal,
     await begin_write(session)
     await _owned_event_type(session, principal, event_type_id)
     result = await session.execute(delete(Webhook).where(Webhook.event_type_id == event_type_id))
-    return result.rowcount or 0
+    return rows_affected(result)
 
 
 # ---------------------------------------------------------------- team level (/v2/teams/{teamId}/webhooks)

@@ -147,7 +147,7 @@ async def _resolve_and_check(scheme: str, host: str, port: int, *, allow_private
             raise UrlNotAllowed(f"the host {host} does not resolve") from None
         addresses = []
         for info in infos:
-            address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
+            address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
             if address not in addresses:
                 addresses.append(address)
         if not addresses:
