@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, Generic, Literal, TypeVar
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, RootModel
+from pydantic import BaseModel, ConfigDict, RootModel, create_model
 
 from calapi.core.envelopes import is_v1
 
@@ -121,3 +121,35 @@ def error_responses_for(router: APIRouter) -> dict[int | str, dict[str, Any]]:
 def declare(model: Any, status: int = 200, description: str = "Successful Response") -> dict[str, Any]:
     """Route decorator arguments that declare a success body without re-validating the answer."""
     return {"response_model": None, "responses": {status: {"model": model, "description": description}}}
+
+
+# --- v1 bodies: a resource under its own key (``{"schedule": {…}}``), with a message when created ----
+
+_V1_MODELS: dict[tuple[str, Any, bool], type[ResponseModel]] = {}
+
+
+def _v1_model(key: str, item: Any, *, with_message: bool) -> type[ResponseModel]:
+    cached = _V1_MODELS.get((key, item, with_message))
+    if cached is None:
+        fields: dict[str, Any] = {key: (item, ...)}
+        if with_message:
+            fields["message"] = (str, ...)
+        name = f"V1{key[:1].upper()}{key[1:]}{'Created' if with_message else ''}"
+        cached = _V1_MODELS[(key, item, with_message)] = create_model(name, __base__=ResponseModel, **fields)
+    return cached
+
+
+def v1_one(key: str, item: Any) -> type[ResponseModel]:
+    """``{key: item}`` (a list is ``v1_one("schedules", list[Schedule])``)."""
+    return _v1_model(key, item, with_message=False)
+
+
+def v1_created(key: str, item: Any) -> type[ResponseModel]:
+    """``{key: item, "message": "<Thing> created successfully"}``."""
+    return _v1_model(key, item, with_message=True)
+
+
+class V1Message(ResponseModel):
+    """v1's answer to a delete: ``{"message": "<Thing> with id: <id> deleted successfully"}``."""
+
+    message: str
