@@ -17,6 +17,8 @@ from fastapi.routing import APIRoute
 from pydantic import TypeAdapter, ValidationError
 from starlette.routing import Match
 
+from calapi.core.api_schemas import v1_error_responses, v2_error_responses
+from calapi.core.envelopes import is_v1
 from calapi.core.openapi import api_routes
 
 
@@ -45,7 +47,9 @@ def check_answer(app: FastAPI, response: httpx.Response) -> None:
     route = _route_for(app, response.request)
     if route is None:
         return
-    declared = route.responses.get(response.status_code, {}).get("model")
+    # error bodies are declared where the routers are included (app.py), not on each route
+    errors = v1_error_responses() if is_v1(route.path) else v2_error_responses()
+    declared = {**errors, **route.responses}.get(response.status_code, {}).get("model")
     if declared is None:
         return
     try:
