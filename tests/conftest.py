@@ -16,6 +16,7 @@ from calapi.app import create_app
 from calapi.cli import migrate_database
 from calapi.config import load_settings
 from tests.support import databases
+from tests.support.conformance import conformance_hook
 from tests.support.factories import TestUser, make_user
 from tests.support.services import require
 
@@ -74,7 +75,9 @@ async def app(database_url: str, settings_overrides: dict[str, Any]) -> AsyncIte
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+    # every answer is checked against the body its route declares (tests/support/conformance.py)
+    hooks = {"response": [conformance_hook(app)]}
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver", event_hooks=hooks) as http:
         yield http
 
 

@@ -17,6 +17,7 @@ from calapi.bookings.api_v2.create import router as bookings_create_v2
 from calapi.bookings.api_v2.manage import router as bookings_manage_v2
 from calapi.config import Settings, get_settings
 from calapi.core import docs_pages, handlers
+from calapi.core.api_schemas import error_responses_for
 from calapi.core.idempotency import IdempotencyMiddleware
 from calapi.core.jsonbody import StrictJsonMiddleware
 from calapi.core.auth import LimitSpec
@@ -106,7 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     handlers.install(app)
     for router in (system_v2, users_v2, api_keys_v2, users_v1, schedules_v2, event_types_v2, slots_v2, bookings_create_v2, bookings_manage_v2, teams_v2, team_event_types_v2, team_schedules_v2, webhooks_v2, event_type_webhooks_v2, team_webhooks_v2, schedules_v1, event_types_v1, bookings_v1, webhooks_v1, api_keys_v1, teams_v1, slots_v1, attendees_v1, unbacked_v1, bookings_legacy_v2, event_types_legacy_v2, schedules_legacy_v2, slots_legacy_v2, versions_v2):
-        app.include_router(router)
+        app.include_router(router, responses=error_responses_for(router))
     split_documents(app)  # v1 routes in /v1/openapi.json, the rest in /openapi.json
     docs_pages.install(app)
 

@@ -13,6 +13,8 @@ from calapi.core.envelopes import success
 from calapi.core.errors import Unauthorized
 from calapi.core.wire import WireModel
 from calapi.db import SessionDep
+from calapi.core.api_schemas import Envelope, declare
+from calapi.system.api_schemas import RefreshedApiKey
 
 router = APIRouter(prefix="/v2/api-keys", tags=["Api Keys"])
 
@@ -22,7 +24,7 @@ class RefreshApiKeyInput(WireModel):
     apiKeyNeverExpires: bool = False
 
 
-@router.post("/refresh", status_code=200, operation_id="api_keys_refresh")
+@router.post("/refresh", status_code=200, operation_id="api_keys_refresh", **declare(Envelope[RefreshedApiKey]))
 async def refresh_api_key(request: Request, session: SessionDep, body: RefreshApiKeyInput | None = None) -> dict[str, Any]:
     auth = get_auth(request)
     if auth.principal is None and auth.problem is None:

@@ -6,6 +6,8 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
+from calapi.core.api_schemas import Envelope, declare
+from calapi.event_types.api_schemas import DeletedTeamEventType, TeamEventType
 from calapi.core.envelopes import success
 from calapi.db import SessionDep
 from calapi.event_types import team_service
@@ -70,7 +72,7 @@ def _one_or_all(views: list[TeamEventTypeView]) -> Any:
     return team_event_type_output(views[0])
 
 
-@router.post("", status_code=201, operation_id="team_event_types_create")
+@router.post("", status_code=201, operation_id="team_event_types_create", **declare(Envelope[TeamEventType | list[TeamEventType]], 201))
 async def create_team_event_type(
     body: CreateTeamEventTypeInput, caller: Annotated[TeamCaller, TeamAdmin], session: SessionDep
 ) -> dict[str, Any]:
@@ -78,7 +80,7 @@ async def create_team_event_type(
     return success(_one_or_all(views))
 
 
-@router.get("", operation_id="team_event_types_list")
+@router.get("", operation_id="team_event_types_list", **declare(Envelope[list[TeamEventType]]))
 async def list_team_event_types(
     teamId: int,
     session: SessionDep,
@@ -90,12 +92,12 @@ async def list_team_event_types(
     return success([team_event_type_output(v, strip_hidden_fields=True, hosts_limit=hostsLimit) for v in views])
 
 
-@router.get("/{eventTypeId}", operation_id="team_event_types_get")
+@router.get("/{eventTypeId}", operation_id="team_event_types_get", **declare(Envelope[TeamEventType]))
 async def get_team_event_type(eventTypeId: int, caller: Annotated[TeamCaller, TeamAdmin], session: SessionDep) -> dict[str, Any]:
     return success(team_event_type_output(await team_service.get(session, caller.team_id, eventTypeId)))
 
 
-@router.patch("/{eventTypeId}", operation_id="team_event_types_update")
+@router.patch("/{eventTypeId}", operation_id="team_event_types_update", **declare(Envelope[TeamEventType | list[TeamEventType]]))
 async def update_team_event_type(
     eventTypeId: int, body: UpdateTeamEventTypeInput, caller: Annotated[TeamCaller, TeamAdmin], session: SessionDep
 ) -> dict[str, Any]:
@@ -103,7 +105,7 @@ async def update_team_event_type(
     return success(_one_or_all(views))
 
 
-@router.delete("/{eventTypeId}", operation_id="team_event_types_delete")
+@router.delete("/{eventTypeId}", operation_id="team_event_types_delete", **declare(Envelope[DeletedTeamEventType]))
 async def delete_team_event_type(eventTypeId: int, caller: Annotated[TeamCaller, TeamAdmin], session: SessionDep) -> dict[str, Any]:
     deleted = await team_service.delete_event_type(session, caller.team_id, eventTypeId)
     return success({"id": deleted.id, "title": deleted.title})

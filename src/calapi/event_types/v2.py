@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from fastapi import Query
 
+from calapi.core.api_schemas import Envelope, declare
+from calapi.event_types.api_schemas import DeletedEventType, EventType
 from calapi.core.auth import CurrentPrincipal, MaybePrincipal
 from calapi.core.envelopes import success
 from calapi.core.versioning import V2024_06_14, versioned_router
@@ -21,13 +23,13 @@ def _output(view: EventTypeView) -> dict[str, Any]:
     return event_type_output(view.event_type, view.owner)
 
 
-@router.post("", status_code=201, operation_id="event_types_create")
+@router.post("", status_code=201, operation_id="event_types_create", **declare(Envelope[EventType], 201))
 async def create_event_type(body: CreateEventTypeInput, principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
     view = await event_types_service.create(session, principal.user_id, body.given())
     return success(_output(view))
 
 
-@router.get("", operation_id="event_types_list")
+@router.get("", operation_id="event_types_list", **declare(Envelope[list[EventType]]))
 async def list_event_types(
     principal: MaybePrincipal,
     session: SessionDep,
@@ -45,13 +47,13 @@ async def list_event_types(
     return success([event_type_output(e, listing.owner, strip_hidden_fields=True) for e in listing.event_types])
 
 
-@router.get("/{eventTypeId}", operation_id="event_types_get")
+@router.get("/{eventTypeId}", operation_id="event_types_get", **declare(Envelope[EventType]))
 async def get_event_type(eventTypeId: int, principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
     view = await event_types_service.get_for_owner(session, principal.user_id, eventTypeId)
     return success(_output(view))
 
 
-@router.patch("/{eventTypeId}", operation_id="event_types_update")
+@router.patch("/{eventTypeId}", operation_id="event_types_update", **declare(Envelope[EventType]))
 async def update_event_type(
     eventTypeId: int, body: UpdateEventTypeInput, principal: CurrentPrincipal, session: SessionDep
 ) -> dict[str, Any]:
@@ -59,7 +61,7 @@ async def update_event_type(
     return success(_output(view))
 
 
-@router.delete("/{eventTypeId}", operation_id="event_types_delete")
+@router.delete("/{eventTypeId}", operation_id="event_types_delete", **declare(Envelope[DeletedEventType]))
 async def delete_event_type(eventTypeId: int, principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
     deleted = await event_types_service.delete(session, principal.user_id, eventTypeId)
     return success({"id": deleted.id, "lengthInMinutes": deleted.length_in_minutes, "slug": deleted.slug, "title": deleted.title})

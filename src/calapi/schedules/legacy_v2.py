@@ -21,6 +21,8 @@ from pydantic import BeforeValidator, Field, StrictBool, StrictInt, WithJsonSche
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from calapi.core.api_schemas import Envelope, StatusOnly, declare
+from calapi.schedules.api_schemas import LegacySchedule, LegacyUpdatedSchedule
 from calapi.core.auth import CurrentPrincipal
 from calapi.core.clock import Now
 from calapi.core.envelopes import success, success_no_data
@@ -134,20 +136,20 @@ def legacy_schedule_output(view: ScheduleView, *, last: bool, now: datetime) -> 
     }
 
 
-@router.get("", operation_id="legacy_schedules_list")
+@router.get("", operation_id="legacy_schedules_list", **declare(Envelope[list[LegacySchedule]]))
 async def list_schedules(principal: CurrentPrincipal, session: SessionDep, now: Now) -> dict[str, Any]:
     views = await schedules_service.list_for_user(session, principal.user_id)
     return success([legacy_schedule_output(v, last=len(views) == 1, now=now) for v in views])
 
 
-@router.get("/default", operation_id="legacy_schedules_get_default")
+@router.get("/default", operation_id="legacy_schedules_get_default", **declare(Envelope[LegacySchedule | None]))
 async def get_default_schedule(principal: CurrentPrincipal, session: SessionDep, now: Now) -> dict[str, Any]:
     views = await schedules_service.list_for_user(session, principal.user_id)
     found = next((v for v in views if v.is_default), None)
     return success(None if found is None else legacy_schedule_output(found, last=len(views) == 1, now=now))
 
 
-@router.get("/{scheduleId}", operation_id="legacy_schedules_get")
+@router.get("/{scheduleId}", operation_id="legacy_schedules_get", **declare(Envelope[LegacySchedule]))
 async def get_schedule(scheduleId: int, principal: CurrentPrincipal, session: SessionDep, now: Now) -> dict[str, Any]:
     views = await schedules_service.list_for_user(session, principal.user_id)
     found = next((v for v in views if v.schedule.id == scheduleId), None)
@@ -268,7 +270,7 @@ async def _updated_output(session: AsyncSession, view: ScheduleView, *, previous
     }
 
 
-@router.post("", status_code=201, operation_id="legacy_schedules_create")
+@router.post("", status_code=201, operation_id="legacy_schedules_create", **declare(Envelope[LegacySchedule], 201))
 async def create_schedule(body: LegacyCreateScheduleInput, principal: CurrentPrincipal, session: SessionDep, now: Now) -> dict[str, Any]:
     # No availabilities (or an empty list) means Monday–Friday 09:00–17:00, as in Cal.com.
     weekly = [a.to_range() for a in body.availabilities] if body.availabilities else None
@@ -280,7 +282,7 @@ async def create_schedule(body: LegacyCreateScheduleInput, principal: CurrentPri
     return success(legacy_schedule_output(view, last=len(views) == 1, now=now))
 
 
-@router.patch("/{scheduleId}", operation_id="legacy_schedules_update")
+@router.patch("/{scheduleId}", operation_id="legacy_schedules_update", **declare(Envelope[LegacyUpdatedSchedule]))
 async def update_schedule(
     scheduleId: int, body: LegacyUpdateScheduleInput, principal: CurrentPrincipal, session: SessionDep, now: Now
 ) -> dict[str, Any]:
@@ -292,7 +294,7 @@ async def update_schedule(
     return success(await _updated_output(session, view, previous_default=before.schedule.id if before else None, now=now))
 
 
-@router.delete("/{scheduleId}", operation_id="legacy_schedules_delete")
+@router.delete("/{scheduleId}", operation_id="legacy_schedules_delete", **declare(StatusOnly))
 async def delete_schedule(scheduleId: int, principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
     await schedules_service.delete(session, principal.user_id, scheduleId)
     return success_no_data()

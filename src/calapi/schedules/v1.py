@@ -15,10 +15,12 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSche
 
 from calapi.core import v1
 from calapi.core.auth import Principal, V1Principal
+from calapi.core.api_schemas import V1Message, declare, v1_created, v1_one
 from calapi.core.errors import BadRequest, Forbidden, NotFound, Unauthorized
 from calapi.core.wire import TimeZoneName
 from calapi.db import SessionDep
 from calapi.schedules import service as schedules_service
+from calapi.schedules.api_schemas import V1Availability, V1Schedule
 from calapi.schedules.models import Availability
 from calapi.schedules.service import (
     DateRange,
@@ -119,7 +121,7 @@ async def _schedule_owner(session: SessionDep, principal: Principal, schedule_id
     )
 
 
-@router.get("/schedules", operation_id="v1_schedules_list")
+@router.get("/schedules", operation_id="v1_schedules_list", **declare(v1_one("schedules", list[V1Schedule])))
 async def list_schedules(
     principal: V1Principal, session: SessionDep, userId: Annotated[list[int], Query()] = []
 ) -> dict[str, Any]:
@@ -131,20 +133,20 @@ async def list_schedules(
     return v1.many("schedules", [schedule_output(v) for v in views])
 
 
-@router.post("/schedules", operation_id="v1_schedules_create")
+@router.post("/schedules", operation_id="v1_schedules_create", **declare(v1_created("schedule", V1Schedule)))
 async def create_schedule(body: CreateScheduleV1, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     owner = v1.acting_user(principal, body.userId, refusal=Forbidden("ADMIN required for `userId`"))
     view = await schedules_service.create(session, owner, name=body.name, time_zone=body.timeZone, is_default=False)
     return v1.created("schedule", schedule_output(view), "Schedule")
 
 
-@router.get("/schedules/{id}", operation_id="v1_schedules_get")
+@router.get("/schedules/{id}", operation_id="v1_schedules_get", **declare(v1_one("schedule", V1Schedule)))
 async def get_schedule(id: int, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     owner = await _schedule_owner(session, principal, id)
     return v1.one("schedule", schedule_output(await schedules_service.get_for_user(session, owner, id)))
 
 
-@router.patch("/schedules/{id}", operation_id="v1_schedules_update")
+@router.patch("/schedules/{id}", operation_id="v1_schedules_update", **declare(v1_one("schedule", V1Schedule)))
 async def update_schedule(id: int, body: UpdateScheduleV1, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     owner = await _schedule_owner(session, principal, id)
     if body.userId is not None and body.userId != owner:
@@ -157,7 +159,7 @@ async def update_schedule(id: int, body: UpdateScheduleV1, principal: V1Principa
     return v1.one("schedule", schedule_output(view))
 
 
-@router.delete("/schedules/{id}", operation_id="v1_schedules_delete")
+@router.delete("/schedules/{id}", operation_id="v1_schedules_delete", **declare(V1Message))
 async def delete_schedule(id: int, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     owner = await _schedule_owner(session, principal, id)
     await schedules_service.delete(session, owner, id)
@@ -199,7 +201,7 @@ async def _row_owner(session: SessionDep, principal: Principal, row_id: int) -> 
     return v1.acting_owner(principal, owner, refusal=missing, missing=missing)
 
 
-@router.post("/availabilities", operation_id="v1_availabilities_create")
+@router.post("/availabilities", operation_id="v1_availabilities_create", **declare(v1_created("availability", V1Availability)))
 async def create_availability(body: CreateAvailabilityV1, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     owner = await schedules_service.owner_of(session, body.scheduleId)
     owner = v1.acting_owner(
@@ -212,14 +214,14 @@ async def create_availability(body: CreateAvailabilityV1, principal: V1Principal
     return v1.created("availability", availability_output(row, owner), "Availability")
 
 
-@router.get("/availabilities/{id}", operation_id="v1_availabilities_get")
+@router.get("/availabilities/{id}", operation_id="v1_availabilities_get", **declare(v1_one("availability", V1Availability)))
 async def get_availability(id: int, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     owner = await _row_owner(session, principal, id)
     row = await schedules_service.get_availability_row(session, owner, id)
     return v1.one("availability", availability_output(row, owner))
 
 
-@router.patch("/availabilities/{id}", operation_id="v1_availabilities_update")
+@router.patch("/availabilities/{id}", operation_id="v1_availabilities_update", **declare(v1_one("availability", V1Availability)))
 async def update_availability(id: int, body: UpdateAvailabilityV1, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     owner = await _row_owner(session, principal, id)
     row = await schedules_service.update_availability_row(
@@ -228,7 +230,7 @@ async def update_availability(id: int, body: UpdateAvailabilityV1, principal: V1
     return v1.one("availability", availability_output(row, owner))
 
 
-@router.delete("/availabilities/{id}", operation_id="v1_availabilities_delete")
+@router.delete("/availabilities/{id}", operation_id="v1_availabilities_delete", **declare(V1Message))
 async def delete_availability(id: int, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     owner = await _row_owner(session, principal, id)
     await schedules_service.delete_availability_row(session, owner, id)

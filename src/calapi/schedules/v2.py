@@ -20,6 +20,8 @@ from calapi.schedules.service import DateRange, ScheduleChanges, ScheduleView, W
 from calapi.teams import service as teams_service
 from calapi.teams.access import TeamAdmin, TeamCaller
 from calapi.core.paging import take_skip
+from calapi.core.api_schemas import Envelope, StatusOnly, declare
+from calapi.schedules.api_schemas import Schedule
 
 router = versioned_router([V2024_06_11, V2024_06_14], prefix="/v2/schedules", tags=["Schedules"])
 
@@ -99,7 +101,7 @@ def schedule_output(view: ScheduleView) -> dict[str, Any]:
     }
 
 
-@router.post("", status_code=201, operation_id="schedules_create")
+@router.post("", status_code=201, operation_id="schedules_create", **declare(Envelope[Schedule], 201))
 async def create_schedule(body: CreateScheduleInput, principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
     view = await schedules_service.create(
         session,
@@ -113,25 +115,25 @@ async def create_schedule(body: CreateScheduleInput, principal: CurrentPrincipal
     return success(schedule_output(view))
 
 
-@router.get("", operation_id="schedules_list")
+@router.get("", operation_id="schedules_list", **declare(Envelope[list[Schedule]]))
 async def list_schedules(principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
     views = await schedules_service.list_for_user(session, principal.user_id)
     return success([schedule_output(v) for v in views])
 
 
-@router.get("/default", operation_id="schedules_get_default")
+@router.get("/default", operation_id="schedules_get_default", **declare(Envelope[Schedule | None]))
 async def get_default_schedule(principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
     view = await schedules_service.get_default(session, principal.user_id)
     return success(None if view is None else schedule_output(view))
 
 
-@router.get("/{scheduleId}", operation_id="schedules_get")
+@router.get("/{scheduleId}", operation_id="schedules_get", **declare(Envelope[Schedule]))
 async def get_schedule(scheduleId: int, principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
     view = await schedules_service.get_for_user(session, principal.user_id, scheduleId)
     return success(schedule_output(view))
 
 
-@router.patch("/{scheduleId}", operation_id="schedules_update")
+@router.patch("/{scheduleId}", operation_id="schedules_update", **declare(Envelope[Schedule]))
 async def update_schedule(
     scheduleId: int, body: UpdateScheduleInput, principal: CurrentPrincipal, session: SessionDep
 ) -> dict[str, Any]:
@@ -146,7 +148,7 @@ async def update_schedule(
     return success(schedule_output(view))
 
 
-@router.delete("/{scheduleId}", operation_id="schedules_delete")
+@router.delete("/{scheduleId}", operation_id="schedules_delete", **declare(StatusOnly))
 async def delete_schedule(scheduleId: int, principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
     await schedules_service.delete(session, principal.user_id, scheduleId)
     return success_no_data()
@@ -156,7 +158,7 @@ async def delete_schedule(scheduleId: int, principal: CurrentPrincipal, session:
 team_router = APIRouter(prefix="/v2/teams/{teamId}/schedules", tags=["Teams / Schedules"])
 
 
-@team_router.get("", operation_id="team_schedules_list")
+@team_router.get("", operation_id="team_schedules_list", **declare(Envelope[list[Schedule]]))
 async def list_team_schedules(
     caller: Annotated[TeamCaller, TeamAdmin], session: SessionDep, take: str | None = None, skip: str | None = None
 ) -> dict[str, Any]:

@@ -9,6 +9,8 @@ from fastapi.responses import PlainTextResponse
 
 from calapi.core.envelopes import success
 from calapi.core.timezones import city_list
+from calapi.core.api_schemas import Envelope, declare
+from calapi.system.api_schemas import City
 
 router = APIRouter()
 
@@ -18,6 +20,6 @@ async def health() -> str:
     return "OK"
 
 
-@router.get("/v2/timezones", tags=["Timezones"], operation_id="timezones_list")
+@router.get("/v2/timezones", tags=["Timezones"], operation_id="timezones_list", **declare(Envelope[list[City]]))
 async def list_timezones() -> dict[str, Any]:
     return success(city_list())

@@ -14,11 +14,13 @@ from starlette.requests import Request
 from calapi.core.envelopes import success
 from calapi.core.openapi import api_routes
 from calapi.core.versioning import ALL_VERSIONS, HEADER, LEGACY_VERSION, served_versions_by_resource
+from calapi.core.api_schemas import Envelope, declare
+from calapi.system.api_schemas import Versions
 
 router = APIRouter(tags=["Versions"])
 
 
-@router.get("/v2/versions", operation_id="versions_list")
+@router.get("/v2/versions", operation_id="versions_list", **declare(Envelope[Versions]))
 async def list_versions(request: Request) -> dict[str, Any]:
     cached = getattr(request.app.state, "served_versions", None)
     if cached is None:  # routes do not change after start-up

@@ -13,6 +13,8 @@ from calapi.core.wire import Locale, Metadata, TimeZoneName, WeekDay, WireModel
 from calapi.db import SessionDep
 from calapi.users import service as users_service
 from calapi.users.models import User
+from calapi.core.api_schemas import Envelope, declare
+from calapi.users.api_schemas import Me
 
 router = APIRouter(prefix="/v2/me", tags=["Me"])
 
@@ -62,13 +64,13 @@ def me_output(user: User | Any) -> dict[str, Any]:
     return data
 
 
-@router.get("", operation_id="me_get")
+@router.get("", operation_id="me_get", **declare(Envelope[Me]))
 async def get_me(principal: CurrentPrincipal) -> dict[str, Any]:
     # The profile was read with the key at the start of this request: no second query.
     return success(me_output(principal.profile))
 
 
-@router.patch("", operation_id="me_update")
+@router.patch("", operation_id="me_update", **declare(Envelope[Me]))
 async def update_me(body: UpdateMeInput, principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
     user = await users_service.get(session, principal.user_id)
     changes = {_FIELD_TO_COLUMN[k]: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}

@@ -9,6 +9,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Request
 from pydantic import Field
 
+from calapi.core.api_schemas import Envelope, declare
+from calapi.webhooks import api_schemas as declared
 from calapi.core.auth import CurrentPrincipal
 from calapi.core.envelopes import iso_ms, success
 from calapi.core.errors import BadRequest
@@ -176,25 +178,25 @@ def _instant(name: str, raw: str | None) -> datetime | None:
 # ---------------------------------------------------------------- /v2/webhooks
 
 
-@router.post("", status_code=201, operation_id="webhooks_create")
+@router.post("", status_code=201, operation_id="webhooks_create", **declare(Envelope[declared.Webhook], 201))
 async def create_webhook(body: CreateWebhookInput, principal: CurrentPrincipal, session: SessionDep, request: Request) -> dict[str, Any]:
     webhook = await webhooks_service.create_for_user(session, principal, body.fields(), request.app.state.settings)
     return success(webhook_output(webhook))
 
 
-@router.get("", operation_id="webhooks_list")
+@router.get("", operation_id="webhooks_list", **declare(Envelope[list[declared.Webhook]]))
 async def list_webhooks(principal: CurrentPrincipal, session: SessionDep, take: str | None = None, skip: str | None = None) -> dict[str, Any]:
     limit, offset = take_skip(take, skip)
     webhooks = await webhooks_service.list_for_user(session, principal, take=limit, skip=offset)
     return success([webhook_output(w) for w in webhooks])
 
 
-@router.get("/{webhookId}", operation_id="webhooks_get")
+@router.get("/{webhookId}", operation_id="webhooks_get", **declare(Envelope[declared.WebhookRow]))
 async def get_webhook(webhookId: str, principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
     return success(webhook_row_output(await webhooks_service.get_for_user(session, principal, webhookId)))
 
 
-@router.patch("/{webhookId}", operation_id="webhooks_update")
+@router.patch("/{webhookId}", operation_id="webhooks_update", **declare(Envelope[declared.Webhook]))
 async def update_webhook(
     webhookId: str, body: UpdateWebhookInput, principal: CurrentPrincipal, session: SessionDep, request: Request
 ) -> dict[str, Any]:
@@ -202,7 +204,7 @@ async def update_webhook(
     return success(webhook_output(webhook))
 
 
-@router.delete("/{webhookId}", operation_id="webhooks_delete")
+@router.delete("/{webhookId}", operation_id="webhooks_delete", **declare(Envelope[declared.Webhook]))
 async def delete_webhook(webhookId: str, principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
     return success(webhook_output(await webhooks_service.delete_for_user(session, principal, webhookId)))
 
@@ -220,7 +222,7 @@ def _delivery_filters(status: str | None, trigger: str | None, since: str | None
     )
 
 
-@router.get("/{webhookId}/deliveries", operation_id="webhooks_deliveries")
+@router.get("/{webhookId}/deliveries", operation_id="webhooks_deliveries", **declare(Envelope[list[declared.Delivery]]))
 async def list_deliveries(
     webhookId: str,
     principal: CurrentPrincipal,
@@ -237,7 +239,7 @@ async def list_deliveries(
     return success([delivery_output(v) for v in await webhooks_service.list_deliveries(session, webhook, filters)])
 
 
-@router.post("/{webhookId}/deliveries/{deliveryId}/redeliver", status_code=202, operation_id="webhooks_redeliver")
+@router.post("/{webhookId}/deliveries/{deliveryId}/redeliver", status_code=202, operation_id="webhooks_redeliver", **declare(Envelope[declared.Delivery], 202))
 async def redeliver(webhookId: str, deliveryId: str, principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
     webhook = await webhooks_service.operable(session, principal, webhookId, write=True)
     return success(delivery_output(await webhooks_service.redeliver(session, webhook, deliveryId)))
@@ -254,7 +256,7 @@ def _ping_output(view: DeliveryView, outcome: Outcome) -> dict[str, Any]:
     }
 
 
-@router.post("/{webhookId}/ping", operation_id="webhooks_ping")
+@router.post("/{webhookId}/ping", operation_id="webhooks_ping", **declare(Envelope[declared.Ping]))
 async def ping(webhookId: str, principal: CurrentPrincipal, session: SessionDep, request: Request) -> dict[str, Any]:
     webhook = await webhooks_service.operable(session, principal, webhookId)
     view, outcome = await webhooks_service.ping(session, webhook, request.app.state.settings)
@@ -266,7 +268,7 @@ def _rotated_output(webhook: Webhook) -> dict[str, Any]:
     return {**webhook_output(webhook), "previousSecretExpiresAt": iso_ms(expires) if expires else None}
 
 
-@router.post("/{webhookId}/rotate-secret", operation_id="webhooks_rotate_secret")
+@router.post("/{webhookId}/rotate-secret", operation_id="webhooks_rotate_secret", **declare(Envelope[declared.RotatedWebhook]))
 async def rotate_secret(
     webhookId: str, principal: CurrentPrincipal, session: SessionDep, body: RotateSecretInput | None = None
 ) -> dict[str, Any]:
@@ -277,7 +279,7 @@ async def rotate_secret(
 # ---------------------------------------------------------------- /v2/event-types/{id}/webhooks
 
 
-@event_type_router.post("", status_code=201, operation_id="event_type_webhooks_create")
+@event_type_router.post("", status_code=201, operation_id="event_type_webhooks_create", **declare(Envelope[declared.Webhook], 201))
 async def create_event_type_webhook(
     eventTypeId: int, body: CreateWebhookInput, principal: CurrentPrincipal, session: SessionDep, request: Request
 ) -> dict[str, Any]:
@@ -285,7 +287,7 @@ async def create_event_type_webhook(
     return success(webhook_output(webhook))
 
 
-@event_type_router.get("", operation_id="event_type_webhooks_list")
+@event_type_router.get("", operation_id="event_type_webhooks_list", **declare(Envelope[list[declared.Webhook]]))
 async def list_event_type_webhooks(
     eventTypeId: int, principal: CurrentPrincipal, session: SessionDep, take: str | None = None, skip: str | None = None
 ) -> dict[str, Any]:
@@ -294,18 +296,18 @@ async def list_event_type_webhooks(
     return success([webhook_output(w) for w in webhooks])
 
 
-@event_type_router.delete("", operation_id="event_type_webhooks_delete_all")
+@event_type_router.delete("", operation_id="event_type_webhooks_delete_all", **declare(Envelope[str]))
 async def delete_event_type_webhooks(eventTypeId: int, principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
     count = await webhooks_service.delete_all_for_event_type(session, principal, eventTypeId)
     return success(f"{count} webhooks deleted")
 
 
-@event_type_router.get("/{webhookId}", operation_id="event_type_webhooks_get")
+@event_type_router.get("/{webhookId}", operation_id="event_type_webhooks_get", **declare(Envelope[declared.Webhook]))
 async def get_event_type_webhook(eventTypeId: int, webhookId: str, principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
     return success(webhook_output(await webhooks_service.get_for_event_type(session, principal, eventTypeId, webhookId)))
 
 
-@event_type_router.patch("/{webhookId}", operation_id="event_type_webhooks_update")
+@event_type_router.patch("/{webhookId}", operation_id="event_type_webhooks_update", **declare(Envelope[declared.Webhook]))
 async def update_event_type_webhook(
     eventTypeId: int, webhookId: str, body: UpdateWebhookInput, principal: CurrentPrincipal, session: SessionDep, request: Request
 ) -> dict[str, Any]:
@@ -315,7 +317,7 @@ async def update_event_type_webhook(
     return success(webhook_output(webhook))
 
 
-@event_type_router.delete("/{webhookId}", operation_id="event_type_webhooks_delete")
+@event_type_router.delete("/{webhookId}", operation_id="event_type_webhooks_delete", **declare(Envelope[declared.Webhook]))
 async def delete_event_type_webhook(eventTypeId: int, webhookId: str, principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
     return success(webhook_output(await webhooks_service.delete_for_event_type(session, principal, eventTypeId, webhookId)))
 
@@ -323,7 +325,7 @@ async def delete_event_type_webhook(eventTypeId: int, webhookId: str, principal:
 # ---------------------------------------------------------------- /v2/teams/{teamId}/webhooks (team admins)
 
 
-@team_router.post("", status_code=201, operation_id="team_webhooks_create")
+@team_router.post("", status_code=201, operation_id="team_webhooks_create", **declare(Envelope[declared.Webhook], 201))
 async def create_team_webhook(
     body: CreateWebhookInput, caller: Annotated[TeamCaller, TeamAdmin], session: SessionDep, request: Request
 ) -> dict[str, Any]:
@@ -331,7 +333,7 @@ async def create_team_webhook(
     return success(webhook_output(webhook))
 
 
-@team_router.get("", operation_id="team_webhooks_list")
+@team_router.get("", operation_id="team_webhooks_list", **declare(Envelope[list[declared.Webhook]]))
 async def list_team_webhooks(
     caller: Annotated[TeamCaller, TeamAdmin], session: SessionDep, take: str | None = None, skip: str | None = None
 ) -> dict[str, Any]:
@@ -340,12 +342,12 @@ async def list_team_webhooks(
     return success([webhook_output(w) for w in webhooks])
 
 
-@team_router.get("/{webhookId}", operation_id="team_webhooks_get")
+@team_router.get("/{webhookId}", operation_id="team_webhooks_get", **declare(Envelope[declared.Webhook]))
 async def get_team_webhook(webhookId: str, caller: Annotated[TeamCaller, TeamAdmin], session: SessionDep) -> dict[str, Any]:
     return success(webhook_output(await webhooks_service.get_for_team(session, caller.team_id, webhookId)))
 
 
-@team_router.patch("/{webhookId}", operation_id="team_webhooks_update")
+@team_router.patch("/{webhookId}", operation_id="team_webhooks_update", **declare(Envelope[declared.Webhook]))
 async def update_team_webhook(
     webhookId: str, body: UpdateWebhookInput, caller: Annotated[TeamCaller, TeamAdmin], session: SessionDep, request: Request
 ) -> dict[str, Any]:
@@ -353,7 +355,7 @@ async def update_team_webhook(
     return success(webhook_output(webhook))
 
 
-@team_router.delete("/{webhookId}", operation_id="team_webhooks_delete")
+@team_router.delete("/{webhookId}", operation_id="team_webhooks_delete", **declare(Envelope[declared.Webhook]))
 async def delete_team_webhook(webhookId: str, caller: Annotated[TeamCaller, TeamAdmin], session: SessionDep) -> dict[str, Any]:
     return success(webhook_output(await webhooks_service.delete_for_team(session, caller.team_id, webhookId)))
 
@@ -361,7 +363,7 @@ async def delete_team_webhook(webhookId: str, caller: Annotated[TeamCaller, Team
 # Operations on a team's webhook: what /v2/webhooks/{id}/… offers its owner, for the team's admins.
 
 
-@team_router.get("/{webhookId}/deliveries", operation_id="team_webhooks_deliveries")
+@team_router.get("/{webhookId}/deliveries", operation_id="team_webhooks_deliveries", **declare(Envelope[list[declared.Delivery]]))
 async def list_team_deliveries(
     webhookId: str,
     caller: Annotated[TeamCaller, TeamAdmin],
@@ -378,7 +380,7 @@ async def list_team_deliveries(
     return success([delivery_output(v) for v in await webhooks_service.list_deliveries(session, webhook, filters)])
 
 
-@team_router.post("/{webhookId}/deliveries/{deliveryId}/redeliver", status_code=202, operation_id="team_webhooks_redeliver")
+@team_router.post("/{webhookId}/deliveries/{deliveryId}/redeliver", status_code=202, operation_id="team_webhooks_redeliver", **declare(Envelope[declared.Delivery], 202))
 async def redeliver_team_delivery(
     webhookId: str, deliveryId: str, caller: Annotated[TeamCaller, TeamAdmin], session: SessionDep
 ) -> dict[str, Any]:
@@ -386,7 +388,7 @@ async def redeliver_team_delivery(
     return success(delivery_output(await webhooks_service.redeliver(session, webhook, deliveryId)))
 
 
-@team_router.post("/{webhookId}/ping", operation_id="team_webhooks_ping")
+@team_router.post("/{webhookId}/ping", operation_id="team_webhooks_ping", **declare(Envelope[declared.Ping]))
 async def ping_team_webhook(
     webhookId: str, caller: Annotated[TeamCaller, TeamAdmin], session: SessionDep, request: Request
 ) -> dict[str, Any]:
@@ -395,7 +397,7 @@ async def ping_team_webhook(
     return success(_ping_output(view, outcome))
 
 
-@team_router.post("/{webhookId}/rotate-secret", operation_id="team_webhooks_rotate_secret")
+@team_router.post("/{webhookId}/rotate-secret", operation_id="team_webhooks_rotate_secret", **declare(Envelope[declared.RotatedWebhook]))
 async def rotate_team_webhook_secret(
     webhookId: str, caller: Annotated[TeamCaller, TeamAdmin], session: SessionDep, body: RotateSecretInput | None = None
 ) -> dict[str, Any]:
