@@ -45,15 +45,20 @@ def free_port() -> int:
 
 
 @contextmanager
-def uvicorn_server(app_path: str, env: dict[str, str], *, workers: int = 1, health: str = "/docs") -> Iterator[str]:
-    """``uvicorn <app>`` with the same flags for every server under comparison."""
+def uvicorn_server(
+    app_path: str, env: dict[str, str], *, workers: int = 1, health: str = "/docs", checkout: Path = REPO
+) -> Iterator[str]:
+    """``uvicorn <app>`` with the same flags for every server under comparison.
+
+    ``checkout``: the source tree whose code is served (another revision's worktree, for a comparison).
+    """
     port = free_port()
     cmd = [sys.executable, "-m", "uvicorn", app_path, "--host", "127.0.0.1", "--port", str(port),
            "--log-level", "warning", "--no-access-log", "--workers", str(workers)]
     # This checkout's code first (the venv may hold an editable install of another checkout).
-    own_code = os.pathsep.join([str(REPO / "src"), str(REPO)])
+    own_code = os.pathsep.join([str(checkout / "src"), str(checkout)])
     full_env = {**{k: v for k, v in os.environ.items() if not k.startswith("CALAPI_")}, "PYTHONPATH": own_code, **env}
-    proc = subprocess.Popen(cmd, env=full_env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, env=full_env, cwd=checkout, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
