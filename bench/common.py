@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-import secrets
 import platform
+import secrets
 import socket
 import subprocess
 import sys
@@ -44,6 +44,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+SERVER_PIDS: dict[str, int] = {}  # base URL → process id of each running uvicorn_server
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (all its threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
 def uvicorn_server(
     app_path: str, env: dict[str, str], *, workers: int = 1, health: str = "/docs", checkout: Path = REPO
@@ -72,8 +81,10 @@ def uvicorn_server(
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.1)
+        SERVER_PIDS[base] = proc.pid
         yield base
     finally:
+        SERVER_PIDS.pop(base, None)
         proc.terminate()
         try:
             proc.wait(timeout=10)

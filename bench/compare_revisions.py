@@ -15,9 +15,11 @@ Measures (the seeding is the named benchmark's):
 * ``GET /v2/slots`` p95, one host, 60 days, 500 bookings, 1 connection (``bench_slots_http``);
 * ``GET /v2/slots`` p95, 25 round-robin hosts, 12,500 bookings, 1 connection (``bench_slots_team_http``);
 * ``GET /v2/bookings`` p95, 10,000 bookings (+2,000 attended), 1 connection (``bench_bookings_list``);
-* ``POST /v2/bookings`` creates/s, 4 connections, each request a new slot (``bench_bookings_create``).
+* ``POST /v2/bookings`` creates/s, each request a new slot (``bench_bookings_create``): 4 connections on
+  PostgreSQL, 1 on SQLite (one writer: more connections only measure SQLite's lock back-off).
 
-Latency figures are the p95 of every measured request of all rounds pooled; throughput figures the
+Each round also reads the server process's CPU time (``/proc``): CPU milliseconds per request are
+the figure least moved by other work on the machine. Latency figures are the p95 of every measured request of all rounds pooled; throughput figures the
 mean of the rounds. The ratio is current ÷ base, oriented so that above 1 is better; target: no
 measure worse than base by more than 5 % (ratio ≥ 0.95). The load average is printed before and
 after: on a shared machine it says how much to trust the figures (both sides share the noise,
@@ -35,6 +37,7 @@ import json
 import os
 import secrets
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -46,7 +49,16 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import POSTGRES_BASE, REPO, _admin, machine, today, uvicorn_server  # noqa: E402
+from bench.common import (  # noqa: E402
+    POSTGRES_BASE,
+    REPO,
+    SERVER_PIDS,
+    _admin,
+    cpu_seconds,
+    machine,
+    today,
+    uvicorn_server,
+)
 from bench.loadgen import LoadResult, run_load  # noqa: E402
 
 DEFAULT_BASE = "f2e49ef"  # the last commit before the security issue's work
@@ -162,6 +174,7 @@ class Measure:
     connections: int
     load: Callable[[Any], Load]  # seeding answer → request
     rounds: dict[str, list[LoadResult]] = field(default_factory=dict)
+    cpu_ms: dict[str, list[float]] = field(default_factory=dict)  # server CPU per request, per round
 
     def figure(self, label: str) -> float:
         runs = self.rounds[label]
@@ -203,7 +216,7 @@ MEASURES = {
     "slots-one": lambda: Measure("GET /v2/slots p95 ms, 1 host", "slots-one", "p95_ms", 1, _slots_one),
     "slots-team": lambda: Measure("GET /v2/slots p95 ms, 25 RR hosts", "slots-team", "p95_ms", 1, _slots_team),
     "bookings-list": lambda: Measure("GET /v2/bookings p95 ms, 10k bookings", "bookings-list", "p95_ms", 1, _bookings_list),
-    "bookings-create": lambda: Measure("POST /v2/bookings creates/s (4 conn.)", "bookings-create", "rps", 4, _bookings_create),
+    "bookings-create": lambda: Measure("POST /v2/bookings creates/s", "bookings-create", "rps", 4, _bookings_create),
 }
 
 
@@ -219,15 +232,35 @@ def run_measure(measure: Measure, revisions: list[Revision], args: argparse.Name
             )
             servers.append((revision, base, load))
             measure.rounds[revision.label] = []
+            measure.cpu_ms[revision.label] = []
+        connections = 1 if load.method == "POST" and not args.postgres else measure.connections
         for _ in range(args.rounds):
             for revision, base, load in servers:
+                pid = SERVER_PIDS[base]
+                cpu_before = cpu_seconds(pid)
                 result = asyncio.run(
                     run_load(base + load.path, method=load.method, headers=load.headers, body=load.body,
-                             connections=measure.connections, duration=args.duration)
+                             connections=connections, duration=args.duration)
                 )
                 assert set(result.statuses) == {load.expect}, (revision.label, measure.name, result.statuses)
                 measure.rounds[revision.label].append(result)
-                print(f"  {measure.name:42} {revision.label:28} {result.summary()}", file=sys.stderr, flush=True)
+                # includes the warm-up's requests, which the load result does not count: scale by time
+                measure.cpu_ms[revision.label].append((cpu_seconds(pid) - cpu_before) * 1000 / (result.rps * (args.duration + 2.0)))
+                print(f"  {measure.name:42} {revision.label:28} {result.summary()} cpu/request "
+                      f"{measure.cpu_ms[revision.label][-1]:.2f} ms", file=sys.stderr, flush=True)
+
+
+def cpu_per_request(measure: Measure, label: str) -> float:
+    return statistics.median(measure.cpu_ms[label])
+
+
+def paired_ratio(measure: Measure, base: str, current: str) -> float:
+    """The median over rounds of each round's ratio: a round's base and current ran back to back,
+    so they saw about the same machine; the median drops a round that a burst of other work hit."""
+    ratios = []
+    for b, c in zip(measure.rounds[base], measure.rounds[current], strict=True):
+        ratios.append(c.rps / b.rps if measure.metric == "rps" else b.percentile(95) / c.percentile(95))
+    return statistics.median(ratios)
 
 
 def ratio(measure: Measure, base: str, current: str) -> float:
@@ -272,15 +305,17 @@ def main() -> None:
           f"{args.rounds} rounds of {args.duration:g} s per server, alternating")
     print(f"machine: {machine()}; date {today()}; load average (1, 5, 15 min) before {load_before}, after {load_after}")
     print()
-    print(f"| measure | base | current | ratio (≥ {1 - TOLERANCE:.2f} holds) |")
-    print("| --- | ---: | ---: | ---: |")
+    print(f"| measure | base | current | ratio (≥ {1 - TOLERANCE:.2f} holds) | paired ratio, median of rounds | "
+          "server CPU ms/request, base → current |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
     worse = []
     for measure in measures:
         r = ratio(measure, base.label, current.label)
         if r < 1 - TOLERANCE:
             worse.append(measure.name)
         print(f"| {measure.name} | {measure.figure(base.label):.1f} | {measure.figure(current.label):.1f} | "
-              f"{r:.3f}{'' if r >= 1 - TOLERANCE else ' **worse**'} |")
+              f"{r:.3f}{'' if r >= 1 - TOLERANCE else ' **worse**'} | {paired_ratio(measure, base.label, current.label):.3f} | "
+              f"{cpu_per_request(measure, base.label):.2f} → {cpu_per_request(measure, current.label):.2f} |")
     print()
     print("worse than base by more than 5 %: " + (", ".join(worse) if worse else "none"))
     if args.json:
