@@ -69,6 +69,15 @@ async def seed(url: str) -> list[int]:
     return ids
 
 
+def prepare(url: str) -> list[int]:
+    """Migrate the database at ``url`` and seed the hosts; returns their event type ids."""
+    from calapi.cli import migrate_database
+    from calapi.config import load_settings
+
+    migrate_database(load_settings(database_url=url))
+    return asyncio.run(seed(url))
+
+
 _SLOT_NUMBERS = iter(range(10**9))  # shared by warm-up and measured runs: every request a new slot
 _JSON = {"content-type": "application/json"}
 

@@ -19,14 +19,14 @@ from bench.common import machine, today, uvicorn_server  # noqa: E402
 from bench.loadgen import run_load  # noqa: E402
 
 
-def prepare_database(directory: Path) -> tuple[str, str]:
+def prepare(url: str) -> str:
+    """Migrate the database at ``url`` and seed one user with an API key; returns the key."""
     from calapi.api_keys import service as api_keys_service
     from calapi.cli import migrate_database
     from calapi.config import load_settings
     from calapi.db import make_engine, make_sessionmaker
     from calapi.users import service as users_service
 
-    url = f"sqlite+aiosqlite:///{directory}/bench.db"
     migrate_database(load_settings(database_url=url))
 
     async def seed() -> str:
@@ -38,7 +38,12 @@ def prepare_database(directory: Path) -> tuple[str, str]:
         await engine.dispose()
         return minted.key
 
-    return url, asyncio.run(seed())
+    return asyncio.run(seed())
+
+
+def prepare_database(directory: Path) -> tuple[str, str]:
+    url = f"sqlite+aiosqlite:///{directory}/bench.db"
+    return url, prepare(url)
 
 
 def main() -> None:

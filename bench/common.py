@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-import secrets
 import platform
+import secrets
 import socket
 import subprocess
 import sys
@@ -44,16 +44,30 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+SERVER_PIDS: dict[str, int] = {}  # base URL → process id of each running uvicorn_server
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (all its threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
-def uvicorn_server(app_path: str, env: dict[str, str], *, workers: int = 1, health: str = "/docs") -> Iterator[str]:
-    """``uvicorn <app>`` with the same flags for every server under comparison."""
+def uvicorn_server(
+    app_path: str, env: dict[str, str], *, workers: int = 1, health: str = "/docs", checkout: Path = REPO
+) -> Iterator[str]:
+    """``uvicorn <app>`` with the same flags for every server under comparison.
+
+    ``checkout``: the source tree whose code is served (another revision's worktree, for a comparison).
+    """
     port = free_port()
     cmd = [sys.executable, "-m", "uvicorn", app_path, "--host", "127.0.0.1", "--port", str(port),
            "--log-level", "warning", "--no-access-log", "--workers", str(workers)]
     # This checkout's code first (the venv may hold an editable install of another checkout).
-    own_code = os.pathsep.join([str(REPO / "src"), str(REPO)])
+    own_code = os.pathsep.join([str(checkout / "src"), str(checkout)])
     full_env = {**{k: v for k, v in os.environ.items() if not k.startswith("CALAPI_")}, "PYTHONPATH": own_code, **env}
-    proc = subprocess.Popen(cmd, env=full_env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, env=full_env, cwd=checkout, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -67,8 +81,10 @@ def uvicorn_server(app_path: str, env: dict[str, str], *, workers: int = 1, heal
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.1)
+        SERVER_PIDS[base] = proc.pid
         yield base
     finally:
+        SERVER_PIDS.pop(base, None)
         proc.terminate()
         try:
             proc.wait(timeout=10)

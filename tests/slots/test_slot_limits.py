@@ -18,6 +18,8 @@ import pytest
 
 from calapi.config import SettingsError, load_settings
 from calapi.slots import service as slots_service
+from calapi.slots import v2 as slots_v2
+from calapi.slots import wire as slots_wire
 from tests.slots.seed import give_schedule, make_event_type
 from tests.v1.conftest import V1, v1_error
 
@@ -170,20 +172,49 @@ def test_the_limits_are_validated_settings():
 # ---------------------------------------------------------------- off the event loop
 
 
-async def test_the_engine_runs_in_a_worker_thread(app, client, alice, clock, monkeypatch):
-    """The listing is computed off the event loop's thread, so other requests go on meanwhile."""
-    await give_schedule(app, alice.id)
-    event_id = await make_event_type(app, alice.id)
-    engine_threads: list[int] = []
-    real_list_slots = slots_service.list_slots
+def record_threads(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[int]]:
+    """The threads the engine (every version) and the v2 answer's encoding ran in, request by request."""
+    seen: dict[str, list[int]] = {"engine": [], "encoding": []}
+    real_list_slots, real_output = slots_service.list_slots, slots_v2.slots_output
 
-    def recording(query):
-        engine_threads.append(threading.get_ident())
+    def engine(query):
+        seen["engine"].append(threading.get_ident())
         return real_list_slots(query)
 
-    monkeypatch.setattr(slots_service, "list_slots", recording)
+    def encoding(*args):
+        seen["encoding"].append(threading.get_ident())
+        return real_output(*args)
+
+    monkeypatch.setattr(slots_service, "list_slots", engine)
+    monkeypatch.setattr(slots_v2, "slots_output", encoding)
+    return seen
+
+
+async def test_the_engine_runs_in_a_worker_thread(app, client, alice, clock, monkeypatch):
+    """A large listing (one host over 100 days, ~1,150 slots: more host-days and more slots than
+    is worth computing inline) is computed and encoded off the event loop's thread, so other
+    requests go on meanwhile."""
+    await give_schedule(app, alice.id)
+    event_id = await make_event_type(app, alice.id)
+    seen = record_threads(monkeypatch)
     loop_thread = threading.get_ident()
-    assert (await v2_slots(client, event_id, MONDAY, MONDAY)).status_code == 200
+    large = await v2_slots(client, event_id, MONDAY, "2050-12-13")
+    assert large.status_code == 200 and slot_count(large.json()["data"]) > slots_wire.INLINE_MAX_ITEMS
+    assert (await legacy_slots(client, event_id, MONDAY, "2050-12-14T00:00:00Z")).status_code == 200
+    assert (await v1_slots(client, alice, event_id, MONDAY, "2050-12-14")).status_code == 200
+    assert len(seen["engine"]) == 3 and loop_thread not in seen["engine"]
+    assert len(seen["encoding"]) == 1 and loop_thread not in seen["encoding"]
+
+
+async def test_a_small_listing_runs_on_the_event_loop(app, client, alice, clock, monkeypatch):
+    """One host over one day (16 slots) costs less than a hand-off to a worker thread: computed and
+    encoded in place, in every version."""
+    await give_schedule(app, alice.id)
+    event_id = await make_event_type(app, alice.id)
+    seen = record_threads(monkeypatch)
+    loop_thread = threading.get_ident()
+    small = await v2_slots(client, event_id, MONDAY, MONDAY)
+    assert small.status_code == 200 and slot_count(small.json()["data"]) == 16
     assert (await legacy_slots(client, event_id, MONDAY, "2050-09-06T00:00:00Z")).status_code == 200
     assert (await v1_slots(client, alice, event_id, MONDAY, "2050-09-06")).status_code == 200
-    assert len(engine_threads) == 3 and loop_thread not in engine_threads
+    assert seen == {"engine": [loop_thread] * 3, "encoding": [loop_thread]}

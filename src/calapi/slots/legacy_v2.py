@@ -115,7 +115,7 @@ async def get_available_slots(
     found = await slots_service.available_slots(
         session, parsed, now=now, booker_uid=request.cookies.get(BOOKER_COOKIE), limits=limits
     )
-    return await json_off_loop(lambda: success({"slots": legacy_slots_output(found, timeZone, output)}))
+    return await json_off_loop(lambda: success({"slots": legacy_slots_output(found, timeZone, output)}), items=found.size)
 
 
 class ReserveSlotLegacyInput(WireModel):

@@ -16,9 +16,10 @@ from __future__ import annotations
 import enum
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from anyio import to_thread
 from sqlalchemy import bindparam, delete, func, select, text
@@ -52,6 +53,26 @@ from calapi.scheduling.availability import schedule_ranges
 from calapi.slots.models import SlotReservation
 
 DEFAULT_RESERVATION_MINUTES = 5  # Cal.com's MINUTES_TO_BOOK
+
+# Engine work up to this size (hosts × days laid out) runs on the event loop: two months of one
+# host's slots take about a millisecond, less than a hand-off to a worker thread and back costs
+# once the machine is busy (each hand-off waits for a thread to be scheduled). Larger work runs in
+# a worker thread, so the loop goes on answering other requests meanwhile.
+INLINE_MAX_HOST_DAYS = 62
+
+T = TypeVar("T")
+
+
+def host_days(hosts: int, start: datetime, end: datetime) -> int:
+    """The size of a slot computation: hosts × days of the window (a started day counts whole)."""
+    return hosts * max(1, -(-int((end - start).total_seconds()) // 86_400))
+
+
+async def run_sized(size: int, work: Callable[..., T], *args: object) -> T:
+    """``work(*args)`` inline when ``size`` (``host_days``) is small, else in a worker thread."""
+    if size <= INLINE_MAX_HOST_DAYS:
+        return work(*args)
+    return await to_thread.run_sync(work, *args)
 DYNAMIC_EVENT_LENGTH = 30  # a dynamic (several usernames) event without ?duration
 DYNAMIC_MINIMUM_NOTICE = 120  # Cal.com's default notice, which its dynamic event keeps
 
@@ -90,6 +111,11 @@ class SlotsRequest:
 class AvailableSlots:
     listing: SlotListing
     seated: bool
+
+    @property
+    def size(self) -> int:
+        """How many slots the listing holds."""
+        return sum(len(day) for day in self.listing.days.values())
 
 
 @dataclass(frozen=True)
@@ -284,9 +310,8 @@ async def available_slots(
         max_slots=limits.max_per_answer,
     )
     try:
-        # In a worker thread: a long range or many hosts keep the engine busy for a while, and
-        # the event loop must go on answering other requests meanwhile.
-        listing = await to_thread.run_sync(list_slots, query)
+        # A long range or many hosts keep the engine busy for a while: then in a worker thread.
+        listing = await run_sized(host_days(len(hosts), lo, hi), list_slots, query)
     except TooManySlots as error:
         raise limits.too_many(error) from None
     return AvailableSlots(listing, rules.seats_per_slot is not None)
@@ -520,7 +545,7 @@ async def free_busy(
     availability = await schedules_service.load_host_availability(session, user_ids=list(user_ids))
     hosts = await complete_hosts(session, availability, start, end, now)
     # A team's members over a long range: laid out in a worker thread, as slot listings are.
-    return await to_thread.run_sync(_free_busy_of, availability, hosts, start, end)
+    return await run_sized(host_days(len(hosts), start, end), _free_busy_of, availability, hosts, start, end)
 
 
 def _free_busy_of(

@@ -83,7 +83,7 @@ async def list_slots(
     else:
         raise BadRequest("You need to either pass an eventTypeId OR an usernameList/eventTypeSlug combination")
     found = await slots_service.available_slots(session, request, now=now, booker_uid=None, limits=limits)
-    return await json_off_loop(lambda: {"slots": v1_slots_output(found, zone_name)})
+    return await json_off_loop(lambda: {"slots": v1_slots_output(found, zone_name)}, items=found.size)
 
 
 def v1_slots_output(found: AvailableSlots, zone_name: str | None) -> dict[str, list[dict[str, Any]]]:
@@ -180,7 +180,8 @@ async def _availability(
             raise NotFound("team has no members")
         found = await slots_service.free_busy(session, members, start=start, end=end, now=now, limits=limits)
         return await json_off_loop(
-            lambda: [{"userId": f.user_id, "availability": availability_output(f, start.date())} for f in found]
+            lambda: [{"userId": f.user_id, "availability": availability_output(f, start.date())} for f in found],
+            items=sum(len(f.busy) + len(f.date_ranges) for f in found),
         )
     if user_id is None:
         user = await users_service.by_username(session, username or "")
@@ -190,7 +191,7 @@ async def _availability(
     found = await slots_service.free_busy(session, [user_id], start=start, end=end, now=now, limits=limits)
     if not found:
         raise NotFound("User not found")
-    return await json_off_loop(lambda: availability_output(found[0], start.date()))
+    return await json_off_loop(lambda: availability_output(found[0], start.date()), items=len(found[0].busy) + len(found[0].date_ranges))
 
 
 @router.get("/availability", operation_id="v1_availability_get")

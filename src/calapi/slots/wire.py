@@ -52,11 +52,19 @@ async def slot_limits(request: Request) -> SlotLimits:  # async: a plain one wou
 SlotLimitsDep = Annotated[SlotLimits, Depends(slot_limits)]
 
 
-async def json_off_loop(build: Callable[[], Any]) -> JSONResponse:
-    """``build()``'s body, built and encoded in a worker thread.
+# Answers of up to this many items (slots, or busy and free ranges) are encoded on the event loop:
+# a few hundred take about a millisecond, less than a hand-off to a worker thread on a busy machine.
+INLINE_MAX_ITEMS = 1_000
+
+
+async def json_off_loop(build: Callable[[], Any], *, items: int) -> JSONResponse:
+    """``build()``'s body as a JSONResponse, built and encoded in a worker thread when it holds
+    more than ``INLINE_MAX_ITEMS`` items.
 
     A listing of thousands of slots takes tens of milliseconds to turn into JSON: time the event
     loop owes to the other requests. The body is plain JSON values, so FastAPI's encoder walk is
     skipped too.
     """
+    if items <= INLINE_MAX_ITEMS:
+        return JSONResponse(build())
     return await to_thread.run_sync(lambda: JSONResponse(build()))
