@@ -9,9 +9,11 @@ from typing import Annotated, Any
 from fastapi import Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from calapi.api_keys import api_schemas as declared
 from calapi.api_keys import service as api_keys_service
 from calapi.api_keys.models import ApiKey
 from calapi.core import v1
+from calapi.core.api_schemas import V1Message, declare, v1_created, v1_one
 from calapi.core.auth import V1Principal
 from calapi.core.envelopes import iso_ms
 from calapi.core.errors import Forbidden, NotFound
@@ -62,7 +64,7 @@ async def _owner(session: SessionDep, principal: Any, api_key_id: str) -> int:
     return v1.acting_owner(principal, owner, refusal=missing, missing=missing)
 
 
-@router.get("/api-keys", operation_id="v1_api_keys_list")
+@router.get("/api-keys", operation_id="v1_api_keys_list", **declare(v1_one("api_keys", list[declared.V1ApiKey])))
 async def list_api_keys(
     principal: V1Principal, session: SessionDep, userId: Annotated[list[int], Query()] = []  # noqa: B006
 ) -> dict[str, Any]:
@@ -70,7 +72,7 @@ async def list_api_keys(
     return v1.many("api_keys", [api_key_output(k) for k in await api_keys_service.list_for_users(session, owners)])
 
 
-@router.post("/api-keys", operation_id="v1_api_keys_create")
+@router.post("/api-keys", operation_id="v1_api_keys_create", **declare(v1_created("api_key", declared.V1MintedApiKey)))
 async def create_api_key(body: CreateApiKeyV1, principal: V1Principal, session: SessionDep, request: Request) -> dict[str, Any]:
     owner = v1.acting_user(principal, body.userId, refusal=Forbidden("ADMIN required for userId"))
     with v1.reworded(not_found=NotFound("User not found")):
@@ -85,19 +87,19 @@ async def create_api_key(body: CreateApiKeyV1, principal: V1Principal, session: 
     }
 
 
-@router.get("/api-keys/{id}", operation_id="v1_api_keys_get")
+@router.get("/api-keys/{id}", operation_id="v1_api_keys_get", **declare(v1_one("api_key", declared.V1ApiKey)))
 async def get_api_key(id: str, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     owner = await _owner(session, principal, id)
     return v1.one("api_key", api_key_output(await api_keys_service.get_owned(session, owner, id)))
 
 
-@router.patch("/api-keys/{id}", operation_id="v1_api_keys_update")
+@router.patch("/api-keys/{id}", operation_id="v1_api_keys_update", **declare(v1_one("api_key", declared.V1ApiKey)))
 async def update_api_key(id: str, body: EditApiKeyV1, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     owner = await _owner(session, principal, id)
     return v1.one("api_key", api_key_output(await api_keys_service.set_note(session, owner, id, body.note)))
 
 
-@router.delete("/api-keys/{id}", operation_id="v1_api_keys_delete")
+@router.delete("/api-keys/{id}", operation_id="v1_api_keys_delete", **declare(V1Message))
 async def delete_api_key(id: str, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     owner = await _owner(session, principal, id)
     await api_keys_service.revoke(session, id, user_id=owner)

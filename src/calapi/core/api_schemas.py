@@ -134,7 +134,8 @@ def _v1_model(key: str, item: Any, *, with_message: bool) -> type[ResponseModel]
         fields: dict[str, Any] = {key: (item, ...)}
         if with_message:
             fields["message"] = (str, ...)
-        name = f"V1{key[:1].upper()}{key[1:]}{'Created' if with_message else ''}"
+        # "…Body" keeps the wrapper's name apart from the resource model's own ``V1<Thing>``
+        name = f"V1{key[:1].upper()}{key[1:]}{'Created' if with_message else ''}Body"
         cached = _V1_MODELS[(key, item, with_message)] = create_model(name, __base__=ResponseModel, **fields)
     return cached
 

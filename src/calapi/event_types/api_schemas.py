@@ -111,3 +111,134 @@ class TeamEventType(EventTypeCommon):
 class DeletedTeamEventType(ResponseModel):
     id: int
     title: str
+
+
+# --- the event type row of Cal.com's older shapes (legacy v2 2024-04-15/2024-06-11, API v1)
+
+
+class StoredLocation(ResponseModel):
+    """A location in Cal.com's stored shape (``{"type": "inPerson", "address": …}``)."""
+
+    type: str
+    link: str | None = None
+    address: str | None = None
+    hostPhoneNumber: str | None = None
+
+
+class EventTypeRow(ResponseModel):
+    """The fields both the legacy v2 and the v1 event type carry."""
+
+    id: int
+    title: str
+    slug: str
+    description: str | None
+    length: int
+    hidden: bool
+    position: int
+    userId: int | None
+    teamId: int | None
+    parentId: int | None
+    schedulingType: str | None
+    scheduleId: int | None
+    timeZone: str | None
+    bookingFields: list[dict[str, Any]]
+    minimumBookingNotice: int
+    beforeEventBuffer: int
+    afterEventBuffer: int
+    slotInterval: int | None
+    periodType: str
+    periodStartDate: str | None
+    periodEndDate: str | None
+    periodDays: int | None
+    periodCountCalendarDays: bool | None
+    requiresConfirmation: bool
+    seatsPerTimeSlot: int | None
+    seatsShowAttendees: bool
+    seatsShowAvailabilityCount: bool
+    onlyShowFirstAvailableSlot: bool
+    bookingLimits: dict[str, int] | None
+    durationLimits: dict[str, int] | None
+    eventName: str | None
+    successRedirectUrl: str | None
+    disableGuests: bool
+    hideCalendarNotes: bool
+    metadata: dict[str, Any]
+    price: int
+    currency: str
+    hashedLink: list[Any]
+    children: list[Any]
+
+
+class LegacyEventType(EventTypeRow):
+    assignAllTeamMembers: bool
+    locations: list[StoredLocation]
+    offsetStart: int
+    recurringEvent: dict[str, Any] | None
+    lockTimeZoneToggleOnBookingPage: bool
+    requiresBookerEmailVerification: bool
+    managedBy: dict[str, Any]
+    userIds: list[int]
+
+
+class LegacyProfile(ResponseModel):
+    slug: str | None
+    name: str | None
+    image: str
+
+
+class LegacyGroupMetadata(ResponseModel):
+    membershipCount: int
+    readOnly: bool
+
+
+class LegacyEventTypeGroup(ResponseModel):
+    """The caller's own event types, then one group per team they belong to."""
+
+    teamId: int | None
+    parentId: int | None = None
+    bookerUrl: str
+    membershipRole: str | None
+    profile: LegacyProfile
+    metadata: LegacyGroupMetadata
+    eventTypes: list[LegacyEventType]
+
+
+class LegacyProfileEntry(LegacyProfile, LegacyGroupMetadata):
+    teamId: int | None
+    membershipRole: str | None
+
+
+class LegacyEventTypeListing(ResponseModel):
+    eventTypeGroups: list[LegacyEventTypeGroup]
+    profiles: list[LegacyProfileEntry]
+    allUsersAcrossAllEventTypes: dict[str, Any]
+
+
+class LegacyEventTypeOne(ResponseModel):
+    eventType: LegacyEventType
+
+
+class LegacyDeletedEventType(ResponseModel):
+    id: int
+    length: int
+    slug: str
+    title: str
+
+
+class V1RecurringEvent(ResponseModel):
+    freq: int
+    count: int
+    interval: int
+
+
+class V1Host(ResponseModel):
+    userId: int
+    isFixed: bool
+
+
+class V1EventType(EventTypeRow):
+    locations: list[StoredLocation] | None
+    recurringEvent: V1RecurringEvent | None
+    hosts: list[V1Host]
+    customInputs: list[Any]
+    link: str | None

@@ -25,10 +25,12 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import Field, StrictBool, StrictInt, ValidationError
 from starlette.requests import Request
 
+from calapi.core.api_schemas import Envelope, declare
 from calapi.core.auth import CurrentPrincipal
 from calapi.core.envelopes import success
 from calapi.core.versioning import V2024_04_15, V2024_06_11, V2024_06_14, legacy_router
 from calapi.db import SessionDep
+from calapi.event_types import api_schemas as declared
 from calapi.event_types import service as event_types_service
 from calapi.event_types import team_service
 from calapi.core.wire import WireModel
@@ -120,7 +122,7 @@ async def _team_group(session: SessionDep, team: Team, role: str, booker_url: st
     }
 
 
-@router.get("", operation_id="legacy_event_types_list")
+@router.get("", operation_id="legacy_event_types_list", **declare(Envelope[declared.LegacyEventTypeListing]))
 async def list_event_types(request: Request, principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
     listing = await event_types_service.list_visible(session, principal.user_id)
     owner = listing.owner
@@ -196,19 +198,19 @@ def _legacy_view(view: event_types_service.EventTypeView) -> dict[str, Any]:
     return legacy_event_type_output(view.event_type, [view.event_type.owner_id] if view.event_type.owner_id else [])
 
 
-@router.post("", status_code=201, operation_id="legacy_event_types_create")
+@router.post("", status_code=201, operation_id="legacy_event_types_create", **declare(Envelope[declared.LegacyEventType], 201))
 async def create_event_type(body: LegacyEventTypeCreate, principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
     view = await event_types_service.create(session, principal.user_id, _fields(body, CreateEventTypeInput))
     return success(_legacy_view(view))
 
 
-@router.get("/{eventTypeId}", operation_id="legacy_event_types_get")
+@router.get("/{eventTypeId}", operation_id="legacy_event_types_get", **declare(Envelope[declared.LegacyEventTypeOne]))
 async def get_event_type(eventTypeId: int, principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
     view = await event_types_service.get_for_owner(session, principal.user_id, eventTypeId)
     return success({"eventType": _legacy_view(view)})
 
 
-@router.patch("/{eventTypeId}", operation_id="legacy_event_types_update")
+@router.patch("/{eventTypeId}", operation_id="legacy_event_types_update", **declare(Envelope[declared.LegacyEventType]))
 async def update_event_type(
     eventTypeId: int, body: LegacyEventTypeUpdate, principal: CurrentPrincipal, session: SessionDep
 ) -> dict[str, Any]:
@@ -216,7 +218,7 @@ async def update_event_type(
     return success(_legacy_view(view))
 
 
-@router.delete("/{eventTypeId}", operation_id="legacy_event_types_delete")
+@router.delete("/{eventTypeId}", operation_id="legacy_event_types_delete", **declare(Envelope[declared.LegacyDeletedEventType]))
 async def delete_event_type(eventTypeId: int, principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
     deleted = await event_types_service.delete(session, principal.user_id, eventTypeId)
     return success({"id": deleted.id, "length": deleted.length_in_minutes, "slug": deleted.slug, "title": deleted.title})

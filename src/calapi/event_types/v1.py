@@ -13,10 +13,12 @@ from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from calapi.core import v1
+from calapi.core.api_schemas import V1Message, declare, v1_created, v1_one
 from calapi.core.auth import Principal, V1Principal
 from calapi.core.errors import BadRequest, Forbidden, NotFound, Unauthorized
 from calapi.core.wire import TimeZoneName
 from calapi.db import SessionDep
+from calapi.event_types import api_schemas as declared
 from calapi.event_types import service as event_types_service
 from calapi.event_types import team_service
 from calapi.event_types.models import EventType
@@ -244,7 +246,7 @@ async def _owner(session: SessionDep, principal: Principal, event_type_id: int) 
     return v1.acting_owner(principal, owner, refusal=Forbidden("Forbidden"), missing=NotFound(f"Event type with id: {event_type_id} not found"))
 
 
-@router.get("/event-types", operation_id="v1_event_types_list")
+@router.get("/event-types", operation_id="v1_event_types_list", **declare(v1_one("event_types", list[declared.V1EventType])))
 async def list_event_types(
     principal: V1Principal,
     session: SessionDep,
@@ -256,20 +258,20 @@ async def list_event_types(
     return v1.many("event_types", [_output(v) for v in views])
 
 
-@router.post("/event-types", operation_id="v1_event_types_create")
+@router.post("/event-types", operation_id="v1_event_types_create", **declare(v1_created("event_type", declared.V1EventType)))
 async def create_event_type(body: CreateEventTypeV1, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     owner = v1.acting_user(principal, body.userId, refusal=Unauthorized("ADMIN required for `userId`"))
     view = await event_types_service.create(session, owner, _v2_fields(body))
     return v1.created("event_type", _output(view), "Event type")
 
 
-@router.get("/event-types/{id}", operation_id="v1_event_types_get")
+@router.get("/event-types/{id}", operation_id="v1_event_types_get", **declare(v1_one("event_type", declared.V1EventType)))
 async def get_event_type(id: int, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     owner = await _owner(session, principal, id)
     return v1.one("event_type", _output(await event_types_service.get_for_owner(session, owner, id)))
 
 
-@router.patch("/event-types/{id}", operation_id="v1_event_types_update")
+@router.patch("/event-types/{id}", operation_id="v1_event_types_update", **declare(v1_one("event_type", declared.V1EventType)))
 async def update_event_type(id: int, body: EditEventTypeV1, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     owner = await _owner(session, principal, id)
     current = await event_types_service.get_for_owner(session, owner, id)
@@ -277,7 +279,7 @@ async def update_event_type(id: int, body: EditEventTypeV1, principal: V1Princip
     return v1.one("event_type", _output(view))
 
 
-@router.delete("/event-types/{id}", operation_id="v1_event_types_delete")
+@router.delete("/event-types/{id}", operation_id="v1_event_types_delete", **declare(V1Message))
 async def delete_event_type(id: int, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     owner = await event_types_service.owner_of(session, id)
     # Cal.com answers 404 with a literal "${id}"; calapi fills the id in (docs/v1.md).
@@ -287,7 +289,7 @@ async def delete_event_type(id: int, principal: V1Principal, session: SessionDep
     return v1.deleted("Event Type", id)
 
 
-@router.get("/teams/{teamId}/event-types", operation_id="v1_team_event_types_list")
+@router.get("/teams/{teamId}/event-types", operation_id="v1_team_event_types_list", **declare(v1_one("event_types", list[declared.V1EventType])))
 async def list_team_event_types(teamId: int, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     """A team's event types for its members (system admins: any team's). Cal.com filters by
     membership in the query, so a team you are not in — or that does not exist — is ``[]``."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from calapi.core.api_schemas import ResponseModel
 
 
@@ -29,3 +31,99 @@ class Versions(ResponseModel):
 
 class RefreshedApiKey(ResponseModel):
     apiKey: str
+
+
+# --- v1 resources calapi stores nothing for: lists are always empty and ids are 404, but the
+# documents still tell a client the shape of a row.
+
+
+class V1Payment(ResponseModel):
+    id: int
+    amount: int
+    success: bool
+    refunded: bool
+    fee: int
+    paymentOption: str | None
+    currency: str
+    bookingId: int
+
+
+class V1BookingReference(ResponseModel):
+    id: int
+    type: str
+    uid: str
+    meetingId: str | None = None
+    meetingPassword: str | None = None
+    meetingUrl: str | None = None
+    bookingId: int | None
+    externalCalendarId: str | None = None
+    deleted: bool | None = None
+    credentialId: int | None = None
+
+
+class V1CustomInput(ResponseModel):
+    id: int
+    eventTypeId: int
+    label: str
+    type: str
+    required: bool
+    placeholder: str
+    options: list[dict[str, Any]] | None = None
+
+
+class V1DestinationCalendar(ResponseModel):
+    id: int
+    integration: str
+    externalId: str
+    eventTypeId: int | None
+    bookingId: int | None
+    userId: int | None
+    credentialId: int | None = None
+
+
+class V1SelectedCalendar(ResponseModel):
+    userId: int
+    integration: str
+    externalId: str
+    credentialId: int | None = None
+    eventTypeId: int | None = None
+
+
+class V1ConnectedCalendarEntry(ResponseModel):
+    externalId: str
+    name: str | None
+    primary: bool | None
+    readOnly: bool
+
+
+class V1ConnectedCalendar(ResponseModel):
+    name: str
+    appId: str | None
+    userId: int
+    integration: str
+    calendars: list[V1ConnectedCalendarEntry]
+
+
+class V1SyncedCredential(ResponseModel):
+    """An app credential kept in step with an outside system (calapi has none: the feature is off)."""
+
+    id: int
+    appId: str | None
+    appSlug: str | None = None
+
+
+class V1AuditEvent(ResponseModel):
+    timestamp: str
+    userId: int | None
+    orgId: int | None
+    action: str
+    resource: str
+    details: Any = None
+
+
+class V1AuditEvents(ResponseModel):
+    events: list[V1AuditEvent]
+
+
+class V1Accepted(ResponseModel):
+    ok: bool

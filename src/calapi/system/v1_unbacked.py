@@ -18,8 +18,10 @@ from fastapi import Query, Request
 from fastapi.responses import JSONResponse
 
 from calapi.core import v1
+from calapi.core.api_schemas import declare, v1_one
 from calapi.core.auth import Principal, V1Principal
 from calapi.core.errors import AppError, BadRequest, Forbidden, NotFound
+from calapi.system import api_schemas as declared
 
 router = v1.v1_router(tags=["v1 Unbacked resources"])
 
@@ -28,37 +30,37 @@ def _missing(thing: str, ident: object) -> NotFound:
     return NotFound(f"{thing} with id: {ident} not found")
 
 
-@router.get("/payments")
+@router.get("/payments", **declare(v1_one("payments", list[declared.V1Payment])))
 async def list_payments(principal: V1Principal) -> dict[str, Any]:
     return v1.many("payments", [])
 
 
-@router.get("/payments/{id}")
+@router.get("/payments/{id}", **declare(v1_one("payment", declared.V1Payment)))
 async def get_payment(id: int, principal: V1Principal) -> dict[str, Any]:
     raise _missing("Payment", id)
 
 
-@router.get("/booking-references")
+@router.get("/booking-references", **declare(v1_one("booking_references", list[declared.V1BookingReference])))
 async def list_booking_references(principal: V1Principal) -> dict[str, Any]:
     return v1.many("booking_references", [])
 
 
-@router.get("/booking-references/{id}")
+@router.get("/booking-references/{id}", **declare(v1_one("booking_reference", declared.V1BookingReference)))
 async def get_booking_reference(id: int, principal: V1Principal) -> dict[str, Any]:
     raise _missing("Booking reference", id)
 
 
-@router.get("/custom-inputs")
+@router.get("/custom-inputs", **declare(v1_one("event_type_custom_inputs", list[declared.V1CustomInput])))
 async def list_custom_inputs(principal: V1Principal) -> dict[str, Any]:
     return v1.many("event_type_custom_inputs", [])
 
 
-@router.get("/custom-inputs/{id}")
+@router.get("/custom-inputs/{id}", **declare(v1_one("event_type_custom_input", declared.V1CustomInput)))
 async def get_custom_input(id: int, principal: V1Principal) -> dict[str, Any]:
     raise _missing("EventTypeCustomInput", id)
 
 
-@router.get("/destination-calendars")
+@router.get("/destination-calendars", **declare(v1_one("destinationCalendars", list[declared.V1DestinationCalendar])))
 async def list_destination_calendars(
     principal: V1Principal, userId: Annotated[list[int], Query()] = []  # noqa: B006
 ) -> dict[str, Any]:
@@ -66,17 +68,17 @@ async def list_destination_calendars(
     return v1.many("destinationCalendars", [])
 
 
-@router.get("/destination-calendars/{id}")
+@router.get("/destination-calendars/{id}", **declare(v1_one("destinationCalendar", declared.V1DestinationCalendar)))
 async def get_destination_calendar(id: int, principal: V1Principal) -> dict[str, Any]:
     raise _missing("Destination calendar", id)
 
 
-@router.get("/selected-calendars")
+@router.get("/selected-calendars", **declare(v1_one("selected_calendars", list[declared.V1SelectedCalendar])))
 async def list_selected_calendars(principal: V1Principal) -> dict[str, Any]:
     return v1.many("selected_calendars", [])
 
 
-@router.get("/selected-calendars/{id}")
+@router.get("/selected-calendars/{id}", **declare(v1_one("selected_calendar", declared.V1SelectedCalendar)))
 async def get_selected_calendar(id: str, principal: V1Principal) -> dict[str, Any]:
     # ``{userId}_{integration}_{externalId}``: the contract's parse errors first, then 404.
     user_id, _, rest = id.partition("_")
@@ -90,7 +92,7 @@ async def get_selected_calendar(id: str, principal: V1Principal) -> dict[str, An
     raise _missing("Selected calendar", id)
 
 
-@router.get("/connected-calendars")
+@router.get("/connected-calendars", **declare(list[declared.V1ConnectedCalendar]))
 async def list_connected_calendars(
     principal: V1Principal, userId: Annotated[list[int], Query()] = []  # noqa: B006
 ) -> list[Any]:
@@ -115,22 +117,22 @@ def _credential_sync_refusal(principal: Principal) -> AppError:
     return NotEnabled(text, v1_body={"error": text})
 
 
-@router.get("/credential-sync", operation_id="v1_credential_sync_list")
+@router.get("/credential-sync", operation_id="v1_credential_sync_list", **declare(list[declared.V1SyncedCredential]))
 async def list_synced_credentials(principal: V1Principal) -> dict[str, Any]:
     raise _credential_sync_refusal(principal)
 
 
-@router.post("/credential-sync", operation_id="v1_credential_sync_create")
+@router.post("/credential-sync", operation_id="v1_credential_sync_create", **declare(declared.V1SyncedCredential))
 async def create_synced_credential(principal: V1Principal) -> dict[str, Any]:
     raise _credential_sync_refusal(principal)
 
 
-@router.patch("/credential-sync", operation_id="v1_credential_sync_update")
+@router.patch("/credential-sync", operation_id="v1_credential_sync_update", **declare(declared.V1SyncedCredential))
 async def update_synced_credential(principal: V1Principal) -> dict[str, Any]:
     raise _credential_sync_refusal(principal)
 
 
-@router.delete("/credential-sync", operation_id="v1_credential_sync_delete")
+@router.delete("/credential-sync", operation_id="v1_credential_sync_delete", **declare(declared.V1SyncedCredential))
 async def delete_synced_credential(principal: V1Principal) -> dict[str, Any]:
     raise _credential_sync_refusal(principal)
 
@@ -140,14 +142,14 @@ async def delete_synced_credential(principal: V1Principal) -> dict[str, Any]:
 _AUDIT_FIELDS = ("timestamp", "userId", "orgId", "action", "resource", "details")
 
 
-@router.get("/audit-logs", operation_id="v1_audit_logs_list")
+@router.get("/audit-logs", operation_id="v1_audit_logs_list", **declare(declared.V1AuditEvents))
 async def list_audit_logs(principal: V1Principal) -> dict[str, Any]:
     # Cal.com's v1 kept no audit events either (its service answered an empty list), so nothing
     # about any user can be read here whatever ``orgId``/``userId``/``action`` say.
     return {"events": []}
 
 
-@router.post("/audit-logs", operation_id="v1_audit_logs_create", status_code=201)
+@router.post("/audit-logs", operation_id="v1_audit_logs_create", status_code=201, **declare(declared.V1Accepted, 201))
 async def create_audit_log(request: Request, principal: V1Principal) -> JSONResponse:
     """Checked as Cal.com checks it, then dropped: calapi stores no client-sent audit events
     (Cal.com's v1 only printed them) and does not log the body, which may hold personal data."""

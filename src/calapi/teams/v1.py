@@ -13,11 +13,13 @@ from fastapi import Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from calapi.core import v1
+from calapi.core.api_schemas import V1Message, declare, v1_created, v1_one
 from calapi.core.auth import Principal, V1Principal
 from calapi.core.envelopes import iso_ms
 from calapi.core.errors import BadRequest, Forbidden, NotFound, Unauthorized
 from calapi.core.wire import TimeZoneName, WeekDay
 from calapi.db import SessionDep, begin_write
+from calapi.teams import api_schemas as declared
 from calapi.teams import roles
 from calapi.teams import service as teams_service
 from calapi.teams.models import Membership, Team
@@ -107,13 +109,13 @@ class CreateTeamV1(EditTeamV1):
     ownerId: int | None = None
 
 
-@router.get("/teams", operation_id="v1_teams_list")
+@router.get("/teams", operation_id="v1_teams_list", **declare(v1_one("teams", list[declared.V1Team])))
 async def list_teams(principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     teams = await (teams_service.list_all_teams(session) if principal.is_admin else teams_service.list_teams_of(session, principal.user_id))
     return v1.many("teams", [team_output(t) for t in teams])
 
 
-@router.post("/teams", operation_id="v1_teams_create")
+@router.post("/teams", operation_id="v1_teams_create", **declare(declared.V1TeamCreated))
 async def create_team(body: CreateTeamV1, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     await begin_write(session)
     owner_id = v1.acting_user(principal, body.ownerId, refusal=Unauthorized("ADMIN required for `ownerId`"))
@@ -136,14 +138,14 @@ async def _visible_team(session: SessionDep, principal: Principal, team_id: int)
     return role
 
 
-@router.get("/teams/{teamId}", operation_id="v1_teams_get")
+@router.get("/teams/{teamId}", operation_id="v1_teams_get", **declare(v1_one("team", declared.V1Team)))
 async def get_team(teamId: int, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     await _visible_team(session, principal, teamId)
     with v1.reworded(not_found=NotFound(f"Team with id: {teamId} not found")):
         return v1.one("team", team_output(await teams_service.get_team(session, teamId)))
 
 
-@router.patch("/teams/{teamId}", operation_id="v1_teams_update")
+@router.patch("/teams/{teamId}", operation_id="v1_teams_update", **declare(v1_one("team", declared.V1Team)))
 async def update_team(teamId: int, body: EditTeamV1, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     await begin_write(session)
     role = await _visible_team(session, principal, teamId)
@@ -153,7 +155,7 @@ async def update_team(teamId: int, body: EditTeamV1, principal: V1Principal, ses
         return v1.one("team", team_output(await teams_service.update_team(session, teamId, body.fields())))
 
 
-@router.delete("/teams/{teamId}", operation_id="v1_teams_delete")
+@router.delete("/teams/{teamId}", operation_id="v1_teams_delete", **declare(V1Message))
 async def delete_team(teamId: int, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     await begin_write(session)
     role = await _visible_team(session, principal, teamId)
@@ -202,7 +204,7 @@ async def _membership(session: SessionDep, principal: Principal, user_id: int, t
     return membership, role
 
 
-@router.get("/memberships", operation_id="v1_memberships_list")
+@router.get("/memberships", operation_id="v1_memberships_list", **declare(v1_one("memberships", list[declared.V1Membership])))
 async def list_memberships(
     principal: V1Principal,
     session: SessionDep,
@@ -216,7 +218,7 @@ async def list_memberships(
     return v1.many("memberships", [membership_output(m) for m in rows])
 
 
-@router.post("/memberships", operation_id="v1_memberships_create")
+@router.post("/memberships", operation_id="v1_memberships_create", **declare(v1_created("membership", declared.V1Membership)))
 async def create_membership(body: CreateMembershipV1, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     await begin_write(session)
     role = await _role(session, principal, body.teamId)
@@ -230,14 +232,14 @@ async def create_membership(body: CreateMembershipV1, principal: V1Principal, se
     return v1.created("membership", membership_output(view.membership), "Membership")
 
 
-@router.get("/memberships/{id}", operation_id="v1_memberships_get")
+@router.get("/memberships/{id}", operation_id="v1_memberships_get", **declare(v1_one("membership", declared.V1Membership)))
 async def get_membership(id: str, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     user_id, team_id = _ids(id)
     membership, _ = await _membership(session, principal, user_id, team_id)
     return v1.one("membership", membership_output(membership))
 
 
-@router.patch("/memberships/{id}", operation_id="v1_memberships_update")
+@router.patch("/memberships/{id}", operation_id="v1_memberships_update", **declare(v1_one("membership", declared.V1Membership)))
 async def update_membership(id: str, body: EditMembershipV1, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     await begin_write(session)
     user_id, team_id = _ids(id)
@@ -252,7 +254,7 @@ async def update_membership(id: str, body: EditMembershipV1, principal: V1Princi
     return v1.one("membership", membership_output(view.membership))
 
 
-@router.delete("/memberships/{id}", operation_id="v1_memberships_delete")
+@router.delete("/memberships/{id}", operation_id="v1_memberships_delete", **declare(V1Message))
 async def delete_membership(id: str, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     await begin_write(session)
     user_id, team_id = _ids(id)
@@ -267,7 +269,7 @@ async def delete_membership(id: str, principal: V1Principal, session: SessionDep
 # --- publish ---------------------------------------------------------------------------------------
 
 
-@router.patch("/teams/{teamId}/publish", operation_id="v1_teams_publish")
+@router.patch("/teams/{teamId}/publish", operation_id="v1_teams_publish", **declare(declared.V1TeamPublished))
 async def publish_team(teamId: int, request: Request, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     """Cal.com publishes a team once its billing allows; calapi has no billing and every team is
     live from creation, so this answers as Cal.com does when team billing is off."""
@@ -322,7 +324,7 @@ async def _invitee_user(session: SessionDep, ident: str) -> User:
         return await users_service.find(session, ident)
 
 
-@router.post("/invites", operation_id="v1_invites_create")
+@router.post("/invites", operation_id="v1_invites_create", **declare(declared.V1Invited))
 async def invite_members(body: InviteV1, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     """Invite existing calapi users to a team: each gets a pending membership (``accepted: false``)
     that they accept with ``PATCH /memberships/{userId}_{teamId}``. calapi sends no e-mail and

@@ -8,12 +8,14 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import Field
 
+from calapi.core.api_schemas import Envelope, declare
 from calapi.core.auth import CurrentPrincipal
 from calapi.core.envelopes import success
 from calapi.core.errors import BadRequest
 from calapi.core.paging import take_skip
 from calapi.core.wire import Metadata, TimeZoneName, WeekDay, WireModel
 from calapi.db import SessionDep, begin_write
+from calapi.teams import api_schemas as declared
 from calapi.teams import service as teams_service
 from calapi.teams.access import TeamAdmin, TeamCaller, TeamMember, TeamOwner
 from calapi.teams.models import Team
@@ -137,30 +139,30 @@ def _emails(values: list[str]) -> list[str]:
 # ---------------------------------------------------------------- teams
 
 
-@router.post("", status_code=201, operation_id="teams_create")
+@router.post("", status_code=201, operation_id="teams_create", **declare(Envelope[declared.Team], 201))
 async def create_team(body: CreateTeamInput, principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
     await begin_write(session)
     team = await teams_service.create_team(session, principal.user_id, body.given())
     return success(team_output(team))
 
 
-@router.get("", operation_id="teams_list")
+@router.get("", operation_id="teams_list", **declare(Envelope[list[declared.Team]]))
 async def list_teams(principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
     teams = await teams_service.list_teams_of(session, principal.user_id)
     return success([team_output(t) for t in teams])
 
 
-@router.get("/{teamId}", operation_id="teams_get")
+@router.get("/{teamId}", operation_id="teams_get", **declare(Envelope[declared.Team]))
 async def get_team(caller: Annotated[TeamCaller, TeamMember], session: SessionDep) -> dict[str, Any]:
     return success(team_output(await teams_service.get_team(session, caller.team_id)))
 
 
-@router.patch("/{teamId}", operation_id="teams_update")
+@router.patch("/{teamId}", operation_id="teams_update", **declare(Envelope[declared.Team]))
 async def update_team(body: UpdateTeamInput, caller: Annotated[TeamCaller, TeamOwner], session: SessionDep) -> dict[str, Any]:
     return success(team_output(await teams_service.update_team(session, caller.team_id, body.given())))
 
 
-@router.delete("/{teamId}", operation_id="teams_delete")
+@router.delete("/{teamId}", operation_id="teams_delete", **declare(Envelope[declared.Team]))
 async def delete_team(caller: Annotated[TeamCaller, TeamOwner], session: SessionDep) -> dict[str, Any]:
     return success(team_output(await teams_service.delete_team(session, caller.team_id)))
 
@@ -168,7 +170,7 @@ async def delete_team(caller: Annotated[TeamCaller, TeamOwner], session: Session
 # ---------------------------------------------------------------- memberships
 
 
-@router.post("/{teamId}/memberships", status_code=201, operation_id="team_memberships_create")
+@router.post("/{teamId}/memberships", status_code=201, operation_id="team_memberships_create", **declare(Envelope[declared.Membership], 201))
 async def create_membership(
     body: CreateMembershipInput, caller: Annotated[TeamCaller, TeamAdmin], session: SessionDep
 ) -> dict[str, Any]:
@@ -176,7 +178,7 @@ async def create_membership(
     return success(membership_output(view))
 
 
-@router.get("/{teamId}/memberships", operation_id="team_memberships_list")
+@router.get("/{teamId}/memberships", operation_id="team_memberships_list", **declare(Envelope[list[declared.Membership]]))
 async def list_memberships(
     caller: Annotated[TeamCaller, TeamAdmin],
     session: SessionDep,
@@ -193,12 +195,12 @@ async def list_memberships(
     return success([membership_output(v) for v in views])
 
 
-@router.get("/{teamId}/memberships/{membershipId}", operation_id="team_memberships_get")
+@router.get("/{teamId}/memberships/{membershipId}", operation_id="team_memberships_get", **declare(Envelope[declared.Membership]))
 async def get_membership(membershipId: int, caller: Annotated[TeamCaller, TeamAdmin], session: SessionDep) -> dict[str, Any]:
     return success(membership_output(await teams_service.get_membership(session, caller.team_id, membershipId)))
 
 
-@router.patch("/{teamId}/memberships/{membershipId}", operation_id="team_memberships_update")
+@router.patch("/{teamId}/memberships/{membershipId}", operation_id="team_memberships_update", **declare(Envelope[declared.Membership]))
 async def update_membership(
     membershipId: int, body: UpdateMembershipInput, caller: Annotated[TeamCaller, TeamAdmin], session: SessionDep
 ) -> dict[str, Any]:
@@ -206,6 +208,6 @@ async def update_membership(
     return success(membership_output(view))
 
 
-@router.delete("/{teamId}/memberships/{membershipId}", operation_id="team_memberships_delete")
+@router.delete("/{teamId}/memberships/{membershipId}", operation_id="team_memberships_delete", **declare(Envelope[declared.Membership]))
 async def delete_membership(membershipId: int, caller: Annotated[TeamCaller, TeamAdmin], session: SessionDep) -> dict[str, Any]:
     return success(membership_output(await teams_service.delete_membership(session, caller.team_id, membershipId, actor=caller.actor)))

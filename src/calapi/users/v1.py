@@ -6,9 +6,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from calapi.core.api_schemas import V1Message, declare, v1_one
 from calapi.core.auth import V1Principal
 from calapi.core.envelopes import iso_ms
 from calapi.db import SessionDep
+from calapi.users import api_schemas as declared
 from calapi.users import service as users_service
 from calapi.users.models import User
 
@@ -45,7 +47,7 @@ def v1_user_output(user: User) -> dict[str, Any]:
     }
 
 
-@router.get("/me", operation_id="v1_me_get")
+@router.get("/me", operation_id="v1_me_get", **declare(v1_one("user", declared.V1User)))
 async def get_me(principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     user = await users_service.get(session, principal.user_id)
     return {"user": v1_user_output(user)}
@@ -101,7 +103,7 @@ def _user_for(principal: Any, user_id: int) -> int:
     )
 
 
-@router.get("/users", operation_id="v1_users_list")
+@router.get("/users", operation_id="v1_users_list", **declare(declared.V1UserPage))
 async def list_users(
     principal: V1Principal,
     session: SessionDep,
@@ -118,7 +120,7 @@ async def list_users(
     return {"users": [v1_user_output(u) for u in users], "total": total}
 
 
-@router.post("/users", operation_id="v1_users_create")
+@router.post("/users", operation_id="v1_users_create", **declare(v1_one("user", declared.V1User)))
 async def create_user(body: CreateUserV1, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     if not principal.is_admin:
         raise Unauthorized("You are not authorized")  # 401, not 403 (quirk 13)
@@ -133,14 +135,14 @@ async def create_user(body: CreateUserV1, principal: V1Principal, session: Sessi
     return {"user": v1_user_output(user)}
 
 
-@router.get("/users/{userId}", operation_id="v1_users_get")
+@router.get("/users/{userId}", operation_id="v1_users_get", **declare(v1_one("user", declared.V1User)))
 async def get_user(userId: int, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     user_id = _user_for(principal, userId)
     with v1.reworded(not_found=NotFound("User not found")):
         return {"user": v1_user_output(await users_service.get(session, user_id))}
 
 
-@router.patch("/users/{userId}", operation_id="v1_users_update")
+@router.patch("/users/{userId}", operation_id="v1_users_update", **declare(v1_one("user", declared.V1User)))
 async def update_user(userId: int, body: EditUserV1, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     user_id = _user_for(principal, userId)
     with v1.reworded(not_found=NotFound("User not found")):
@@ -153,7 +155,7 @@ async def update_user(userId: int, body: EditUserV1, principal: V1Principal, ses
     return {"user": v1_user_output(user)}
 
 
-@router.delete("/users/{userId}", operation_id="v1_users_delete")
+@router.delete("/users/{userId}", operation_id="v1_users_delete", **declare(V1Message))
 async def delete_user(userId: int, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     user_id = _user_for(principal, userId)
     with v1.reworded(not_found=NotFound("User not found")):

@@ -86,3 +86,16 @@ class Ping(ResponseModel):
     durationMs: int | None
     errorClass: str | None
     delivery: Delivery
+
+
+# --- v1
+
+
+class V1Webhook(ResponseModel):
+    id: str
+    userId: int | None
+    eventTypeId: int | None
+    payloadTemplate: str | None
+    eventTriggers: list[str]
+    appId: str | None
+    subscriberUrl: str

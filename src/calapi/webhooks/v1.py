@@ -13,9 +13,11 @@ from fastapi import Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from calapi.core import v1
+from calapi.core.api_schemas import V1Message, declare, v1_created, v1_one
 from calapi.core.auth import V1Principal
 from calapi.core.errors import BadRequest, Forbidden, NotFound
 from calapi.db import SessionDep
+from calapi.webhooks import api_schemas as declared
 from calapi.webhooks import service as webhooks_service
 from calapi.webhooks.models import Webhook
 from calapi.webhooks.service import WebhookFields
@@ -66,7 +68,7 @@ def _missing(webhook_id: str) -> NotFound:
     return NotFound(f"Webhook with id: {webhook_id} not found")
 
 
-@router.get("/webhooks", operation_id="v1_webhooks_list")
+@router.get("/webhooks", operation_id="v1_webhooks_list", **declare(v1_one("webhooks", list[declared.V1Webhook])))
 async def list_webhooks(
     principal: V1Principal, session: SessionDep, userId: Annotated[list[int], Query()] = []  # noqa: B006
 ) -> dict[str, Any]:
@@ -75,7 +77,7 @@ async def list_webhooks(
     return v1.many("webhooks", [webhook_output(w) for w in webhooks])
 
 
-@router.post("/webhooks", operation_id="v1_webhooks_create")
+@router.post("/webhooks", operation_id="v1_webhooks_create", **declare(v1_created("webhook", declared.V1Webhook)))
 async def create_webhook(body: CreateWebhookV1, principal: V1Principal, session: SessionDep, request: Request) -> dict[str, Any]:
     owner = v1.acting_user(principal, body.userId, refusal=Forbidden("ADMIN required for userId"))
     acting = dataclasses.replace(principal, user_id=owner)  # an admin acts as the user named
@@ -89,14 +91,14 @@ async def create_webhook(body: CreateWebhookV1, principal: V1Principal, session:
     return v1.created("webhook", webhook_output(webhook), "Webhook")
 
 
-@router.get("/webhooks/{id}", operation_id="v1_webhooks_get")
+@router.get("/webhooks/{id}", operation_id="v1_webhooks_get", **declare(v1_one("webhook", declared.V1Webhook)))
 async def get_webhook(id: str, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     with v1.reworded(forbidden=_missing(id), not_found=_missing(id)):
         webhook = await webhooks_service.operable(session, principal, id)
     return v1.one("webhook", webhook_output(webhook))
 
 
-@router.patch("/webhooks/{id}", operation_id="v1_webhooks_update")
+@router.patch("/webhooks/{id}", operation_id="v1_webhooks_update", **declare(v1_one("webhook", declared.V1Webhook)))
 async def update_webhook(id: str, body: EditWebhookV1, principal: V1Principal, session: SessionDep, request: Request) -> dict[str, Any]:
     if body.eventTypeId is not None:
         raise BadRequest("Moving a webhook to another event type is not supported; create a new one")
@@ -105,7 +107,7 @@ async def update_webhook(id: str, body: EditWebhookV1, principal: V1Principal, s
     return v1.one("webhook", webhook_output(webhook))
 
 
-@router.delete("/webhooks/{id}", operation_id="v1_webhooks_delete")
+@router.delete("/webhooks/{id}", operation_id="v1_webhooks_delete", **declare(V1Message))
 async def delete_webhook(id: str, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     with v1.reworded(forbidden=_missing(id), not_found=_missing(id)):
         await webhooks_service.delete_operable(session, principal, id)
