@@ -55,7 +55,7 @@ def rank_of(role: str) -> int:
     return _RANK[role]
 
 
-def teams_managed_by(user_id: int, team_ids: Sequence[int]) -> Select[tuple[int]]:
+def teams_managed_by(user_id: int, team_ids: Sequence[int]) -> Select[int]:
     """A subquery: which of these teams the user runs (an accepted ADMIN or OWNER)."""
     return select(Membership.team_id).where(
         Membership.team_id.in_(list(team_ids)),
