@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from calapi.api_keys import api_schemas as declared
 from calapi.api_keys import service as api_keys_service
 from calapi.api_keys.models import ApiKey
-from calapi.core import v1
+from calapi.core import authorization, v1
 from calapi.core.api_schemas import V1Message, declare, v1_created, v1_one
 from calapi.core.auth import V1Principal
 from calapi.core.envelopes import iso_ms
@@ -61,20 +61,20 @@ def _expiry(value: datetime | date | None) -> datetime | None:
 async def _owner(session: SessionDep, principal: Any, api_key_id: str) -> int:
     owner = await api_keys_service.owner_of(session, api_key_id)
     missing = NotFound(f"API key with id: {api_key_id} not found")
-    return v1.acting_owner(principal, owner, refusal=missing, missing=missing)
+    return authorization.acting_owner(principal, owner, refusal=missing, missing=missing)
 
 
 @router.get("/api-keys", operation_id="v1_api_keys_list", **declare(v1_one("api_keys", list[declared.V1ApiKey])))
 async def list_api_keys(
     principal: V1Principal, session: SessionDep, userId: Annotated[list[int], Query()] = []  # noqa: B006
 ) -> dict[str, Any]:
-    owners = v1.user_filter(principal, userId, refusal=Forbidden("ADMIN required"))
+    owners = authorization.user_filter(principal, userId, refusal=Forbidden("ADMIN required"))
     return v1.many("api_keys", [api_key_output(k) for k in await api_keys_service.list_for_users(session, owners)])
 
 
 @router.post("/api-keys", operation_id="v1_api_keys_create", **declare(v1_created("api_key", declared.V1MintedApiKey)))
 async def create_api_key(body: CreateApiKeyV1, principal: V1Principal, session: SessionDep, request: Request) -> dict[str, Any]:
-    owner = v1.acting_user(principal, body.userId, refusal=Forbidden("ADMIN required for userId"))
+    owner = authorization.acting_user(principal, body.userId, refusal=Forbidden("ADMIN required for userId"))
     with v1.reworded(not_found=NotFound("User not found")):
         await users_service.get(session, owner)
     minted = await api_keys_service.mint(

@@ -1,11 +1,14 @@
-"""Attendee rows of bookings, one at a time (API v1's ``/attendees``).
+"""Attendee rows of bookings: the one loader every booking answer, event and webhook reads them
+with (``of_bookings``, ``of_booking``), and API v1's ``/attendees`` one row at a time.
 
 Access is by the booking's organizer (system admins: any); the caller checks it with
-``organizer_of`` before changing a row. The rows are the same ones bookings list and webhooks send.
+``organizer_of`` before changing a row.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select
@@ -14,6 +17,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from calapi.bookings.models import Attendee, Booking
 from calapi.core.errors import NotFound
 from calapi.core.timezones import require_time_zone
+
+
+async def of_bookings(session: AsyncSession, booking_ids: Iterable[int]) -> dict[int, list[Attendee]]:
+    """The attendees of these bookings by booking id, each list in the order they were added
+    (the first is the booker); one statement, none for no bookings."""
+    ids = list(dict.fromkeys(booking_ids))
+    found: dict[int, list[Attendee]] = defaultdict(list)
+    if not ids:
+        return found
+    for attendee in (await session.scalars(select(Attendee).where(Attendee.booking_id.in_(ids)).order_by(Attendee.id))).all():
+        found[attendee.booking_id].append(attendee)
+    return found
+
+
+async def of_booking(session: AsyncSession, booking_id: int) -> list[Attendee]:
+    """The attendees of one booking, in the order they were added (the first is the booker)."""
+    return (await of_bookings(session, [booking_id])).get(booking_id, [])
 
 
 async def organizer_of(session: AsyncSession, attendee_id: int) -> int | None:

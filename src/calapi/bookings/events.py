@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from calapi.bookings import attendees as booking_attendees
 from calapi.bookings.models import Attendee, Booking
 from calapi.core.envelopes import iso_ms
 from calapi.core.limits import EMAIL_MAX_LENGTH, LOCATION_MAX_LENGTH, InputLimits
@@ -208,9 +209,7 @@ def largest_payloads(limits: InputLimits) -> list[dict[str, Any]]:
 async def _load_context(
     session: AsyncSession, booking: Booking
 ) -> tuple[list[Attendee], User | None, EventType | None]:
-    attendees = list(
-        (await session.scalars(select(Attendee).where(Attendee.booking_id == booking.id).order_by(Attendee.id))).all()
-    )
+    attendees = await booking_attendees.of_booking(session, booking.id)
     organizer = await session.get(User, booking.user_id)
     event_type = await session.get(EventType, booking.event_type_id) if booking.event_type_id is not None else None
     return attendees, organizer, event_type

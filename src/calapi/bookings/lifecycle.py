@@ -28,9 +28,11 @@ from urllib.parse import urlparse
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from calapi.bookings import attendees as booking_attendees
 from calapi.bookings import create, events, locks, output, queries, team
 from calapi.bookings import service as bookings_service
 from calapi.bookings.models import Attendee, Booking, BookingSeat, BookingStatus
+from calapi.core import authorization
 from calapi.core.auth import Principal
 from calapi.core.envelopes import iso_ms
 from calapi.core.errors import BadRequest, Conflict, NotFound
@@ -111,9 +113,24 @@ async def _team_host_ids(session: AsyncSession, booking: Booking) -> set[int]:
     return ids
 
 
-def _ensure_organizer(booking: Booking, caller: Principal, *, missing: str) -> None:
-    if booking.user_id != caller.user_id and not caller.is_admin:
+async def _organizers_booking(session: AsyncSession, uid: str, caller: Principal, *, missing: str) -> Booking:
+    """The booking ``uid`` in a write transaction; another organizer's answers 404 (``missing``) as
+    a missing one does (system admins: any booking)."""
+    await begin_write(session)
+    booking = await session.scalar(select(Booking).where(Booking.uid == uid))
+    if booking is None:
         raise NotFound(missing)
+    authorization.ensure_owner(caller, booking.user_id, refusal=NotFound(missing))
+    return booking
+
+
+async def _organizers_locked_booking(session: AsyncSession, uid: str, caller: Principal, *, missing: str) -> Booking:
+    """As ``_organizers_booking``, with the organizers locked (``_lock_and_reload``); a series
+    uid gives its first occurrence."""
+    found = await _lock_and_reload(session, uid, missing=missing)
+    booking = found if isinstance(found, Booking) else found[0]
+    authorization.ensure_owner(caller, booking.user_id, refusal=NotFound(missing))
+    return booking
 
 
 async def _answer(session: AsyncSession, uid: str, *, viewer_user_id: int | None) -> dict[str, Any] | list[dict[str, Any]]:
@@ -348,7 +365,7 @@ async def reschedule(
     if old.rescheduled:
         successor = await session.scalar(select(Booking.uid).where(Booking.from_reschedule == old.uid).order_by(Booking.id.desc()).limit(1))
     _check_reschedulable(old, successor)
-    attendees = list((await session.scalars(select(Attendee).where(Attendee.booking_id == old.id).order_by(Attendee.id))).all())
+    attendees = await booking_attendees.of_booking(session, old.id)
     if request.seat_uid is not None:
         return await _reschedule_seat(session, old, attendees, request, caller=caller, now=now)
     if await session.scalar(select(BookingSeat.id).where(BookingSeat.booking_id == old.id).limit(1)) is not None:
@@ -601,9 +618,7 @@ def _not_pending(booking: Booking) -> BadRequest:
 async def confirm(session: AsyncSession, uid: str, *, caller: Principal, now: datetime) -> dict[str, Any] | list[dict[str, Any]]:
     """``POST /v2/bookings/{uid}/confirm``: pending → accepted, unless that would double-book the host."""
     missing = f"Booking with uid={uid} was not found in the database"
-    found = await _lock_and_reload(session, uid, missing=missing)
-    booking = found if isinstance(found, Booking) else found[0]
-    _ensure_organizer(booking, caller, missing=missing)
+    booking = await _organizers_locked_booking(session, uid, caller, missing=missing)
     rows = await _pending_rows(session, booking) if booking.status == _PENDING else []
     if not rows:
         raise _not_pending(booking)
@@ -627,9 +642,7 @@ async def decline(
     """``POST /v2/bookings/{uid}/decline``: pending → rejected, with the reason kept."""
     limits.check_text("rejection reason", reason)
     missing = f"Booking with uid={uid} was not found in the database"
-    found = await _lock_and_reload(session, uid, missing=missing)
-    booking = found if isinstance(found, Booking) else found[0]
-    _ensure_organizer(booking, caller, missing=missing)
+    booking = await _organizers_locked_booking(session, uid, caller, missing=missing)
     rows = await _pending_rows(session, booking) if booking.status == _PENDING else []
     if not rows:
         raise _not_pending(booking)
@@ -659,17 +672,13 @@ async def mark_absent(
 ) -> dict[str, Any] | list[dict[str, Any]]:
     """``POST /v2/bookings/{uid}/mark-absent``: no-show flags for the host and attendees."""
     missing = f"Booking with uid={uid} not found."
-    await begin_write(session)
-    booking = await session.scalar(select(Booking).where(Booking.uid == uid))
-    if booking is None:
-        raise NotFound(missing)
-    _ensure_organizer(booking, caller, missing=missing)
+    booking = await _organizers_booking(session, uid, caller, missing=missing)
     if now < booking.start_time:
         raise BadRequest(
             "Bookings can only be marked as absent after their scheduled start time. "
             f"Current time in UTC+0: {iso_ms(now)}, Booking start time in UTC+0: {iso_ms(booking.start_time)}"
         )
-    rows = {a.email.lower(): a for a in (await session.scalars(select(Attendee).where(Attendee.booking_id == booking.id))).all()}
+    rows = {a.email.lower(): a for a in await booking_attendees.of_booking(session, booking.id)}
     unknown = [a.email for a in attendees if a.email.lower() not in rows]
     if unknown:
         raise BadRequest(f"Booking with uid={uid} has no attendee with email {', '.join(unknown)}.")
@@ -745,11 +754,7 @@ async def update_location(
     missing = f"Booking with uid={uid} not found"
     if location is not None:
         text, stored = _location_text(location)  # bad input is refused before any write
-    await begin_write(session)
-    booking = await session.scalar(select(Booking).where(Booking.uid == uid))
-    if booking is None:
-        raise NotFound(missing)
-    _ensure_organizer(booking, caller, missing=missing)
+    booking = await _organizers_booking(session, uid, caller, missing=missing)
     if location is None:
         return await _answer(session, uid, viewer_user_id=caller.user_id)
     previous = booking.location
@@ -773,11 +778,7 @@ async def edit_details(
     (and a later reschedule's copy of it) carries the new text.
     """
     missing = f"Booking with uid={uid} not found"
-    await begin_write(session)
-    booking = await session.scalar(select(Booking).where(Booking.uid == uid))
-    if booking is None:
-        raise NotFound(missing)
-    _ensure_organizer(booking, caller, missing=missing)
+    booking = await _organizers_booking(session, uid, caller, missing=missing)
     if title is not None:
         booking.title = title
     if description is not None:

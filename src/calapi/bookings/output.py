@@ -13,7 +13,6 @@ and ``cancelledByEmail`` always present (``""`` when none), ``displayEmail`` on 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +20,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from calapi.bookings import attendees as booking_attendees
 from calapi.bookings.models import Attendee, Booking, BookingSeat
 from calapi.core.envelopes import iso_ms
 from calapi.event_types.models import EventType
@@ -204,9 +204,7 @@ async def load_booking_parts(session: AsyncSession, bookings: Sequence[Booking])
         return parts
     ids = [b.id for b in bookings]
 
-    attendees: dict[int, list[Attendee]] = defaultdict(list)
-    for attendee in (await session.scalars(select(Attendee).where(Attendee.booking_id.in_(ids)).order_by(Attendee.id))).all():
-        attendees[attendee.booking_id].append(attendee)
+    attendees = await booking_attendees.of_bookings(session, ids)
 
     event_type_ids = {b.event_type_id for b in bookings if b.event_type_id is not None}
     event_types: dict[int, EventTypeRef] = {}

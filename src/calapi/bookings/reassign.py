@@ -27,9 +27,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from calapi.bookings import attendees as booking_attendees
 from calapi.bookings import events, locks, output, team
 from calapi.bookings.create import HOST_UNAVAILABLE, SlotUnavailable
-from calapi.bookings.models import Attendee, Booking, BookingStatus
+from calapi.bookings.models import Booking, BookingStatus
+from calapi.core import authorization
 from calapi.core.auth import Principal
 from calapi.core.errors import BadRequest, NotFound
 from calapi.core.limits import InputLimits
@@ -40,7 +42,7 @@ from calapi.event_types.models import EventType
 from calapi.scheduling import BookingRequest, PeriodType, SchedulingType, check_booking
 from calapi.schedules import service as schedules_service
 from calapi.slots import service as slots_service
-from calapi.teams import service as teams_service
+from calapi.teams import access
 from calapi.users.models import User
 
 BOOKING_REASSIGNED = "BOOKING_REASSIGNED"
@@ -71,10 +73,10 @@ async def _load(session: AsyncSession, uid: str, *, populate_existing: bool = Fa
 
 
 async def _may_reassign(session: AsyncSession, booking: Booking, event_type: EventType, caller: Principal) -> bool:
-    if caller.is_admin or booking.user_id == caller.user_id:
+    """The organizer, a system admin, or an ADMIN/OWNER of the event type's team."""
+    if authorization.may_act_for(caller, booking.user_id):
         return True
-    membership = await teams_service.membership_of(session, event_type.team_id, caller.user_id) if event_type.team_id else None
-    return membership is not None and membership.accepted and membership.role in ("ADMIN", "OWNER")
+    return event_type.team_id is not None and (await access.actor_in(session, caller, event_type.team_id)).manages
 
 
 async def reassign(
@@ -118,7 +120,7 @@ async def reassign(
     )
     users = await team.load_users(session, [booking.user_id, chosen.user_id])
     previous, new_host = users.get(booking.user_id), users[chosen.user_id]
-    attendees = list((await session.scalars(select(Attendee).where(Attendee.booking_id == booking.id).order_by(Attendee.id))).all())
+    attendees = await booking_attendees.of_booking(session, booking.id)
     booker = attendees[0].name if attendees else ""
     booking.user_id = new_host.id
     booking.title = f"{event_type.title} between {new_host.name or new_host.username or 'unknown'} and {booker}"

@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.types import Scope
 
 from calapi.core.envelopes import is_v1
-from calapi.core.errors import AppError, Forbidden, NotFound, Unauthorized
+from calapi.core.errors import AppError, Forbidden, Unauthorized
 
 LEGACY_KEY_MARKER = "cal_"  # Cal.com treats any bearer starting with this as an API key
 
@@ -173,10 +173,3 @@ async def require_v1_principal(request: Request) -> Principal:
 CurrentPrincipal = Annotated[Principal, Depends(require_principal)]
 MaybePrincipal = Annotated[Principal | None, Depends(optional_principal)]
 V1Principal = Annotated[Principal, Depends(require_v1_principal)]
-
-
-def ensure_owner(principal: Principal, owner_id: int | None, *, what: str, ident: object) -> None:
-    """Another user's object answers 404, as if it did not exist (admins see everything)."""
-    if owner_id != principal.user_id and not principal.is_admin:
-        raise NotFound(f"{what} with id={ident} not found")
-

@@ -1,9 +1,10 @@
-"""API v1's conventions in one place: envelopes, messages, pagination, admin powers, ids.
+"""API v1's conventions in one place: envelopes, messages, pagination, ids.
 
 Every ``/v1`` router shapes its answers with these helpers, so the quirks Cal.com's v1 handlers
 share (200 for every success, ``{"<thing>": …}`` keys, ``"<Thing> with id: <id> deleted
-successfully"``, ``userId`` for system admins) are decided once. Errors are the typed errors of
-``core/errors.py``; the v1 handler renders them as ``{"message": …, "data": null}``.
+successfully"``) are decided once. Errors are the typed errors of ``core/errors.py``; the v1
+handler renders them as ``{"message": …, "data": null}``. Who may act for whom (``userId``) is
+``core/authorization.py``, shared with the other versions.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from typing import Any, TypeVar
 from fastapi import APIRouter
 from pydantic import BaseModel, ValidationError
 
-from calapi.core.auth import Principal
 from calapi.core.errors import AppError, BadRequest, Forbidden, NotFound, Unauthorized
 
 M = TypeVar("M", bound=BaseModel)
@@ -134,43 +134,6 @@ def optional_page(take: str | None, page: str | None) -> Page | None:
     """``GET /bookings``: paginated only when both are given; each given one is still checked."""
     checked = page_of(take, page)
     return checked if take is not None and page is not None else None
-
-
-# --- admins acting for other users ---------------------------------------------------------------
-
-
-def user_filter(principal: Principal, user_ids: Sequence[int], *, refusal: AppError) -> list[int] | None:
-    """A list's ``userId`` filter: admins get those users (None = everyone), others only themselves.
-
-    A non-admin who passes ``userId`` gets ``refusal`` (its status and text differ per route).
-    """
-    if principal.is_admin:
-        return list(dict.fromkeys(user_ids)) or None
-    if user_ids:
-        raise refusal
-    return [principal.user_id]
-
-
-def acting_user(principal: Principal, user_id: int | None, *, refusal: AppError) -> int:
-    """The owner of a new row: the caller, or (system admins only) the body's ``userId``."""
-    if user_id is None or user_id == principal.user_id:
-        return principal.user_id
-    if not principal.is_admin:
-        raise refusal
-    return user_id
-
-
-def acting_owner(principal: Principal, owner_id: int | None, *, refusal: AppError, missing: AppError) -> int:
-    """Whose row a ``/{id}`` route acts on: system admins act for any owner (consistently, on every
-    route); anyone else gets ``refusal`` for a row that is not theirs or does not exist, so the
-    answer never tells whether another user's id exists."""
-    if principal.is_admin:
-        if owner_id is None:
-            raise missing
-        return owner_id
-    if owner_id != principal.user_id:
-        raise refusal
-    return principal.user_id
 
 
 def admin_required(message: str = "ADMIN required", *, status: int = 401) -> AppError:

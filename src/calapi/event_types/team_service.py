@@ -25,8 +25,9 @@ from calapi.event_types import service as event_types_service
 from calapi.event_types.models import EventType, Host
 from calapi.event_types.schemas import PRIORITIES
 from calapi.event_types.service import SlotEventType
+from calapi.teams import roles
 from calapi.teams import service as teams_service
-from calapi.teams.models import Membership, Team
+from calapi.teams.models import Team
 from calapi.users.models import User
 
 MANAGED = "MANAGED"
@@ -337,11 +338,6 @@ def team_event_type_ids(team_ids: Sequence[int], *, administered_by: int | None 
     """
     teams = select(Team.id).where(Team.id.in_(list(team_ids)))
     if administered_by is not None:
-        teams = select(Membership.team_id).where(
-            Membership.team_id.in_(list(team_ids)),
-            Membership.user_id == administered_by,
-            Membership.accepted.is_(True),
-            Membership.role.in_(("ADMIN", "OWNER")),
-        )
+        teams = roles.teams_managed_by(administered_by, team_ids)
     parents = select(EventType.id).where(EventType.team_id.in_(teams))
     return select(EventType.id).where(or_(EventType.team_id.in_(teams), EventType.parent_id.in_(parents)))

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from calapi.core import v1
+from calapi.core import authorization, v1
 from calapi.core.api_schemas import V1Message, declare, v1_created, v1_one
 from calapi.core.auth import Principal, V1Principal
 from calapi.core.errors import BadRequest, Forbidden, NotFound, Unauthorized
@@ -25,7 +25,7 @@ from calapi.event_types.models import EventType
 from calapi.event_types.output import LIMIT_KEYS, PrismaLocation, prisma_limits, prisma_locations, prisma_period, stored_location
 from calapi.event_types.schemas import CreateEventTypeInput, UpdateEventTypeInput
 from calapi.event_types.service import EventTypeView
-from calapi.teams import service as teams_service
+from calapi.teams import access
 
 router = v1.v1_router(tags=["v1 Event types"])
 
@@ -243,7 +243,7 @@ def _v2_fields(body: EditEventTypeV1, *, existing: EventType | None = None) -> d
 async def _owner(session: SessionDep, principal: Principal, event_type_id: int) -> int:
     owner = await event_types_service.owner_of(session, event_type_id)
     # v1 answers 403 Forbidden for another user's id and for a missing one alike (quirk 15).
-    return v1.acting_owner(principal, owner, refusal=Forbidden("Forbidden"), missing=NotFound(f"Event type with id: {event_type_id} not found"))
+    return authorization.acting_owner(principal, owner, refusal=Forbidden("Forbidden"), missing=NotFound(f"Event type with id: {event_type_id} not found"))
 
 
 @router.get("/event-types", operation_id="v1_event_types_list", **declare(v1_one("event_types", list[declared.V1EventType])))
@@ -253,14 +253,14 @@ async def list_event_types(
     userId: Annotated[list[int], Query()] = [],  # noqa: B006
     slug: str | None = None,
 ) -> dict[str, Any]:
-    users = v1.user_filter(principal, userId, refusal=Unauthorized("ADMIN required")) or [principal.user_id]
+    users = authorization.user_filter(principal, userId, refusal=Unauthorized("ADMIN required")) or [principal.user_id]
     views = await event_types_service.list_for_owners(session, users, slug=slug)
     return v1.many("event_types", [_output(v) for v in views])
 
 
 @router.post("/event-types", operation_id="v1_event_types_create", **declare(v1_created("event_type", declared.V1EventType)))
 async def create_event_type(body: CreateEventTypeV1, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
-    owner = v1.acting_user(principal, body.userId, refusal=Unauthorized("ADMIN required for `userId`"))
+    owner = authorization.acting_user(principal, body.userId, refusal=Unauthorized("ADMIN required for `userId`"))
     view = await event_types_service.create(session, owner, _v2_fields(body))
     return v1.created("event_type", _output(view), "Event type")
 
@@ -284,7 +284,7 @@ async def delete_event_type(id: int, principal: V1Principal, session: SessionDep
     owner = await event_types_service.owner_of(session, id)
     # Cal.com answers 404 with a literal "${id}"; calapi fills the id in (docs/v1.md).
     missing = NotFound(f"Event type with ID {id} not found")
-    owner = v1.acting_owner(principal, owner, refusal=missing, missing=missing)
+    owner = authorization.acting_owner(principal, owner, refusal=missing, missing=missing)
     await event_types_service.delete(session, owner, id)
     return v1.deleted("Event Type", id)
 
@@ -293,10 +293,8 @@ async def delete_event_type(id: int, principal: V1Principal, session: SessionDep
 async def list_team_event_types(teamId: int, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     """A team's event types for its members (system admins: any team's). Cal.com filters by
     membership in the query, so a team you are not in — or that does not exist — is ``[]``."""
-    if not principal.is_admin:
-        membership = await teams_service.membership_of(session, teamId, principal.user_id)
-        if membership is None or not membership.accepted:
-            return v1.many("event_types", [])
+    if not (await access.actor_in(session, principal, teamId)).is_member:
+        return v1.many("event_types", [])
     try:
         views = await team_service.list_for_team(session, teamId)
     except NotFound:

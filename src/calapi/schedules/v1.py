@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import Query
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
-from calapi.core import v1
+from calapi.core import authorization, v1
 from calapi.core.auth import Principal, V1Principal
 from calapi.core.api_schemas import V1Message, declare, v1_created, v1_one
 from calapi.core.errors import BadRequest, Forbidden, NotFound, Unauthorized
@@ -116,7 +116,7 @@ class UpdateScheduleV1(BaseModel):
 
 async def _schedule_owner(session: SessionDep, principal: Principal, schedule_id: int) -> int:
     owner = await schedules_service.owner_of(session, schedule_id)
-    return v1.acting_owner(
+    return authorization.acting_owner(
         principal, owner, refusal=Forbidden(_FORBIDDEN), missing=NotFound(f"Schedule with id: {schedule_id} not found")
     )
 
@@ -125,7 +125,7 @@ async def _schedule_owner(session: SessionDep, principal: Principal, schedule_id
 async def list_schedules(
     principal: V1Principal, session: SessionDep, userId: Annotated[list[int], Query()] = []
 ) -> dict[str, Any]:
-    users = v1.user_filter(principal, userId, refusal=Unauthorized("Unauthorized: Only admins can query other users"))
+    users = authorization.user_filter(principal, userId, refusal=Unauthorized("Unauthorized: Only admins can query other users"))
     if users is None:
         views = await schedules_service.list_all(session)
     else:
@@ -135,7 +135,7 @@ async def list_schedules(
 
 @router.post("/schedules", operation_id="v1_schedules_create", **declare(v1_created("schedule", V1Schedule)))
 async def create_schedule(body: CreateScheduleV1, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
-    owner = v1.acting_user(principal, body.userId, refusal=Forbidden("ADMIN required for `userId`"))
+    owner = authorization.acting_user(principal, body.userId, refusal=Forbidden("ADMIN required for `userId`"))
     view = await schedules_service.create(session, owner, name=body.name, time_zone=body.timeZone, is_default=False)
     return v1.created("schedule", schedule_output(view), "Schedule")
 
@@ -150,8 +150,7 @@ async def get_schedule(id: int, principal: V1Principal, session: SessionDep) -> 
 async def update_schedule(id: int, body: UpdateScheduleV1, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     owner = await _schedule_owner(session, principal, id)
     if body.userId is not None and body.userId != owner:
-        if not principal.is_admin:
-            raise Forbidden("Non admin cannot change the owner of a schedule")
+        authorization.require_admin(principal, Forbidden("Non admin cannot change the owner of a schedule"))
         # Documented choice (docs/v1.md): a schedule stays with its owner; its rows and the
         # event types using it are the owner's, so moving it is refused rather than half done.
         raise BadRequest("Moving a schedule to another user is not supported; create one for that user instead")
@@ -198,13 +197,13 @@ async def _row_owner(session: SessionDep, principal: Principal, row_id: int) -> 
     owner = await schedules_service.availability_row_owner(session, row_id)
     missing = NotFound(f"Availability with id: {row_id} not found")
     # v1 answers 404 both for a missing row and for another user's (a find-or-throw on the owner).
-    return v1.acting_owner(principal, owner, refusal=missing, missing=missing)
+    return authorization.acting_owner(principal, owner, refusal=missing, missing=missing)
 
 
 @router.post("/availabilities", operation_id="v1_availabilities_create", **declare(v1_created("availability", V1Availability)))
 async def create_availability(body: CreateAvailabilityV1, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     owner = await schedules_service.owner_of(session, body.scheduleId)
-    owner = v1.acting_owner(
+    owner = authorization.acting_owner(
         principal,
         owner,
         refusal=Unauthorized("You can't add availabilities to this schedule"),

@@ -25,6 +25,7 @@ from calapi.scheduling import Schedule
 from calapi.slots import service as slots_service
 from calapi.slots.service import AvailableSlots, FreeBusy, SlotLimits, SlotsRequest
 from calapi.slots.wire import SlotLimitsDep, json_off_loop
+from calapi.teams import access
 from calapi.teams import service as teams_service
 from calapi.users import service as users_service
 
@@ -171,10 +172,8 @@ async def _availability(
     if team_id is not None:
         with v1.reworded(not_found=NotFound("teamId not found")):
             await teams_service.get_team(session, team_id)
-        if not principal.is_admin:
-            membership = await teams_service.membership_of(session, team_id, principal.user_id)
-            if membership is None or not membership.accepted or membership.role not in ("ADMIN", "OWNER"):
-                raise Forbidden("Forbidden")
+        if not (await access.actor_in(session, principal, team_id)).manages:
+            raise Forbidden("Forbidden")
         members = await teams_service.accepted_member_ids(session, team_id)
         if not members:
             raise NotFound("team has no members")

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 from fastapi import Query, Request
 from fastapi.responses import JSONResponse
 
-from calapi.core import v1
+from calapi.core import authorization, v1
 from calapi.core.api_schemas import declare, v1_one
 from calapi.core.auth import Principal, V1Principal
 from calapi.core.errors import AppError, BadRequest, Forbidden, NotFound
@@ -64,7 +64,7 @@ async def get_custom_input(id: int, principal: V1Principal) -> dict[str, Any]:
 async def list_destination_calendars(
     principal: V1Principal, userId: Annotated[list[int], Query()] = []  # noqa: B006
 ) -> dict[str, Any]:
-    v1.user_filter(principal, userId, refusal=v1.admin_required("ADMIN required", status=401))
+    authorization.user_filter(principal, userId, refusal=v1.admin_required("ADMIN required", status=401))
     return v1.many("destinationCalendars", [])
 
 
@@ -96,7 +96,7 @@ async def get_selected_calendar(id: str, principal: V1Principal) -> dict[str, An
 async def list_connected_calendars(
     principal: V1Principal, userId: Annotated[list[int], Query()] = []  # noqa: B006
 ) -> list[Any]:
-    v1.user_filter(principal, userId, refusal=v1.admin_required("ADMIN required", status=403))
+    authorization.user_filter(principal, userId, refusal=v1.admin_required("ADMIN required", status=403))
     return []  # a bare array, as Cal.com sends it
 
 
@@ -108,11 +108,11 @@ class NotEnabled(AppError):
 
 
 def _credential_sync_refusal(principal: Principal) -> AppError:
-    """Cal.com's gate in front of every ``/credential-sync`` method, in its order: admin keys only,
-    then the feature switch. calapi has no app credentials to sync, so the switch is always off."""
-    if not principal.is_admin:
-        text = "Only admin API keys can access credential syncing endpoints"
-        return Forbidden(text, v1_body={"error": text})
+    """Cal.com's gate in front of every ``/credential-sync`` method, in its order: admin keys only
+    (raised here), then the feature switch (returned). calapi has no app credentials to sync, so
+    the switch is always off."""
+    text = "Only admin API keys can access credential syncing endpoints"
+    authorization.require_admin(principal, Forbidden(text, v1_body={"error": text}))
     text = "Credential syncing is not enabled"
     return NotEnabled(text, v1_body={"error": text})
 

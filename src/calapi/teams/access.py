@@ -1,10 +1,12 @@
-"""Who may call a ``/v2/teams/{teamId}/…`` route: Cal.com's RolesGuard, implemented once.
+"""The caller's standing in a team, read once: the team-role checks of every API version.
 
-Use ``TeamAccess = require_team_role(TeamRole.TEAM_ADMIN)`` as a route dependency; it answers
-401 without credentials (auth runs first), 403 with Cal.com's messages for non-members and
-members below the minimum role, and lets system admins (``users.role = ADMIN``) through.
-On writing requests it also starts the transaction as a writer (SQLite ``BEGIN IMMEDIATE``)
-since its read is the request's first statement.
+``actor_in`` and ``manages_team`` give v1 routes and the services (slot availability, booking
+reassignment) the caller as ``calapi.teams.roles.Actor`` sees them. For ``/v2/teams/{teamId}/…``
+routes, ``require_team_role`` is Cal.com's RolesGuard: use ``TeamAdmin`` (etc.) as a route
+dependency; it answers 401 without credentials (auth runs first), 403 with Cal.com's messages for
+non-members and members below the minimum role, and lets system admins (``users.role = ADMIN``)
+through. On writing requests it also starts the transaction as a writer (SQLite ``BEGIN
+IMMEDIATE``) since its read is the request's first statement.
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ from enum import IntEnum
 from typing import Any
 
 from fastapi import Depends
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 
 from calapi.core.auth import CurrentPrincipal, Principal
 from calapi.core.errors import Forbidden
 from calapi.db import SessionDep, begin_write
+from calapi.teams import roles
 from calapi.teams import service as teams_service
 from calapi.teams.roles import Actor
 
@@ -29,7 +33,6 @@ class TeamRole(IntEnum):
     TEAM_OWNER = 2
 
 
-_RANK = {"MEMBER": TeamRole.TEAM_MEMBER, "ADMIN": TeamRole.TEAM_ADMIN, "OWNER": TeamRole.TEAM_OWNER}
 _READ_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
@@ -48,6 +51,15 @@ class TeamCaller:
         return Actor(self.principal.user_id, role, self.principal.is_admin)
 
 
+async def actor_in(session: AsyncSession, principal: Principal, team_id: int) -> Actor:
+    """The caller as team ``team_id`` sees them: one statement, none for a system admin (the team
+    rules let them do anything whatever their own membership)."""
+    if principal.is_admin:
+        return Actor(principal.user_id, None, system_admin=True)
+    membership = await teams_service.membership_of(session, team_id, principal.user_id)
+    return Actor(principal.user_id, roles.accepted_role(membership))
+
+
 def require_team_role(minimum: TeamRole) -> Any:
     """A dependency: the caller's membership of path ``teamId`` must reach ``minimum``."""
 
@@ -55,7 +67,8 @@ def require_team_role(minimum: TeamRole) -> Any:
         if request.method not in _READ_METHODS:
             await begin_write(session)
         membership = await teams_service.membership_of(session, teamId, principal.user_id)
-        role = _RANK.get(membership.role) if membership is not None and membership.accepted else None
+        accepted = roles.accepted_role(membership)
+        role = None if accepted is None else TeamRole(roles.rank_of(accepted))
         if principal.is_admin:
             return TeamCaller(principal, teamId, role)
         if membership is None:

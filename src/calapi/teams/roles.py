@@ -1,4 +1,7 @@
-"""What a caller may do to one team membership: the single rule behind v1 and v2 memberships.
+"""Team roles: who runs a team, and what a caller may do to one membership (every version's rule).
+
+A team is run by its accepted ADMINs and OWNERs (``MANAGER_ROLES``) and by system admins;
+``Actor`` answers that question for a caller, and ``teams_managed_by`` answers it in SQL.
 
 Route guards decide who may call a membership route at all (v2's RolesGuard wants a team ADMIN;
 v1 wants a team ADMIN/OWNER, or the member acting on their own membership). This module decides
@@ -16,14 +19,17 @@ the team's other owners and is applied by ``calapi.teams.service`` with ``check_
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from sqlalchemy import Select, select
 
 from calapi.core.errors import Forbidden
 from calapi.teams.models import Membership, MembershipRole
 
 OWNER = MembershipRole.OWNER.value
+MANAGER_ROLES = (MembershipRole.ADMIN.value, OWNER)  # the roles that run a team
 _RANK = {MembershipRole.MEMBER.value: 0, MembershipRole.ADMIN.value: 1, OWNER: 2}
 
 ONLY_OWNERS_GRANT_OWNER = "Only a team owner can grant the OWNER role."
@@ -39,9 +45,29 @@ def _above_callers(role: str) -> str:
     return f"You can not grant the {role} role: it is above your own role in this team."
 
 
+def accepted_role(membership: Membership | None) -> str | None:
+    """The role a membership gives in its team: None until the invite is accepted."""
+    return membership.role if membership is not None and membership.accepted else None
+
+
+def rank_of(role: str) -> int:
+    """MEMBER 0, ADMIN 1, OWNER 2."""
+    return _RANK[role]
+
+
+def teams_managed_by(user_id: int, team_ids: Sequence[int]) -> Select[int]:
+    """A subquery: which of these teams the user runs (an accepted ADMIN or OWNER)."""
+    return select(Membership.team_id).where(
+        Membership.team_id.in_(list(team_ids)),
+        Membership.user_id == user_id,
+        Membership.accepted.is_(True),
+        Membership.role.in_(MANAGER_ROLES),
+    )
+
+
 @dataclass(frozen=True)
 class Actor:
-    """Who acts on a team's memberships, as these rules see them."""
+    """A caller as seen by one team."""
 
     user_id: int
     role: str | None  # the caller's accepted role in the team; None when not an accepted member
@@ -49,6 +75,21 @@ class Actor:
 
     def rank(self) -> int:
         return _RANK.get(self.role or "", -1)
+
+    @property
+    def is_member(self) -> bool:
+        """An accepted member of the team, or a system admin."""
+        return self.system_admin or self.role is not None
+
+    @property
+    def manages(self) -> bool:
+        """Runs the team: an accepted ADMIN or OWNER, or a system admin."""
+        return self.system_admin or self.role in MANAGER_ROLES
+
+    @property
+    def owns(self) -> bool:
+        """An accepted OWNER of the team, or a system admin."""
+        return self.system_admin or self.role == OWNER
 
 
 def check_grant(actor: Actor, role: str) -> None:

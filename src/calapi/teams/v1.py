@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from calapi.core import v1
+from calapi.core import authorization, v1
 from calapi.core.api_schemas import V1Message, declare, v1_created, v1_one
 from calapi.core.auth import Principal, V1Principal
 from calapi.core.envelopes import iso_ms
@@ -20,15 +20,13 @@ from calapi.core.errors import BadRequest, Forbidden, NotFound, Unauthorized
 from calapi.core.wire import TimeZoneName, WeekDay
 from calapi.db import SessionDep, begin_write
 from calapi.teams import api_schemas as declared
-from calapi.teams import roles
+from calapi.teams import access, roles
 from calapi.teams import service as teams_service
 from calapi.teams.models import Membership, Team
 from calapi.users import service as users_service
 from calapi.users.models import User
 
 router = v1.v1_router(tags=["v1 Teams"])
-
-_ADMIN_ROLES = ("ADMIN", "OWNER")
 
 
 def team_output(team: Team) -> dict[str, Any]:
@@ -67,16 +65,6 @@ def membership_output(membership: Membership) -> dict[str, Any]:
         "createdAt": iso_ms(membership.created_at),
         "updatedAt": iso_ms(membership.created_at),
     }
-
-
-async def _role(session: SessionDep, principal: Principal, team_id: int) -> str | None:
-    """The caller's accepted role in the team, or None."""
-    membership = await teams_service.membership_of(session, team_id, principal.user_id)
-    return membership.role if membership is not None and membership.accepted else None
-
-
-def _actor(principal: Principal, role: str | None) -> roles.Actor:
-    return roles.Actor(principal.user_id, role, principal.is_admin)
 
 
 # --- teams ----------------------------------------------------------------------------------------
@@ -118,7 +106,7 @@ async def list_teams(principal: V1Principal, session: SessionDep) -> dict[str, A
 @router.post("/teams", operation_id="v1_teams_create", **declare(declared.V1TeamCreated))
 async def create_team(body: CreateTeamV1, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     await begin_write(session)
-    owner_id = v1.acting_user(principal, body.ownerId, refusal=Unauthorized("ADMIN required for `ownerId`"))
+    owner_id = authorization.acting_user(principal, body.ownerId, refusal=Unauthorized("ADMIN required for `ownerId`"))
     team = await teams_service.create_team(session, owner_id, body.fields())
     owner = await teams_service.membership_of(session, team.id, owner_id)
     assert owner is not None
@@ -130,12 +118,12 @@ async def create_team(body: CreateTeamV1, principal: V1Principal, session: Sessi
     }
 
 
-async def _visible_team(session: SessionDep, principal: Principal, team_id: int) -> str | None:
-    """The caller's role; a team they are not in answers 404 (as Cal.com's find-or-throw)."""
-    role = await _role(session, principal, team_id)
-    if role is None and not principal.is_admin:
+async def _visible_team(session: SessionDep, principal: Principal, team_id: int) -> roles.Actor:
+    """The caller in the team; a team they are not in answers 404 (as Cal.com's find-or-throw)."""
+    actor = await access.actor_in(session, principal, team_id)
+    if not actor.is_member:
         raise NotFound(f"Team with id: {team_id} not found")
-    return role
+    return actor
 
 
 @router.get("/teams/{teamId}", operation_id="v1_teams_get", **declare(v1_one("team", declared.V1Team)))
@@ -148,8 +136,7 @@ async def get_team(teamId: int, principal: V1Principal, session: SessionDep) -> 
 @router.patch("/teams/{teamId}", operation_id="v1_teams_update", **declare(v1_one("team", declared.V1Team)))
 async def update_team(teamId: int, body: EditTeamV1, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     await begin_write(session)
-    role = await _visible_team(session, principal, teamId)
-    if role not in _ADMIN_ROLES and not principal.is_admin:
+    if not (await _visible_team(session, principal, teamId)).manages:
         raise Unauthorized("Unauthorized: OWNER or ADMIN required")
     with v1.reworded(not_found=NotFound(f"Team with id: {teamId} not found")):
         return v1.one("team", team_output(await teams_service.update_team(session, teamId, body.fields())))
@@ -158,8 +145,7 @@ async def update_team(teamId: int, body: EditTeamV1, principal: V1Principal, ses
 @router.delete("/teams/{teamId}", operation_id="v1_teams_delete", **declare(V1Message))
 async def delete_team(teamId: int, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     await begin_write(session)
-    role = await _visible_team(session, principal, teamId)
-    if role != "OWNER" and not principal.is_admin:
+    if not (await _visible_team(session, principal, teamId)).owns:
         raise Unauthorized("Unauthorized: OWNER or ADMIN role required")
     with v1.reworded(not_found=NotFound(f"Team with id: {teamId} not found")):
         await teams_service.delete_team(session, teamId)
@@ -194,14 +180,13 @@ def _ids(raw: str) -> tuple[int, int]:
     return v1.split_compound_id(raw, ("userId", "teamId"))
 
 
-async def _membership(session: SessionDep, principal: Principal, user_id: int, team_id: int) -> tuple[Membership, str | None]:
-    """The membership and the caller's role; visible to the member, the team's ADMIN/OWNER and system admins."""
+async def _membership(session: SessionDep, principal: Principal, user_id: int, team_id: int) -> tuple[Membership, roles.Actor]:
+    """The membership and the caller in its team; visible to the member, the team's ADMIN/OWNER and system admins."""
     membership = await teams_service.membership_of(session, team_id, user_id)
-    role = await _role(session, principal, team_id)
-    visible = principal.is_admin or user_id == principal.user_id or role in _ADMIN_ROLES
-    if membership is None or not visible:
+    actor = await access.actor_in(session, principal, team_id)
+    if membership is None or not (actor.manages or user_id == principal.user_id):
         raise NotFound(f"Membership with id: {user_id}_{team_id} not found")
-    return membership, role
+    return membership, actor
 
 
 @router.get("/memberships", operation_id="v1_memberships_list", **declare(v1_one("memberships", list[declared.V1Membership])))
@@ -211,9 +196,9 @@ async def list_memberships(
     userId: Annotated[list[int], Query()] = [],  # noqa: B006
     teamId: Annotated[list[int], Query()] = [],  # noqa: B006
 ) -> dict[str, Any]:
-    if teamId and not principal.is_admin:
-        raise Forbidden("ADMIN required")
-    users = v1.user_filter(principal, userId, refusal=Forbidden("ADMIN required"))
+    if teamId:
+        authorization.require_admin(principal, Forbidden("ADMIN required"))
+    users = authorization.user_filter(principal, userId, refusal=Forbidden("ADMIN required"))
     rows = await teams_service.list_memberships_where(session, user_ids=users, team_ids=teamId)
     return v1.many("memberships", [membership_output(m) for m in rows])
 
@@ -221,14 +206,13 @@ async def list_memberships(
 @router.post("/memberships", operation_id="v1_memberships_create", **declare(v1_created("membership", declared.V1Membership)))
 async def create_membership(body: CreateMembershipV1, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     await begin_write(session)
-    role = await _role(session, principal, body.teamId)
-    if not principal.is_admin:
-        if role not in _ADMIN_ROLES:
-            raise Forbidden("You can't add members to this team")
-        if body.accepted:
-            raise Forbidden("ADMIN needed for `accepted`")  # an invite is accepted by the invited user
+    actor = await access.actor_in(session, principal, body.teamId)
+    if not actor.manages:
+        raise Forbidden("You can't add members to this team")
+    if body.accepted:  # an invite is accepted by the invited user
+        authorization.require_admin(principal, Forbidden("ADMIN needed for `accepted`"))
     with v1.reworded(not_found=NotFound("Team or user not found")):
-        view = await teams_service.create_membership(session, body.teamId, body.model_dump(), actor=_actor(principal, role))
+        view = await teams_service.create_membership(session, body.teamId, body.model_dump(), actor=actor)
     return v1.created("membership", membership_output(view.membership), "Membership")
 
 
@@ -243,14 +227,13 @@ async def get_membership(id: str, principal: V1Principal, session: SessionDep) -
 async def update_membership(id: str, body: EditMembershipV1, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     await begin_write(session)
     user_id, team_id = _ids(id)
-    membership, role = await _membership(session, principal, user_id, team_id)
+    membership, actor = await _membership(session, principal, user_id, team_id)
     fields = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
-    if not principal.is_admin:
-        if "accepted" in fields and user_id != principal.user_id:
-            raise Forbidden("Only the invited user can accept the invite")
-        if ("role" in fields or "disableImpersonation" in fields) and role not in _ADMIN_ROLES:
-            raise Forbidden("Forbidden")
-    view = await teams_service.update_membership(session, team_id, membership.id, fields, actor=_actor(principal, role))
+    if "accepted" in fields:
+        authorization.ensure_owner(principal, user_id, refusal=Forbidden("Only the invited user can accept the invite"))
+    if ("role" in fields or "disableImpersonation" in fields) and not actor.manages:
+        raise Forbidden("Forbidden")
+    view = await teams_service.update_membership(session, team_id, membership.id, fields, actor=actor)
     return v1.one("membership", membership_output(view.membership))
 
 
@@ -258,10 +241,10 @@ async def update_membership(id: str, body: EditMembershipV1, principal: V1Princi
 async def delete_membership(id: str, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     await begin_write(session)
     user_id, team_id = _ids(id)
-    membership, role = await _membership(session, principal, user_id, team_id)
-    if not (principal.is_admin or user_id == principal.user_id or role in _ADMIN_ROLES):
+    membership, actor = await _membership(session, principal, user_id, team_id)
+    if not (actor.manages or user_id == principal.user_id):
         raise Forbidden("Forbidden")
-    await teams_service.delete_membership(session, team_id, membership.id, actor=_actor(principal, role))
+    await teams_service.delete_membership(session, team_id, membership.id, actor=actor)
     return v1.deleted("Membership", id)
 
 
@@ -273,8 +256,7 @@ async def delete_membership(id: str, principal: V1Principal, session: SessionDep
 async def publish_team(teamId: int, request: Request, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     """Cal.com publishes a team once its billing allows; calapi has no billing and every team is
     live from creation, so this answers as Cal.com does when team billing is off."""
-    role = await _visible_team(session, principal, teamId)
-    if role not in _ADMIN_ROLES and not principal.is_admin:
+    if not (await _visible_team(session, principal, teamId)).manages:
         raise Unauthorized("Unauthorized: OWNER or ADMIN role required")
     with v1.reworded(not_found=NotFound(f"Team with id: {teamId} not found")):
         await teams_service.get_team(session, teamId)
@@ -330,11 +312,10 @@ async def invite_members(body: InviteV1, principal: V1Principal, session: Sessio
     that they accept with ``PATCH /memberships/{userId}_{teamId}``. calapi sends no e-mail and
     creates no user: a username or e-mail nobody has is 404."""
     await begin_write(session)
-    role = await _role(session, principal, body.teamId)
-    if not principal.is_admin and role not in _ADMIN_ROLES:
+    actor = await access.actor_in(session, principal, body.teamId)
+    if not actor.manages:
         raise Forbidden("You can't add members to this team")
     invitees = _invitees(body)
-    actor = _actor(principal, role)
     for _, member_role in invitees:  # refuse before looking anyone up
         roles.check_grant(actor, member_role)
     for ident, member_role in invitees:

@@ -59,7 +59,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from calapi.core import v1
+from calapi.core import authorization, v1
 from calapi.core.errors import Forbidden, NotFound, Unauthorized
 from calapi.core.wire import Locale, TimeZoneName, WeekDay
 
@@ -97,10 +97,8 @@ class CreateUserV1(EditUserV1):
 
 def _user_for(principal: Any, user_id: int) -> int:
     # Another user's id answers 403 Forbidden whether or not it exists (no probing of ids).
-    return v1.acting_owner(
-        principal, user_id if principal.is_admin or user_id == principal.user_id else None,
-        refusal=Forbidden("Forbidden"), missing=NotFound("User not found"),
-    )
+    authorization.ensure_owner(principal, user_id, refusal=Forbidden("Forbidden"))
+    return user_id
 
 
 @router.get("/users", operation_id="v1_users_list", **declare(declared.V1UserPage))
@@ -122,8 +120,7 @@ async def list_users(
 
 @router.post("/users", operation_id="v1_users_create", **declare(v1_one("user", declared.V1User)))
 async def create_user(body: CreateUserV1, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
-    if not principal.is_admin:
-        raise Unauthorized("You are not authorized")  # 401, not 403 (quirk 13)
+    authorization.require_admin(principal, Unauthorized("You are not authorized"))  # 401, not 403 (quirk 13)
     changes = body.changes(admin=True)
     user = await users_service.create(
         session, email=body.email, username=body.username.lower(), name=body.name,

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from calapi.bookings import service as bookings_service
 from calapi.config import Settings
+from calapi.core import authorization
 from calapi.core.auth import Principal
 from calapi.core.errors import BadRequest, Conflict, Forbidden, NotFound
 from calapi.core.limits import InputLimits
@@ -166,11 +167,14 @@ async def _update(session: AsyncSession, webhook: Webhook, fields: WebhookFields
 # ---------------------------------------------------------------- user level (/v2/webhooks)
 
 
+def _not_webhook_owner(principal: Principal, webhook_id: str) -> Forbidden:
+    return Forbidden(f"IsUserWebhookGuard - user with id=({principal.user_id}) is not the owner of webhook with id=({webhook_id})")
+
+
 def _user_guard(principal: Principal, webhook: Webhook | None, webhook_id: str) -> Webhook:
     if webhook is None:
         raise NotFound(f"Webhook ({webhook_id}) not found")
-    if webhook.user_id != principal.user_id and not principal.is_admin:
-        raise Forbidden(f"IsUserWebhookGuard - user with id=({principal.user_id}) is not the owner of webhook with id=({webhook_id})")
+    authorization.ensure_owner(principal, webhook.user_id, refusal=_not_webhook_owner(principal, webhook_id))
     return webhook
 
 
@@ -211,8 +215,10 @@ async def _owned_event_type(session: AsyncSession, principal: Principal, event_t
     event_type = await session.get(EventType, event_type_id)
     if event_type is None or event_type.team_id is not None:
         raise NotFound(f"IsUserEventTypeWebhookGuard - Event type ({event_type_id}) not found")
-    if event_type.owner_id != principal.user_id and not principal.is_admin:
-        raise Forbidden(f"IsUserEventTypeWebhookGuard - User ({principal.user_id}) is not the owner of event type ({event_type_id})")
+    authorization.ensure_owner(
+        principal, event_type.owner_id,
+        refusal=Forbidden(f"IsUserEventTypeWebhookGuard - User ({principal.user_id}) is not the owner of event type ({event_type_id})"),
+    )
     return event_type
 
 
@@ -325,13 +331,13 @@ async def operable(session: AsyncSession, principal: Principal, webhook_id: str,
     webhook = await session.get(Webhook, webhook_id)
     if webhook is None:
         raise NotFound(f"Webhook ({webhook_id}) not found")
-    if principal.is_admin or webhook.user_id == principal.user_id:
+    if authorization.may_act_for(principal, webhook.user_id):
         return webhook
     if webhook.event_type_id is not None:
         owner = await session.scalar(select(EventType.owner_id).where(EventType.id == webhook.event_type_id))
-        if owner == principal.user_id:
+        if authorization.may_act_for(principal, owner):
             return webhook
-    raise Forbidden(f"IsUserWebhookGuard - user with id=({principal.user_id}) is not the owner of webhook with id=({webhook_id})")
+    raise _not_webhook_owner(principal, webhook_id)
 
 
 @dataclass(frozen=True)

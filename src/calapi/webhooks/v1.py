@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from calapi.core import v1
+from calapi.core import authorization, v1
 from calapi.core.api_schemas import V1Message, declare, v1_created, v1_one
 from calapi.core.auth import V1Principal
 from calapi.core.errors import BadRequest, Forbidden, NotFound
@@ -72,14 +72,14 @@ def _missing(webhook_id: str) -> NotFound:
 async def list_webhooks(
     principal: V1Principal, session: SessionDep, userId: Annotated[list[int], Query()] = []  # noqa: B006
 ) -> dict[str, Any]:
-    owners = v1.user_filter(principal, userId, refusal=Forbidden("ADMIN required"))
+    owners = authorization.user_filter(principal, userId, refusal=Forbidden("ADMIN required"))
     webhooks = await webhooks_service.list_owned_by(session, owners)
     return v1.many("webhooks", [webhook_output(w) for w in webhooks])
 
 
 @router.post("/webhooks", operation_id="v1_webhooks_create", **declare(v1_created("webhook", declared.V1Webhook)))
 async def create_webhook(body: CreateWebhookV1, principal: V1Principal, session: SessionDep, request: Request) -> dict[str, Any]:
-    owner = v1.acting_user(principal, body.userId, refusal=Forbidden("ADMIN required for userId"))
+    owner = authorization.acting_user(principal, body.userId, refusal=Forbidden("ADMIN required for userId"))
     acting = dataclasses.replace(principal, user_id=owner)  # an admin acts as the user named
     settings = request.app.state.settings
     if body.eventTypeId is not None:

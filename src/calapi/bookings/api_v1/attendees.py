@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from calapi.bookings import attendees as attendees_service
 from calapi.bookings import queries
 from calapi.bookings.models import Attendee
-from calapi.core import v1
+from calapi.core import authorization, v1
 from calapi.core.auth import Principal, V1Principal
 from calapi.core.errors import Forbidden, NotFound
 from calapi.core.wire import TimeZoneName
@@ -48,12 +48,12 @@ class EditAttendeeV1(BaseModel):
 async def _check(session: SessionDep, principal: Principal, attendee_id: int) -> None:
     organizer = await attendees_service.organizer_of(session, attendee_id)
     missing = NotFound(f"Attendee with id: {attendee_id} not found")
-    v1.acting_owner(principal, organizer, refusal=missing, missing=missing)
+    authorization.acting_owner(principal, organizer, refusal=missing, missing=missing)
 
 
 @router.get("/attendees", operation_id="v1_attendees_list")
 async def list_attendees(principal: V1Principal, session: SessionDep) -> dict[str, Any]:
-    organizers = None if principal.is_admin else [principal.user_id]
+    organizers = authorization.user_filter(principal, [])
     return v1.many("attendees", [attendee_output(a) for a in await attendees_service.list_for_organizers(session, organizers)])
 
 
@@ -61,7 +61,7 @@ async def list_attendees(principal: V1Principal, session: SessionDep) -> dict[st
 async def create_attendee(body: CreateAttendeeV1, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     found = await queries.organizer_and_uid(session, body.bookingId)
     # Another user's booking and a missing one answer alike: 403 Forbidden, as v1.
-    v1.acting_owner(principal, found[0] if found else None, refusal=Forbidden("Forbidden"), missing=NotFound(f"Booking with id: {body.bookingId} not found"))
+    authorization.acting_owner(principal, found[0] if found else None, refusal=Forbidden("Forbidden"), missing=NotFound(f"Booking with id: {body.bookingId} not found"))
     attendee = await attendees_service.add(session, body.bookingId, name=body.name, email=body.email, time_zone=body.timeZone)
     return v1.created("attendee", attendee_output(attendee), "Attendee")
 

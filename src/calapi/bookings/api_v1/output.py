@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from calapi.bookings import attendees as booking_attendees
 from calapi.bookings.models import Attendee, Booking
 from calapi.core.envelopes import iso_ms
 from calapi.users.models import User
@@ -24,9 +24,7 @@ async def load_v1_bookings(session: AsyncSession, bookings: Sequence[Booking]) -
     if not bookings:
         return []
     ids = [b.id for b in bookings]
-    attendees: dict[int, list[Attendee]] = defaultdict(list)
-    for attendee in (await session.scalars(select(Attendee).where(Attendee.booking_id.in_(ids)).order_by(Attendee.id))).all():
-        attendees[attendee.booking_id].append(attendee)
+    attendees = await booking_attendees.of_bookings(session, ids)
     organizers = {
         row.id: row
         for row in (

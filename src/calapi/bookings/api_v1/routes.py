@@ -16,7 +16,7 @@ from calapi.bookings import create, lifecycle, queries
 from calapi.bookings.api_v1.output import load_v1_bookings
 from calapi.bookings.api_v1.wire import CreateBookingV1, to_new_booking
 from calapi.bookings.models import Booking
-from calapi.core import v1
+from calapi.core import authorization, v1
 from calapi.core.auth import Principal, V1Principal
 from calapi.core.clock import Now
 from calapi.core.errors import AppError, BadRequest, Forbidden, NotFound
@@ -48,7 +48,7 @@ async def _booking_uid(
         await begin_write(session)
     found = await queries.organizer_and_uid(session, booking_id)
     refused = refusal or Forbidden(NOT_AUTHORIZED)
-    v1.acting_owner(principal, found[0] if found else None, refusal=refused, missing=NotFound(f"Booking with id: {booking_id} not found"))
+    authorization.acting_owner(principal, found[0] if found else None, refusal=refused, missing=NotFound(f"Booking with id: {booking_id} not found"))
     assert found is not None
     return found[1]
 
@@ -100,13 +100,10 @@ async def list_bookings(
     page: str | None = None,
 ) -> dict[str, Any]:
     paging = v1.optional_page(take, page)
-    if principal.is_admin:
-        organizers = tuple(dict.fromkeys(userId)) or None
-        attended_by = tuple(await users_service.emails_of(session, organizers)) if organizers else ()
-        if organizers is None and attendeeEmail:
-            organizers = None  # any organizer, narrowed by attendee below
-    else:
-        organizers, attended_by = (principal.user_id,), ()  # a non-admin's userId is ignored (quirk 7)
+    users = authorization.user_filter(principal, userId)  # a non-admin's userId is ignored (quirk 7)
+    organizers = None if users is None else tuple(users)
+    # An admin's filter also finds the bookings those users attend (None: any organizer).
+    attended_by = tuple(await users_service.emails_of(session, organizers)) if organizers and principal.is_admin else ()
     query = queries.ScopedListQuery(
         organizer_ids=organizers,
         attended_by_emails=attended_by,
@@ -151,8 +148,8 @@ async def update_booking(
 ) -> dict[str, Any]:
     uid = await _booking_uid(session, principal, id, writing=True)
     sent = {name for name in body.model_fields_set if getattr(body, name) is not None}
-    if "userId" in sent and not principal.is_admin:
-        raise Forbidden("Only admin can change the organizer of a booking")
+    if "userId" in sent:
+        authorization.require_admin(principal, Forbidden("Only admin can change the organizer of a booking"))
     unsupported = sent & {"userId", "eventTypeId", "createdAt"}
     if unsupported:
         # Documented choice (docs/v1.md): these would bypass the booking rules (host, event type,

@@ -10,28 +10,20 @@ status). calapi stores no payments, no booking references and no custom inputs: 
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from calapi.bookings.models import Attendee, Booking
+from calapi.bookings import attendees as booking_attendees
+from calapi.bookings.models import Booking
 from calapi.core.envelopes import iso_ms
 from calapi.event_types.models import EventType
 from calapi.teams.models import Team
 from calapi.users.models import User
 
 STATUSES = ("ACCEPTED", "CANCELLED", "REJECTED", "PENDING", "AWAITING_HOST")
-
-
-async def _attendees(session: AsyncSession, bookings: Sequence[Booking]) -> dict[int, list[Attendee]]:
-    found: dict[int, list[Attendee]] = defaultdict(list)
-    rows = await session.scalars(select(Attendee).where(Attendee.booking_id.in_([b.id for b in bookings])).order_by(Attendee.id))
-    for attendee in rows:
-        found[attendee.booking_id].append(attendee)
-    return found
 
 
 async def _organizers(session: AsyncSession, bookings: Sequence[Booking]) -> dict[int, User]:
@@ -70,7 +62,7 @@ async def load_list_entries(session: AsyncSession, bookings: Sequence[Booking]) 
     """``GetBookingsDataEntry`` for each booking, in order (three statements)."""
     if not bookings:
         return []
-    attendees = await _attendees(session, bookings)
+    attendees = await booking_attendees.of_bookings(session, [b.id for b in bookings])
     organizers = await _organizers(session, bookings)
     event_types = await _event_types(session, bookings)
     entries = []
@@ -133,7 +125,7 @@ async def load_booking_info(session: AsyncSession, uid: str) -> dict[str, Any] |
     booking = await find_booking(session, uid)
     if booking is None:
         return None
-    attendees = (await _attendees(session, [booking])).get(booking.id, [])
+    attendees = await booking_attendees.of_booking(session, booking.id)
     organizer = (await _organizers(session, [booking])).get(booking.user_id)
     found = (await _event_types(session, [booking])).get(booking.event_type_id) if booking.event_type_id else None
     event_type = found[0] if found else None
