@@ -40,7 +40,7 @@ async def seed(url: str) -> tuple[int, str, str]:
     from calapi.db import make_engine, make_sessionmaker
     from calapi.event_types.models import EventType
     from calapi.schedules.models import Availability, Schedule
-    from calapi.slots.models import SlotReservation
+    from calapi.availability.models import SlotReservation
     from calapi.users import service as users_service
 
     rng = random.Random(20261124)

@@ -47,7 +47,7 @@ from calapi.users.v2 import router as users_v2
 from calapi.webhooks.v2 import event_type_router as event_type_webhooks_v2
 from calapi.webhooks.v2 import router as webhooks_v2
 from calapi.webhooks.v2 import team_router as team_webhooks_v2
-from calapi.wiring import register_job_handlers
+from calapi.wiring import register_domain_hooks, register_job_handlers
 from calapi.system.v1_unbacked import router as unbacked_v1
 from calapi.bookings.api_v2.legacy import router as bookings_legacy_v2
 from calapi.event_types.legacy_v2 import router as event_types_legacy_v2
@@ -69,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     default_limit = LimitSpec(name="default", limit=limit, window_seconds=window)
     limiter = RateLimiter(default_limit, settings.redis_url)
     register_job_handlers(settings)
+    register_domain_hooks()
     worker = Worker(sessionmaker, lease=timedelta(seconds=settings.job_lease_seconds)) if settings.worker_in_process else None
     if worker is not None:
         wake_on_commit(sessionmaker, worker)  # a booking's webhooks go out right after its commit

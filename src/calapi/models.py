@@ -1,13 +1,13 @@
 """Imports every table so that ``Base.metadata`` is complete (Alembic, tests)."""
 
 from calapi.api_keys.models import ApiKey, RateLimit
+from calapi.availability.models import SlotReservation
 from calapi.bookings.models import Attendee, Booking, BookingSeat
 from calapi.core.idempotency import IdempotencyKey
 from calapi.db import Base
 from calapi.event_types.models import EventType, Host
 from calapi.jobs.models import DomainEvent, Job
 from calapi.schedules.models import Availability, Schedule
-from calapi.slots.models import SlotReservation
 from calapi.teams.models import Membership, Team
 from calapi.users.models import User
 from calapi.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery

@@ -11,3 +11,20 @@ def register_job_handlers(settings: Settings) -> None:
 
     # events.dispatch (fan-out of every domain event to its webhook subscriptions) and webhooks.deliver
     webhook_delivery.register(settings)
+
+
+def register_domain_hooks() -> None:
+    """A lower domain that must call a higher one declares a hook; the higher one fills it here.
+
+    Team event types follow memberships (teams -> event types); a profile's default schedule
+    follows the profile (users -> schedules). Idempotent: each call replaces the registration.
+    """
+    from calapi.event_types import team_service as team_event_types
+    from calapi.schedules import service as schedules_service
+    from calapi.teams import service as teams_service
+    from calapi.users import service as users_service
+
+    teams_service.follow_memberships(joined=team_event_types.add_member_to_assign_all, left=team_event_types.remove_member)
+    users_service.use_default_schedule_rules(
+        users_service.DefaultScheduleRules(owns=schedules_service.owns, follow_time_zone=schedules_service.follow_profile_time_zone)
+    )

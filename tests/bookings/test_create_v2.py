@@ -271,6 +271,6 @@ async def test_own_reservation_does_not_block_and_is_released(client, app, stran
     client.cookies.set("uid", hold.json()["data"]["reservationUid"])
     mine = await book(client, event_types.regular, at(MONDAY, "10:00"))
     assert mine.status_code == 201, mine.text
-    from calapi.slots.models import SlotReservation
+    from calapi.availability.models import SlotReservation
     assert await rows(app, SlotReservation) == []
     assert len(await rows(app, Attendee)) == 1

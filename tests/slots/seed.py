@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from calapi.bookings.models import Booking
 from calapi.event_types.models import EventType
 from calapi.schedules.models import Availability, Schedule
-from calapi.slots.models import SlotReservation
+from calapi.availability.models import SlotReservation
 from calapi.users.models import User
 
 WORKING_WEEK = (((1, 2, 3, 4, 5), time(9), time(17)),)  # Monday–Friday 09:00–17:00

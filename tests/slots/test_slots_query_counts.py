@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from calapi.slots import service as slots_service
+from calapi.availability import hosts as availability_hosts
 from tests.conftest import BOTH_DATABASES
 from tests.core.test_query_counts import count_statements
 from tests.slots.conftest import NOW
@@ -75,7 +75,7 @@ async def test_host_inputs_load_in_constant_statements_for_1_or_10_hosts(app, al
     async def load(user_ids: list[int]):
         async with app.state.sessionmaker() as session:
             with count_statements(app) as statements:
-                hosts = await slots_service.load_host_inputs(
+                hosts = await availability_hosts.load_host_inputs(
                     session, user_ids, schedule_id=None, start=NOW, end=NOW + timedelta(days=60), now=NOW
                 )
         return hosts, statements

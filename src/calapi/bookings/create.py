@@ -25,6 +25,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from calapi.availability import holds
+from calapi.availability import hosts as availability_hosts
 from calapi.bookings import events, output, team
 from calapi.bookings.locks import lock_hosts, lock_seat_slot
 from calapi.bookings.models import Attendee, Booking, BookingSeat, BookingStatus
@@ -41,7 +43,6 @@ from calapi.event_types.models import EventType
 from calapi.jobs.outbox import record_events
 from calapi.schedules import service as schedules_service
 from calapi.scheduling import BookingCheck, BookingRequest, RefusalReason, check_booking
-from calapi.slots import service as slots_service
 from calapi.teams.models import Team
 from calapi.users.models import User
 
@@ -567,9 +568,9 @@ async def create_booking(
     availability = {i: found[i] for i in host_ids if i in found}
     host = next(iter(availability.values()), None)
     rules = slot_event.rules(week_start=host.week_start if host else 0)
-    lo, hi = slots_service.data_window(rules, starts[0], starts[-1] + timedelta(minutes=duration), now)
+    lo, hi = availability_hosts.data_window(rules, starts[0], starts[-1] + timedelta(minutes=duration), now)
     fixed_ids = team_hosts.fixed_ids if team_hosts is not None else frozenset()
-    hosts = await slots_service.complete_hosts(session, availability, lo, hi, now, fixed_ids=fixed_ids) if availability else ()
+    hosts = await availability_hosts.complete_hosts(session, availability, lo, hi, now, fixed_ids=fixed_ids) if availability else ()
     checks: list[BookingCheck] = []
     for occurrence in starts:
         check = check_booking(
@@ -688,7 +689,7 @@ async def create_booking(
         )
         views.append(output.build_booking_view(booking, parts, viewer_user_id=viewer_user_id))
     if booker_uid:
-        await slots_service.release(session, booker_uid)  # the booker's own hold has done its job
+        await holds.release(session, booker_uid)  # the booker's own hold has done its job
     await session.flush()
     return CreatedBookings(views=views, recurring=recurrence is not None, seat_uid=seat_uid)
 

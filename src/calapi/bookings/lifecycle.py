@@ -28,9 +28,10 @@ from urllib.parse import urlparse
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from calapi.availability import busy as busy_times
+from calapi.availability import hosts as availability_hosts
 from calapi.bookings import attendees as booking_attendees
 from calapi.bookings import create, events, locks, output, queries, team
-from calapi.bookings import service as bookings_service
 from calapi.bookings.models import Attendee, Booking, BookingSeat, BookingStatus
 from calapi.core import authorization
 from calapi.core.auth import Principal
@@ -42,7 +43,6 @@ from calapi.event_types import service as event_types_service
 from calapi.event_types import team_service
 from calapi.event_types.models import EventType
 from calapi.schedules import service as schedules_service
-from calapi.slots import service as slots_service
 from calapi.jobs.outbox import record_event
 from calapi.scheduling import (
     BookingCheck,
@@ -316,9 +316,9 @@ async def _check_new_time(
     first = next(iter(availability.values()), None)
     rules = event.rules(week_start=first.week_start if first else 0)
     duration = event.length  # Cal.com: a rescheduled booking takes the event's length
-    lo, hi = slots_service.data_window(rules, start, start + timedelta(minutes=duration), now)
+    lo, hi = availability_hosts.data_window(rules, start, start + timedelta(minutes=duration), now)
     fixed_ids = frozenset(co_hosts) if round_robin else frozenset()
-    hosts = await slots_service.complete_hosts(session, availability, lo, hi, now, fixed_ids=fixed_ids) if availability else ()
+    hosts = await availability_hosts.complete_hosts(session, availability, lo, hi, now, fixed_ids=fixed_ids) if availability else ()
     check = check_booking(
         BookingRequest(hosts=hosts, rules=rules, now=now, start=start, duration=duration, time_zone=time_zone, reschedule_uid=old.uid)
     )
@@ -573,7 +573,7 @@ async def _overlap_refusal(session: AsyncSession, booking: Booking, now: datetim
         seats_per_slot=None,
         time_zone=None,
     )
-    busy = await bookings_service.load_busy_for_hosts(
+    busy = await busy_times.load_busy_for_hosts(
         session, [booking.user_id], booking.start_time - _BUSY_SEARCH_MARGIN, booking.end_time + _BUSY_SEARCH_MARGIN
     )
     check = check_booking(

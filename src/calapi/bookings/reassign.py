@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from calapi.availability import hosts as availability_hosts
 from calapi.bookings import attendees as booking_attendees
 from calapi.bookings import events, locks, output, team
 from calapi.bookings.create import HOST_UNAVAILABLE, SlotUnavailable
@@ -41,7 +42,6 @@ from calapi.event_types import team_service
 from calapi.event_types.models import EventType
 from calapi.scheduling import BookingRequest, PeriodType, SchedulingType, check_booking
 from calapi.schedules import service as schedules_service
-from calapi.slots import service as slots_service
 from calapi.teams import access
 from calapi.users.models import User
 
@@ -178,8 +178,8 @@ async def _free_host_ids(
         length=int((booking.end_time - booking.start_time).total_seconds() // 60),
         length_options=(),
     )
-    lo, hi = slots_service.data_window(rules, booking.start_time, booking.end_time, now)
-    hosts = await slots_service.complete_hosts(session, availability, lo, hi, now)
+    lo, hi = availability_hosts.data_window(rules, booking.start_time, booking.end_time, now)
+    hosts = await availability_hosts.complete_hosts(session, availability, lo, hi, now)
     check = check_booking(
         BookingRequest(hosts=hosts, rules=rules, now=min(now, booking.start_time), start=booking.start_time)
     )

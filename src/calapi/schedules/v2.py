@@ -162,5 +162,7 @@ team_router = APIRouter(prefix="/v2/teams/{teamId}/schedules", tags=["Teams / Sc
 async def list_team_schedules(
     caller: Annotated[TeamCaller, TeamAdmin], session: SessionDep, take: str | None = None, skip: str | None = None
 ) -> dict[str, Any]:
-    views = await teams_service.member_schedules(session, caller.team_id, take_skip(take, skip))
+    page_take, page_skip = take_skip(take, skip)
+    members = await teams_service.member_user_ids(session, caller.team_id)
+    views = await schedules_service.list_for_users(session, members, take=page_take, skip=page_skip)
     return success([schedule_output(v) for v in views])

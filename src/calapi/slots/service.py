@@ -1,7 +1,8 @@
 """Slots: which times can be booked (``GET /v2/slots``) and short holds on them (reservations).
 
-The slot engine (``calapi.scheduling``) decides; this module loads its inputs — one statement per
-kind of input whatever the number of hosts or bookings — and keeps the ``slot_reservations`` rows.
+The slot engine (``calapi.scheduling``) decides; ``calapi.availability`` loads its inputs — one
+statement per kind of input whatever the number of hosts or bookings — and this module picks the
+hosts and rules of the event asked for and keeps the ``slot_reservations`` rows.
 
 Who is "the same booker": a hold is ignored for the booker whose uid it carries. Only the legacy
 API knows bookers: its ``POST /v2/slots/reserve`` sets the ``uid`` cookie (Cal.com's booker
@@ -15,17 +16,18 @@ from __future__ import annotations
 
 import enum
 import uuid
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from anyio import to_thread
-from sqlalchemy import bindparam, delete, func, select, text
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from calapi.bookings import service as bookings_service
+from calapi.availability import busy, holds
+from calapi.availability.hosts import complete_hosts, data_window
+from calapi.availability.models import SlotReservation
 from calapi.config import Settings
 from calapi.core.errors import (
     BadRequest,
@@ -41,7 +43,6 @@ from calapi.schedules import service as schedules_service
 from calapi.scheduling import (
     EventRules,
     Host,
-    Reservation,
     Schedule,
     SchedulingType,
     SlotListing,
@@ -50,7 +51,6 @@ from calapi.scheduling import (
     list_slots,
 )
 from calapi.scheduling.availability import schedule_ranges
-from calapi.slots.models import SlotReservation
 
 DEFAULT_RESERVATION_MINUTES = 5  # Cal.com's MINUTES_TO_BOOK
 
@@ -75,14 +75,6 @@ async def run_sized(size: int, work: Callable[..., T], *args: object) -> T:
     return await to_thread.run_sync(work, *args)
 DYNAMIC_EVENT_LENGTH = 30  # a dynamic (several usernames) event without ?duration
 DYNAMIC_MINIMUM_NOTICE = 120  # Cal.com's default notice, which its dynamic event keeps
-
-# How far a limit period reaches around the window: every booking in a period that touches the
-# window counts toward that period's limit.
-_LIMIT_REACH = {"per_year": timedelta(days=367), "per_month": timedelta(days=32), "per_week": timedelta(days=8)}
-# Beyond the window, busy time matters up to the widest buffers and a day of zone offsets.
-_MARGIN = timedelta(days=1)
-# ROLLING_WINDOW counts bookable dates from today, whatever the requested window (engine: 61 dates).
-_ROLLING_WINDOW_REACH = timedelta(days=63)
 
 
 class SlotFormat(enum.StrEnum):
@@ -148,97 +140,6 @@ class SlotLimits:
             f"The requested time range holds {error.count} slots, more than the {error.limit} one answer may list "
             "(setting CALAPI_SLOTS_MAX_PER_ANSWER): ask for a shorter range."
         )
-
-
-# ---------------------------------------------------------------- engine inputs
-
-
-def data_window(rules: EventRules, start: datetime, end: datetime, now: datetime) -> tuple[datetime, datetime]:
-    """The span of bookings and holds the engine may look at for a listing of [start, end)."""
-    reach = _MARGIN
-    for limits in (rules.booking_limits, rules.duration_limits):
-        if limits:
-            for name, widest in _LIMIT_REACH.items():
-                if getattr(limits, name) is not None:
-                    reach = max(reach, widest)
-    lo, hi = start - reach, end + reach
-    if rules.period_type.name == "ROLLING_WINDOW":
-        lo, hi = min(lo, now - _MARGIN), max(hi, now + _ROLLING_WINDOW_REACH)
-    return lo, hi
-
-
-# Built once (every slot listing and booking runs it): its cache key stays memoized.
-_HOLDS_STATEMENT = select(
-    SlotReservation.user_id, SlotReservation.uid, SlotReservation.event_type_id, SlotReservation.slot_start,
-    SlotReservation.slot_end, SlotReservation.release_at, SlotReservation.is_seat,
-).where(
-    SlotReservation.user_id.in_(bindparam("host_ids", expanding=True)),
-    SlotReservation.slot_start < bindparam("window_end"),
-    SlotReservation.slot_end > bindparam("window_start"),
-    SlotReservation.release_at > bindparam("now"),
-)
-
-
-async def load_holds(
-    session: AsyncSession, user_ids: Iterable[int], start: datetime, end: datetime, now: datetime
-) -> dict[int, list[Reservation]]:
-    """Unexpired holds on the hosts overlapping [start, end), all hosts in one statement."""
-    ids = sorted(set(user_ids))
-    holds: dict[int, list[Reservation]] = defaultdict(list)
-    if not ids:
-        return holds
-    connection = await session.connection()  # Core rows: no ORM bookkeeping per row
-    parameters = {"host_ids": ids, "window_start": start, "window_end": end, "now": now}
-    rows = (await connection.execute(_HOLDS_STATEMENT, parameters)).all()
-    for user_id, uid, event_type_id, slot_start, slot_end, release_at, is_seat in rows:
-        holds[user_id].append(Reservation(slot_start, slot_end, release_at, event_type_id, uid, is_seat))
-    return holds
-
-
-async def complete_hosts(
-    session: AsyncSession,
-    availability: dict[int, schedules_service.HostAvailability],
-    start: datetime,
-    end: datetime,
-    now: datetime,
-    fixed_ids: frozenset[int] = frozenset(),
-) -> tuple[Host, ...]:
-    """Hosts with their bookings and holds in [start, end): two statements for bookings, one for holds.
-
-    ``fixed_ids``: round-robin hosts that must be free (Cal.com's mandatory / ``isFixed``).
-    """
-    ids = list(availability)
-    busy = await bookings_service.load_busy_for_hosts(session, ids, start, end)
-    holds = await load_holds(session, ids, start, end, now)
-    hosts = []
-    for user_id, host in availability.items():
-        # A user without a schedule is a host with no hours: no slots, but a well-formed input.
-        schedule = host.schedule or Schedule(host.time_zone)
-        hosts.append(
-            Host(
-                user_id, schedule, busy=busy.get(user_id, ()), reservations=holds.get(user_id, ()),
-                is_fixed=user_id in fixed_ids,
-            )
-        )
-    return tuple(hosts)
-
-
-async def load_host_inputs(
-    session: AsyncSession,
-    user_ids: Iterable[int],
-    *,
-    schedule_id: int | None,
-    start: datetime,
-    end: datetime,
-    now: datetime,
-) -> tuple[Host, ...]:
-    """Engine hosts for these users — the loader behind ``GET /v2/slots``.
-
-    Statements: one for schedules and their rows, one for bookings (plus one for the event types
-    behind them), one for holds — the same count for 1 host or 100, for 1 booking or 10 000.
-    """
-    availability = await schedules_service.load_host_availability(session, user_ids=user_ids, schedule_id=schedule_id)
-    return await complete_hosts(session, availability, start, end, now)
 
 
 # ---------------------------------------------------------------- listing
@@ -445,7 +346,7 @@ async def _check_and_hold(
     await session.execute(
         delete(SlotReservation).where(SlotReservation.event_type_id == event.id, SlotReservation.release_at <= now)
     )
-    booked = await bookings_service.event_bookings_overlapping(session, event.id, slot_start, slot_end)
+    booked = await busy.event_bookings_overlapping(session, event.id, slot_start, slot_end)
     others = (
         SlotReservation.event_type_id == event.id,
         SlotReservation.uid != uid,
@@ -516,9 +417,7 @@ async def update_reservation(
     return await _check_and_hold(session, request, caller_id=caller_id, now=now, uid=uid)
 
 
-async def release(session: AsyncSession, uid: str) -> None:
-    """Drop a hold; an unknown uid is not an error (Cal.com)."""
-    await session.execute(delete(SlotReservation).where(SlotReservation.uid == uid))
+release = holds.release  # the routers drop a hold as bookings do: one function
 
 
 # ---------------------------------------------------------------- free/busy (API v1's /availability)

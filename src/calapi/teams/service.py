@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,6 +63,43 @@ def _team_not_found(team_id: int) -> NotFound:
 
 def _membership_not_found(membership_id: int, team_id: int) -> NotFound:
     return NotFound(f"Membership with id {membership_id} not found in team {team_id}")
+
+
+# ---------------------------------------------------------------- what follows memberships
+
+# (session, team_id, user_id) -> None
+MemberChange = Callable[[AsyncSession, int, int], Awaitable[None]]
+
+
+@dataclass
+class _MembershipFollower:
+    joined: MemberChange | None = None
+    left: MemberChange | None = None
+
+
+_follower = _MembershipFollower()
+
+
+def follow_memberships(*, joined: MemberChange, left: MemberChange) -> None:
+    """Register what happens to team event types when a member is accepted or leaves.
+
+    Team event types read teams and memberships, so they sit above teams; their host sync is
+    registered here at start-up (``calapi.wiring``) rather than imported, so teams never import
+    event types. Registering again replaces the previous registration.
+    """
+    _follower.joined, _follower.left = joined, left
+
+
+async def _member_joined(session: AsyncSession, team_id: int, user_id: int) -> None:
+    if _follower.joined is None:
+        raise RuntimeError("team memberships have no follower: call calapi.wiring.register_domain_hooks() at start-up")
+    await _follower.joined(session, team_id, user_id)
+
+
+async def _member_left(session: AsyncSession, team_id: int, user_id: int) -> None:
+    if _follower.left is None:
+        raise RuntimeError("team memberships have no follower: call calapi.wiring.register_domain_hooks() at start-up")
+    await _follower.left(session, team_id, user_id)
 
 
 # ---------------------------------------------------------------- roles
@@ -215,8 +252,6 @@ async def _check_owner_remains(session: AsyncSession, target: Membership, fields
 async def create_membership(
     session: AsyncSession, team_id: int, fields: dict[str, Any], *, actor: roles.Actor
 ) -> MembershipView:
-    from calapi.event_types import team_service  # team event types follow memberships (a cycle by design)
-
     await get_team(session, team_id)
     roles.check_grant(actor, fields.get("role", MembershipRole.MEMBER.value))
     user = await session.get(User, fields["userId"])
@@ -237,7 +272,7 @@ async def create_membership(
     except IntegrityError as error:
         raise Conflict(RECORD_EXISTS) from error
     if membership.accepted:
-        await team_service.add_member_to_assign_all(session, team_id, user.id)
+        await _member_joined(session, team_id, user.id)
     return MembershipView(membership, user)
 
 
@@ -260,8 +295,6 @@ async def get_membership(session: AsyncSession, team_id: int, membership_id: int
 async def update_membership(
     session: AsyncSession, team_id: int, membership_id: int, fields: dict[str, Any], *, actor: roles.Actor
 ) -> MembershipView:
-    from calapi.event_types import team_service
-
     view = await _membership_view(session, team_id, membership_id)
     membership = view.membership
     roles.check_update(actor, membership, fields)
@@ -275,20 +308,18 @@ async def update_membership(
         membership.disable_impersonation = fields["disableImpersonation"]
     await session.flush()
     if membership.accepted and not was_accepted:
-        await team_service.add_member_to_assign_all(session, team_id, membership.user_id)
+        await _member_joined(session, team_id, membership.user_id)
     elif was_accepted and not membership.accepted:
-        await team_service.remove_member(session, team_id, membership.user_id)
+        await _member_left(session, team_id, membership.user_id)
     return view
 
 
 async def delete_membership(session: AsyncSession, team_id: int, membership_id: int, *, actor: roles.Actor) -> MembershipView:
     """Delete and return the membership; the user stops hosting the team's event types."""
-    from calapi.event_types import team_service
-
     view = await _membership_view(session, team_id, membership_id)
     roles.check_delete(actor, view.membership)
     await _check_owner_remains(session, view.membership, None)
-    await team_service.remove_member(session, team_id, view.membership.user_id)
+    await _member_left(session, team_id, view.membership.user_id)
     await session.delete(view.membership)
     await session.flush()
     return view
@@ -297,14 +328,6 @@ async def delete_membership(session: AsyncSession, team_id: int, membership_id: 
 async def member_user_ids(session: AsyncSession, team_id: int) -> list[int]:
     """Every member's user id (accepted or invited), in joining order — one statement."""
     return list(await session.scalars(select(Membership.user_id).where(Membership.team_id == team_id).order_by(Membership.id)))
-
-
-async def member_schedules(session: AsyncSession, team_id: int, page: tuple[int, int]) -> list[Any]:
-    """One page of the schedules of the team's members (``ScheduleView``s) — three statements."""
-    from calapi.schedules import service as schedules_service
-
-    take, skip = page
-    return await schedules_service.list_for_users(session, await member_user_ids(session, team_id), take=take, skip=skip)
 
 
 # ---------------------------------------------------------------- API v1 (/teams, /memberships)

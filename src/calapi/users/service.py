@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
 
 from typing import Any
 
@@ -12,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from calapi.core.errors import BadRequest, Conflict, NotFound
 from calapi.core.timezones import require_time_zone
-from calapi.schedules import service as schedules_service  # a cycle by design: schedules read users
 from calapi.users.models import User, UserRole
 
 
@@ -68,6 +68,36 @@ async def create(
     return user
 
 
+# ---------------------------------------------------------------- the default schedule
+
+
+@dataclass(frozen=True)
+class DefaultScheduleRules:
+    """What a profile change asks of the schedules room: is this schedule the user's (a new
+    ``defaultScheduleId``), and the default schedule follows a new profile time zone.
+
+    Schedules read users, so they sit above users; they register these at start-up
+    (``calapi.wiring``) rather than users importing schedules.
+    """
+
+    owns: Callable[[AsyncSession, int, int], Awaitable[bool]]  # (session, user_id, schedule_id)
+    follow_time_zone: Callable[[AsyncSession, User, str], Awaitable[None]]  # (session, user, zone)
+
+
+_schedule_rules: list[DefaultScheduleRules] = []
+
+
+def use_default_schedule_rules(rules: DefaultScheduleRules) -> None:
+    """Register the schedules room's rules (again: replaces them)."""
+    _schedule_rules[:] = [rules]
+
+
+def _default_schedules() -> DefaultScheduleRules:
+    if not _schedule_rules:
+        raise RuntimeError("profiles have no schedule rules: call calapi.wiring.register_domain_hooks() at start-up")
+    return _schedule_rules[0]
+
+
 async def update_profile(session: AsyncSession, user: User, changes: dict[str, Any], *, email_vouched: bool = False) -> User:
     """Apply a validated partial update to a profile.
 
@@ -82,12 +112,12 @@ async def update_profile(session: AsyncSession, user: User, changes: dict[str, A
     if "time_zone" in changes:
         require_time_zone(changes["time_zone"])
     schedule_id = changes.get("default_schedule_id")
-    if schedule_id is not None and not await schedules_service.owns(session, user.id, schedule_id):
+    if schedule_id is not None and not await _default_schedules().owns(session, user.id, schedule_id):
         raise BadRequest(f"defaultScheduleId {schedule_id} is not one of your schedules")
     for field, value in changes.items():
         setattr(user, field, value)
     if changes.get("time_zone") is not None:
-        await schedules_service.follow_profile_time_zone(session, user, changes["time_zone"])
+        await _default_schedules().follow_time_zone(session, user, changes["time_zone"])
     await session.flush()
     return user
 

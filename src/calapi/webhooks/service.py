@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from calapi.bookings import service as bookings_service
+from calapi.bookings.events import largest_payloads
 from calapi.config import Settings
 from calapi.core import authorization
 from calapi.core.auth import Principal
@@ -69,7 +69,7 @@ def _check_template(template: str | None, settings: Settings) -> None:
         templates.validate(template)
     except templates.TemplateError as exc:
         raise BadRequest(str(exc)) from None
-    for payload in bookings_service.largest_payloads(InputLimits.of(settings)):
+    for payload in largest_payloads(InputLimits.of(settings)):
         context = {**payload, "triggerEvent": "BOOKING_CREATED", "createdAt": "2050-01-01T00:00:00.000Z"}
         try:
             templates.render(template, context, max_bytes=settings.webhook_max_body_bytes)

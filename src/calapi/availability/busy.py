@@ -1,4 +1,7 @@
-"""Bookings: the rows that keep hosts busy (the bookings issue adds create, cancel, reschedule …)."""
+"""Busy time from bookings: the rows that keep hosts busy, as slot-engine input.
+
+Slot listings and bookings both read busy time here, so neither imports the other.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,6 @@ from typing import Any
 from sqlalchemy import BigInteger, bindparam, cast, extract, func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from calapi.bookings.events import largest_payloads as largest_payloads  # webhooks try templates on it
 from calapi.bookings.models import Booking, BookingHost, BookingSeat, BookingStatus
 from calapi.event_types import service as event_types_service
 from calapi.scheduling import BookingStatus as EngineBookingStatus

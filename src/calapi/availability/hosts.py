@@ -1,0 +1,85 @@
+"""Host inputs for the slot engine: schedules and zones joined with busy time and holds.
+
+One statement per kind of input whatever the number of hosts or bookings; a slot listing and a
+booking's re-check load the same inputs through the same functions, so a listed slot is bookable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from calapi.availability.busy import load_busy_for_hosts
+from calapi.availability.holds import load_holds
+from calapi.schedules import service as schedules_service
+from calapi.scheduling import EventRules, Host, Schedule
+
+# How far a limit period reaches around the window: every booking in a period that touches the
+# window counts toward that period's limit.
+_LIMIT_REACH = {"per_year": timedelta(days=367), "per_month": timedelta(days=32), "per_week": timedelta(days=8)}
+# Beyond the window, busy time matters up to the widest buffers and a day of zone offsets.
+_MARGIN = timedelta(days=1)
+# ROLLING_WINDOW counts bookable dates from today, whatever the requested window (engine: 61 dates).
+_ROLLING_WINDOW_REACH = timedelta(days=63)
+
+
+def data_window(rules: EventRules, start: datetime, end: datetime, now: datetime) -> tuple[datetime, datetime]:
+    """The span of bookings and holds the engine may look at for a listing of [start, end)."""
+    reach = _MARGIN
+    for limits in (rules.booking_limits, rules.duration_limits):
+        if limits:
+            for name, widest in _LIMIT_REACH.items():
+                if getattr(limits, name) is not None:
+                    reach = max(reach, widest)
+    lo, hi = start - reach, end + reach
+    if rules.period_type.name == "ROLLING_WINDOW":
+        lo, hi = min(lo, now - _MARGIN), max(hi, now + _ROLLING_WINDOW_REACH)
+    return lo, hi
+
+
+async def complete_hosts(
+    session: AsyncSession,
+    availability: dict[int, schedules_service.HostAvailability],
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    fixed_ids: frozenset[int] = frozenset(),
+) -> tuple[Host, ...]:
+    """Hosts with their bookings and holds in [start, end): two statements for bookings, one for holds.
+
+    ``fixed_ids``: round-robin hosts that must be free (Cal.com's mandatory / ``isFixed``).
+    """
+    ids = list(availability)
+    busy = await load_busy_for_hosts(session, ids, start, end)
+    holds = await load_holds(session, ids, start, end, now)
+    hosts = []
+    for user_id, host in availability.items():
+        # A user without a schedule is a host with no hours: no slots, but a well-formed input.
+        schedule = host.schedule or Schedule(host.time_zone)
+        hosts.append(
+            Host(
+                user_id, schedule, busy=busy.get(user_id, ()), reservations=holds.get(user_id, ()),
+                is_fixed=user_id in fixed_ids,
+            )
+        )
+    return tuple(hosts)
+
+
+async def load_host_inputs(
+    session: AsyncSession,
+    user_ids: Iterable[int],
+    *,
+    schedule_id: int | None,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+) -> tuple[Host, ...]:
+    """Engine hosts for these users — the loader behind ``GET /v2/slots``.
+
+    Statements: one for schedules and their rows, one for bookings (plus one for the event types
+    behind them), one for holds — the same count for 1 host or 100, for 1 booking or 10 000.
+    """
+    availability = await schedules_service.load_host_availability(session, user_ids=user_ids, schedule_id=schedule_id)
+    return await complete_hosts(session, availability, start, end, now)
