@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from calapi.bookings.models import Booking
 from tests.bookings.conftest import ATTENDEE, MONDAY, at, book, v2
+from tests.conftest import BOTH_DATABASES
 from tests.v1.conftest import V1, v1_error
 
 HUGE_NOTES = "n" * 900_000
@@ -222,3 +223,25 @@ async def test_reasons_over_the_text_limit_are_refused_in_every_version(app, cli
     assert (still["status"], still["start"]) == ("accepted", at(MONDAY, "10:00"))
     moved = await client.post(f"/v2/bookings/{uid}/reschedule", json={"start": at(MONDAY, "11:00"), "reschedulingReason": "r" * 10_000}, headers=v2())
     assert moved.status_code == 201, moved.text
+
+
+@BOTH_DATABASES
+async def test_the_organizers_edits_of_location_and_description_keep_the_same_limits(app, client, alice, event_types):
+    """``PATCH /v2/bookings/{uid}/location`` and v1's ``PATCH /bookings/{id}`` write the same
+    columns a booking is created with: the location (2048 characters wide: PostgreSQL refused a
+    longer one with a 500) and the description (the booker's notes, copied into webhook bodies)."""
+    made = await book(client, event_types.regular, at(MONDAY, "10:00"))
+    assert made.status_code == 201, made.text
+    uid, booking_id = made.json()["data"]["uid"], made.json()["data"]["id"]
+    v2_refusal(
+        await client.patch(f"/v2/bookings/{uid}/location", json={"location": {"type": "address", "address": "x" * 3000}}, headers=v2(alice)),
+        "location is 3000 characters long", "at most 2048",
+    )
+    v1_refusal(
+        await V1(client).patch(alice, f"/bookings/{booking_id}", json={"description": "d" * 10_001}),
+        "description is 10001 characters long", "CALAPI_BOOKING_MAX_TEXT_LENGTH",
+    )
+    kept = (await client.get(f"/v2/bookings/{uid}", headers=v2(alice))).json()["data"]
+    assert len(kept["location"] or "") < 2048 and len(kept.get("description") or "") < 10_001
+    moved = await client.patch(f"/v2/bookings/{uid}/location", json={"location": {"type": "address", "address": "x" * 2048}}, headers=v2(alice))
+    assert moved.status_code == 200, moved.text

@@ -69,7 +69,7 @@ async def test_query_and_body_numbers_past_the_column_width(client, alice):
 
 @pytest.mark.parametrize(
     ("start", "end"),
-    [("9999-12-31", "9999-12-31"), ("9999-12-30T23:00:00Z", "9999-12-31T23:59:59Z"), ("0001-01-01", "0001-01-02")],
+    [("9999-12-31", "9999-12-31"), ("9999-12-30", "9999-12-31"), ("9999-12-30T23:00:00Z", "9999-12-31T23:59:59Z"), ("0001-01-01", "0001-01-02")],
 )
 async def test_dates_at_the_ends_of_the_calendar(app, client, alice, start, end):
     await give_schedule(app, alice.id, time_zone="Pacific/Kiritimati")
@@ -79,6 +79,9 @@ async def test_dates_at_the_ends_of_the_calendar(app, client, alice, start, end)
         ("/v2/slots", {"eventTypeId": event_id, "start": start, "end": end, "timeZone": "Pacific/Pago_Pago"}, {"cal-api-version": "2024-09-04"}),
         ("/v2/slots/available", {"eventTypeId": event_id, "startTime": start, "endTime": end, "timeZone": "Pacific/Kiritimati"}, {}),
         ("/v1/slots", {"apiKey": alice.key, "eventTypeId": event_id, "startTime": start, "endTime": end, "timeZone": "Pacific/Kiritimati"}, {}),
+        # free/busy lays out the schedule's days over the range too
+        ("/v1/availability", {"apiKey": alice.key, "userId": alice.id, "dateFrom": start, "dateTo": end}, {}),
+        (f"/v1/users/{alice.id}/availability", {"apiKey": alice.key, "dateFrom": start, "dateTo": end}, {}),
     ]
     for path, params, headers in queries:
         response = await client.get(path, params=params, headers=headers)

@@ -100,3 +100,13 @@ def test_a_logged_traceback_names_validation_failures_without_their_inputs() -> 
     line = logging.Formatter().format(record)
     assert secret not in line and key not in line
     assert "missing at body.url" in line and "During handling of the above exception" in line and "apiKey=REDACTED" in line
+
+
+async def test_a_key_after_a_semicolon_is_redacted_from_the_echoed_path_and_the_log(client, alice):
+    response = await client.get(f"/v2/me?foo=1;apiKey={alice.key}")
+    assert response.status_code == 401, response.text
+    echoed = response.json()["path"]
+    assert alice.key not in echoed and "apiKey=REDACTED" in echoed and "foo=1" in echoed
+    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d', ("127.0.0.1:1", "GET", f"/v2/me?foo=1;apiKey={alice.key}", "1.1", 401), None)
+    assert RedactSecrets().filter(record)
+    assert alice.key not in logging.Formatter().format(record)

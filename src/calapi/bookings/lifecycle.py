@@ -748,12 +748,13 @@ def _location_text(location: dict[str, Any]) -> tuple[str, dict[str, str]]:
 
 
 async def update_location(
-    session: AsyncSession, uid: str, *, caller: Principal, location: dict[str, Any] | None
+    session: AsyncSession, uid: str, *, caller: Principal, location: dict[str, Any] | None, limits: InputLimits
 ) -> dict[str, Any] | list[dict[str, Any]]:
     """``PATCH /v2/bookings/{uid}/location``: the stored text and ``responses.location`` change together."""
     missing = f"Booking with uid={uid} not found"
     if location is not None:
         text, stored = _location_text(location)  # bad input is refused before any write
+        limits.check_location("location", text)
     booking = await _organizers_booking(session, uid, caller, missing=missing)
     if location is None:
         return await _answer(session, uid, viewer_user_id=caller.user_id)
@@ -770,7 +771,7 @@ async def update_location(
 
 
 async def edit_details(
-    session: AsyncSession, uid: str, *, caller: Principal, title: str | None = None, description: str | None = None
+    session: AsyncSession, uid: str, *, caller: Principal, limits: InputLimits, title: str | None = None, description: str | None = None
 ) -> None:
     """v1 ``PATCH /bookings/{id}``: the organizer renames a booking or rewrites its description.
 
@@ -778,6 +779,7 @@ async def edit_details(
     (and a later reschedule's copy of it) carries the new text.
     """
     missing = f"Booking with uid={uid} not found"
+    limits.check_text("description", description)  # the booker's notes, copied into webhook bodies
     booking = await _organizers_booking(session, uid, caller, missing=missing)
     if title is not None:
         booking.title = title

@@ -11,9 +11,10 @@ REDACTED = "REDACTED"
 # client may send by mistake, and a credential sent by mistake is still a credential.
 SECRET_PARAMETERS = frozenset({"apikey", "api_key", "access_token", "token", "secret"})
 
-# ``name=value`` pairs inside a URL or a log line: a name after ``?`` or ``&``, its value up to the
-# next separator. Names are compared decoded (``apiKe%79`` is ``apiKey`` to the query parser).
-_PAIR = re.compile(r"(?P<lead>[?&])(?P<name>[^=&#\s\"'?]+)=(?P<value>[^&#\s\"']*)")
+# ``name=value`` pairs inside a URL or a log line: a name after ``?``, ``&`` or ``;`` (a separator
+# some clients still write, though calapi's parser does not split on it), its value up to the next
+# separator. Names are compared decoded (``apiKe%79`` is ``apiKey`` to the query parser).
+_PAIR = re.compile(r"(?P<lead>[?&;])(?P<name>[^=&;#\s\"'?]+)=(?P<value>[^&;#\s\"']*)")
 
 
 def _redact_pair(match: re.Match[str]) -> str:

@@ -207,7 +207,7 @@ class LegacyCreateScheduleInput(WireModel):
     name: str = Field(max_length=255)
     timeZone: TimeZoneName
     isDefault: StrictBool
-    availabilities: list[LegacyAvailabilityInput] | None = Field(default=None, max_length=100)
+    availabilities: list[LegacyAvailabilityInput] | None = Field(default=None, max_length=schedules_service.MAX_WEEKLY_RANGES)
 
 
 class LegacyRange(WireModel):
@@ -223,7 +223,7 @@ class LegacyUpdateScheduleInput(WireModel):
     name: str | None = Field(default=None, min_length=1, max_length=255)
     isDefault: StrictBool | None = None
     schedule: list[list[LegacyRange]] | None = Field(default=None, max_length=7)
-    dateOverrides: list[LegacyRange] | None = Field(default=None, max_length=1000)
+    dateOverrides: list[LegacyRange] | None = Field(default=None, max_length=schedules_service.MAX_DATE_OVERRIDES)
 
     def weekly(self) -> list[WeeklyRange] | None:
         """Ranges with the same times on several days become one row with those days (as Cal.com's

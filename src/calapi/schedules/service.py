@@ -29,6 +29,10 @@ from calapi.users.models import User
 
 DEFAULT_TIME_ZONE = "Europe/London"  # what Cal.com shows for a schedule without a zone
 WORKING_HOURS = ((1, 2, 3, 4, 5), time(9, 0), time(17, 0))  # Monday–Friday 09:00–17:00
+# Rows one schedule may hold, whichever API version writes them (a whole schedule or one row at a
+# time): every availability answer and slot listing lays out each weekly row on every day asked.
+MAX_WEEKLY_RANGES = 100
+MAX_DATE_OVERRIDES = 1000
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,8 @@ def _check_name(name: str) -> str:
 
 
 def _check_weekly(ranges: Sequence[WeeklyRange]) -> None:
+    if len(ranges) > MAX_WEEKLY_RANGES:
+        raise BadRequest(f"A schedule holds at most {MAX_WEEKLY_RANGES} weekly availability ranges; {len(ranges)} were given.")
     for index, item in enumerate(ranges):
         where = f"availability[{index}]"
         if not item.days:
@@ -99,6 +105,8 @@ def _check_weekly(ranges: Sequence[WeeklyRange]) -> None:
 
 
 def _check_overrides(ranges: Sequence[DateRange]) -> None:
+    if len(ranges) > MAX_DATE_OVERRIDES:
+        raise BadRequest(f"A schedule holds at most {MAX_DATE_OVERRIDES} date overrides; {len(ranges)} were given.")
     for index, item in enumerate(ranges):
         # start == end is allowed: Cal.com stores a day off as 00:00–00:00.
         if item.start > item.end:
@@ -336,10 +344,20 @@ async def get_availability_row(session: AsyncSession, user_id: int, row_id: int)
     return row
 
 
+async def _check_room(session: AsyncSession, schedule_id: int, row: WeeklyRange | DateRange, *, replacing: int | None = None) -> None:
+    """The schedule's rows of ``row``'s kind stay within their cap once ``row`` is stored (in place of row ``replacing``)."""
+    current = [r for r in (await rows_by_schedule(session, [schedule_id]))[schedule_id] if r.id != replacing]
+    if isinstance(row, WeeklyRange):
+        _check_weekly([WeeklyRange(tuple(r.days or ()), r.start_time, r.end_time) for r in current if r.date is None] + [row])
+    else:
+        _check_overrides([DateRange(r.date, r.start_time, r.end_time) for r in current if r.date is not None] + [row])
+
+
 async def add_availability_row(session: AsyncSession, user_id: int, schedule_id: int, row: WeeklyRange | DateRange) -> Availability:
     """Add one weekly range or date override to the user's schedule (same checks as a whole schedule)."""
     await _load_owned(session, user_id, schedule_id)
     _check_row(row)
+    await _check_room(session, schedule_id, row)
     stored = _rows(schedule_id, [row], []) if isinstance(row, WeeklyRange) else _rows(schedule_id, [], [row])
     session.add(stored[0])
     await session.flush()
@@ -358,6 +376,8 @@ async def update_availability_row(
     else:
         candidate = WeeklyRange(tuple(days if days is not None else (row.days or ())), start, end)
     _check_row(candidate)
+    if isinstance(candidate, WeeklyRange) != (row.date is None):  # a row changing kind counts against the other cap
+        await _check_room(session, row.schedule_id, candidate, replacing=row.id)
     if isinstance(candidate, WeeklyRange):
         row.days, row.date = sorted(set(candidate.days)), None
     else:

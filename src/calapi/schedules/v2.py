@@ -71,16 +71,16 @@ class CreateScheduleInput(WireModel):
     name: str = Field(min_length=1, max_length=255)
     timeZone: TimeZoneName
     isDefault: bool
-    availability: list[AvailabilityInput] | None = Field(default=None, max_length=100)
-    overrides: list[OverrideInput] | None = Field(default=None, max_length=1000)
+    availability: list[AvailabilityInput] | None = Field(default=None, max_length=schedules_service.MAX_WEEKLY_RANGES)
+    overrides: list[OverrideInput] | None = Field(default=None, max_length=schedules_service.MAX_DATE_OVERRIDES)
 
 
 class UpdateScheduleInput(WireModel):
     name: str | None = Field(default=None, min_length=1, max_length=255)
     timeZone: TimeZoneName | None = None
     isDefault: bool | None = None
-    availability: list[AvailabilityInput] | None = Field(default=None, max_length=100)
-    overrides: list[OverrideInput] | None = Field(default=None, max_length=1000)
+    availability: list[AvailabilityInput] | None = Field(default=None, max_length=schedules_service.MAX_WEEKLY_RANGES)
+    overrides: list[OverrideInput] | None = Field(default=None, max_length=schedules_service.MAX_DATE_OVERRIDES)
 
 
 def _range_output(row: Availability) -> dict[str, Any]:

@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 UTC = timezone.utc
 DAY = 86_400
 EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+# A day's layout reads its next day too, so the calendar's last day has none to compute with.
+_LAST_ORDINAL = date.max.toordinal() - 1
 
 
 @lru_cache(maxsize=1024)
@@ -26,6 +28,10 @@ def zone(key: str) -> ZoneInfo:
 def _day(key: str, ordinal: int) -> tuple[int, int, bool]:
     """(UTC epoch of the date's midnight read as UTC, offset at local midnight,
     whether the offset is the same at the next midnight, i.e. no DST change)."""
+    if not 1 <= ordinal <= _LAST_ORDINAL:
+        # OverflowError, as Python's own date arithmetic raises at the calendar's ends: the
+        # application answers it as a request out of range (400) wherever the engine is called.
+        raise OverflowError("date value out of range")
     tz = zone(key)
     d = date.fromordinal(ordinal)
     n = date.fromordinal(ordinal + 1)

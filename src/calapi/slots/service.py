@@ -73,6 +73,8 @@ async def run_sized(size: int, work: Callable[..., T], *args: object) -> T:
     if size <= INLINE_MAX_HOST_DAYS:
         return work(*args)
     return await to_thread.run_sync(work, *args)
+
+
 DYNAMIC_EVENT_LENGTH = 30  # a dynamic (several usernames) event without ?duration
 DYNAMIC_MINIMUM_NOTICE = 120  # Cal.com's default notice, which its dynamic event keeps
 
@@ -135,9 +137,9 @@ class SlotLimits:
                 "(setting CALAPI_SLOTS_MAX_RANGE_DAYS): ask for a shorter range."
             )
 
-    def too_many(self, error: TooManySlots) -> BadRequest:
+    def too_many(self, error: TooManySlots, *, unit: str = "slots") -> BadRequest:
         return BadRequest(
-            f"The requested time range holds {error.count} slots, more than the {error.limit} one answer may list "
+            f"The requested time range holds {error.count} {unit}, more than the {error.limit} one answer may list "
             "(setting CALAPI_SLOTS_MAX_PER_ANSWER): ask for a shorter range."
         )
 
@@ -444,11 +446,12 @@ async def free_busy(
     availability = await schedules_service.load_host_availability(session, user_ids=list(user_ids))
     hosts = await complete_hosts(session, availability, start, end, now)
     # A team's members over a long range: laid out in a worker thread, as slot listings are.
-    return await run_sized(host_days(len(hosts), start, end), _free_busy_of, availability, hosts, start, end)
+    return await run_sized(host_days(len(hosts), start, end), _free_busy_of, availability, hosts, start, end, limits)
 
 
 def _free_busy_of(
-    availability: dict[int, schedules_service.HostAvailability], hosts: tuple[Host, ...], start: datetime, end: datetime
+    availability: dict[int, schedules_service.HostAvailability], hosts: tuple[Host, ...], start: datetime, end: datetime,
+    limits: SlotLimits,
 ) -> list[FreeBusy]:
     lo, hi = int(start.timestamp()), int(end.timestamp())
     answer = []
@@ -456,6 +459,9 @@ def _free_busy_of(
         profile = availability[host.user_id]
         busy = tuple(sorted((b.start, b.end) for b in host.busy if b.end > start and b.start < end))
         ranges = schedule_ranges(host.schedule, lo, hi) if profile.schedule is not None else []
+        if len(ranges) > limits.max_per_answer:
+            # a free range is to an availability answer what a slot is to a listing
+            raise limits.too_many(TooManySlots(len(ranges), limits.max_per_answer), unit="available ranges")
         free = tuple((datetime.fromtimestamp(s, UTC), datetime.fromtimestamp(e, UTC)) for s, e in ranges)
         answer.append(FreeBusy(host.user_id, profile.time_zone, profile.schedule, busy, free))
     return answer

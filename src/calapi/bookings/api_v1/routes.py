@@ -157,7 +157,7 @@ async def update_booking(
         raise BadRequest(f"Changing {', '.join(sorted(unsupported))} of a booking is not supported; reschedule or cancel it instead")
     if sent & {"title", "description"}:
         # Before a reschedule, which copies them onto the new booking.
-        await lifecycle.edit_details(session, uid, caller=principal, title=body.title, description=body.description)
+        await lifecycle.edit_details(session, uid, caller=principal, limits=limits, title=body.title, description=body.description)
     if sent & {"startTime", "endTime"}:
         if "status" in sent:
             raise BadRequest("Send either startTime/endTime (a reschedule) or status, not both")

@@ -224,10 +224,11 @@ async def mark_absent(
 
 @router.patch("/{bookingUid}/location", status_code=200)
 async def update_location(
-    uid: BookingUid, session: SessionDep, principal: CurrentPrincipal, body: Annotated[LocationInput | None, Body()] = None
+    uid: BookingUid, session: SessionDep, principal: CurrentPrincipal, limits: InputLimitsDep,
+    body: Annotated[LocationInput | None, Body()] = None,
 ) -> dict[str, Any]:
     location = body.location if body else None
-    return success(await lifecycle.update_location(session, uid, caller=principal, location=location))
+    return success(await lifecycle.update_location(session, uid, caller=principal, location=location, limits=limits))
 
 
 class ReassignInput(WireModel):
