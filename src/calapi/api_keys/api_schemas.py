@@ -1,8 +1,12 @@
-"""Declared response bodies of v1's ``/api-keys`` (the hash never leaves the server)."""
+"""Declared response bodies of ``/v2/api-keys/refresh`` and v1's ``/api-keys`` (the hash never leaves the server)."""
 
 from __future__ import annotations
 
 from calapi.core.api_schemas import ResponseModel
+
+
+class RefreshedApiKey(ResponseModel):
+    apiKey: str
 
 
 class V1ApiKey(ResponseModel):

@@ -14,7 +14,7 @@ from calapi.core.errors import Unauthorized
 from calapi.core.wire import WireModel
 from calapi.db import SessionDep
 from calapi.core.api_schemas import Envelope, declare
-from calapi.system.api_schemas import RefreshedApiKey
+from calapi.api_keys.api_schemas import RefreshedApiKey
 
 router = APIRouter(prefix="/v2/api-keys", tags=["Api Keys"])
 

@@ -29,10 +29,6 @@ class Versions(ResponseModel):
     resources: list[ResourceVersions]
 
 
-class RefreshedApiKey(ResponseModel):
-    apiKey: str
-
-
 # --- v1 resources calapi stores nothing for: lists are always empty and ids are 404, but the
 # documents still tell a client the shape of a row.
 
