@@ -20,6 +20,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from calapi.bookings import create
+from calapi.bookings.api_schemas import CreatedBooking
+from calapi.core.api_schemas import Envelope, declare
 from calapi.core.auth import MaybePrincipal
 from calapi.core.clock import Now
 from calapi.core.envelopes import success
@@ -112,7 +114,7 @@ def to_new_booking(body: CreateBookingBody) -> create.NewBooking:
     )
 
 
-@router.post("/v2/bookings", status_code=201)
+@router.post("/v2/bookings", status_code=201, **declare(Envelope[CreatedBooking], 201))
 async def create_booking(
     request: Request, session: SessionDep, principal: MaybePrincipal, now: Now, limits: InputLimitsDep
 ) -> JSONResponse:
