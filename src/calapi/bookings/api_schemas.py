@@ -8,7 +8,7 @@ states (``rescheduledFromUid``, ``guests``, an attendee's ``phoneNumber``…) ar
 
 from __future__ import annotations
 
-from typing import Any, Union
+from typing import Any
 
 from calapi.core.api_schemas import ResponseModel
 
@@ -103,12 +103,12 @@ class CreatedRecurringSeatedBooking(RecurringSeatedBooking):
     seatUid: str
 
 
-AnyBooking = Union[RecurringBooking, RecurringSeatedBooking, Booking, SeatedBooking]
+AnyBooking = RecurringBooking | RecurringSeatedBooking | Booking | SeatedBooking
 # One booking, or every occurrence of a recurring series.
-BookingOrSeries = Union[AnyBooking, list[AnyBooking]]
-CreatedBooking = Union[
-    CreatedRecurringSeatedBooking, CreatedSeatedBooking, AnyBooking, list[Union[CreatedRecurringSeatedBooking, AnyBooking]]
-]
+BookingOrSeries = AnyBooking | list[AnyBooking]
+CreatedBooking = (
+    CreatedRecurringSeatedBooking | CreatedSeatedBooking | AnyBooking | list[CreatedRecurringSeatedBooking | AnyBooking]
+)
 
 
 class ReassignedHost(ResponseModel):

@@ -14,7 +14,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from calapi.bookings import lifecycle, queries, reassign
-from calapi.bookings.api_schemas import AnyBooking, BookingOrSeries, CreatedBooking, Reassigned
+from calapi.bookings.api_schemas import (
+    AnyBooking,
+    BookingOrSeries,
+    CreatedBooking,
+    Reassigned,
+)
 from calapi.bookings.api_v2.common import parse_body, read_json_object
 from calapi.bookings.create import parse_start
 from calapi.bookings.queries import MAX_TAKE, BookingListQuery, SortKey, StatusFilter
