@@ -121,3 +121,215 @@ class ReassignedHost(ResponseModel):
 class Reassigned(ResponseModel):
     bookingUid: str
     reassignedTo: ReassignedHost
+
+
+# ---------------------------------------------------------------- legacy v2 (2024-04-15 … 2024-06-14)
+
+
+class LegacyListAttendee(ResponseModel):
+    id: int
+    email: str
+    name: str
+    timeZone: str
+    locale: str | None
+    bookingId: int
+
+
+class LegacyTeamRef(ResponseModel):
+    id: int
+    name: str
+    slug: str | None
+
+
+class LegacyListEventType(ResponseModel):
+    slug: str
+    id: int
+    eventName: str | None
+    price: int
+    recurringEvent: dict[str, Any] | None
+    currency: str
+    metadata: dict[str, Any]
+    seatsShowAttendees: bool
+    seatsShowAvailabilityCount: bool
+    team: LegacyTeamRef | None
+
+
+class LegacyUserRef(ResponseModel):
+    id: int
+    name: str | None
+    email: str
+
+
+class LegacyListEntry(ResponseModel):
+    id: int
+    title: str
+    userPrimaryEmail: str | None
+    description: str | None
+    customInputs: dict[str, Any]
+    startTime: str
+    endTime: str
+    attendees: list[LegacyListAttendee]
+    metadata: dict[str, Any]
+    uid: str
+    recurringEventId: str | None
+    location: str | None
+    eventType: LegacyListEventType | None
+    status: str
+    paid: bool
+    payment: list[Any]
+    references: list[Any]
+    isRecorded: bool
+    seatsReferences: list[Any]
+    user: LegacyUserRef | None
+    rescheduled: bool | None
+
+
+class LegacyRecurringInfo(ResponseModel):
+    recurringEventId: str
+    count: int
+    firstDate: str
+    bookings: dict[str, list[str]]
+
+
+class LegacyBookingList(ResponseModel):
+    bookings: list[LegacyListEntry]
+    recurringInfo: list[LegacyRecurringInfo]
+    totalCount: int
+    nextCursor: int | None
+
+
+class LegacyBookingUser(LegacyUserRef):
+    username: str | None
+    timeZone: str
+
+
+class LegacyBookingAttendee(ResponseModel):
+    name: str
+    email: str
+    timeZone: str
+
+
+class LegacyBookingEventType(ResponseModel):
+    eventName: str | None
+    slug: str
+    timeZone: str | None
+
+
+class LegacyBooking(ResponseModel):
+    title: str
+    id: int
+    uid: str
+    description: str | None
+    customInputs: dict[str, Any]
+    smsReminderNumber: str | None
+    recurringEventId: str | None
+    startTime: str
+    endTime: str
+    location: str | None
+    status: str
+    metadata: dict[str, Any]
+    cancellationReason: str | None
+    responses: dict[str, Any]
+    rejectionReason: str | None
+    userPrimaryEmail: str | None
+    user: LegacyBookingUser | None
+    attendees: list[LegacyBookingAttendee]
+    eventTypeId: int | None
+    eventType: LegacyBookingEventType | None
+
+
+class LegacyCancelled(ResponseModel):
+    bookingId: int
+    bookingUid: str
+    onlyRemovedAttendee: bool
+
+
+class NoShowAttendee(ResponseModel):
+    email: str
+    noShow: bool
+
+
+class NoShowMarked(ResponseModel):
+    """Legacy v2's mark-no-show data and v1's ``/no-show`` answer."""
+
+    attendees: list[NoShowAttendee]
+    noShowHost: bool
+    message: str
+
+
+# ---------------------------------------------------------------- v1 (and legacy v2's creates)
+
+
+class V1BookingAttendee(ResponseModel):
+    id: int
+    email: str
+    name: str
+    timeZone: str
+    locale: str | None
+
+
+class V1BookingOrganizer(ResponseModel):
+    email: str
+    name: str | None
+    timeZone: str
+    locale: str | None
+
+
+class V1PublicBooking(ResponseModel):
+    """v1's booking object; legacy v2's creates answer it too, in the v2 envelope."""
+
+    id: int
+    userId: int
+    description: str | None
+    eventTypeId: int | None
+    uid: str
+    title: str
+    startTime: str
+    endTime: str
+    attendees: list[V1BookingAttendee]
+    user: V1BookingOrganizer | None
+    payment: list[Any]
+    metadata: dict[str, Any]
+    status: str
+    responses: dict[str, Any] | None
+    fromReschedule: str | None
+    cancelledBy: str | None
+    rescheduledBy: str | None
+    createdAt: str
+
+
+class V1Cancelled(ResponseModel):
+    success: bool
+    message: str
+    onlyRemovedAttendee: bool
+    bookingId: int
+    bookingUid: str
+    isPlatformManagedUserBooking: bool
+
+
+class V1Confirmed(ResponseModel):
+    message: str
+    status: str
+
+
+class V1Recording(ResponseModel):
+    """A Cal Video recording (calapi has no video integration, so it never lists one)."""
+
+    id: str
+    room_name: str
+    start_ts: int
+    status: str
+    max_participants: int | None = None
+    duration: int
+    share_token: str | None = None
+    download_link: str | None = None
+
+
+class V1Attendee(ResponseModel):
+    """``/v1/attendees`` rows."""
+
+    id: int
+    bookingId: int
+    name: str
+    email: str
+    timeZone: str
