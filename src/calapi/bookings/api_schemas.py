@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import RootModel
+
 from calapi.core.api_schemas import ResponseModel
 
 # ---------------------------------------------------------------- v2 (2024-08-13)
@@ -103,12 +105,18 @@ class CreatedRecurringSeatedBooking(RecurringSeatedBooking):
     seatUid: str
 
 
-AnyBooking = RecurringBooking | RecurringSeatedBooking | Booking | SeatedBooking
-# One booking, or every occurrence of a recurring series.
-BookingOrSeries = AnyBooking | list[AnyBooking]
-CreatedBooking = (
-    CreatedRecurringSeatedBooking | CreatedSeatedBooking | AnyBooking | list[CreatedRecurringSeatedBooking | AnyBooking]
-)
+class AnyBooking(RootModel[RecurringBooking | RecurringSeatedBooking | Booking | SeatedBooking]):
+    """A booking of any of the four kinds."""
+
+
+class BookingOrSeries(RootModel[AnyBooking | list[AnyBooking]]):
+    """One booking, or every occurrence of a recurring series."""
+
+
+class CreatedBooking(
+    RootModel[CreatedRecurringSeatedBooking | CreatedSeatedBooking | AnyBooking | list[CreatedRecurringSeatedBooking | AnyBooking]]
+):
+    """What a create or reschedule answers: a booking, a seat (with its ``seatUid``) or a series."""
 
 
 class ReassignedHost(ResponseModel):
@@ -325,7 +333,7 @@ class V1Recording(ResponseModel):
     download_link: str | None = None
 
 
-class V1Attendee(ResponseModel):
+class V1AttendeeRow(ResponseModel):
     """``/v1/attendees`` rows."""
 
     id: int

@@ -6,6 +6,8 @@ event type, ``end``/``endTime`` only in the range format, ``bookingUid`` only on
 
 from __future__ import annotations
 
+from pydantic import RootModel
+
 from calapi.core.api_schemas import ResponseModel
 
 # ---------------------------------------------------------------- v2 (2024-09-04)
@@ -76,7 +78,7 @@ class V1WorkingHours(ResponseModel):
     endTime: int
 
 
-class V1Availability(ResponseModel):
+class V1FreeBusy(ResponseModel):
     busy: list[StartEnd]
     timeZone: str
     dateRanges: list[StartEnd]
@@ -87,10 +89,10 @@ class V1Availability(ResponseModel):
     datesOutOfOffice: dict[str, object]
 
 
-class V1MemberAvailability(ResponseModel):
+class V1MemberFreeBusy(ResponseModel):
     userId: int
-    availability: V1Availability
+    availability: V1FreeBusy
 
 
-# one user's availability, or each member's for a team
-V1AvailabilityAnswer = V1Availability | list[V1MemberAvailability]
+class V1AvailabilityAnswer(RootModel[V1FreeBusy | list[V1MemberFreeBusy]]):
+    """One user's availability, or each member's for a team."""

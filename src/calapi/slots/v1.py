@@ -25,9 +25,9 @@ from calapi.db import SessionDep
 from calapi.scheduling import Schedule
 from calapi.slots import service as slots_service
 from calapi.slots.api_schemas import (
-    V1Availability,
     V1AvailabilityAnswer,
-    V1MemberAvailability,
+    V1FreeBusy,
+    V1MemberFreeBusy,
     V1Slots,
 )
 from calapi.slots.service import AvailableSlots, FreeBusy, SlotLimits, SlotsRequest
@@ -211,7 +211,7 @@ async def get_availability(
     )
 
 
-@router.get("/users/{userId}/availability", operation_id="v1_user_availability_get", **declare(V1Availability))
+@router.get("/users/{userId}/availability", operation_id="v1_user_availability_get", **declare(V1FreeBusy))
 async def get_user_availability(
     userId: int, principal: V1Principal, session: SessionDep, now: Now, limits: SlotLimitsDep,
     dateFrom: str | None = None, dateTo: str | None = None, eventTypeId: int | None = None,
@@ -219,7 +219,7 @@ async def get_user_availability(
     return await _availability(session, principal, now, limits, user_id=userId, username=None, team_id=None, date_from=dateFrom, date_to=dateTo)
 
 
-@router.get("/teams/{teamId}/availability", operation_id="v1_team_availability_get", **declare(list[V1MemberAvailability]))
+@router.get("/teams/{teamId}/availability", operation_id="v1_team_availability_get", **declare(list[V1MemberFreeBusy]))
 async def get_team_availability(
     teamId: int, principal: V1Principal, session: SessionDep, now: Now, limits: SlotLimitsDep,
     dateFrom: str | None = None, dateTo: str | None = None, eventTypeId: int | None = None,

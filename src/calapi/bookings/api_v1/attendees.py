@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from calapi.bookings import attendees as attendees_service
 from calapi.bookings import queries
-from calapi.bookings.api_schemas import V1Attendee
+from calapi.bookings.api_schemas import V1AttendeeRow
 from calapi.bookings.models import Attendee
 from calapi.core import v1
 from calapi.core.api_schemas import V1Message, declare, v1_created, v1_one
@@ -53,13 +53,13 @@ async def _check(session: SessionDep, principal: Principal, attendee_id: int) ->
     v1.acting_owner(principal, organizer, refusal=missing, missing=missing)
 
 
-@router.get("/attendees", operation_id="v1_attendees_list", **declare(v1_one("attendees", list[V1Attendee])))
+@router.get("/attendees", operation_id="v1_attendees_list", **declare(v1_one("attendees", list[V1AttendeeRow])))
 async def list_attendees(principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     organizers = None if principal.is_admin else [principal.user_id]
     return v1.many("attendees", [attendee_output(a) for a in await attendees_service.list_for_organizers(session, organizers)])
 
 
-@router.post("/attendees", operation_id="v1_attendees_create", **declare(v1_created("attendee", V1Attendee)))
+@router.post("/attendees", operation_id="v1_attendees_create", **declare(v1_created("attendee", V1AttendeeRow)))
 async def create_attendee(body: CreateAttendeeV1, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     found = await queries.organizer_and_uid(session, body.bookingId)
     # Another user's booking and a missing one answer alike: 403 Forbidden, as v1.
@@ -68,13 +68,13 @@ async def create_attendee(body: CreateAttendeeV1, principal: V1Principal, sessio
     return v1.created("attendee", attendee_output(attendee), "Attendee")
 
 
-@router.get("/attendees/{id}", operation_id="v1_attendees_get", **declare(v1_one("attendee", V1Attendee)))
+@router.get("/attendees/{id}", operation_id="v1_attendees_get", **declare(v1_one("attendee", V1AttendeeRow)))
 async def get_attendee(id: int, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     await _check(session, principal, id)
     return v1.one("attendee", attendee_output(await attendees_service.get(session, id)))
 
 
-@router.patch("/attendees/{id}", operation_id="v1_attendees_update", **declare(v1_one("attendee", V1Attendee)))
+@router.patch("/attendees/{id}", operation_id="v1_attendees_update", **declare(v1_one("attendee", V1AttendeeRow)))
 async def update_attendee(id: int, body: EditAttendeeV1, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     await _check(session, principal, id)
     return v1.one("attendee", attendee_output(await attendees_service.update(session, id, body.changes())))
