@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from pydantic import Field
 from starlette.requests import Request
 
+from calapi.core.api_schemas import Envelope, StatusOnly, declare
 from calapi.core.auth import MaybePrincipal
 from calapi.core.clock import Now
 from calapi.core.envelopes import iso_ms, success, success_no_data
@@ -31,13 +32,19 @@ from calapi.core.versioning import (
 from calapi.core.wire import BOOKER_COOKIE, WireModel
 from calapi.db import SessionDep
 from calapi.slots import service as slots_service
+from calapi.slots.api_schemas import LegacySlots
 from calapi.slots.service import (
     AvailableSlots,
     ReservationRequest,
     SlotFormat,
     SlotsRequest,
 )
-from calapi.slots.wire import SlotLimitsDep, json_off_loop, parse_instant, remember_booker
+from calapi.slots.wire import (
+    SlotLimitsDep,
+    json_off_loop,
+    parse_instant,
+    remember_booker,
+)
 
 _HOLD_UID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # what a hold uid may be (the column is 64 wide)
 
@@ -76,7 +83,7 @@ def legacy_slots_output(found: AvailableSlots, time_zone: str | None, output: Sl
     return days
 
 
-@router.get("/available", operation_id="legacy_slots_available")
+@router.get("/available", operation_id="legacy_slots_available", **declare(Envelope[LegacySlots]))
 async def get_available_slots(
     request: Request,
     session: SessionDep,
@@ -133,7 +140,7 @@ class ReserveSlotLegacyInput(WireModel):
         return ReservationRequest(self.eventTypeId, start.astimezone(UTC))
 
 
-@router.post("/reserve", status_code=201, operation_id="legacy_slots_reserve")
+@router.post("/reserve", status_code=201, operation_id="legacy_slots_reserve", **declare(Envelope[str], 201))
 async def reserve_slot(
     body: ReserveSlotLegacyInput, principal: MaybePrincipal, session: SessionDep, request: Request, response: Response, now: Now
 ) -> dict[str, Any]:
@@ -146,7 +153,7 @@ async def reserve_slot(
     return success(held.uid)
 
 
-@router.delete("/selected-slot", operation_id="legacy_slots_release")
+@router.delete("/selected-slot", operation_id="legacy_slots_release", **declare(StatusOnly))
 async def release_slot(request: Request, session: SessionDep, uid: str | None = Query(default=None, max_length=255)) -> dict[str, Any]:
     chosen = request.cookies.get(BOOKER_COOKIE) or uid  # Cal.com reads the cookie first
     if chosen:

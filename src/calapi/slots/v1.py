@@ -15,6 +15,7 @@ from fastapi import Query
 from fastapi.responses import JSONResponse
 
 from calapi.core import v1
+from calapi.core.api_schemas import declare
 from calapi.core.auth import Principal, V1Principal
 from calapi.core.clock import Now
 from calapi.core.envelopes import iso_ms
@@ -23,6 +24,12 @@ from calapi.core.timezones import is_time_zone
 from calapi.db import SessionDep
 from calapi.scheduling import Schedule
 from calapi.slots import service as slots_service
+from calapi.slots.api_schemas import (
+    V1AvailabilityAnswer,
+    V1FreeBusy,
+    V1MemberFreeBusy,
+    V1Slots,
+)
 from calapi.slots.service import AvailableSlots, FreeBusy, SlotLimits, SlotsRequest
 from calapi.slots.wire import SlotLimitsDep, json_off_loop
 from calapi.teams import access
@@ -53,7 +60,7 @@ def _slot_time(moment: datetime, zone: ZoneInfo | None) -> str:
     return moment.astimezone(zone).isoformat(timespec="seconds") if zone else iso_ms(moment)
 
 
-@router.get("/slots", operation_id="v1_slots_list", response_model=dict[str, Any])
+@router.get("/slots", operation_id="v1_slots_list", **declare(V1Slots))
 async def list_slots(
     principal: V1Principal,
     session: SessionDep,
@@ -193,7 +200,7 @@ async def _availability(
     return await json_off_loop(lambda: availability_output(found[0], start.date()), items=len(found[0].busy) + len(found[0].date_ranges))
 
 
-@router.get("/availability", operation_id="v1_availability_get")
+@router.get("/availability", operation_id="v1_availability_get", **declare(V1AvailabilityAnswer))
 async def get_availability(
     principal: V1Principal, session: SessionDep, now: Now, limits: SlotLimitsDep,
     userId: int | None = None, username: str | None = None, teamId: int | None = None,
@@ -204,7 +211,7 @@ async def get_availability(
     )
 
 
-@router.get("/users/{userId}/availability", operation_id="v1_user_availability_get")
+@router.get("/users/{userId}/availability", operation_id="v1_user_availability_get", **declare(V1FreeBusy))
 async def get_user_availability(
     userId: int, principal: V1Principal, session: SessionDep, now: Now, limits: SlotLimitsDep,
     dateFrom: str | None = None, dateTo: str | None = None, eventTypeId: int | None = None,
@@ -212,7 +219,7 @@ async def get_user_availability(
     return await _availability(session, principal, now, limits, user_id=userId, username=None, team_id=None, date_from=dateFrom, date_to=dateTo)
 
 
-@router.get("/teams/{teamId}/availability", operation_id="v1_team_availability_get")
+@router.get("/teams/{teamId}/availability", operation_id="v1_team_availability_get", **declare(list[V1MemberFreeBusy]))
 async def get_team_availability(
     teamId: int, principal: V1Principal, session: SessionDep, now: Now, limits: SlotLimitsDep,
     dateFrom: str | None = None, dateTo: str | None = None, eventTypeId: int | None = None,

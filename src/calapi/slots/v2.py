@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from pydantic import Field
 from starlette.requests import Request
 
+from calapi.core.api_schemas import Envelope, StatusOnly, declare
 from calapi.core.auth import MaybePrincipal
 from calapi.core.clock import Now
 from calapi.core.envelopes import iso_ms, success, success_no_data
@@ -27,6 +28,7 @@ from calapi.core.wire import WireModel
 from calapi.db import SessionDep
 from calapi.scheduling import Slot
 from calapi.slots import service as slots_service
+from calapi.slots.api_schemas import Reservation, SlotsByDay
 from calapi.slots.service import (
     AvailableSlots,
     HeldSlot,
@@ -34,7 +36,12 @@ from calapi.slots.service import (
     SlotFormat,
     SlotsRequest,
 )
-from calapi.slots.wire import SlotLimitsDep, json_off_loop, parse_instant, wrong_property
+from calapi.slots.wire import (
+    SlotLimitsDep,
+    json_off_loop,
+    parse_instant,
+    wrong_property,
+)
 
 router = versioned_router([V2024_09_04], prefix="/v2/slots", tags=["Slots"])
 
@@ -142,7 +149,7 @@ def slots_output(found: AvailableSlots, time_zone: str | None, output: SlotForma
     }
 
 
-@router.get("", operation_id="slots_get_available")
+@router.get("", operation_id="slots_get_available", **declare(Envelope[SlotsByDay]))
 async def get_available_slots(request: Request, session: SessionDep, now: Now, limits: SlotLimitsDep) -> JSONResponse:
     parsed, output = parse_slots_query(request)
     found = await slots_service.available_slots(session, parsed, now=now, booker_uid=None, limits=limits)
@@ -179,7 +186,7 @@ def reservation_output(held: HeldSlot, *, with_duration: bool) -> dict[str, Any]
     return data
 
 
-@router.post("/reservations", status_code=201, operation_id="slots_reserve")
+@router.post("/reservations", status_code=201, operation_id="slots_reserve", **declare(Envelope[Reservation], 201))
 async def reserve_slot(
     body: ReserveSlotInput, principal: MaybePrincipal, session: SessionDep, now: Now
 ) -> dict[str, Any]:
@@ -188,13 +195,13 @@ async def reserve_slot(
     return success(reservation_output(held, with_duration=True))
 
 
-@router.get("/reservations/{uid}", operation_id="slots_get_reservation")
+@router.get("/reservations/{uid}", operation_id="slots_get_reservation", **declare(Envelope[Reservation | None]))
 async def get_reservation(uid: str, session: SessionDep) -> dict[str, Any]:
     held = await slots_service.get_reservation(session, uid)
     return success(None if held is None else reservation_output(held, with_duration=False))
 
 
-@router.patch("/reservations/{uid}", operation_id="slots_update_reservation")
+@router.patch("/reservations/{uid}", operation_id="slots_update_reservation", **declare(Envelope[Reservation]))
 async def update_reservation(
     uid: str, body: ReserveSlotInput, principal: MaybePrincipal, session: SessionDep, now: Now
 ) -> dict[str, Any]:
@@ -203,7 +210,7 @@ async def update_reservation(
     return success(reservation_output(held, with_duration=True))
 
 
-@router.delete("/reservations/{uid}", operation_id="slots_delete_reservation")
+@router.delete("/reservations/{uid}", operation_id="slots_delete_reservation", **declare(StatusOnly))
 async def delete_reservation(uid: str, session: SessionDep) -> dict[str, Any]:
     await slots_service.release(session, uid)
     return success_no_data()

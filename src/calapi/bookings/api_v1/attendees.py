@@ -8,8 +8,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from calapi.bookings import attendees as attendees_service
 from calapi.bookings import queries
+from calapi.bookings.api_schemas import V1AttendeeRow
 from calapi.bookings.models import Attendee
 from calapi.core import authorization, v1
+from calapi.core.api_schemas import V1Message, declare, v1_created, v1_one
 from calapi.core.auth import Principal, V1Principal
 from calapi.core.errors import Forbidden, NotFound
 from calapi.core.wire import TimeZoneName
@@ -51,13 +53,13 @@ async def _check(session: SessionDep, principal: Principal, attendee_id: int) ->
     authorization.acting_owner(principal, organizer, refusal=missing, missing=missing)
 
 
-@router.get("/attendees", operation_id="v1_attendees_list")
+@router.get("/attendees", operation_id="v1_attendees_list", **declare(v1_one("attendees", list[V1AttendeeRow])))
 async def list_attendees(principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     organizers = authorization.user_filter(principal, [])
     return v1.many("attendees", [attendee_output(a) for a in await attendees_service.list_for_organizers(session, organizers)])
 
 
-@router.post("/attendees", operation_id="v1_attendees_create")
+@router.post("/attendees", operation_id="v1_attendees_create", **declare(v1_created("attendee", V1AttendeeRow)))
 async def create_attendee(body: CreateAttendeeV1, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     found = await queries.organizer_and_uid(session, body.bookingId)
     # Another user's booking and a missing one answer alike: 403 Forbidden, as v1.
@@ -66,19 +68,19 @@ async def create_attendee(body: CreateAttendeeV1, principal: V1Principal, sessio
     return v1.created("attendee", attendee_output(attendee), "Attendee")
 
 
-@router.get("/attendees/{id}", operation_id="v1_attendees_get")
+@router.get("/attendees/{id}", operation_id="v1_attendees_get", **declare(v1_one("attendee", V1AttendeeRow)))
 async def get_attendee(id: int, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     await _check(session, principal, id)
     return v1.one("attendee", attendee_output(await attendees_service.get(session, id)))
 
 
-@router.patch("/attendees/{id}", operation_id="v1_attendees_update")
+@router.patch("/attendees/{id}", operation_id="v1_attendees_update", **declare(v1_one("attendee", V1AttendeeRow)))
 async def update_attendee(id: int, body: EditAttendeeV1, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     await _check(session, principal, id)
     return v1.one("attendee", attendee_output(await attendees_service.update(session, id, body.changes())))
 
 
-@router.delete("/attendees/{id}", operation_id="v1_attendees_delete")
+@router.delete("/attendees/{id}", operation_id="v1_attendees_delete", **declare(V1Message))
 async def delete_attendee(id: int, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     await _check(session, principal, id)
     await attendees_service.delete(session, id)

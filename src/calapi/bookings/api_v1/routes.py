@@ -13,10 +13,18 @@ from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from calapi.bookings import create, lifecycle, queries
+from calapi.bookings.api_schemas import (
+    NoShowMarked,
+    V1Cancelled,
+    V1Confirmed,
+    V1PublicBooking,
+    V1Recording,
+)
 from calapi.bookings.api_v1.output import load_v1_bookings
 from calapi.bookings.api_v1.wire import CreateBookingV1, to_new_booking
 from calapi.bookings.models import Booking
 from calapi.core import authorization, v1
+from calapi.core.api_schemas import declare, v1_one
 from calapi.core.auth import Principal, V1Principal
 from calapi.core.clock import Now
 from calapi.core.errors import AppError, BadRequest, Forbidden, NotFound
@@ -61,7 +69,7 @@ def _id_of(view: dict[str, Any] | list[dict[str, Any]]) -> int:
 # --- create ---------------------------------------------------------------------------------------
 
 
-@router.post("/bookings", operation_id="v1_bookings_create")
+@router.post("/bookings", operation_id="v1_bookings_create", **declare(V1PublicBooking))
 async def create_booking(
     body: CreateBookingV1, principal: V1Principal, session: SessionDep, now: Now, limits: InputLimitsDep
 ) -> dict[str, Any]:
@@ -84,7 +92,7 @@ def _instant(name: str, raw: str | None) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-@router.get("/bookings", operation_id="v1_bookings_list")
+@router.get("/bookings", operation_id="v1_bookings_list", **declare(v1_one("bookings", list[V1PublicBooking])))
 async def list_bookings(
     principal: V1Principal,
     session: SessionDep,
@@ -118,7 +126,7 @@ async def list_bookings(
     return v1.many("bookings", await load_v1_bookings(session, rows))
 
 
-@router.get("/bookings/{id}", operation_id="v1_bookings_get")
+@router.get("/bookings/{id}", operation_id="v1_bookings_get", **declare(v1_one("booking", V1PublicBooking)))
 async def get_booking(id: int, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     await _booking_uid(session, principal, id)
     return v1.one("booking", await _one(session, id))
@@ -142,7 +150,7 @@ class EditBookingV1(BaseModel):
     createdAt: datetime | None = None
 
 
-@router.patch("/bookings/{id}", operation_id="v1_bookings_update")
+@router.patch("/bookings/{id}", operation_id="v1_bookings_update", **declare(v1_one("booking", V1PublicBooking)))
 async def update_booking(
     id: int, body: EditBookingV1, principal: V1Principal, session: SessionDep, now: Now, limits: InputLimitsDep
 ) -> dict[str, Any]:
@@ -204,7 +212,7 @@ async def _cancel(
     }
 
 
-@router.delete("/bookings/{id}", operation_id="v1_bookings_delete")
+@router.delete("/bookings/{id}", operation_id="v1_bookings_delete", **declare(V1Cancelled))
 async def delete_booking(
     id: int, principal: V1Principal, session: SessionDep, now: Now, limits: InputLimitsDep,
     allRemainingBookings: str | None = None, cancellationReason: str | None = None, cancelledBy: str | None = None,
@@ -212,7 +220,7 @@ async def delete_booking(
     return await _cancel(session, principal, id, now, all_remaining=allRemainingBookings, reason=cancellationReason, refusal=None, limits=limits)
 
 
-@router.delete("/bookings/{id}/cancel", operation_id="v1_bookings_cancel")
+@router.delete("/bookings/{id}/cancel", operation_id="v1_bookings_cancel", **declare(V1Cancelled))
 async def cancel_booking(
     id: int, principal: V1Principal, session: SessionDep, now: Now, limits: InputLimitsDep,
     allRemainingBookings: str | None = None, cancellationReason: str | None = None, cancelledBy: str | None = None,
@@ -232,7 +240,7 @@ class ConfirmV1(BaseModel):
     recurringEventId: str | None = None
 
 
-@router.post("/bookings/{id}/confirm", operation_id="v1_bookings_confirm")
+@router.post("/bookings/{id}/confirm", operation_id="v1_bookings_confirm", **declare(V1Confirmed))
 async def confirm_booking(
     id: int, body: ConfirmV1, principal: V1Principal, session: SessionDep, now: Now, limits: InputLimitsDep
 ) -> dict[str, Any]:
@@ -270,7 +278,7 @@ def _no_show_message(body: NoShowV1) -> str:
     return "No-show status updated" if body.attendees or body.noShowHost else ""
 
 
-@router.post("/no-show", operation_id="v1_no_show")
+@router.post("/no-show", operation_id="v1_no_show", **declare(NoShowMarked))
 async def mark_no_show(body: NoShowV1, principal: V1Principal, session: SessionDep, now: Now) -> dict[str, Any]:
     """Attendees' and the host's no-show flags through the lifecycle service behind v2's mark-absent.
 
@@ -297,19 +305,21 @@ def _no_video(booking_id: int) -> NotFound:
     return NotFound(f"No Cal Video reference found with booking id {booking_id}")
 
 
-@router.get("/bookings/{id}/recordings", operation_id="v1_bookings_recordings")
+@router.get("/bookings/{id}/recordings", operation_id="v1_bookings_recordings", **declare(list[V1Recording]))
 async def list_recordings(id: int, principal: V1Principal, session: SessionDep) -> list[Any]:
     await _booking_uid(session, principal, id)
     raise _no_video(id)
 
 
-@router.get("/bookings/{id}/transcripts", operation_id="v1_bookings_transcripts")
+@router.get("/bookings/{id}/transcripts", operation_id="v1_bookings_transcripts", **declare(list[str]))
 async def list_transcripts(id: int, principal: V1Principal, session: SessionDep) -> list[Any]:
     await _booking_uid(session, principal, id)
     raise _no_video(id)
 
 
-@router.get("/bookings/{id}/transcripts/{recordingId}", operation_id="v1_bookings_recording_transcripts")
+@router.get(
+    "/bookings/{id}/transcripts/{recordingId}", operation_id="v1_bookings_recording_transcripts", **declare(list[str])
+)
 async def list_recording_transcripts(id: int, recordingId: str, principal: V1Principal, session: SessionDep) -> list[Any]:
     await _booking_uid(session, principal, id)
     raise NotFound(f"No Booking Reference with Daily Video found with booking id {id}")

@@ -20,14 +20,21 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from calapi.bookings import create
+from calapi.bookings.api_schemas import CreatedBooking
+from calapi.bookings.api_v2.common import parse_body, read_json_object
+from calapi.core.api_schemas import Envelope, declare
 from calapi.core.auth import MaybePrincipal
 from calapi.core.clock import Now
 from calapi.core.envelopes import success
 from calapi.core.errors import BadRequest
 from calapi.core.limits import InputLimitsDep
-from calapi.core.versioning import V2024_08_13, V2026_02_25, resolve_version, versioned_router
+from calapi.core.versioning import (
+    V2024_08_13,
+    V2026_02_25,
+    resolve_version,
+    versioned_router,
+)
 from calapi.core.wire import BOOKER_COOKIE, Locale, StrictWireModel, TimeZoneName
-from calapi.bookings.api_v2.common import parse_body, read_json_object
 from calapi.db import SessionDep
 
 router = versioned_router([V2024_08_13, V2026_02_25], tags=["Bookings"])
@@ -112,7 +119,7 @@ def to_new_booking(body: CreateBookingBody) -> create.NewBooking:
     )
 
 
-@router.post("/v2/bookings", status_code=201)
+@router.post("/v2/bookings", status_code=201, **declare(Envelope[CreatedBooking], 201))
 async def create_booking(
     request: Request, session: SessionDep, principal: MaybePrincipal, now: Now, limits: InputLimitsDep
 ) -> JSONResponse:

@@ -24,6 +24,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from calapi.bookings import create, lifecycle, queries
+from calapi.bookings.api_schemas import (
+    LegacyBooking,
+    LegacyBookingList,
+    LegacyCancelled,
+    NoShowMarked,
+    V1PublicBooking,
+)
 from calapi.bookings.api_v1.output import load_v1_bookings
 from calapi.bookings.api_v1.wire import CreateBookingV1, to_new_booking
 from calapi.bookings.api_v2.common import parse_body, read_json_object
@@ -36,6 +43,7 @@ from calapi.bookings.api_v2.legacy_output import (
 )
 from calapi.bookings.models import Booking, BookingStatus
 from calapi.bookings.queries import MAX_TAKE, BookingListQuery, StatusFilter
+from calapi.core.api_schemas import Envelope, declare
 from calapi.core.auth import CurrentPrincipal, MaybePrincipal
 from calapi.core.clock import Now
 from calapi.core.envelopes import iso_ms, success
@@ -79,7 +87,7 @@ async def _create(request: Request, session: SessionDep, principal: MaybePrincip
     return [row for row in rows if row is not None]
 
 
-@router.post("", status_code=201, operation_id="legacy_bookings_create")
+@router.post("", status_code=201, operation_id="legacy_bookings_create", **declare(Envelope[V1PublicBooking], 201))
 async def create_booking(request: Request, session: SessionDep, principal: MaybePrincipal, now: Now) -> JSONResponse:
     payload = await read_json_object(request)
     body = parse_body(CreateBookingV1, payload)
@@ -98,7 +106,9 @@ async def create_booking(request: Request, session: SessionDep, principal: Maybe
     return JSONResponse(success((await load_v1_bookings(session, [first]))[0]), status_code=201)
 
 
-@router.post("/recurring", status_code=201, operation_id="legacy_bookings_create_recurring")
+@router.post(
+    "/recurring", status_code=201, operation_id="legacy_bookings_create_recurring", **declare(Envelope[list[V1PublicBooking]], 201)
+)
 async def create_recurring_booking(request: Request, session: SessionDep, principal: MaybePrincipal, now: Now) -> JSONResponse:
     """``CreateRecurringBookingInput_2024_04_15[]``: one create body per occurrence, the first one's
     event type and answers book the series. The create service spaces the occurrences by the event
@@ -135,7 +145,7 @@ def _non_negative(name: str, raw: str | None, default: int) -> int:
     return int(raw)
 
 
-@router.get("", operation_id="legacy_bookings_list")
+@router.get("", operation_id="legacy_bookings_list", **declare(Envelope[LegacyBookingList]))
 async def list_bookings(request: Request, session: SessionDep, principal: CurrentPrincipal, now: Now) -> JSONResponse:
     params = request.query_params
     status_text = params.get("filters[status]") or StatusFilter.upcoming.value
@@ -188,7 +198,7 @@ class LegacyMarkNoShowInput(WireModel):
     attendees: list[NoShowAttendeeInput] | None = Field(default=None, max_length=1000)
 
 
-@router.post("/{bookingUid}/cancel", status_code=201, operation_id="legacy_bookings_cancel")
+@router.post("/{bookingUid}/cancel", status_code=201, operation_id="legacy_bookings_cancel", **declare(Envelope[LegacyCancelled], 201))
 async def cancel_booking(bookingUid: str, request: Request, session: SessionDep, principal: MaybePrincipal, now: Now) -> dict[str, Any]:
     """Anyone with the uid, as in Cal.com (and as the current version's cancel)."""
     if _NUMBER.fullmatch(bookingUid):
@@ -210,7 +220,9 @@ async def cancel_booking(bookingUid: str, request: Request, session: SessionDep,
     return success({"bookingId": booking.id, "bookingUid": booking.uid, "onlyRemovedAttendee": only_seat})
 
 
-@router.post("/{bookingUid}/mark-no-show", status_code=201, operation_id="legacy_bookings_mark_no_show")
+@router.post(
+    "/{bookingUid}/mark-no-show", status_code=201, operation_id="legacy_bookings_mark_no_show", **declare(Envelope[NoShowMarked], 201)
+)
 async def mark_no_show(bookingUid: str, request: Request, session: SessionDep, principal: CurrentPrincipal, now: Now) -> dict[str, Any]:
     """The organizer (or an admin), as the current version's mark-absent; ``noShowHost: false`` changes
     nothing, as in Cal.com (it only ever sets the flag)."""
@@ -227,7 +239,7 @@ async def mark_no_show(bookingUid: str, request: Request, session: SessionDep, p
     })
 
 
-@router.get("/{bookingUid}", operation_id="legacy_bookings_get")
+@router.get("/{bookingUid}", operation_id="legacy_bookings_get", **declare(Envelope[LegacyBooking]))
 async def get_booking(bookingUid: str, session: SessionDep) -> dict[str, Any]:
     # Anyone with the uid, as in Cal.com (and as GET /v2/bookings/{uid} on the current version).
     info = await load_booking_info(session, bookingUid)

@@ -14,9 +14,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from calapi.bookings import lifecycle, queries, reassign
+from calapi.bookings.api_schemas import (
+    AnyBooking,
+    BookingOrSeries,
+    CreatedBooking,
+    Reassigned,
+)
 from calapi.bookings.api_v2.common import parse_body, read_json_object
 from calapi.bookings.create import parse_start
 from calapi.bookings.queries import MAX_TAKE, BookingListQuery, SortKey, StatusFilter
+from calapi.core.api_schemas import Envelope, PagedEnvelope, declare
 from calapi.core.auth import CurrentPrincipal, MaybePrincipal
 from calapi.core.clock import Now
 from calapi.core.envelopes import success
@@ -116,7 +123,7 @@ def parse_list_query(params: Any) -> BookingListQuery:
     return BookingListQuery(**fields)
 
 
-@router.get("")
+@router.get("", **declare(PagedEnvelope[list[AnyBooking]]))
 async def list_bookings(request: Request, session: SessionDep, principal: CurrentPrincipal, now: Now) -> JSONResponse:
     query = parse_list_query(request.query_params)
     data, pagination = await queries.list_booking_views(
@@ -129,7 +136,7 @@ async def list_bookings(request: Request, session: SessionDep, principal: Curren
     return JSONResponse(success(data, pagination=pagination))
 
 
-@router.get("/{bookingUid}")
+@router.get("/{bookingUid}", **declare(Envelope[BookingOrSeries]))
 async def get_booking(uid: BookingUid, session: SessionDep, principal: MaybePrincipal) -> dict[str, Any]:
     return success(await queries.read_booking(session, uid, viewer_user_id=principal.user_id if principal else None))
 
@@ -169,7 +176,7 @@ class LocationInput(WireModel):
     location: dict[str, Any] | None = None
 
 
-@router.post("/{bookingUid}/cancel", status_code=200)
+@router.post("/{bookingUid}/cancel", status_code=200, **declare(Envelope[BookingOrSeries]))
 async def cancel_booking(
     uid: BookingUid, request: Request, session: SessionDep, principal: MaybePrincipal, now: Now, limits: InputLimitsDep
 ) -> dict[str, Any]:
@@ -182,7 +189,7 @@ async def cancel_booking(
     return success(await lifecycle.cancel(session, uid, change, caller=principal, now=now, limits=limits))
 
 
-@router.post("/{bookingUid}/reschedule", status_code=201)
+@router.post("/{bookingUid}/reschedule", status_code=201, **declare(Envelope[CreatedBooking], 201))
 async def reschedule_booking(
     uid: BookingUid, request: Request, session: SessionDep, principal: MaybePrincipal, now: Now, limits: InputLimitsDep
 ) -> dict[str, Any]:
@@ -196,12 +203,12 @@ async def reschedule_booking(
     return success(await lifecycle.reschedule(session, uid, change, caller=principal, now=now, limits=limits))
 
 
-@router.post("/{bookingUid}/confirm", status_code=200)
+@router.post("/{bookingUid}/confirm", status_code=200, **declare(Envelope[BookingOrSeries]))
 async def confirm_booking(uid: BookingUid, session: SessionDep, principal: CurrentPrincipal, now: Now) -> dict[str, Any]:
     return success(await lifecycle.confirm(session, uid, caller=principal, now=now))
 
 
-@router.post("/{bookingUid}/decline", status_code=200)
+@router.post("/{bookingUid}/decline", status_code=200, **declare(Envelope[BookingOrSeries]))
 async def decline_booking(
     uid: BookingUid, session: SessionDep, principal: CurrentPrincipal, limits: InputLimitsDep,
     body: Annotated[DeclineInput | None, Body()] = None,
@@ -209,7 +216,7 @@ async def decline_booking(
     return success(await lifecycle.decline(session, uid, caller=principal, reason=body.reason if body else None, limits=limits))
 
 
-@router.post("/{bookingUid}/mark-absent", status_code=200)
+@router.post("/{bookingUid}/mark-absent", status_code=200, **declare(Envelope[BookingOrSeries]))
 async def mark_absent(
     uid: BookingUid,
     session: SessionDep,
@@ -222,7 +229,7 @@ async def mark_absent(
     return success(await lifecycle.mark_absent(session, uid, caller=principal, host=body.host, attendees=attendees, now=now))
 
 
-@router.patch("/{bookingUid}/location", status_code=200)
+@router.patch("/{bookingUid}/location", status_code=200, **declare(Envelope[BookingOrSeries]))
 async def update_location(
     uid: BookingUid, session: SessionDep, principal: CurrentPrincipal, limits: InputLimitsDep,
     body: Annotated[LocationInput | None, Body()] = None,
@@ -235,13 +242,13 @@ class ReassignInput(WireModel):
     reason: str | None = None
 
 
-@router.post("/{bookingUid}/reassign", status_code=200)
+@router.post("/{bookingUid}/reassign", status_code=200, **declare(Envelope[Reassigned]))
 async def reassign_booking(uid: BookingUid, session: SessionDep, principal: CurrentPrincipal, now: Now, limits: InputLimitsDep) -> dict[str, Any]:
     """Round-robin: move the booking to another free host, chosen as at creation."""
     return success(await reassign.reassign(session, uid, caller=principal, now=now, limits=limits))
 
 
-@router.post("/{bookingUid}/reassign/{userId}", status_code=200)
+@router.post("/{bookingUid}/reassign/{userId}", status_code=200, **declare(Envelope[Reassigned]))
 async def reassign_booking_to(
     uid: BookingUid,
     session: SessionDep,
