@@ -40,7 +40,10 @@ async def seed(url: str) -> tuple[int, str, str]:
     from calapi.db import make_engine, make_sessionmaker
     from calapi.event_types.models import EventType
     from calapi.schedules.models import Availability, Schedule
-    from calapi.availability.models import SlotReservation
+    try:
+        from calapi.availability.models import SlotReservation
+    except ImportError:  # a revision from before the availability room (compare_revisions seeds it too)
+        from calapi.slots.models import SlotReservation  # type: ignore[no-redef]
     from calapi.users import service as users_service
 
     rng = random.Random(20261124)
