@@ -10,20 +10,13 @@ from sqlalchemy import func, select
 from calapi.bookings.models import Booking
 from tests.bookings.conftest import ATTENDEE, MONDAY, at, book, v2
 from tests.conftest import BOTH_DATABASES
+from tests.support.refusals import v2_refusal
 from tests.v1.conftest import V1, v1_error
 
 HUGE_NOTES = "n" * 900_000
 MANY_KEYS = {f"field{n}": "x" for n in range(30_000)}
 
 
-def v2_refusal(response, *words: str) -> str:
-    assert response.status_code == 400, response.text
-    body = response.json()
-    assert body["status"] == "error" and body["error"]["code"] == "BadRequestException", body
-    message = body["error"]["message"]
-    for word in words:
-        assert word in message, message
-    return message
 
 
 def v1_refusal(response, *words: str) -> str:

@@ -21,6 +21,7 @@ from calapi.slots import service as slots_service
 from calapi.slots import v2 as slots_v2
 from calapi.slots import wire as slots_wire
 from tests.slots.seed import give_schedule, make_event_type
+from tests.support.refusals import v2_refusal
 from tests.v1.conftest import V1, v1_error
 
 V = {"cal-api-version": "2024-09-04"}
@@ -30,14 +31,6 @@ RANGE_SETTING = "CALAPI_SLOTS_MAX_RANGE_DAYS"
 ANSWER_SETTING = "CALAPI_SLOTS_MAX_PER_ANSWER"
 
 
-def v2_refusal(response: httpx.Response, *needles: str) -> str:
-    assert response.status_code == 400, response.text
-    body = response.json()
-    assert body["status"] == "error" and body["error"]["code"] == "BadRequestException", body
-    message = body["error"]["message"]
-    for needle in needles:
-        assert needle in message, message
-    return message
 
 
 def v1_refusal(response: httpx.Response, *needles: str) -> str:
