@@ -18,7 +18,19 @@ def db(sqlite_template, tmp_path) -> dict[str, str]:
 
 
 def test_users_and_keys_lifecycle(db):
-    created = run_cli("users", "create", "--email", "Ops@Example.com", "--username", "ops", "--time-zone", "Asia/Kolkata", "--admin", "--json", **db)
+    created = run_cli(
+        "users",
+        "create",
+        "--email",
+        "Ops@Example.com",
+        "--username",
+        "ops",
+        "--time-zone",
+        "Asia/Kolkata",
+        "--admin",
+        "--json",
+        **db,
+    )
     assert created.returncode == 0, created.stderr
     user = json.loads(created.stdout)
     assert user["email"] == "ops@example.com" and user["role"] == "ADMIN" and user["timeZone"] == "Asia/Kolkata"
@@ -42,7 +54,10 @@ def test_users_and_keys_lifecycle(db):
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
-        (("users", "create", "--email", "x@example.com", "--username", "x", "--time-zone", "Nowhere/City"), "IANA time zone"),
+        (
+            ("users", "create", "--email", "x@example.com", "--username", "x", "--time-zone", "Nowhere/City"),
+            "IANA time zone",
+        ),
         (("keys", "create", "--user", "ghost@example.com"), "no user"),
         (("keys", "revoke", "no-such-id"), "not found"),
     ],
@@ -65,7 +80,9 @@ def test_bad_settings_name_the_variable(tmp_path):
     result = run_cli("migrate", database_url="mysql://nope", rate_limit="lots")
     assert result.returncode == 1
     assert "CALAPI_DATABASE_URL" in result.stderr and "CALAPI_RATE_LIMIT" in result.stderr
-    production = run_cli("migrate", env="production", secret_key="changeme", database_url=f"sqlite+aiosqlite:///{tmp_path}/p.db")
+    production = run_cli(
+        "migrate", env="production", secret_key="changeme", database_url=f"sqlite+aiosqlite:///{tmp_path}/p.db"
+    )
     assert production.returncode == 1 and "CALAPI_SECRET_KEY" in production.stderr
 
 
@@ -76,7 +93,7 @@ def test_first_run_prints_one_key_that_answers_me(tmp_path):
     first = run_cli("bootstrap", "--base-url", "http://127.0.0.1:8000", **settings)
     assert first.returncode == 0, first.stderr
     keys = re.findall(r"cal_[0-9a-f]{32}", first.stdout)
-    assert keys and "curl -H \"Authorization: Bearer" in first.stdout
+    assert keys and 'curl -H "Authorization: Bearer' in first.stdout
     second = run_cli("bootstrap", **settings)
     assert second.returncode == 0 and "cal_" not in second.stdout  # printed once, never again
     with running_server(**settings) as base:
@@ -102,11 +119,17 @@ def test_serve_and_worker_refuse_a_database_that_is_not_migrated(tmp_path):
     for command in ("serve", "worker"):
         result = run_cli(command, database_url=missing)
         assert result.returncode == 1 and "Traceback" not in result.stderr
-        assert result.stderr.strip().splitlines() == [f"error: no database at {tmp_path}/absent/calapi.db: run `calapi migrate` first (`make run` does)"]
+        assert result.stderr.strip().splitlines() == [
+            f"error: no database at {tmp_path}/absent/calapi.db: run `calapi migrate` first (`make run` does)"
+        ]
 
     (tmp_path / "empty.db").touch()  # a file, but no schema in it
     empty = run_cli("serve", database_url=f"sqlite+aiosqlite:///{tmp_path}/empty.db")
-    assert empty.returncode == 1 and "the database schema is at nothing" in empty.stderr and "calapi migrate" in empty.stderr
+    assert (
+        empty.returncode == 1
+        and "the database schema is at nothing" in empty.stderr
+        and "calapi migrate" in empty.stderr
+    )
 
     unreachable = run_cli("worker", database_url="postgresql+asyncpg://postgres@127.0.0.1:1/none")
     assert unreachable.returncode == 1 and unreachable.stderr.startswith("error: cannot reach the database")

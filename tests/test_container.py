@@ -48,7 +48,8 @@ def start_image_command(tmp_path: Path, **env: str) -> subprocess.CompletedProce
     shim.chmod(shim.stat().st_mode | stat.S_IEXEC)
     base = {k: v for k, v in os.environ.items() if not k.startswith("CALAPI_")}
     full_env = {
-        **base, **dockerfile_env(),
+        **base,
+        **dockerfile_env(),
         "CALAPI_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/calapi.db",
         "PATH": f"{bin_dir}{os.pathsep}{base.get('PATH', '')}",
         **env,

@@ -69,7 +69,11 @@ def test_installed_wheel_migrates_and_serves_from_an_empty_folder(tmp_path):
     # The default database URL: SQLite under ./data of the folder calapi runs in.
     assert "database at head" in _run([calapi, "migrate"], cwd=site, env=env)
     assert (site / "data" / "calapi.db").is_file()
-    user = json.loads(_run([calapi, "users", "create", "--email", "ops@example.com", "--username", "ops", "--json"], cwd=site, env=env))
+    user = json.loads(
+        _run(
+            [calapi, "users", "create", "--email", "ops@example.com", "--username", "ops", "--json"], cwd=site, env=env
+        )
+    )
     key = json.loads(_run([calapi, "keys", "create", "--user", "ops", "--json"], cwd=site, env=env))["key"]
 
     port = free_port()

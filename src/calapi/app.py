@@ -4,56 +4,61 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from datetime import timedelta
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from calapi import __version__
 from calapi.api_keys import service as api_keys_service
+from calapi.api_keys.v1 import router as api_keys_v1
 from calapi.api_keys.v2 import router as api_keys_v2
+from calapi.bookings.api_v1.attendees import router as attendees_v1
+from calapi.bookings.api_v1.routes import router as bookings_v1
 from calapi.bookings.api_v2.create import router as bookings_create_v2
+from calapi.bookings.api_v2.legacy import router as bookings_legacy_v2
 from calapi.bookings.api_v2.manage import router as bookings_manage_v2
 from calapi.config import Settings, get_settings
 from calapi.core import docs_pages, handlers
 from calapi.core.api_schemas import error_responses_for
+from calapi.core.auth import LimitSpec
 from calapi.core.idempotency import IdempotencyMiddleware
 from calapi.core.jsonbody import StrictJsonMiddleware
-from calapi.core.auth import LimitSpec
-from calapi.core.middleware import AuthRateLimitMiddleware, BodySizeLimitMiddleware, EdgeMiddleware, TrustedProxyMiddleware
-from calapi.core.v1_paths import V1PathAliases
+from calapi.core.middleware import (
+    AuthRateLimitMiddleware,
+    BodySizeLimitMiddleware,
+    EdgeMiddleware,
+    TrustedProxyMiddleware,
+)
+from calapi.core.openapi import split_documents
 from calapi.core.ratelimit import RateLimiter
+from calapi.core.v1_paths import V1PathAliases
 from calapi.db import make_engine, make_inline_reader, make_sessionmaker
+from calapi.event_types.legacy_v2 import router as event_types_legacy_v2
 from calapi.event_types.team_v2 import router as team_event_types_v2
+from calapi.event_types.v1 import router as event_types_v1
 from calapi.event_types.v2 import router as event_types_v2
 from calapi.jobs.worker import Worker, wake_on_commit
+from calapi.schedules.legacy_v2 import router as schedules_legacy_v2
+from calapi.schedules.v1 import router as schedules_v1
 from calapi.schedules.v2 import router as schedules_v2
 from calapi.schedules.v2 import team_router as team_schedules_v2
+from calapi.slots.legacy_v2 import router as slots_legacy_v2
+from calapi.slots.v1 import router as slots_v1
 from calapi.slots.v2 import router as slots_v2
+from calapi.system.v1_unbacked import router as unbacked_v1
 from calapi.system.v2 import router as system_v2
+from calapi.system.versions import router as versions_v2
+from calapi.teams.v1 import router as teams_v1
 from calapi.teams.v2 import router as teams_v2
 from calapi.users.v1 import router as users_v1
-from calapi.core.openapi import split_documents
-from calapi.event_types.v1 import router as event_types_v1
-from calapi.schedules.v1 import router as schedules_v1
-from calapi.bookings.api_v1.routes import router as bookings_v1
-from calapi.webhooks.v1 import router as webhooks_v1
-from calapi.api_keys.v1 import router as api_keys_v1
-from calapi.teams.v1 import router as teams_v1
-from calapi.slots.v1 import router as slots_v1
-from calapi.bookings.api_v1.attendees import router as attendees_v1
 from calapi.users.v2 import router as users_v2
+from calapi.webhooks.v1 import router as webhooks_v1
 from calapi.webhooks.v2 import event_type_router as event_type_webhooks_v2
 from calapi.webhooks.v2 import router as webhooks_v2
 from calapi.webhooks.v2 import team_router as team_webhooks_v2
 from calapi.wiring import register_domain_hooks, register_job_handlers
-from calapi.system.v1_unbacked import router as unbacked_v1
-from calapi.bookings.api_v2.legacy import router as bookings_legacy_v2
-from calapi.event_types.legacy_v2 import router as event_types_legacy_v2
-from calapi.schedules.legacy_v2 import router as schedules_legacy_v2
-from calapi.slots.legacy_v2 import router as slots_legacy_v2
-from calapi.system.versions import router as versions_v2
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -70,7 +75,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     limiter = RateLimiter(default_limit, settings.redis_url)
     register_job_handlers(settings)
     register_domain_hooks()
-    worker = Worker(sessionmaker, lease=timedelta(seconds=settings.job_lease_seconds)) if settings.worker_in_process else None
+    worker = (
+        Worker(sessionmaker, lease=timedelta(seconds=settings.job_lease_seconds))
+        if settings.worker_in_process
+        else None
+    )
     if worker is not None:
         wake_on_commit(sessionmaker, worker)  # a booking's webhooks go out right after its commit
 
@@ -107,7 +116,37 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.worker = worker
 
     handlers.install(app)
-    for router in (system_v2, users_v2, api_keys_v2, users_v1, schedules_v2, event_types_v2, slots_v2, bookings_create_v2, bookings_manage_v2, teams_v2, team_event_types_v2, team_schedules_v2, webhooks_v2, event_type_webhooks_v2, team_webhooks_v2, schedules_v1, event_types_v1, bookings_v1, webhooks_v1, api_keys_v1, teams_v1, slots_v1, attendees_v1, unbacked_v1, bookings_legacy_v2, event_types_legacy_v2, schedules_legacy_v2, slots_legacy_v2, versions_v2):
+    for router in (
+        system_v2,
+        users_v2,
+        api_keys_v2,
+        users_v1,
+        schedules_v2,
+        event_types_v2,
+        slots_v2,
+        bookings_create_v2,
+        bookings_manage_v2,
+        teams_v2,
+        team_event_types_v2,
+        team_schedules_v2,
+        webhooks_v2,
+        event_type_webhooks_v2,
+        team_webhooks_v2,
+        schedules_v1,
+        event_types_v1,
+        bookings_v1,
+        webhooks_v1,
+        api_keys_v1,
+        teams_v1,
+        slots_v1,
+        attendees_v1,
+        unbacked_v1,
+        bookings_legacy_v2,
+        event_types_legacy_v2,
+        schedules_legacy_v2,
+        slots_legacy_v2,
+        versions_v2,
+    ):
         app.include_router(router, responses=error_responses_for(router))
     split_documents(app)  # v1 routes in /v1/openapi.json, the rest in /openapi.json
     docs_pages.install(app)

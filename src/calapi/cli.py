@@ -14,7 +14,9 @@ import typer
 
 from calapi.config import Settings, SettingsError, get_settings
 
-app = typer.Typer(help="calapi — a self-hostable server that speaks Cal.com's API.", no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="calapi — a self-hostable server that speaks Cal.com's API.", no_args_is_help=True, add_completion=False
+)
 users_app = typer.Typer(help="Manage users.", no_args_is_help=True)
 keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
@@ -60,7 +62,9 @@ def run_db(work: Callable[[Any], Awaitable[T]]) -> T:
         raise fail(f"cannot reach the database: {exc}") from None
     except Exception as exc:
         if exc.__class__.__module__.startswith("sqlalchemy"):
-            raise fail(f"database error ({exc.__class__.__name__}); has `calapi migrate` been run? {str(exc).splitlines()[0]}") from None
+            raise fail(
+                f"database error ({exc.__class__.__name__}); has `calapi migrate` been run? {str(exc).splitlines()[0]}"
+            ) from None
         raise
 
 
@@ -151,7 +155,9 @@ def serve(
 
 @app.command()
 def worker(
-    poll_interval: Annotated[float, typer.Option(help="Seconds between polls when idle (PostgreSQL also wakes on NOTIFY)")] = 1.0,
+    poll_interval: Annotated[
+        float, typer.Option(help="Seconds between polls when idle (PostgreSQL also wakes on NOTIFY)")
+    ] = 1.0,
 ) -> None:
     """Run the background job loop (webhook deliveries, reminders) until stopped."""
     from calapi.db import make_engine, make_sessionmaker
@@ -174,7 +180,9 @@ def worker(
             loop.add_signal_handler(sig, lambda: asyncio.ensure_future(loop_worker.stop()))
         typer.echo("worker running; Ctrl+C to stop", err=True)
         # PostgreSQL: woken by NOTIFY when jobs are committed; the poll is only the fallback
-        listener = asyncio.create_task(listen_for_jobs(engine, loop_worker)) if engine.dialect.name == "postgresql" else None
+        listener = (
+            asyncio.create_task(listen_for_jobs(engine, loop_worker)) if engine.dialect.name == "postgresql" else None
+        )
         try:
             await loop_worker.run()
         finally:
@@ -211,10 +219,18 @@ def users_create(
     from calapi.users import service as users_service
 
     async def work(session: Any) -> Any:
-        return await users_service.create(session, email=email, username=username, name=name, time_zone=time_zone, admin=admin)
+        return await users_service.create(
+            session, email=email, username=username, name=name, time_zone=time_zone, admin=admin
+        )
 
     user = run_db(work)
-    data = {"id": user.id, "email": user.email, "username": user.username, "role": user.role, "timeZone": user.time_zone}
+    data = {
+        "id": user.id,
+        "email": user.email,
+        "username": user.username,
+        "role": user.role,
+        "timeZone": user.time_zone,
+    }
     _emit(as_json, data, f"created user {user.id} <{user.email}> ({user.role})")
 
 
@@ -245,7 +261,9 @@ def keys_create(
 
     async def work(session: Any) -> Any:
         owner = await users_service.find(session, user)
-        return await api_keys_service.mint(session, user_id=owner.id, prefix=settings.api_key_prefix, note=note, expires_at=expires_at)
+        return await api_keys_service.mint(
+            session, user_id=owner.id, prefix=settings.api_key_prefix, note=note, expires_at=expires_at
+        )
 
     minted = run_db(work)
     data = {
@@ -297,7 +315,9 @@ def keys_list(
         typer.echo(json.dumps(items))
         return
     for item in items:
-        typer.echo(f"{item['id']}  note={item['note'] or '-'}  expires={item['expiresAt'] or 'never'}  lastUsed={item['lastUsedAt'] or 'never'}")
+        typer.echo(
+            f"{item['id']}  note={item['note'] or '-'}  expires={item['expiresAt'] or 'never'}  lastUsed={item['lastUsedAt'] or 'never'}"
+        )
     if not items:
         typer.echo("no keys")
 
@@ -313,8 +333,12 @@ def bootstrap(base_url: Annotated[str, typer.Option()] = "http://127.0.0.1:8000"
     async def work(session: Any) -> Any:
         if await users_service.count(session) > 0:
             return None
-        admin = await users_service.create(session, email="admin@localhost.localdomain", username="admin", name="Admin", admin=True)
-        return await api_keys_service.mint(session, user_id=admin.id, prefix=settings.api_key_prefix, note="first-run admin key")
+        admin = await users_service.create(
+            session, email="admin@localhost.localdomain", username="admin", name="Admin", admin=True
+        )
+        return await api_keys_service.mint(
+            session, user_id=admin.id, prefix=settings.api_key_prefix, note="first-run admin key"
+        )
 
     minted = run_db(work)
     if minted is None:

@@ -59,7 +59,9 @@ def parse_networks(text: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Net
         try:
             networks.append(ipaddress.ip_network(part, strict=False))
         except ValueError:
-            raise ValueError(f"expected addresses or networks such as '10.0.0.5, 172.16.0.0/12', got {part!r}") from None
+            raise ValueError(
+                f"expected addresses or networks such as '10.0.0.5, 172.16.0.0/12', got {part!r}"
+            ) from None
     return tuple(networks)
 
 
@@ -117,7 +119,7 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _known_driver(cls, value: str) -> str:
-        if not (value.startswith("sqlite+aiosqlite://") or value.startswith("postgresql+asyncpg://")):
+        if not (value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://"))):
             raise ValueError("use 'sqlite+aiosqlite:///path.db' or 'postgresql+asyncpg://user@host/db'")
         return value
 
@@ -156,8 +158,13 @@ class Settings(BaseSettings):
         return value
 
     @field_validator(
-        "booking_max_text_length", "booking_max_name_length", "booking_max_guests", "booking_max_response_keys",
-        "booking_max_responses_bytes", "webhook_max_body_bytes", "webhook_max_template_bytes",
+        "booking_max_text_length",
+        "booking_max_name_length",
+        "booking_max_guests",
+        "booking_max_response_keys",
+        "booking_max_responses_bytes",
+        "webhook_max_body_bytes",
+        "webhook_max_template_bytes",
     )
     @classmethod
     def _positive_limit(cls, value: int) -> int:

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated, Any, cast
 
-import sqlite3
-
+from fastapi import Depends
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, Select, SmallInteger, event
 from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 from sqlalchemy.engine import CursorResult, Dialect, Result
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
-from fastapi import Depends
 from starlette.requests import Request
 
 from calapi.core.errors import BadRequest
@@ -60,10 +59,10 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-
 def rows_affected(result: Result[Any]) -> int:
     """How many rows an UPDATE or DELETE touched (its result is a cursor result, which knows)."""
     return cast("CursorResult[Any]", result).rowcount or 0
+
 
 INT32_RANGE = (-(2**31), 2**31 - 1)
 INT64_RANGE = (-(2**63), 2**63 - 1)
@@ -103,7 +102,11 @@ def _bound_integers(engine: AsyncEngine) -> None:
     """
     dialect = engine.dialect
     colspecs = dict(dialect.colspecs)
-    for generic, (low, high) in ((BigInteger, INT64_RANGE), (SmallInteger, (-(2**15), 2**15 - 1)), (Integer, INT32_RANGE)):
+    for generic, (low, high) in (
+        (BigInteger, INT64_RANGE),
+        (SmallInteger, (-(2**15), 2**15 - 1)),
+        (Integer, INT32_RANGE),
+    ):
         colspecs[generic] = _bounded_integer(cast("type[Integer]", colspecs.get(generic, generic)), low, high)
     dialect.colspecs = colspecs
 

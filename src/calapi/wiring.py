@@ -24,7 +24,11 @@ def register_domain_hooks() -> None:
     from calapi.teams import service as teams_service
     from calapi.users import service as users_service
 
-    teams_service.follow_memberships(joined=team_event_types.add_member_to_assign_all, left=team_event_types.remove_member)
+    teams_service.follow_memberships(
+        joined=team_event_types.add_member_to_assign_all, left=team_event_types.remove_member
+    )
     users_service.use_default_schedule_rules(
-        users_service.DefaultScheduleRules(owns=schedules_service.owns, follow_time_zone=schedules_service.follow_profile_time_zone)
+        users_service.DefaultScheduleRules(
+            owns=schedules_service.owns, follow_time_zone=schedules_service.follow_profile_time_zone
+        )
     )

@@ -66,7 +66,10 @@ async def make_event_types(client: httpx.AsyncClient, user: Any) -> EventTypes:
     return EventTypes(
         regular=await make_event_type(client, user, "regular"),
         seated=await make_event_type(
-            client, user, "seated", seats={"seatsPerTimeSlot": SEATS, "showAttendeeInfo": False, "showAvailabilityCount": True}
+            client,
+            user,
+            "seated",
+            seats={"seatsPerTimeSlot": SEATS, "showAttendeeInfo": False, "showAvailabilityCount": True},
         ),
         confirm=await make_event_type(
             client, user, "confirm", confirmationPolicy={"type": "always", "blockUnconfirmedBookingsInBooker": True}
@@ -97,13 +100,17 @@ def booking_body(event_type_id: int | None, start_iso: str, **overrides: Any) ->
     return {k: v for k, v in body.items() if v is not OMIT}
 
 
-async def book(client: httpx.AsyncClient, event_type_id: int | None, start_iso: str, **overrides: Any) -> httpx.Response:
+async def book(
+    client: httpx.AsyncClient, event_type_id: int | None, start_iso: str, **overrides: Any
+) -> httpx.Response:
     """``POST /v2/bookings``; keyword arguments replace body keys (``OMIT`` drops one).
 
     ``headers=`` (extra request headers, e.g. a user's ``Authorization``) is not a body key.
     """
     headers = overrides.pop("headers", None) or {}
-    return await client.post("/v2/bookings", json=booking_body(event_type_id, start_iso, **overrides), headers=v2(**headers))
+    return await client.post(
+        "/v2/bookings", json=booking_body(event_type_id, start_iso, **overrides), headers=v2(**headers)
+    )
 
 
 @pytest.fixture

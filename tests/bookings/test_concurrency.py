@@ -71,7 +71,9 @@ async def test_thirty_simultaneous_seat_requests_fill_five_seats(app, database_u
         ]
         responses = await fire(bases, bodies)
     statuses = sorted(r.status_code for r in responses)
-    assert statuses == [201] * SEATS + [409] * (30 - SEATS), [r.text for r in responses if r.status_code not in (201, 409)]
+    assert statuses == [201] * SEATS + [409] * (30 - SEATS), [
+        r.text for r in responses if r.status_code not in (201, 409)
+    ]
     assert len({r.json()["data"]["uid"] for r in responses if r.status_code == 201}) == 1  # one meeting
     assert await count(app, Booking, Booking.event_type_id == event_types.seated) == 1
     assert await count(app, BookingSeat) == SEATS

@@ -12,15 +12,43 @@ from tests.conftest import BOTH_DATABASES
 
 STR, INT, BOOL, NONE, DICT, LIST = str, int, bool, type(None), dict, list
 BOOKING_FIELDS = {
-    "id": INT, "uid": STR, "title": STR, "description": (STR, NONE), "hosts": LIST, "status": STR,
-    "cancellationReason": STR, "cancelledByEmail": STR, "rescheduledByEmail": (STR, NONE), "start": STR, "end": STR,
-    "duration": INT, "eventTypeId": INT, "eventType": DICT, "meetingUrl": (STR, NONE), "location": (STR, NONE),
-    "absentHost": BOOL, "createdAt": STR, "updatedAt": (STR, NONE), "metadata": DICT, "rating": (INT, NONE),
-    "icsUid": (STR, NONE), "attendees": LIST, "bookingFieldsResponses": DICT,
+    "id": INT,
+    "uid": STR,
+    "title": STR,
+    "description": (STR, NONE),
+    "hosts": LIST,
+    "status": STR,
+    "cancellationReason": STR,
+    "cancelledByEmail": STR,
+    "rescheduledByEmail": (STR, NONE),
+    "start": STR,
+    "end": STR,
+    "duration": INT,
+    "eventTypeId": INT,
+    "eventType": DICT,
+    "meetingUrl": (STR, NONE),
+    "location": (STR, NONE),
+    "absentHost": BOOL,
+    "createdAt": STR,
+    "updatedAt": (STR, NONE),
+    "metadata": DICT,
+    "rating": (INT, NONE),
+    "icsUid": (STR, NONE),
+    "attendees": LIST,
+    "bookingFieldsResponses": DICT,
 }
-SEATED_FIELDS = {k: v for k, v in BOOKING_FIELDS.items() if k not in ("bookingFieldsResponses", "metadata", "cancelledByEmail")}
+SEATED_FIELDS = {
+    k: v for k, v in BOOKING_FIELDS.items() if k not in ("bookingFieldsResponses", "metadata", "cancelledByEmail")
+}
 HOST_FIELDS = {"id": INT, "name": STR, "email": STR, "displayEmail": STR, "username": STR, "timeZone": STR}
-ATTENDEE_FIELDS = {"name": STR, "email": STR, "displayEmail": STR, "timeZone": STR, "language": (STR, NONE), "absent": BOOL}
+ATTENDEE_FIELDS = {
+    "name": STR,
+    "email": STR,
+    "displayEmail": STR,
+    "timeZone": STR,
+    "language": (STR, NONE),
+    "absent": BOOL,
+}
 SEAT_ATTENDEE_FIELDS = {**ATTENDEE_FIELDS, "seatUid": STR, "bookingFieldsResponses": DICT, "metadata": DICT}
 
 
@@ -46,8 +74,12 @@ async def rows(app, model, *where):
 @BOTH_DATABASES
 async def test_regular_booking_has_every_output_field(client, app, alice, event_types):
     response = await book(
-        client, event_types.regular, at(MONDAY, "10:00"), guests=["guest@example.com"],
-        bookingFieldsResponses={"notes": "Agenda"}, metadata={"ref": "x1", "n": 3, "ok": True},
+        client,
+        event_types.regular,
+        at(MONDAY, "10:00"),
+        guests=["guest@example.com"],
+        bookingFieldsResponses={"notes": "Agenda"},
+        metadata={"ref": "x1", "n": 3, "ok": True},
     )
     assert response.status_code == 201, response.text
     data = response.json()["data"]
@@ -55,7 +87,11 @@ async def test_regular_booking_has_every_output_field(client, app, alice, event_
     assert_shape(data["hosts"][0], HOST_FIELDS)
     assert data["hosts"][0]["id"] == alice.id and data["hosts"][0]["username"] == "alice"
     assert data["status"] == "accepted"
-    assert (data["start"], data["end"], data["duration"]) == ("2050-09-05T10:00:00.000Z", "2050-09-05T10:30:00.000Z", 30)
+    assert (data["start"], data["end"], data["duration"]) == (
+        "2050-09-05T10:00:00.000Z",
+        "2050-09-05T10:30:00.000Z",
+        30,
+    )
     assert data["eventType"] == {"id": event_types.regular, "slug": "regular"}
     assert data["location"] == data["meetingUrl"] == "integrations:daily"
     assert data["cancellationReason"] == "" and data["cancelledByEmail"] == ""
@@ -114,7 +150,13 @@ async def test_seats_join_one_booking_and_hide_attendees_from_strangers(client, 
     assert_shape(data, {**SEATED_FIELDS, "seatUid": STR})
     assert list(data)[-1] == "seatUid"
     assert data["attendees"] == []  # quirk 14: anonymous caller, seatsShowAttendees off
-    second = await book(client, event_types.seated, at(MONDAY, "12:00"), attendee={**ATTENDEE, "email": "sam@example.com"}, headers=alice.headers)
+    second = await book(
+        client,
+        event_types.seated,
+        at(MONDAY, "12:00"),
+        attendee={**ATTENDEE, "email": "sam@example.com"},
+        headers=alice.headers,
+    )
     assert second.status_code == 201, second.text
     owner_view = second.json()["data"]
     assert owner_view["uid"] == data["uid"] and owner_view["seatUid"] != data["seatUid"]
@@ -126,7 +168,9 @@ async def test_seats_join_one_booking_and_hide_attendees_from_strangers(client, 
     assert len(booking_rows) == 1
     assert len(await rows(app, BookingSeat, BookingSeat.booking_id == booking_rows[0].id)) == 2
     for n in range(SEATS - 2):
-        ok = await book(client, event_types.seated, at(MONDAY, "12:00"), attendee={**ATTENDEE, "email": f"p{n}@example.com"})
+        ok = await book(
+            client, event_types.seated, at(MONDAY, "12:00"), attendee={**ATTENDEE, "email": f"p{n}@example.com"}
+        )
         assert ok.status_code == 201
     full = await book(client, event_types.seated, at(MONDAY, "12:00"))
     assert_error(full, 409, "No more seats left at this seated booking.")
@@ -146,7 +190,11 @@ async def test_variable_length(client, event_types):
     ok = await book(client, event_types.variable, at(MONDAY, "14:00"), lengthInMinutes=60)
     assert ok.status_code == 201 and ok.json()["data"]["duration"] == 60
     bad = await book(client, event_types.variable, at(MONDAY, "16:00"), lengthInMinutes=45)
-    assert_error(bad, 400, "Provided 'lengthInMinutes' is not one of the possible lengths for the event type. The possible lengths are: 15, 30, 60")
+    assert_error(
+        bad,
+        400,
+        "Provided 'lengthInMinutes' is not one of the possible lengths for the event type. The possible lengths are: 15, 30, 60",
+    )
     fixed = await book(client, event_types.regular, at(MONDAY, "16:00"), lengthInMinutes=30)
     assert fixed.status_code == 400 and "does not have multiple possible lengths" in fixed.json()["error"]["message"]
 
@@ -154,18 +202,29 @@ async def test_variable_length(client, event_types):
 async def test_slug_and_username_identify_the_event_type(client, alice, event_types):
     ok = await book(client, None, at(MONDAY, "09:00"), eventTypeId=OMIT, eventTypeSlug="regular", username="alice")
     assert ok.status_code == 201, ok.text
-    assert_error(await book(client, None, at(MONDAY, "09:30"), eventTypeId=OMIT, eventTypeSlug="nope", username="alice"),
-                 404, "Event type with slug nope belonging to user alice not found.")
-    assert_error(await book(client, None, at(MONDAY, "09:30"), eventTypeId=OMIT, eventTypeSlug="regular", username="ghost"),
-                 404, "User with username ghost not found")
-    assert_error(await book(client, None, at(MONDAY, "09:30"), eventTypeId=OMIT, eventTypeSlug="regular", teamSlug="t"),
-                 404, "Team with slug t not found")
+    assert_error(
+        await book(client, None, at(MONDAY, "09:30"), eventTypeId=OMIT, eventTypeSlug="nope", username="alice"),
+        404,
+        "Event type with slug nope belonging to user alice not found.",
+    )
+    assert_error(
+        await book(client, None, at(MONDAY, "09:30"), eventTypeId=OMIT, eventTypeSlug="regular", username="ghost"),
+        404,
+        "User with username ghost not found",
+    )
+    assert_error(
+        await book(client, None, at(MONDAY, "09:30"), eventTypeId=OMIT, eventTypeSlug="regular", teamSlug="t"),
+        404,
+        "Team with slug t not found",
+    )
 
 
 async def test_no_event_type_is_refused_in_cal_com_words(client, event_types):
     expected = "Either eventTypeId or eventTypeSlug + username or eventTypeSlug + teamSlug must be provided"
     assert_error(await book(client, None, at(MONDAY, "09:30"), eventTypeId=OMIT), 400, expected)
-    assert_error(await book(client, None, at(MONDAY, "09:30"), eventTypeId=OMIT, eventTypeSlug="regular"), 400, expected)
+    assert_error(
+        await book(client, None, at(MONDAY, "09:30"), eventTypeId=OMIT, eventTypeSlug="regular"), 400, expected
+    )
     assert_error(await book(client, None, at(MONDAY, "09:30"), eventTypeId=OMIT, teamSlug="t"), 400, expected)
 
 
@@ -175,17 +234,36 @@ async def test_no_event_type_is_refused_in_cal_com_words(client, event_types):
         ({"eventTypeId": 999999}, 404, "Event type with id 999999 not found."),
         ({"start": "2001-01-01T10:00:00Z"}, 400, "Attempting to book a meeting in the past."),
         ({"foo": 1}, 400, "foo property is wrong,property foo should not exist "),
-        ({"attendee": {"name": "Jo", "timeZone": "UTC"}}, 400,
-         "attendee email or phone property is wrong,Attendee must have at least one contact method (email or phone number) "),
-        ({"metadata": {"k" * 41: "v"}}, 400,
-         "metadata must be an object with up to 50 keys, each key name up to 40 characters, and values with a maximum length of 500 characters."),
-        ({"metadata": {"nested": {"a": 1}}}, 400,
-         "metadata must be an object with up to 50 keys, each key name up to 40 characters, and values with a maximum length of 500 characters."),
-        ({"location": {"type": "address"}}, 400,
-         "Booking location with type address not valid for event type with id={et}. The event type has following location types: integration, and only these types are allowed for booking location."),
-        ({"location": {"type": "integration", "integration": "zoom"}}, 400,
-         "Booking location with type integration not valid for event type with id={et}. The event type has following location types: integration, and only these types are allowed for booking location."),
-        ({"instant": True}, 400, "Instant bookings are only supported for team event types, not individual user event types."),
+        (
+            {"attendee": {"name": "Jo", "timeZone": "UTC"}},
+            400,
+            "attendee email or phone property is wrong,Attendee must have at least one contact method (email or phone number) ",
+        ),
+        (
+            {"metadata": {"k" * 41: "v"}},
+            400,
+            "metadata must be an object with up to 50 keys, each key name up to 40 characters, and values with a maximum length of 500 characters.",
+        ),
+        (
+            {"metadata": {"nested": {"a": 1}}},
+            400,
+            "metadata must be an object with up to 50 keys, each key name up to 40 characters, and values with a maximum length of 500 characters.",
+        ),
+        (
+            {"location": {"type": "address"}},
+            400,
+            "Booking location with type address not valid for event type with id={et}. The event type has following location types: integration, and only these types are allowed for booking location.",
+        ),
+        (
+            {"location": {"type": "integration", "integration": "zoom"}},
+            400,
+            "Booking location with type integration not valid for event type with id={et}. The event type has following location types: integration, and only these types are allowed for booking location.",
+        ),
+        (
+            {"instant": True},
+            400,
+            "Instant bookings are only supported for team event types, not individual user event types.",
+        ),
     ],
 )
 async def test_refusals_name_the_problem(client, event_types, overrides, status, message):
@@ -213,7 +291,11 @@ async def test_malformed_fields_are_400_with_the_field_named(client, event_types
 
 async def test_outside_availability_and_notice_say_why(client, alice, event_types):
     saturday = await book(client, event_types.regular, at("2050-09-10", "10:00"))
-    body = assert_error(saturday, 400, "The event type can't be booked at the \"start\" time provided. It is outside the host's availability.")
+    body = assert_error(
+        saturday,
+        400,
+        "The event type can't be booked at the \"start\" time provided. It is outside the host's availability.",
+    )
     assert body["error"]["details"]["reason"] == "outside_availability"
     far_notice = await make_event_type(client, alice, "notice", minimumBookingNotice=525_600)
     soon = await book(client, far_notice, at("2027-01-04", "10:00"))
@@ -222,31 +304,65 @@ async def test_outside_availability_and_notice_say_why(client, alice, event_type
 
 async def test_locations_are_stored_as_cal_com_does(client, alice, event_types):
     et = await make_event_type(
-        client, alice, "places",
-        locations=[{"type": "address", "address": "1 Main St", "public": True}, {"type": "attendeePhone"}, {"type": "attendeeDefined"}],
+        client,
+        alice,
+        "places",
+        locations=[
+            {"type": "address", "address": "1 Main St", "public": True},
+            {"type": "attendeePhone"},
+            {"type": "attendeeDefined"},
+        ],
     )
     office = (await book(client, et, at(MONDAY, "09:00"), location={"type": "address"})).json()["data"]
     assert office["location"] == "1 Main St"
     assert office["bookingFieldsResponses"]["location"] == {"value": "inPerson", "optionValue": ""}
-    phone = (await book(client, et, at(MONDAY, "10:00"), location={"type": "attendeePhone", "phone": "+441234567890"})).json()["data"]
+    phone = (
+        await book(client, et, at(MONDAY, "10:00"), location={"type": "attendeePhone", "phone": "+441234567890"})
+    ).json()["data"]
     assert phone["location"] == "+441234567890"
     assert phone["bookingFieldsResponses"]["location"] == {"value": "phone", "optionValue": "+441234567890"}
     legacy = (await book(client, et, at(MONDAY, "11:00"), location="https://meet.example.com/x")).json()["data"]
-    assert legacy["bookingFieldsResponses"]["location"] == {"value": "link", "optionValue": "https://meet.example.com/x"}
+    assert legacy["bookingFieldsResponses"]["location"] == {
+        "value": "link",
+        "optionValue": "https://meet.example.com/x",
+    }
 
 
 async def test_required_custom_booking_fields(client, alice, event_types):
     et = await make_event_type(
-        client, alice, "form",
+        client,
+        alice,
+        "form",
         bookingFields=[
-            {"type": "number", "slug": "size", "label": "Team size", "required": True, "hidden": False, "placeholder": ""},
-            {"type": "select", "slug": "plan", "label": "Plan", "required": False, "hidden": False, "placeholder": "", "options": ["free", "pro"]},
+            {
+                "type": "number",
+                "slug": "size",
+                "label": "Team size",
+                "required": True,
+                "hidden": False,
+                "placeholder": "",
+            },
+            {
+                "type": "select",
+                "slug": "plan",
+                "label": "Plan",
+                "required": False,
+                "hidden": False,
+                "placeholder": "",
+                "options": ["free", "pro"],
+            },
         ],
     )
     missing = await book(client, et, at(MONDAY, "09:00"))
-    assert missing.status_code == 400 and missing.json()["error"]["message"].startswith("Missing required booking field response: size")
+    assert missing.status_code == 400 and missing.json()["error"]["message"].startswith(
+        "Missing required booking field response: size"
+    )
     wrong = await book(client, et, at(MONDAY, "09:00"), bookingFieldsResponses={"size": "ten"})
-    assert_error(wrong, 400, "Invalid type for booking field 'size'. Expected type number (compatible with field type 'number'), but received string.")
+    assert_error(
+        wrong,
+        400,
+        "Invalid type for booking field 'size'. Expected type number (compatible with field type 'number'), but received string.",
+    )
     option = await book(client, et, at(MONDAY, "09:00"), bookingFieldsResponses={"size": 3, "plan": "gold"})
     assert_error(option, 400, "Invalid option 'gold' for booking field 'plan'. Allowed options are: free, pro.")
     ok = await book(client, et, at(MONDAY, "09:00"), bookingFieldsResponses={"size": 3, "plan": "pro"})
@@ -254,14 +370,20 @@ async def test_required_custom_booking_fields(client, alice, event_types):
 
 
 async def test_phone_only_attendee(client, app, event_types):
-    response = await book(client, event_types.regular, at(MONDAY, "15:00"), attendee={"name": "Pat", "phoneNumber": "+14155550123", "timeZone": "UTC"})
+    response = await book(
+        client,
+        event_types.regular,
+        at(MONDAY, "15:00"),
+        attendee={"name": "Pat", "phoneNumber": "+14155550123", "timeZone": "UTC"},
+    )
     assert response.status_code == 201, response.text
     assert response.json()["data"]["attendees"][0]["phoneNumber"] == "+14155550123"
 
 
 async def test_own_reservation_does_not_block_and_is_released(client, app, stranger, event_types):
     hold = await client.post(
-        "/v2/slots/reservations", json={"eventTypeId": event_types.regular, "slotStart": at(MONDAY, "10:00")},
+        "/v2/slots/reservations",
+        json={"eventTypeId": event_types.regular, "slotStart": at(MONDAY, "10:00")},
         headers={"cal-api-version": "2024-09-04"},
     )
     assert hold.status_code == 201, hold.text
@@ -272,5 +394,6 @@ async def test_own_reservation_does_not_block_and_is_released(client, app, stran
     mine = await book(client, event_types.regular, at(MONDAY, "10:00"))
     assert mine.status_code == 201, mine.text
     from calapi.availability.models import SlotReservation
+
     assert await rows(app, SlotReservation) == []
     assert len(await rows(app, Attendee)) == 1

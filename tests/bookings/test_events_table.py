@@ -18,14 +18,18 @@ async def last_event_id(app) -> int:
 
 async def events_since(app, after: int) -> list[tuple[str, str]]:
     async with app.state.sessionmaker() as session:
-        rows = await session.execute(select(DomainEvent.trigger, DomainEvent.subject_uid).where(DomainEvent.id > after).order_by(DomainEvent.id))
+        rows = await session.execute(
+            select(DomainEvent.trigger, DomainEvent.subject_uid).where(DomainEvent.id > after).order_by(DomainEvent.id)
+        )
         return [tuple(r) for r in rows.all()]
 
 
 async def meeting_events_of(app, uid: str) -> list[str]:
     async with app.state.sessionmaker() as session:
         rows = await session.scalars(
-            select(DomainEvent.trigger).where(DomainEvent.subject_uid == uid, DomainEvent.trigger.like("MEETING_%")).order_by(DomainEvent.id)
+            select(DomainEvent.trigger)
+            .where(DomainEvent.subject_uid == uid, DomainEvent.trigger.like("MEETING_%"))
+            .order_by(DomainEvent.id)
         )
         return list(rows.all())
 
@@ -44,55 +48,80 @@ async def test_each_transition_writes_exactly_its_events(app, client, alice, eve
         return data
 
     accepted = await step(
-        "create accepted", lambda: book(client, event_types.regular, at(MONDAY, "10:00")),
+        "create accepted",
+        lambda: book(client, event_types.regular, at(MONDAY, "10:00")),
         lambda d: [("BOOKING_CREATED", d["uid"]), ("MEETING_STARTED", d["uid"]), ("MEETING_ENDED", d["uid"])],
     )
     pending = await step(
-        "create pending", lambda: book(client, event_types.confirm, at(MONDAY, "11:00")),
+        "create pending",
+        lambda: book(client, event_types.confirm, at(MONDAY, "11:00")),
         lambda d: [("BOOKING_REQUESTED", d["uid"])],
     )
     await step(
-        "confirm", lambda: client.post(f"/v2/bookings/{pending['uid']}/confirm", headers=v2(alice)),
+        "confirm",
+        lambda: client.post(f"/v2/bookings/{pending['uid']}/confirm", headers=v2(alice)),
         lambda d: [("BOOKING_CREATED", d["uid"]), ("MEETING_STARTED", d["uid"]), ("MEETING_ENDED", d["uid"])],
     )
     to_decline = (await book(client, event_types.confirm, at(MONDAY, "12:00"))).json()["data"]
     await step(
-        "decline", lambda: client.post(f"/v2/bookings/{to_decline['uid']}/decline", json={"reason": "No"}, headers=v2(alice)),
+        "decline",
+        lambda: client.post(f"/v2/bookings/{to_decline['uid']}/decline", json={"reason": "No"}, headers=v2(alice)),
         lambda d: [("BOOKING_REJECTED", d["uid"])],
     )
     moved = await step(
-        "reschedule", lambda: client.post(f"/v2/bookings/{accepted['uid']}/reschedule", json={"start": at(MONDAY, "13:00")}, headers=v2()),
+        "reschedule",
+        lambda: client.post(
+            f"/v2/bookings/{accepted['uid']}/reschedule", json={"start": at(MONDAY, "13:00")}, headers=v2()
+        ),
         lambda d: [("BOOKING_RESCHEDULED", d["uid"]), ("MEETING_STARTED", d["uid"]), ("MEETING_ENDED", d["uid"])],
     )
     assert await meeting_events_of(app, accepted["uid"]) == []  # the old booking's meeting events went with it
     await step(
-        "cancel", lambda: client.post(f"/v2/bookings/{moved['uid']}/cancel", json={"cancellationReason": "Off"}, headers=v2()),
+        "cancel",
+        lambda: client.post(f"/v2/bookings/{moved['uid']}/cancel", json={"cancellationReason": "Off"}, headers=v2()),
         lambda d: [("BOOKING_CANCELLED", d["uid"])],
     )
     assert await meeting_events_of(app, moved["uid"]) == []
     seat = (await book(client, event_types.seated, at(MONDAY, "14:00"))).json()["data"]
     await book(client, event_types.seated, at(MONDAY, "14:00"), attendee={**ATTENDEE, "email": "sam@example.com"})
     await step(
-        "cancel one seat", lambda: client.post(f"/v2/bookings/{seat['uid']}/cancel", json={"seatUid": seat["seatUid"]}, headers=v2()),
+        "cancel one seat",
+        lambda: client.post(f"/v2/bookings/{seat['uid']}/cancel", json={"seatUid": seat["seatUid"]}, headers=v2()),
         lambda d: [("BOOKING_CANCELLED", d["uid"])],
     )
     assert await meeting_events_of(app, seat["uid"]) == ["MEETING_STARTED", "MEETING_ENDED"]  # the meeting goes on
     await step(
         "location update",
-        lambda: client.patch(f"/v2/bookings/{pending['uid']}/location", json={"location": {"type": "address", "address": "Rome"}}, headers=v2(alice)),
+        lambda: client.patch(
+            f"/v2/bookings/{pending['uid']}/location",
+            json={"location": {"type": "address", "address": "Rome"}},
+            headers=v2(alice),
+        ),
         lambda d: [("BOOKING_LOCATION_UPDATED", d["uid"])],
     )
     clock_now["now"] = datetime(2050, 9, 5, 12, tzinfo=UTC)
     await step(
         "mark-absent",
-        lambda: client.post(f"/v2/bookings/{pending['uid']}/mark-absent", json={"attendees": [{"email": ATTENDEE["email"], "absent": True}]}, headers=v2(alice)),
+        lambda: client.post(
+            f"/v2/bookings/{pending['uid']}/mark-absent",
+            json={"attendees": [{"email": ATTENDEE["email"], "absent": True}]},
+            headers=v2(alice),
+        ),
         lambda d: [("BOOKING_NO_SHOW_UPDATED", d["uid"])],
     )
 
     for name, expected, written in table:
         assert written == expected, name
     assert [name for name, _, _ in table] == [
-        "create accepted", "create pending", "confirm", "decline", "reschedule", "cancel", "cancel one seat", "location update", "mark-absent",
+        "create accepted",
+        "create pending",
+        "confirm",
+        "decline",
+        "reschedule",
+        "cancel",
+        "cancel one seat",
+        "location update",
+        "mark-absent",
     ]
     # Every remaining event has its dispatch job (the outbox pairs them in one transaction).
     async with app.state.sessionmaker() as session:

@@ -24,12 +24,17 @@ async def booking_count(app) -> int:
 async def test_ten_parallel_retries_with_one_key_make_one_booking(app, database_url, event_types):
     body = booking_body(event_types.regular, at(MONDAY, "10:00"))
     with ExitStack() as stack:
-        bases = [stack.enter_context(running_server(database_url=database_url, **SERVER_SETTINGS)) for _ in range(servers_for(database_url))]
+        bases = [
+            stack.enter_context(running_server(database_url=database_url, **SERVER_SETTINGS))
+            for _ in range(servers_for(database_url))
+        ]
         limits = httpx.Limits(max_connections=10, max_keepalive_connections=0)
         async with httpx.AsyncClient(timeout=60, limits=limits) as http:
             responses = await asyncio.gather(
                 *(
-                    http.post(f"{bases[i % len(bases)]}/v2/bookings", json=body, headers=v2(**{"Idempotency-Key": "retry-1"}))
+                    http.post(
+                        f"{bases[i % len(bases)]}/v2/bookings", json=body, headers=v2(**{"Idempotency-Key": "retry-1"})
+                    )
                     for i in range(10)
                 )
             )
@@ -49,7 +54,10 @@ async def test_same_key_with_another_body_is_422(client, app, event_types):
     assert other.json()["error"]["message"].startswith("Idempotency-Key was already used with a different request body")
     # Key order and spacing do not make a body "different".
     again = await client.post(
-        "/v2/bookings", content=httpx.Request("POST", "/", json=dict(reversed(list(booking_body(event_types.regular, at(MONDAY, "10:00")).items())))).content,
+        "/v2/bookings",
+        content=httpx.Request(
+            "POST", "/", json=dict(reversed(list(booking_body(event_types.regular, at(MONDAY, "10:00")).items())))
+        ).content,
         headers=v2(**key, **{"content-type": "application/json"}),
     )
     assert again.status_code == 201 and again.json() == first.json()
@@ -64,7 +72,9 @@ async def test_errors_are_replayed_and_keys_are_per_caller(client, alice, event_
     assert refused.status_code == 409
     assert (await book(client, event_types.regular, at(MONDAY, "10:00"), headers=key)).json() == refused.json()
     # Another caller using the same key string is a different key.
-    theirs = await book(client, event_types.regular, at(MONDAY, "11:00"), attendee={**ATTENDEE}, headers={**key, **alice.headers})
+    theirs = await book(
+        client, event_types.regular, at(MONDAY, "11:00"), attendee={**ATTENDEE}, headers={**key, **alice.headers}
+    )
     assert theirs.status_code == 201
 
 
@@ -81,7 +91,9 @@ async def test_cancel_retry_replays_the_first_answer(client, event_types):
 
 def client_from(app, address: str) -> httpx.AsyncClient:
     """A client whose connection comes from ``address``."""
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(address, 40000)), base_url="http://testserver")
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app, client=(address, 40000)), base_url="http://testserver"
+    )
 
 
 async def test_anonymous_callers_at_other_addresses_have_their_own_keys(app, event_types):
@@ -90,7 +102,13 @@ async def test_anonymous_callers_at_other_addresses_have_their_own_keys(app, eve
         first = await book(first_caller, event_types.regular, at(MONDAY, "10:00"), headers=key)
         assert first.status_code == 201, first.text
         # Another person whose client happens to pick the same key string books their own slot.
-        second = await book(second_caller, event_types.regular, at(MONDAY, "11:00"), attendee={**ATTENDEE, "email": "sam@example.com"}, headers=key)
+        second = await book(
+            second_caller,
+            event_types.regular,
+            at(MONDAY, "11:00"),
+            attendee={**ATTENDEE, "email": "sam@example.com"},
+            headers=key,
+        )
         assert second.status_code == 201, second.text
         assert second.json()["data"]["uid"] != first.json()["data"]["uid"]
         assert "idempotent-replayed" not in second.headers

@@ -17,8 +17,6 @@ HUGE_NOTES = "n" * 900_000
 MANY_KEYS = {f"field{n}": "x" for n in range(30_000)}
 
 
-
-
 def v1_refusal(response, *words: str) -> str:
     message = v1_error(response, 400)["message"]
     for word in words:
@@ -28,7 +26,11 @@ def v1_refusal(response, *words: str) -> str:
 
 def legacy_body(event_type_id: int, start: str, **responses) -> dict:
     return {
-        "start": start, "eventTypeId": event_type_id, "timeZone": "Europe/London", "language": "en", "metadata": {},
+        "start": start,
+        "eventTypeId": event_type_id,
+        "timeZone": "Europe/London",
+        "language": "en",
+        "metadata": {},
         "responses": {"name": "Carol", "email": "carol@example.com", **responses},
     }
 
@@ -45,7 +47,10 @@ async def test_v2_notes_over_the_limit_are_refused_naming_the_setting(app, clien
     start = at(MONDAY, "10:00")
     message = v2_refusal(
         await book(client, event_types.regular, start, bookingFieldsResponses={"notes": HUGE_NOTES}),
-        "bookingFieldsResponses.notes", "900000", "10000", "CALAPI_BOOKING_MAX_TEXT_LENGTH",
+        "bookingFieldsResponses.notes",
+        "900000",
+        "10000",
+        "CALAPI_BOOKING_MAX_TEXT_LENGTH",
     )
     assert len(message) < 300  # the text is not echoed back
     assert await bookings_stored(app) == 0
@@ -57,7 +62,9 @@ async def test_v2_notes_over_the_limit_are_refused_naming_the_setting(app, clien
 async def test_v2_booking_field_responses_with_too_many_keys_are_refused(app, client, event_types):
     v2_refusal(
         await book(client, event_types.regular, at(MONDAY, "10:00"), bookingFieldsResponses=MANY_KEYS),
-        "bookingFieldsResponses has 30000 keys", "at most 200", "CALAPI_BOOKING_MAX_RESPONSE_KEYS",
+        "bookingFieldsResponses has 30000 keys",
+        "at most 200",
+        "CALAPI_BOOKING_MAX_RESPONSE_KEYS",
     )
     assert await bookings_stored(app) == 0
 
@@ -67,14 +74,20 @@ async def test_v2_booking_field_responses_over_the_byte_limit_are_refused(client
     answers = {f"field{n}": "a" * 9_000 for n in range(20)}
     v2_refusal(
         await book(client, event_types.regular, at(MONDAY, "10:00"), bookingFieldsResponses=answers),
-        "bookingFieldsResponses is", "bytes as JSON", "at most 65536", "CALAPI_BOOKING_MAX_RESPONSES_BYTES",
+        "bookingFieldsResponses is",
+        "bytes as JSON",
+        "at most 65536",
+        "CALAPI_BOOKING_MAX_RESPONSES_BYTES",
     )
 
 
 async def test_v2_guests_must_be_email_addresses(app, client, event_types):
     start = at(MONDAY, "10:00")
     for guest in ("not-an-email", "a@b", "two words@example.com", "x" * 400 + "@example.com"):
-        v2_refusal(await book(client, event_types.regular, start, guests=["ok@example.com", guest]), "guests[1] must be an email address")
+        v2_refusal(
+            await book(client, event_types.regular, start, guests=["ok@example.com", guest]),
+            "guests[1] must be an email address",
+        )
     assert await bookings_stored(app) == 0
     made = await book(client, event_types.regular, start, guests=["ok@example.com", "other@example.org"])
     assert made.status_code == 201, made.text
@@ -84,7 +97,12 @@ async def test_v2_guests_must_be_email_addresses(app, client, event_types):
 async def test_v2_too_many_guests_are_refused(app, client, event_types):
     start = at(MONDAY, "10:00")
     guests = [f"guest{n}@example.com" for n in range(31)]
-    v2_refusal(await book(client, event_types.regular, start, guests=guests), "lists 31 guests", "at most 30", "CALAPI_BOOKING_MAX_GUESTS")
+    v2_refusal(
+        await book(client, event_types.regular, start, guests=guests),
+        "lists 31 guests",
+        "at most 30",
+        "CALAPI_BOOKING_MAX_GUESTS",
+    )
     assert await bookings_stored(app) == 0
     made = await book(client, event_types.regular, start, guests=guests[:30])
     assert made.status_code == 201, made.text
@@ -94,14 +112,17 @@ async def test_v2_too_many_guests_are_refused(app, client, event_types):
 async def test_v2_attendee_name_over_the_limit_is_refused(client, event_types):
     v2_refusal(
         await book(client, event_types.regular, at(MONDAY, "10:00"), attendee={**ATTENDEE, "name": "N" * 256}),
-        "attendee name is 256 characters long", "at most 255", "CALAPI_BOOKING_MAX_NAME_LENGTH",
+        "attendee name is 256 characters long",
+        "at most 255",
+        "CALAPI_BOOKING_MAX_NAME_LENGTH",
     )
 
 
 async def test_v2_location_text_over_the_column_width_is_refused(client, event_types):
     v2_refusal(
         await book(client, event_types.regular, at(MONDAY, "10:00"), location="Room " + "x" * 3000),
-        "location is 3005 characters long", "at most 2048",
+        "location is 3005 characters long",
+        "at most 2048",
     )
 
 
@@ -110,10 +131,17 @@ async def test_the_limits_are_settings(client, event_types):
     start = at(MONDAY, "10:00")
     v2_refusal(
         await book(client, event_types.regular, start, guests=["a@example.com", "b@example.com", "c@example.com"]),
-        "at most 2", "CALAPI_BOOKING_MAX_GUESTS",
+        "at most 2",
+        "CALAPI_BOOKING_MAX_GUESTS",
     )
     v2_refusal(await book(client, event_types.regular, start, bookingFieldsResponses={"notes": "n" * 51}), "at most 50")
-    made = await book(client, event_types.regular, start, guests=["a@example.com", "b@example.com"], bookingFieldsResponses={"notes": "n" * 50})
+    made = await book(
+        client,
+        event_types.regular,
+        start,
+        guests=["a@example.com", "b@example.com"],
+        bookingFieldsResponses={"notes": "n" * 50},
+    )
     assert made.status_code == 201, made.text
 
 
@@ -124,29 +152,40 @@ async def test_legacy_create_applies_the_same_limits(app, client, event_types):
     start = at(MONDAY, "10:00")
     v2_refusal(
         await client.post("/v2/bookings", json=legacy_body(event_types.regular, start, notes=HUGE_NOTES)),
-        "responses.notes", "CALAPI_BOOKING_MAX_TEXT_LENGTH",
+        "responses.notes",
+        "CALAPI_BOOKING_MAX_TEXT_LENGTH",
     )
     v2_refusal(
         await client.post("/v2/bookings", json=legacy_body(event_types.regular, start, **MANY_KEYS)),
-        "responses has 30000 keys", "CALAPI_BOOKING_MAX_RESPONSE_KEYS",
+        "responses has 30000 keys",
+        "CALAPI_BOOKING_MAX_RESPONSE_KEYS",
     )
     v2_refusal(
         await client.post("/v2/bookings", json=legacy_body(event_types.regular, start, guests=["nope"])),
         "guests[0] must be an email address",
     )
     v2_refusal(
-        await client.post("/v2/bookings", json=legacy_body(event_types.regular, start, guests=[f"g{n}@example.com" for n in range(31)])),
+        await client.post(
+            "/v2/bookings",
+            json=legacy_body(event_types.regular, start, guests=[f"g{n}@example.com" for n in range(31)]),
+        ),
         "CALAPI_BOOKING_MAX_GUESTS",
     )
     assert await bookings_stored(app) == 0
-    made = await client.post("/v2/bookings", json=legacy_body(event_types.regular, start, notes="fine", guests=["g@example.com"]))
+    made = await client.post(
+        "/v2/bookings", json=legacy_body(event_types.regular, start, notes="fine", guests=["g@example.com"])
+    )
     assert made.status_code == 201, made.text
 
 
 async def test_legacy_recurring_create_applies_the_same_limits(app, client, event_types):
     series = [at(day, "10:00") for day in ("2050-09-05", "2050-09-12", "2050-09-19", "2050-09-26")]
     bodies = [legacy_body(event_types.recurring, start, notes="n" * 20_000) for start in series]
-    v2_refusal(await client.post("/v2/bookings/recurring", json=bodies), "responses.notes is 20000", "CALAPI_BOOKING_MAX_TEXT_LENGTH")
+    v2_refusal(
+        await client.post("/v2/bookings/recurring", json=bodies),
+        "responses.notes is 20000",
+        "CALAPI_BOOKING_MAX_TEXT_LENGTH",
+    )
     assert await bookings_stored(app) == 0
 
 
@@ -155,7 +194,11 @@ async def test_legacy_recurring_create_applies_the_same_limits(app, client, even
 
 def v1_body(event_type_id: int, start: str, **responses) -> dict:
     return {
-        "eventTypeId": event_type_id, "start": start, "timeZone": "Europe/Rome", "language": "it", "metadata": {},
+        "eventTypeId": event_type_id,
+        "start": start,
+        "timeZone": "Europe/Rome",
+        "language": "it",
+        "metadata": {},
         "responses": {"name": "Jane Booker", "email": "jane@example.com", **responses},
     }
 
@@ -163,24 +206,46 @@ def v1_body(event_type_id: int, start: str, **responses) -> dict:
 async def test_v1_create_applies_the_same_limits_in_v1s_envelope(app, client, alice, event_types):
     api = V1(client)
     start = at(MONDAY, "10:00")
-    v1_refusal(await api.post(alice, "/bookings", json=v1_body(event_types.regular, start, notes=HUGE_NOTES)), "responses.notes", "CALAPI_BOOKING_MAX_TEXT_LENGTH")
-    v1_refusal(await api.post(alice, "/bookings", json=v1_body(event_types.regular, start, **MANY_KEYS)), "CALAPI_BOOKING_MAX_RESPONSE_KEYS")
-    v1_refusal(await api.post(alice, "/bookings", json=v1_body(event_types.regular, start, guests=["a@example.com", "nope"])), "guests[1] must be an email address")
     v1_refusal(
-        await api.post(alice, "/bookings", json=v1_body(event_types.regular, start, guests=[f"g{n}@example.com" for n in range(31)])),
+        await api.post(alice, "/bookings", json=v1_body(event_types.regular, start, notes=HUGE_NOTES)),
+        "responses.notes",
+        "CALAPI_BOOKING_MAX_TEXT_LENGTH",
+    )
+    v1_refusal(
+        await api.post(alice, "/bookings", json=v1_body(event_types.regular, start, **MANY_KEYS)),
+        "CALAPI_BOOKING_MAX_RESPONSE_KEYS",
+    )
+    v1_refusal(
+        await api.post(alice, "/bookings", json=v1_body(event_types.regular, start, guests=["a@example.com", "nope"])),
+        "guests[1] must be an email address",
+    )
+    v1_refusal(
+        await api.post(
+            alice,
+            "/bookings",
+            json=v1_body(event_types.regular, start, guests=[f"g{n}@example.com" for n in range(31)]),
+        ),
         "CALAPI_BOOKING_MAX_GUESTS",
     )
     legacy_props = {k: v for k, v in v1_body(event_types.regular, start).items() if k != "responses"}
     v1_refusal(
-        await api.post(alice, "/bookings", json={**legacy_props, "name": "Jane", "email": "jane@example.com", "notes": HUGE_NOTES}),
+        await api.post(
+            alice, "/bookings", json={**legacy_props, "name": "Jane", "email": "jane@example.com", "notes": HUGE_NOTES}
+        ),
         "CALAPI_BOOKING_MAX_TEXT_LENGTH",
     )
     v1_refusal(
-        await api.post(alice, "/bookings", json=v1_body(event_types.regular, start, name={"firstName": "F" * 200, "lastName": "L" * 200})),
+        await api.post(
+            alice,
+            "/bookings",
+            json=v1_body(event_types.regular, start, name={"firstName": "F" * 200, "lastName": "L" * 200}),
+        ),
         "CALAPI_BOOKING_MAX_NAME_LENGTH",
     )
     assert await bookings_stored(app) == 0
-    made = await api.post(alice, "/bookings", json=v1_body(event_types.regular, start, notes="fine", guests=["g@example.com"]))
+    made = await api.post(
+        alice, "/bookings", json=v1_body(event_types.regular, start, notes="fine", guests=["g@example.com"])
+    )
     assert made.status_code == 200, made.text
     assert made.json()["responses"]["notes"] == "fine"
     seen = (await client.get(f"/v2/bookings/{made.json()['uid']}", headers=v2(alice))).json()["data"]
@@ -197,24 +262,41 @@ async def test_reasons_over_the_text_limit_are_refused_in_every_version(app, cli
     long_reason = "r" * 10_001
     v2_refusal(
         await client.post(f"/v2/bookings/{uid}/cancel", json={"cancellationReason": long_reason}, headers=v2()),
-        "cancellation reason is 10001 characters long", "CALAPI_BOOKING_MAX_TEXT_LENGTH",
+        "cancellation reason is 10001 characters long",
+        "CALAPI_BOOKING_MAX_TEXT_LENGTH",
     )
     v2_refusal(
-        await client.post(f"/v2/bookings/{uid}/reschedule", json={"start": at(MONDAY, "11:00"), "reschedulingReason": long_reason}, headers=v2()),
-        "rescheduling reason", "CALAPI_BOOKING_MAX_TEXT_LENGTH",
+        await client.post(
+            f"/v2/bookings/{uid}/reschedule",
+            json={"start": at(MONDAY, "11:00"), "reschedulingReason": long_reason},
+            headers=v2(),
+        ),
+        "rescheduling reason",
+        "CALAPI_BOOKING_MAX_TEXT_LENGTH",
     )
     v2_refusal(
-        await client.post(f"/v2/bookings/{uid}/reschedule", json={"start": at(MONDAY, "11:00"), "rescheduledBy": "x" * 400}, headers=v2()),
+        await client.post(
+            f"/v2/bookings/{uid}/reschedule",
+            json={"start": at(MONDAY, "11:00"), "rescheduledBy": "x" * 400},
+            headers=v2(),
+        ),
         "rescheduledBy must be an email address",
     )
-    v2_refusal(await client.post(f"/v2/bookings/{uid}/cancel", json={"cancellationReason": long_reason}), "cancellation reason")  # legacy
+    v2_refusal(
+        await client.post(f"/v2/bookings/{uid}/cancel", json={"cancellationReason": long_reason}), "cancellation reason"
+    )  # legacy
     v1_refusal(
         await V1(client).delete(alice, f"/bookings/{booking_id}", params={"cancellationReason": long_reason}),
-        "cancellation reason", "CALAPI_BOOKING_MAX_TEXT_LENGTH",
+        "cancellation reason",
+        "CALAPI_BOOKING_MAX_TEXT_LENGTH",
     )
     still = (await client.get(f"/v2/bookings/{uid}", headers=v2())).json()["data"]
     assert (still["status"], still["start"]) == ("accepted", at(MONDAY, "10:00"))
-    moved = await client.post(f"/v2/bookings/{uid}/reschedule", json={"start": at(MONDAY, "11:00"), "reschedulingReason": "r" * 10_000}, headers=v2())
+    moved = await client.post(
+        f"/v2/bookings/{uid}/reschedule",
+        json={"start": at(MONDAY, "11:00"), "reschedulingReason": "r" * 10_000},
+        headers=v2(),
+    )
     assert moved.status_code == 201, moved.text
 
 
@@ -227,14 +309,22 @@ async def test_the_organizers_edits_of_location_and_description_keep_the_same_li
     assert made.status_code == 201, made.text
     uid, booking_id = made.json()["data"]["uid"], made.json()["data"]["id"]
     v2_refusal(
-        await client.patch(f"/v2/bookings/{uid}/location", json={"location": {"type": "address", "address": "x" * 3000}}, headers=v2(alice)),
-        "location is 3000 characters long", "at most 2048",
+        await client.patch(
+            f"/v2/bookings/{uid}/location",
+            json={"location": {"type": "address", "address": "x" * 3000}},
+            headers=v2(alice),
+        ),
+        "location is 3000 characters long",
+        "at most 2048",
     )
     v1_refusal(
         await V1(client).patch(alice, f"/bookings/{booking_id}", json={"description": "d" * 10_001}),
-        "description is 10001 characters long", "CALAPI_BOOKING_MAX_TEXT_LENGTH",
+        "description is 10001 characters long",
+        "CALAPI_BOOKING_MAX_TEXT_LENGTH",
     )
     kept = (await client.get(f"/v2/bookings/{uid}", headers=v2(alice))).json()["data"]
     assert len(kept["location"] or "") < 2048 and len(kept.get("description") or "") < 10_001
-    moved = await client.patch(f"/v2/bookings/{uid}/location", json={"location": {"type": "address", "address": "x" * 2048}}, headers=v2(alice))
+    moved = await client.patch(
+        f"/v2/bookings/{uid}/location", json={"location": {"type": "address", "address": "x" * 2048}}, headers=v2(alice)
+    )
     assert moved.status_code == 200, moved.text

@@ -71,7 +71,10 @@ async def test_cancel_records_reason_and_who_and_refuses_twice(client, alice, ev
         "Please provide uid of a booking that is not cancelled."
     )
     assert error(await post(client, "nope", "cancel", {}), 404) == "Booking with uid=nope not found"
-    assert error(await post(client, mine["uid"], "cancel", {"foo": 1}), 400) == "foo property is wrong,property foo should not exist "
+    assert (
+        error(await post(client, mine["uid"], "cancel", {"foo": 1}), 400)
+        == "foo property is wrong,property foo should not exist "
+    )
 
     anonymous = await booked(client, event_types.regular, at(MONDAY, "11:00"))
     data = (await post(client, anonymous["uid"], "cancel")).json()["data"]  # no body, no auth
@@ -87,14 +90,18 @@ async def test_cancel_recurring_series_and_subsequent(client, alice, event_types
         "Cannot cancel subsequent bookings for recurring event - you have to provide uid of one of the individual "
         "bookings of a recurring booking."
     )
-    response = await post(client, series[1]["uid"], "cancel", {"cancelSubsequentBookings": True, "cancellationReason": "Moving"})
+    response = await post(
+        client, series[1]["uid"], "cancel", {"cancelSubsequentBookings": True, "cancellationReason": "Moving"}
+    )
     assert response.status_code == 200
     statuses = [b["status"] for b in response.json()["data"]]
     assert statuses == ["accepted"] + ["cancelled"] * (OCCURRENCES - 1)
 
     everything = (await post(client, series_uid, "cancel", {})).json()["data"]
     assert [b["status"] for b in everything] == ["cancelled"] * OCCURRENCES
-    assert error(await post(client, series_uid, "cancel", {}), 400).startswith(f"Can't cancel booking with uid={series_uid}")
+    assert error(await post(client, series_uid, "cancel", {}), 400).startswith(
+        f"Can't cancel booking with uid={series_uid}"
+    )
 
     single = await booked(client, event_types.regular, at(MONDAY, "15:00"))
     assert error(await post(client, single["uid"], "cancel", {"cancelSubsequentBookings": True}), 400) == (
@@ -104,7 +111,14 @@ async def test_cancel_recurring_series_and_subsequent(client, alice, event_types
 
 async def test_cancel_one_seat(client, alice, event_types):
     first = (await book(client, event_types.seated, at(MONDAY, "12:00"))).json()["data"]
-    second = (await book(client, event_types.seated, at(MONDAY, "12:00"), attendee={**ATTENDEE, "email": "sam@example.com", "name": "Sam"})).json()["data"]
+    second = (
+        await book(
+            client,
+            event_types.seated,
+            at(MONDAY, "12:00"),
+            attendee={**ATTENDEE, "email": "sam@example.com", "name": "Sam"},
+        )
+    ).json()["data"]
     assert first["uid"] == second["uid"]
     other = (await book(client, event_types.seated, at(MONDAY, "14:00"))).json()["data"]
 
@@ -134,7 +148,9 @@ async def test_reschedule_makes_a_linked_booking_and_frees_its_own_time(client, 
     old = await booked(client, event_types.regular, at(MONDAY, "10:00"), bookingFieldsResponses={"notes": "Agenda"})
     # 10:15 overlaps the booking itself: its own time is free for its move.
     response = await post(
-        client, old["uid"], "reschedule",
+        client,
+        old["uid"],
+        "reschedule",
         {"start": at(MONDAY, "10:15"), "rescheduledBy": "jane@example.com", "reschedulingReason": "Clash"},
     )
     assert response.status_code == 201, response.text
@@ -159,7 +175,7 @@ async def test_reschedule_makes_a_linked_booking_and_frees_its_own_time(client, 
     assert error(busy, 409) == "User either already has booking at this time or is not available"
     assert busy.json()["error"]["details"]["reason"] == "slot_unavailable"
     assert error(await post(client, new["uid"], "reschedule", {"start": at(MONDAY, "18:00")}), 400).startswith(
-        "The event type can't be booked at the \"start\" time provided."
+        'The event type can\'t be booked at the "start" time provided.'
     )
     assert error(await post(client, "nope", "reschedule", {"start": at(MONDAY, "13:00")}), 404) == (
         "Booking with uid=nope was not found in the database"
@@ -179,9 +195,13 @@ async def test_reschedule_one_seat(client, alice, event_types):
     (await book(client, event_types.seated, at(MONDAY, "12:00"), attendee={**ATTENDEE, "email": "sam@example.com"}))
     # Without seatUid a seated booking is refused whole: its seats would stay on the cancelled meeting.
     whole = await post(client, first["uid"], "reschedule", {"start": at(TUESDAY, "12:00")})
-    assert error(whole, 400).startswith(f"Booking with uid={first['uid']} is a seated booking: reschedule one seat at a time")
+    assert error(whole, 400).startswith(
+        f"Booking with uid={first['uid']} is a seated booking: reschedule one seat at a time"
+    )
     assert (await get(client, first["uid"], user=alice)).json()["data"]["status"] == "accepted"
-    response = await post(client, first["uid"], "reschedule", {"start": at(TUESDAY, "12:00"), "seatUid": first["seatUid"]})
+    response = await post(
+        client, first["uid"], "reschedule", {"start": at(TUESDAY, "12:00"), "seatUid": first["seatUid"]}
+    )
     assert response.status_code == 201, response.text
     moved = response.json()["data"]
     assert moved["uid"] != first["uid"] and moved["start"] == at(TUESDAY, "12:00")
@@ -213,22 +233,33 @@ async def test_confirm_and_decline_pending_bookings(client, alice, bob, event_ty
     assert error(await post(client, other["uid"], "decline", {}, user=alice), 400).startswith(
         f"Booking with uid={other['uid']} is not pending confirmation (its status is rejected)"
     )
-    assert error(await post(client, "nope", "decline", {}, user=alice), 404) == "Booking with uid=nope was not found in the database"
+    assert (
+        error(await post(client, "nope", "decline", {}, user=alice), 404)
+        == "Booking with uid=nope was not found in the database"
+    )
 
 
 async def test_confirm_refuses_a_double_booking_and_series_are_decided_whole(client, alice, event_types):
-    open_confirm = await make_event_type(client, alice, "open-confirm", confirmationPolicy={"type": "always", "blockUnconfirmedBookingsInBooker": False})
+    open_confirm = await make_event_type(
+        client, alice, "open-confirm", confirmationPolicy={"type": "always", "blockUnconfirmedBookingsInBooker": False}
+    )
     first = await booked(client, open_confirm, at(MONDAY, "10:00"))
-    overlapping = await booked(client, open_confirm, at(MONDAY, "10:15"), attendee={**ATTENDEE, "email": "sam@example.com"})
+    overlapping = await booked(
+        client, open_confirm, at(MONDAY, "10:15"), attendee={**ATTENDEE, "email": "sam@example.com"}
+    )
     assert (await post(client, first["uid"], "confirm", user=alice)).status_code == 200
     refused = await post(client, overlapping["uid"], "confirm", user=alice)
-    assert error(refused, 409).startswith(f"Can't confirm booking with uid={overlapping['uid']}: its host already has an accepted booking")
+    assert error(refused, 409).startswith(
+        f"Can't confirm booking with uid={overlapping['uid']}: its host already has an accepted booking"
+    )
     assert (await get(client, overlapping["uid"])).json()["data"]["status"] == "pending"
     # An accepted regular booking blocks too; declining the pending one still works.
     assert (await post(client, overlapping["uid"], "decline", {}, user=alice)).status_code == 200
 
     series_type = await make_event_type(
-        client, alice, "confirm-series",
+        client,
+        alice,
+        "confirm-series",
         confirmationPolicy={"type": "always", "blockUnconfirmedBookingsInBooker": False},
         recurrence={"interval": 1, "occurrences": 3, "frequency": "weekly"},
     )
@@ -263,14 +294,27 @@ async def test_mark_absent_only_after_start(client, alice, bob, event_types, clo
         "2050-09-01T00:00:00.000Z, Booking start time in UTC+0: 2050-09-05T10:00:00.000Z"
     )
     clock.now = datetime(2050, 9, 5, 10, 5, tzinfo=UTC)
-    assert error(await post(client, meeting["uid"], "mark-absent", body, user=bob), 404) == f"Booking with uid={meeting['uid']} not found."
+    assert (
+        error(await post(client, meeting["uid"], "mark-absent", body, user=bob), 404)
+        == f"Booking with uid={meeting['uid']} not found."
+    )
     response = await post(client, meeting["uid"], "mark-absent", body, user=alice)
     assert response.status_code == 200
     data = response.json()["data"]
     assert data["absentHost"] is True and data["attendees"][0]["absent"] is True
-    assert error(
-        await post(client, meeting["uid"], "mark-absent", {"attendees": [{"email": "who@example.com", "absent": True}]}, user=alice), 400
-    ) == f"Booking with uid={meeting['uid']} has no attendee with email who@example.com."
+    assert (
+        error(
+            await post(
+                client,
+                meeting["uid"],
+                "mark-absent",
+                {"attendees": [{"email": "who@example.com", "absent": True}]},
+                user=alice,
+            ),
+            400,
+        )
+        == f"Booking with uid={meeting['uid']} has no attendee with email who@example.com."
+    )
     assert error(await post(client, "nope", "mark-absent", body, user=alice), 404) == "Booking with uid=nope not found."
 
 
@@ -298,7 +342,14 @@ async def test_location_update(client, alice, bob, event_types):
         "UpdateBookingInputLocationValidator_2024_08_13 - Unsupported booking location type 'integration'. "
         "Valid types are address, link, phone, attendeePhone, attendeeAddress, and attendeeDefined."
     )
-    assert error(await patch({"location": {"type": "link", "link": "not a url"}}), 400).startswith("location.link - must be a URL")
-    assert error(await patch({"location": {"type": "phone", "phone": "12"}}), 400).startswith("location.phone - must be a valid phone")
-    assert error(await patch({"location": {"type": "address", "address": "x"}}, user=bob), 404) == f"Booking with uid={uid} not found"
+    assert error(await patch({"location": {"type": "link", "link": "not a url"}}), 400).startswith(
+        "location.link - must be a URL"
+    )
+    assert error(await patch({"location": {"type": "phone", "phone": "12"}}), 400).startswith(
+        "location.phone - must be a valid phone"
+    )
+    assert (
+        error(await patch({"location": {"type": "address", "address": "x"}}, user=bob), 404)
+        == f"Booking with uid={uid} not found"
+    )
     assert (await patch({"location": {"type": "address", "address": "x"}}, user=None)).status_code == 401

@@ -23,25 +23,34 @@ CONFIRMS = 20
 
 
 @BOTH_DATABASES
-async def test_twenty_simultaneous_confirms_of_overlapping_bookings_accept_one(app, client, alice, host_schedule, database_url):
+async def test_twenty_simultaneous_confirms_of_overlapping_bookings_accept_one(
+    app, client, alice, host_schedule, database_url
+):
     event_type = await make_event_type(
         client, alice, "open-confirm", confirmationPolicy={"type": "always", "blockUnconfirmedBookingsInBooker": False}
     )
     uids = []
     for i in range(CONFIRMS):
         # Staggered by a minute: every pair overlaps, no two are the same booking.
-        response = await book(client, event_type, at(MONDAY, f"10:{i:02d}"), attendee={**ATTENDEE, "email": f"p{i}@example.com"})
+        response = await book(
+            client, event_type, at(MONDAY, f"10:{i:02d}"), attendee={**ATTENDEE, "email": f"p{i}@example.com"}
+        )
         assert response.status_code == 201, response.text
         assert response.json()["data"]["status"] == "pending"
         uids.append(response.json()["data"]["uid"])
 
     servers = 2 if database_url.startswith("postgresql") else 1
     with ExitStack() as stack:
-        bases = [stack.enter_context(running_server(database_url=database_url, **SERVER_SETTINGS)) for _ in range(servers)]
+        bases = [
+            stack.enter_context(running_server(database_url=database_url, **SERVER_SETTINGS)) for _ in range(servers)
+        ]
         limits = httpx.Limits(max_connections=CONFIRMS, max_keepalive_connections=0)
         async with httpx.AsyncClient(timeout=60, limits=limits) as http:
             responses = await asyncio.gather(
-                *(http.post(f"{bases[i % servers]}/v2/bookings/{uid}/confirm", headers=v2(alice)) for i, uid in enumerate(uids))
+                *(
+                    http.post(f"{bases[i % servers]}/v2/bookings/{uid}/confirm", headers=v2(alice))
+                    for i, uid in enumerate(uids)
+                )
             )
     statuses = sorted(r.status_code for r in responses)
     assert statuses == [200] + [409] * (CONFIRMS - 1), [r.text for r in responses if r.status_code not in (200, 409)]
@@ -49,9 +58,13 @@ async def test_twenty_simultaneous_confirms_of_overlapping_bookings_accept_one(a
         assert "its host already has an accepted booking" in loser.json()["error"]["message"]
     async with app.state.sessionmaker() as session:
         accepted = await session.scalar(
-            select(func.count()).select_from(Booking).where(Booking.event_type_id == event_type, Booking.status == "accepted")
+            select(func.count())
+            .select_from(Booking)
+            .where(Booking.event_type_id == event_type, Booking.status == "accepted")
         )
         pending = await session.scalar(
-            select(func.count()).select_from(Booking).where(Booking.event_type_id == event_type, Booking.status == "pending")
+            select(func.count())
+            .select_from(Booking)
+            .where(Booking.event_type_id == event_type, Booking.status == "pending")
         )
     assert (accepted, pending) == (1, CONFIRMS - 1)

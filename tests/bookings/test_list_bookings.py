@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
-from calapi.core.clock import request_now
 from calapi.bookings.models import Attendee, Booking
+from calapi.core.clock import request_now
 from tests.bookings.conftest import v2
 from tests.conftest import BOTH_DATABASES
 from tests.core.test_query_counts import count_statements
@@ -56,7 +56,9 @@ async def seed(app: FastAPI, rows: Iterable[dict[str, Any]]) -> list[str]:
             session.add(booking)
             await session.flush()
             for name, email in row.get("attendees", [JANE]):
-                session.add(Attendee(booking_id=booking.id, name=name, email=email, time_zone="Europe/Rome", locale="it"))
+                session.add(
+                    Attendee(booking_id=booking.id, name=name, email=email, time_zone="Europe/Rome", locale="it")
+                )
             uids.append(uid)
         await session.commit()
     return uids
@@ -87,14 +89,26 @@ async def test_pagination_object_follows_the_contract_formulas(app, client, alic
     first = await listed(client, alice, take=10)
     assert len(first["data"]) == 10
     assert first["pagination"] == {
-        "returnedItems": 10, "totalItems": 35, "itemsPerPage": 10, "remainingItems": 25,
-        "currentPage": 1, "totalPages": 4, "hasNextPage": True, "hasPreviousPage": False,
+        "returnedItems": 10,
+        "totalItems": 35,
+        "itemsPerPage": 10,
+        "remainingItems": 25,
+        "currentPage": 1,
+        "totalPages": 4,
+        "hasNextPage": True,
+        "hasPreviousPage": False,
     }
     beyond = await listed(client, alice, take=10, skip=40)
     assert beyond["data"] == []
     assert beyond["pagination"] == {
-        "returnedItems": 0, "totalItems": 35, "itemsPerPage": 10, "remainingItems": 0,
-        "currentPage": 4, "totalPages": 4, "hasNextPage": False, "hasPreviousPage": True,
+        "returnedItems": 0,
+        "totalItems": 35,
+        "itemsPerPage": 10,
+        "remainingItems": 0,
+        "currentPage": 4,
+        "totalPages": 4,
+        "hasNextPage": False,
+        "hasPreviousPage": True,
     }
     last = await listed(client, alice, take=10, skip=30)
     assert len(last["data"]) == 5
@@ -117,8 +131,14 @@ async def test_empty_list_has_zero_pages(client, alice, frozen_now):
     body = await listed(client, alice)
     assert body["data"] == []
     assert body["pagination"] == {
-        "returnedItems": 0, "totalItems": 0, "itemsPerPage": 100, "remainingItems": 0,
-        "currentPage": 0, "totalPages": 0, "hasNextPage": False, "hasPreviousPage": False,
+        "returnedItems": 0,
+        "totalItems": 0,
+        "itemsPerPage": 100,
+        "remainingItems": 0,
+        "currentPage": 0,
+        "totalPages": 0,
+        "hasNextPage": False,
+        "hasPreviousPage": False,
     }
 
 
@@ -163,14 +183,24 @@ async def test_status_filters_and_their_default_orders(app, client, alice, froze
         by_uid = {v: k for k, v in uids.items()}
         return [by_uid[u] for u in uids_of(body)]
 
-    assert names(await listed(client, alice, status="upcoming")) == ["upcoming", "upcoming_later", "pending", "series_accepted"]
+    assert names(await listed(client, alice, status="upcoming")) == [
+        "upcoming",
+        "upcoming_later",
+        "pending",
+        "series_accepted",
+    ]
     assert names(await listed(client, alice, status="recurring")) == ["series_accepted", "series_pending"]
     assert names(await listed(client, alice, status="unconfirmed")) == ["pending", "series_pending"]
     # One status of the past kind and no sort: newest first.
     assert names(await listed(client, alice, status="past")) == ["past", "past_older"]
     assert names(await listed(client, alice, status="cancelled")) == ["cancelled", "rejected"]
     # Several statuses: an OR, ordered by start ascending.
-    assert names(await listed(client, alice, status="past,cancelled")) == ["past_older", "past", "rejected", "cancelled"]
+    assert names(await listed(client, alice, status="past,cancelled")) == [
+        "past_older",
+        "past",
+        "rejected",
+        "cancelled",
+    ]
     assert names(await listed(client, alice, status="past", sortStart="asc")) == ["past_older", "past"]
     assert len((await listed(client, alice))["data"]) == len(rows)
 
@@ -204,9 +234,29 @@ async def test_filters_by_attendee_uid_event_type_and_instants(app, client, alic
     a, b, c, d = await seed(
         app,
         [
-            {"user_id": alice.id, "start": t(1), "event_type_id": event_types.regular, "created_at": t(-10), "updated_at": t(-1)},
-            {"user_id": alice.id, "start": t(2), "event_type_id": event_types.confirm, "attendees": [plus], "created_at": t(-9), "updated_at": t(-2)},
-            {"user_id": alice.id, "start": t(3), "event_type_id": event_types.regular, "attendees": [("Ann", "ann@example.com")], "created_at": t(-8), "updated_at": t(-3)},
+            {
+                "user_id": alice.id,
+                "start": t(1),
+                "event_type_id": event_types.regular,
+                "created_at": t(-10),
+                "updated_at": t(-1),
+            },
+            {
+                "user_id": alice.id,
+                "start": t(2),
+                "event_type_id": event_types.confirm,
+                "attendees": [plus],
+                "created_at": t(-9),
+                "updated_at": t(-2),
+            },
+            {
+                "user_id": alice.id,
+                "start": t(3),
+                "event_type_id": event_types.regular,
+                "attendees": [("Ann", "ann@example.com")],
+                "created_at": t(-8),
+                "updated_at": t(-3),
+            },
             {"user_id": alice.id, "start": t(4), "minutes": 60, "created_at": t(-7), "updated_at": t(-4)},
         ],
     )
@@ -216,11 +266,21 @@ async def test_filters_by_attendee_uid_event_type_and_instants(app, client, alic
     assert uids_of(response.json()) == [b]
     assert uids_of(await listed(client, alice, attendeeName="Ann")) == [c]
     assert uids_of(await listed(client, alice, bookingUid=c)) == [c]
-    assert uids_of(await listed(client, alice, eventTypeIds=f"{event_types.regular},{event_types.confirm}")) == [a, b, c]
+    assert uids_of(await listed(client, alice, eventTypeIds=f"{event_types.regular},{event_types.confirm}")) == [
+        a,
+        b,
+        c,
+    ]
     assert uids_of(await listed(client, alice, eventTypeId=str(event_types.confirm))) == [b]
-    assert uids_of(await listed(client, alice, afterStart=t(2).isoformat(), beforeEnd=(t(3) + timedelta(minutes=30)).isoformat())) == [b, c]
-    assert uids_of(await listed(client, alice, afterCreatedAt=t(-9).isoformat(), beforeCreatedAt=t(-8).isoformat())) == [b, c]
-    assert uids_of(await listed(client, alice, afterUpdatedAt=t(-3).isoformat(), beforeUpdatedAt=t(-2).isoformat())) == [b, c]
+    assert uids_of(
+        await listed(client, alice, afterStart=t(2).isoformat(), beforeEnd=(t(3) + timedelta(minutes=30)).isoformat())
+    ) == [b, c]
+    assert uids_of(
+        await listed(client, alice, afterCreatedAt=t(-9).isoformat(), beforeCreatedAt=t(-8).isoformat())
+    ) == [b, c]
+    assert uids_of(
+        await listed(client, alice, afterUpdatedAt=t(-3).isoformat(), beforeUpdatedAt=t(-2).isoformat())
+    ) == [b, c]
     # Teams do not exist yet, so no booking belongs to one: a team filter matches nothing.
     assert uids_of(await listed(client, alice, teamsIds="1,2")) == []
     assert uids_of(await listed(client, alice, teamId="1")) == []
@@ -249,7 +309,12 @@ async def test_statement_count_does_not_grow_with_the_page(app, client, alice, b
     await seed(
         app,
         [
-            {"user_id": bob.id, "start": t(1, i), "event_type_id": event_types.regular, "attendees": [JANE, ("Zed", f"z{i}@example.com")]}
+            {
+                "user_id": bob.id,
+                "start": t(1, i),
+                "event_type_id": event_types.regular,
+                "attendees": [JANE, ("Zed", f"z{i}@example.com")],
+            }
             for i in range(50)
         ],
     )

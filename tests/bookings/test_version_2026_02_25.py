@@ -17,8 +17,14 @@ async def book26(client, user, event_type_id, start, **overrides):
 @BOTH_DATABASES
 async def test_the_2024_08_13_body_books_and_reads_the_same(client, alice, event_types, database_url):
     """What Cal.com's booking pages now tell clients to send (it answered "timeZone property is wrong" before)."""
-    created = await book26(client, None, event_types.regular, at(MONDAY, "10:00"), guests=["g@example.com"],
-                           bookingFieldsResponses={"notes": "hi"})
+    created = await book26(
+        client,
+        None,
+        event_types.regular,
+        at(MONDAY, "10:00"),
+        guests=["g@example.com"],
+        bookingFieldsResponses={"notes": "hi"},
+    )
     assert created.status_code == 201, created.text
     assert "deprecation" not in created.headers
     data = created.json()["data"]
@@ -27,10 +33,16 @@ async def test_the_2024_08_13_body_books_and_reads_the_same(client, alice, event
     assert (await client.get(f"/v2/bookings/{data['uid']}", headers=v2(alice, V2026))).json()["data"] == data
     listed = await client.get("/v2/bookings", headers=v2(alice, V2026))
     assert [b["uid"] for b in listed.json()["data"]] == [data["uid"]]
-    cancelled = await client.post(f"/v2/bookings/{data['uid']}/cancel", json={"cancellationReason": "x"}, headers=v2(alice, V2026))
+    cancelled = await client.post(
+        f"/v2/bookings/{data['uid']}/cancel", json={"cancellationReason": "x"}, headers=v2(alice, V2026)
+    )
     assert cancelled.status_code == 200 and cancelled.json()["data"]["status"] == "cancelled"
     # The overrides are 2026-02-25 fields: 2024-08-13 still refuses them as unknown.
-    old = await client.post("/v2/bookings", json=booking_body(event_types.regular, at(MONDAY, "11:00"), skipBookingLimits=True), headers=v2())
+    old = await client.post(
+        "/v2/bookings",
+        json=booking_body(event_types.regular, at(MONDAY, "11:00"), skipBookingLimits=True),
+        headers=v2(),
+    )
     assert old.status_code == 400 and old.json()["error"]["message"].startswith("skipBookingLimits property is wrong")
 
 
@@ -38,8 +50,14 @@ async def test_allow_conflicts_never_double_books(client, alice, event_types):
     first = await book26(client, alice, event_types.regular, at(MONDAY, "10:00"))
     assert first.status_code == 201
     for caller in (alice, None):  # the host itself, and an anonymous booker
-        again = await book26(client, caller, event_types.variable, at(MONDAY, "10:00"), allowConflicts=True,
-                             attendee={**ATTENDEE, "email": "other@example.com"})
+        again = await book26(
+            client,
+            caller,
+            event_types.variable,
+            at(MONDAY, "10:00"),
+            allowConflicts=True,
+            attendee={**ATTENDEE, "email": "other@example.com"},
+        )
         assert again.status_code == 409, again.text
         assert again.json()["error"]["details"]["reason"] == "slot_unavailable"
     bad = await book26(client, alice, event_types.regular, at(MONDAY, "12:00"), allowConflicts="yes")

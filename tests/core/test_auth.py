@@ -78,7 +78,10 @@ async def test_expired_key(app, client):
     yesterday = datetime.now(UTC) - timedelta(days=1)
     user = await make_user(app, "carol", expires_at=yesterday)
     assert_v2_error(
-        await client.get("/v2/me", headers=user.headers), 401, "UnauthorizedException", "ApiAuthStrategy - api key - Your api key is expired"
+        await client.get("/v2/me", headers=user.headers),
+        401,
+        "UnauthorizedException",
+        "ApiAuthStrategy - api key - Your api key is expired",
     )
     v1 = await client.get("/v1/me", params={"apiKey": user.key})
     assert v1.status_code == 401
@@ -102,7 +105,10 @@ async def test_revoked_key(app, client, alice):
         await service.revoke(session, alice.key_id)
         await session.commit()
     assert_v2_error(
-        await client.get("/v2/me", headers=alice.headers), 401, "UnauthorizedException", "CustomThrottlerGuard - Invalid API Key"
+        await client.get("/v2/me", headers=alice.headers),
+        401,
+        "UnauthorizedException",
+        "CustomThrottlerGuard - Invalid API Key",
     )
     v1 = await client.get("/v1/me", params={"apiKey": alice.key})
     assert v1.json() == {"error": "Your API key is not valid."}

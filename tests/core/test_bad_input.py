@@ -8,13 +8,25 @@ import pytest
 @pytest.mark.parametrize(
     ("method", "path", "kwargs", "status", "needle"),
     [
-        ("PATCH", "/v2/me", {"content": b'{"name": ', "headers": {"content-type": "application/json"}}, 400, "Malformed JSON"),
+        (
+            "PATCH",
+            "/v2/me",
+            {"content": b'{"name": ', "headers": {"content-type": "application/json"}},
+            400,
+            "Malformed JSON",
+        ),
         ("PATCH", "/v2/me", {"json": {"timeFormat": "twelve"}}, 400, "timeFormat"),
         ("PATCH", "/v2/me", {"json": {"timeZone": "Mars/Olympus_Mons"}}, 400, "IANA time zone"),
         ("PATCH", "/v2/me", {"json": {"timeZone": 42}}, 400, "timeZone"),
         ("PATCH", "/v2/me", {"json": {"weekStart": "Funday"}}, 400, "weekStart"),
         ("PATCH", "/v2/me", {"json": {"email": "not-an-email"}}, 400, "email"),
-        ("PATCH", "/v2/me", {"content": b"x" * (2 * 1024 * 1024), "headers": {"content-type": "application/json"}}, 413, "larger than"),
+        (
+            "PATCH",
+            "/v2/me",
+            {"content": b"x" * (2 * 1024 * 1024), "headers": {"content-type": "application/json"}},
+            413,
+            "larger than",
+        ),
         ("GET", "/v2/no-such-thing", {}, 404, "Cannot GET /v2/no-such-thing"),
         ("DELETE", "/v2/me", {}, 404, "Cannot DELETE /v2/me"),
         ("POST", "/v2/timezones", {"json": {}}, 404, "Cannot POST /v2/timezones"),
@@ -35,7 +47,9 @@ async def test_chunked_body_over_the_cap_is_refused(client, alice):
         for _ in range(40):
             yield b"x" * 65536
 
-    response = await client.patch("/v2/me", headers={**alice.headers, "content-type": "application/json"}, content=chunks())
+    response = await client.patch(
+        "/v2/me", headers={**alice.headers, "content-type": "application/json"}, content=chunks()
+    )
     assert response.status_code == 413
 
 

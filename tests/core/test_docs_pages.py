@@ -17,7 +17,11 @@ def _references(page: str) -> list[str]:
 
 @pytest.mark.parametrize(
     ("path", "document", "kind"),
-    [("/v2/docs", "/openapi.json", "swagger"), ("/v2/redoc", "/openapi.json", "redoc"), ("/v1/docs", "/v1/openapi.json", "swagger")],
+    [
+        ("/v2/docs", "/openapi.json", "swagger"),
+        ("/v2/redoc", "/openapi.json", "redoc"),
+        ("/v1/docs", "/v1/openapi.json", "swagger"),
+    ],
 )
 async def test_docs_page_references_only_same_origin_assets_that_answer(client, path, document, kind):
     page = await client.get(path, headers=HTML)

@@ -12,7 +12,13 @@ async def test_patch_me_changes_and_echoes_the_profile(client, alice):
     response = await client.patch(
         "/v2/me",
         headers=alice.headers,
-        json={"name": "Alice A.", "timeZone": "Asia/Kathmandu", "weekStart": "Monday", "timeFormat": 24, "locale": "pt-BR"},
+        json={
+            "name": "Alice A.",
+            "timeZone": "Asia/Kathmandu",
+            "weekStart": "Monday",
+            "timeFormat": 24,
+            "locale": "pt-BR",
+        },
     )
     assert response.status_code == 200, response.text
     data = response.json()["data"]
@@ -25,8 +31,17 @@ async def test_patch_me_changes_and_echoes_the_profile(client, alice):
 async def test_me_output_fields(client, alice):
     data = (await client.get("/v2/me", headers=alice.headers)).json()["data"]
     assert set(data) == {
-        "id", "username", "email", "name", "avatarUrl", "bio", "timeFormat",
-        "defaultScheduleId", "weekStart", "timeZone", "organizationId",
+        "id",
+        "username",
+        "email",
+        "name",
+        "avatarUrl",
+        "bio",
+        "timeFormat",
+        "defaultScheduleId",
+        "weekStart",
+        "timeZone",
+        "organizationId",
     }
     assert isinstance(data["id"], int) and data["timeFormat"] in (12, 24)
 

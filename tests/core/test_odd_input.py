@@ -59,7 +59,9 @@ async def test_v1_path_ids_past_the_column_width(client, alice, path):
 
 @BOTH_DATABASES
 async def test_query_and_body_numbers_past_the_column_width(client, alice):
-    response = await client.get("/v2/slots/available", params={"eventTypeId": WIDE, "startTime": "2050-01-01", "endTime": "2050-01-02"})
+    response = await client.get(
+        "/v2/slots/available", params={"eventTypeId": WIDE, "startTime": "2050-01-01", "endTime": "2050-01-02"}
+    )
     v2_error(response, 400, f"The number {WIDE} is out of range")
     response = await client.patch("/v2/me", headers=alice.headers, json={"defaultScheduleId": HUGE})
     v2_error(response, 400, "from -2147483648 to 2147483647")
@@ -69,16 +71,43 @@ async def test_query_and_body_numbers_past_the_column_width(client, alice):
 
 @pytest.mark.parametrize(
     ("start", "end"),
-    [("9999-12-31", "9999-12-31"), ("9999-12-30", "9999-12-31"), ("9999-12-30T23:00:00Z", "9999-12-31T23:59:59Z"), ("0001-01-01", "0001-01-02")],
+    [
+        ("9999-12-31", "9999-12-31"),
+        ("9999-12-30", "9999-12-31"),
+        ("9999-12-30T23:00:00Z", "9999-12-31T23:59:59Z"),
+        ("0001-01-01", "0001-01-02"),
+    ],
 )
 async def test_dates_at_the_ends_of_the_calendar(app, client, alice, start, end):
     await give_schedule(app, alice.id, time_zone="Pacific/Kiritimati")
     event_id = await make_event_type(app, alice.id)
     queries = [
-        ("/v2/slots", {"eventTypeId": event_id, "start": start, "end": end, "timeZone": "Pacific/Kiritimati"}, {"cal-api-version": "2024-09-04"}),
-        ("/v2/slots", {"eventTypeId": event_id, "start": start, "end": end, "timeZone": "Pacific/Pago_Pago"}, {"cal-api-version": "2024-09-04"}),
-        ("/v2/slots/available", {"eventTypeId": event_id, "startTime": start, "endTime": end, "timeZone": "Pacific/Kiritimati"}, {}),
-        ("/v1/slots", {"apiKey": alice.key, "eventTypeId": event_id, "startTime": start, "endTime": end, "timeZone": "Pacific/Kiritimati"}, {}),
+        (
+            "/v2/slots",
+            {"eventTypeId": event_id, "start": start, "end": end, "timeZone": "Pacific/Kiritimati"},
+            {"cal-api-version": "2024-09-04"},
+        ),
+        (
+            "/v2/slots",
+            {"eventTypeId": event_id, "start": start, "end": end, "timeZone": "Pacific/Pago_Pago"},
+            {"cal-api-version": "2024-09-04"},
+        ),
+        (
+            "/v2/slots/available",
+            {"eventTypeId": event_id, "startTime": start, "endTime": end, "timeZone": "Pacific/Kiritimati"},
+            {},
+        ),
+        (
+            "/v1/slots",
+            {
+                "apiKey": alice.key,
+                "eventTypeId": event_id,
+                "startTime": start,
+                "endTime": end,
+                "timeZone": "Pacific/Kiritimati",
+            },
+            {},
+        ),
         # free/busy lays out the schedule's days over the range too
         ("/v1/availability", {"apiKey": alice.key, "userId": alice.id, "dateFrom": start, "dateTo": end}, {}),
         (f"/v1/users/{alice.id}/availability", {"apiKey": alice.key, "dateFrom": start, "dateTo": end}, {}),
@@ -104,7 +133,9 @@ async def test_non_finite_numbers_are_malformed_json(client, alice, body):
 
 async def test_nan_beside_a_webhook_secret_answers_400_without_echoing_it(client, alice):
     body = b'{"subscriberUrl": "https://hooks.example.com/x", "triggers": ["BOOKING_CREATED"], "active": NaN, "secret": "whsec-do-not-echo"}'
-    response = await client.post("/v2/webhooks", headers={**alice.headers, "content-type": "application/json"}, content=body)
+    response = await client.post(
+        "/v2/webhooks", headers={**alice.headers, "content-type": "application/json"}, content=body
+    )
     v2_error(response, 400, "NaN is not a JSON number")
     assert "whsec-do-not-echo" not in response.text
 
@@ -120,7 +151,9 @@ async def test_deep_nesting_names_the_limit(client, alice, depth):
     body = b'{"name": ' + b"[" * depth + b"]" * depth + b"}"
     response = await client.patch("/v2/me", headers={**alice.headers, "content-type": "application/json"}, content=body)
     v2_error(response, 400, "nested deeper than 32 levels, the limit set by CALAPI_MAX_JSON_DEPTH")
-    response = await client.post("/v1/webhooks", params={"apiKey": alice.key}, content=body)  # no content type: read as JSON
+    response = await client.post(
+        "/v1/webhooks", params={"apiKey": alice.key}, content=body
+    )  # no content type: read as JSON
     v1_error(response, 400, "CALAPI_MAX_JSON_DEPTH")
 
 

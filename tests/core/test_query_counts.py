@@ -13,7 +13,7 @@ from tests.conftest import BOTH_DATABASES
 def count_statements(app):
     statements: list[str] = []
 
-    def record(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+    def record(conn, cursor, statement, parameters, context, executemany):
         statements.append(statement)
 
     engine = app.state.engine.sync_engine

@@ -14,6 +14,7 @@ from calapi.config import SettingsError, load_settings
 from tests.support.databases import fresh_sqlite
 from tests.support.servers import run_cli, running_server
 
+
 @pytest.fixture
 def settings_overrides():
     return {"rate_limit": "5/minute"}
@@ -150,22 +151,32 @@ def test_two_processes_sharing_redis_enforce_one_budget(sqlite_template, tmp_pat
 
 def client_from(app, address: str) -> httpx.AsyncClient:
     """A client whose connection comes from ``address`` (as the server would see the peer)."""
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(address, 40000)), base_url="http://testserver")
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app, client=(address, 40000)), base_url="http://testserver"
+    )
 
 
 async def test_forwarded_for_from_a_peer_that_is_not_a_configured_proxy_is_ignored(app):
     async with client_from(app, "127.0.0.1") as http:
         statuses = [
-            (await http.get("/v2/timezones", headers={"X-Forwarded-For": f"198.51.100.{i}"})).status_code for i in range(6)
+            (await http.get("/v2/timezones", headers={"X-Forwarded-For": f"198.51.100.{i}"})).status_code
+            for i in range(6)
         ]
     assert statuses == [200] * 5 + [429]
 
 
 def test_a_real_server_does_not_trust_forwarded_for_from_loopback(sqlite_template, tmp_path):
     # uvicorn by itself trusts proxy headers from 127.0.0.1: each spoofed address got a bucket.
-    settings = {"database_url": fresh_sqlite(sqlite_template, tmp_path), "rate_limit": "4/minute", "run_worker": "false"}
+    settings = {
+        "database_url": fresh_sqlite(sqlite_template, tmp_path),
+        "rate_limit": "4/minute",
+        "run_worker": "false",
+    }
     with running_server(**settings) as base:  # (its start-up polls /health from 127.0.0.1 too)
-        responses = [httpx.get(base + "/v2/timezones", headers={"X-Forwarded-For": f"198.51.100.{i}"}, timeout=10) for i in range(5)]
+        responses = [
+            httpx.get(base + "/v2/timezones", headers={"X-Forwarded-For": f"198.51.100.{i}"}, timeout=10)
+            for i in range(5)
+        ]
     remaining = [int(r.headers["x-ratelimit-remaining"]) for r in responses]
     assert remaining == sorted(remaining, reverse=True) and remaining[-1] == 0, remaining
     assert responses[-1].status_code == 429
@@ -173,7 +184,11 @@ def test_a_real_server_does_not_trust_forwarded_for_from_loopback(sqlite_templat
 
 @pytest.mark.parametrize("settings_overrides", [{"rate_limit": "2/minute", "trusted_proxies": "10.0.0.0/8, 192.0.2.7"}])
 async def test_a_configured_proxy_gives_each_forwarded_client_its_own_bucket(app):
-    async with client_from(app, "10.1.2.3") as proxy, client_from(app, "192.0.2.7") as other_proxy, client_from(app, "203.0.113.50") as direct:
+    async with (
+        client_from(app, "10.1.2.3") as proxy,
+        client_from(app, "192.0.2.7") as other_proxy,
+        client_from(app, "203.0.113.50") as direct,
+    ):
         first = {"X-Forwarded-For": "198.51.100.1"}
         assert [(await proxy.get("/v2/timezones", headers=first)).status_code for _ in range(2)] == [200, 200]
         # The same client through the other proxy, and with an address of its own choosing written in
@@ -187,13 +202,18 @@ async def test_a_configured_proxy_gives_each_forwarded_client_its_own_bucket(app
         # Another client behind the proxy has its own bucket.
         assert (await proxy.get("/v2/timezones", headers={"X-Forwarded-For": "198.51.100.2"})).status_code == 200
         # A peer that is not a configured proxy is counted by its own address, whatever it forwards.
-        assert [(await direct.get("/v2/timezones", headers={"X-Forwarded-For": f"198.51.100.{i}"})).status_code for i in (3, 4, 5)] == [200, 200, 429]
+        assert [
+            (await direct.get("/v2/timezones", headers={"X-Forwarded-For": f"198.51.100.{i}"})).status_code
+            for i in (3, 4, 5)
+        ] == [200, 200, 429]
 
 
 @pytest.mark.parametrize("settings_overrides", [{"trusted_proxies": "10.0.0.1"}])
 async def test_a_configured_proxy_sets_the_scheme_of_links(app, alice):
     async with client_from(app, "10.0.0.1") as proxy, client_from(app, "203.0.113.50") as direct:
-        team = (await proxy.post("/v1/teams", params={"apiKey": alice.key}, json={"name": "Sales"})).json()["team"]["id"]
+        team = (await proxy.post("/v1/teams", params={"apiKey": alice.key}, json={"name": "Sales"})).json()["team"][
+            "id"
+        ]
         https = {"X-Forwarded-Proto": "https"}
         published = await proxy.patch(f"/v1/teams/{team}/publish", params={"apiKey": alice.key}, headers=https)
         assert published.json()["url"].startswith("https://testserver/")

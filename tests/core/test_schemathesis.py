@@ -51,13 +51,18 @@ class Target:
         """A fresh user and key: an operation may delete its own caller (v1 DELETE /users/{self})."""
         self.users += 1
         name = f"fuzz{self.users}"
-        assert run_cli("users", "create", "--email", f"{name}@example.com", "--username", name, **self.db).returncode == 0
+        assert (
+            run_cli("users", "create", "--email", f"{name}@example.com", "--username", name, **self.db).returncode == 0
+        )
         minted = run_cli("keys", "create", "--user", name, "--json", **self.db)
         assert minted.returncode == 0, minted.stderr
         self.key = json.loads(minted.stdout)["key"]
 
     def key_works(self) -> bool:
-        return httpx.get(self.base + "/v2/me", headers={"Authorization": f"Bearer {self.key}"}, timeout=30).status_code == 200
+        return (
+            httpx.get(self.base + "/v2/me", headers={"Authorization": f"Bearer {self.key}"}, timeout=30).status_code
+            == 200
+        )
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +114,7 @@ def _fuzz(target: Target, document: str) -> tuple[int, list[str]]:
         try:
             run()
         # schemathesis reports its check failures as a BaseExceptionGroup
-        except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001 - every failing operation is reported
+        except (Exception, BaseExceptionGroup) as exc:
             failures.append(f"{operation.method.upper()} {operation.path}: {str(exc)[:1500]}")
         if not target.key_works():
             target.new_caller()

@@ -41,10 +41,21 @@ def test_no_key_or_secret_in_the_server_log(sqlite_template: Path, tmp_path: Pat
             auth = {"Authorization": f"Bearer {bearer}"}
 
             def hook(secret: str, **extra: object) -> dict[str, object]:
-                return {"subscriberUrl": "http://127.0.0.1:9/hook", "triggers": ["BOOKING_CREATED"], "active": True, "secret": secret, **extra}
+                return {
+                    "subscriberUrl": "http://127.0.0.1:9/hook",
+                    "triggers": ["BOOKING_CREATED"],
+                    "active": True,
+                    "secret": secret,
+                    **extra,
+                }
 
             def v1_hook(secret: str) -> dict[str, object]:
-                return {"subscriberUrl": "http://127.0.0.1:9/v1-hook", "eventTriggers": ["BOOKING_CREATED"], "active": True, "secret": secret}
+                return {
+                    "subscriberUrl": "http://127.0.0.1:9/v1-hook",
+                    "eventTriggers": ["BOOKING_CREATED"],
+                    "active": True,
+                    "secret": secret,
+                }
 
             calls = [
                 http.get("/v2/me", headers=auth),
@@ -58,7 +69,11 @@ def test_no_key_or_secret_in_the_server_log(sqlite_template: Path, tmp_path: Pat
                 http.post("/v2/webhooks", headers=auth, json=hook(webhook_secrets[0])),
                 http.post("/v1/webhooks", params={"apiKey": query_key}, json=v1_hook(webhook_secrets[1])),
                 # validation errors whose input is the whole body, secret included
-                http.post("/v2/webhooks", headers=auth, json={"secret": webhook_secrets[2], "triggers": "never", "active": "maybe"}),
+                http.post(
+                    "/v2/webhooks",
+                    headers=auth,
+                    json={"secret": webhook_secrets[2], "triggers": "never", "active": "maybe"},
+                ),
                 http.post("/v1/webhooks", params={"apiKey": query_key}, json={"secret": webhook_secrets[3]}),
                 http.post(
                     "/v2/webhooks",
@@ -91,15 +106,27 @@ def test_a_logged_traceback_names_validation_failures_without_their_inputs() -> 
     secret, key = "whsec-" + secrets.token_hex(8), "cal_" + secrets.token_hex(16)
     try:
         try:
-            raise RequestValidationError([{"type": "missing", "loc": ("body", "url"), "msg": "Field required", "input": {"secret": secret}}])
+            raise RequestValidationError(
+                [{"type": "missing", "loc": ("body", "url"), "msg": "Field required", "input": {"secret": secret}}]
+            )
         except RequestValidationError:
             raise ValueError(f"rendering failed for GET /v1/me?apiKey={key}")  # noqa: B904
     except ValueError as exc:
-        record = logging.LogRecord("calapi.http", logging.ERROR, __file__, 1, "unhandled error %s", ("id",), (ValueError, exc, exc.__traceback__))
+        record = logging.LogRecord(
+            "calapi.http",
+            logging.ERROR,
+            __file__,
+            1,
+            "unhandled error %s",
+            ("id",),
+            (ValueError, exc, exc.__traceback__),
+        )
     assert RedactSecrets().filter(record)
     line = logging.Formatter().format(record)
     assert secret not in line and key not in line
-    assert "missing at body.url" in line and "During handling of the above exception" in line and "apiKey=REDACTED" in line
+    assert (
+        "missing at body.url" in line and "During handling of the above exception" in line and "apiKey=REDACTED" in line
+    )
 
 
 async def test_a_key_after_a_semicolon_is_redacted_from_the_echoed_path_and_the_log(client, alice):
@@ -107,6 +134,14 @@ async def test_a_key_after_a_semicolon_is_redacted_from_the_echoed_path_and_the_
     assert response.status_code == 401, response.text
     echoed = response.json()["path"]
     assert alice.key not in echoed and "apiKey=REDACTED" in echoed and "foo=1" in echoed
-    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d', ("127.0.0.1:1", "GET", f"/v2/me?foo=1;apiKey={alice.key}", "1.1", 401), None)
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:1", "GET", f"/v2/me?foo=1;apiKey={alice.key}", "1.1", 401),
+        None,
+    )
     assert RedactSecrets().filter(record)
     assert alice.key not in logging.Formatter().format(record)

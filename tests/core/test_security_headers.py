@@ -6,7 +6,11 @@ import pytest
 
 
 async def test_anonymous_answers_are_nosniff_and_may_be_cached(client):
-    for response in (await client.get("/v2/timezones"), await client.get("/v2/no-such-route"), await client.get("/health")):
+    for response in (
+        await client.get("/v2/timezones"),
+        await client.get("/v2/no-such-route"),
+        await client.get("/health"),
+    ):
         assert response.headers["x-content-type-options"] == "nosniff", response.url
         assert "cache-control" not in response.headers, response.url
 

@@ -41,7 +41,9 @@ async def create(client, user, **fields):
 
 async def make_schedule(client, user) -> int:
     response = await client.post(
-        "/v2/schedules", json={"name": "S", "timeZone": "Europe/Rome", "isDefault": True}, headers=headers(user, "2024-06-11")
+        "/v2/schedules",
+        json={"name": "S", "timeZone": "Europe/Rome", "isDefault": True},
+        headers=headers(user, "2024-06-11"),
     )
     assert response.status_code == 201, response.text
     return response.json()["data"]["id"]
@@ -120,9 +122,24 @@ def full_body(schedule_id: int) -> dict:
             {"type": "name", "label": "Your name", "placeholder": "Jane", "disableOnPrefill": True},
             {"type": "email", "label": "Your e-mail", "placeholder": "jane@example.com", "required": True},
             {"slug": "notes", "required": True, "label": "Agenda"},
-            {"type": "select", "slug": "team-size", "label": "Team size", "required": True, "hidden": False, "placeholder": "", "options": ["1-10", "11+"]},
+            {
+                "type": "select",
+                "slug": "team-size",
+                "label": "Team size",
+                "required": True,
+                "hidden": False,
+                "placeholder": "",
+                "options": ["1-10", "11+"],
+            },
             {"type": "boolean", "slug": "nda", "label": "NDA?", "required": False, "hidden": True},
-            {"type": "phone", "slug": "mobile", "label": "Mobile", "required": False, "hidden": False, "placeholder": "+44"},
+            {
+                "type": "phone",
+                "slug": "mobile",
+                "label": "Mobile",
+                "required": False,
+                "hidden": False,
+                "placeholder": "+44",
+            },
         ],
         "disableGuests": True,
         "slotInterval": 15,
@@ -168,22 +185,64 @@ async def test_every_field_round_trips_and_slot_fields_land_in_columns(app, clie
     got = (await client.get(f"/v2/event-types/{created['id']}", headers=headers(alice))).json()["data"]
     assert got == created
     for field in (
-        "lengthInMinutes", "lengthInMinutesOptions", "title", "slug", "description", "locations", "disableGuests",
-        "slotInterval", "minimumBookingNotice", "beforeEventBuffer", "afterEventBuffer", "scheduleId",
-        "bookingLimitsCount", "onlyShowFirstAvailableSlot", "bookingLimitsDuration", "bookingWindow", "offsetStart",
-        "bookerLayouts", "confirmationPolicy", "recurrence", "requiresBookerEmailVerification", "hideCalendarNotes",
-        "lockTimeZoneToggleOnBookingPage", "color", "seats", "customName", "destinationCalendar",
-        "useDestinationCalendarEmail", "hideCalendarEventDetails", "successRedirectUrl", "hideOrganizerEmail",
-        "calVideoSettings", "hidden", "bookingRequiresAuthentication", "metadata",
+        "lengthInMinutes",
+        "lengthInMinutesOptions",
+        "title",
+        "slug",
+        "description",
+        "locations",
+        "disableGuests",
+        "slotInterval",
+        "minimumBookingNotice",
+        "beforeEventBuffer",
+        "afterEventBuffer",
+        "scheduleId",
+        "bookingLimitsCount",
+        "onlyShowFirstAvailableSlot",
+        "bookingLimitsDuration",
+        "bookingWindow",
+        "offsetStart",
+        "bookerLayouts",
+        "confirmationPolicy",
+        "recurrence",
+        "requiresBookerEmailVerification",
+        "hideCalendarNotes",
+        "lockTimeZoneToggleOnBookingPage",
+        "color",
+        "seats",
+        "customName",
+        "destinationCalendar",
+        "useDestinationCalendarEmail",
+        "hideCalendarEventDetails",
+        "successRedirectUrl",
+        "hideOrganizerEmail",
+        "calVideoSettings",
+        "hidden",
+        "bookingRequiresAuthentication",
+        "metadata",
     ):
         assert got[field] == body[field], field
     fields = {f["slug"]: f for f in got["bookingFields"]}
     assert [f["slug"] for f in got["bookingFields"]] == [
-        "name", "email", "location", "title", "notes", "guests", "rescheduleReason", "team-size", "nda", "mobile",
+        "name",
+        "email",
+        "location",
+        "title",
+        "notes",
+        "guests",
+        "rescheduleReason",
+        "team-size",
+        "nda",
+        "mobile",
     ]
     assert fields["name"] == {
-        "isDefault": True, "type": "name", "slug": "name", "required": True, "disableOnPrefill": True,
-        "label": "Your name", "placeholder": "Jane",
+        "isDefault": True,
+        "type": "name",
+        "slug": "name",
+        "required": True,
+        "disableOnPrefill": True,
+        "label": "Your name",
+        "placeholder": "Jane",
     }
     assert fields["notes"]["required"] is True and fields["notes"]["label"] == "Agenda"
     assert fields["team-size"] == {"isDefault": False, **body["bookingFields"][3]}
@@ -193,7 +252,12 @@ async def test_every_field_round_trips_and_slot_fields_land_in_columns(app, clie
     async with app.state.sessionmaker() as session:
         row = await session.scalar(select(EventType).where(EventType.id == created["id"]))
     assert (row.length_in_minutes, row.length_in_minutes_options, row.slot_interval) == (45, [15, 45, 60], 15)
-    assert (row.minimum_booking_notice, row.before_event_buffer, row.after_event_buffer, row.offset_start) == (60, 5, 10, 5)
+    assert (row.minimum_booking_notice, row.before_event_buffer, row.after_event_buffer, row.offset_start) == (
+        60,
+        5,
+        10,
+        5,
+    )
     assert row.only_show_first_available_slot is True
     assert row.seats_per_time_slot == 8
     assert row.requires_confirmation is True
@@ -238,7 +302,20 @@ async def test_update_changes_only_what_is_sent_and_disables(client, alice):
     assert data["title"] == "Renamed" and data["lengthInMinutes"] == 60
     for field in ("seats", "confirmationPolicy", "bookingWindow", "recurrence", "bookingLimitsCount"):
         assert data[field] == {"disabled": True}, field
-    unchanged = {k: v for k, v in created.items() if k not in ("title", "seats", "confirmationPolicy", "bookingWindow", "recurrence", "bookingLimitsCount", "lengthInMinutes")}
+    unchanged = {
+        k: v
+        for k, v in created.items()
+        if k
+        not in (
+            "title",
+            "seats",
+            "confirmationPolicy",
+            "bookingWindow",
+            "recurrence",
+            "bookingLimitsCount",
+            "lengthInMinutes",
+        )
+    }
     assert {k: data[k] for k in unchanged} == unchanged
     assert (await client.get(f"/v2/event-types/{eid}", headers=headers(alice))).json()["data"] == data
 
@@ -247,10 +324,16 @@ async def test_update_changes_only_what_is_sent_and_disables(client, alice):
 
 
 async def test_update_slot_fields_land_in_columns(app, client, alice):
-    created = await create(client, alice, seats={"seatsPerTimeSlot": 3, "showAttendeeInfo": False, "showAvailabilityCount": True})
+    created = await create(
+        client, alice, seats={"seatsPerTimeSlot": 3, "showAttendeeInfo": False, "showAvailabilityCount": True}
+    )
     response = await client.patch(
         f"/v2/event-types/{created['id']}",
-        json={"seats": {"disabled": True}, "confirmationPolicy": {"type": "always", "blockUnconfirmedBookingsInBooker": True}, "minimumBookingNotice": 0},
+        json={
+            "seats": {"disabled": True},
+            "confirmationPolicy": {"type": "always", "blockUnconfirmedBookingsInBooker": True},
+            "minimumBookingNotice": 0,
+        },
         headers=headers(alice),
     )
     assert response.status_code == 200
@@ -265,7 +348,9 @@ async def test_update_slot_fields_land_in_columns(app, client, alice):
 async def test_slug_must_be_unique_per_owner(client, alice, bob):
     first = await create(client, alice)
     assert_error(
-        await client.post("/v2/event-types", json={"lengthInMinutes": 15, "title": "x", "slug": "intro"}, headers=headers(alice)),
+        await client.post(
+            "/v2/event-types", json={"lengthInMinutes": 15, "title": "x", "slug": "intro"}, headers=headers(alice)
+        ),
         400,
         "BadRequestException",
         "User already has an event type with this slug.",
@@ -289,7 +374,10 @@ async def test_another_users_event_type(client, alice, bob):
     message = f"Event type with id {eid} not found"
     assert_error(await client.get(f"/v2/event-types/{eid}", headers=headers(bob)), 404, "NotFoundException", message)
     assert_error(
-        await client.patch(f"/v2/event-types/{eid}", json={"title": "x"}, headers=headers(bob)), 404, "NotFoundException", message
+        await client.patch(f"/v2/event-types/{eid}", json={"title": "x"}, headers=headers(bob)),
+        404,
+        "NotFoundException",
+        message,
     )
     assert_error(
         await client.delete(f"/v2/event-types/{eid}", headers=headers(bob)),
@@ -298,7 +386,10 @@ async def test_another_users_event_type(client, alice, bob):
         f"User with ID={bob.id} does not own event type with ID={eid}",
     )
     assert_error(
-        await client.get("/v2/event-types/9999", headers=headers(alice)), 404, "NotFoundException", "Event type with id 9999 not found"
+        await client.get("/v2/event-types/9999", headers=headers(alice)),
+        404,
+        "NotFoundException",
+        "Event type with id 9999 not found",
     )
     assert (await client.get(f"/v2/event-types/{eid}", headers=headers(alice))).json()["data"]["title"] == "Intro call"
 
@@ -308,7 +399,9 @@ async def test_schedule_must_be_the_callers(client, alice, bob):
     for schedule_id in (bobs, 4242):
         assert_error(
             await client.post(
-                "/v2/event-types", json={"lengthInMinutes": 15, "title": "x", "slug": "x", "scheduleId": schedule_id}, headers=headers(alice)
+                "/v2/event-types",
+                json={"lengthInMinutes": 15, "title": "x", "slug": "x", "scheduleId": schedule_id},
+                headers=headers(alice),
             ),
             404,
             "NotFoundException",
@@ -327,7 +420,9 @@ async def test_deleting_a_schedule_unlinks_event_types(client, alice):
     schedule_id = await make_schedule(client, alice)
     created = await create(client, alice, scheduleId=schedule_id)
     await client.delete(f"/v2/schedules/{schedule_id}", headers=headers(alice, "2024-06-11"))
-    assert (await client.get(f"/v2/event-types/{created['id']}", headers=headers(alice))).json()["data"]["scheduleId"] is None
+    assert (await client.get(f"/v2/event-types/{created['id']}", headers=headers(alice))).json()["data"][
+        "scheduleId"
+    ] is None
 
 
 @BOTH_DATABASES
@@ -335,7 +430,10 @@ async def test_delete(client, alice):
     created = await create(client, alice)
     response = await client.delete(f"/v2/event-types/{created['id']}", headers=headers(alice))
     assert response.status_code == 200
-    assert response.json() == {"status": "success", "data": {"id": created["id"], "lengthInMinutes": 30, "slug": "intro", "title": "Intro call"}}
+    assert response.json() == {
+        "status": "success",
+        "data": {"id": created["id"], "lengthInMinutes": 30, "slug": "intro", "title": "Intro call"},
+    }
     assert_error(
         await client.delete(f"/v2/event-types/{created['id']}", headers=headers(alice)),
         404,
@@ -353,7 +451,9 @@ async def test_list(client, alice, bob):
         client,
         alice,
         slug="fields",
-        bookingFields=[{"type": "text", "slug": "ref", "label": "Ref", "required": False, "hidden": True, "placeholder": ""}],
+        bookingFields=[
+            {"type": "text", "slug": "ref", "label": "Ref", "required": False, "hidden": True, "placeholder": ""}
+        ],
     )
     await create(client, bob, slug="bobs")
 
@@ -365,7 +465,10 @@ async def test_list(client, alice, bob):
     assert [e["id"] for e in await listed(alice)] == [intro["id"], secret["id"], fielded["id"]]
     assert [e["id"] for e in await listed(alice, sortCreatedAt="desc")] == [fielded["id"], secret["id"], intro["id"]]
     assert await listed() == []  # anonymous, no query
-    assert [e["id"] for e in await listed(username="alice")] == [intro["id"], fielded["id"]]  # hidden only for the owner
+    assert [e["id"] for e in await listed(username="alice")] == [
+        intro["id"],
+        fielded["id"],
+    ]  # hidden only for the owner
     assert [e["id"] for e in await listed(bob, username="alice")] == [intro["id"], fielded["id"]]
     assert [e["id"] for e in await listed(alice, username="alice")] == [intro["id"], secret["id"], fielded["id"]]
     assert [e["id"] for e in await listed(username="alice", eventSlug="intro")] == [intro["id"]]
@@ -375,7 +478,9 @@ async def test_list(client, alice, bob):
     # Hidden booking fields are stripped in the list only.
     item = (await listed(username="alice", eventSlug="fields"))[0]
     assert all(not f.get("hidden") for f in item["bookingFields"])
-    assert "ref" not in [f["slug"] for f in item["bookingFields"]] and "title" not in [f["slug"] for f in item["bookingFields"]]
+    assert "ref" not in [f["slug"] for f in item["bookingFields"]] and "title" not in [
+        f["slug"] for f in item["bookingFields"]
+    ]
     assert item["users"][0]["username"] == "alice"
     got = (await client.get(f"/v2/event-types/{fielded['id']}", headers=headers(alice))).json()["data"]
     assert "ref" in [f["slug"] for f in got["bookingFields"]]
@@ -392,7 +497,9 @@ async def test_versions_and_auth(client, alice):
         )
     assert (await client.get(f"/v2/event-types/{created['id']}", headers=headers(None))).status_code == 401
     assert (await client.post("/v2/event-types", json={}, headers=headers(None))).status_code == 401
-    bad = await client.get("/v2/event-types", headers={"Authorization": "Bearer cal_" + "0" * 32, "cal-api-version": VERSION})
+    bad = await client.get(
+        "/v2/event-types", headers={"Authorization": "Bearer cal_" + "0" * 32, "cal-api-version": VERSION}
+    )
     assert bad.status_code == 401
 
 
@@ -410,34 +517,78 @@ async def test_versions_and_auth(client, alice):
         ({"bookingLimitsCount": {"day": 5, "week": 2}}, "the day limit (5) must not be more than the week limit (2)"),
         ({"bookingLimitsCount": {}}, "give at least one of day, week, month, year"),
         ({"bookingWindow": {"type": "weeks", "value": 2}}, "bookingWindow"),
-        ({"bookingWindow": {"type": "range", "value": ["2030-02-01", "2030-01-01"]}}, "the range starts 2030-02-01 after it ends 2030-01-01"),
+        (
+            {"bookingWindow": {"type": "range", "value": ["2030-02-01", "2030-01-01"]}},
+            "the range starts 2030-02-01 after it ends 2030-01-01",
+        ),
         ({"bookingWindow": {"type": "range", "value": ["2030-02-30", "2030-03-01"]}}, "bookingWindow"),
-        ({"seats": {"seatsPerTimeSlot": 1001, "showAttendeeInfo": True, "showAvailabilityCount": True}}, "less than or equal to 1000"),
+        (
+            {"seats": {"seatsPerTimeSlot": 1001, "showAttendeeInfo": True, "showAvailabilityCount": True}},
+            "less than or equal to 1000",
+        ),
         ({"seats": {"seatsPerTimeSlot": 5}}, "showAttendeeInfo - is required"),
-        ({"confirmationPolicy": {"type": "time", "blockUnconfirmedBookingsInBooker": True}}, "noticeThreshold ({unit, count}) is required"),
+        (
+            {"confirmationPolicy": {"type": "time", "blockUnconfirmedBookingsInBooker": True}},
+            "noticeThreshold ({unit, count}) is required",
+        ),
         ({"recurrence": {"interval": 1, "occurrences": 3, "frequency": "daily"}}, "frequency"),
         ({"locations": [{"type": "carrier-pigeon"}]}, "Input tag 'carrier-pigeon' found using 'type' does not match"),
         ({"locations": [{"type": "address", "public": True}]}, "locations.0.address.address - is required"),
         ({"locations": [{"type": "link", "link": "not a url", "public": True}]}, "must be an http(s) URL"),
         ({"locations": [{"type": "integration", "integration": "myspace"}]}, "locations.0.integration.integration"),
         ({"locations": [{"type": "phone", "phone": "+44123"}]}, "locations.0.phone.public - is required"),
-        ({"bookingFields": [{"type": "email", "required": False}]}, "checkIsEmailUserAccessible - Email booking field must be required and visible"),
-        ({"bookingFields": [{"type": "email", "hidden": True}]}, "checkIsEmailUserAccessible - Email booking field must be required and visible"),
-        ({"bookingFields": [{"type": "select", "slug": "s", "label": "S", "required": True, "hidden": False, "placeholder": ""}]}, "needs 'options'"),
-        ({"bookingFields": [{"type": "text", "slug": "s", "label": "S", "required": True, "hidden": False}]}, "needs 'placeholder'"),
-        ({"bookingFields": [{"type": "hologram", "slug": "s", "label": "S", "required": True, "hidden": False}]}, "bookingFields.0.custom.type"),
         (
-            {"bookingFields": [{"type": "text", "slug": "email", "label": "E", "required": True, "hidden": False, "placeholder": ""}]},
+            {"bookingFields": [{"type": "email", "required": False}]},
+            "checkIsEmailUserAccessible - Email booking field must be required and visible",
+        ),
+        (
+            {"bookingFields": [{"type": "email", "hidden": True}]},
+            "checkIsEmailUserAccessible - Email booking field must be required and visible",
+        ),
+        (
+            {
+                "bookingFields": [
+                    {"type": "select", "slug": "s", "label": "S", "required": True, "hidden": False, "placeholder": ""}
+                ]
+            },
+            "needs 'options'",
+        ),
+        (
+            {"bookingFields": [{"type": "text", "slug": "s", "label": "S", "required": True, "hidden": False}]},
+            "needs 'placeholder'",
+        ),
+        (
+            {"bookingFields": [{"type": "hologram", "slug": "s", "label": "S", "required": True, "hidden": False}]},
+            "bookingFields.0.custom.type",
+        ),
+        (
+            {
+                "bookingFields": [
+                    {
+                        "type": "text",
+                        "slug": "email",
+                        "label": "E",
+                        "required": True,
+                        "hidden": False,
+                        "placeholder": "",
+                    }
+                ]
+            },
             "slug 'email' is a system field's",
         ),
         (
-            {"bookingFields": [
-                {"type": "text", "slug": "a", "label": "A", "required": True, "hidden": False, "placeholder": ""},
-                {"type": "url", "slug": "a", "label": "B", "required": True, "hidden": False, "placeholder": ""},
-            ]},
+            {
+                "bookingFields": [
+                    {"type": "text", "slug": "a", "label": "A", "required": True, "hidden": False, "placeholder": ""},
+                    {"type": "url", "slug": "a", "label": "B", "required": True, "hidden": False, "placeholder": ""},
+                ]
+            },
             "bookingFields[1]: slug 'a' is used by another booking field",
         ),
-        ({"bookerLayouts": {"defaultLayout": "column", "enabledLayouts": ["month"]}}, "defaultLayout 'column' must be one of enabledLayouts"),
+        (
+            {"bookerLayouts": {"defaultLayout": "column", "enabledLayouts": ["month"]}},
+            "defaultLayout 'column' must be one of enabledLayouts",
+        ),
         ({"color": {"lightThemeHex": "red", "darkThemeHex": "#000"}}, "must be a hex colour"),
         ({"successRedirectUrl": "javascript:alert(1)"}, "must be an http(s) URL"),
         ({"slug": "has space"}, "slug - String should match pattern"),
@@ -461,14 +612,19 @@ async def test_bad_update_is_a_400(client, alice):
         ({"lengthInMinutes": 45}, "lengthInMinutesOptions [30, 60] must contain lengthInMinutes (45)"),
         ({"lengthInMinutesOptions": [15]}, "must contain lengthInMinutes (30)"),
         ({"bookingFields": [{"type": "email", "required": False}]}, "checkIsEmailUserAccessible"),
-        ({"seats": {"seatsPerTimeSlot": 0, "showAttendeeInfo": True, "showAvailabilityCount": True}}, "greater than or equal to 1"),
+        (
+            {"seats": {"seatsPerTimeSlot": 0, "showAttendeeInfo": True, "showAvailabilityCount": True}},
+            "greater than or equal to 1",
+        ),
     ):
         response = await client.patch(f"/v2/event-types/{eid}", json=body, headers=headers(alice))
         assert response.status_code == 400, response.text
         assert fragment in response.json()["error"]["message"]
     assert (await client.get(f"/v2/event-types/{eid}", headers=headers(alice))).json()["data"] == created
     assert (await client.patch("/v2/event-types/abc", json={}, headers=headers(alice))).status_code == 400
-    assert (await client.get("/v2/event-types", params={"sortCreatedAt": "sideways"}, headers=headers(alice))).status_code == 400
+    assert (
+        await client.get("/v2/event-types", params={"sortCreatedAt": "sideways"}, headers=headers(alice))
+    ).status_code == 400
 
 
 @BOTH_DATABASES
@@ -476,9 +632,13 @@ async def test_listing_does_not_query_per_event_type(app, client, alice):
     from tests.schedules.test_schedules_v2 import count_statements
 
     await create(client, alice)
-    one, _ = await count_statements(app, lambda: client.get("/v2/event-types", params={"username": "alice"}, headers=headers()))
+    one, _ = await count_statements(
+        app, lambda: client.get("/v2/event-types", params={"username": "alice"}, headers=headers())
+    )
     for index in range(4):
         await create(client, alice, slug=f"e{index}")
-    five, response = await count_statements(app, lambda: client.get("/v2/event-types", params={"username": "alice"}, headers=headers()))
+    five, response = await count_statements(
+        app, lambda: client.get("/v2/event-types", params={"username": "alice"}, headers=headers())
+    )
     assert len(response.json()["data"]) == 5
     assert five == one

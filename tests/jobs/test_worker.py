@@ -84,7 +84,13 @@ async def test_a_job_that_keeps_failing_gives_up_with_its_error(app):
 
 async def test_an_expired_lease_is_claimed_again(app):
     async with app.state.sessionmaker() as session:
-        job = Job(kind="test.record", payload={}, status=JobStatus.running.value, run_at=utcnow(), locked_until=utcnow() - timedelta(seconds=1))
+        job = Job(
+            kind="test.record",
+            payload={},
+            status=JobStatus.running.value,
+            run_at=utcnow(),
+            locked_until=utcnow() - timedelta(seconds=1),
+        )
         session.add(job)
         await session.commit()
         job_id = job.id
@@ -97,7 +103,9 @@ async def test_an_expired_lease_is_claimed_again(app):
 
 def test_worker_command_stops_cleanly_on_sigterm(sqlite_template, tmp_path):
     env = calapi_env(database_url=fresh_sqlite(sqlite_template, tmp_path))
-    proc = subprocess.Popen([*CALAPI, "worker", "--poll-interval", "0.1"], env=env, cwd=REPO_ROOT, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [*CALAPI, "worker", "--poll-interval", "0.1"], env=env, cwd=REPO_ROOT, stderr=subprocess.PIPE, text=True
+    )
     try:
         # The signal goes once the worker says it runs (its handlers are installed by then): a fixed
         # sleep raced a slow start on a loaded machine and killed the process before that.

@@ -41,7 +41,12 @@ def legacy_booking_body(event_type_id: int, start: str = FIRST_SLOT) -> dict:
         "timeZone": "Europe/London",
         "language": "en",
         "metadata": {},
-        "responses": {"name": "Carol", "email": "carol@example.com", "location": {"value": "inPerson", "optionValue": "Office"}, "notes": "hi"},
+        "responses": {
+            "name": "Carol",
+            "email": "carol@example.com",
+            "location": {"value": "inPerson", "optionValue": "Office"},
+            "notes": "hi",
+        },
     }
 
 
@@ -54,13 +59,26 @@ async def test_event_types_list_in_groups(client, alice, event_type_id):
     assert group["profile"]["slug"] == alice.username
     assert group["teamId"] is None and group["metadata"] == {"membershipCount": 1, "readOnly": False}
     [event] = group["eventTypes"]
-    assert event["id"] == event_type_id and event["length"] == 30 and event["slug"] == "thirty" and event["userId"] == alice.id
+    assert (
+        event["id"] == event_type_id
+        and event["length"] == 30
+        and event["slug"] == "thirty"
+        and event["userId"] == alice.id
+    )
     assert "lengthInMinutes" not in event
     assert event["userIds"] == [alice.id] and event["periodType"] == "UNLIMITED" and event["hashedLink"] == []
     assert data["allUsersAcrossAllEventTypes"] == {}  # a JavaScript Map in Cal.com, written to JSON as {}
-    assert data["profiles"] == [{
-        "slug": alice.username, "name": "Alice", "image": "", "membershipCount": 1, "readOnly": False, "teamId": None, "membershipRole": None,
-    }]
+    assert data["profiles"] == [
+        {
+            "slug": alice.username,
+            "name": "Alice",
+            "image": "",
+            "membershipCount": 1,
+            "readOnly": False,
+            "teamId": None,
+            "membershipRole": None,
+        }
+    ]
     # 2024-04-15 sent explicitly is the same contract; the current version answers its own shape, no Deprecation.
     explicit = await client.get("/v2/event-types", headers={**alice.headers, "cal-api-version": "2024-04-15"})
     assert explicit.json()["data"] == data
@@ -71,30 +89,70 @@ async def test_event_types_list_in_groups(client, alice, event_type_id):
 async def test_event_type_groups_include_accepted_teams(client, alice, bob, event_type_id):
     """Checked against Cal.com's getEventTypesByViewer: one group per accepted team membership after the
     personal group; a MEMBER's group is read-only; ``profiles`` mirrors the groups."""
-    team = (await client.post("/v2/teams", json={"name": "Sales", "slug": "sales"}, headers=alice.headers)).json()["data"]
-    made = await client.post(f"/v2/teams/{team['id']}/event-types", headers=alice.headers, json={
-        "lengthInMinutes": 45, "title": "Demo", "slug": "demo", "schedulingType": "COLLECTIVE", "assignAllTeamMembers": True,
-    })
+    team = (await client.post("/v2/teams", json={"name": "Sales", "slug": "sales"}, headers=alice.headers)).json()[
+        "data"
+    ]
+    made = await client.post(
+        f"/v2/teams/{team['id']}/event-types",
+        headers=alice.headers,
+        json={
+            "lengthInMinutes": 45,
+            "title": "Demo",
+            "slug": "demo",
+            "schedulingType": "COLLECTIVE",
+            "assignAllTeamMembers": True,
+        },
+    )
     assert made.status_code == 201, made.text
-    invited = await client.post(f"/v2/teams/{team['id']}/memberships", json={"userId": bob.id, "role": "MEMBER", "accepted": False}, headers=alice.headers)
+    invited = await client.post(
+        f"/v2/teams/{team['id']}/memberships",
+        json={"userId": bob.id, "role": "MEMBER", "accepted": False},
+        headers=alice.headers,
+    )
     assert invited.status_code == 201, invited.text
 
     data = (await client.get("/v2/event-types", headers=alice.headers)).json()["data"]
     personal, sales = data["eventTypeGroups"]
     assert personal["teamId"] is None and [e["id"] for e in personal["eventTypes"]] == [event_type_id]
     assert {k: sales[k] for k in ("teamId", "parentId", "membershipRole", "profile", "metadata")} == {
-        "teamId": team["id"], "parentId": None, "membershipRole": "OWNER",
-        "profile": {"image": "", "name": "Sales", "slug": "team/sales"}, "metadata": {"membershipCount": 2, "readOnly": False},
+        "teamId": team["id"],
+        "parentId": None,
+        "membershipRole": "OWNER",
+        "profile": {"image": "", "name": "Sales", "slug": "team/sales"},
+        "metadata": {"membershipCount": 2, "readOnly": False},
     }
     [demo] = sales["eventTypes"]
-    assert (demo["id"], demo["teamId"], demo["userId"], demo["length"], demo["schedulingType"]) == (made.json()["data"]["id"], team["id"], None, 45, "COLLECTIVE")
+    assert (demo["id"], demo["teamId"], demo["userId"], demo["length"], demo["schedulingType"]) == (
+        made.json()["data"]["id"],
+        team["id"],
+        None,
+        45,
+        "COLLECTIVE",
+    )
     assert demo["userIds"] == [alice.id]
     assert [p["teamId"] for p in data["profiles"]] == [None, team["id"]]
-    assert data["profiles"][1] == {"image": "", "name": "Sales", "slug": "team/sales", "membershipCount": 2, "readOnly": False, "teamId": team["id"], "membershipRole": "OWNER"}
+    assert data["profiles"][1] == {
+        "image": "",
+        "name": "Sales",
+        "slug": "team/sales",
+        "membershipCount": 2,
+        "readOnly": False,
+        "teamId": team["id"],
+        "membershipRole": "OWNER",
+    }
     # An invitation not yet accepted adds no group; once accepted, the MEMBER's group is read-only.
-    assert [g["teamId"] for g in (await client.get("/v2/event-types", headers=bob.headers)).json()["data"]["eventTypeGroups"]] == [None]
-    membership = next(m for m in (await client.get(f"/v2/teams/{team['id']}/memberships", headers=alice.headers)).json()["data"] if m["userId"] == bob.id)
-    accepted = await client.patch(f"/v2/teams/{team['id']}/memberships/{membership['id']}", json={"accepted": True}, headers=alice.headers)
+    assert [
+        g["teamId"]
+        for g in (await client.get("/v2/event-types", headers=bob.headers)).json()["data"]["eventTypeGroups"]
+    ] == [None]
+    membership = next(
+        m
+        for m in (await client.get(f"/v2/teams/{team['id']}/memberships", headers=alice.headers)).json()["data"]
+        if m["userId"] == bob.id
+    )
+    accepted = await client.patch(
+        f"/v2/teams/{team['id']}/memberships/{membership['id']}", json={"accepted": True}, headers=alice.headers
+    )
     assert accepted.status_code == 200, accepted.text
     _, bobs_sales = (await client.get("/v2/event-types", headers=bob.headers)).json()["data"]["eventTypeGroups"]
     assert bobs_sales["membershipRole"] == "MEMBER" and bobs_sales["metadata"]["readOnly"] is True
@@ -114,7 +172,10 @@ async def test_available_slots_by_day(client, event_type_id):
         params={"eventTypeId": event_type_id, "slotFormat": "range", "timeZone": "Europe/London", **MONDAY},
         headers={"cal-api-version": "2024-08-13"},  # 08-13 still selects the legacy slots
     )
-    assert ranged.json()["data"]["slots"]["2050-09-05"][0] == {"startTime": "2050-09-05T09:00:00.000+01:00", "endTime": "2050-09-05T09:30:00.000+01:00"}
+    assert ranged.json()["data"]["slots"]["2050-09-05"][0] == {
+        "startTime": "2050-09-05T09:00:00.000+01:00",
+        "endTime": "2050-09-05T09:30:00.000+01:00",
+    }
 
 
 async def test_available_slots_fields_as_cal_com_2024_04_15(app, client, stranger_client, alice, frozen):
@@ -122,31 +183,55 @@ async def test_available_slots_fields_as_cal_com_2024_04_15(app, client, strange
     fields only when set, luxon's "Z" for a fixed UTC zone, the ``uid`` cookie before the query."""
     await give_schedule(app, alice.id)
     seated = await make_event_type(app, alice.id, slug="class", length=30, seats_per_time_slot=3)
-    [taken] = await add_bookings(app, alice.id, seated, [(datetime(2050, 9, 5, 8, tzinfo=UTC), datetime(2050, 9, 5, 8, 30, tzinfo=UTC))])
-    day = (await client.get("/v2/slots/available", params={"eventTypeId": seated, **MONDAY})).json()["data"]["slots"]["2050-09-05"]
+    [taken] = await add_bookings(
+        app, alice.id, seated, [(datetime(2050, 9, 5, 8, tzinfo=UTC), datetime(2050, 9, 5, 8, 30, tzinfo=UTC))]
+    )
+    day = (await client.get("/v2/slots/available", params={"eventTypeId": seated, **MONDAY})).json()["data"]["slots"][
+        "2050-09-05"
+    ]
     assert day[0] == {"time": FIRST_SLOT, "attendees": 1, "bookingUid": taken}
     assert day[1] == {"time": "2050-09-05T08:30:00.000Z"}  # no seat taken: no attendees, no bookingUid
-    in_utc = (await client.get("/v2/slots/available", params={"eventTypeId": seated, "timeZone": "UTC", **MONDAY})).json()
+    in_utc = (
+        await client.get("/v2/slots/available", params={"eventTypeId": seated, "timeZone": "UTC", **MONDAY})
+    ).json()
     assert in_utc["data"]["slots"]["2050-09-05"][1] == {"time": "2050-09-05T08:30:00.000Z"}
-    in_london = (await client.get("/v2/slots/available", params={"eventTypeId": seated, "timeZone": "Europe/London", **MONDAY})).json()
+    in_london = (
+        await client.get("/v2/slots/available", params={"eventTypeId": seated, "timeZone": "Europe/London", **MONDAY})
+    ).json()
     assert in_london["data"]["slots"]["2050-09-05"][1] == {"time": "2050-09-05T09:30:00.000+01:00"}
 
     plain = await make_event_type(app, alice.id, slug="plain", length=30)
-    hold = {"eventTypeId": plain, "slotUtcStartDate": "2050-09-05T10:00:00.000Z", "slotUtcEndDate": "2050-09-05T10:30:00.000Z"}
+    hold = {
+        "eventTypeId": plain,
+        "slotUtcStartDate": "2050-09-05T10:00:00.000Z",
+        "slotUtcEndDate": "2050-09-05T10:30:00.000Z",
+    }
     mine = (await client.post("/v2/slots/reserve", json=hold)).json()["data"]
-    other = (await stranger_client.post("/v2/slots/reserve", json={**hold, "slotUtcStartDate": "2050-09-05T11:00:00.000Z", "slotUtcEndDate": "2050-09-05T11:30:00.000Z"})).json()["data"]
+    other = (
+        await stranger_client.post(
+            "/v2/slots/reserve",
+            json={**hold, "slotUtcStartDate": "2050-09-05T11:00:00.000Z", "slotUtcEndDate": "2050-09-05T11:30:00.000Z"},
+        )
+    ).json()["data"]
     # The caller's cookie names the hold to drop, whatever ``uid`` says: the stranger's hold stays.
     assert (await client.delete("/v2/slots/selected-slot", params={"uid": other})).status_code == 200
-    free = (await client.get("/v2/slots/available", params={"eventTypeId": plain, **MONDAY})).json()["data"]["slots"]["2050-09-05"]
+    free = (await client.get("/v2/slots/available", params={"eventTypeId": plain, **MONDAY})).json()["data"]["slots"][
+        "2050-09-05"
+    ]
     times = [s["time"] for s in free]
     assert "2050-09-05T10:00:00.000Z" in times and "2050-09-05T11:00:00.000Z" not in times
     assert mine != other
 
 
 async def test_by_username_list_and_bad_input(client, alice, event_type_id):
-    by_name = await client.get("/v2/slots/available", params={"usernameList[]": alice.username, "eventTypeSlug": "thirty", **MONDAY})
+    by_name = await client.get(
+        "/v2/slots/available", params={"usernameList[]": alice.username, "eventTypeSlug": "thirty", **MONDAY}
+    )
     assert by_name.json()["data"]["slots"]["2050-09-05"][0] == {"time": FIRST_SLOT}
-    bad = await client.get("/v2/slots/available", params={"eventTypeId": event_type_id, "startTime": "monday", "endTime": MONDAY["endTime"]})
+    bad = await client.get(
+        "/v2/slots/available",
+        params={"eventTypeId": event_type_id, "startTime": "monday", "endTime": MONDAY["endTime"]},
+    )
     assert bad.status_code == 400
     assert "startTime" in bad.json()["error"]["message"]
     assert_deprecated(bad, "2024-09-04")  # errors to a legacy request carry it too
@@ -155,7 +240,11 @@ async def test_by_username_list_and_bad_input(client, alice, event_type_id):
 async def test_reserve_and_release(client, stranger_client, event_type_id):
     reserved = await client.post(
         "/v2/slots/reserve",
-        json={"eventTypeId": event_type_id, "slotUtcStartDate": FIRST_SLOT, "slotUtcEndDate": "2050-09-05T08:30:00.000Z"},
+        json={
+            "eventTypeId": event_type_id,
+            "slotUtcStartDate": FIRST_SLOT,
+            "slotUtcEndDate": "2050-09-05T08:30:00.000Z",
+        },
     )
     assert reserved.status_code == 201, reserved.text
     assert_deprecated(reserved, "2024-09-04")
@@ -166,7 +255,11 @@ async def test_reserve_and_release(client, stranger_client, event_type_id):
     # A second hold by the same booker reuses the cookie's uid (as Cal.com), and does not clash with the first.
     second = await client.post(
         "/v2/slots/reserve",
-        json={"eventTypeId": event_type_id, "slotUtcStartDate": "2050-09-05T08:30:00.000Z", "slotUtcEndDate": "2050-09-05T09:00:00.000Z"},
+        json={
+            "eventTypeId": event_type_id,
+            "slotUtcStartDate": "2050-09-05T08:30:00.000Z",
+            "slotUtcEndDate": "2050-09-05T09:00:00.000Z",
+        },
     )
     assert second.status_code == 201 and second.json()["data"] == uid
     seen_by_other = await stranger_client.get("/v2/slots/available", params={"eventTypeId": event_type_id, **MONDAY})
@@ -174,10 +267,17 @@ async def test_reserve_and_release(client, stranger_client, event_type_id):
     released = await client.delete("/v2/slots/selected-slot", params={"uid": uid})
     assert released.status_code == 200 and released.json() == {"status": "success"}
     again = await stranger_client.get("/v2/slots/available", params={"eventTypeId": event_type_id, **MONDAY})
-    assert again.json()["data"]["slots"]["2050-09-05"][:2] == [{"time": FIRST_SLOT}, {"time": "2050-09-05T08:30:00.000Z"}]
+    assert again.json()["data"]["slots"]["2050-09-05"][:2] == [
+        {"time": FIRST_SLOT},
+        {"time": "2050-09-05T08:30:00.000Z"},
+    ]
     # the 2024-09-04 paths are not served on legacy versions, nor the legacy ones on 2024-09-04
     assert (await client.post("/v2/slots/reservations", json={})).status_code == 404
-    gone = await client.get("/v2/slots/available", params={"eventTypeId": event_type_id, **MONDAY}, headers={"cal-api-version": "2024-09-04"})
+    gone = await client.get(
+        "/v2/slots/available",
+        params={"eventTypeId": event_type_id, **MONDAY},
+        headers={"cal-api-version": "2024-09-04"},
+    )
     assert gone.status_code == 404 and gone.json()["error"]["message"] == "Cannot GET /v2/slots/available"
     assert "deprecation" not in gone.headers
 
@@ -203,34 +303,74 @@ async def test_create_and_list_bookings(client, alice, event_type_id):
     taken = await client.post("/v2/bookings", json=legacy_booking_body(event_type_id))
     assert taken.status_code in (400, 409)
 
-    first_page = await client.get("/v2/bookings", params={"filters[status]": "upcoming", "limit": 1, "cursor": 0}, headers=alice.headers)
+    first_page = await client.get(
+        "/v2/bookings", params={"filters[status]": "upcoming", "limit": 1, "cursor": 0}, headers=alice.headers
+    )
     assert first_page.status_code == 200
     assert_deprecated(first_page, "2024-08-13")
     data = first_page.json()["data"]
     assert set(data) == {"bookings", "recurringInfo", "totalCount", "nextCursor"}
     assert data["totalCount"] == 3 and data["nextCursor"] == 1 and data["recurringInfo"] == []
     assert [b["uid"] for b in data["bookings"]] == [booking["uid"]]
-    last_page = (await client.get("/v2/bookings", params={"filters[status]": "upcoming", "limit": 1, "cursor": 2}, headers=alice.headers)).json()["data"]
-    assert [b["uid"] for b in last_page["bookings"]] == [named.json()["data"]["uid"]] and last_page["nextCursor"] is None
+    last_page = (
+        await client.get(
+            "/v2/bookings", params={"filters[status]": "upcoming", "limit": 1, "cursor": 2}, headers=alice.headers
+        )
+    ).json()["data"]
+    assert [b["uid"] for b in last_page["bookings"]] == [named.json()["data"]["uid"]] and last_page[
+        "nextCursor"
+    ] is None
     past = (await client.get("/v2/bookings", params={"filters[status]": "past"}, headers=alice.headers)).json()["data"]
     assert past["totalCount"] == 0 and past["bookings"] == []
 
     entry = data["bookings"][0]
     # GetBookingsDataEntry (Cal.com's GetBookingsOutput_2024_04_15)
     assert set(entry) == {
-        "id", "title", "userPrimaryEmail", "description", "customInputs", "startTime", "endTime", "attendees", "metadata", "uid",
-        "recurringEventId", "location", "eventType", "status", "paid", "payment", "references", "isRecorded", "seatsReferences",
-        "user", "rescheduled",
+        "id",
+        "title",
+        "userPrimaryEmail",
+        "description",
+        "customInputs",
+        "startTime",
+        "endTime",
+        "attendees",
+        "metadata",
+        "uid",
+        "recurringEventId",
+        "location",
+        "eventType",
+        "status",
+        "paid",
+        "payment",
+        "references",
+        "isRecorded",
+        "seatsReferences",
+        "user",
+        "rescheduled",
     }
     assert (entry["startTime"], entry["status"], entry["userPrimaryEmail"]) == (FIRST_SLOT, "ACCEPTED", alice.email)
     assert entry["user"] == {"id": alice.id, "name": "Alice", "email": alice.email}
-    assert entry["attendees"] == [{
-        "id": entry["attendees"][0]["id"], "email": "carol@example.com", "name": "Carol", "timeZone": "Europe/London", "locale": "en",
-        "bookingId": entry["id"],
-    }]
+    assert entry["attendees"] == [
+        {
+            "id": entry["attendees"][0]["id"],
+            "email": "carol@example.com",
+            "name": "Carol",
+            "timeZone": "Europe/London",
+            "locale": "en",
+            "bookingId": entry["id"],
+        }
+    ]
     assert entry["eventType"] == {
-        "slug": "thirty", "id": event_type_id, "eventName": None, "price": 0, "recurringEvent": None, "currency": "usd", "metadata": {},
-        "seatsShowAttendees": False, "seatsShowAvailabilityCount": True, "team": None,
+        "slug": "thirty",
+        "id": event_type_id,
+        "eventName": None,
+        "price": 0,
+        "recurringEvent": None,
+        "currency": "usd",
+        "metadata": {},
+        "seatsShowAttendees": False,
+        "seatsShowAvailabilityCount": True,
+        "team": None,
     }
     assert (entry["paid"], entry["payment"], entry["references"], entry["customInputs"]) == (False, [], [], {})
 
@@ -239,17 +379,48 @@ async def test_create_and_list_bookings(client, alice, event_type_id):
     info = one.json()["data"]
     # GetBookingData_2024_04_15
     assert list(info) == [
-        "title", "id", "uid", "description", "customInputs", "smsReminderNumber", "recurringEventId", "startTime", "endTime", "location",
-        "status", "metadata", "cancellationReason", "responses", "rejectionReason", "userPrimaryEmail", "user", "attendees", "eventTypeId",
+        "title",
+        "id",
+        "uid",
+        "description",
+        "customInputs",
+        "smsReminderNumber",
+        "recurringEventId",
+        "startTime",
+        "endTime",
+        "location",
+        "status",
+        "metadata",
+        "cancellationReason",
+        "responses",
+        "rejectionReason",
+        "userPrimaryEmail",
+        "user",
+        "attendees",
+        "eventTypeId",
         "eventType",
     ]
-    assert (info["uid"], info["startTime"], info["status"], info["eventTypeId"]) == (booking["uid"], FIRST_SLOT, "ACCEPTED", event_type_id)
-    assert info["user"] == {"id": alice.id, "name": "Alice", "email": alice.email, "username": alice.username, "timeZone": "Europe/London"}
+    assert (info["uid"], info["startTime"], info["status"], info["eventTypeId"]) == (
+        booking["uid"],
+        FIRST_SLOT,
+        "ACCEPTED",
+        event_type_id,
+    )
+    assert info["user"] == {
+        "id": alice.id,
+        "name": "Alice",
+        "email": alice.email,
+        "username": alice.username,
+        "timeZone": "Europe/London",
+    }
     assert info["attendees"] == [{"name": "Carol", "email": "carol@example.com", "timeZone": "Europe/London"}]
     assert info["eventType"] == {"eventName": None, "slug": "thirty", "timeZone": None}
     assert info["responses"]["notes"] == "hi"
     missing = await client.get("/v2/bookings/no-such-uid")
-    assert missing.status_code == 404 and missing.json()["error"]["message"] == "Booking with UID=no-such-uid does not exist."
+    assert (
+        missing.status_code == 404
+        and missing.json()["error"]["message"] == "Booking with UID=no-such-uid does not exist."
+    )
     # the same booking through the current contract
     current = await client.get(f"/v2/bookings/{booking['uid']}", headers={"cal-api-version": "2024-08-13"})
     assert current.json()["data"]["start"] == FIRST_SLOT and "deprecation" not in current.headers
@@ -262,16 +433,22 @@ async def test_recurring_info_covers_every_series_the_caller_organizes(client, a
     from tests.bookings.conftest import make_event_type as make_v2_event_type
 
     await make_schedule(client, alice)
-    weekly = await make_v2_event_type(client, alice, "weekly", recurrence={"interval": 1, "occurrences": 3, "frequency": "weekly"})
+    weekly = await make_v2_event_type(
+        client, alice, "weekly", recurrence={"interval": 1, "occurrences": 3, "frequency": "weekly"}
+    )
     made = await book(client, weekly, at("2050-09-05", "10:00"), recurrenceCount=3)
     assert made.status_code == 201, made.text
     series = made.json()["data"]
-    first_page = (await client.get("/v2/bookings", params={"filters[status]": "upcoming", "limit": 1}, headers=alice.headers)).json()["data"]
+    first_page = (
+        await client.get("/v2/bookings", params={"filters[status]": "upcoming", "limit": 1}, headers=alice.headers)
+    ).json()["data"]
     assert len(first_page["bookings"]) == 1 and first_page["totalCount"] == 3 and first_page["nextCursor"] == 1
     [info] = first_page["recurringInfo"]
     starts = ["2050-09-05T10:00:00.000Z", "2050-09-12T10:00:00.000Z", "2050-09-19T10:00:00.000Z"]
     assert info == {
-        "recurringEventId": series[0]["recurringBookingUid"], "count": 3, "firstDate": starts[0],
+        "recurringEventId": series[0]["recurringBookingUid"],
+        "count": 3,
+        "firstDate": starts[0],
         "bookings": {"ACCEPTED": starts, "CANCELLED": [], "REJECTED": [], "PENDING": [], "AWAITING_HOST": []},
     }
     assert first_page["bookings"][0]["recurringEventId"] == info["recurringEventId"]
@@ -301,7 +478,9 @@ async def test_legacy_schedules(app, client, alice, frozen):
     assert schedule["id"] == schedule_id and schedule["isDefault"] is True and schedule["isLastSchedule"] is True
     assert schedule["workingHours"] == [{"days": [1, 2, 3, 4, 5], "startTime": 540, "endTime": 1020}]
     # weekly ranges sit on today's UTC date (the request clock), as Cal.com's atom transformer puts them
-    assert schedule["availability"][0] == [] and schedule["availability"][1] == [{"start": "2050-09-01T09:00:00.000Z", "end": "2050-09-01T17:00:00.000Z"}]
+    assert schedule["availability"][0] == [] and schedule["availability"][1] == [
+        {"start": "2050-09-01T09:00:00.000Z", "end": "2050-09-01T17:00:00.000Z"}
+    ]
     assert (await client.get("/v2/schedules/default", headers=alice.headers)).json()["data"] == schedule
     assert (await client.get(f"/v2/schedules/{schedule_id}", headers=alice.headers)).json()["data"] == schedule
     assert (await client.get("/v2/schedules/999999", headers=alice.headers)).status_code == 404
@@ -313,14 +492,29 @@ async def test_legacy_schedule_shape_follows_cal_com_2024_04_15(app, client, ali
     """Checked against Cal.com's ScheduleRepository.findDetailedScheduleById and its atom transformers
     (getWorkingHours at offset 0, transformAvailabilityForAtom, transformDateOverridesForAtom)."""
     schedule_id = await give_schedule(
-        app, alice.id, time_zone="Europe/Rome",
+        app,
+        alice.id,
+        time_zone="Europe/Rome",
         weekly=[([1, 2], time(9), time(12)), ([3], time(12, 1), time(17)), ([6], time(18), time(23, 59))],
-        overrides=[(date(2050, 8, 31), time(8), time(9)), (date(2050, 9, 10), time(14), time(15)), (date(2050, 9, 3), time(7), time(8))],
+        overrides=[
+            (date(2050, 8, 31), time(8), time(9)),
+            (date(2050, 9, 10), time(14), time(15)),
+            (date(2050, 9, 3), time(7), time(8)),
+        ],
     )
     schedule = (await client.get(f"/v2/schedules/{schedule_id}", headers=alice.headers)).json()["data"]
     assert list(schedule) == [
-        "id", "name", "isManaged", "workingHours", "schedule", "availability", "timeZone", "dateOverrides", "isDefault",
-        "isLastSchedule", "readOnly",
+        "id",
+        "name",
+        "isManaged",
+        "workingHours",
+        "schedule",
+        "availability",
+        "timeZone",
+        "dateOverrides",
+        "isDefault",
+        "isLastSchedule",
+        "readOnly",
     ]
     # Every row counts (overrides with their empty days), sorted by start; a range starting one minute
     # after the previous one's end is merged into it, keeping the first one's days (Cal.com's own quirk);
@@ -344,8 +538,14 @@ async def test_legacy_schedule_shape_follows_cal_com_2024_04_15(app, client, ali
     assert [r["id"] for r in rows] == sorted(r["id"] for r in rows) and len(rows) == 6
     override = next(r for r in rows if r["date"] == "2050-09-10T00:00:00.000Z")
     assert override | {"id": 0} == {
-        "id": 0, "userId": alice.id, "eventTypeId": None, "days": [], "startTime": "1970-01-01T14:00:00.000Z",
-        "endTime": "1970-01-01T15:00:00.000Z", "date": "2050-09-10T00:00:00.000Z", "scheduleId": schedule_id,
+        "id": 0,
+        "userId": alice.id,
+        "eventTypeId": None,
+        "days": [],
+        "startTime": "1970-01-01T14:00:00.000Z",
+        "endTime": "1970-01-01T15:00:00.000Z",
+        "date": "2050-09-10T00:00:00.000Z",
+        "scheduleId": schedule_id,
     }
     assert schedule["timeZone"] == "Europe/Rome" and schedule["isManaged"] is False and schedule["readOnly"] is False
 
@@ -356,7 +556,13 @@ async def test_versions_document(client):
     data = response.json()["data"]
     assert data["default"] == "2024-04-15" and data["header"] == "cal-api-version"
     resources = {r["resource"]: r for r in data["resources"]}
-    assert resources["/v2/bookings"]["versions"] == ["2024-04-15", "2024-06-11", "2024-06-14", "2024-08-13", "2026-02-25"]
+    assert resources["/v2/bookings"]["versions"] == [
+        "2024-04-15",
+        "2024-06-11",
+        "2024-06-14",
+        "2024-08-13",
+        "2026-02-25",
+    ]
     assert resources["/v2/bookings"]["current"] == "2024-08-13"
     assert resources["/v2/event-types"]["versions"] == ["2024-04-15", "2024-06-11", "2024-06-14"]
     assert resources["/v2/event-types"]["current"] == "2024-06-14"

@@ -72,22 +72,35 @@ async def test_legacy_cancel(client, alice, bob, event_type_id):
     assert cancelled.status_code == 201, cancelled.text
     assert_deprecated(cancelled, "2024-08-13")
     assert cancelled.json() == {
-        "status": "success", "data": {"bookingId": booking["id"], "bookingUid": booking["uid"], "onlyRemovedAttendee": False},
+        "status": "success",
+        "data": {"bookingId": booking["id"], "bookingUid": booking["uid"], "onlyRemovedAttendee": False},
     }
     info = (await client.get(f"/v2/bookings/{booking['uid']}")).json()["data"]
     assert (info["status"], info["cancellationReason"]) == ("CANCELLED", "Ill")
     assert (await client.get(f"/v2/bookings/{other['uid']}")).json()["data"]["status"] == "ACCEPTED"
 
     again = await client.post(f"/v2/bookings/{booking['uid']}/cancel", json={})
-    assert_error(again, 400, (
-        f"Can't cancel booking with uid={booking['uid']} because it has been cancelled already. "
-        "Please provide uid of a booking that is not cancelled."
-    ))
-    assert_deprecated(again, "2024-08-13")
-    assert_error(await client.post(f"/v2/bookings/{booking['id']}/cancel"), 400, "Please provide booking uid instead of booking id.")
-    assert_error(await client.post("/v2/bookings/no-such-uid/cancel"), 404, "Booking with UID=no-such-uid does not exist.")
     assert_error(
-        await client.post(f"/v2/bookings/{other['uid']}/cancel", json={"reason": "x"}), 400, "reason property is wrong,property reason should not exist "
+        again,
+        400,
+        (
+            f"Can't cancel booking with uid={booking['uid']} because it has been cancelled already. "
+            "Please provide uid of a booking that is not cancelled."
+        ),
+    )
+    assert_deprecated(again, "2024-08-13")
+    assert_error(
+        await client.post(f"/v2/bookings/{booking['id']}/cancel"),
+        400,
+        "Please provide booking uid instead of booking id.",
+    )
+    assert_error(
+        await client.post("/v2/bookings/no-such-uid/cancel"), 404, "Booking with UID=no-such-uid does not exist."
+    )
+    assert_error(
+        await client.post(f"/v2/bookings/{other['uid']}/cancel", json={"reason": "x"}),
+        400,
+        "reason property is wrong,property reason should not exist ",
     )
     assert_error(await client.post(f"/v2/bookings/{other['uid']}/cancel", json={"allRemainingBookings": "yes"}), 400)
     assert_error(await client.post(f"/v2/bookings/{other['uid']}/cancel", content=b"[1]"), 400)
@@ -96,23 +109,33 @@ async def test_legacy_cancel(client, alice, bob, event_type_id):
     assert by_bob.status_code == 201 and by_bob.json()["data"]["bookingUid"] == other["uid"]
     assert (await client.get(f"/v2/bookings/{other['uid']}")).json()["data"]["status"] == "CANCELLED"
     # 2024-09-04 serves no bookings routes; instant meetings are not served on any version.
-    assert_error(await client.post(f"/v2/bookings/{other['uid']}/cancel", headers={"cal-api-version": "2024-09-04"}), 404)
+    assert_error(
+        await client.post(f"/v2/bookings/{other['uid']}/cancel", headers={"cal-api-version": "2024-09-04"}), 404
+    )
     instant = await client.post("/v2/bookings/instant", json=legacy_booking_body(event_type_id))
     assert_error(instant, 404, "Cannot POST /v2/bookings/instant")
 
 
 @BOTH_DATABASES
 async def test_legacy_cancel_all_remaining_bookings(client, alice, weekly_id):
-    series = (await client.post("/v2/bookings/recurring", json=[legacy_booking_body(weekly_id, s) for s in SERIES])).json()["data"]
+    series = (
+        await client.post("/v2/bookings/recurring", json=[legacy_booking_body(weekly_id, s) for s in SERIES])
+    ).json()["data"]
     first, second, third = (b["uid"] for b in series)
     # Without allRemainingBookings only the one occurrence goes.
     assert (await client.post(f"/v2/bookings/{third}/cancel", json={})).status_code == 201
     statuses = [(await client.get(f"/v2/bookings/{uid}")).json()["data"]["status"] for uid in (first, second, third)]
     assert statuses == ["ACCEPTED", "ACCEPTED", "CANCELLED"]
     # With it, every remaining occurrence of the series, earlier ones included (Cal.com: all from now on).
-    remaining = await client.post(f"/v2/bookings/{second}/cancel", json={"allRemainingBookings": True, "cancellationReason": "Moving"})
+    remaining = await client.post(
+        f"/v2/bookings/{second}/cancel", json={"allRemainingBookings": True, "cancellationReason": "Moving"}
+    )
     assert remaining.status_code == 201, remaining.text
-    assert remaining.json()["data"] == {"bookingId": series[1]["id"], "bookingUid": second, "onlyRemovedAttendee": False}
+    assert remaining.json()["data"] == {
+        "bookingId": series[1]["id"],
+        "bookingUid": second,
+        "onlyRemovedAttendee": False,
+    }
     infos = [(await client.get(f"/v2/bookings/{uid}")).json()["data"] for uid in (first, second)]
     assert [(i["status"], i["cancellationReason"]) for i in infos] == [("CANCELLED", "Moving")] * 2
 
@@ -120,7 +143,11 @@ async def test_legacy_cancel_all_remaining_bookings(client, alice, weekly_id):
 async def test_legacy_cancel_one_seat(app, client, stranger_client, alice, clock):
     await give_schedule(app, alice.id)
     seated = await make_event_type(app, alice.id, slug="class", length=30, seats_per_time_slot=3)
-    body = {"start": FIRST_SLOT, "eventTypeId": seated, "attendee": {"name": "Carol", "email": "carol@example.com", "timeZone": "UTC"}}
+    body = {
+        "start": FIRST_SLOT,
+        "eventTypeId": seated,
+        "attendee": {"name": "Carol", "email": "carol@example.com", "timeZone": "UTC"},
+    }
     carol = (await client.post("/v2/bookings", json=body, headers=CURRENT_BOOKINGS)).json()["data"]
     dan_body = {**body, "attendee": {"name": "Dan", "email": "dan@example.com", "timeZone": "UTC"}}
     dan = (await stranger_client.post("/v2/bookings", json=dan_body, headers=CURRENT_BOOKINGS)).json()["data"]
@@ -149,13 +176,22 @@ async def test_legacy_mark_no_show(client, alice, bob, admin, event_type_id, clo
     marked = await client.post(f"/v2/bookings/{uid}/mark-no-show", json=carol, headers=alice.headers)
     assert marked.status_code == 201, marked.text
     assert_deprecated(marked, "2024-08-13")
-    assert marked.json() == {"status": "success", "data": {
-        "attendees": [{"email": "carol@example.com", "noShow": True}], "noShowHost": False, "message": "carol@example.com marked as no-show",
-    }}
+    assert marked.json() == {
+        "status": "success",
+        "data": {
+            "attendees": [{"email": "carol@example.com", "noShow": True}],
+            "noShowHost": False,
+            "message": "carol@example.com marked as no-show",
+        },
+    }
     current = (await client.get(f"/v2/bookings/{uid}", headers={**alice.headers, **CURRENT_BOOKINGS})).json()["data"]
     assert [a["absent"] for a in current["attendees"]] == [True] and current["absentHost"] is False
 
-    unmarked = await client.post(f"/v2/bookings/{uid}/mark-no-show", json={"attendees": [{"email": "carol@example.com", "noShow": False}]}, headers=alice.headers)
+    unmarked = await client.post(
+        f"/v2/bookings/{uid}/mark-no-show",
+        json={"attendees": [{"email": "carol@example.com", "noShow": False}]},
+        headers=alice.headers,
+    )
     assert unmarked.json()["data"]["message"] == "carol@example.com unmarked as no-show"
     host = await client.post(f"/v2/bookings/{uid}/mark-no-show", json={"noShowHost": True}, headers=alice.headers)
     assert host.status_code == 201, host.text
@@ -194,7 +230,10 @@ async def test_legacy_recurring_create(client, alice, weekly_id):
     assert listed["totalCount"] == 3 and listed["recurringInfo"][0]["count"] == 3
 
     # Two occurrences asked for, two booked.
-    two = await client.post("/v2/bookings/recurring", json=[legacy_booking_body(weekly_id, s) for s in ("2050-09-06T08:00:00.000Z", "2050-09-13T08:00:00.000Z")])
+    two = await client.post(
+        "/v2/bookings/recurring",
+        json=[legacy_booking_body(weekly_id, s) for s in ("2050-09-06T08:00:00.000Z", "2050-09-13T08:00:00.000Z")],
+    )
     assert two.status_code == 201, two.text
     assert [b["startTime"] for b in two.json()["data"]] == ["2050-09-06T08:00:00.000Z", "2050-09-13T08:00:00.000Z"]
 
@@ -202,16 +241,26 @@ async def test_legacy_recurring_create(client, alice, weekly_id):
 @BOTH_DATABASES
 async def test_legacy_recurring_create_refusals(client, alice, event_type_id, weekly_id):
     # Starts that are not the event type's recurrence: refused, and nothing is kept.
-    skewed = [legacy_booking_body(weekly_id, s) for s in (FIRST_SLOT, "2050-09-13T08:00:00.000Z", "2050-09-19T08:00:00.000Z")]
+    skewed = [
+        legacy_booking_body(weekly_id, s) for s in (FIRST_SLOT, "2050-09-13T08:00:00.000Z", "2050-09-19T08:00:00.000Z")
+    ]
     refused = await client.post("/v2/bookings/recurring", json=skewed)
-    assert_error(refused, 400, (
-        "The bookings' start times do not follow the event type's recurrence: expected "
-        "2050-09-05T08:00:00.000Z, 2050-09-12T08:00:00.000Z, 2050-09-19T08:00:00.000Z."
-    ))
+    assert_error(
+        refused,
+        400,
+        (
+            "The bookings' start times do not follow the event type's recurrence: expected "
+            "2050-09-05T08:00:00.000Z, 2050-09-12T08:00:00.000Z, 2050-09-19T08:00:00.000Z."
+        ),
+    )
     assert_deprecated(refused, "2024-08-13")
     assert (await client.get("/v2/bookings", headers=alice.headers)).json()["data"]["totalCount"] == 0
     not_recurring = await client.post("/v2/bookings/recurring", json=[legacy_booking_body(event_type_id)])
-    assert_error(not_recurring, 400, f"Event type with ID={event_type_id} is not a recurring event type: book it with POST /v2/bookings.")
+    assert_error(
+        not_recurring,
+        400,
+        f"Event type with ID={event_type_id} is not a recurring event type: book it with POST /v2/bookings.",
+    )
     assert (await client.get("/v2/bookings", headers=alice.headers)).json()["data"]["totalCount"] == 0
     too_many = [legacy_booking_body(weekly_id, f"2050-{m:02d}-05T08:00:00.000Z") for m in (9, 10, 11, 12)]
     assert_error(await client.post("/v2/bookings/recurring", json=too_many), 400)
@@ -220,7 +269,10 @@ async def test_legacy_recurring_create_refusals(client, alice, event_type_id, we
     missing_event_type = legacy_booking_body(weekly_id)
     del missing_event_type["eventTypeId"]
     assert_error(await client.post("/v2/bookings/recurring", json=[missing_event_type]), 400)
-    bad_later = [legacy_booking_body(weekly_id, SERIES[0]), {**legacy_booking_body(weekly_id, SERIES[1]), "start": "monday"}]
+    bad_later = [
+        legacy_booking_body(weekly_id, SERIES[0]),
+        {**legacy_booking_body(weekly_id, SERIES[1]), "start": "monday"},
+    ]
     assert_error(await client.post("/v2/bookings/recurring", json=bad_later), 400)
     assert (await client.get("/v2/bookings", headers=alice.headers)).json()["data"]["totalCount"] == 0
 
@@ -231,32 +283,64 @@ async def test_legacy_recurring_create_refusals(client, alice, event_type_id, we
 async def test_legacy_schedule_create(app, client, alice, clock):
     first = await give_schedule(app, alice.id)
     body = {
-        "name": "Evenings", "timeZone": "Europe/Rome", "isDefault": False,
+        "name": "Evenings",
+        "timeZone": "Europe/Rome",
+        "isDefault": False,
         # Cal.com reads the time as written, whatever the offset: 18:00 and 21:30.
-        "availabilities": [{"days": [1, 3], "startTime": "2050-09-01T18:00:00.000+02:00", "endTime": "2050-09-01T21:30:00.000Z"}],
+        "availabilities": [
+            {"days": [1, 3], "startTime": "2050-09-01T18:00:00.000+02:00", "endTime": "2050-09-01T21:30:00.000Z"}
+        ],
     }
     made = await client.post("/v2/schedules", json=body, headers=alice.headers)
     assert made.status_code == 201, made.text
     assert_deprecated(made, "2024-06-11")
     schedule = made.json()["data"]
-    assert (schedule["name"], schedule["timeZone"], schedule["isDefault"], schedule["isLastSchedule"]) == ("Evenings", "Europe/Rome", False, False)
+    assert (schedule["name"], schedule["timeZone"], schedule["isDefault"], schedule["isLastSchedule"]) == (
+        "Evenings",
+        "Europe/Rome",
+        False,
+        False,
+    )
     assert schedule["workingHours"] == [{"days": [1, 3], "startTime": 1080, "endTime": 1290}]
     assert schedule["availability"][1] == [{"start": "2050-09-01T18:00:00.000Z", "end": "2050-09-01T21:30:00.000Z"}]
     assert (await client.get(f"/v2/schedules/{schedule['id']}", headers=alice.headers)).json()["data"] == schedule
 
     # No availabilities (or none listed): Monday–Friday 09:00–17:00; isDefault moves the default.
-    plain = await client.post("/v2/schedules", json={"name": "Plain", "timeZone": "UTC", "isDefault": True, "availabilities": []}, headers=alice.headers)
+    plain = await client.post(
+        "/v2/schedules",
+        json={"name": "Plain", "timeZone": "UTC", "isDefault": True, "availabilities": []},
+        headers=alice.headers,
+    )
     assert plain.status_code == 201, plain.text
     assert plain.json()["data"]["workingHours"] == [{"days": [1, 2, 3, 4, 5], "startTime": 540, "endTime": 1020}]
-    assert (await client.get("/v2/schedules/default", headers=alice.headers)).json()["data"]["id"] == plain.json()["data"]["id"] != first
+    assert (
+        (await client.get("/v2/schedules/default", headers=alice.headers)).json()["data"]["id"]
+        == plain.json()["data"]["id"]
+        != first
+    )
 
     for bad in (
         {"name": "x", "timeZone": "UTC"},  # isDefault is required
         {"name": "x", "timeZone": "Mars/Olympus", "isDefault": False},
         {"name": "x", "timeZone": "UTC", "isDefault": "no"},
-        {"name": "x", "timeZone": "UTC", "isDefault": False, "availabilities": [{"days": [9], "startTime": "2050-09-01T09:00:00Z", "endTime": "2050-09-01T10:00:00Z"}]},
-        {"name": "x", "timeZone": "UTC", "isDefault": False, "availabilities": [{"days": [1], "startTime": "nine", "endTime": "2050-09-01T10:00:00Z"}]},
-        {"name": "x", "timeZone": "UTC", "isDefault": False, "availabilities": [{"days": [1], "startTime": "2050-09-01T11:00:00Z", "endTime": "2050-09-01T10:00:00Z"}]},
+        {
+            "name": "x",
+            "timeZone": "UTC",
+            "isDefault": False,
+            "availabilities": [{"days": [9], "startTime": "2050-09-01T09:00:00Z", "endTime": "2050-09-01T10:00:00Z"}],
+        },
+        {
+            "name": "x",
+            "timeZone": "UTC",
+            "isDefault": False,
+            "availabilities": [{"days": [1], "startTime": "nine", "endTime": "2050-09-01T10:00:00Z"}],
+        },
+        {
+            "name": "x",
+            "timeZone": "UTC",
+            "isDefault": False,
+            "availabilities": [{"days": [1], "startTime": "2050-09-01T11:00:00Z", "endTime": "2050-09-01T10:00:00Z"}],
+        },
     ):
         response = await client.post("/v2/schedules", json=bad, headers=alice.headers)
         assert_error(response, 400)
@@ -274,7 +358,10 @@ async def test_legacy_schedule_update(app, client, alice, bob, clock):
     week[1] = week[3] = [{"start": "2050-09-01T10:00:00.000Z", "end": "2050-09-01T12:00:00.000Z"}]
     week[5] = [{"start": "2050-09-01T13:00:00.000Z", "end": "2050-09-01T23:59:59.999Z"}]
     body = {
-        "name": "Late", "timeZone": "America/New_York", "isDefault": True, "schedule": week,
+        "name": "Late",
+        "timeZone": "America/New_York",
+        "isDefault": True,
+        "schedule": week,
         "dateOverrides": [{"start": "2050-09-10T14:00:00.000Z", "end": "2050-09-10T15:00:00.000Z"}],
     }
     updated = await client.patch(f"/v2/schedules/{other}", json=body, headers=alice.headers)
@@ -282,7 +369,12 @@ async def test_legacy_schedule_update(app, client, alice, bob, clock):
     assert_deprecated(updated, "2024-06-11")
     data = updated.json()["data"]
     assert list(data) == ["schedule", "availability", "timeZone", "isDefault", "prevDefaultId", "currentDefaultId"]
-    assert (data["isDefault"], data["prevDefaultId"], data["currentDefaultId"], data["timeZone"]) == (True, default, other, "America/New_York")
+    assert (data["isDefault"], data["prevDefaultId"], data["currentDefaultId"], data["timeZone"]) == (
+        True,
+        default,
+        other,
+        "America/New_York",
+    )
     row = data["schedule"]
     assert (row["id"], row["userId"], row["name"], row["timeZone"]) == (other, alice.id, "Late", "America/New_York")
     assert [e["eventName"] for e in row["eventType"]] == [None] and len(row["eventType"]) == 1
@@ -294,19 +386,34 @@ async def test_legacy_schedule_update(app, client, alice, bob, clock):
     ]
     assert data["availability"][5] == [{"start": "2050-09-01T13:00:00.000Z", "end": "2050-09-01T23:59:59.999Z"}]
     read = (await client.get(f"/v2/schedules/{other}", headers=alice.headers)).json()["data"]
-    assert read["isDefault"] is True and read["dateOverrides"] == [{"ranges": [{"start": "2050-09-10T14:00:00.000Z", "end": "2050-09-10T15:00:00.000Z"}]}]
+    assert read["isDefault"] is True and read["dateOverrides"] == [
+        {"ranges": [{"start": "2050-09-10T14:00:00.000Z", "end": "2050-09-10T15:00:00.000Z"}]}
+    ]
 
     # Only what is sent changes (Cal.com dropped the overrides when `dateOverrides` was left out; calapi keeps them).
-    renamed = (await client.patch(f"/v2/schedules/{other}", json={"name": "Later"}, headers=alice.headers)).json()["data"]
+    renamed = (await client.patch(f"/v2/schedules/{other}", json={"name": "Later"}, headers=alice.headers)).json()[
+        "data"
+    ]
     assert renamed["schedule"]["name"] == "Later" and len(renamed["schedule"]["availability"]) == 3
     assert (renamed["prevDefaultId"], renamed["currentDefaultId"]) == (other, other)
 
     assert_error(
-        await client.patch(f"/v2/schedules/{other}", json={"name": "Mine"}, headers=bob.headers), 403,
+        await client.patch(f"/v2/schedules/{other}", json={"name": "Mine"}, headers=bob.headers),
+        403,
         f"User with ID={bob.id} does not own schedule with ID={other}",
     )
-    assert_error(await client.patch("/v2/schedules/999999", json={"name": "x"}, headers=alice.headers), 404, "Schedule with ID=999999 does not exist.")
-    for bad in ({"schedule": "x"}, {"schedule": [[{"start": "ten", "end": "2050-09-01T12:00:00Z"}]]}, {"name": ""}, {"timeZone": "Nowhere"}, {"isDefault": "yes"}):
+    assert_error(
+        await client.patch("/v2/schedules/999999", json={"name": "x"}, headers=alice.headers),
+        404,
+        "Schedule with ID=999999 does not exist.",
+    )
+    for bad in (
+        {"schedule": "x"},
+        {"schedule": [[{"start": "ten", "end": "2050-09-01T12:00:00Z"}]]},
+        {"name": ""},
+        {"timeZone": "Nowhere"},
+        {"isDefault": "yes"},
+    ):
         assert_error(await client.patch(f"/v2/schedules/{other}", json=bad, headers=alice.headers), 400)
     assert_error(await client.patch(f"/v2/schedules/{other}", json={"name": "x"}), 401)
     assert (await client.get(f"/v2/schedules/{other}", headers=alice.headers)).json()["data"]["name"] == "Later"
@@ -315,8 +422,16 @@ async def test_legacy_schedule_update(app, client, alice, bob, clock):
 async def test_legacy_schedule_delete(app, client, alice, bob, clock):
     await give_schedule(app, alice.id)
     spare = await give_schedule(app, alice.id, make_default=False)
-    assert_error(await client.delete(f"/v2/schedules/{spare}", headers=bob.headers), 403, f"User with ID={bob.id} does not own schedule with ID={spare}")
-    assert_error(await client.delete("/v2/schedules/999999", headers=alice.headers), 400, "Schedule with ID=999999 does not exist.")
+    assert_error(
+        await client.delete(f"/v2/schedules/{spare}", headers=bob.headers),
+        403,
+        f"User with ID={bob.id} does not own schedule with ID={spare}",
+    )
+    assert_error(
+        await client.delete("/v2/schedules/999999", headers=alice.headers),
+        400,
+        "Schedule with ID=999999 does not exist.",
+    )
     assert_error(await client.delete("/v2/schedules/abc", headers=alice.headers), 400)
     deleted = await client.delete(f"/v2/schedules/{spare}", headers=alice.headers)
     assert deleted.status_code == 200 and deleted.json() == {"status": "success"}
@@ -332,12 +447,20 @@ async def test_legacy_create_with_reschedule_uid_moves_the_booking(client, alice
     """CreateBookingInput_2024_04_15's ``rescheduleUid``: Cal.com's old create reschedules that booking
     (bookings.controller.e2e-spec.ts) — one booking moves, none is added."""
     booking = await legacy_book(client, event_type_id)
-    body = {**legacy_booking_body(event_type_id, "2050-09-05T10:00:00.000Z"), "rescheduleUid": booking["uid"], "rescheduledBy": "carol@example.com"}
+    body = {
+        **legacy_booking_body(event_type_id, "2050-09-05T10:00:00.000Z"),
+        "rescheduleUid": booking["uid"],
+        "rescheduledBy": "carol@example.com",
+    }
     moved = await client.post("/v2/bookings", json=body)
     assert moved.status_code == 201, moved.text
     assert_deprecated(moved, "2024-08-13")
     new = moved.json()["data"]
-    assert (new["startTime"], new["fromReschedule"], new["status"]) == ("2050-09-05T10:00:00.000Z", booking["uid"], "ACCEPTED")
+    assert (new["startTime"], new["fromReschedule"], new["status"]) == (
+        "2050-09-05T10:00:00.000Z",
+        booking["uid"],
+        "ACCEPTED",
+    )
     assert new["uid"] != booking["uid"] and [a["email"] for a in new["attendees"]] == ["carol@example.com"]
     assert (await client.get(f"/v2/bookings/{booking['uid']}")).json()["data"]["status"] == "CANCELLED"
     listed = (await client.get("/v2/bookings", headers=alice.headers)).json()["data"]
@@ -346,5 +469,10 @@ async def test_legacy_create_with_reschedule_uid_moves_the_booking(client, alice
     again = await client.post("/v2/bookings", json={**body, "start": "2050-09-05T11:00:00.000Z"})
     assert_error(again, 400)  # the old booking is cancelled now: the reschedule service refuses it
     assert_error(await client.post("/v2/bookings", json={**body, "rescheduleUid": "no-such-uid"}), 404)
-    assert_error(await client.post("/v2/bookings", json={**body, "rescheduleUid": new["uid"], "rescheduledBy": "not-an-email"}), 400)
-    assert [b["uid"] for b in (await client.get("/v2/bookings", headers=alice.headers)).json()["data"]["bookings"]] == [new["uid"]]
+    assert_error(
+        await client.post("/v2/bookings", json={**body, "rescheduleUid": new["uid"], "rescheduledBy": "not-an-email"}),
+        400,
+    )
+    assert [b["uid"] for b in (await client.get("/v2/bookings", headers=alice.headers)).json()["data"]["bookings"]] == [
+        new["uid"]
+    ]

@@ -27,7 +27,8 @@ def _minute(m: int) -> str:
 def _legacy_day(count: int) -> list[dict[str, str]]:
     """``count`` one-minute ranges, two minutes apart, as the legacy update writes a day."""
     return [
-        {"start": f"2050-01-03T{_minute(2 * i)}:00.000Z", "end": f"2050-01-03T{_minute(2 * i + 1)}:00.000Z"} for i in range(count)
+        {"start": f"2050-01-03T{_minute(2 * i)}:00.000Z", "end": f"2050-01-03T{_minute(2 * i + 1)}:00.000Z"}
+        for i in range(count)
     ]
 
 
@@ -37,22 +38,38 @@ def _weekly_rows(count: int) -> list[tuple[list[int], time, time]]:
 
 async def test_the_legacy_update_cannot_store_more_weekly_rows_than_the_cap(app, client, alice):
     schedule_id = await give_schedule(app, alice.id, time_zone="UTC")
-    too_many = await client.patch(f"/v2/schedules/{schedule_id}", headers=alice.headers, json={"schedule": [_legacy_day(MAX_WEEKLY_RANGES + 1)] * 7})
+    too_many = await client.patch(
+        f"/v2/schedules/{schedule_id}",
+        headers=alice.headers,
+        json={"schedule": [_legacy_day(MAX_WEEKLY_RANGES + 1)] * 7},
+    )
     assert too_many.status_code == 400, too_many.text
     assert f"at most {MAX_WEEKLY_RANGES} weekly availability ranges" in too_many.json()["error"]["message"]
-    at_cap = await client.patch(f"/v2/schedules/{schedule_id}", headers=alice.headers, json={"schedule": [_legacy_day(MAX_WEEKLY_RANGES)] * 7})
+    at_cap = await client.patch(
+        f"/v2/schedules/{schedule_id}", headers=alice.headers, json={"schedule": [_legacy_day(MAX_WEEKLY_RANGES)] * 7}
+    )
     assert at_cap.status_code == 200, at_cap.text
 
 
 async def test_v1_rows_added_one_at_a_time_stop_at_the_caps(app, client, alice):
     api = V1(client)
     schedule_id = await give_schedule(app, alice.id, time_zone="UTC", weekly=_weekly_rows(MAX_WEEKLY_RANGES))
-    row = {"scheduleId": schedule_id, "days": [1], "startTime": "1970-01-01T22:00:00.000Z", "endTime": "1970-01-01T23:00:00.000Z"}
+    row = {
+        "scheduleId": schedule_id,
+        "days": [1],
+        "startTime": "1970-01-01T22:00:00.000Z",
+        "endTime": "1970-01-01T23:00:00.000Z",
+    }
     response = await api.post(alice, "/availabilities", json=row)
     assert f"at most {MAX_WEEKLY_RANGES} weekly" in v1_error(response, 400)["message"]
 
     # an override turned into a weekly row counts against the weekly cap too
-    override = {"scheduleId": schedule_id, "date": "2050-01-03", "startTime": "1970-01-01T22:00:00.000Z", "endTime": "1970-01-01T23:00:00.000Z"}
+    override = {
+        "scheduleId": schedule_id,
+        "date": "2050-01-03",
+        "startTime": "1970-01-01T22:00:00.000Z",
+        "endTime": "1970-01-01T23:00:00.000Z",
+    }
     created = await api.post(alice, "/availabilities", json=override)
     assert created.status_code == 200, created.text
     row_id = created.json()["availability"]["id"]

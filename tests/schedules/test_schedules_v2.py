@@ -77,7 +77,11 @@ async def test_a_second_schedule_is_default_only_when_asked(client, alice):
     third = await create(client, alice, name="Third", isDefault=True)
     assert third["isDefault"] is True
     listed = (await client.get("/v2/schedules", headers=headers(alice))).json()["data"]
-    assert [(s["id"], s["isDefault"]) for s in listed] == [(first["id"], False), (second["id"], False), (third["id"], True)]
+    assert [(s["id"], s["isDefault"]) for s in listed] == [
+        (first["id"], False),
+        (second["id"], False),
+        (third["id"], True),
+    ]
 
 
 @BOTH_DATABASES
@@ -115,7 +119,10 @@ async def test_another_users_schedule(client, alice, bob):
     message = f"User with ID={bob.id} does not own schedule with ID={sid}"
     assert_error(await client.get(f"/v2/schedules/{sid}", headers=headers(bob)), 403, "ForbiddenException", message)
     assert_error(
-        await client.patch(f"/v2/schedules/{sid}", json={"name": "x"}, headers=headers(bob)), 403, "ForbiddenException", message
+        await client.patch(f"/v2/schedules/{sid}", json={"name": "x"}, headers=headers(bob)),
+        403,
+        "ForbiddenException",
+        message,
     )
     assert_error(await client.delete(f"/v2/schedules/{sid}", headers=headers(bob)), 403, "ForbiddenException", message)
     assert (await client.get("/v2/schedules", headers=headers(bob))).json()["data"] == []
@@ -124,7 +131,10 @@ async def test_another_users_schedule(client, alice, bob):
 
 async def test_missing_schedule(client, alice):
     assert_error(
-        await client.get("/v2/schedules/999", headers=headers(alice)), 404, "NotFoundException", "Schedule with ID=999 does not exist."
+        await client.get("/v2/schedules/999", headers=headers(alice)),
+        404,
+        "NotFoundException",
+        "Schedule with ID=999 does not exist.",
     )
     assert_error(
         await client.patch("/v2/schedules/999", json={"name": "x"}, headers=headers(alice)),
@@ -146,7 +156,11 @@ async def test_update_replaces_given_parts_only(client, alice):
     sid = created["id"]
     response = await client.patch(
         f"/v2/schedules/{sid}",
-        json={"name": "Renamed", "timeZone": "Asia/Kolkata", "availability": [{"days": ["Sunday"], "startTime": "08:15", "endTime": "10:45"}]},
+        json={
+            "name": "Renamed",
+            "timeZone": "Asia/Kolkata",
+            "availability": [{"days": ["Sunday"], "startTime": "08:15", "endTime": "10:45"}],
+        },
         headers=headers(alice),
     )
     assert response.status_code == 200, response.text
@@ -168,7 +182,9 @@ async def test_update_is_default(client, alice):
     assert response.json()["data"]["isDefault"] is False  # false does nothing
     response = await client.patch(f"/v2/schedules/{second['id']}", json={"isDefault": True}, headers=headers(alice))
     assert response.json()["data"]["isDefault"] is True
-    assert (await client.get(f"/v2/schedules/{first['id']}", headers=headers(alice))).json()["data"]["isDefault"] is False
+    assert (await client.get(f"/v2/schedules/{first['id']}", headers=headers(alice))).json()["data"][
+        "isDefault"
+    ] is False
     assert (await client.get("/v2/schedules/default", headers=headers(alice))).json()["data"]["id"] == second["id"]
 
 
@@ -197,43 +213,93 @@ async def test_delete(client, alice):
         ({"timeZone": "Europe/Rome", "isDefault": True}, "name - is required"),
         ({"name": "", "timeZone": "Europe/Rome", "isDefault": True}, "name - String should have at least 1 character"),
         (
-            {"name": "x", "timeZone": "Europe/Rome", "isDefault": True, "availability": [{"days": ["Funday"], "startTime": "09:00", "endTime": "10:00"}]},
+            {
+                "name": "x",
+                "timeZone": "Europe/Rome",
+                "isDefault": True,
+                "availability": [{"days": ["Funday"], "startTime": "09:00", "endTime": "10:00"}],
+            },
             "availability.0.days.0 - Input should be 'Monday'",
         ),
         (
-            {"name": "x", "timeZone": "Europe/Rome", "isDefault": True, "availability": [{"days": [], "startTime": "09:00", "endTime": "10:00"}]},
+            {
+                "name": "x",
+                "timeZone": "Europe/Rome",
+                "isDefault": True,
+                "availability": [{"days": [], "startTime": "09:00", "endTime": "10:00"}],
+            },
             "availability.0.days - List should have at least 1 item",
         ),
         (
-            {"name": "x", "timeZone": "Europe/Rome", "isDefault": True, "availability": [{"days": ["Monday"], "startTime": "9:00", "endTime": "10:00"}]},
+            {
+                "name": "x",
+                "timeZone": "Europe/Rome",
+                "isDefault": True,
+                "availability": [{"days": ["Monday"], "startTime": "9:00", "endTime": "10:00"}],
+            },
             "availability.0.startTime - must be a 24-hour time HH:MM",
         ),
         (
-            {"name": "x", "timeZone": "Europe/Rome", "isDefault": True, "availability": [{"days": ["Monday"], "startTime": "09:00", "endTime": "24:00"}]},
+            {
+                "name": "x",
+                "timeZone": "Europe/Rome",
+                "isDefault": True,
+                "availability": [{"days": ["Monday"], "startTime": "09:00", "endTime": "24:00"}],
+            },
             "availability.0.endTime - must be a 24-hour time HH:MM between 00:00 and 23:59 (23:59 means end of day)",
         ),
         (
-            {"name": "x", "timeZone": "Europe/Rome", "isDefault": True, "availability": [{"days": ["Monday"], "startTime": 900, "endTime": "10:00"}]},
+            {
+                "name": "x",
+                "timeZone": "Europe/Rome",
+                "isDefault": True,
+                "availability": [{"days": ["Monday"], "startTime": 900, "endTime": "10:00"}],
+            },
             "availability.0.startTime - must be a 24-hour time HH:MM",
         ),
         (
-            {"name": "x", "timeZone": "Europe/Rome", "isDefault": True, "availability": [{"days": ["Monday"], "startTime": "17:00", "endTime": "09:00"}]},
+            {
+                "name": "x",
+                "timeZone": "Europe/Rome",
+                "isDefault": True,
+                "availability": [{"days": ["Monday"], "startTime": "17:00", "endTime": "09:00"}],
+            },
             "availability[0]: startTime 17:00 must be before endTime 09:00",
         ),
         (
-            {"name": "x", "timeZone": "Europe/Rome", "isDefault": True, "availability": [{"days": ["Monday"], "startTime": "09:00", "endTime": "09:00"}]},
+            {
+                "name": "x",
+                "timeZone": "Europe/Rome",
+                "isDefault": True,
+                "availability": [{"days": ["Monday"], "startTime": "09:00", "endTime": "09:00"}],
+            },
             "availability[0]: startTime 09:00 must be before endTime 09:00",
         ),
         (
-            {"name": "x", "timeZone": "Europe/Rome", "isDefault": True, "overrides": [{"date": "2030-02-30", "startTime": "09:00", "endTime": "10:00"}]},
+            {
+                "name": "x",
+                "timeZone": "Europe/Rome",
+                "isDefault": True,
+                "overrides": [{"date": "2030-02-30", "startTime": "09:00", "endTime": "10:00"}],
+            },
             "overrides.0.date - must be a calendar date YYYY-MM-DD, got '2030-02-30'",
         ),
         (
-            {"name": "x", "timeZone": "Europe/Rome", "isDefault": True, "overrides": [{"date": "20300201", "startTime": "09:00", "endTime": "10:00"}]},
+            {
+                "name": "x",
+                "timeZone": "Europe/Rome",
+                "isDefault": True,
+                "overrides": [{"date": "20300201", "startTime": "09:00", "endTime": "10:00"}],
+            },
             "overrides.0.date - must be a calendar date YYYY-MM-DD",
         ),
         (
-            {"name": "x", "timeZone": "Europe/Rome", "isDefault": True, "overrides": [{"date": "2030-02-01", "startTime": "11:00", "endTime": "10:00"}]},
+            {
+                "name": "x",
+                "timeZone": "Europe/Rome",
+                "isDefault": True,
+                "overrides": [{"date": "2030-02-01", "startTime": "11:00", "endTime": "10:00"}],
+            },
             "overrides[0]: startTime 11:00 must not be after endTime 10:00",
         ),
     ],
@@ -305,7 +371,9 @@ async def test_patch_me_default_schedule_and_time_zone(client, alice, bob):
     assert response.status_code == 200
     got = {s["id"]: s["timeZone"] for s in (await client.get("/v2/schedules", headers=headers(alice))).json()["data"]}
     assert got == {first["id"]: "Europe/Rome", second["id"]: "Asia/Kathmandu"}  # only the default follows
-    assert (await client.get(f"/v2/schedules/{bobs['id']}", headers=headers(bob))).json()["data"]["timeZone"] == "Europe/Rome"
+    assert (await client.get(f"/v2/schedules/{bobs['id']}", headers=headers(bob))).json()["data"][
+        "timeZone"
+    ] == "Europe/Rome"
 
 
 async def test_patch_me_time_zone_without_schedules(client, alice):

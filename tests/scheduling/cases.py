@@ -151,9 +151,7 @@ def query_from(inp: dict[str, Any]) -> SlotQuery:
         )
         for r in inp.get("reservations", [])
     )
-    away = tuple(
-        OutOfOffice(instant(o["start"]).date(), instant(o["end"]).date()) for o in inp.get("outOfOffice", [])
-    )
+    away = tuple(OutOfOffice(instant(o["start"]).date(), instant(o["end"]).date()) for o in inp.get("outOfOffice", []))
     hosts = []
     for raw in raw_hosts:
         if ev.get("schedule"):
@@ -195,8 +193,7 @@ def as_case_output(listing: SlotListing) -> dict[str, list[Any]]:
     for day, slots in listing.days.items():
         if any(s.seats_total is not None for s in slots):
             out[day.isoformat()] = [
-                {"time": iso_z(s.start), **({"attendees": s.seats_booked} if s.seats_booked else {})}
-                for s in slots
+                {"time": iso_z(s.start), **({"attendees": s.seats_booked} if s.seats_booked else {})} for s in slots
             ]
         else:
             out[day.isoformat()] = [iso_z(s.start) for s in slots]

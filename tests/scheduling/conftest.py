@@ -31,8 +31,7 @@ def local_times(query: SlotQuery, zone: str | None = None) -> dict[str, list[str
     tz = ZoneInfo(zone or query.time_zone)
     listing = list_slots(query)
     return {
-        d.isoformat(): [s.start.astimezone(tz).strftime("%H:%M%z") for s in slots]
-        for d, slots in listing.days.items()
+        d.isoformat(): [s.start.astimezone(tz).strftime("%H:%M%z") for s in slots] for d, slots in listing.days.items()
     }
 
 

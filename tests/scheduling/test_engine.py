@@ -161,12 +161,13 @@ def booking(start, minutes: int = 60, **fields) -> BusyInterval:
 
 
 def test_yearly_limit_counts_in_the_event_zone() -> None:
-    rules = EventRules(
-        length=60, event_type_id=1, booking_limits=Limits(per_year=1), time_zone="America/New_York"
-    )
+    rules = EventRules(length=60, event_type_id=1, booking_limits=Limits(per_year=1), time_zone="America/New_York")
     query = one_host_query(
-        daily("UTC", time(0), time(23, 59)), rules, utc(2026, 11, 24),
-        utc(2026, 12, 31, 20), utc(2027, 1, 1, 8),
+        daily("UTC", time(0), time(23, 59)),
+        rules,
+        utc(2026, 11, 24),
+        utc(2026, 12, 31, 20),
+        utc(2027, 1, 1, 8),
         busy=(booking(utc(2026, 6, 1, 12)),),
     )
     # 2026 ends at 2027-01-01 05:00Z in New York.
@@ -184,8 +185,11 @@ def test_yearly_limit_counts_in_the_event_zone() -> None:
 def test_weekly_limit_depends_on_week_start(week_start: int, open_days: list[str]) -> None:
     rules = EventRules(length=60, event_type_id=1, booking_limits=Limits(per_week=1), week_start=week_start)
     query = one_host_query(
-        daily("UTC", time(10), time(11)), rules, utc(2026, 11, 24),
-        utc(2026, 11, 25), utc(2026, 12, 2, 23, 59, 59),
+        daily("UTC", time(10), time(11)),
+        rules,
+        utc(2026, 11, 24),
+        utc(2026, 11, 25),
+        utc(2026, 12, 2, 23, 59, 59),
         busy=(booking(utc(2026, 11, 29, 10)),),  # a Sunday
     )
     assert sorted(local_times(query)) == open_days
@@ -194,8 +198,11 @@ def test_weekly_limit_depends_on_week_start(week_start: int, open_days: list[str
 def test_monthly_duration_limit_and_other_events_do_not_count() -> None:
     rules = EventRules(length=60, event_type_id=1, duration_limits=Limits(per_month=150))
     query = one_host_query(
-        daily("UTC", time(10), time(11)), rules, utc(2026, 11, 24),
-        utc(2026, 11, 29), utc(2026, 12, 2, 23, 59, 59),
+        daily("UTC", time(10), time(11)),
+        rules,
+        utc(2026, 11, 24),
+        utc(2026, 11, 29),
+        utc(2026, 12, 2, 23, 59, 59),
         busy=(
             booking(utc(2026, 12, 10, 12), 120),
             booking(utc(2026, 11, 10, 12), 120, event_type_id=2),  # another event type: not counted
@@ -208,8 +215,11 @@ def test_monthly_duration_limit_and_other_events_do_not_count() -> None:
 def test_limit_counts_a_booking_crossing_midnight_in_both_days() -> None:
     rules = EventRules(length=60, event_type_id=1, booking_limits=Limits(per_day=1))
     query = one_host_query(
-        daily("UTC", time(10), time(11)), rules, utc(2026, 11, 24),
-        utc(2026, 11, 25), utc(2026, 11, 28),
+        daily("UTC", time(10), time(11)),
+        rules,
+        utc(2026, 11, 24),
+        utc(2026, 11, 25),
+        utc(2026, 11, 28),
         busy=(booking(utc(2026, 11, 25, 23, 30)),),
     )
     assert sorted(local_times(query)) == ["2026-11-27"]
@@ -242,7 +252,9 @@ def test_collective_hosts_in_different_zones() -> None:
 
 
 def test_round_robin_with_a_fixed_host() -> None:
-    fixed = host(9, daily("UTC", time(9), time(17)), is_fixed=True, busy=(booking(utc(2026, 11, 30, 13), event_type_id=5),))
+    fixed = host(
+        9, daily("UTC", time(9), time(17)), is_fixed=True, busy=(booking(utc(2026, 11, 30, 13), event_type_id=5),)
+    )
     a = host(1, daily("UTC", time(9), time(12)))
     b = host(2, daily("UTC", time(12), time(17)))
     rules = EventRules(length=60, event_type_id=1, scheduling_type=SchedulingType.ROUND_ROBIN)
@@ -284,7 +296,9 @@ def test_round_robin_groups_each_need_a_free_host() -> None:
 
 @pytest.fixture
 def office() -> SlotQuery:
-    return one_host_query(daily("UTC", time(9), time(17)), SIXTY, utc(2026, 11, 24, 8), utc(2026, 11, 24), utc(2026, 12, 31))
+    return one_host_query(
+        daily("UTC", time(9), time(17)), SIXTY, utc(2026, 11, 24, 8), utc(2026, 11, 24), utc(2026, 12, 31)
+    )
 
 
 def test_refusal_minimum_notice(office: SlotQuery) -> None:
@@ -299,7 +313,9 @@ def test_refusal_booking_window(office: SlotQuery) -> None:
     assert check_booking(rolling.booking_request(utc(2026, 11, 28, 9))).reason is RefusalReason.BOOKING_WINDOW
     ranged = replace(
         office,
-        rules=replace(SIXTY, period_type=PeriodType.RANGE, period_start_date=date(2026, 12, 1), period_end_date=date(2026, 12, 2)),
+        rules=replace(
+            SIXTY, period_type=PeriodType.RANGE, period_start_date=date(2026, 12, 1), period_end_date=date(2026, 12, 2)
+        ),
     )
     assert check_booking(ranged.booking_request(utc(2026, 11, 30, 9))).reason is RefusalReason.BOOKING_WINDOW
     assert check_booking(ranged.booking_request(utc(2026, 12, 2, 16))).ok
@@ -310,7 +326,9 @@ def test_refusal_booking_window(office: SlotQuery) -> None:
 
 def test_refusal_limits(office: SlotQuery) -> None:
     busy = (booking(utc(2026, 11, 25, 9)),)
-    counted = replace(office, rules=replace(SIXTY, booking_limits=Limits(per_day=1)), hosts=(replace(office.hosts[0], busy=busy),))
+    counted = replace(
+        office, rules=replace(SIXTY, booking_limits=Limits(per_day=1)), hosts=(replace(office.hosts[0], busy=busy),)
+    )
     assert check_booking(counted.booking_request(utc(2026, 11, 25, 12))).reason is RefusalReason.BOOKING_LIMIT
     timed = replace(counted, rules=replace(SIXTY, duration_limits=Limits(per_day=90)))
     assert check_booking(timed.booking_request(utc(2026, 11, 25, 12))).reason is RefusalReason.DURATION_LIMIT
@@ -324,7 +342,9 @@ def test_refusal_outside_availability_busy_and_reserved(office: SlotQuery) -> No
     calendar = BusyInterval(utc(2026, 11, 25, 10), utc(2026, 11, 25, 10, 30), kind=BusyKind.CALENDAR)
     busy = replace(office, hosts=(replace(h, busy=(calendar,)),))
     assert check_booking(busy.booking_request(utc(2026, 11, 25, 9, 45))).reason is RefusalReason.BUSY
-    hold = Reservation(utc(2026, 11, 25, 10), utc(2026, 11, 25, 11), release_at=utc(2026, 11, 24, 8, 5), booker_uid="other")
+    hold = Reservation(
+        utc(2026, 11, 25, 10), utc(2026, 11, 25, 11), release_at=utc(2026, 11, 24, 8, 5), booker_uid="other"
+    )
     held = replace(office, hosts=(replace(h, reservations=(hold,)),))
     assert check_booking(held.booking_request(utc(2026, 11, 25, 10))).reason is RefusalReason.RESERVED
     mine = replace(held, booker_uid="other")

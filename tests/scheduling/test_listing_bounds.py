@@ -7,8 +7,7 @@ from datetime import time, timedelta
 
 import pytest
 
-from calapi.scheduling import EventRules, Host, PeriodType, SlotQuery, TooManySlots, list_slots
-from calapi.scheduling import engine
+from calapi.scheduling import EventRules, Host, PeriodType, SlotQuery, TooManySlots, engine, list_slots
 
 from .conftest import daily, utc
 
@@ -43,8 +42,13 @@ def test_time_is_laid_out_only_up_to_the_window_end(monkeypatch):
     [
         EventRules(length=30, slot_interval=7, period_type=PeriodType.ROLLING, period_days=10),
         EventRules(length=45, period_type=PeriodType.ROLLING_WINDOW, period_days=5, period_count_calendar_days=False),
-        EventRules(length=20, slot_interval=13, period_type=PeriodType.RANGE,
-                   period_start_date=NOW.date() + timedelta(days=3), period_end_date=NOW.date() + timedelta(days=40)),
+        EventRules(
+            length=20,
+            slot_interval=13,
+            period_type=PeriodType.RANGE,
+            period_start_date=NOW.date() + timedelta(days=3),
+            period_end_date=NOW.date() + timedelta(days=40),
+        ),
     ],
     ids=["rolling", "rolling-window", "range"],
 )
@@ -66,11 +70,15 @@ def test_a_listing_over_max_slots_is_refused_before_it_is_built():
 
 
 def test_max_slots_is_inclusive_and_counts_one_slot_a_date_for_first_slot_events():
-    day = SlotQuery(hosts=(Host(1, ALWAYS),), rules=EventRules(length=60), now=NOW, start=NOW, end=NOW + timedelta(days=1))
+    day = SlotQuery(
+        hosts=(Host(1, ALWAYS),), rules=EventRules(length=60), now=NOW, start=NOW, end=NOW + timedelta(days=1)
+    )
     assert len(list_slots(day).slots) == 23  # the first start is a minute after now, rounded to the hour
     assert len(list_slots(replace(day, max_slots=23)).slots) == 23
     with pytest.raises(TooManySlots):
         list_slots(replace(day, max_slots=22))
     first_only = EventRules(length=60, only_first_slot=True)
-    week = SlotQuery(hosts=(Host(1, ALWAYS),), rules=first_only, now=NOW, start=NOW, end=NOW + timedelta(days=7), max_slots=7)
+    week = SlotQuery(
+        hosts=(Host(1, ALWAYS),), rules=first_only, now=NOW, start=NOW, end=NOW + timedelta(days=7), max_slots=7
+    )
     assert len(list_slots(week).slots) == 7

@@ -41,8 +41,14 @@ ZONES = [
 ]
 # Days with a DST change in at least one zone above (2026), and a quiet one.
 ANCHORS = [
-    date(2026, 3, 8), date(2026, 3, 29), date(2026, 4, 5), date(2026, 6, 15),
-    date(2026, 9, 27), date(2026, 10, 4), date(2026, 10, 25), date(2026, 11, 1),
+    date(2026, 3, 8),
+    date(2026, 3, 29),
+    date(2026, 4, 5),
+    date(2026, 6, 15),
+    date(2026, 9, 27),
+    date(2026, 10, 4),
+    date(2026, 10, 25),
+    date(2026, 11, 1),
 ]
 PROFILE = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -118,10 +124,13 @@ def queries(draw, allow_booker_dependent: bool = True) -> SlotQuery:
             )
         )
     length = draw(st.sampled_from([15, 20, 25, 30, 45, 60, 90]))
-    period = draw(st.sampled_from(
-        [PeriodType.UNLIMITED] * 3 + ([PeriodType.ROLLING, PeriodType.ROLLING_WINDOW] if allow_booker_dependent else [])
-        + [PeriodType.RANGE]
-    ))
+    period = draw(
+        st.sampled_from(
+            [PeriodType.UNLIMITED] * 3
+            + ([PeriodType.ROLLING, PeriodType.ROLLING_WINDOW] if allow_booker_dependent else [])
+            + [PeriodType.RANGE]
+        )
+    )
     limits = draw(st.sampled_from([None, Limits(per_day=1), Limits(per_week=2), Limits(per_day=2, per_year=5)]))
     rules = EventRules(
         length=length,
@@ -173,9 +182,11 @@ def availability(schedule: Schedule, lo: datetime, hi: datetime) -> list[tuple[d
     day = lo.astimezone(zone).date() - timedelta(days=2)
     out = []
     while day <= hi.astimezone(zone).date() + timedelta(days=1):
-        spans = [(o.start, o.end) for o in overrides[day]] if day in overrides else [
-            (r.start, r.end) for r in schedule.weekly if (day.isoweekday() % 7) in r.days
-        ]
+        spans = (
+            [(o.start, o.end) for o in overrides[day]]
+            if day in overrides
+            else [(r.start, r.end) for r in schedule.weekly if (day.isoweekday() % 7) in r.days]
+        )
         for a, b in spans:
             s = datetime.combine(day, a, zone).astimezone(UTC)
             if b == time(23, 59):
@@ -236,7 +247,9 @@ def test_listed_slots_are_inside_availability_and_clear_of_busy_time(query: Slot
             ranges = availability(h.schedule, slot.start, slot.end)
             assert any(s <= slot.start and slot.end <= e for s, e in ranges), (slot, ranges)
             for b in h.busy:
-                plain = b.status is BookingStatus.ACCEPTED and not (b.seated and rules.seats_per_slot and b.event_type_id == 1)
+                plain = b.status is BookingStatus.ACCEPTED and not (
+                    b.seated and rules.seats_per_slot and b.event_type_id == 1
+                )
                 if b.kind is BusyKind.CALENDAR or (plain and b.booking_uid != query.reschedule_uid):
                     s, e = widened(b, rules)
                     if s < e:

@@ -9,8 +9,17 @@ import pytest
 
 from calapi.scheduling import tz
 
-ZONES = ["Europe/London", "America/New_York", "Australia/Sydney", "Asia/Kolkata", "Asia/Kathmandu",
-         "Australia/Lord_Howe", "America/Santiago", "Pacific/Chatham", "America/St_Johns"]
+ZONES = [
+    "Europe/London",
+    "America/New_York",
+    "Australia/Sydney",
+    "Asia/Kolkata",
+    "Asia/Kathmandu",
+    "Australia/Lord_Howe",
+    "America/Santiago",
+    "Pacific/Chatham",
+    "America/St_Johns",
+]
 
 
 @pytest.mark.parametrize("zone", ZONES)

@@ -13,10 +13,10 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from calapi.availability.models import SlotReservation
 from calapi.bookings.models import Booking
 from calapi.event_types.models import EventType
 from calapi.schedules.models import Availability, Schedule
-from calapi.availability.models import SlotReservation
 from calapi.users.models import User
 
 WORKING_WEEK = (((1, 2, 3, 4, 5), time(9), time(17)),)  # Monday–Friday 09:00–17:00
@@ -47,7 +47,9 @@ async def give_schedule(
         return schedule.id
 
 
-async def make_event_type(app: FastAPI, owner_id: int, *, slug: str = "thirty", length: int = 30, **columns: Any) -> int:
+async def make_event_type(
+    app: FastAPI, owner_id: int, *, slug: str = "thirty", length: int = 30, **columns: Any
+) -> int:
     columns.setdefault("minimum_booking_notice", 0)
     async with app.state.sessionmaker() as session:
         event = EventType(owner_id=owner_id, title=slug.title(), slug=slug, length_in_minutes=length, **columns)
@@ -57,7 +59,12 @@ async def make_event_type(app: FastAPI, owner_id: int, *, slug: str = "thirty", 
 
 
 async def add_bookings(
-    app: FastAPI, user_id: int, event_type_id: int | None, spans: Iterable[tuple[datetime, datetime]], *, status: str = "accepted"
+    app: FastAPI,
+    user_id: int,
+    event_type_id: int | None,
+    spans: Iterable[tuple[datetime, datetime]],
+    *,
+    status: str = "accepted",
 ) -> list[str]:
     uids = []
     async with app.state.sessionmaker() as session:
@@ -65,21 +72,40 @@ async def add_bookings(
             uid = uuid.uuid4().hex
             uids.append(uid)
             session.add(
-                Booking(uid=uid, user_id=user_id, event_type_id=event_type_id, title="Meeting", start_time=start, end_time=end, status=status)
+                Booking(
+                    uid=uid,
+                    user_id=user_id,
+                    event_type_id=event_type_id,
+                    title="Meeting",
+                    start_time=start,
+                    end_time=end,
+                    status=status,
+                )
             )
         await session.commit()
     return uids
 
 
 async def add_hold(
-    app: FastAPI, user_id: int, event_type_id: int, start: datetime, minutes: int, release_at: datetime, *, uid: str | None = None
+    app: FastAPI,
+    user_id: int,
+    event_type_id: int,
+    start: datetime,
+    minutes: int,
+    release_at: datetime,
+    *,
+    uid: str | None = None,
 ) -> str:
     uid = uid or str(uuid.uuid4())
     async with app.state.sessionmaker() as session:
         session.add(
             SlotReservation(
-                uid=uid, event_type_id=event_type_id, user_id=user_id, slot_start=start,
-                slot_end=start + timedelta(minutes=minutes), release_at=release_at,
+                uid=uid,
+                event_type_id=event_type_id,
+                user_id=user_id,
+                slot_start=start,
+                slot_end=start + timedelta(minutes=minutes),
+                release_at=release_at,
             )
         )
         await session.commit()

@@ -42,7 +42,9 @@ async def test_reserve_read_move_release(app, client, alice, clock):
     assert read.json()["data"] == {k: v for k, v in data.items() if k != "reservationDuration"}
 
     clock.now = NOW + timedelta(minutes=2)
-    moved = await client.patch(f"{R}/{uid}", json={"eventTypeId": event_id, "slotStart": "2050-09-05T11:00:00Z"}, headers=V)
+    moved = await client.patch(
+        f"{R}/{uid}", json={"eventTypeId": event_id, "slotStart": "2050-09-05T11:00:00Z"}, headers=V
+    )
     assert moved.status_code == 200, moved.text
     assert moved.json()["data"]["slotStart"] == "2050-09-05T11:00:00.000Z"
     assert moved.json()["data"]["reservationUid"] == uid
@@ -59,7 +61,9 @@ async def test_unknown_reservation_uids(client, clock):
     assert (got.status_code, got.json()) == (200, {"status": "success", "data": None})
     deleted = await client.delete(f"{R}/no-such-uid", headers=V)
     assert (deleted.status_code, deleted.json()) == (200, {"status": "success"})
-    patched = await client.patch(f"{R}/no-such-uid", json={"eventTypeId": 1, "slotStart": "2050-09-05T10:00:00Z"}, headers=V)
+    patched = await client.patch(
+        f"{R}/no-such-uid", json={"eventTypeId": 1, "slotStart": "2050-09-05T10:00:00Z"}, headers=V
+    )
     assert patched.status_code == 404
     assert patched.json()["error"]["message"] == "Slot with uid=no-such-uid not found"
 
@@ -90,11 +94,17 @@ async def test_a_hold_hides_the_slot_from_others_until_it_expires(app, client, s
 async def test_seat_hold_counts_as_one_seat(app, client, stranger, alice, clock):
     await give_schedule(app, alice.id)
     event_id = await make_event_type(app, alice.id, seats_per_time_slot=2)
-    assert (await client.post(R, json={"eventTypeId": event_id, "slotStart": "2050-09-05T10:00:00Z"}, headers=V)).status_code == 201
-    response = await stranger.get("/v2/slots", params={"eventTypeId": event_id, "start": "2050-09-05", "end": "2050-09-05"}, headers=V)
+    assert (
+        await client.post(R, json={"eventTypeId": event_id, "slotStart": "2050-09-05T10:00:00Z"}, headers=V)
+    ).status_code == 201
+    response = await stranger.get(
+        "/v2/slots", params={"eventTypeId": event_id, "start": "2050-09-05", "end": "2050-09-05"}, headers=V
+    )
     ten = next(s for s in response.json()["data"]["2050-09-05"] if s["start"] == z(at(10)))
     assert (ten["seatsBooked"], ten["seatsRemaining"]) == (1, 1)
-    assert (await stranger.post(R, json={"eventTypeId": event_id, "slotStart": "2050-09-05T10:00:00Z"}, headers=V)).status_code == 201
+    assert (
+        await stranger.post(R, json={"eventTypeId": event_id, "slotStart": "2050-09-05T10:00:00Z"}, headers=V)
+    ).status_code == 201
     third = await client.post(R, json={"eventTypeId": event_id, "slotStart": "2050-09-05T10:00:00Z"}, headers=V)
     assert third.status_code == 422
 
@@ -117,9 +127,13 @@ async def test_reservation_errors(app, client, stranger, alice, bob, clock):
     assert body["error"]["message"] == (
         "reservationDuration can only be used for authenticated requests - use access token, api key or OAuth credentials"
     )
-    status, body = await post(stranger, {"eventTypeId": fixed, "slotStart": start, "reservationDuration": 30}, bob.headers)
+    status, body = await post(
+        stranger, {"eventTypeId": fixed, "slotStart": start, "reservationDuration": 30}, bob.headers
+    )
     assert status == 403
-    status, body = await post(client, {"eventTypeId": fixed, "slotStart": "2050-09-05T13:00:00Z", "reservationDuration": 30}, alice.headers)
+    status, body = await post(
+        client, {"eventTypeId": fixed, "slotStart": "2050-09-05T13:00:00Z", "reservationDuration": 30}, alice.headers
+    )
     assert status == 201
     assert body["data"]["reservationDuration"] == 30
     assert body["data"]["reservationUntil"] == iso(NOW + timedelta(minutes=30))
@@ -128,13 +142,18 @@ async def test_reservation_errors(app, client, stranger, alice, bob, clock):
     assert (status, body["error"]["message"]) == (404, "Event Type with ID=999999 not found")
     status, body = await post(stranger, {"eventTypeId": fixed, "slotStart": start, "slotDuration": 60})
     assert (status, body["error"]["message"]) == (
-        400, "You passed 'slotDuration' but this event type is not a variable length event type."
+        400,
+        "You passed 'slotDuration' but this event type is not a variable length event type.",
     )
     status, body = await post(stranger, {"eventTypeId": variable, "slotStart": start, "slotDuration": 45})
     assert status == 400
     assert body["error"]["message"].startswith("Provided 'slotDuration' is not one of the possible lengths")
-    status, body = await post(stranger, {"eventTypeId": variable, "slotStart": "2050-09-06T10:00:00Z", "slotDuration": 60})
-    assert status == 201 and body["data"]["slotEnd"] == "2050-09-06T11:00:00.000Z" and body["data"]["slotDuration"] == 60
+    status, body = await post(
+        stranger, {"eventTypeId": variable, "slotStart": "2050-09-06T10:00:00Z", "slotDuration": 60}
+    )
+    assert (
+        status == 201 and body["data"]["slotEnd"] == "2050-09-06T11:00:00.000Z" and body["data"]["slotDuration"] == 60
+    )
 
     status, body = await post(stranger, {"eventTypeId": fixed, "slotStart": "2050-09-05T08:00:00Z"})
     assert (status, body["error"]["message"]) == (422, "Can't reserve a slot if the event is already booked.")
@@ -144,7 +163,8 @@ async def test_reservation_errors(app, client, stranger, alice, bob, clock):
     assert (await post(client, {"eventTypeId": fixed, "slotStart": start}))[0] == 201
     status, body = await post(stranger, {"eventTypeId": fixed, "slotStart": "2050-09-05T10:15:00Z"})
     assert (status, body["error"]["message"]) == (
-        422, "This time slot is already reserved by another user. Please choose a different time."
+        422,
+        "This time slot is already reserved by another user. Please choose a different time.",
     )
     status, body = await post(stranger, {"eventTypeId": fixed})
     assert status == 400 and "slotStart" in body["error"]["message"]
@@ -169,7 +189,9 @@ async def test_a_2024_09_04_hold_hides_the_slot_even_from_a_client_that_sends_th
     uid = created.json()["data"]["reservationUid"]
     client.cookies.set("uid", uid)
     assert z(at(10)) not in await starts(client, **window)
-    moved = await client.patch(f"{R}/{uid}", json={"eventTypeId": event_id, "slotStart": "2050-09-05T11:00:00Z"}, headers=V)
+    moved = await client.patch(
+        f"{R}/{uid}", json={"eventTypeId": event_id, "slotStart": "2050-09-05T11:00:00Z"}, headers=V
+    )
     assert moved.status_code == 200 and "set-cookie" not in moved.headers
     listed = await starts(client, **window)
     assert z(at(11)) not in listed and z(at(10)) in listed

@@ -31,8 +31,6 @@ RANGE_SETTING = "CALAPI_SLOTS_MAX_RANGE_DAYS"
 ANSWER_SETTING = "CALAPI_SLOTS_MAX_PER_ANSWER"
 
 
-
-
 def v1_refusal(response: httpx.Response, *needles: str) -> str:
     message = v1_error(response, 400)["message"]
     for needle in needles:
@@ -68,9 +66,13 @@ async def test_a_range_longer_than_a_year_is_refused_in_every_version(app, clien
     v2_refusal(await legacy_slots(client, event_id, MONDAY, "2051-09-07T00:00:00Z"), RANGE_SETTING, "366 days")
     v1_refusal(await v1_slots(client, alice, event_id, MONDAY, "2051-09-07"), RANGE_SETTING, "366 days")
     api = V1(client)
-    availability = await api.get(alice, "/availability", params={"userId": alice.id, "dateFrom": MONDAY, "dateTo": "2051-09-07"})
+    availability = await api.get(
+        alice, "/availability", params={"userId": alice.id, "dateFrom": MONDAY, "dateTo": "2051-09-07"}
+    )
     v1_refusal(availability, RANGE_SETTING)
-    by_path = await api.get(alice, f"/users/{alice.id}/availability", params={"dateFrom": MONDAY, "dateTo": "2051-09-07"})
+    by_path = await api.get(
+        alice, f"/users/{alice.id}/availability", params={"dateFrom": MONDAY, "dateTo": "2051-09-07"}
+    )
     v1_refusal(by_path, RANGE_SETTING)
 
 
@@ -98,7 +100,9 @@ async def test_the_range_cap_is_the_setting(app, client, alice, clock):
     assert "shorter range" in message
     v2_refusal(await legacy_slots(client, event_id, MONDAY, "2050-09-12T00:00:01Z"), RANGE_SETTING)
     v1_refusal(await v1_slots(client, alice, event_id, MONDAY, "2050-09-12T00:00:01Z"), RANGE_SETTING)
-    teamless = await V1(client).get(alice, "/availability", params={"userId": alice.id, "dateFrom": MONDAY, "dateTo": "2050-09-13"})
+    teamless = await V1(client).get(
+        alice, "/availability", params={"userId": alice.id, "dateFrom": MONDAY, "dateTo": "2050-09-13"}
+    )
     v1_refusal(teamless, RANGE_SETTING)
 
 
@@ -111,7 +115,14 @@ async def test_a_year_asked_of_a_booking_window_lists_the_window(app, client, al
     year = await v2_slots(client, event_id, "2050-09-01", "2051-08-31")
     assert year.status_code == 200, year.text
     # Today 2050-09-01 + 7 days: up to the end of Thursday 2050-09-08.
-    assert list(year.json()["data"]) == ["2050-09-01", "2050-09-02", "2050-09-05", "2050-09-06", "2050-09-07", "2050-09-08"]
+    assert list(year.json()["data"]) == [
+        "2050-09-01",
+        "2050-09-02",
+        "2050-09-05",
+        "2050-09-06",
+        "2050-09-07",
+        "2050-09-08",
+    ]
     week = await v2_slots(client, event_id, "2050-09-01", "2050-09-08")
     assert year.json()["data"] == week.json()["data"]
 
@@ -123,7 +134,9 @@ async def test_a_year_of_minutes_is_refused_in_every_version(app, client, alice,
     """The request that built 527,000 slots: now a 400 naming the cap, before the slots are built."""
     await give_schedule(app, alice.id, time_zone="UTC", weekly=EVERY_DAY)
     event_id = await make_event_type(app, alice.id, length=15, slot_interval=1)
-    message = v2_refusal(await v2_slots(client, event_id, MONDAY, "2051-09-03"), ANSWER_SETTING, "10000", "shorter range")
+    message = v2_refusal(
+        await v2_slots(client, event_id, MONDAY, "2051-09-03"), ANSWER_SETTING, "10000", "shorter range"
+    )
     counted = re.search(r"holds (\d+) slots", message)
     assert counted and int(counted.group(1)) > 500_000, message  # 364 days of 1,440 minutes
     v2_refusal(await legacy_slots(client, event_id, MONDAY, "2051-09-04T00:00:00Z"), ANSWER_SETTING)

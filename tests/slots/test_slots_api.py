@@ -70,20 +70,26 @@ async def test_time_zone_changes_only_grouping_and_offsets(app, client, alice, c
     assert [z(s) for s in seen] == in_utc  # the same instants
     assert list(auckland) == ["2050-09-05", "2050-09-06", "2050-09-07"]
     assert auckland["2050-09-05"][0]["start"] == "2050-09-05T20:00:00.000+12:00"
-    assert datetime.fromisoformat(auckland["2050-09-06"][0]["start"]).tzinfo.utcoffset(None) == zone.utcoffset(datetime(2050, 9, 6))
+    assert datetime.fromisoformat(auckland["2050-09-06"][0]["start"]).tzinfo.utcoffset(None) == zone.utcoffset(
+        datetime(2050, 9, 6)
+    )
 
 
 async def test_format_range_is_case_insensitive_and_uses_duration(app, client, alice, clock):
     await give_schedule(app, alice.id)
     event_id = await make_event_type(app, alice.id, length=30, length_in_minutes_options=[30, 60])
-    data = await slots(client, eventTypeId=event_id, start="2050-09-05", end="2050-09-05", format="RANGE", timeZone="Europe/Berlin")
+    data = await slots(
+        client, eventTypeId=event_id, start="2050-09-05", end="2050-09-05", format="RANGE", timeZone="Europe/Berlin"
+    )
     first = data["2050-09-05"][0]
     assert first == {"start": "2050-09-05T10:00:00.000+02:00", "end": "2050-09-05T10:30:00.000+02:00"}
     long = await slots(client, eventTypeId=event_id, start="2050-09-05", end="2050-09-05", format="range", duration=60)
     assert long["2050-09-05"][0] == {"start": "2050-09-05T08:00:00.000Z", "end": "2050-09-05T09:00:00.000Z"}
     assert long["2050-09-05"][-1]["end"] == "2050-09-05T16:00:00.000Z"
     refused = await client.get(
-        "/v2/slots", params={"eventTypeId": event_id, "start": "2050-09-05", "end": "2050-09-05", "duration": 45}, headers=V
+        "/v2/slots",
+        params={"eventTypeId": event_id, "start": "2050-09-05", "end": "2050-09-05", "duration": 45},
+        headers=V,
     )
     assert refused.status_code == 400
     assert "duration" in refused.json()["error"]["message"]
@@ -95,7 +101,12 @@ async def test_dst_spring_forward_in_london(app, client, alice, clock):
     event_id = await make_event_type(app, alice.id, length=60)
     # 09:00 London is 09:00Z on Friday (GMT) and 08:00Z on Monday (BST): wall-clock hours hold.
     got = await starts(client, eventTypeId=event_id, start="2050-03-25", end="2050-03-28")
-    assert got == [z(at(9, day=25, month=3)), z(at(10, day=25, month=3)), z(at(8, day=28, month=3)), z(at(9, day=28, month=3))]
+    assert got == [
+        z(at(9, day=25, month=3)),
+        z(at(10, day=25, month=3)),
+        z(at(8, day=28, month=3)),
+        z(at(9, day=28, month=3)),
+    ]
 
     all_day = await give_schedule(app, alice.id, weekly=((range(7), time(0), time(23, 59)),))
     assert all_day
@@ -103,7 +114,11 @@ async def test_dst_spring_forward_in_london(app, client, alice, clock):
     sunday = [s["start"] for s in data["2050-03-27"]]
     # The day of the change has 23 hours: 01:00 local never happens.
     assert len(sunday) == 23
-    assert sunday[:3] == ["2050-03-27T00:00:00.000+00:00", "2050-03-27T02:00:00.000+01:00", "2050-03-27T03:00:00.000+01:00"]
+    assert sunday[:3] == [
+        "2050-03-27T00:00:00.000+00:00",
+        "2050-03-27T02:00:00.000+01:00",
+        "2050-03-27T03:00:00.000+01:00",
+    ]
     assert sunday[-1] == "2050-03-27T23:00:00.000+01:00"
 
 
@@ -117,7 +132,9 @@ async def test_seated_slots_carry_seat_fields_and_full_slots_stay(app, client, a
     partly = by_start[z(at(8))]
     assert partly["bookingUid"] in two
     assert {k: partly[k] for k in ("seatsBooked", "seatsRemaining", "seatsTotal")} == {
-        "seatsBooked": 2, "seatsRemaining": 1, "seatsTotal": 3,
+        "seatsBooked": 2,
+        "seatsRemaining": 1,
+        "seatsTotal": 3,
     }
     full = by_start[z(at(9))]
     assert (full["seatsBooked"], full["seatsRemaining"], full["seatsTotal"]) == (3, 0, 3)
@@ -185,7 +202,10 @@ async def test_query_errors(app, client, alice, clock):
     await give_schedule(app, alice.id)
     event_id = await make_event_type(app, alice.id, slug="intro")
     day = {"start": "2050-09-05", "end": "2050-09-05"}
-    assert await error_of(client, 400, eventTypeId=event_id, **day, foo="1") == "foo property is wrong,property foo should not exist "
+    assert (
+        await error_of(client, 400, eventTypeId=event_id, **day, foo="1")
+        == "foo property is wrong,property foo should not exist "
+    )
     assert await error_of(client, 400, eventTypeId=event_id, start="2050-09-06", end="2050-09-05T10:00:00Z") == (
         "Invalid time range given - check the 'start' and 'end' query parameters."
     )
@@ -200,9 +220,14 @@ async def test_query_errors(app, client, alice, clock):
     assert "eventTypeId" in await error_of(client, 400, eventTypeId="abc", **day)
     assert "usernames" in await error_of(client, 400, usernames="alice", **day)
     assert await error_of(client, 404, eventTypeId=999999, **day) == "Event Type not found"
-    assert await error_of(client, 404, eventTypeSlug="intro", username="nobody", **day) == "User with username nobody not found"
+    assert (
+        await error_of(client, 404, eventTypeSlug="intro", username="nobody", **day)
+        == "User with username nobody not found"
+    )
     assert await error_of(client, 404, eventTypeSlug="nope", username="alice", **day) == "Event Type not found"
-    assert await error_of(client, 404, eventTypeSlug="intro", teamSlug="sales", **day) == "Team with slug sales not found"
+    assert (
+        await error_of(client, 404, eventTypeSlug="intro", teamSlug="sales", **day) == "Team with slug sales not found"
+    )
     assert await error_of(client, 404, usernames="alice,nobody", **day) == "User with username nobody not found"
 
 

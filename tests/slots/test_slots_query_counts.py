@@ -53,7 +53,14 @@ async def test_listing_statements_do_not_grow_with_bookings(app, client, alice, 
     await add_bookings(app, bob.id, bob_event, quarter_hours(200))
     await add_bookings(app, bob.id, bob_other, quarter_hours(200, first_day=20))
     for i in range(50):
-        await add_hold(app, bob.id, bob_event, datetime(2050, 10, 3, tzinfo=UTC) + timedelta(hours=i), 30, NOW + timedelta(minutes=5))
+        await add_hold(
+            app,
+            bob.id,
+            bob_event,
+            datetime(2050, 10, 3, tzinfo=UTC) + timedelta(hours=i),
+            30,
+            NOW + timedelta(minutes=5),
+        )
 
     few = await statements_for_listing(app, client, alice_event)
     many = await statements_for_listing(app, client, bob_event)
@@ -70,7 +77,9 @@ async def test_host_inputs_load_in_constant_statements_for_1_or_10_hosts(app, al
         await give_schedule(app, user.id)
         event_ids[user.id] = await make_event_type(app, user.id, before_event_buffer=10)
         await add_bookings(app, user.id, event_ids[user.id], quarter_hours(20))
-        await add_hold(app, user.id, event_ids[user.id], datetime(2050, 9, 8, 9, tzinfo=UTC), 30, NOW + timedelta(minutes=5))
+        await add_hold(
+            app, user.id, event_ids[user.id], datetime(2050, 9, 8, 9, tzinfo=UTC), 30, NOW + timedelta(minutes=5)
+        )
 
     async def load(user_ids: list[int]):
         async with app.state.sessionmaker() as session:

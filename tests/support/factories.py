@@ -35,8 +35,15 @@ async def make_user(
     settings = app.state.settings
     async with app.state.sessionmaker() as session:
         user = await users_service.create(
-            session, email=f"{username}@example.com", username=username, name=username.title(), time_zone=time_zone, admin=admin
+            session,
+            email=f"{username}@example.com",
+            username=username,
+            name=username.title(),
+            time_zone=time_zone,
+            admin=admin,
         )
-        minted = await api_keys_service.mint(session, user_id=user.id, prefix=settings.api_key_prefix, expires_at=expires_at)
+        minted = await api_keys_service.mint(
+            session, user_id=user.id, prefix=settings.api_key_prefix, expires_at=expires_at
+        )
         await session.commit()
     return TestUser(id=user.id, email=user.email, username=username, key=minted.key, key_id=minted.row.id)

@@ -30,7 +30,9 @@ def calapi_env(**settings: str) -> dict[str, str]:
 
 
 def run_cli(*args: str, **settings: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*CALAPI, *args], env=calapi_env(**settings), cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [*CALAPI, *args], env=calapi_env(**settings), cwd=REPO_ROOT, capture_output=True, text=True, timeout=120
+    )
 
 
 @contextmanager

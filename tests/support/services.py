@@ -42,7 +42,9 @@ def require(service: str) -> str:
     url, port = (POSTGRES_URL, 5432) if service == "postgres" else (REDIS_URL, 6379)
     if _reachable(url, port):
         return url
-    _missing(f"{service} is not reachable at {url} (set CALAPI_TEST_{'DATABASE' if service == 'postgres' else 'REDIS'}_URL)")
+    _missing(
+        f"{service} is not reachable at {url} (set CALAPI_TEST_{'DATABASE' if service == 'postgres' else 'REDIS'}_URL)"
+    )
 
 
 def require_chromium() -> str:
@@ -54,5 +56,5 @@ def require_chromium() -> str:
     return CHROMIUM
 
 
-def run(coro):  # noqa: ANN001, ANN201 - small sync helper for fixtures
+def run(coro):
     return asyncio.run(coro)

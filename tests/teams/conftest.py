@@ -20,9 +20,13 @@ class TeamWorld:
     member_membership_id: int
 
 
-async def add_member(client, team_id: int, by: TestUser, user: TestUser, role: str = "MEMBER", accepted: bool = True) -> dict:
+async def add_member(
+    client, team_id: int, by: TestUser, user: TestUser, role: str = "MEMBER", accepted: bool = True
+) -> dict:
     response = await client.post(
-        f"/v2/teams/{team_id}/memberships", json={"userId": user.id, "role": role, "accepted": accepted}, headers=by.headers
+        f"/v2/teams/{team_id}/memberships",
+        json={"userId": user.id, "role": role, "accepted": accepted},
+        headers=by.headers,
     )
     assert response.status_code == 201, response.text
     return response.json()["data"]

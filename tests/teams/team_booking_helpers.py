@@ -13,7 +13,9 @@ from tests.support.factories import make_user
 from tests.teams.conftest import add_member, make_team
 
 
-async def team_of(app: Any, client: httpx.AsyncClient, owner: Any, names: list[str], team_name: str = "Sales") -> tuple[int, list[Any]]:
+async def team_of(
+    app: Any, client: httpx.AsyncClient, owner: Any, names: list[str], team_name: str = "Sales"
+) -> tuple[int, list[Any]]:
     """A team owned by ``owner`` with new members ``names``; every one (owner included) has a UTC working week.
 
     Returns (team id, [owner, *members]).
@@ -30,11 +32,22 @@ async def team_of(app: Any, client: httpx.AsyncClient, owner: Any, names: list[s
 
 
 async def team_event(
-    client: httpx.AsyncClient, owner: Any, team_id: int, slug: str, scheduling: str, hosts: list[dict[str, Any]], **fields: Any
+    client: httpx.AsyncClient,
+    owner: Any,
+    team_id: int,
+    slug: str,
+    scheduling: str,
+    hosts: list[dict[str, Any]],
+    **fields: Any,
 ) -> int:
     body = {
-        "title": slug.title(), "slug": slug, "lengthInMinutes": 30, "minimumBookingNotice": 0,
-        "schedulingType": scheduling, "hosts": hosts, **fields,
+        "title": slug.title(),
+        "slug": slug,
+        "lengthInMinutes": 30,
+        "minimumBookingNotice": 0,
+        "schedulingType": scheduling,
+        "hosts": hosts,
+        **fields,
     }
     response = await client.post(f"/v2/teams/{team_id}/event-types", json=body, headers=owner.headers)
     assert response.status_code == 201, response.text

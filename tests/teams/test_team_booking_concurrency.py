@@ -19,7 +19,8 @@ async def test_forty_simultaneous_bookings_of_one_round_robin_slot_give_one_per_
     team_id, users = await team_of(app, client, alice, ["bob", "carol", "dave"])
     event_id = await team_event(client, alice, team_id, "demo", "roundRobin", [{"userId": u.id} for u in users])
     bodies = [
-        booking_body(event_id, at(MONDAY, "10:00"), attendee={**ATTENDEE, "email": f"b{i}@example.com"}) for i in range(40)
+        booking_body(event_id, at(MONDAY, "10:00"), attendee={**ATTENDEE, "email": f"b{i}@example.com"})
+        for i in range(40)
     ]
     with ExitStack() as stack:
         bases = start_servers(stack, database_url, servers_for(database_url))
@@ -29,7 +30,10 @@ async def test_forty_simultaneous_bookings_of_one_round_robin_slot_give_one_per_
     winners = sorted(r.json()["data"]["hosts"][0]["id"] for r in responses if r.status_code == 201)
     assert winners == sorted(u.id for u in users)
     for loser in (r for r in responses if r.status_code == 409):
-        assert loser.json()["error"]["message"] == "One of the hosts either already has booking at this time or is not available"
+        assert (
+            loser.json()["error"]["message"]
+            == "One of the hosts either already has booking at this time or is not available"
+        )
     async with app.state.sessionmaker() as session:
         organizers = (await session.scalars(select(Booking.user_id).where(Booking.event_type_id == event_id))).all()
     assert sorted(organizers) == sorted(u.id for u in users)

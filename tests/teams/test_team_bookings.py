@@ -7,8 +7,8 @@ Every host works Monday–Friday 09:00–17:00 UTC; Monday 2050-09-05.
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 from collections import Counter
+from datetime import UTC, datetime
 
 import pytest
 
@@ -16,6 +16,7 @@ from tests.bookings.conftest import ATTENDEE, MONDAY, at, book, v2
 from tests.conftest import BOTH_DATABASES
 from tests.support.factories import make_user
 from tests.teams.team_booking_helpers import team_event, team_of, weekday_starts
+
 
 @pytest.fixture
 def settings_overrides():
@@ -48,7 +49,8 @@ async def test_collective_booking_holds_every_host(app, client, alice, database_
 
     # carol (a co-host, not the organizer) is busy at 10:00 for her personal event types as well.
     personal = await client.post(
-        "/v2/event-types", json={"title": "Solo", "slug": "solo", "lengthInMinutes": 30, "minimumBookingNotice": 0},
+        "/v2/event-types",
+        json={"title": "Solo", "slug": "solo", "lengthInMinutes": 30, "minimumBookingNotice": 0},
         headers=v2(carol, "2024-06-14"),
     )
     assert personal.status_code == 201, personal.text
@@ -56,7 +58,9 @@ async def test_collective_booking_holds_every_host(app, client, alice, database_
     clash = await book(client, solo, at(MONDAY, "10:00"))
     assert clash.status_code == 409
     slots = await client.get(
-        "/v2/slots", params={"eventTypeId": solo, "start": MONDAY, "end": MONDAY}, headers={"cal-api-version": "2024-09-04"}
+        "/v2/slots",
+        params={"eventTypeId": solo, "start": MONDAY, "end": MONDAY},
+        headers={"cal-api-version": "2024-09-04"},
     )
     starts = [s["start"] for s in slots.json()["data"][MONDAY]]
     assert at(MONDAY, "10:00") not in starts and at(MONDAY, "10:30") in starts
@@ -65,9 +69,12 @@ async def test_collective_booking_holds_every_host(app, client, alice, database_
 @BOTH_DATABASES
 async def test_a_busy_co_host_refuses_a_collective_booking_and_removes_the_slot(app, client, alice, database_url):
     team_id, (owner, bob) = await team_of(app, client, alice, ["bob"])
-    event_id = await team_event(client, alice, team_id, "panel", "collective", [{"userId": owner.id}, {"userId": bob.id}])
+    event_id = await team_event(
+        client, alice, team_id, "panel", "collective", [{"userId": owner.id}, {"userId": bob.id}]
+    )
     personal = await client.post(
-        "/v2/event-types", json={"title": "Solo", "slug": "solo", "lengthInMinutes": 60, "minimumBookingNotice": 0},
+        "/v2/event-types",
+        json={"title": "Solo", "slug": "solo", "lengthInMinutes": 60, "minimumBookingNotice": 0},
         headers=v2(bob, "2024-06-14"),
     )
     assert (await book(client, personal.json()["data"]["id"], at(MONDAY, "11:00"))).status_code == 201
@@ -76,7 +83,9 @@ async def test_a_busy_co_host_refuses_a_collective_booking_and_removes_the_slot(
     assert refused.status_code == 409
     assert refused.json()["error"]["message"] == TEAM_BUSY
     slots = await client.get(
-        "/v2/slots", params={"eventTypeId": event_id, "start": MONDAY, "end": MONDAY}, headers={"cal-api-version": "2024-09-04"}
+        "/v2/slots",
+        params={"eventTypeId": event_id, "start": MONDAY, "end": MONDAY},
+        headers={"cal-api-version": "2024-09-04"},
     )
     starts = [s["start"] for s in slots.json()["data"][MONDAY]]
     assert at(MONDAY, "11:00") not in starts and at(MONDAY, "11:30") not in starts and at(MONDAY, "12:00") in starts
@@ -117,7 +126,8 @@ async def test_a_mandatory_host_is_on_every_round_robin_booking(app, client, ali
 
     # The mandatory host busy elsewhere: no booking, whoever else is free.
     personal = await client.post(
-        "/v2/event-types", json={"title": "Solo", "slug": "solo", "lengthInMinutes": 30, "minimumBookingNotice": 0},
+        "/v2/event-types",
+        json={"title": "Solo", "slug": "solo", "lengthInMinutes": 30, "minimumBookingNotice": 0},
         headers=v2(owner, "2024-06-14"),
     )
     assert (await book(client, personal.json()["data"]["id"], at(MONDAY, "15:00"))).status_code == 201
@@ -128,7 +138,11 @@ async def test_a_mandatory_host_is_on_every_round_robin_booking(app, client, ali
 @BOTH_DATABASES
 async def test_a_higher_priority_free_host_always_wins(app, client, alice, database_url):
     team_id, (owner, bob, carol) = await team_of(app, client, alice, ["bob", "carol"])
-    hosts = [{"userId": owner.id, "priority": "low"}, {"userId": bob.id, "priority": "highest"}, {"userId": carol.id, "priority": "high"}]
+    hosts = [
+        {"userId": owner.id, "priority": "low"},
+        {"userId": bob.id, "priority": "highest"},
+        {"userId": carol.id, "priority": "high"},
+    ]
     event_id = await team_event(client, alice, team_id, "demo", "roundRobin", hosts)
     # Three bookings at one time: bob (highest), then carol (high), then alice (low); then nobody.
     organizers = []
@@ -188,7 +202,8 @@ async def test_list_filters_by_team(app, client, alice, database_url):
     event_id = await team_event(client, alice, team_id, "demo", "roundRobin", [{"userId": bob.id}])
     team_uid = (await book(client, event_id, at(MONDAY, "10:00"))).json()["data"]["uid"]
     personal = await client.post(
-        "/v2/event-types", json={"title": "Solo", "slug": "solo", "lengthInMinutes": 30, "minimumBookingNotice": 0},
+        "/v2/event-types",
+        json={"title": "Solo", "slug": "solo", "lengthInMinutes": 30, "minimumBookingNotice": 0},
         headers=v2(bob, "2024-06-14"),
     )
     assert (await book(client, personal.json()["data"]["id"], at(MONDAY, "11:00"))).status_code == 201

@@ -16,8 +16,12 @@ def base(world: TeamWorld) -> str:
 @BOTH_DATABASES
 async def test_round_robin_event_type_fields_and_hosts(client, world: TeamWorld, database_url):
     body = {
-        "title": "Demo", "slug": "demo", "lengthInMinutes": 30, "schedulingType": "ROUND_ROBIN",
-        "beforeEventBuffer": 10, "bookingLimitsCount": {"day": 3},
+        "title": "Demo",
+        "slug": "demo",
+        "lengthInMinutes": 30,
+        "schedulingType": "ROUND_ROBIN",
+        "beforeEventBuffer": 10,
+        "bookingLimitsCount": {"day": 3},
         "hosts": [
             {"userId": world.owner.id, "mandatory": True, "priority": "highest"},
             {"userId": world.member.id, "weight": 300},
@@ -33,16 +37,41 @@ async def test_round_robin_event_type_fields_and_hosts(client, world: TeamWorld,
     assert data["beforeEventBuffer"] == 10 and data["bookingLimitsCount"] == {"day": 3}
     assert data["team"]["id"] == world.team_id and data["team"]["slug"] == "sales"
     assert data["hosts"] == [
-        {"userId": world.owner.id, "name": "Alice", "username": "alice", "mandatory": True, "priority": "highest", "weight": 100, "avatarUrl": None},
-        {"userId": world.member.id, "name": "Mel", "username": "mel", "mandatory": False, "priority": "medium", "weight": 300, "avatarUrl": None},
-        {"userId": world.admin.id, "name": "Adam", "username": "adam", "mandatory": False, "priority": "low", "weight": 100, "avatarUrl": None},
+        {
+            "userId": world.owner.id,
+            "name": "Alice",
+            "username": "alice",
+            "mandatory": True,
+            "priority": "highest",
+            "weight": 100,
+            "avatarUrl": None,
+        },
+        {
+            "userId": world.member.id,
+            "name": "Mel",
+            "username": "mel",
+            "mandatory": False,
+            "priority": "medium",
+            "weight": 300,
+            "avatarUrl": None,
+        },
+        {
+            "userId": world.admin.id,
+            "name": "Adam",
+            "username": "adam",
+            "mandatory": False,
+            "priority": "low",
+            "weight": 100,
+            "avatarUrl": None,
+        },
     ]
     event_id = data["id"]
     got = (await client.get(f"{base(world)}/{event_id}", headers=world.owner.headers)).json()["data"]
     assert got == data
 
     patched = await client.patch(
-        f"{base(world)}/{event_id}", json={"title": "Demo call", "hosts": [{"userId": world.member.id}], "schedulingType": "collective"},
+        f"{base(world)}/{event_id}",
+        json={"title": "Demo call", "hosts": [{"userId": world.member.id}], "schedulingType": "collective"},
         headers=world.owner.headers,
     )
     assert patched.status_code == 200, patched.text
@@ -60,28 +89,47 @@ async def test_round_robin_event_type_fields_and_hosts(client, world: TeamWorld,
 
 
 async def test_round_robin_host_without_weight_echoes_the_default(client, world: TeamWorld):
-    body = {"title": "Intro", "slug": "intro", "lengthInMinutes": 30, "schedulingType": "roundRobin",
-            "hosts": [{"userId": world.owner.id}, {"userId": world.member.id, "weight": 50}]}
+    body = {
+        "title": "Intro",
+        "slug": "intro",
+        "lengthInMinutes": 30,
+        "schedulingType": "roundRobin",
+        "hosts": [{"userId": world.owner.id}, {"userId": world.member.id, "weight": 50}],
+    }
     created = await client.post(base(world), json=body, headers=world.owner.headers)
     assert created.status_code == 201, created.text
-    assert [(h["userId"], h["weight"]) for h in created.json()["data"]["hosts"]] == [(world.owner.id, 100), (world.member.id, 50)]
+    assert [(h["userId"], h["weight"]) for h in created.json()["data"]["hosts"]] == [
+        (world.owner.id, 100),
+        (world.member.id, 50),
+    ]
     listed = (await client.get(base(world))).json()["data"]
     assert [h["weight"] for h in listed[0]["hosts"]] == [100, 50]
 
 
 async def test_collective_hosts_output_and_validation(client, world: TeamWorld):
-    body = {"title": "Panel", "slug": "panel", "lengthInMinutes": 45, "schedulingType": "collective",
-            "hosts": [{"userId": world.owner.id}, {"userId": world.member.id}]}
+    body = {
+        "title": "Panel",
+        "slug": "panel",
+        "lengthInMinutes": 45,
+        "schedulingType": "collective",
+        "hosts": [{"userId": world.owner.id}, {"userId": world.member.id}],
+    }
     data = (await client.post(base(world), json=body, headers=world.owner.headers)).json()["data"]
     assert data["hosts"][0] == {"userId": world.owner.id, "name": "Alice", "username": "alice", "avatarUrl": None}
 
-    outsider = await client.post(base(world), json={**body, "slug": "x", "hosts": [{"userId": world.outsider.id}]}, headers=world.owner.headers)
+    outsider = await client.post(
+        base(world), json={**body, "slug": "x", "hosts": [{"userId": world.outsider.id}]}, headers=world.owner.headers
+    )
     assert outsider.status_code == 400
     assert "is not an accepted member" in outsider.json()["error"]["message"]
     taken = await client.post(base(world), json=body, headers=world.owner.headers)
     assert taken.status_code == 400
-    for bad in ({**body, "slug": "y", "schedulingType": "solo"}, {**body, "slug": "z", "hosts": [{"userId": world.owner.id, "priority": "urgent"}]},
-                {**body, "slug": "w", "hosts": [{"userId": world.owner.id, "weight": -1}]}, {**body, "slug": "v", "lengthInMinutes": 0}):
+    for bad in (
+        {**body, "slug": "y", "schedulingType": "solo"},
+        {**body, "slug": "z", "hosts": [{"userId": world.owner.id, "priority": "urgent"}]},
+        {**body, "slug": "w", "hosts": [{"userId": world.owner.id, "weight": -1}]},
+        {**body, "slug": "v", "lengthInMinutes": 0},
+    ):
         response = await client.post(base(world), json=bad, headers=world.owner.headers)
         assert response.status_code == 400, bad
 
@@ -90,7 +138,13 @@ async def test_assign_all_team_members_follows_memberships(app, client, world: T
     from tests.support.factories import make_user
     from tests.teams.conftest import add_member
 
-    body = {"title": "All", "slug": "all", "lengthInMinutes": 30, "schedulingType": "roundRobin", "assignAllTeamMembers": True}
+    body = {
+        "title": "All",
+        "slug": "all",
+        "lengthInMinutes": 30,
+        "schedulingType": "roundRobin",
+        "assignAllTeamMembers": True,
+    }
     data = (await client.post(base(world), json=body, headers=world.owner.headers)).json()["data"]
     assert data["assignAllTeamMembers"] is True
     assert [h["userId"] for h in data["hosts"]] == [world.owner.id, world.admin.id, world.member.id]
@@ -98,7 +152,9 @@ async def test_assign_all_team_members_follows_memberships(app, client, world: T
     await add_member(client, world.team_id, world.owner, newcomer)
     hosts = (await client.get(f"{base(world)}/{data['id']}", headers=world.owner.headers)).json()["data"]["hosts"]
     assert newcomer.id in [h["userId"] for h in hosts]
-    await client.delete(f"/v2/teams/{world.team_id}/memberships/{world.member_membership_id}", headers=world.owner.headers)
+    await client.delete(
+        f"/v2/teams/{world.team_id}/memberships/{world.member_membership_id}", headers=world.owner.headers
+    )
     hosts = (await client.get(f"{base(world)}/{data['id']}", headers=world.owner.headers)).json()["data"]["hosts"]
     assert world.member.id not in [h["userId"] for h in hosts]
 
@@ -108,8 +164,14 @@ async def test_managed_event_type_children_follow_the_parent(app, client, world:
     from tests.slots.seed import give_schedule
 
     await give_schedule(app, world.member.id)
-    body = {"title": "Onboarding", "slug": "onboarding", "lengthInMinutes": 30, "schedulingType": "managed",
-            "minimumBookingNotice": 0, "hosts": [{"userId": world.owner.id}, {"userId": world.member.id}]}
+    body = {
+        "title": "Onboarding",
+        "slug": "onboarding",
+        "lengthInMinutes": 30,
+        "schedulingType": "managed",
+        "minimumBookingNotice": 0,
+        "hosts": [{"userId": world.owner.id}, {"userId": world.member.id}],
+    }
     response = await client.post(base(world), json=body, headers=world.owner.headers)
     assert response.status_code == 201, response.text
     parent, *children = response.json()["data"]
@@ -124,19 +186,36 @@ async def test_managed_event_type_children_follow_the_parent(app, client, world:
     # A member's child is an ordinary personal event type: listed, bookable by its slug.
     own = (await client.get(f"/v2/event-types/{mel_child}", headers={**world.member.headers, **ET})).json()["data"]
     assert own["ownerId"] == world.member.id and own["title"] == "Onboarding"
-    slots = await client.get("/v2/slots", params={"eventTypeSlug": "onboarding", "username": "mel", "start": "2050-09-05", "end": "2050-09-05"}, headers=SLOTS)
+    slots = await client.get(
+        "/v2/slots",
+        params={"eventTypeSlug": "onboarding", "username": "mel", "start": "2050-09-05", "end": "2050-09-05"},
+        headers=SLOTS,
+    )
     assert slots.status_code == 200 and len(slots.json()["data"]["2050-09-05"]) == 16
-    by_id = await client.get("/v2/slots", params={"eventTypeId": mel_child, "start": "2050-09-05", "end": "2050-09-05"}, headers=SLOTS)
+    by_id = await client.get(
+        "/v2/slots", params={"eventTypeId": mel_child, "start": "2050-09-05", "end": "2050-09-05"}, headers=SLOTS
+    )
     assert by_id.json()["data"] == slots.json()["data"]
     # The parent itself has no slots.
-    refused = await client.get("/v2/slots", params={"eventTypeId": parent["id"], "start": "2050-09-05", "end": "2050-09-05"}, headers=SLOTS)
+    refused = await client.get(
+        "/v2/slots", params={"eventTypeId": parent["id"], "start": "2050-09-05", "end": "2050-09-05"}, headers=SLOTS
+    )
     assert refused.status_code == 400
-    by_team = await client.get("/v2/slots", params={"teamSlug": "sales", "eventTypeSlug": "onboarding", "start": "2050-09-05", "end": "2050-09-05"}, headers=SLOTS)
+    by_team = await client.get(
+        "/v2/slots",
+        params={"teamSlug": "sales", "eventTypeSlug": "onboarding", "start": "2050-09-05", "end": "2050-09-05"},
+        headers=SLOTS,
+    )
     assert by_team.status_code == 400
 
     # Updating the parent updates every child; hosts add and remove children.
     response = await client.patch(
-        f"{base(world)}/{parent['id']}", json={"lengthInMinutes": 60, "title": "Onboarding call", "hosts": [{"userId": world.member.id}, {"userId": world.admin.id}]},
+        f"{base(world)}/{parent['id']}",
+        json={
+            "lengthInMinutes": 60,
+            "title": "Onboarding call",
+            "hosts": [{"userId": world.member.id}, {"userId": world.admin.id}],
+        },
         headers=world.owner.headers,
     )
     assert response.status_code == 200, response.text
@@ -147,8 +226,14 @@ async def test_managed_event_type_children_follow_the_parent(app, client, world:
     )
     assert next(c["id"] for c in children_after if c["ownerId"] == world.member.id) == mel_child  # kept, not recreated
     alice_child = children[0]["id"]
-    assert (await client.get(f"/v2/event-types/{alice_child}", headers={**world.owner.headers, **ET})).status_code == 404
-    slots = await client.get("/v2/slots", params={"eventTypeSlug": "onboarding", "username": "mel", "start": "2050-09-05", "end": "2050-09-05"}, headers=SLOTS)
+    assert (
+        await client.get(f"/v2/event-types/{alice_child}", headers={**world.owner.headers, **ET})
+    ).status_code == 404
+    slots = await client.get(
+        "/v2/slots",
+        params={"eventTypeSlug": "onboarding", "username": "mel", "start": "2050-09-05", "end": "2050-09-05"},
+        headers=SLOTS,
+    )
     assert len(slots.json()["data"]["2050-09-05"]) == 8  # 60-minute meetings now
 
     # Deleting the parent deletes every child.
@@ -159,9 +244,19 @@ async def test_managed_event_type_children_follow_the_parent(app, client, world:
 
 
 async def test_managed_slug_taken_by_a_members_own_event_type_is_400(client, world: TeamWorld):
-    own = await client.post("/v2/event-types", json={"title": "Mine", "slug": "intro", "lengthInMinutes": 15}, headers={**world.member.headers, **ET})
+    own = await client.post(
+        "/v2/event-types",
+        json={"title": "Mine", "slug": "intro", "lengthInMinutes": 15},
+        headers={**world.member.headers, **ET},
+    )
     assert own.status_code == 201, own.text
-    body = {"title": "Intro", "slug": "intro", "lengthInMinutes": 30, "schedulingType": "managed", "hosts": [{"userId": world.member.id}]}
+    body = {
+        "title": "Intro",
+        "slug": "intro",
+        "lengthInMinutes": 30,
+        "schedulingType": "managed",
+        "hosts": [{"userId": world.member.id}],
+    }
     response = await client.post(base(world), json=body, headers=world.owner.headers)
     assert response.status_code == 400
     assert response.json()["error"]["message"].startswith("User mel already has an event type with slug intro")

@@ -15,7 +15,9 @@ from tests.teams.team_booking_helpers import team_event, team_of
 async def reassigned_events(app, uid: str) -> list[dict]:
     async with app.state.sessionmaker() as session:
         rows = await session.scalars(
-            select(DomainEvent).where(DomainEvent.subject_uid == uid, DomainEvent.trigger == "BOOKING_REASSIGNED").order_by(DomainEvent.id)
+            select(DomainEvent)
+            .where(DomainEvent.subject_uid == uid, DomainEvent.trigger == "BOOKING_REASSIGNED")
+            .order_by(DomainEvent.id)
         )
         return [r.payload for r in rows]
 
@@ -46,7 +48,9 @@ async def test_automatic_and_manual_reassignment(app, client, alice, database_ur
     assert event["reassignedFrom"]["id"] == bob.id and event["reassignType"] == "automatic"
 
     # Manual, by the organizer (carol), with a reason: back to bob, who is free again at 10:00.
-    manual = await client.post(f"/v2/bookings/{uid}/reassign/{bob.id}", json={"reason": "carol is away"}, headers=v2(carol))
+    manual = await client.post(
+        f"/v2/bookings/{uid}/reassign/{bob.id}", json={"reason": "carol is away"}, headers=v2(carol)
+    )
     assert manual.status_code == 200, manual.text
     assert manual.json()["data"]["reassignedTo"]["id"] == bob.id
     event = (await reassigned_events(app, uid))[-1]
@@ -54,13 +58,17 @@ async def test_automatic_and_manual_reassignment(app, client, alice, database_ur
 
     # carol busy at 10:00 with a personal booking: nobody to move to, automatically or by hand.
     personal = await client.post(
-        "/v2/event-types", json={"title": "Solo", "slug": "solo", "lengthInMinutes": 30, "minimumBookingNotice": 0},
+        "/v2/event-types",
+        json={"title": "Solo", "slug": "solo", "lengthInMinutes": 30, "minimumBookingNotice": 0},
         headers=v2(carol, "2024-06-14"),
     )
     assert (await book(client, personal.json()["data"]["id"], at(MONDAY, "10:00"))).status_code == 201
     refused = await client.post(f"/v2/bookings/{uid}/reassign", headers=v2(bob))
     assert refused.status_code == 400
-    assert refused.json()["error"]["message"] == "Can't reassign the booking because no other host is available at that time."
+    assert (
+        refused.json()["error"]["message"]
+        == "Can't reassign the booking because no other host is available at that time."
+    )
     busy = await client.post(f"/v2/bookings/{uid}/reassign/{carol.id}", headers=v2(owner))
     assert busy.status_code == 409
 
@@ -72,10 +80,13 @@ async def test_automatic_and_manual_reassignment(app, client, alice, database_ur
     assert unknown.status_code == 404
     assert unknown.json()["error"]["message"] == "User with id=999999 was not found in the database"
 
+
 @BOTH_DATABASES
 async def test_who_may_reassign(app, client, alice, database_url):
     team_id, (owner, bob, carol) = await team_of(app, client, alice, ["bob", "carol"])
-    event_id = await team_event(client, alice, team_id, "demo", "roundRobin", [{"userId": bob.id}, {"userId": carol.id}])
+    event_id = await team_event(
+        client, alice, team_id, "demo", "roundRobin", [{"userId": bob.id}, {"userId": carol.id}]
+    )
     uid = (await book(client, event_id, at(MONDAY, "10:00"))).json()["data"]["uid"]
     member = await make_user(app, "mel")
     await add_member(client, team_id, owner, member)  # a plain member may not
@@ -86,7 +97,8 @@ async def test_who_may_reassign(app, client, alice, database_url):
     assert (await client.post(f"/v2/bookings/{uid}/reassign", headers=v2())).status_code == 401
     # A personal booking is not a round-robin one.
     personal = await client.post(
-        "/v2/event-types", json={"title": "Solo", "slug": "solo", "lengthInMinutes": 30, "minimumBookingNotice": 0},
+        "/v2/event-types",
+        json={"title": "Solo", "slug": "solo", "lengthInMinutes": 30, "minimumBookingNotice": 0},
         headers=v2(bob, "2024-06-14"),
     )
     solo_uid = (await book(client, personal.json()["data"]["id"], at(MONDAY, "12:00"))).json()["data"]["uid"]

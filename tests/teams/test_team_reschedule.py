@@ -20,7 +20,8 @@ SLOTS = {"cal-api-version": "2024-09-04"}
 
 async def personal_event(client, user: Any) -> int:
     response = await client.post(
-        "/v2/event-types", json={"title": "Solo", "slug": "solo", "lengthInMinutes": 30, "minimumBookingNotice": 0},
+        "/v2/event-types",
+        json={"title": "Solo", "slug": "solo", "lengthInMinutes": 30, "minimumBookingNotice": 0},
         headers=v2(user, "2024-06-14"),
     )
     assert response.status_code == 201, response.text
@@ -32,7 +33,9 @@ async def reschedule(client, uid: str, clock: str):
 
 
 async def monday_starts(client, event_type_id: int) -> list[str]:
-    response = await client.get("/v2/slots", params={"eventTypeId": event_type_id, "start": MONDAY, "end": MONDAY}, headers=SLOTS)
+    response = await client.get(
+        "/v2/slots", params={"eventTypeId": event_type_id, "start": MONDAY, "end": MONDAY}, headers=SLOTS
+    )
     assert response.status_code == 200, response.text
     return [s["start"] for s in response.json()["data"].get(MONDAY, [])]
 
@@ -113,19 +116,25 @@ async def test_a_round_robin_reschedule_keeps_a_free_host_else_picks_again(app, 
 async def test_a_seated_collective_reschedule_checks_every_co_host_and_moves_them(app, client, alice, database_url):
     team_id, (owner, bob) = await team_of(app, client, alice, ["bob"])
     seats = {"seatsPerTimeSlot": 3, "showAttendeeInfo": True, "showAvailabilityCount": True}
-    panel = await team_event(client, alice, team_id, "panel", "collective", [{"userId": owner.id}, {"userId": bob.id}], seats=seats)
+    panel = await team_event(
+        client, alice, team_id, "panel", "collective", [{"userId": owner.id}, {"userId": bob.id}], seats=seats
+    )
     bobs_own = await personal_event(client, bob)
     original = await booked(client, panel, "10:00")
     assert [a["email"] for a in original["attendees"]] == [ATTENDEE["email"], bob.email]
     await booked(client, bobs_own, "14:00")  # bob (a co-host, not the organizer) is busy at 14:00
 
     move = {"seatUid": original["seatUid"]}
-    refused = await client.post(f"/v2/bookings/{original['uid']}/reschedule", json={"start": at(MONDAY, "14:00"), **move}, headers=v2())
+    refused = await client.post(
+        f"/v2/bookings/{original['uid']}/reschedule", json={"start": at(MONDAY, "14:00"), **move}, headers=v2()
+    )
     assert refused.status_code == 409, refused.text
     assert refused.json()["error"]["message"] == TEAM_BUSY
     assert at(MONDAY, "10:00") not in await monday_starts(client, bobs_own)  # nothing changed
 
-    moved = await client.post(f"/v2/bookings/{original['uid']}/reschedule", json={"start": at(MONDAY, "15:00"), **move}, headers=v2())
+    moved = await client.post(
+        f"/v2/bookings/{original['uid']}/reschedule", json={"start": at(MONDAY, "15:00"), **move}, headers=v2()
+    )
     assert moved.status_code == 201, moved.text
     new = (await client.get(f"/v2/bookings/{moved.json()['data']['uid']}", headers=v2(owner))).json()["data"]
     assert new["start"] == at(MONDAY, "15:00") and new["status"] == "accepted"
@@ -151,13 +160,17 @@ async def test_a_seated_collective_reschedule_checks_every_co_host_and_moves_the
 async def test_a_seated_round_robin_seat_moves_to_a_free_host(app, client, alice, database_url):
     team_id, (owner, bob) = await team_of(app, client, alice, ["bob"])
     seats = {"seatsPerTimeSlot": 3, "showAttendeeInfo": True, "showAvailabilityCount": True}
-    demo = await team_event(client, alice, team_id, "demo", "roundRobin", [{"userId": owner.id}, {"userId": bob.id}], seats=seats)
+    demo = await team_event(
+        client, alice, team_id, "demo", "roundRobin", [{"userId": owner.id}, {"userId": bob.id}], seats=seats
+    )
     first = await booked(client, demo, "10:00")
     host, other = (owner, bob) if first["hosts"][0]["id"] == owner.id else (bob, owner)
     await booked(client, await personal_event(client, host), "13:00")  # the organizer is busy at 13:00
 
     moved = await client.post(
-        f"/v2/bookings/{first['uid']}/reschedule", json={"start": at(MONDAY, "13:00"), "seatUid": first["seatUid"]}, headers=v2()
+        f"/v2/bookings/{first['uid']}/reschedule",
+        json={"start": at(MONDAY, "13:00"), "seatUid": first["seatUid"]},
+        headers=v2(),
     )
     assert moved.status_code == 201, moved.text
     data = moved.json()["data"]

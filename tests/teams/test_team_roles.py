@@ -33,7 +33,9 @@ CALLER_RANK = {"member": 0, "admin": 1, "owner": 2}
 @pytest.mark.parametrize("caller", ["member", "admin", "owner", "outsider", "system_admin"])
 @pytest.mark.parametrize(("method", "path", "minimum", "body"), ROUTES, ids=[f"{m} {p}" for m, p, _, _ in ROUTES])
 async def test_role_matrix(app, client, world: TeamWorld, admin, caller, method, path, minimum, body):
-    created = await client.post(f"/v2/teams/{world.team_id}/event-types", json={**EVENT_TYPE, "slug": "existing"}, headers=world.owner.headers)
+    created = await client.post(
+        f"/v2/teams/{world.team_id}/event-types", json={**EVENT_TYPE, "slug": "existing"}, headers=world.owner.headers
+    )
     assert created.status_code == 201, created.text
     if body == "new-membership":
         from tests.support.factories import make_user
@@ -41,10 +43,18 @@ async def test_role_matrix(app, client, world: TeamWorld, admin, caller, method,
         newcomer = await make_user(app, "newcomer")
         body = {"userId": newcomer.id}
     url = path.format(team=world.team_id, membership=world.member_membership_id, event=created.json()["data"]["id"])
-    user = {"member": world.member, "admin": world.admin, "owner": world.owner, "outsider": world.outsider, "system_admin": admin}[caller]
+    user = {
+        "member": world.member,
+        "admin": world.admin,
+        "owner": world.owner,
+        "outsider": world.outsider,
+        "system_admin": admin,
+    }[caller]
     response = await client.request(method, url, json=body, headers=user.headers)
 
-    allowed = minimum is None or caller == "system_admin" or (caller in CALLER_RANK and CALLER_RANK[caller] >= RANK[minimum])
+    allowed = (
+        minimum is None or caller == "system_admin" or (caller in CALLER_RANK and CALLER_RANK[caller] >= RANK[minimum])
+    )
     if allowed:
         assert response.status_code in (200, 201), response.text
         assert response.json()["status"] == "success"
@@ -77,7 +87,9 @@ async def test_pending_invite_is_not_membership(app, client, world: TeamWorld):
     await add_member(client, world.team_id, world.owner, invited, "ADMIN", accepted=False)
     response = await client.get(f"/v2/teams/{world.team_id}", headers=invited.headers)
     assert response.status_code == 403
-    assert response.json()["error"]["message"] == f"RolesGuard - User has pending invite for team with id={world.team_id}."
+    assert (
+        response.json()["error"]["message"] == f"RolesGuard - User has pending invite for team with id={world.team_id}."
+    )
 
 
 @BOTH_DATABASES
@@ -95,9 +107,16 @@ async def test_a_team_never_sees_another_teams_rows(app, client, world: TeamWorl
     # Another team's membership or event type through my team's path: 404, as if it did not exist.
     response = await client.get(f"/v2/teams/{mine}/memberships/{other_membership['id']}", headers=headers)
     assert response.status_code == 404
-    assert response.json()["error"]["message"] == f"Membership with id {other_membership['id']} not found in team {mine}"
+    assert (
+        response.json()["error"]["message"] == f"Membership with id {other_membership['id']} not found in team {mine}"
+    )
     for method in ("GET", "PATCH", "DELETE"):
-        response = await client.request(method, f"/v2/teams/{mine}/event-types/{other_event_id}", json={"title": "x"} if method == "PATCH" else None, headers=headers)
+        response = await client.request(
+            method,
+            f"/v2/teams/{mine}/event-types/{other_event_id}",
+            json={"title": "x"} if method == "PATCH" else None,
+            headers=headers,
+        )
         assert response.status_code == 404, (method, response.text)
         assert response.json()["error"]["message"] == f"Event type with ID={other_event_id} does not exist."
     # My lists hold only my team's rows; the other team itself is closed to me.
@@ -109,4 +128,6 @@ async def test_a_team_never_sees_another_teams_rows(app, client, world: TeamWorl
     teams = (await client.get("/v2/teams", headers=headers)).json()["data"]
     assert [t["id"] for t in teams] == [mine]
     # And the other team's rows are untouched.
-    assert (await client.get(f"/v2/teams/{other['id']}/event-types/{other_event_id}", headers=bob.headers)).status_code == 200
+    assert (
+        await client.get(f"/v2/teams/{other['id']}/event-types/{other_event_id}", headers=bob.headers)
+    ).status_code == 200

@@ -53,21 +53,31 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("GET", "/v2/teams"): Row("/v2/teams", (200, 200, 200, 200, 200)),
     ("GET", "/v2/teams/{teamId}"): Row("/v2/teams/{team}", (200, 200, 200, 403, 200)),
     ("GET", "/v2/teams/{teamId}/memberships"): Row("/v2/teams/{team}/memberships", (200, 200, 403, 403, 200)),
-    ("GET", "/v2/teams/{teamId}/memberships/{membershipId}"): Row("/v2/teams/{team}/memberships/{member_m}", (200, 200, 403, 403, 200)),
+    ("GET", "/v2/teams/{teamId}/memberships/{membershipId}"): Row(
+        "/v2/teams/{team}/memberships/{member_m}", (200, 200, 403, 403, 200)
+    ),
     ("GET", "/v2/teams/{teamId}/event-types"): Row("/v2/teams/{team}/event-types", (200, 200, 200, 200, 200)),  # public
-    ("GET", "/v2/teams/{teamId}/event-types/{eventTypeId}"): Row("/v2/teams/{team}/event-types/{event}", (200, 200, 403, 403, 200)),
+    ("GET", "/v2/teams/{teamId}/event-types/{eventTypeId}"): Row(
+        "/v2/teams/{team}/event-types/{event}", (200, 200, 403, 403, 200)
+    ),
     ("GET", "/v2/teams/{teamId}/schedules"): Row("/v2/teams/{team}/schedules", (200, 200, 403, 403, 200)),
     ("GET", "/v2/teams/{teamId}/webhooks"): Row("/v2/teams/{team}/webhooks", (200, 200, 403, 403, 200)),
-    ("GET", "/v2/teams/{teamId}/webhooks/{webhookId}"): Row("/v2/teams/{team}/webhooks/{webhook}", (200, 200, 403, 403, 200)),
+    ("GET", "/v2/teams/{teamId}/webhooks/{webhookId}"): Row(
+        "/v2/teams/{team}/webhooks/{webhook}", (200, 200, 403, 403, 200)
+    ),
     ("GET", "/v2/teams/{teamId}/webhooks/{webhookId}/deliveries"): Row(
         "/v2/teams/{team}/webhooks/{webhook}/deliveries", (200, 200, 403, 403, 200)
     ),
     # --- v1 reads (v1 hides a team from outsiders with 404; a non-admin member gets 401 or 403)
     ("GET", "/v1/teams"): Row("/v1/teams", (200, 200, 200, 200, 200)),
     ("GET", "/v1/teams/{teamId}"): Row("/v1/teams/{team}", (200, 200, 200, 404, 200)),
-    ("GET", "/v1/teams/{teamId}/event-types"): Row("/v1/teams/{team}/event-types", (200, 200, 200, 200, 200)),  # outsiders: []
+    ("GET", "/v1/teams/{teamId}/event-types"): Row(
+        "/v1/teams/{team}/event-types", (200, 200, 200, 200, 200)
+    ),  # outsiders: []
     ("GET", "/v1/teams/{teamId}/availability"): Row(
-        "/v1/teams/{team}/availability", (200, 200, 403, 403, 200), params={"dateFrom": "2050-09-05", "dateTo": "2050-09-06"}
+        "/v1/teams/{team}/availability",
+        (200, 200, 403, 403, 200),
+        params={"dateFrom": "2050-09-05", "dateTo": "2050-09-06"},
     ),
     ("GET", "/v1/memberships"): Row("/v1/memberships", (200, 200, 200, 200, 200)),  # the caller's own
     ("GET", "/v1/memberships/{id}"): Row("/v1/memberships/{host_1}_{team}", (200, 200, 404, 404, 200)),
@@ -81,19 +91,24 @@ ROUTES: dict[tuple[str, str], Row] = {
         "/v2/teams/{team}/memberships/{member_m}", (200, 200, 403, 403, 200), body={"disableImpersonation": True}
     ),
     ("POST", "/v2/teams/{teamId}/event-types"): Row(
-        "/v2/teams/{team}/event-types", (201, 201, 403, 403, 201),
+        "/v2/teams/{team}/event-types",
+        (201, 201, 403, 403, 201),
         body={"title": "Made", "slug": "made", "lengthInMinutes": 30, "schedulingType": "collective"},
     ),
     ("PATCH", "/v2/teams/{teamId}/event-types/{eventTypeId}"): Row(
         "/v2/teams/{team}/event-types/{event}", (200, 200, 403, 403, 200), body={"title": "Renamed"}
     ),
     ("POST", "/v2/teams/{teamId}/webhooks"): Row(
-        "/v2/teams/{team}/webhooks", (201, 201, 403, 403, 201), body={**HOOK, "subscriberUrl": "http://127.0.0.1:9/made"}
+        "/v2/teams/{team}/webhooks",
+        (201, 201, 403, 403, 201),
+        body={**HOOK, "subscriberUrl": "http://127.0.0.1:9/made"},
     ),
     ("PATCH", "/v2/teams/{teamId}/webhooks/{webhookId}"): Row(
         "/v2/teams/{team}/webhooks/{webhook}", (200, 200, 403, 403, 200), body={"active": False}
     ),
-    ("POST", "/v2/teams/{teamId}/webhooks/{webhookId}/ping"): Row("/v2/teams/{team}/webhooks/{webhook}/ping", (200, 200, 403, 403, 200)),
+    ("POST", "/v2/teams/{teamId}/webhooks/{webhookId}/ping"): Row(
+        "/v2/teams/{team}/webhooks/{webhook}/ping", (200, 200, 403, 403, 200)
+    ),
     ("POST", "/v2/teams/{teamId}/webhooks/{webhookId}/rotate-secret"): Row(
         "/v2/teams/{team}/webhooks/{webhook}/rotate-secret", (200, 200, 403, 403, 200)
     ),
@@ -106,7 +121,9 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("PATCH", "/v1/teams/{teamId}"): Row("/v1/teams/{team}", (200, 200, 401, 404, 200), body={"bio": "We sell"}),
     ("PATCH", "/v1/teams/{teamId}/publish"): Row("/v1/teams/{team}/publish", (200, 200, 401, 404, 200)),
     ("POST", "/v1/memberships"): Row(
-        "/v1/memberships", (200, 200, 403, 403, 200), body={"userId": "{newcomer_v1}", "teamId": "{team}", "role": "MEMBER"}
+        "/v1/memberships",
+        (200, 200, 403, 403, 200),
+        body={"userId": "{newcomer_v1}", "teamId": "{team}", "role": "MEMBER"},
     ),
     ("PATCH", "/v1/memberships/{id}"): Row(
         "/v1/memberships/{host_1}_{team}", (200, 200, 404, 404, 200), body={"disableImpersonation": True}
@@ -129,20 +146,29 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("DELETE", "/v2/teams/{teamId}/event-types/{eventTypeId}"): Row(
         "/v2/teams/{team}/event-types/{event}", (200, 200, 403, 403, 200)
     ),
-    ("DELETE", "/v2/teams/{teamId}/webhooks/{webhookId}"): Row("/v2/teams/{team}/webhooks/{webhook}", (200, 200, 403, 403, 200)),
+    ("DELETE", "/v2/teams/{teamId}/webhooks/{webhookId}"): Row(
+        "/v2/teams/{team}/webhooks/{webhook}", (200, 200, 403, 403, 200)
+    ),
     ("DELETE", "/v1/teams/{teamId}"): Row("/v1/teams/{team_2}", (200, 401, 401, 404, 200)),
     ("DELETE", "/v2/teams/{teamId}"): Row("/v2/teams/{team}", (200, 403, 403, 403, 200)),
 }
 
 
 def served_team_routes(app: Any) -> set[tuple[str, str]]:
-    return {(method, route.path) for route in api_routes(app.routes) for method in route.methods if TEAM_ROUTE.search(route.path)}
+    return {
+        (method, route.path)
+        for route in api_routes(app.routes)
+        for method in route.methods
+        if TEAM_ROUTE.search(route.path)
+    }
 
 
 def test_every_team_route_is_in_the_matrix(app) -> None:
     served = served_team_routes(app)
     assert not served - ROUTES.keys(), f"team routes missing from the matrix: {sorted(served - ROUTES.keys())}"
-    assert not ROUTES.keys() - served, f"matrix rows for routes the app does not serve: {sorted(ROUTES.keys() - served)}"
+    assert not ROUTES.keys() - served, (
+        f"matrix rows for routes the app does not serve: {sorted(ROUTES.keys() - served)}"
+    )
 
 
 # --- one team per test, with a user in every role ---------------------------------------------
@@ -161,9 +187,16 @@ async def _roles_team(client: httpx.AsyncClient, users: dict[str, User], name: s
     return team
 
 
-async def world(app: Any, client: httpx.AsyncClient, alice: User, system_admin: User, *, co_owner: bool = False) -> World:
-    users = {"owner": alice, "admin": await make_user(app, "adam"), "member": await make_user(app, "mel"),
-             "outsider": await make_user(app, "olga"), "system_admin": system_admin}
+async def world(
+    app: Any, client: httpx.AsyncClient, alice: User, system_admin: User, *, co_owner: bool = False
+) -> World:
+    users = {
+        "owner": alice,
+        "admin": await make_user(app, "adam"),
+        "member": await make_user(app, "mel"),
+        "outsider": await make_user(app, "olga"),
+        "system_admin": system_admin,
+    }
     team = await _roles_team(client, users, "Sales")
     ids: Ids = {"team": team["id"]}
     owner = users["owner"]
@@ -190,7 +223,9 @@ async def full_world(app: Any, client: httpx.AsyncClient, alice: User, system_ad
         if name.startswith("host"):
             await make_schedule(client, user)
     ids["event"] = await team_event(client, owner, team, "intro", "collective", [{"userId": ids["host_1"]}])
-    round_robin = await team_event(client, owner, team, "demo", "roundRobin", [{"userId": ids["host_1"]}, {"userId": ids["host_2"]}])
+    round_robin = await team_event(
+        client, owner, team, "demo", "roundRobin", [{"userId": ids["host_1"]}, {"userId": ids["host_2"]}]
+    )
     booked = await book(client, round_robin, at(MONDAY, "10:00"))
     assert booked.status_code == 201, booked.text
     ids["booking"] = booked.json()["data"]["uid"]
@@ -212,7 +247,13 @@ def _fill(value: Any, ids: Ids) -> Any:
 
 
 async def call(
-    client: httpx.AsyncClient, user: User, method: str, path: str, ids: Ids, body: Any = None, version: str | None = None,
+    client: httpx.AsyncClient,
+    user: User,
+    method: str,
+    path: str,
+    ids: Ids,
+    body: Any = None,
+    version: str | None = None,
     params: dict[str, str] | None = None,
 ) -> httpx.Response:
     url = path.format(**ids)
@@ -221,7 +262,9 @@ async def call(
         params, headers = {**params, "apiKey": user.key}, {}
     if version:
         headers["cal-api-version"] = version
-    return await client.request(method, url, params=params, headers=headers, json=_fill(body, ids) if body is not None else None)
+    return await client.request(
+        method, url, params=params, headers=headers, json=_fill(body, ids) if body is not None else None
+    )
 
 
 @pytest.mark.parametrize("caller", CALLERS)
@@ -234,7 +277,9 @@ async def test_team_route_matrix(caller: str, app, client, alice, admin) -> None
         assert (method, route) in served, route
         response = await call(client, user, method, row.path, built.ids, row.body, row.version, row.params)
         if response.status_code != row.expected(caller):
-            wrong.append(f"{method} {route}: {response.status_code} (expected {row.expected(caller)}) {response.text[:200]}")
+            wrong.append(
+                f"{method} {route}: {response.status_code} (expected {row.expected(caller)}) {response.text[:200]}"
+            )
     assert not wrong, "\n".join(wrong)
 
 
@@ -255,31 +300,64 @@ class Change:
 SELF_TO_OWNER = {"role": "OWNER"}
 ROLE_CHANGES: dict[str, Change] = {
     # to OWNER
-    "v2 make a member OWNER": Change("PATCH", "/v2/teams/{team}/memberships/{member_m}", (200, 403, 403, 403, 200), {"role": "OWNER"}),
-    "v2 make oneself OWNER": Change("PATCH", "/v2/teams/{team}/memberships/{self_m}", (200, 403, 403, None, None), SELF_TO_OWNER),
+    "v2 make a member OWNER": Change(
+        "PATCH", "/v2/teams/{team}/memberships/{member_m}", (200, 403, 403, 403, 200), {"role": "OWNER"}
+    ),
+    "v2 make oneself OWNER": Change(
+        "PATCH", "/v2/teams/{team}/memberships/{self_m}", (200, 403, 403, None, None), SELF_TO_OWNER
+    ),
     "v2 create an OWNER membership": Change(
-        "POST", "/v2/teams/{team}/memberships", (201, 403, 403, 403, 201), {"userId": "{newcomer_v2}", "role": "OWNER", "accepted": True}
+        "POST",
+        "/v2/teams/{team}/memberships",
+        (201, 403, 403, 403, 201),
+        {"userId": "{newcomer_v2}", "role": "OWNER", "accepted": True},
     ),
-    "v1 make a member OWNER": Change("PATCH", "/v1/memberships/{member}_{team}", (200, 403, 403, 404, 200), {"role": "OWNER"}),
-    "v1 make oneself OWNER": Change("PATCH", "/v1/memberships/{self}_{team}", (200, 403, 403, None, None), SELF_TO_OWNER),
+    "v1 make a member OWNER": Change(
+        "PATCH", "/v1/memberships/{member}_{team}", (200, 403, 403, 404, 200), {"role": "OWNER"}
+    ),
+    "v1 make oneself OWNER": Change(
+        "PATCH", "/v1/memberships/{self}_{team}", (200, 403, 403, None, None), SELF_TO_OWNER
+    ),
     "v1 create an OWNER membership": Change(
-        "POST", "/v1/memberships", (200, 403, 403, 403, 200), {"userId": "{newcomer_v1}", "teamId": "{team}", "role": "OWNER"}
+        "POST",
+        "/v1/memberships",
+        (200, 403, 403, 403, 200),
+        {"userId": "{newcomer_v1}", "teamId": "{team}", "role": "OWNER"},
     ),
-    "v1 invite an OWNER": Change("POST", "/v1/invites", (200, 403, 403, 403, 200), {"teamId": "{team}", "usernameOrEmail": "nora", "role": "OWNER"}),
+    "v1 invite an OWNER": Change(
+        "POST",
+        "/v1/invites",
+        (200, 403, 403, 403, 200),
+        {"teamId": "{team}", "usernameOrEmail": "nora", "role": "OWNER"},
+    ),
     # from OWNER, the team's only owner
-    "v2 demote the only owner": Change("PATCH", "/v2/teams/{team}/memberships/{owner_m}", (403, 403, 403, 403, 403), {"role": "ADMIN"}),
+    "v2 demote the only owner": Change(
+        "PATCH", "/v2/teams/{team}/memberships/{owner_m}", (403, 403, 403, 403, 403), {"role": "ADMIN"}
+    ),
     "v2 remove the only owner": Change("DELETE", "/v2/teams/{team}/memberships/{owner_m}", (403, 403, 403, 403, 403)),
-    "v1 demote the only owner": Change("PATCH", "/v1/memberships/{owner}_{team}", (403, 403, 404, 404, 403), {"role": "ADMIN"}),
+    "v1 demote the only owner": Change(
+        "PATCH", "/v1/memberships/{owner}_{team}", (403, 403, 404, 404, 403), {"role": "ADMIN"}
+    ),
     "v1 remove the only owner": Change("DELETE", "/v1/memberships/{owner}_{team}", (403, 403, 404, 404, 403)),
     # from OWNER, with a second owner
-    "v2 demote a co-owner": Change("PATCH", "/v2/teams/{team}/memberships/{co_owner_m}", (200, 403, 403, 403, 200), {"role": "ADMIN"}, True),
-    "v2 remove a co-owner": Change("DELETE", "/v2/teams/{team}/memberships/{co_owner_m}", (200, 403, 403, 403, 200), co_owner=True),
+    "v2 demote a co-owner": Change(
+        "PATCH", "/v2/teams/{team}/memberships/{co_owner_m}", (200, 403, 403, 403, 200), {"role": "ADMIN"}, True
+    ),
+    "v2 remove a co-owner": Change(
+        "DELETE", "/v2/teams/{team}/memberships/{co_owner_m}", (200, 403, 403, 403, 200), co_owner=True
+    ),
     "v2 owner steps down beside a co-owner": Change(
         "PATCH", "/v2/teams/{team}/memberships/{owner_m}", (200, 403, 403, 403, 200), {"role": "MEMBER"}, True
     ),
-    "v1 demote a co-owner": Change("PATCH", "/v1/memberships/{co_owner}_{team}", (200, 403, 404, 404, 200), {"role": "ADMIN"}, True),
-    "v1 remove a co-owner": Change("DELETE", "/v1/memberships/{co_owner}_{team}", (200, 403, 404, 404, 200), co_owner=True),
-    "v1 owner leaves beside a co-owner": Change("DELETE", "/v1/memberships/{owner}_{team}", (200, 403, 404, 404, 200), co_owner=True),
+    "v1 demote a co-owner": Change(
+        "PATCH", "/v1/memberships/{co_owner}_{team}", (200, 403, 404, 404, 200), {"role": "ADMIN"}, True
+    ),
+    "v1 remove a co-owner": Change(
+        "DELETE", "/v1/memberships/{co_owner}_{team}", (200, 403, 404, 404, 200), co_owner=True
+    ),
+    "v1 owner leaves beside a co-owner": Change(
+        "DELETE", "/v1/memberships/{owner}_{team}", (200, 403, 404, 404, 200), co_owner=True
+    ),
 }
 
 
@@ -289,7 +367,12 @@ async def _memberships(client: httpx.AsyncClient, system_admin: User, team_id: i
     return {m["userId"]: (m["role"], m["accepted"]) for m in response.json()["data"]}
 
 
-CELLS = [(name, caller) for name, change in ROLE_CHANGES.items() for caller in CALLERS if change.statuses[CALLERS.index(caller)] is not None]
+CELLS = [
+    (name, caller)
+    for name, change in ROLE_CHANGES.items()
+    for caller in CALLERS
+    if change.statuses[CALLERS.index(caller)] is not None
+]
 
 
 @pytest.mark.parametrize(("change_name", "caller"), CELLS, ids=[f"{n} by {c}" for n, c in CELLS])
@@ -299,8 +382,11 @@ async def test_role_change_matrix(change_name: str, caller: str, app, client, al
     user, ids = built.users[caller], dict(built.ids)
     ids |= {role: built.users[role].id for role in ("owner", "member")}
     if change.co_owner:
-        ids["co_owner"] = next(uid for uid, (role, _) in (await _memberships(client, admin, ids["team"])).items()
-                               if role == "OWNER" and uid != alice.id)
+        ids["co_owner"] = next(
+            uid
+            for uid, (role, _) in (await _memberships(client, admin, ids["team"])).items()
+            if role == "OWNER" and uid != alice.id
+        )
     if caller in ("owner", "admin", "member"):
         ids |= {"self": user.id, "self_m": ids[f"{caller}_m"]}
     before = await _memberships(client, admin, ids["team"])

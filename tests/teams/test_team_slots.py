@@ -34,12 +34,21 @@ async def team_with_hosts(app, client, alice, bob) -> int:
     # bob: Tuesday off by override, everything else the working week, in New York.
     await give_schedule(app, bob.id, time_zone="America/New_York", overrides=[(date(2050, 9, 6), time(0), time(0))])
     # alice: Wednesday fully booked.
-    await add_bookings(app, alice.id, None, [(datetime(2050, 9, 7, 8, tzinfo=UTC), datetime(2050, 9, 7, 16, tzinfo=UTC))])
+    await add_bookings(
+        app, alice.id, None, [(datetime(2050, 9, 7, 8, tzinfo=UTC), datetime(2050, 9, 7, 16, tzinfo=UTC))]
+    )
     return team["id"]
 
 
 async def create_event(client, owner, team_id: int, slug: str, scheduling: str, hosts: list[dict]) -> int:
-    body = {"title": slug, "slug": slug, "lengthInMinutes": 30, "minimumBookingNotice": 0, "schedulingType": scheduling, "hosts": hosts}
+    body = {
+        "title": slug,
+        "slug": slug,
+        "lengthInMinutes": 30,
+        "minimumBookingNotice": 0,
+        "schedulingType": scheduling,
+        "hosts": hosts,
+    }
     response = await client.post(f"/v2/teams/{team_id}/event-types", json=body, headers=owner.headers)
     assert response.status_code == 201, response.text
     return response.json()["data"]["id"]
@@ -54,7 +63,9 @@ async def starts_by_day(client, **params) -> dict[str, list[str]]:
 @BOTH_DATABASES
 async def test_collective_lists_a_slot_only_when_every_host_is_free(app, client, alice, bob, clock, database_url):
     team_id = await team_with_hosts(app, client, alice, bob)
-    event_id = await create_event(client, alice, team_id, "panel", "collective", [{"userId": alice.id}, {"userId": bob.id}])
+    event_id = await create_event(
+        client, alice, team_id, "panel", "collective", [{"userId": alice.id}, {"userId": bob.id}]
+    )
     by_slug = await starts_by_day(client, teamSlug="sales", eventTypeSlug="panel")
     # Monday: the overlap of London and New York hours. Tuesday: bob is off. Wednesday: alice is booked.
     assert by_slug == {"2050-09-05": utc_starts(5, 13, (15, 30))}
@@ -76,7 +87,15 @@ async def test_round_robin_lists_a_slot_when_any_host_is_free(app, client, alice
         "2050-09-07": utc_starts(7, 13, (20, 30)),
     }
     response = await client.get(
-        "/v2/slots", params={"teamSlug": "sales", "eventTypeSlug": "demo", "start": "2050-09-05", "end": "2050-09-05", "hostSubsetIds": "999"}, headers=V
+        "/v2/slots",
+        params={
+            "teamSlug": "sales",
+            "eventTypeSlug": "demo",
+            "start": "2050-09-05",
+            "end": "2050-09-05",
+            "hostSubsetIds": "999",
+        },
+        headers=V,
     )
     assert response.status_code == 400
 
@@ -89,16 +108,26 @@ async def test_round_robin_mandatory_hosts_must_all_be_free(app, client, alice, 
     hosts = [{"userId": alice.id, "mandatory": True}, {"userId": bob.id}, {"userId": carol.id}]
     await create_event(client, alice, team_id, "demo", "roundRobin", hosts)
     # alice must be free, and one of bob / carol: only alice ∩ bob on Monday (carol's hours end at 08:00 UTC).
-    assert await starts_by_day(client, teamSlug="sales", eventTypeSlug="demo") == {"2050-09-05": utc_starts(5, 13, (15, 30))}
+    assert await starts_by_day(client, teamSlug="sales", eventTypeSlug="demo") == {
+        "2050-09-05": utc_starts(5, 13, (15, 30))
+    }
     # A subset never drops a mandatory host.
     assert await starts_by_day(client, teamSlug="sales", eventTypeSlug="demo", hostSubsetIds=str(carol.id)) == {}
 
 
 async def test_unknown_team_or_event_slug_is_404(app, client, alice, clock):
     await make_team(client, alice)
-    response = await client.get("/v2/slots", params={"teamSlug": "nope", "eventTypeSlug": "x", "start": "2050-09-05", "end": "2050-09-05"}, headers=V)
+    response = await client.get(
+        "/v2/slots",
+        params={"teamSlug": "nope", "eventTypeSlug": "x", "start": "2050-09-05", "end": "2050-09-05"},
+        headers=V,
+    )
     assert response.status_code == 404 and response.json()["error"]["message"] == "Team with slug nope not found"
-    response = await client.get("/v2/slots", params={"teamSlug": "sales", "eventTypeSlug": "x", "start": "2050-09-05", "end": "2050-09-05"}, headers=V)
+    response = await client.get(
+        "/v2/slots",
+        params={"teamSlug": "sales", "eventTypeSlug": "x", "start": "2050-09-05", "end": "2050-09-05"},
+        headers=V,
+    )
     assert response.status_code == 404 and response.json()["error"]["message"] == "Event Type not found"
 
 
@@ -110,9 +139,18 @@ async def test_team_slot_statements_do_not_grow_with_hosts(app, client, alice, c
     for index, user in enumerate(users):
         await add_member(client, team["id"], alice, user)
         await give_schedule(app, user.id, time_zone=("Europe/London", "America/New_York", "Asia/Tokyo")[index % 3])
-        await add_bookings(app, user.id, None, [(datetime(2050, 9, 5, 13, tzinfo=UTC), datetime(2050, 9, 5, 14, tzinfo=UTC))])
+        await add_bookings(
+            app, user.id, None, [(datetime(2050, 9, 5, 13, tzinfo=UTC), datetime(2050, 9, 5, 14, tzinfo=UTC))]
+        )
     await create_event(client, alice, team["id"], "two", "roundRobin", [{"userId": u.id} for u in users[:2]])
-    await create_event(client, alice, team["id"], "twelve", "roundRobin", [{"userId": u.id, "mandatory": i == 0} for i, u in enumerate(users)])
+    await create_event(
+        client,
+        alice,
+        team["id"],
+        "twelve",
+        "roundRobin",
+        [{"userId": u.id, "mandatory": i == 0} for i, u in enumerate(users)],
+    )
 
     async def statements(slug: str) -> list[str]:
         params = {"teamSlug": "sales", "eventTypeSlug": slug, "start": "2050-09-01", "end": "2050-10-31"}

@@ -44,10 +44,16 @@ async def test_v2_admin_cannot_take_the_team_over(client, world: TeamWorld, data
     team = f"/v2/teams/{world.team_id}"
     headers = world.admin.headers
 
-    v2_refused(await client.patch(f"{team}/memberships/{mine}", json={"role": "OWNER"}, headers=headers), roles.RAISES_OWN_ROLE)
-    v2_refused(await client.patch(f"{team}/memberships/{owners}", json={"role": "MEMBER"}, headers=headers), roles.ADMIN_CHANGES_OWNER_ROLE)
     v2_refused(
-        await client.patch(f"{team}/memberships/{owners}", json={"disableImpersonation": True}, headers=headers), roles.ADMIN_CHANGES_OWNER
+        await client.patch(f"{team}/memberships/{mine}", json={"role": "OWNER"}, headers=headers), roles.RAISES_OWN_ROLE
+    )
+    v2_refused(
+        await client.patch(f"{team}/memberships/{owners}", json={"role": "MEMBER"}, headers=headers),
+        roles.ADMIN_CHANGES_OWNER_ROLE,
+    )
+    v2_refused(
+        await client.patch(f"{team}/memberships/{owners}", json={"disableImpersonation": True}, headers=headers),
+        roles.ADMIN_CHANGES_OWNER,
     )
     v2_refused(await client.delete(f"{team}/memberships/{owners}", headers=headers), roles.ADMIN_DELETES_OWNER)
     v2_refused(
@@ -60,7 +66,9 @@ async def test_v2_admin_cannot_take_the_team_over(client, world: TeamWorld, data
     assert await memberships(client, world) == before
 
     # What an admin may do is untouched: manage members and admins, step down themself.
-    promoted = await client.patch(f"{team}/memberships/{world.member_membership_id}", json={"role": "ADMIN"}, headers=headers)
+    promoted = await client.patch(
+        f"{team}/memberships/{world.member_membership_id}", json={"role": "ADMIN"}, headers=headers
+    )
     assert promoted.status_code == 200 and promoted.json()["data"]["role"] == "ADMIN", promoted.text
     added = await client.post(f"{team}/memberships", json={**outsider, "role": "MEMBER"}, headers=headers)
     assert added.status_code == 201, added.text
@@ -73,12 +81,21 @@ async def test_v1_admin_cannot_demote_remove_or_mint_an_owner(client, world: Tea
     before = await memberships(client, world)
     admin, owner_id = world.admin, f"{world.owner.id}_{world.team_id}"
 
-    v1_refused(await v1(client, "PATCH", admin, f"/memberships/{owner_id}", {"role": "MEMBER"}), roles.ADMIN_CHANGES_OWNER_ROLE)
-    v1_refused(await v1(client, "PATCH", admin, f"/memberships/{owner_id}", {"disableImpersonation": True}), roles.ADMIN_CHANGES_OWNER)
-    v1_refused(await v1(client, "DELETE", admin, f"/memberships/{owner_id}"), roles.ADMIN_DELETES_OWNER)
-    v1_refused(await v1(client, "PATCH", admin, f"/memberships/{admin.id}_{world.team_id}", {"role": "OWNER"}), roles.RAISES_OWN_ROLE)
     v1_refused(
-        await v1(client, "PATCH", admin, f"/memberships/{world.member.id}_{world.team_id}", {"role": "OWNER"}), roles.ONLY_OWNERS_GRANT_OWNER
+        await v1(client, "PATCH", admin, f"/memberships/{owner_id}", {"role": "MEMBER"}), roles.ADMIN_CHANGES_OWNER_ROLE
+    )
+    v1_refused(
+        await v1(client, "PATCH", admin, f"/memberships/{owner_id}", {"disableImpersonation": True}),
+        roles.ADMIN_CHANGES_OWNER,
+    )
+    v1_refused(await v1(client, "DELETE", admin, f"/memberships/{owner_id}"), roles.ADMIN_DELETES_OWNER)
+    v1_refused(
+        await v1(client, "PATCH", admin, f"/memberships/{admin.id}_{world.team_id}", {"role": "OWNER"}),
+        roles.RAISES_OWN_ROLE,
+    )
+    v1_refused(
+        await v1(client, "PATCH", admin, f"/memberships/{world.member.id}_{world.team_id}", {"role": "OWNER"}),
+        roles.ONLY_OWNERS_GRANT_OWNER,
     )
     create = {"userId": world.outsider.id, "teamId": world.team_id, "role": "OWNER"}
     v1_refused(await v1(client, "POST", admin, "/memberships", create), roles.ONLY_OWNERS_GRANT_OWNER)
@@ -100,12 +117,23 @@ async def test_the_only_owner_cannot_leave_or_step_down(client, world: TeamWorld
     mine = before[world.owner.id]["id"]
     team, compound = f"/v2/teams/{world.team_id}", f"{world.owner.id}_{world.team_id}"
     for user in (world.owner, admin):  # a system admin neither: they delete the team instead
-        v2_refused(await client.patch(f"{team}/memberships/{mine}", json={"role": "ADMIN"}, headers=user.headers), roles.ONLY_OWNER_ROLE)
-        v2_refused(await client.patch(f"{team}/memberships/{mine}", json={"accepted": False}, headers=user.headers), roles.ONLY_OWNER_REMOVED)
+        v2_refused(
+            await client.patch(f"{team}/memberships/{mine}", json={"role": "ADMIN"}, headers=user.headers),
+            roles.ONLY_OWNER_ROLE,
+        )
+        v2_refused(
+            await client.patch(f"{team}/memberships/{mine}", json={"accepted": False}, headers=user.headers),
+            roles.ONLY_OWNER_REMOVED,
+        )
         v2_refused(await client.delete(f"{team}/memberships/{mine}", headers=user.headers), roles.ONLY_OWNER_REMOVED)
-        v1_refused(await v1(client, "PATCH", user, f"/memberships/{compound}", {"role": "MEMBER"}), roles.ONLY_OWNER_ROLE)
+        v1_refused(
+            await v1(client, "PATCH", user, f"/memberships/{compound}", {"role": "MEMBER"}), roles.ONLY_OWNER_ROLE
+        )
         v1_refused(await v1(client, "DELETE", user, f"/memberships/{compound}"), roles.ONLY_OWNER_REMOVED)
-    v1_refused(await v1(client, "PATCH", world.owner, f"/memberships/{compound}", {"accepted": False}), roles.ONLY_OWNER_REMOVED)
+    v1_refused(
+        await v1(client, "PATCH", world.owner, f"/memberships/{compound}", {"accepted": False}),
+        roles.ONLY_OWNER_REMOVED,
+    )
     assert await memberships(client, world) == before
     # A no-op role change is not a step down.
     same = await client.patch(f"{team}/memberships/{mine}", json={"role": "OWNER"}, headers=world.owner.headers)
@@ -123,8 +151,12 @@ async def test_a_second_owner_lets_the_first_step_down(client, world: TeamWorld,
     stepped = await client.patch(f"{team}/memberships/{first}", json={"role": "ADMIN"}, headers=world.owner.headers)
     assert stepped.status_code == 200 and stepped.json()["data"]["role"] == "ADMIN", stepped.text
     # Now the second owner is the only one, and the first — an admin — cannot touch them.
-    v2_refused(await client.delete(f"{team}/memberships/{second}", headers=world.admin.headers), roles.ONLY_OWNER_REMOVED)
-    v2_refused(await client.delete(f"{team}/memberships/{second}", headers=world.owner.headers), roles.ADMIN_DELETES_OWNER)
+    v2_refused(
+        await client.delete(f"{team}/memberships/{second}", headers=world.admin.headers), roles.ONLY_OWNER_REMOVED
+    )
+    v2_refused(
+        await client.delete(f"{team}/memberships/{second}", headers=world.owner.headers), roles.ADMIN_DELETES_OWNER
+    )
     v1_refused(
         await v1(client, "PATCH", world.owner, f"/memberships/{world.admin.id}_{world.team_id}", {"role": "MEMBER"}),
         roles.ADMIN_CHANGES_OWNER_ROLE,
@@ -134,7 +166,9 @@ async def test_a_second_owner_lets_the_first_step_down(client, world: TeamWorld,
     assert again.status_code == 200, again.text
     left = await v1(client, "DELETE", world.owner, f"/memberships/{world.owner.id}_{world.team_id}")
     assert left.status_code == 200, left.text
-    assert {m["userId"]: m["role"] for m in (await memberships_as(client, world.team_id, world.admin)).values()}[world.admin.id] == "OWNER"
+    assert {m["userId"]: m["role"] for m in (await memberships_as(client, world.team_id, world.admin)).values()}[
+        world.admin.id
+    ] == "OWNER"
 
 
 async def memberships_as(client: httpx.AsyncClient, team_id: int, user: User) -> dict[int, dict]:
@@ -146,13 +180,21 @@ async def memberships_as(client: httpx.AsyncClient, team_id: int, user: User) ->
 @BOTH_DATABASES
 async def test_system_admin_manages_owners(app, client, world: TeamWorld, admin, database_url):
     team = f"/v2/teams/{world.team_id}"
-    made = await client.post(f"{team}/memberships", json={"userId": world.outsider.id, "role": "OWNER", "accepted": True}, headers=admin.headers)
+    made = await client.post(
+        f"{team}/memberships",
+        json={"userId": world.outsider.id, "role": "OWNER", "accepted": True},
+        headers=admin.headers,
+    )
     assert made.status_code == 201, made.text
     owners = await memberships(client, world)
-    demoted = await client.patch(f"{team}/memberships/{owners[world.owner.id]['id']}", json={"role": "MEMBER"}, headers=admin.headers)
+    demoted = await client.patch(
+        f"{team}/memberships/{owners[world.owner.id]['id']}", json={"role": "MEMBER"}, headers=admin.headers
+    )
     assert demoted.status_code == 200, demoted.text
     carol = await make_user(app, "carol")
-    invited = await v1(client, "POST", admin, "/invites", {"teamId": world.team_id, "usernameOrEmail": carol.username, "role": "OWNER"})
+    invited = await v1(
+        client, "POST", admin, "/invites", {"teamId": world.team_id, "usernameOrEmail": carol.username, "role": "OWNER"}
+    )
     assert invited.status_code == 200, invited.text
 
 
@@ -176,6 +218,8 @@ async def test_two_owners_stepping_down_at_once_leave_one_owner(app, client, ali
         from calapi.teams.models import Membership
 
         owners = await session.scalar(
-            select(func.count()).where(Membership.team_id == team["id"], Membership.role == "OWNER", Membership.accepted.is_(True))
+            select(func.count()).where(
+                Membership.team_id == team["id"], Membership.role == "OWNER", Membership.accepted.is_(True)
+            )
         )
     assert owners == 1

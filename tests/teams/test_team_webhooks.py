@@ -26,18 +26,29 @@ async def team_subscription(app, team_id: int, url: str, triggers: list[str]) ->
     async with app.state.sessionmaker() as session:
         session.add(
             Webhook(
-                id=str(uuid.uuid4()), team_id=team_id, subscriber_url=url, triggers=triggers, active=True, secret=SECRET,
-                version="2021-10-20", platform=False, created_at=utcnow(),
+                id=str(uuid.uuid4()),
+                team_id=team_id,
+                subscriber_url=url,
+                triggers=triggers,
+                active=True,
+                secret=SECRET,
+                version="2021-10-20",
+                platform=False,
+                created_at=utcnow(),
             )
         )
         await session.commit()
 
 
-async def test_a_team_subscription_fires_for_the_team_event_types_bookings(app, client, alice, receiver, job_loop):  # noqa: F811
+async def test_a_team_subscription_fires_for_the_team_event_types_bookings(app, client, alice, receiver, job_loop):
     team_id, (owner, bob) = await team_of(app, client, alice, ["bob"])
     other_team, _ = await team_of(app, client, await make_user(app, "carol"), [], team_name="Other")
-    collective = await team_event(client, alice, team_id, "panel", "collective", [{"userId": owner.id}, {"userId": bob.id}])
-    round_robin = await team_event(client, alice, team_id, "demo", "roundRobin", [{"userId": owner.id}, {"userId": bob.id}])
+    collective = await team_event(
+        client, alice, team_id, "panel", "collective", [{"userId": owner.id}, {"userId": bob.id}]
+    )
+    round_robin = await team_event(
+        client, alice, team_id, "demo", "roundRobin", [{"userId": owner.id}, {"userId": bob.id}]
+    )
     await team_subscription(app, team_id, receiver.url + "/team", ["BOOKING_CREATED", "BOOKING_REASSIGNED"])
     await team_subscription(app, other_team, receiver.url + "/other", ["BOOKING_CREATED"])
 
@@ -56,14 +67,24 @@ async def test_a_team_subscription_fires_for_the_team_event_types_bookings(app, 
 
 async def test_team_admins_manage_team_webhooks_through_the_api(app, client, world):
     path = f"/v2/teams/{world.team_id}/webhooks"
-    body = {"subscriberUrl": "http://127.0.0.1:9/hook", "active": True, "triggers": ["BOOKING_CREATED"], "secret": SECRET}
+    body = {
+        "subscriberUrl": "http://127.0.0.1:9/hook",
+        "active": True,
+        "triggers": ["BOOKING_CREATED"],
+        "secret": SECRET,
+    }
 
     created = await client.post(path, json=body, headers=world.admin.headers)
     assert created.status_code == 201, created.text
     webhook = created.json()["data"]
     assert webhook == {
-        "id": webhook["id"], "teamId": world.team_id, "payloadTemplate": None, "triggers": ["BOOKING_CREATED"],
-        "subscriberUrl": "http://127.0.0.1:9/hook", "active": True, "secret": SECRET,
+        "id": webhook["id"],
+        "teamId": world.team_id,
+        "payloadTemplate": None,
+        "triggers": ["BOOKING_CREATED"],
+        "subscriberUrl": "http://127.0.0.1:9/hook",
+        "active": True,
+        "secret": SECRET,
     }
     duplicate = await client.post(path, json=body, headers=world.owner.headers)
     assert duplicate.status_code == 409
@@ -74,7 +95,9 @@ async def test_team_admins_manage_team_webhooks_through_the_api(app, client, wor
     one = await client.get(f"{path}/{webhook['id']}", headers=world.admin.headers)
     assert one.status_code == 200 and one.json()["data"] == webhook
     patched = await client.patch(
-        f"{path}/{webhook['id']}", json={"active": False, "triggers": ["BOOKING_CANCELLED"]}, headers=world.admin.headers
+        f"{path}/{webhook['id']}",
+        json={"active": False, "triggers": ["BOOKING_CANCELLED"]},
+        headers=world.admin.headers,
     )
     assert patched.status_code == 200, patched.text
     assert (patched.json()["data"]["active"], patched.json()["data"]["triggers"]) == (False, ["BOOKING_CANCELLED"])
@@ -82,7 +105,9 @@ async def test_team_admins_manage_team_webhooks_through_the_api(app, client, wor
     # Members below ADMIN and outsiders are refused by the team role guard; another team cannot see it.
     for user in (world.member, world.outsider):
         assert (await client.get(path, headers=user.headers)).status_code == 403
-        assert (await client.post(path, json={**body, "subscriberUrl": "http://127.0.0.1:9/x"}, headers=user.headers)).status_code == 403
+        assert (
+            await client.post(path, json={**body, "subscriberUrl": "http://127.0.0.1:9/x"}, headers=user.headers)
+        ).status_code == 403
     other_team, _ = await team_of(app, client, world.outsider, [], team_name="Other")
     foreign = await client.get(f"/v2/teams/{other_team}/webhooks/{webhook['id']}", headers=world.outsider.headers)
     assert foreign.status_code == 404
@@ -97,12 +122,17 @@ async def test_team_admins_manage_team_webhooks_through_the_api(app, client, wor
     assert (await client.get(path, headers=world.admin.headers)).json()["data"] == []
 
 
-async def test_a_team_webhook_created_through_the_api_fires_for_a_team_booking(app, client, alice, receiver, job_loop):  # noqa: F811
+async def test_a_team_webhook_created_through_the_api_fires_for_a_team_booking(app, client, alice, receiver, job_loop):
     team_id, (owner, bob) = await team_of(app, client, alice, ["bob"])
     panel = await team_event(client, alice, team_id, "panel", "collective", [{"userId": owner.id}, {"userId": bob.id}])
     created = await client.post(
         f"/v2/teams/{team_id}/webhooks",
-        json={"subscriberUrl": receiver.url + "/team", "active": True, "triggers": ["BOOKING_CREATED"], "secret": SECRET},
+        json={
+            "subscriberUrl": receiver.url + "/team",
+            "active": True,
+            "triggers": ["BOOKING_CREATED"],
+            "secret": SECRET,
+        },
         headers=alice.headers,
     )
     assert created.status_code == 201, created.text

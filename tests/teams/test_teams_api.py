@@ -34,7 +34,9 @@ async def test_team_works_with_any_version_header(client, alice):
 
 async def test_update_and_delete_team(client, world: TeamWorld):
     response = await client.patch(
-        f"/v2/teams/{world.team_id}", json={"name": "Sales EU", "brandColor": "#112233", "weekStart": "Monday"}, headers=world.owner.headers
+        f"/v2/teams/{world.team_id}",
+        json={"name": "Sales EU", "brandColor": "#112233", "weekStart": "Monday"},
+        headers=world.owner.headers,
     )
     assert response.status_code == 200
     assert response.json()["data"]["name"] == "Sales EU" and response.json()["data"]["weekStart"] == "Monday"
@@ -55,8 +57,12 @@ async def test_memberships_crud_filter_and_paging(app, client, world: TeamWorld)
     base = f"/v2/teams/{world.team_id}/memberships"
     listed = (await client.get(base, headers=headers)).json()["data"]
     assert [m["user"]["username"] for m in listed] == ["alice", "adam", "mel"]
-    assert (await client.get(base, params={"take": 1, "skip": 1}, headers=headers)).json()["data"][0]["user"]["username"] == "adam"
-    by_email = (await client.get(base, params={"emails": "MEL@example.com,adam@example.com"}, headers=headers)).json()["data"]
+    assert (await client.get(base, params={"take": 1, "skip": 1}, headers=headers)).json()["data"][0]["user"][
+        "username"
+    ] == "adam"
+    by_email = (await client.get(base, params={"emails": "MEL@example.com,adam@example.com"}, headers=headers)).json()[
+        "data"
+    ]
     assert sorted(m["user"]["username"] for m in by_email) == ["adam", "mel"]
     assert (await client.get(base, params={"take": 0}, headers=headers)).status_code == 400
     assert (await client.get(base, params={"emails": "not-an-email"}, headers=headers)).status_code == 400
@@ -77,7 +83,10 @@ async def test_memberships_crud_filter_and_paging(app, client, world: TeamWorld)
     assert deleted.status_code == 200 and deleted.json()["data"]["userId"] == world.member.id
     gone = await client.get(f"{base}/{world.member_membership_id}", headers=headers)
     assert gone.status_code == 404
-    assert gone.json()["error"]["message"] == f"Membership with id {world.member_membership_id} not found in team {world.team_id}"
+    assert (
+        gone.json()["error"]["message"]
+        == f"Membership with id {world.member_membership_id} not found in team {world.team_id}"
+    )
     assert (await client.get(f"/v2/teams/{world.team_id}", headers=world.member.headers)).status_code == 403
 
 
@@ -95,5 +104,9 @@ async def test_team_schedules_are_the_members_schedules(app, client, world: Team
         (world.member.id, "Asia/Tokyo", True),
     ]
     assert schedules[0]["availability"][0]["days"] == ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]
-    page = (await client.get(f"/v2/teams/{world.team_id}/schedules", params={"take": 1, "skip": 1}, headers=world.admin.headers)).json()
+    page = (
+        await client.get(
+            f"/v2/teams/{world.team_id}/schedules", params={"take": 1, "skip": 1}, headers=world.admin.headers
+        )
+    ).json()
     assert [s["ownerId"] for s in page["data"]] == [world.member.id]

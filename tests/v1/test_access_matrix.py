@@ -69,7 +69,9 @@ OBJECT_ROUTES: dict[tuple[str, str], Case] = {
     # No booking has a Cal Video reference: the owner and an admin get 404, anyone else 403.
     ("GET", "/v1/bookings/{id}/recordings"): Case("/v1/bookings/{booking}/recordings", 403, 404, owner=404),
     ("GET", "/v1/bookings/{id}/transcripts"): Case("/v1/bookings/{booking}/transcripts", 403, 404, owner=404),
-    ("GET", "/v1/bookings/{id}/transcripts/{recordingId}"): Case("/v1/bookings/{booking}/transcripts/rec-1", 403, 404, owner=404),
+    ("GET", "/v1/bookings/{id}/transcripts/{recordingId}"): Case(
+        "/v1/bookings/{booking}/transcripts/rec-1", 403, 404, owner=404
+    ),
     # Admin keys only; for them the feature is off (501).
     ("GET", "/v1/credential-sync"): Case("/v1/credential-sync", 403, 501, params={"userId": "{alice}"}, owner=403),
     # --- v2 reads -------------------------------------------------------------------------------
@@ -83,8 +85,12 @@ OBJECT_ROUTES: dict[tuple[str, str], Case] = {
     ),
     ("GET", "/v2/teams/{teamId}"): Case("/v2/teams/{team}", 403, 200),
     ("GET", "/v2/teams/{teamId}/memberships"): Case("/v2/teams/{team}/memberships", 403, 200),
-    ("GET", "/v2/teams/{teamId}/memberships/{membershipId}"): Case("/v2/teams/{team}/memberships/{membership}", 403, 200),
-    ("GET", "/v2/teams/{teamId}/event-types/{eventTypeId}"): Case("/v2/teams/{team}/event-types/{team_event_type}", 403, 200),
+    ("GET", "/v2/teams/{teamId}/memberships/{membershipId}"): Case(
+        "/v2/teams/{team}/memberships/{membership}", 403, 200
+    ),
+    ("GET", "/v2/teams/{teamId}/event-types/{eventTypeId}"): Case(
+        "/v2/teams/{team}/event-types/{team_event_type}", 403, 200
+    ),
     ("GET", "/v2/teams/{teamId}/schedules"): Case("/v2/teams/{team}/schedules", 403, 200),
     # --- v1 writes ------------------------------------------------------------------------------
     ("PATCH", "/v1/users/{userId}"): Case("/v1/users/{alice}", 403, 200, body={"name": "Changed"}),
@@ -97,31 +103,55 @@ OBJECT_ROUTES: dict[tuple[str, str], Case] = {
     ("PATCH", "/v1/webhooks/{id}"): Case("/v1/webhooks/{webhook}", 404, 200, body={"active": False}),
     ("PATCH", "/v1/api-keys/{id}"): Case("/v1/api-keys/{api_key}", 404, 200, body={"note": "Changed"}),
     ("PATCH", "/v1/teams/{teamId}"): Case("/v1/teams/{team}", 404, 200, body={"name": "Changed"}),
-    ("PATCH", "/v1/memberships/{id}"): Case("/v1/memberships/{membership_v1}", 404, 200, body={"disableImpersonation": True}),
+    ("PATCH", "/v1/memberships/{id}"): Case(
+        "/v1/memberships/{membership_v1}", 404, 200, body={"disableImpersonation": True}
+    ),
     ("POST", "/v1/no-show"): Case("/v1/no-show", 403, 400, body={"bookingUid": "{booking_uid}", "noShowHost": True}),
     ("PATCH", "/v1/teams/{teamId}/publish"): Case("/v1/teams/{team}/publish", 404, 200),
-    ("POST", "/v1/invites"): Case("/v1/invites", 403, 200, body={"teamId": "{team}", "usernameOrEmail": "root@example.com"}),
-    ("POST", "/v1/credential-sync"): Case("/v1/credential-sync", 403, 501, params={"userId": "{alice}"}, body={"appSlug": "x", "encryptedKey": "y"}),
-    ("PATCH", "/v1/credential-sync"): Case("/v1/credential-sync", 403, 501, params={"userId": "{alice}", "credentialId": "1"}, body={"encryptedKey": "y"}),
-    ("DELETE", "/v1/credential-sync"): Case("/v1/credential-sync", 403, 501, params={"userId": "{alice}", "credentialId": "1"}),
+    ("POST", "/v1/invites"): Case(
+        "/v1/invites", 403, 200, body={"teamId": "{team}", "usernameOrEmail": "root@example.com"}
+    ),
+    ("POST", "/v1/credential-sync"): Case(
+        "/v1/credential-sync", 403, 501, params={"userId": "{alice}"}, body={"appSlug": "x", "encryptedKey": "y"}
+    ),
+    ("PATCH", "/v1/credential-sync"): Case(
+        "/v1/credential-sync", 403, 501, params={"userId": "{alice}", "credentialId": "1"}, body={"encryptedKey": "y"}
+    ),
+    ("DELETE", "/v1/credential-sync"): Case(
+        "/v1/credential-sync", 403, 501, params={"userId": "{alice}", "credentialId": "1"}
+    ),
     # --- v2 writes ------------------------------------------------------------------------------
-    ("PATCH", "/v2/schedules/{scheduleId}"): Case("/v2/schedules/{schedule}", 403, 403, body={"name": "Changed"}, version=SCHEDULES),
+    ("PATCH", "/v2/schedules/{scheduleId}"): Case(
+        "/v2/schedules/{schedule}", 403, 403, body={"name": "Changed"}, version=SCHEDULES
+    ),
     ("PATCH", "/v2/event-types/{eventTypeId}"): Case(
         "/v2/event-types/{event_type}", 404, 404, body={"title": "Changed"}, version=EVENT_TYPES
     ),
-    ("POST", "/v2/bookings/{bookingUid}/confirm"): Case("/v2/bookings/{booking_uid}/confirm", 404, 400, version=BOOKINGS),
-    ("POST", "/v2/bookings/{bookingUid}/decline"): Case("/v2/bookings/{booking_uid}/decline", 404, 400, body={}, version=BOOKINGS),
+    ("POST", "/v2/bookings/{bookingUid}/confirm"): Case(
+        "/v2/bookings/{booking_uid}/confirm", 404, 400, version=BOOKINGS
+    ),
+    ("POST", "/v2/bookings/{bookingUid}/decline"): Case(
+        "/v2/bookings/{booking_uid}/decline", 404, 400, body={}, version=BOOKINGS
+    ),
     ("POST", "/v2/bookings/{bookingUid}/mark-absent"): Case(
         "/v2/bookings/{booking_uid}/mark-absent", 404, 400, body={"host": True}, version=BOOKINGS
     ),
     # Legacy (no cal-api-version): the organizer or an admin; the admin's 400 is the booking not having started.
     # Legacy routes sharing a path with a current one (cancel, PATCH/DELETE /v2/schedules/{id}) are one key
     # here; tests/legacy/test_legacy_v2_writes.py checks another user's calls on the legacy version.
-    ("POST", "/v2/bookings/{bookingUid}/mark-no-show"): Case("/v2/bookings/{booking_uid}/mark-no-show", 404, 400, body={"noShowHost": True}),
-    ("PATCH", "/v2/bookings/{bookingUid}/location"): Case(
-        "/v2/bookings/{booking_uid}/location", 404, 200, body={"location": {"type": "address", "address": "Elsewhere"}}, version=BOOKINGS
+    ("POST", "/v2/bookings/{bookingUid}/mark-no-show"): Case(
+        "/v2/bookings/{booking_uid}/mark-no-show", 404, 400, body={"noShowHost": True}
     ),
-    ("POST", "/v2/bookings/{bookingUid}/reassign"): Case("/v2/bookings/{booking_uid}/reassign", 404, 400, body={}, version=BOOKINGS),
+    ("PATCH", "/v2/bookings/{bookingUid}/location"): Case(
+        "/v2/bookings/{booking_uid}/location",
+        404,
+        200,
+        body={"location": {"type": "address", "address": "Elsewhere"}},
+        version=BOOKINGS,
+    ),
+    ("POST", "/v2/bookings/{bookingUid}/reassign"): Case(
+        "/v2/bookings/{booking_uid}/reassign", 404, 400, body={}, version=BOOKINGS
+    ),
     ("POST", "/v2/bookings/{bookingUid}/reassign/{userId}"): Case(
         "/v2/bookings/{booking_uid}/reassign/{bob}", 404, 400, body={}, version=BOOKINGS
     ),
@@ -132,20 +162,34 @@ OBJECT_ROUTES: dict[tuple[str, str], Case] = {
         "/v2/webhooks/{webhook}/deliveries/999999/redeliver", 403, 404
     ),
     ("POST", "/v2/event-types/{eventTypeId}/webhooks"): Case(
-        "/v2/event-types/{event_type}/webhooks", 403, 201, body={"subscriberUrl": "http://127.0.0.1:9/admin", "active": True, "triggers": []}
+        "/v2/event-types/{event_type}/webhooks",
+        403,
+        201,
+        body={"subscriberUrl": "http://127.0.0.1:9/admin", "active": True, "triggers": []},
     ),
     ("PATCH", "/v2/event-types/{eventTypeId}/webhooks/{webhookId}"): Case(
         "/v2/event-types/{event_type}/webhooks/{event_type_webhook}", 403, 200, body={"active": False}
     ),
     ("GET", "/v2/teams/{teamId}/webhooks"): Case("/v2/teams/{team}/webhooks", 403, 200),
     ("GET", "/v2/teams/{teamId}/webhooks/{webhookId}"): Case("/v2/teams/{team}/webhooks/{team_webhook}", 403, 200),
-    ("GET", "/v2/teams/{teamId}/webhooks/{webhookId}/deliveries"): Case("/v2/teams/{team}/webhooks/{team_webhook}/deliveries", 403, 200),
-    ("POST", "/v2/teams/{teamId}/webhooks"): Case(
-        "/v2/teams/{team}/webhooks", 403, 201, body={"subscriberUrl": "http://127.0.0.1:9/team-admin", "active": True, "triggers": []}
+    ("GET", "/v2/teams/{teamId}/webhooks/{webhookId}/deliveries"): Case(
+        "/v2/teams/{team}/webhooks/{team_webhook}/deliveries", 403, 200
     ),
-    ("PATCH", "/v2/teams/{teamId}/webhooks/{webhookId}"): Case("/v2/teams/{team}/webhooks/{team_webhook}", 403, 200, body={"active": False}),
-    ("POST", "/v2/teams/{teamId}/webhooks/{webhookId}/ping"): Case("/v2/teams/{team}/webhooks/{team_webhook}/ping", 403, 200),
-    ("POST", "/v2/teams/{teamId}/webhooks/{webhookId}/rotate-secret"): Case("/v2/teams/{team}/webhooks/{team_webhook}/rotate-secret", 403, 200),
+    ("POST", "/v2/teams/{teamId}/webhooks"): Case(
+        "/v2/teams/{team}/webhooks",
+        403,
+        201,
+        body={"subscriberUrl": "http://127.0.0.1:9/team-admin", "active": True, "triggers": []},
+    ),
+    ("PATCH", "/v2/teams/{teamId}/webhooks/{webhookId}"): Case(
+        "/v2/teams/{team}/webhooks/{team_webhook}", 403, 200, body={"active": False}
+    ),
+    ("POST", "/v2/teams/{teamId}/webhooks/{webhookId}/ping"): Case(
+        "/v2/teams/{team}/webhooks/{team_webhook}/ping", 403, 200
+    ),
+    ("POST", "/v2/teams/{teamId}/webhooks/{webhookId}/rotate-secret"): Case(
+        "/v2/teams/{team}/webhooks/{team_webhook}/rotate-secret", 403, 200
+    ),
     ("POST", "/v2/teams/{teamId}/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver"): Case(
         "/v2/teams/{team}/webhooks/{team_webhook}/deliveries/999999/redeliver", 403, 404
     ),
@@ -160,8 +204,16 @@ OBJECT_ROUTES: dict[tuple[str, str], Case] = {
         "/v2/teams/{team}/memberships/{membership}", 403, 403, body={"role": "ADMIN"}
     ),
     ("POST", "/v2/teams/{teamId}/event-types"): Case(
-        "/v2/teams/{team}/event-types", 403, 201,
-        body={"lengthInMinutes": 30, "title": "Admin", "slug": "admin-made", "schedulingType": "COLLECTIVE", "assignAllTeamMembers": True},
+        "/v2/teams/{team}/event-types",
+        403,
+        201,
+        body={
+            "lengthInMinutes": 30,
+            "title": "Admin",
+            "slug": "admin-made",
+            "schedulingType": "COLLECTIVE",
+            "assignAllTeamMembers": True,
+        },
     ),
     ("PATCH", "/v2/teams/{teamId}/event-types/{eventTypeId}"): Case(
         "/v2/teams/{team}/event-types/{team_event_type}", 403, 200, body={"title": "Changed"}
@@ -171,7 +223,9 @@ OBJECT_ROUTES: dict[tuple[str, str], Case] = {
     ("DELETE", "/v1/attendees/{id}"): Case("/v1/attendees/{attendee}", 404, 200),
     ("DELETE", "/v1/availabilities/{id}"): Case("/v1/availabilities/{availability}", 404, 200),
     ("DELETE", "/v1/memberships/{id}"): Case("/v1/memberships/{membership_v1}", 404, 403),
-    ("DELETE", "/v2/teams/{teamId}/memberships/{membershipId}"): Case("/v2/teams/{team_2}/memberships/{membership_2}", 403, 403),
+    ("DELETE", "/v2/teams/{teamId}/memberships/{membershipId}"): Case(
+        "/v2/teams/{team_2}/memberships/{membership_2}", 403, 403
+    ),
     ("DELETE", "/v2/teams/{teamId}/event-types/{eventTypeId}"): Case(
         "/v2/teams/{team}/event-types/{team_event_type}", 403, 200
     ),
@@ -213,7 +267,10 @@ NO_FOREIGN_OBJECT: dict[tuple[str, str], str] = {
     ("POST", "/v2/slots/reserve"): "public: any booker may hold a slot (legacy shape)",
     ("DELETE", "/v2/slots/selected-slot"): "a booker's hold, addressed by its unguessable uid (legacy shape)",
     ("GET", "/v1/slots"): "public availability of bookable event types",
-    ("GET", "/v1/users/{userId}/availability"): "contract 2.4: any user's free/busy is readable (GET /availability?userId=)",
+    (
+        "GET",
+        "/v1/users/{userId}/availability",
+    ): "contract 2.4: any user's free/busy is readable (GET /availability?userId=)",
     ("GET", "/v2/bookings/{bookingUid}"): "contract 2.6.1: auth optional, anyone with the uid (the booker's link)",
     ("POST", "/v2/bookings/{bookingUid}/reschedule"): "contract 2.6.1: auth optional, anyone with the uid",
     ("POST", "/v2/bookings/{bookingUid}/cancel"): "contract 2.6.1: auth optional, anyone with the uid",
@@ -221,21 +278,48 @@ NO_FOREIGN_OBJECT: dict[tuple[str, str], str] = {
     ("GET", "/v2/teams/{teamId}/event-types"): "contract: public list of a team's bookable event types",
     ("GET", "/v1/availability"): "free/busy by userId/teamId query; covered via /v1/users|teams/{id}/availability",
 }
-for _unbacked in ["/v1/payments", "/v1/booking-references", "/v1/custom-inputs", "/v1/destination-calendars", "/v1/selected-calendars"]:
+for _unbacked in [
+    "/v1/payments",
+    "/v1/booking-references",
+    "/v1/custom-inputs",
+    "/v1/destination-calendars",
+    "/v1/selected-calendars",
+]:
     # calapi stores no such rows: the list is [] and every id 404s for everyone (tests/v1/test_unbacked_v1.py).
     NO_FOREIGN_OBJECT[("GET", _unbacked)] = "stores nothing: always []"
     NO_FOREIGN_OBJECT[("GET", _unbacked + "/{id}")] = "stores nothing: every id is 404 for every caller"
 NO_FOREIGN_OBJECT[("GET", "/v1/connected-calendars")] = "stores nothing: always []"
-NO_FOREIGN_OBJECT[("GET", "/v1/audit-logs")] = "stores nothing: always {\"events\": []}"
+NO_FOREIGN_OBJECT[("GET", "/v1/audit-logs")] = 'stores nothing: always {"events": []}'
 NO_FOREIGN_OBJECT[("POST", "/v1/audit-logs")] = "stores nothing: the event is checked and dropped"
 for _method, _collection in [
-    ("GET", "/v2/schedules"), ("POST", "/v2/schedules"), ("GET", "/v2/event-types"), ("POST", "/v2/event-types"),
-    ("GET", "/v2/bookings"), ("POST", "/v2/bookings"), ("GET", "/v2/teams"), ("POST", "/v2/teams"),
-    ("GET", "/v2/webhooks"), ("POST", "/v2/webhooks"), ("GET", "/v1/users"), ("POST", "/v1/users"),
-    ("GET", "/v1/schedules"), ("POST", "/v1/schedules"), ("POST", "/v1/availabilities"), ("GET", "/v1/event-types"),
-    ("POST", "/v1/event-types"), ("GET", "/v1/bookings"), ("POST", "/v1/bookings"), ("GET", "/v1/webhooks"),
-    ("POST", "/v1/webhooks"), ("GET", "/v1/api-keys"), ("POST", "/v1/api-keys"), ("GET", "/v1/teams"),
-    ("POST", "/v1/teams"), ("GET", "/v1/memberships"), ("POST", "/v1/memberships"), ("GET", "/v1/attendees"),
+    ("GET", "/v2/schedules"),
+    ("POST", "/v2/schedules"),
+    ("GET", "/v2/event-types"),
+    ("POST", "/v2/event-types"),
+    ("GET", "/v2/bookings"),
+    ("POST", "/v2/bookings"),
+    ("GET", "/v2/teams"),
+    ("POST", "/v2/teams"),
+    ("GET", "/v2/webhooks"),
+    ("POST", "/v2/webhooks"),
+    ("GET", "/v1/users"),
+    ("POST", "/v1/users"),
+    ("GET", "/v1/schedules"),
+    ("POST", "/v1/schedules"),
+    ("POST", "/v1/availabilities"),
+    ("GET", "/v1/event-types"),
+    ("POST", "/v1/event-types"),
+    ("GET", "/v1/bookings"),
+    ("POST", "/v1/bookings"),
+    ("GET", "/v1/webhooks"),
+    ("POST", "/v1/webhooks"),
+    ("GET", "/v1/api-keys"),
+    ("POST", "/v1/api-keys"),
+    ("GET", "/v1/teams"),
+    ("POST", "/v1/teams"),
+    ("GET", "/v1/memberships"),
+    ("POST", "/v1/memberships"),
+    ("GET", "/v1/attendees"),
     ("POST", "/v1/attendees"),
 ]:
     # Collections list only the caller's rows and create rows the caller owns (tests/v1/test_lists_v1.py
@@ -266,15 +350,32 @@ async def seed(app: Any, client: httpx.AsyncClient, alice: Any, bob: Any) -> Ids
     booking = await _created(await book(client, event_type, at(MONDAY, "10:00")))
     booking_2 = await _created(await book(client, event_type, at(MONDAY, "11:00")))
     v1 = {"apiKey": alice.key}
-    availability = await _created(await client.post("/v1/availabilities", params=v1, json={
-        "scheduleId": schedule, "startTime": "1970-01-01T10:00:00.000Z", "endTime": "1970-01-01T11:00:00.000Z", "days": [1],
-    }))
+    availability = await _created(
+        await client.post(
+            "/v1/availabilities",
+            params=v1,
+            json={
+                "scheduleId": schedule,
+                "startTime": "1970-01-01T10:00:00.000Z",
+                "endTime": "1970-01-01T11:00:00.000Z",
+                "days": [1],
+            },
+        )
+    )
     hook = {"active": True, "triggers": ["BOOKING_CREATED"]}
-    webhook = await _created(await client.post("/v2/webhooks", json={"subscriberUrl": "http://127.0.0.1:9/a", **hook}, headers=alice.headers))
-    webhook_2 = await _created(await client.post("/v2/webhooks", json={"subscriberUrl": "http://127.0.0.1:9/b", **hook}, headers=alice.headers))
-    et_webhook = await _created(await client.post(
-        f"/v2/event-types/{event_type}/webhooks", json={"subscriberUrl": "http://127.0.0.1:9/c", **hook}, headers=alice.headers
-    ))
+    webhook = await _created(
+        await client.post("/v2/webhooks", json={"subscriberUrl": "http://127.0.0.1:9/a", **hook}, headers=alice.headers)
+    )
+    webhook_2 = await _created(
+        await client.post("/v2/webhooks", json={"subscriberUrl": "http://127.0.0.1:9/b", **hook}, headers=alice.headers)
+    )
+    et_webhook = await _created(
+        await client.post(
+            f"/v2/event-types/{event_type}/webhooks",
+            json={"subscriberUrl": "http://127.0.0.1:9/c", **hook},
+            headers=alice.headers,
+        )
+    )
     api_key = await _created(await client.post("/v1/api-keys", params=v1, json={"note": "second"}))
     team = await make_team(client, alice, "Alpha")
     team_2 = await make_team(client, alice, "Beta")
@@ -282,22 +383,51 @@ async def seed(app: Any, client: httpx.AsyncClient, alice: Any, bob: Any) -> Ids
     [membership] = [m for m in memberships if m["userId"] == alice.id]
     memberships_2 = await _created(await client.get(f"/v2/teams/{team_2['id']}/memberships", headers=alice.headers))
     [membership_2] = [m for m in memberships_2 if m["userId"] == alice.id]
-    team_event_type = await _created(await client.post(f"/v2/teams/{team['id']}/event-types", headers=alice.headers, json={
-        "lengthInMinutes": 30, "title": "Team", "slug": "team-intro", "schedulingType": "COLLECTIVE", "assignAllTeamMembers": True,
-    }))
+    team_event_type = await _created(
+        await client.post(
+            f"/v2/teams/{team['id']}/event-types",
+            headers=alice.headers,
+            json={
+                "lengthInMinutes": 30,
+                "title": "Team",
+                "slug": "team-intro",
+                "schedulingType": "COLLECTIVE",
+                "assignAllTeamMembers": True,
+            },
+        )
+    )
     ids: Ids = {}
     if any(route.path == "/v2/teams/{teamId}/webhooks" for route in api_routes(app.routes)):
-        team_webhook = await _created(await client.post(
-            f"/v2/teams/{team['id']}/webhooks", json={"subscriberUrl": "http://127.0.0.1:9/t", **hook}, headers=alice.headers
-        ))
+        team_webhook = await _created(
+            await client.post(
+                f"/v2/teams/{team['id']}/webhooks",
+                json={"subscriberUrl": "http://127.0.0.1:9/t", **hook},
+                headers=alice.headers,
+            )
+        )
         ids["team_webhook"] = team_webhook["id"]
     return ids | {
-        "alice": alice.id, "bob": bob.id, "schedule": schedule, "schedule_2": schedule_2, "event_type": event_type,
-        "event_type_2": event_type_2, "booking": booking["id"], "booking_2": booking_2["id"], "booking_uid": booking["uid"],
+        "alice": alice.id,
+        "bob": bob.id,
+        "schedule": schedule,
+        "schedule_2": schedule_2,
+        "event_type": event_type,
+        "event_type_2": event_type_2,
+        "booking": booking["id"],
+        "booking_2": booking_2["id"],
+        "booking_uid": booking["uid"],
         "attendee": await _attendee_id(client, alice, booking["id"]),
-        "availability": availability["availability"]["id"], "webhook": webhook["id"], "webhook_2": webhook_2["id"],
-        "event_type_webhook": et_webhook["id"], "api_key": api_key["api_key"]["id"], "team": team["id"], "team_2": team_2["id"],
-        "membership": membership["id"], "membership_2": membership_2["id"], "membership_v1": f"{alice.id}_{team['id']}", "team_event_type": team_event_type["id"],
+        "availability": availability["availability"]["id"],
+        "webhook": webhook["id"],
+        "webhook_2": webhook_2["id"],
+        "event_type_webhook": et_webhook["id"],
+        "api_key": api_key["api_key"]["id"],
+        "team": team["id"],
+        "team_2": team_2["id"],
+        "membership": membership["id"],
+        "membership_2": membership_2["id"],
+        "membership_v1": f"{alice.id}_{team['id']}",
+        "team_event_type": team_event_type["id"],
     }
 
 

@@ -11,7 +11,11 @@ async def test_attendee_crud_on_own_booking(api, client, alice, event_types):
     listed = (await api.get(alice, "/attendees")).json()["attendees"]
     assert [(a["bookingId"], a["email"]) for a in listed] == [(booking["id"], "jane@example.com")]
     assert set(listed[0]) == {"id", "bookingId", "name", "email", "timeZone"}
-    made = await api.post(alice, "/attendees", json={"bookingId": booking["id"], "email": "Extra@Example.com", "name": "Extra", "timeZone": "UTC"})
+    made = await api.post(
+        alice,
+        "/attendees",
+        json={"bookingId": booking["id"], "email": "Extra@Example.com", "name": "Extra", "timeZone": "UTC"},
+    )
     assert made.status_code == 200, made.text
     assert made.json()["message"] == "Attendee created successfully"
     extra = made.json()["attendee"]

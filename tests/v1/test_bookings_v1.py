@@ -6,15 +6,36 @@ from tests.bookings.conftest import MONDAY, at, book, event_types, host_schedule
 from tests.v1.conftest import v1_error
 
 BOOKING_FIELDS = {
-    "id", "userId", "description", "eventTypeId", "uid", "title", "startTime", "endTime", "attendees", "user", "payment",
-    "metadata", "status", "responses", "fromReschedule", "cancelledBy", "rescheduledBy", "createdAt",
+    "id",
+    "userId",
+    "description",
+    "eventTypeId",
+    "uid",
+    "title",
+    "startTime",
+    "endTime",
+    "attendees",
+    "user",
+    "payment",
+    "metadata",
+    "status",
+    "responses",
+    "fromReschedule",
+    "cancelledBy",
+    "rescheduledBy",
+    "createdAt",
 }
 
 
 def body_for(event_type_id, start, **extra):
     return {
-        "eventTypeId": event_type_id, "start": start, "timeZone": "Europe/Rome", "language": "it", "metadata": {},
-        "responses": {"name": "Jane Booker", "email": "jane@example.com"}, **extra,
+        "eventTypeId": event_type_id,
+        "start": start,
+        "timeZone": "Europe/Rome",
+        "language": "it",
+        "metadata": {},
+        "responses": {"name": "Jane Booker", "email": "jane@example.com"},
+        **extra,
     }
 
 
@@ -27,16 +48,28 @@ async def _book(api, user, event_type_id, start, **extra):
 async def test_create_returns_the_bare_booking_and_v2_reads_it(api, client, alice, event_types):
     booking = await _book(api, alice, event_types.regular, at(MONDAY, "10:00"), metadata={"crm": "42"}, title="dropped")
     assert set(booking) == BOOKING_FIELDS  # no "booking" key around it
-    assert (booking["startTime"], booking["endTime"], booking["status"]) == (at(MONDAY, "10:00"), at(MONDAY, "10:30"), "ACCEPTED")
+    assert (booking["startTime"], booking["endTime"], booking["status"]) == (
+        at(MONDAY, "10:00"),
+        at(MONDAY, "10:30"),
+        "ACCEPTED",
+    )
     assert booking["userId"] == alice.id and booking["eventTypeId"] == event_types.regular
     assert booking["metadata"] == {"crm": "42"}
     [attendee] = booking["attendees"]
     assert {k: attendee[k] for k in ("email", "name", "timeZone", "locale")} == {
-        "email": "jane@example.com", "name": "Jane Booker", "timeZone": "Europe/Rome", "locale": "it"
+        "email": "jane@example.com",
+        "name": "Jane Booker",
+        "timeZone": "Europe/Rome",
+        "locale": "it",
     }
     assert booking["user"] == {"email": alice.email, "name": "Alice", "timeZone": "Europe/London", "locale": "en"}
     seen = (await client.get(f"/v2/bookings/{booking['uid']}", headers=v2(alice))).json()["data"]
-    assert (seen["id"], seen["start"], seen["end"], seen["status"]) == (booking["id"], booking["startTime"], booking["endTime"], "accepted")
+    assert (seen["id"], seen["start"], seen["end"], seen["status"]) == (
+        booking["id"],
+        booking["startTime"],
+        booking["endTime"],
+        "accepted",
+    )
     assert seen["attendees"][0]["email"] == "jane@example.com"
 
 
@@ -53,11 +86,26 @@ async def test_create_refusals_use_the_booking_rules(api, alice, event_types):
     await _book(api, alice, event_types.regular, at(MONDAY, "10:00"))
     taken = await api.post(alice, "/bookings", json=body_for(event_types.regular, at(MONDAY, "10:00")))
     assert taken.status_code in (400, 409) and set(taken.json()) == {"message", "data"}
-    v1_error(await api.post(alice, "/bookings", json=body_for(999999, at(MONDAY, "12:00"))), 400, "event_type_not_found_error")
-    v1_error(await api.post(alice, "/bookings", json=body_for("5", at(MONDAY, "12:00"))), 400, "custom in 'eventTypeId': Bad request, eventTypeId must be a number")
-    v1_error(await api.post(alice, "/bookings", json=body_for(event_types.regular, at(MONDAY, "12:00"), metadata={"n": 1})), 400)
+    v1_error(
+        await api.post(alice, "/bookings", json=body_for(999999, at(MONDAY, "12:00"))),
+        400,
+        "event_type_not_found_error",
+    )
+    v1_error(
+        await api.post(alice, "/bookings", json=body_for("5", at(MONDAY, "12:00"))),
+        400,
+        "custom in 'eventTypeId': Bad request, eventTypeId must be a number",
+    )
+    v1_error(
+        await api.post(alice, "/bookings", json=body_for(event_types.regular, at(MONDAY, "12:00"), metadata={"n": 1})),
+        400,
+    )
     legacy_and_new = body_for(event_types.regular, at(MONDAY, "12:00"), name="X", email="x@example.com")
-    v1_error(await api.post(alice, "/bookings", json=legacy_and_new), 400, "Legacy Props: name,email,location,guests,notes. They can't be used with `responses`")
+    v1_error(
+        await api.post(alice, "/bookings", json=legacy_and_new),
+        400,
+        "Legacy Props: name,email,location,guests,notes. They can't be used with `responses`",
+    )
 
 
 async def test_legacy_top_level_attendee_props_are_accepted(api, alice, event_types):
@@ -79,7 +127,9 @@ async def test_list_pages_only_with_take_and_page(api, alice, event_types):
     assert [b["id"] for b in newest.json()["bookings"]] == ids[::-1]
     window = await api.get(alice, "/bookings", params={"dateFrom": at(MONDAY, "10:30"), "dateTo": at(MONDAY, "12:30")})
     assert [b["id"] for b in window.json()["bookings"]] == ids[1:]
-    assert (await api.get(alice, "/bookings", params={"attendeeEmail": "JANE@example.com"})).json()["bookings"][0]["id"] == ids[0]
+    assert (await api.get(alice, "/bookings", params={"attendeeEmail": "JANE@example.com"})).json()["bookings"][0][
+        "id"
+    ] == ids[0]
 
 
 async def test_bad_pagination_is_the_400_catch_all(api, alice):
@@ -96,7 +146,11 @@ async def test_other_users_bookings_are_invisible(api, alice, bob, event_types):
     v1_error(await api.patch(bob, f"/bookings/{booking['id']}", json={"status": "CANCELLED"}), 403)
     v1_error(await api.delete(bob, f"/bookings/{booking['id']}"), 403)
     refused = await api.delete(bob, f"/bookings/{booking['id']}/cancel")
-    assert refused.status_code == 400 and refused.json()["message"] == "You are not authorized" and "error" in refused.json()
+    assert (
+        refused.status_code == 400
+        and refused.json()["message"] == "You are not authorized"
+        and "error" in refused.json()
+    )
     # A non-admin's userId is ignored: bob still sees only his own (none).
     assert (await api.get(bob, "/bookings", params={"userId": alice.id})).json() == {"bookings": []}
     assert (await api.get(alice, f"/bookings/{booking['id']}")).json()["booking"]["status"] == "ACCEPTED"
@@ -113,11 +167,21 @@ async def test_admin_sees_all_and_filters_by_user(api, alice, bob, admin, event_
 
 async def test_patch_start_time_reschedules_through_the_lifecycle(api, client, alice, event_types):
     booking = await _book(api, alice, event_types.regular, at(MONDAY, "10:00"))
-    v1_error(await api.patch(alice, f"/bookings/{booking['id']}", json={"start": at(MONDAY, "14:00")}), 400, "Unrecognized key(s) in object: 'start'")
-    moved = await api.patch(alice, f"/bookings/{booking['id']}", json={"startTime": at(MONDAY, "14:00"), "endTime": at(MONDAY, "14:30")})
+    v1_error(
+        await api.patch(alice, f"/bookings/{booking['id']}", json={"start": at(MONDAY, "14:00")}),
+        400,
+        "Unrecognized key(s) in object: 'start'",
+    )
+    moved = await api.patch(
+        alice, f"/bookings/{booking['id']}", json={"startTime": at(MONDAY, "14:00"), "endTime": at(MONDAY, "14:30")}
+    )
     assert moved.status_code == 200, moved.text
     new = moved.json()["booking"]
-    assert (new["startTime"], new["endTime"], new["fromReschedule"]) == (at(MONDAY, "14:00"), at(MONDAY, "14:30"), booking["uid"])
+    assert (new["startTime"], new["endTime"], new["fromReschedule"]) == (
+        at(MONDAY, "14:00"),
+        at(MONDAY, "14:30"),
+        booking["uid"],
+    )
     old = (await api.get(alice, f"/bookings/{booking['id']}")).json()["booking"]
     assert old["status"] == "CANCELLED"
     # The freed 10:00 is bookable again, through v2.
@@ -127,15 +191,21 @@ async def test_patch_start_time_reschedules_through_the_lifecycle(api, client, a
 
 async def test_patch_title_and_description_as_cal_com_v1(api, client, alice, bob, event_types):
     booking = await _book(api, alice, event_types.regular, at(MONDAY, "10:00"))
-    renamed = await api.patch(alice, f"/bookings/{booking['id']}", json={"title": "Renamed", "description": "Bring slides"})
+    renamed = await api.patch(
+        alice, f"/bookings/{booking['id']}", json={"title": "Renamed", "description": "Bring slides"}
+    )
     assert renamed.status_code == 200, renamed.text
     assert (renamed.json()["booking"]["title"], renamed.json()["booking"]["description"]) == ("Renamed", "Bring slides")
     got = (await api.get(alice, f"/bookings/{booking['id']}")).json()["booking"]
     assert (got["title"], got["description"]) == ("Renamed", "Bring slides")
-    v2_view = (await client.get(f"/v2/bookings/{booking['uid']}", headers={"cal-api-version": "2024-08-13"})).json()["data"]
+    v2_view = (await client.get(f"/v2/bookings/{booking['uid']}", headers={"cal-api-version": "2024-08-13"})).json()[
+        "data"
+    ]
     assert (v2_view["title"], v2_view["description"]) == ("Renamed", "Bring slides")
     # With a new time: the rescheduled booking carries the new title.
-    moved = await api.patch(alice, f"/bookings/{booking['id']}", json={"title": "Moved", "startTime": at(MONDAY, "14:00")})
+    moved = await api.patch(
+        alice, f"/bookings/{booking['id']}", json={"title": "Moved", "startTime": at(MONDAY, "14:00")}
+    )
     assert moved.status_code == 200, moved.text
     assert moved.json()["booking"]["title"] == "Moved" and moved.json()["booking"]["id"] != booking["id"]
     v1_error(await api.patch(bob, f"/bookings/{booking['id']}", json={"title": "Mine now"}), 403)
@@ -149,8 +219,12 @@ async def test_cancel_via_delete_and_cancel_route(api, alice, event_types):
     response = await api.delete(alice, f"/bookings/{first['id']}", params={"cancellationReason": "ill"})
     assert response.status_code == 200
     assert response.json() == {
-        "success": True, "message": "Booking successfully cancelled.", "onlyRemovedAttendee": False,
-        "bookingId": first["id"], "bookingUid": first["uid"], "isPlatformManagedUserBooking": False,
+        "success": True,
+        "message": "Booking successfully cancelled.",
+        "onlyRemovedAttendee": False,
+        "bookingId": first["id"],
+        "bookingUid": first["uid"],
+        "isPlatformManagedUserBooking": False,
     }
     assert (await api.get(alice, f"/bookings/{first['id']}")).json()["booking"]["status"] == "CANCELLED"
     assert (await api.delete(alice, f"/bookings/{second['id']}/cancel")).json()["bookingId"] == second["id"]

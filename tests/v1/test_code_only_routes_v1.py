@@ -52,17 +52,31 @@ async def _booking(client, event_type_id, clock):
 async def test_no_show_marks_attendees_and_the_host_through_the_v2_service(api, client, alice, event_types, clock):
     booking = await _booking(client, event_types.regular, "10:00")
     meeting_started(clock)
-    marked = await api.post(alice, "/no-show", json={"bookingUid": booking["uid"], "attendees": [{"email": ATTENDEE["email"], "noShow": True}]})
+    marked = await api.post(
+        alice,
+        "/no-show",
+        json={"bookingUid": booking["uid"], "attendees": [{"email": ATTENDEE["email"], "noShow": True}]},
+    )
     assert marked.status_code == 200, marked.text
     assert marked.json() == {
-        "attendees": [{"email": ATTENDEE["email"], "noShow": True}], "noShowHost": False, "message": f"{ATTENDEE['email']} marked as no-show",
+        "attendees": [{"email": ATTENDEE["email"], "noShow": True}],
+        "noShowHost": False,
+        "message": f"{ATTENDEE['email']} marked as no-show",
     }
     seen = (await client.get(f"/v2/bookings/{booking['uid']}", headers=v2(alice))).json()["data"]
     assert seen["attendees"][0]["absent"] is True and seen["absentHost"] is False
 
     host = await api.post(alice, "/no-show", json={"bookingUid": booking["uid"], "noShowHost": True, "unknownKey": 1})
-    assert host.status_code == 200 and host.json() == {"attendees": [], "noShowHost": True, "message": "No-show status updated"}
-    unmarked = await api.post(alice, "/no-show", json={"bookingUid": booking["uid"], "attendees": [{"email": ATTENDEE["email"], "noShow": False}]})
+    assert host.status_code == 200 and host.json() == {
+        "attendees": [],
+        "noShowHost": True,
+        "message": "No-show status updated",
+    }
+    unmarked = await api.post(
+        alice,
+        "/no-show",
+        json={"bookingUid": booking["uid"], "attendees": [{"email": ATTENDEE["email"], "noShow": False}]},
+    )
     assert unmarked.json()["message"] == f"{ATTENDEE['email']} unmarked as no-show"
     seen = (await client.get(f"/v2/bookings/{booking['uid']}", headers=v2(alice))).json()["data"]
     assert seen["attendees"][0]["absent"] is False and seen["absentHost"] is True
@@ -74,13 +88,27 @@ async def test_no_show_refusals(api, client, alice, bob, admin, event_types, clo
     meeting_started(clock)
     mark = {"attendees": [{"email": ATTENDEE["email"], "noShow": True}]}
     # Another user's booking and a uid that does not exist answer alike.
-    v1_error(await api.post(bob, "/no-show", json={"bookingUid": booking["uid"], **mark}), 403, "You are not authorized")
+    v1_error(
+        await api.post(bob, "/no-show", json={"bookingUid": booking["uid"], **mark}), 403, "You are not authorized"
+    )
     v1_error(await api.post(bob, "/no-show", json={"bookingUid": "no-such-uid", **mark}), 403, "You are not authorized")
     v1_error(await api.post(admin, "/no-show", json={"bookingUid": "no-such-uid", **mark}), 404)
     v1_error(await api.post(alice, "/no-show", json=mark), 400, "invalid_type in 'bookingUid': Required")
-    v1_error(await api.post(alice, "/no-show", json={"bookingUid": booking["uid"], "attendees": [{"email": "x@example.com"}]}), 400)
+    v1_error(
+        await api.post(
+            alice, "/no-show", json={"bookingUid": booking["uid"], "attendees": [{"email": "x@example.com"}]}
+        ),
+        400,
+    )
     # The lifecycle service's rules: a known attendee, and not before the start.
-    v1_error(await api.post(alice, "/no-show", json={"bookingUid": booking["uid"], "attendees": [{"email": "x@example.com", "noShow": True}]}), 400)
+    v1_error(
+        await api.post(
+            alice,
+            "/no-show",
+            json={"bookingUid": booking["uid"], "attendees": [{"email": "x@example.com", "noShow": True}]},
+        ),
+        400,
+    )
     v1_error(await api.post(alice, "/no-show", json={"bookingUid": later["uid"], **mark}), 400)
     seen = (await client.get(f"/v2/bookings/{booking['uid']}", headers=v2(alice))).json()["data"]
     assert seen["attendees"][0]["absent"] is False
@@ -100,7 +128,8 @@ async def test_recordings_and_transcripts_have_no_video_reference(api, client, a
     v1_error(await api.get(bob, "/bookings/999999/recordings"), 403, "You are not authorized")
     v1_error(await api.get(admin, "/bookings/999999/recordings"), 404, "Booking with id: 999999 not found")
     v1_error(
-        await api.get(alice, f"/bookings/{booking['id']}/transcripts/rec-1"), 404,
+        await api.get(alice, f"/bookings/{booking['id']}/transcripts/rec-1"),
+        404,
         f"No Booking Reference with Daily Video found with booking id {booking['id']}",
     )
     v1_error(await api.get(bob, f"/bookings/{booking['id']}/transcripts/rec-1"), 403)
@@ -120,7 +149,10 @@ async def test_publish_answers_as_without_team_billing(api, alice, bob, admin):
     team = await _team(api, alice)
     published = await api.patch(alice, f"/teams/{team}/publish")
     assert published.status_code == 200
-    assert published.json() == {"url": f"http://testserver/settings/teams/{team}/profile", "message": "Team published successfully"}
+    assert published.json() == {
+        "url": f"http://testserver/settings/teams/{team}/profile",
+        "message": "Team published successfully",
+    }
     v1_error(await api.patch(bob, f"/teams/{team}/publish"), 404)  # not a member: as GET /teams/{id}
     v1_error(await api.patch(bob, "/teams/999999/publish"), 404)
     assert (await api.patch(admin, f"/teams/{team}/publish")).status_code == 200
@@ -135,43 +167,76 @@ async def test_publish_answers_as_without_team_billing(api, alice, bob, admin):
 
 async def test_team_event_types_for_members_only(api, client, alice, bob, admin):
     team = await _team(api, alice)
-    made = await client.post(f"/v2/teams/{team}/event-types", headers=alice.headers, json={
-        "lengthInMinutes": 30, "title": "Team", "slug": "team-intro", "schedulingType": "COLLECTIVE", "assignAllTeamMembers": True,
-    })
+    made = await client.post(
+        f"/v2/teams/{team}/event-types",
+        headers=alice.headers,
+        json={
+            "lengthInMinutes": 30,
+            "title": "Team",
+            "slug": "team-intro",
+            "schedulingType": "COLLECTIVE",
+            "assignAllTeamMembers": True,
+        },
+    )
     assert made.status_code == 201, made.text
     listed = await api.get(alice, f"/teams/{team}/event-types")
     assert listed.status_code == 200
     [event_type] = listed.json()["event_types"]
-    assert (event_type["id"], event_type["teamId"], event_type["slug"], event_type["length"]) == (made.json()["data"]["id"], team, "team-intro", 30)
+    assert (event_type["id"], event_type["teamId"], event_type["slug"], event_type["length"]) == (
+        made.json()["data"]["id"],
+        team,
+        "team-intro",
+        30,
+    )
     assert event_type["schedulingType"] == "COLLECTIVE"
     assert event_type["hosts"] == [{"userId": alice.id, "isFixed": False}]  # as stored by the v2 team service
-    own = (await api.get(alice, "/event-types/" + str(event_type["id"])))
+    own = await api.get(alice, "/event-types/" + str(event_type["id"]))
     assert own.status_code in (403, 404)  # a team event type is not a personal one
     # Not a member, or no such team: an empty list (Cal.com filters by membership).
     assert (await api.get(bob, f"/teams/{team}/event-types")).json() == {"event_types": []}
     assert (await api.get(alice, "/teams/999999/event-types")).json() == {"event_types": []}
-    assert [e["id"] for e in (await api.get(admin, f"/teams/{team}/event-types")).json()["event_types"]] == [event_type["id"]]
+    assert [e["id"] for e in (await api.get(admin, f"/teams/{team}/event-types")).json()["event_types"]] == [
+        event_type["id"]
+    ]
     assert (await api.get(alice, "/teams/abc/event-types")).status_code == 400
 
 
 async def test_invites_make_pending_memberships_of_existing_users(api, app, alice, bob, admin):
     carol = await make_user(app, "carol")
     team = await _team(api, alice)
-    invited = await api.post(alice, "/invites", json={"teamId": team, "usernameOrEmail": " Bob ", "role": "ADMIN", "language": "en"})
+    invited = await api.post(
+        alice, "/invites", json={"teamId": team, "usernameOrEmail": " Bob ", "role": "ADMIN", "language": "en"}
+    )
     assert invited.status_code == 200, invited.text
     assert invited.json() == {"success": True, "message": "bob has been invited."}
     membership = (await api.get(alice, f"/memberships/{bob.id}_{team}")).json()["membership"]
     assert (membership["role"], membership["accepted"]) == ("ADMIN", False)
-    bulk = await api.post(alice, "/invites", json={"teamId": team, "usernameOrEmail": [{"email": carol.email, "role": "MEMBER"}]})
+    bulk = await api.post(
+        alice, "/invites", json={"teamId": team, "usernameOrEmail": [{"email": carol.email, "role": "MEMBER"}]}
+    )
     assert bulk.status_code == 200 and bulk.json()["message"] == f"{carol.email} has been invited."
     assert (await api.get(carol, f"/memberships/{carol.id}_{team}")).json()["membership"]["accepted"] is False
     # Refusals: not a team admin (or no such team), unknown user, already a member, bad input.
-    v1_error(await api.post(bob, "/invites", json={"teamId": team, "usernameOrEmail": "carol"}), 403, "You can't add members to this team")
-    v1_error(await api.post(bob, "/invites", json={"teamId": 999999, "usernameOrEmail": "carol"}), 403, "You can't add members to this team")
+    v1_error(
+        await api.post(bob, "/invites", json={"teamId": team, "usernameOrEmail": "carol"}),
+        403,
+        "You can't add members to this team",
+    )
+    v1_error(
+        await api.post(bob, "/invites", json={"teamId": 999999, "usernameOrEmail": "carol"}),
+        403,
+        "You can't add members to this team",
+    )
     v1_error(await api.post(alice, "/invites", json={"teamId": team, "usernameOrEmail": "nobody@example.com"}), 404)
     v1_error(await api.post(alice, "/invites", json={"teamId": team, "usernameOrEmail": "bob"}), 409)
-    v1_error(await api.post(alice, "/invites", json={"usernameOrEmail": "bob"}), 400, "invalid_type in 'teamId': Required")
-    v1_error(await api.post(alice, "/invites", json={"teamId": team, "usernameOrEmail": ["bob"]}), 400, "Bulk invitations are restricted to email addresses only.")
+    v1_error(
+        await api.post(alice, "/invites", json={"usernameOrEmail": "bob"}), 400, "invalid_type in 'teamId': Required"
+    )
+    v1_error(
+        await api.post(alice, "/invites", json={"teamId": team, "usernameOrEmail": ["bob"]}),
+        400,
+        "Bulk invitations are restricted to email addresses only.",
+    )
     v1_error(await api.post(alice, "/invites", json={"teamId": team, "usernameOrEmail": "x", "role": "BOSS"}), 400)
     # A system admin invites into any team; the invite stays pending.
     assert (await api.post(admin, "/invites", json={"teamId": team, "usernameOrEmail": admin.email})).status_code == 200
@@ -185,18 +250,30 @@ async def test_invites_make_pending_memberships_of_existing_users(api, app, alic
 async def test_credential_sync_is_not_enabled(api, alice, admin):
     for method in ("GET", "POST", "PATCH", "DELETE"):
         refused = await api.call(method, alice, "/credential-sync", params={"userId": str(admin.id)})
-        assert (refused.status_code, refused.json()) == (403, {"error": "Only admin API keys can access credential syncing endpoints"})
+        assert (refused.status_code, refused.json()) == (
+            403,
+            {"error": "Only admin API keys can access credential syncing endpoints"},
+        )
         off = await api.call(method, admin, "/credential-sync", params={"userId": str(alice.id)})
         assert (off.status_code, off.json()) == (501, {"error": "Credential syncing is not enabled"})
 
 
 async def test_audit_logs_are_checked_and_not_kept(api, alice, bob):
-    event = {"timestamp": "2050-09-05T10:00:00Z", "userId": str(alice.id), "orgId": "1", "action": "login", "resource": "user", "details": {"ip": "x"}}
+    event = {
+        "timestamp": "2050-09-05T10:00:00Z",
+        "userId": str(alice.id),
+        "orgId": "1",
+        "action": "login",
+        "resource": "user",
+        "details": {"ip": "x"},
+    }
     accepted = await api.post(alice, "/audit-logs", json=event)
     assert (accepted.status_code, accepted.json()) == (201, {"ok": True})
     v1_error(await api.post(alice, "/audit-logs", json={**event, "action": ""}), 400, "Missing required field: action")
     v1_error(await api.post(alice, "/audit-logs", json=[event]), 400, "Invalid/Missing JSON body")
-    v1_error(await api.post(alice, "/audit-logs", content=b"{not json", headers={"content-type": "application/json"}), 400)
+    v1_error(
+        await api.post(alice, "/audit-logs", content=b"{not json", headers={"content-type": "application/json"}), 400
+    )
     for reader in (alice, bob):
         listed = await api.get(reader, "/audit-logs", params={"userId": str(alice.id)})
         assert (listed.status_code, listed.json()) == (200, {"events": []})
@@ -209,6 +286,8 @@ async def test_docs_serves_the_openapi_json_and_swagger_ui_to_browsers(client):
     document = await client.get("/v1/docs")
     assert document.status_code == 200 and document.headers["content-type"].startswith("application/json")
     paths = document.json()["paths"]
-    assert {"/v1/no-show", "/v1/invites", "/v1/teams/{teamId}/publish", "/v1/credential-sync", "/v1/audit-logs"} <= set(paths)
+    assert {"/v1/no-show", "/v1/invites", "/v1/teams/{teamId}/publish", "/v1/credential-sync", "/v1/audit-logs"} <= set(
+        paths
+    )
     page = await client.get("/v1/docs", headers={"accept": "text/html,application/xhtml+xml"})
     assert page.status_code == 200 and "/v1/openapi.json" in page.text

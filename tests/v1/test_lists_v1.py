@@ -23,5 +23,7 @@ async def test_booking_list_costs_the_same_for_2_or_6_bookings(app, api, client,
         assert (await book(client, event_types.regular, at(MONDAY, f"{hour}:00"))).status_code == 201
     many = await statements_for_list()
     assert few == many
-    listed = (await api.get(alice, "/bookings", params={"attendeeEmail": "JANE@EXAMPLE.COM", "take": 4, "page": 2})).json()["bookings"]
+    listed = (
+        await api.get(alice, "/bookings", params={"attendeeEmail": "JANE@EXAMPLE.COM", "take": 4, "page": 2})
+    ).json()["bookings"]
     assert [b["startTime"] for b in listed] == [at(MONDAY, "14:00"), at(MONDAY, "15:00")]

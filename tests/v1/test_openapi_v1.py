@@ -10,8 +10,18 @@ async def test_v1_and_v2_documents_are_separate(client):
     assert not [p for p in v2_doc["paths"] if p.startswith("/v1")]
     assert all(p.startswith("/v1/") for p in v1_doc["paths"])
     assert {
-        "/v1/me", "/v1/users", "/v1/schedules", "/v1/event-types/{id}", "/v1/availabilities", "/v1/bookings/{id}/cancel",
-        "/v1/attendees", "/v1/webhooks/{id}", "/v1/api-keys", "/v1/teams/{teamId}", "/v1/memberships/{id}", "/v1/slots",
+        "/v1/me",
+        "/v1/users",
+        "/v1/schedules",
+        "/v1/event-types/{id}",
+        "/v1/availabilities",
+        "/v1/bookings/{id}/cancel",
+        "/v1/attendees",
+        "/v1/webhooks/{id}",
+        "/v1/api-keys",
+        "/v1/teams/{teamId}",
+        "/v1/memberships/{id}",
+        "/v1/slots",
         "/v1/availability",
     } <= set(v1_doc["paths"])
     assert "/v2/schedules" in v2_doc["paths"] and "/health" in v2_doc["paths"]

@@ -11,7 +11,11 @@ from tests.webhooks.conftest import receiver, settings_overrides  # noqa: F401 -
 async def test_v1_hooks_is_v1_webhooks_as_n8n_calls_it(api, alice, bob, receiver):
     """n8n's trigger: GET /hooks to find its subscription, POST /hooks, DELETE /hooks/{id}."""
     assert (await api.get(alice, "/hooks")).json() == {"webhooks": []}
-    body = {"subscriberUrl": receiver.url + "/n8n", "eventTriggers": ["BOOKING_CREATED", "BOOKING_CANCELLED"], "active": True}
+    body = {
+        "subscriberUrl": receiver.url + "/n8n",
+        "eventTriggers": ["BOOKING_CREATED", "BOOKING_CANCELLED"],
+        "active": True,
+    }
     created = await api.post(alice, "/hooks", json=body)
     assert created.status_code == 200, created.text
     hook = created.json()["webhook"]
@@ -55,4 +59,6 @@ async def test_root_paths_other_routes_claim_are_left_alone(client, alice):
     assert missing.status_code == 404 and missing.json()["status"] == "error"
     # The documents do not list the aliases: each operation is declared once.
     v1_paths = (await client.get("/v1/openapi.json")).json()["paths"]
-    assert "/v1/webhooks" in v1_paths and not any(p.startswith("/v1/hooks") or not p.startswith("/v1") for p in v1_paths)
+    assert "/v1/webhooks" in v1_paths and not any(
+        p.startswith("/v1/hooks") or not p.startswith("/v1") for p in v1_paths
+    )

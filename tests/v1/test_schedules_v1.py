@@ -59,13 +59,21 @@ async def test_another_users_schedule_is_forbidden_and_unchanged(api, alice, bob
 
 
 async def test_non_admin_user_id_is_refused(api, alice, bob):
-    v1_error(await api.get(alice, "/schedules", params={"userId": bob.id}), 401, "Unauthorized: Only admins can query other users")
     v1_error(
-        await api.post(alice, "/schedules", json={"name": "X", "timeZone": "UTC", "userId": bob.id}), 403, "ADMIN required for `userId`"
+        await api.get(alice, "/schedules", params={"userId": bob.id}),
+        401,
+        "Unauthorized: Only admins can query other users",
+    )
+    v1_error(
+        await api.post(alice, "/schedules", json={"name": "X", "timeZone": "UTC", "userId": bob.id}),
+        403,
+        "ADMIN required for `userId`",
     )
     mine = await _schedule(api, alice)
     v1_error(
-        await api.patch(alice, f"/schedules/{mine['id']}", json={"userId": bob.id}), 403, "Non admin cannot change the owner of a schedule"
+        await api.patch(alice, f"/schedules/{mine['id']}", json={"userId": bob.id}),
+        403,
+        "Non admin cannot change the owner of a schedule",
     )
 
 
@@ -101,23 +109,45 @@ async def test_wrong_method_is_405_with_allow(api, alice):
 
 async def test_availability_rows_use_1970_date_times_and_sunday_zero(api, alice):
     schedule = await _schedule(api, alice)
-    body = {"scheduleId": schedule["id"], "startTime": "1970-01-01T10:00:00.000Z", "endTime": "1970-01-01T12:30:00.000Z", "days": [0, 6]}
+    body = {
+        "scheduleId": schedule["id"],
+        "startTime": "1970-01-01T10:00:00.000Z",
+        "endTime": "1970-01-01T12:30:00.000Z",
+        "days": [0, 6],
+    }
     response = await api.post(alice, "/availabilities", json=body)
     assert response.status_code == 200, response.text
     assert response.json()["message"] == "Availability created successfully"
     row = response.json()["availability"]
     assert row == {
-        "id": row["id"], "startTime": "1970-01-01T10:00:00.000Z", "endTime": "1970-01-01T12:30:00.000Z",
-        "date": None, "scheduleId": schedule["id"], "days": [0, 6], "Schedule": {"userId": alice.id},
+        "id": row["id"],
+        "startTime": "1970-01-01T10:00:00.000Z",
+        "endTime": "1970-01-01T12:30:00.000Z",
+        "date": None,
+        "scheduleId": schedule["id"],
+        "days": [0, 6],
+        "Schedule": {"userId": alice.id},
     }
     # The row is part of the schedule v1 and v2 read.
     rows = (await api.get(alice, f"/schedules/{schedule['id']}")).json()["schedule"]["availability"]
-    assert {"id": row["id"], "eventTypeId": None, "date": None, "days": [0, 6], "startTime": "10:00:00", "endTime": "12:30:00"} in rows
+    assert {
+        "id": row["id"],
+        "eventTypeId": None,
+        "date": None,
+        "days": [0, 6],
+        "startTime": "10:00:00",
+        "endTime": "12:30:00",
+    } in rows
     assert (await api.get(alice, f"/availabilities/{row['id']}")).json() == {"availability": row}
 
-    patched = await api.patch(alice, f"/availabilities/{row['id']}", json={"endTime": "1970-01-01T13:00:00.000Z", "days": [3]})
+    patched = await api.patch(
+        alice, f"/availabilities/{row['id']}", json={"endTime": "1970-01-01T13:00:00.000Z", "days": [3]}
+    )
     assert patched.status_code == 200
-    assert (patched.json()["availability"]["endTime"], patched.json()["availability"]["days"]) == ("1970-01-01T13:00:00.000Z", [3])
+    assert (patched.json()["availability"]["endTime"], patched.json()["availability"]["days"]) == (
+        "1970-01-01T13:00:00.000Z",
+        [3],
+    )
     override = await api.patch(alice, f"/availabilities/{row['id']}", json={"date": "2050-01-03"})
     assert (override.json()["availability"]["date"], override.json()["availability"]["days"]) == ("2050-01-03", [])
 
@@ -128,14 +158,29 @@ async def test_availability_rows_use_1970_date_times_and_sunday_zero(api, alice)
 
 async def test_availability_bad_input(api, alice):
     schedule = await _schedule(api, alice)
-    base = {"scheduleId": schedule["id"], "startTime": "1970-01-01T10:00:00.000Z", "endTime": "1970-01-01T12:00:00.000Z", "days": [1]}
+    base = {
+        "scheduleId": schedule["id"],
+        "startTime": "1970-01-01T10:00:00.000Z",
+        "endTime": "1970-01-01T12:00:00.000Z",
+        "days": [1],
+    }
     v1_error(await api.post(alice, "/availabilities", json={**base, "days": [7]}), 400)
-    v1_error(await api.post(alice, "/availabilities", json={**base, "foo": 1}), 400, "Unrecognized key(s) in object: 'foo'")
+    v1_error(
+        await api.post(alice, "/availabilities", json={**base, "foo": 1}), 400, "Unrecognized key(s) in object: 'foo'"
+    )
     v1_error(await api.post(alice, "/availabilities", json={**base, "startTime": "1970-01-01T13:00:00.000Z"}), 400)
-    v1_error(await api.post(alice, "/availabilities", json={k: v for k, v in base.items() if k != "endTime"}), 400, "invalid_type in 'endTime': Required")
+    v1_error(
+        await api.post(alice, "/availabilities", json={k: v for k, v in base.items() if k != "endTime"}),
+        400,
+        "invalid_type in 'endTime': Required",
+    )
     [row] = (await api.get(alice, f"/schedules/{schedule['id']}")).json()["schedule"]["availability"]
     # PATCH has no scheduleId (quirk 23).
-    v1_error(await api.patch(alice, f"/availabilities/{row['id']}", json={"scheduleId": 1}), 400, "Unrecognized key(s) in object: 'scheduleId'")
+    v1_error(
+        await api.patch(alice, f"/availabilities/{row['id']}", json={"scheduleId": 1}),
+        400,
+        "Unrecognized key(s) in object: 'scheduleId'",
+    )
 
 
 async def test_another_users_availability_rows_are_404_and_their_schedule_refused(api, alice, bob):
@@ -147,7 +192,12 @@ async def test_another_users_availability_rows_are_404_and_their_schedule_refuse
         await api.delete(alice, f"/availabilities/{row['id']}"),
     ):
         v1_error(response, 404, f"Availability with id: {row['id']} not found")
-    body = {"scheduleId": bobs["id"], "startTime": "1970-01-01T10:00:00.000Z", "endTime": "1970-01-01T12:00:00.000Z", "days": [1]}
+    body = {
+        "scheduleId": bobs["id"],
+        "startTime": "1970-01-01T10:00:00.000Z",
+        "endTime": "1970-01-01T12:00:00.000Z",
+        "days": [1],
+    }
     v1_error(await api.post(alice, "/availabilities", json=body), 401, "You can't add availabilities to this schedule")
     assert (await api.get(bob, f"/availabilities/{row['id']}")).json()["availability"]["days"] == [1, 2, 3, 4, 5]
 
@@ -157,5 +207,10 @@ async def test_admin_manages_another_users_availability(api, bob, admin):
     [row] = bobs["availability"]
     got = await api.get(admin, f"/availabilities/{row['id']}")
     assert got.json()["availability"]["Schedule"] == {"userId": bob.id}
-    body = {"scheduleId": bobs["id"], "startTime": "1970-01-01T18:00:00.000Z", "endTime": "1970-01-01T19:00:00.000Z", "days": [6]}
+    body = {
+        "scheduleId": bobs["id"],
+        "startTime": "1970-01-01T18:00:00.000Z",
+        "endTime": "1970-01-01T19:00:00.000Z",
+        "days": [6],
+    }
     assert (await api.post(admin, "/availabilities", json=body)).status_code == 200

@@ -31,7 +31,10 @@ async def test_lists_are_empty_with_200(api, alice, admin, path, key):
         ("/booking-references/7", "Booking reference with id: 7 not found"),
         ("/custom-inputs/3", "EventTypeCustomInput with id: 3 not found"),
         ("/destination-calendars/2", "Destination calendar with id: 2 not found"),
-        ("/selected-calendars/5_google_calendar_me@example.com", "Selected calendar with id: 5_google_calendar_me@example.com not found"),
+        (
+            "/selected-calendars/5_google_calendar_me@example.com",
+            "Selected calendar with id: 5_google_calendar_me@example.com not found",
+        ),
     ],
 )
 async def test_every_id_is_not_found_for_users_and_admins(api, alice, admin, path, message):
@@ -53,11 +56,15 @@ async def test_connected_calendars_is_a_bare_empty_array(api, alice, admin, bob)
 
 async def test_destination_calendars_user_filter_is_admin_only(api, alice, admin, bob):
     v1_error(await api.get(alice, "/destination-calendars", params={"userId": bob.id}), 401, "ADMIN required")
-    assert (await api.get(admin, "/destination-calendars", params={"userId": bob.id})).json() == {"destinationCalendars": []}
+    assert (await api.get(admin, "/destination-calendars", params={"userId": bob.id})).json() == {
+        "destinationCalendars": []
+    }
 
 
 async def test_the_api_key_is_required_and_writes_are_not_served(client, alice):
     response = await client.get("/v1/payments")
     assert response.status_code == 401 and response.json() == {"message": "No apiKey provided"}
-    write = await client.post("/v1/booking-references", params={"apiKey": alice.key}, json={"bookingId": 1, "type": "x", "uid": "y"})
+    write = await client.post(
+        "/v1/booking-references", params={"apiKey": alice.key}, json={"bookingId": 1, "type": "x", "uid": "y"}
+    )
     assert write.status_code == 405, write.text

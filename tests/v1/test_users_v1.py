@@ -20,16 +20,28 @@ async def test_users_list_is_paginated_with_total(api, alice, bob, admin):
 
 
 async def test_only_admins_create_users(api, alice, admin):
-    body = {"email": "New@Example.com", "username": "newbie", "timeZone": "Europe/Paris", "weekStart": "Monday", "timeFormat": 24}
+    body = {
+        "email": "New@Example.com",
+        "username": "newbie",
+        "timeZone": "Europe/Paris",
+        "weekStart": "Monday",
+        "timeFormat": 24,
+    }
     v1_error(await api.post(alice, "/users", json=body), 401, "You are not authorized")
     made = await api.post(admin, "/users", json=body)
     assert made.status_code == 200, made.text
     user = made.json()["user"]
     assert (user["email"], user["username"], user["timeZone"], user["weekStart"], user["timeFormat"]) == (
-        "new@example.com", "newbie", "Europe/Paris", "Monday", 24
+        "new@example.com",
+        "newbie",
+        "Europe/Paris",
+        "Monday",
+        24,
     )
     v1_error(await api.post(admin, "/users", json={**body, "weekStart": "MONDAY"}), 400)
-    v1_error(await api.post(admin, "/users", json={**body, "theme": "LIGHT"}), 400, "Unrecognized key(s) in object: 'theme'")
+    v1_error(
+        await api.post(admin, "/users", json={**body, "theme": "LIGHT"}), 400, "Unrecognized key(s) in object: 'theme'"
+    )
 
 
 async def test_get_patch_delete_user(api, alice, bob, admin):
@@ -41,7 +53,9 @@ async def test_get_patch_delete_user(api, alice, bob, admin):
     patched = await api.patch(alice, f"/users/{alice.id}", json={"name": "Alice B", "role": "ADMIN"})
     assert patched.status_code == 200
     assert (patched.json()["user"]["name"], patched.json()["user"]["role"]) == ("Alice B", "USER")  # role ignored
-    assert (await api.patch(admin, f"/users/{bob.id}", json={"bio": "set by admin"})).json()["user"]["bio"] == "set by admin"
+    assert (await api.patch(admin, f"/users/{bob.id}", json={"bio": "set by admin"})).json()["user"][
+        "bio"
+    ] == "set by admin"
     v1_error(await api.get(admin, "/users/999999"), 404, "User not found")
     deleted = await api.delete(admin, f"/users/{bob.id}")
     assert deleted.json() == {"message": f"User with id: {bob.id} deleted successfully"}
@@ -59,7 +73,9 @@ async def test_api_keys(api, client, alice, bob, admin):
     assert (await client.get("/v1/me", params={"apiKey": key["key"]})).json()["user"]["id"] == alice.id
     listed = (await api.get(alice, "/api-keys")).json()["api_keys"]
     assert key["id"] in {k["id"] for k in listed} and all("key" not in k and "hashedKey" not in k for k in listed)
-    assert (await api.patch(alice, f"/api-keys/{key['id']}", json={"note": "renamed"})).json()["api_key"]["note"] == "renamed"
+    assert (await api.patch(alice, f"/api-keys/{key['id']}", json={"note": "renamed"})).json()["api_key"][
+        "note"
+    ] == "renamed"
     for response in (
         await api.get(bob, f"/api-keys/{key['id']}"),
         await api.patch(bob, f"/api-keys/{key['id']}", json={"note": "x"}),

@@ -45,7 +45,15 @@ async def job_loop(app: Any) -> AsyncIterator[jobs.Worker]:
         pass
 
 
-async def subscribe(client: httpx.AsyncClient, user: Any, url: str, triggers: list[str], *, event_type_id: int | None = None, **fields: Any) -> dict:
+async def subscribe(
+    client: httpx.AsyncClient,
+    user: Any,
+    url: str,
+    triggers: list[str],
+    *,
+    event_type_id: int | None = None,
+    **fields: Any,
+) -> dict:
     body = {"subscriberUrl": url, "active": True, "triggers": triggers, "secret": SECRET, **fields}
     path = f"/v2/event-types/{event_type_id}/webhooks" if event_type_id else "/v2/webhooks"
     response = await client.post(path, json=body, headers=user.headers)

@@ -13,7 +13,9 @@ def settings_overrides():
     return {"webhook_retry_schedule": "0,0.1s,0.1s", "webhook_retry_jitter": 0.0, "webhook_disable_after": "0.2s"}
 
 
-async def test_a_subscription_failing_without_success_is_disabled_with_a_reason(app, client, alice, event_types, receiver, job_loop):
+async def test_a_subscription_failing_without_success_is_disabled_with_a_reason(
+    app, client, alice, event_types, receiver, job_loop
+):
     receiver.respond = lambda r: (500, {}, b"")
     hook = await subscribe(client, alice, receiver.url, ["BOOKING_CREATED"])
     await book(client, event_types.regular, at(MONDAY, "10:00"))

@@ -42,10 +42,16 @@ async def test_a_template_that_renders_huge_is_refused_at_save(client, alice, re
     assert "payloadTemplate renders to more than 262144 bytes" in message and "CALAPI_WEBHOOK_MAX_BODY_BYTES" in message
     # Whole objects render as JSON: about 77 KB of answers, 30 KB of attendees, 27 KB of metadata.
     for variable, times in (("responses", 4), ("attendees", 9), ("metadata", 10)):
-        wide = await client.post("/v2/webhooks", json=hook_body(f"{receiver.url}/{variable}", repeating(variable, times)), headers=alice.headers)
+        wide = await client.post(
+            "/v2/webhooks",
+            json=hook_body(f"{receiver.url}/{variable}", repeating(variable, times)),
+            headers=alice.headers,
+        )
         assert wide.status_code == 400, (variable, wide.text)
 
-    made = await client.post("/v2/webhooks", json=hook_body(receiver.url, repeating("description", 20)), headers=alice.headers)
+    made = await client.post(
+        "/v2/webhooks", json=hook_body(receiver.url, repeating("description", 20)), headers=alice.headers
+    )
     assert made.status_code == 201, made.text
     hook_id = made.json()["data"]["id"]
     changed = await client.patch(f"/v2/webhooks/{hook_id}", json={"payloadTemplate": huge}, headers=alice.headers)
@@ -53,14 +59,27 @@ async def test_a_template_that_renders_huge_is_refused_at_save(client, alice, re
     assert "CALAPI_WEBHOOK_MAX_BODY_BYTES" in changed.json()["error"]["message"]
 
     api = V1(client)
-    v1 = await api.post(alice, "/webhooks", json={"subscriberUrl": receiver.url + "/v1", "active": True, "eventTriggers": ["BOOKING_CREATED"], "payloadTemplate": huge})
+    v1 = await api.post(
+        alice,
+        "/webhooks",
+        json={
+            "subscriberUrl": receiver.url + "/v1",
+            "active": True,
+            "eventTriggers": ["BOOKING_CREATED"],
+            "payloadTemplate": huge,
+        },
+    )
     assert "CALAPI_WEBHOOK_MAX_BODY_BYTES" in v1_error(v1, 400)["message"]
 
 
-async def test_a_delivery_over_the_limit_is_logged_failed_and_not_sent(app, client, alice, event_types, receiver, job_loop):
+async def test_a_delivery_over_the_limit_is_logged_failed_and_not_sent(
+    app, client, alice, event_types, receiver, job_loop
+):
     # Accepted at save (20 × 10,000 ASCII characters fit), but notes of 4-byte characters render
     # 20 × 40,000 bytes: over the limit when the booking's delivery is built.
-    wide = await subscribe(client, alice, receiver.url + "/wide", ["BOOKING_CREATED"], payloadTemplate=repeating("description", 20))
+    wide = await subscribe(
+        client, alice, receiver.url + "/wide", ["BOOKING_CREATED"], payloadTemplate=repeating("description", 20)
+    )
     plain = await subscribe(client, alice, receiver.url + "/plain", ["BOOKING_CREATED"])
     notes = "😀" * 10_000
     made = await book(client, event_types.regular, at(MONDAY, "10:00"), bookingFieldsResponses={"notes": notes})
@@ -76,7 +95,9 @@ async def test_a_delivery_over_the_limit_is_logged_failed_and_not_sent(app, clie
     assert entry["note"].startswith("BodyTooLarge: not sent, the body would be over 262144 bytes")
     assert "CALAPI_WEBHOOK_MAX_BODY_BYTES" in entry["note"]
     assert entry["body"] == ""  # not stored either
-    assert {a.delivery_id for a in await attempts(app)} == {d.id for d in await deliveries(app) if d.webhook_id == plain["id"]}
+    assert {a.delivery_id for a in await attempts(app)} == {
+        d.id for d in await deliveries(app) if d.webhook_id == plain["id"]
+    }
 
     again = await client.post(f"/v2/webhooks/{wide['id']}/deliveries/{entry['id']}/redeliver", headers=alice.headers)
     assert again.status_code == 400, again.text
@@ -88,7 +109,9 @@ async def test_a_stored_body_over_the_limit_is_not_sent_on_redelivery(app, clien
     hook = await subscribe(client, alice, receiver.url, ["BOOKING_CREATED"])
     async with app.state.sessionmaker() as session:
         webhook = await session.scalar(select(Webhook).where(Webhook.id == hook["id"]))
-        delivery = new_delivery(webhook, "BOOKING_CREATED", json.dumps({"d": "x" * 300_000}), "application/json", event_id=None)
+        delivery = new_delivery(
+            webhook, "BOOKING_CREATED", json.dumps({"d": "x" * 300_000}), "application/json", event_id=None
+        )
         delivery.status = "failed"
         session.add(delivery)
         await session.commit()
@@ -102,13 +125,21 @@ async def test_a_stored_body_over_the_limit_is_not_sent_on_redelivery(app, clien
     assert entry["note"].startswith("BodyTooLarge: not sent") and "CALAPI_WEBHOOK_MAX_BODY_BYTES" in entry["note"]
 
 
-async def test_the_default_body_of_a_maximal_booking_fits_the_default_limit(app, client, alice, event_types, receiver, job_loop):
+async def test_the_default_body_of_a_maximal_booking_fits_the_default_limit(
+    app, client, alice, event_types, receiver, job_loop
+):
     """Every booking input at its limit still makes a body that is sent."""
     await subscribe(client, alice, receiver.url, ["BOOKING_CREATED"])
     guests = [f"guest{n:02}" + "g" * 290 + "@example.com" for n in range(30)]
     answers = {"notes": "n" * 10_000, **{f"field{n}": "a" * 2_000 for n in range(25)}}
-    made = await book(client, event_types.regular, at(MONDAY, "10:00"), guests=guests, bookingFieldsResponses=answers,
-                      metadata={f"key{n:02}": "m" * 500 for n in range(50)})
+    made = await book(
+        client,
+        event_types.regular,
+        at(MONDAY, "10:00"),
+        guests=guests,
+        bookingFieldsResponses=answers,
+        metadata={f"key{n:02}": "m" * 500 for n in range(50)},
+    )
     assert made.status_code == 201, made.text
     await settle(app)
     [sent] = await receiver.wait_for(1)

@@ -13,12 +13,18 @@ from tests.webhooks.conftest import SECRET, deliveries, settle, subscribe
 from tests.webhooks.receiver import verify_cal, verify_standard
 
 BOOKING_TRIGGERS = [
-    "BOOKING_CREATED", "BOOKING_REQUESTED", "BOOKING_CANCELLED", "BOOKING_RESCHEDULED",
-    "BOOKING_REJECTED", "BOOKING_NO_SHOW_UPDATED",
+    "BOOKING_CREATED",
+    "BOOKING_REQUESTED",
+    "BOOKING_CANCELLED",
+    "BOOKING_RESCHEDULED",
+    "BOOKING_REJECTED",
+    "BOOKING_NO_SHOW_UPDATED",
 ]
 
 
-async def test_each_transition_gives_one_signed_delivery_per_matching_subscription(app, client, alice, bob, event_types, receiver, job_loop):
+async def test_each_transition_gives_one_signed_delivery_per_matching_subscription(
+    app, client, alice, bob, event_types, receiver, job_loop
+):
     clock_now = {"now": datetime(2050, 9, 1, tzinfo=UTC)}
     app.dependency_overrides[request_now] = lambda: clock_now["now"]
     await subscribe(client, alice, receiver.url + "/user", BOOKING_TRIGGERS)
@@ -40,28 +46,46 @@ async def test_each_transition_gives_one_signed_delivery_per_matching_subscripti
             assert request.json()["triggerEvent"] == trigger
         return response.json()["data"]
 
-    accepted = await step(lambda: book(client, event_types.regular, at(MONDAY, "10:00")), "BOOKING_CREATED", ["/user", "/regular"])
-    pending = await step(lambda: book(client, event_types.confirm, at(MONDAY, "11:00")), "BOOKING_REQUESTED", ["/user", "/confirm"])
-    await step(lambda: client.post(f"/v2/bookings/{pending['uid']}/confirm", headers=v2(alice)), "BOOKING_CREATED", ["/user", "/confirm"])
-    to_decline = await step(lambda: book(client, event_types.confirm, at(MONDAY, "12:00")), "BOOKING_REQUESTED", ["/user", "/confirm"])
+    accepted = await step(
+        lambda: book(client, event_types.regular, at(MONDAY, "10:00")), "BOOKING_CREATED", ["/user", "/regular"]
+    )
+    pending = await step(
+        lambda: book(client, event_types.confirm, at(MONDAY, "11:00")), "BOOKING_REQUESTED", ["/user", "/confirm"]
+    )
+    await step(
+        lambda: client.post(f"/v2/bookings/{pending['uid']}/confirm", headers=v2(alice)),
+        "BOOKING_CREATED",
+        ["/user", "/confirm"],
+    )
+    to_decline = await step(
+        lambda: book(client, event_types.confirm, at(MONDAY, "12:00")), "BOOKING_REQUESTED", ["/user", "/confirm"]
+    )
     await step(
         lambda: client.post(f"/v2/bookings/{to_decline['uid']}/decline", json={"reason": "No"}, headers=v2(alice)),
-        "BOOKING_REJECTED", ["/user", "/confirm"],
+        "BOOKING_REJECTED",
+        ["/user", "/confirm"],
     )
     moved = await step(
-        lambda: client.post(f"/v2/bookings/{accepted['uid']}/reschedule", json={"start": at(MONDAY, "13:00")}, headers=v2()),
-        "BOOKING_RESCHEDULED", ["/user", "/regular"],
+        lambda: client.post(
+            f"/v2/bookings/{accepted['uid']}/reschedule", json={"start": at(MONDAY, "13:00")}, headers=v2()
+        ),
+        "BOOKING_RESCHEDULED",
+        ["/user", "/regular"],
     )
     await step(
         lambda: client.post(f"/v2/bookings/{moved['uid']}/cancel", json={"cancellationReason": "Off"}, headers=v2()),
-        "BOOKING_CANCELLED", ["/user", "/regular"],
+        "BOOKING_CANCELLED",
+        ["/user", "/regular"],
     )
     clock_now["now"] = datetime(2050, 9, 5, 12, tzinfo=UTC)
     await step(
         lambda: client.post(
-            f"/v2/bookings/{pending['uid']}/mark-absent", json={"attendees": [{"email": ATTENDEE["email"], "absent": True}]}, headers=v2(alice)
+            f"/v2/bookings/{pending['uid']}/mark-absent",
+            json={"attendees": [{"email": ATTENDEE["email"], "absent": True}]},
+            headers=v2(alice),
         ),
-        "BOOKING_NO_SHOW_UPDATED", ["/user", "/confirm"],
+        "BOOKING_NO_SHOW_UPDATED",
+        ["/user", "/confirm"],
     )
 
     assert receiver.by_path("/bob") == []
@@ -99,9 +123,13 @@ async def test_the_body_is_cal_coms_envelope(app, client, alice, event_types, re
     assert request.body == json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()  # compact JSON
 
 
-async def test_no_secret_sends_cal_coms_placeholder_and_no_standard_signature(app, client, alice, event_types, receiver, job_loop):
+async def test_no_secret_sends_cal_coms_placeholder_and_no_standard_signature(
+    app, client, alice, event_types, receiver, job_loop
+):
     response = await client.post(
-        "/v2/webhooks", json={"subscriberUrl": receiver.url, "active": True, "triggers": ["BOOKING_CREATED"]}, headers=alice.headers
+        "/v2/webhooks",
+        json={"subscriberUrl": receiver.url, "active": True, "triggers": ["BOOKING_CREATED"]},
+        headers=alice.headers,
     )
     assert response.status_code == 201 and response.json()["data"]["secret"] is None
     await book(client, event_types.regular, at(MONDAY, "10:00"))

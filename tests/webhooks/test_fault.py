@@ -31,8 +31,13 @@ def start_worker(database_url: str) -> subprocess.Popen[bytes]:
         job_lease_seconds="4",  # a killed worker's claimed jobs are taken over after this
         log_level="warning",
     )
-    return subprocess.Popen([*CALAPI, "worker", "--poll-interval", "0.05"], env=env, cwd=REPO_ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [*CALAPI, "worker", "--poll-interval", "0.05"],
+        env=env,
+        cwd=REPO_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 @pytest.mark.postgres
@@ -47,7 +52,13 @@ async def test_every_event_arrives_despite_500s_and_killed_workers(app, client, 
         for batch in range(10):  # the outbox as the booking service writes it, 100 events per commit
             async with app.state.sessionmaker() as session:
                 for n in range(batch * 100, batch * 100 + 100):
-                    await record_event(session, "BOOKING_CREATED", {"uid": f"booking-{n}", "n": n}, subject_uid=f"booking-{n}", owner_user_id=alice.id)
+                    await record_event(
+                        session,
+                        "BOOKING_CREATED",
+                        {"uid": f"booking-{n}", "n": n},
+                        subject_uid=f"booking-{n}",
+                        owner_user_id=alice.id,
+                    )
                 await session.commit()
             if batch in (3, 7):  # kill one worker mid-flight, start a fresh one
                 victim = workers.pop(0)

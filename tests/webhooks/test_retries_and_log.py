@@ -7,7 +7,9 @@ from tests.webhooks.conftest import SECRET, deliveries, settle, subscribe
 from tests.webhooks.receiver import verify_cal, verify_standard
 
 
-async def test_failures_are_retried_with_the_same_webhook_id_until_a_2xx(app, client, alice, event_types, receiver, job_loop):
+async def test_failures_are_retried_with_the_same_webhook_id_until_a_2xx(
+    app, client, alice, event_types, receiver, job_loop
+):
     answers = iter([500, 302, 200])
     receiver.respond = lambda r: (next(answers), {"Location": "http://example.com/"}, b"x" * 10000)
     hook = await subscribe(client, alice, receiver.url, ["BOOKING_CREATED"])
@@ -34,9 +36,13 @@ async def test_out_of_attempts_is_failed_in_the_log(app, client, alice, event_ty
     await receiver.wait_for(3)
     await settle(app)
     assert len(receiver.requests) == 3  # the schedule has three attempts
-    failed = (await client.get(f"/v2/webhooks/{hook['id']}/deliveries?status=failed", headers=alice.headers)).json()["data"]
+    failed = (await client.get(f"/v2/webhooks/{hook['id']}/deliveries?status=failed", headers=alice.headers)).json()[
+        "data"
+    ]
     assert len(failed) == 1 and failed[0]["attempts"] == 3
-    assert (await client.get(f"/v2/webhooks/{hook['id']}/deliveries?status=succeeded", headers=alice.headers)).json()["data"] == []
+    assert (await client.get(f"/v2/webhooks/{hook['id']}/deliveries?status=succeeded", headers=alice.headers)).json()[
+        "data"
+    ] == []
 
 
 async def test_410_disables_the_subscription_at_once(app, client, alice, event_types, receiver, job_loop):
@@ -79,7 +85,9 @@ async def test_redelivery_keeps_the_webhook_id(app, client, alice, event_types, 
     await settle(app)
     assert second.webhook_id == first.webhook_id and second.body == first.body
     assert verify_standard(SECRET, second)
-    log = (await client.get(f"/v2/webhooks/{hook['id']}/deliveries?trigger=BOOKING_CREATED", headers=alice.headers)).json()["data"]
+    log = (
+        await client.get(f"/v2/webhooks/{hook['id']}/deliveries?trigger=BOOKING_CREATED", headers=alice.headers)
+    ).json()["data"]
     assert len(log[0]["attemptLog"]) == 2
     other = await client.get(f"/v2/webhooks/{hook['id']}/deliveries?trigger=BOOKING_CANCELLED", headers=alice.headers)
     assert other.json()["data"] == []

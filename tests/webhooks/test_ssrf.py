@@ -29,7 +29,11 @@ def settings_overrides():
     ],
 )
 async def test_private_and_metadata_targets_are_refused_at_save_in_production(client, alice, url, reason):
-    response = await client.post("/v2/webhooks", json={"subscriberUrl": url, "active": True, "triggers": ["BOOKING_CREATED"]}, headers=alice.headers)
+    response = await client.post(
+        "/v2/webhooks",
+        json={"subscriberUrl": url, "active": True, "triggers": ["BOOKING_CREATED"]},
+        headers=alice.headers,
+    )
     assert response.status_code == 400, response.text
     message = response.json()["error"]["message"]
     assert message.startswith("Webhook URL is not allowed: ") and reason in message
@@ -39,7 +43,16 @@ async def test_the_address_is_checked_again_on_every_attempt(app, client, alice)
     # A row saved when the name pointed elsewhere (or before the rules changed): the attempt refuses it.
     hook_id = str(uuid.uuid4())
     async with app.state.sessionmaker() as session:
-        session.add(Webhook(id=hook_id, user_id=alice.id, subscriber_url="http://localhost:9/hook", triggers=["BOOKING_CREATED"], active=True, created_at=utcnow()))
+        session.add(
+            Webhook(
+                id=hook_id,
+                user_id=alice.id,
+                subscriber_url="http://localhost:9/hook",
+                triggers=["BOOKING_CREATED"],
+                active=True,
+                created_at=utcnow(),
+            )
+        )
         await session.commit()
     response = await client.post(f"/v2/webhooks/{hook_id}/ping", headers=alice.headers)
     data = response.json()["data"]
@@ -50,11 +63,15 @@ async def test_the_address_is_checked_again_on_every_attempt(app, client, alice)
 async def test_link_local_is_refused_even_where_private_networks_are_allowed(client, alice, app):
     app.state.settings.webhook_allow_private_networks = True
     refused = await client.post(
-        "/v2/webhooks", json={"subscriberUrl": "http://169.254.169.254/", "active": True, "triggers": []}, headers=alice.headers
+        "/v2/webhooks",
+        json={"subscriberUrl": "http://169.254.169.254/", "active": True, "triggers": []},
+        headers=alice.headers,
     )
     assert refused.status_code == 400
     allowed = await client.post(
-        "/v2/webhooks", json={"subscriberUrl": "http://127.0.0.1:9/", "active": True, "triggers": []}, headers=alice.headers
+        "/v2/webhooks",
+        json={"subscriberUrl": "http://127.0.0.1:9/", "active": True, "triggers": []},
+        headers=alice.headers,
     )
     assert allowed.status_code == 201
 
@@ -70,7 +87,10 @@ EMBEDDED_PRIVATE = [
     ("2001:0:c0a8:101::f7f7:f7f7", "Teredo form of 192.168.1.1) is a private network address"),
     ("64:ff9b::a00:1", "NAT64 form of 10.0.0.1) is a private network address"),
     ("64:ff9b::7f00:1", "NAT64 form of 127.0.0.1) is a loopback address"),
-    ("64:ff9b:1::a9fe:a9fe", "64:ff9b:1::a9fe:a9fe is a local-use NAT64 address, whose IPv4 destination cannot be told"),
+    (
+        "64:ff9b:1::a9fe:a9fe",
+        "64:ff9b:1::a9fe:a9fe is a local-use NAT64 address, whose IPv4 destination cannot be told",
+    ),
     ("::ffff:127.0.0.1", "IPv4-mapped form of 127.0.0.1) is a loopback address"),
     ("::ffff:169.254.1.1", "IPv4-mapped form of 169.254.1.1) is a link-local address"),
     ("::10.0.0.1", "IPv4-compatible form of 10.0.0.1) is a private network address"),
@@ -85,10 +105,13 @@ def test_ipv6_forms_of_private_ipv4_addresses_are_refused(address, reason):
     assert str(refused.value).endswith(reason), str(refused.value)
 
 
-@pytest.mark.parametrize("address", ["2002:a9fe:a9fe::", "64:ff9b::a9fe:a9fe", "::ffff:169.254.169.254", "2001:0:4136:e378:8000:63bf:5601:5601"])
+@pytest.mark.parametrize(
+    "address",
+    ["2002:a9fe:a9fe::", "64:ff9b::a9fe:a9fe", "::ffff:169.254.169.254", "2001:0:4136:e378:8000:63bf:5601:5601"],
+)
 def test_metadata_and_link_local_behind_any_form_are_refused_even_where_private_networks_are_allowed(address):
     # (the last is Teredo whose client is 169.254.169.254, stored inverted as 5601:5601)
-    with pytest.raises(ssrf.UrlNotAllowed, match="cloud metadata|link-local"):
+    with pytest.raises(ssrf.UrlNotAllowed, match=r"cloud metadata|link-local"):
         ssrf.check_address(ipaddress.ip_address(address), allow_private=True)
 
 
@@ -107,7 +130,11 @@ def test_ipv4_compatible_and_local_use_nat64_are_not_used_even_for_public_addres
 @pytest.mark.parametrize(("address", "reason"), EMBEDDED_PRIVATE)
 async def test_a_webhook_to_an_ipv6_form_of_a_private_address_is_refused_at_save(client, alice, address, reason):
     url = f"http://[{address}]:8080/hook"
-    response = await client.post("/v2/webhooks", json={"subscriberUrl": url, "active": True, "triggers": ["BOOKING_CREATED"]}, headers=alice.headers)
+    response = await client.post(
+        "/v2/webhooks",
+        json={"subscriberUrl": url, "active": True, "triggers": ["BOOKING_CREATED"]},
+        headers=alice.headers,
+    )
     assert response.status_code == 400, response.text
     message = response.json()["error"]["message"]
     assert message.startswith("Webhook URL is not allowed: ") and message.endswith(reason), message
@@ -115,7 +142,9 @@ async def test_a_webhook_to_an_ipv6_form_of_a_private_address_is_refused_at_save
 
 async def test_a_webhook_to_a_6to4_form_of_a_public_address_is_saved(client, alice):
     response = await client.post(
-        "/v2/webhooks", json={"subscriberUrl": "http://[2002:808:808::1]/hook", "active": True, "triggers": []}, headers=alice.headers
+        "/v2/webhooks",
+        json={"subscriberUrl": "http://[2002:808:808::1]/hook", "active": True, "triggers": []},
+        headers=alice.headers,
     )
     assert response.status_code == 201, response.text
 
@@ -123,7 +152,16 @@ async def test_a_webhook_to_a_6to4_form_of_a_public_address_is_saved(client, ali
 async def test_a_saved_6to4_form_of_a_private_address_is_refused_on_the_attempt(app, client, alice):
     hook_id = str(uuid.uuid4())
     async with app.state.sessionmaker() as session:
-        session.add(Webhook(id=hook_id, user_id=alice.id, subscriber_url="http://[2002:a00:1::]/hook", triggers=["BOOKING_CREATED"], active=True, created_at=utcnow()))
+        session.add(
+            Webhook(
+                id=hook_id,
+                user_id=alice.id,
+                subscriber_url="http://[2002:a00:1::]/hook",
+                triggers=["BOOKING_CREATED"],
+                active=True,
+                created_at=utcnow(),
+            )
+        )
         await session.commit()
     response = await client.post(f"/v2/webhooks/{hook_id}/ping", headers=alice.headers)
     data = response.json()["data"]

@@ -11,7 +11,12 @@ from tests.teams.team_booking_helpers import team_event, team_of
 from tests.webhooks.conftest import SECRET, settle
 from tests.webhooks.receiver import verify_cal, verify_standard
 
-OPERATIONS = [("GET", "/deliveries"), ("POST", "/ping"), ("POST", "/rotate-secret"), ("POST", "/deliveries/{delivery}/redeliver")]
+OPERATIONS = [
+    ("GET", "/deliveries"),
+    ("POST", "/ping"),
+    ("POST", "/rotate-secret"),
+    ("POST", "/deliveries/{delivery}/redeliver"),
+]
 
 
 async def test_a_team_admin_reads_the_log_redelivers_pings_and_rotates(app, client, alice, receiver, job_loop):
@@ -21,7 +26,9 @@ async def test_a_team_admin_reads_the_log_redelivers_pings_and_rotates(app, clie
     panel = await team_event(client, owner, team_id, "panel", "collective", [{"userId": owner.id}, {"userId": bob.id}])
     path = f"/v2/teams/{team_id}/webhooks"
     created = await client.post(
-        path, json={"subscriberUrl": receiver.url, "active": True, "triggers": ["BOOKING_CREATED"], "secret": SECRET}, headers=admin.headers
+        path,
+        json={"subscriberUrl": receiver.url, "active": True, "triggers": ["BOOKING_CREATED"], "secret": SECRET},
+        headers=admin.headers,
     )
     assert created.status_code == 201, created.text
     hook = created.json()["data"]["id"]
@@ -60,7 +67,11 @@ async def test_a_team_admin_reads_the_log_redelivers_pings_and_rotates(app, clie
     rotated = await client.post(f"{path}/{hook}/rotate-secret", headers=admin.headers)
     assert rotated.status_code == 200, rotated.text
     new_secret = rotated.json()["data"]["secret"]
-    assert new_secret != SECRET and rotated.json()["data"]["teamId"] == team_id and rotated.json()["data"]["previousSecretExpiresAt"]
+    assert (
+        new_secret != SECRET
+        and rotated.json()["data"]["teamId"] == team_id
+        and rotated.json()["data"]["previousSecretExpiresAt"]
+    )
     assert (await client.post(f"{path}/{hook}/ping", headers=admin.headers)).json()["data"]["ok"] is True
     after = receiver.requests[3]
     assert verify_cal(new_secret, after) and verify_standard(new_secret, after) and verify_standard(SECRET, after)
@@ -71,9 +82,14 @@ async def test_a_team_admin_reads_the_log_redelivers_pings_and_rotates(app, clie
     assert [len(e["attemptLog"]) for e in owner_log if e["triggerEvent"] == "BOOKING_CREATED"] == [2]
 
 
-async def test_members_and_outsiders_cannot_operate_a_team_webhook(app, client, world):  # noqa: F811
+async def test_members_and_outsiders_cannot_operate_a_team_webhook(app, client, world):
     path = f"/v2/teams/{world.team_id}/webhooks"
-    body = {"subscriberUrl": "http://127.0.0.1:9/hook", "active": True, "triggers": ["BOOKING_CREATED"], "secret": SECRET}
+    body = {
+        "subscriberUrl": "http://127.0.0.1:9/hook",
+        "active": True,
+        "triggers": ["BOOKING_CREATED"],
+        "secret": SECRET,
+    }
     created = await client.post(path, json=body, headers=world.admin.headers)
     assert created.status_code == 201, created.text
     hook = created.json()["data"]["id"]
@@ -94,13 +110,19 @@ async def test_members_and_outsiders_cannot_operate_a_team_webhook(app, client, 
     # Under another team (the outsider's own), the id is not found; so is a user-level webhook's
     # id under this team's path, and a delivery that is not this webhook's.
     other_team, _ = await team_of(app, client, world.outsider, [], team_name="Other")
-    personal = await client.post("/v2/webhooks", json={**body, "subscriberUrl": "http://127.0.0.1:9/mine"}, headers=world.owner.headers)
+    personal = await client.post(
+        "/v2/webhooks", json={**body, "subscriberUrl": "http://127.0.0.1:9/mine"}, headers=world.owner.headers
+    )
     assert personal.status_code == 201, personal.text
     for method, suffix in OPERATIONS:
         tail = suffix.format(delivery=unknown_delivery)
-        foreign = await client.request(method, f"/v2/teams/{other_team}/webhooks/{hook}{tail}", headers=world.outsider.headers)
+        foreign = await client.request(
+            method, f"/v2/teams/{other_team}/webhooks/{hook}{tail}", headers=world.outsider.headers
+        )
         assert foreign.status_code == 404, (method, suffix, foreign.text)
-        not_team = await client.request(method, f"{path}/{personal.json()['data']['id']}{tail}", headers=world.admin.headers)
+        not_team = await client.request(
+            method, f"{path}/{personal.json()['data']['id']}{tail}", headers=world.admin.headers
+        )
         assert not_team.status_code == 404, (method, suffix, not_team.text)
     missing = await client.post(f"{path}/{hook}/deliveries/{unknown_delivery}/redeliver", headers=world.admin.headers)
     assert missing.status_code == 404

@@ -12,7 +12,9 @@ from tests.webhooks.receiver import verify_cal, verify_standard
 TRICKY = 'Zoë "the boss" O\'Brien\nline two \\ tab\t<&> 日本'
 
 
-async def test_a_json_template_stays_valid_json_whatever_the_values(app, client, alice, event_types, receiver, job_loop):
+async def test_a_json_template_stays_valid_json_whatever_the_values(
+    app, client, alice, event_types, receiver, job_loop
+):
     template = '{"text": "{{triggerEvent}} by {{attendees.0.name}}", "who": "{{organizer.timezone}}", "title": "{{title}}", "missing": "{{nope.nothing}}"}'
     await subscribe(client, alice, receiver.url, ["BOOKING_CREATED"], payloadTemplate=template)
     await book(client, event_types.regular, at(MONDAY, "10:00"), attendee={**ATTENDEE, "name": TRICKY})
@@ -26,8 +28,16 @@ async def test_a_json_template_stays_valid_json_whatever_the_values(app, client,
     assert verify_cal(SECRET, request) and verify_standard(SECRET, request)  # the rendered bytes are signed
 
 
-async def test_a_non_json_template_is_form_encoded_with_values_escaped(app, client, alice, event_types, receiver, job_loop):
-    await subscribe(client, alice, receiver.url, ["BOOKING_CREATED"], payloadTemplate="event={{triggerEvent}}&name={{attendees.0.name}}")
+async def test_a_non_json_template_is_form_encoded_with_values_escaped(
+    app, client, alice, event_types, receiver, job_loop
+):
+    await subscribe(
+        client,
+        alice,
+        receiver.url,
+        ["BOOKING_CREATED"],
+        payloadTemplate="event={{triggerEvent}}&name={{attendees.0.name}}",
+    )
     await book(client, event_types.regular, at(MONDAY, "10:00"), attendee={**ATTENDEE, "name": "A&B=C"})
     await settle(app)
     [request] = await receiver.wait_for(1)
@@ -36,7 +46,7 @@ async def test_a_non_json_template_is_form_encoded_with_values_escaped(app, clie
 
 
 async def test_a_template_that_is_not_valid_json_is_refused_at_save(client, alice):
-    for template in ('{"n": {{length}}}', '{"a": "b",}', '[1, 2'):
+    for template in ('{"n": {{length}}}', '{"a": "b",}', "[1, 2"):
         response = await client.post(
             "/v2/webhooks",
             json={"subscriberUrl": "http://127.0.0.1:9/", "active": True, "triggers": [], "payloadTemplate": template},
@@ -46,7 +56,12 @@ async def test_a_template_that_is_not_valid_json_is_refused_at_save(client, alic
         assert response.json()["error"]["message"].startswith("payloadTemplate is not valid JSON: ")
     hint = await client.post(
         "/v2/webhooks",
-        json={"subscriberUrl": "http://127.0.0.1:9/", "active": True, "triggers": [], "payloadTemplate": '{"n": {{length}}}'},
+        json={
+            "subscriberUrl": "http://127.0.0.1:9/",
+            "active": True,
+            "triggers": [],
+            "payloadTemplate": '{"n": {{length}}}',
+        },
         headers=alice.headers,
     )
     assert '"{{length}}"' in hint.json()["error"]["message"]

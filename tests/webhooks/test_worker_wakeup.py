@@ -17,14 +17,19 @@ from tests.webhooks.receiver import verify_cal
 
 def start_worker(database_url: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [*CALAPI, "worker", "--poll-interval", "60"], env=calapi_env(database_url=database_url, log_level="warning"),
-        cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [*CALAPI, "worker", "--poll-interval", "60"],
+        env=calapi_env(database_url=database_url, log_level="warning"),
+        cwd=REPO_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
-async def test_a_worker_process_delivers_right_after_the_booking_commits(app, client, alice, event_types, receiver, database_url):
+async def test_a_worker_process_delivers_right_after_the_booking_commits(
+    app, client, alice, event_types, receiver, database_url
+):
     await subscribe(client, alice, receiver.url, ["BOOKING_CREATED"])
     worker = start_worker(database_url)
     try:

@@ -76,19 +76,19 @@ _PROFILE_COLUMNS = (
 
 # Built once: reusing one statement object lets SQLAlchemy skip recompiling and re-adapting it.
 _RESOLVE_KEY = (
-        select(
-            ApiKey.id.label("api_key_id"),
-            ApiKey.expires_at,
-            ApiKey.last_used_at,
-            *_PROFILE_COLUMNS,
-            RateLimit.name.label("limit_name"),
-            RateLimit.limit,
-            RateLimit.ttl,
-        )
-        .join(User, User.id == ApiKey.user_id)
-        .outerjoin(RateLimit, RateLimit.api_key_id == ApiKey.id)
-        .where(ApiKey.hashed_key == bindparam("hashed"))
-        .order_by(RateLimit.name)
+    select(
+        ApiKey.id.label("api_key_id"),
+        ApiKey.expires_at,
+        ApiKey.last_used_at,
+        *_PROFILE_COLUMNS,
+        RateLimit.name.label("limit_name"),
+        RateLimit.limit,
+        RateLimit.ttl,
+    )
+    .join(User, User.id == ApiKey.user_id)
+    .outerjoin(RateLimit, RateLimit.api_key_id == ApiKey.id)
+    .where(ApiKey.hashed_key == bindparam("hashed"))
+    .order_by(RateLimit.name)
 )
 
 
@@ -162,7 +162,11 @@ def make_resolver(
         else:
             cached = cache.get(hashed)
             # A cached key still goes back to the database once lastUsedAt is due for a refresh.
-            if cached is not None and cached.last_used_at is not None and utcnow() - cached.last_used_at <= LAST_USED_RESOLUTION:
+            if (
+                cached is not None
+                and cached.last_used_at is not None
+                and utcnow() - cached.last_used_at <= LAST_USED_RESOLUTION
+            ):
                 return cached
         resolved = await lookup(hashed)
         if len(cache) > 10_000:
@@ -192,7 +196,9 @@ async def refresh(
     if old is None:
         raise Unauthorized("ApiKeysService - provided api key is not valid.")
     expires_at = None if never_expires else utcnow() + timedelta(days=days_valid or 30)
-    minted = await mint(session, user_id=old.user_id, prefix=prefix, note=old.note, expires_at=expires_at, team_id=old.team_id)
+    minted = await mint(
+        session, user_id=old.user_id, prefix=prefix, note=old.note, expires_at=expires_at, team_id=old.team_id
+    )
     await session.execute(update(RateLimit).where(RateLimit.api_key_id == old.id).values(api_key_id=minted.row.id))
     await session.delete(old)
     await session.flush()
@@ -209,14 +215,21 @@ async def revoke(session: AsyncSession, api_key_id: str, *, user_id: int | None 
 
 
 async def list_for_user(session: AsyncSession, user_id: int) -> list[ApiKey]:
-    return list((await session.scalars(select(ApiKey).where(ApiKey.user_id == user_id).order_by(ApiKey.created_at))).all())
+    return list(
+        (await session.scalars(select(ApiKey).where(ApiKey.user_id == user_id).order_by(ApiKey.created_at))).all()
+    )
 
 
 async def set_rate_limit(
     session: AsyncSession, *, api_key_id: str, name: str, limit: int, ttl_ms: int, block_duration_ms: int | None = None
 ) -> RateLimit:
     row = RateLimit(
-        id=str(uuid.uuid4()), api_key_id=api_key_id, name=name, limit=limit, ttl=ttl_ms, block_duration=block_duration_ms or ttl_ms
+        id=str(uuid.uuid4()),
+        api_key_id=api_key_id,
+        name=name,
+        limit=limit,
+        ttl=ttl_ms,
+        block_duration=block_duration_ms or ttl_ms,
     )
     session.add(row)
     await session.flush()

@@ -66,19 +66,26 @@ async def _owner(session: SessionDep, principal: Any, api_key_id: str) -> int:
 
 @router.get("/api-keys", operation_id="v1_api_keys_list", **declare(v1_one("api_keys", list[declared.V1ApiKey])))
 async def list_api_keys(
-    principal: V1Principal, session: SessionDep, userId: Annotated[list[int], Query()] = []  # noqa: B006
+    principal: V1Principal,
+    session: SessionDep,
+    userId: Annotated[list[int], Query()] = [],  # noqa: B006
 ) -> dict[str, Any]:
     owners = authorization.user_filter(principal, userId, refusal=Forbidden("ADMIN required"))
     return v1.many("api_keys", [api_key_output(k) for k in await api_keys_service.list_for_users(session, owners)])
 
 
 @router.post("/api-keys", operation_id="v1_api_keys_create", **declare(v1_created("api_key", declared.V1MintedApiKey)))
-async def create_api_key(body: CreateApiKeyV1, principal: V1Principal, session: SessionDep, request: Request) -> dict[str, Any]:
+async def create_api_key(
+    body: CreateApiKeyV1, principal: V1Principal, session: SessionDep, request: Request
+) -> dict[str, Any]:
     owner = authorization.acting_user(principal, body.userId, refusal=Forbidden("ADMIN required for userId"))
     with v1.reworded(not_found=NotFound("User not found")):
         await users_service.get(session, owner)
     minted = await api_keys_service.mint(
-        session, user_id=owner, prefix=request.app.state.settings.api_key_prefix, note=body.note,
+        session,
+        user_id=owner,
+        prefix=request.app.state.settings.api_key_prefix,
+        note=body.note,
         expires_at=None if body.neverExpires else _expiry(body.expiresAt),
     )
     return {

@@ -8,13 +8,13 @@ from fastapi import APIRouter, Request
 from pydantic import Field
 
 from calapi.api_keys import service as api_keys_service
+from calapi.api_keys.api_schemas import RefreshedApiKey
+from calapi.core.api_schemas import Envelope, declare
 from calapi.core.auth import get_auth, require_principal
 from calapi.core.envelopes import success
 from calapi.core.errors import Unauthorized
 from calapi.core.wire import WireModel
 from calapi.db import SessionDep
-from calapi.core.api_schemas import Envelope, declare
-from calapi.api_keys.api_schemas import RefreshedApiKey
 
 router = APIRouter(prefix="/v2/api-keys", tags=["Api Keys"])
 
@@ -25,7 +25,9 @@ class RefreshApiKeyInput(WireModel):
 
 
 @router.post("/refresh", status_code=200, operation_id="api_keys_refresh", **declare(Envelope[RefreshedApiKey]))
-async def refresh_api_key(request: Request, session: SessionDep, body: RefreshApiKeyInput | None = None) -> dict[str, Any]:
+async def refresh_api_key(
+    request: Request, session: SessionDep, body: RefreshApiKeyInput | None = None
+) -> dict[str, Any]:
     auth = get_auth(request)
     if auth.principal is None and auth.problem is None:
         raise Unauthorized(

@@ -56,8 +56,13 @@ def _busy_statement() -> Any:
         Booking.status.in_(ACTIVE_STATUSES),
     )
     columns = (
-        Booking.uid, Booking.event_type_id, _epoch(Booking.start_time), _epoch(Booking.end_time), Booking.status,
-        seat_count.label("taken"), Booking.id,
+        Booking.uid,
+        Booking.event_type_id,
+        _epoch(Booking.start_time),
+        _epoch(Booking.end_time),
+        Booking.status,
+        seat_count.label("taken"),
+        Booking.id,
     )
     host_ids = bindparam("host_ids", expanding=True)
     as_organizer = select(Booking.user_id.label("host_id"), *columns).where(Booking.user_id.in_(host_ids), *in_window)
@@ -115,8 +120,12 @@ async def load_busy_for_hosts(
         # Positional: this loop runs once per booking of every host (12,500 rows for 25 hosts).
         busy[user_id].append(
             BusyInterval.from_epoch(
-                start_s, end_s, before_buffer=trait.before_buffer if trait else 0,
-                after_buffer=trait.after_buffer if trait else 0, event_type_id=event_type_id, booking_uid=uid,
+                start_s,
+                end_s,
+                before_buffer=trait.before_buffer if trait else 0,
+                after_buffer=trait.after_buffer if trait else 0,
+                event_type_id=event_type_id,
+                booking_uid=uid,
                 status=engine_status,
             )
         )
@@ -149,4 +158,3 @@ async def event_bookings_overlapping(
         Booking.status.in_(ACTIVE_STATUSES),
     )
     return [BookedTime(*row) for row in (await session.execute(statement)).all()]
-

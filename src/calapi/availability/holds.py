@@ -15,8 +15,13 @@ from calapi.scheduling import Reservation
 
 # Built once (every slot listing and booking runs it): its cache key stays memoized.
 _HOLDS_STATEMENT = select(
-    SlotReservation.user_id, SlotReservation.uid, SlotReservation.event_type_id, SlotReservation.slot_start,
-    SlotReservation.slot_end, SlotReservation.release_at, SlotReservation.is_seat,
+    SlotReservation.user_id,
+    SlotReservation.uid,
+    SlotReservation.event_type_id,
+    SlotReservation.slot_start,
+    SlotReservation.slot_end,
+    SlotReservation.release_at,
+    SlotReservation.is_seat,
 ).where(
     SlotReservation.user_id.in_(bindparam("host_ids", expanding=True)),
     SlotReservation.slot_start < bindparam("window_end"),

@@ -60,7 +60,10 @@ async def complete_hosts(
         schedule = host.schedule or Schedule(host.time_zone)
         hosts.append(
             Host(
-                user_id, schedule, busy=busy.get(user_id, ()), reservations=holds.get(user_id, ()),
+                user_id,
+                schedule,
+                busy=busy.get(user_id, ()),
+                reservations=holds.get(user_id, ()),
                 is_fixed=user_id in fixed_ids,
             )
         )

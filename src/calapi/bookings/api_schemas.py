@@ -114,7 +114,12 @@ class BookingOrSeries(RootModel[AnyBooking | list[AnyBooking]]):
 
 
 class CreatedBooking(
-    RootModel[CreatedRecurringSeatedBooking | CreatedSeatedBooking | AnyBooking | list[CreatedRecurringSeatedBooking | AnyBooking]]
+    RootModel[
+        CreatedRecurringSeatedBooking
+        | CreatedSeatedBooking
+        | AnyBooking
+        | list[CreatedRecurringSeatedBooking | AnyBooking]
+    ]
 ):
     """What a create or reschedule answers: a booking, a seat (with its ``seatUid``) or a series."""
 

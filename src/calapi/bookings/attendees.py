@@ -26,7 +26,9 @@ async def of_bookings(session: AsyncSession, booking_ids: Iterable[int]) -> dict
     found: dict[int, list[Attendee]] = defaultdict(list)
     if not ids:
         return found
-    for attendee in (await session.scalars(select(Attendee).where(Attendee.booking_id.in_(ids)).order_by(Attendee.id))).all():
+    for attendee in (
+        await session.scalars(select(Attendee).where(Attendee.booking_id.in_(ids)).order_by(Attendee.id))
+    ).all():
         found[attendee.booking_id].append(attendee)
     return found
 

@@ -64,7 +64,7 @@ FIXED_LENGTH = (
     "'lengthInMinutes' field from the request."
 )
 NO_EVENT_TYPE = "Either eventTypeId or eventTypeSlug + username or eventTypeSlug + teamSlug must be provided"
-CANT_BOOK_AT = "The event type can't be booked at the \"start\" time provided."
+CANT_BOOK_AT = 'The event type can\'t be booked at the "start" time provided.'
 _REFUSAL_TEXT = {
     RefusalReason.MINIMUM_NOTICE: "It is within the event type's minimum booking notice.",
     RefusalReason.BOOKING_WINDOW: "It is outside the event type's booking window (how far ahead it can be booked).",
@@ -169,7 +169,9 @@ class CreatedBookings:
 def parse_start(value: str) -> datetime:
     """A strict ISO-8601 instant; no offset means UTC (Cal.com parses ``start`` in UTC)."""
     if not isinstance(value, str) or not _ISO.match(value):
-        raise BadRequest(f"start property is wrong,start must be a valid ISO 8601 date string, got {str(value)[:64]!r} ")
+        raise BadRequest(
+            f"start property is wrong,start must be a valid ISO 8601 date string, got {str(value)[:64]!r} "
+        )
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
@@ -181,7 +183,7 @@ def _check_metadata(metadata: dict[str, Any] | None) -> None:
     if metadata is None:
         return
     ok = isinstance(metadata, dict) and len(metadata) <= METADATA_MAX_KEYS
-    for key, value in (metadata.items() if ok else ()):
+    for key, value in metadata.items() if ok else ():
         if len(key) > METADATA_MAX_KEY_LENGTH or not (
             (isinstance(value, str) and len(value) <= METADATA_MAX_VALUE_LENGTH)
             or (isinstance(value, (int, float)) and not isinstance(value, bool))
@@ -217,7 +219,9 @@ def _check_attendee(attendee: AttendeeInput) -> None:
 
 # Built once: the booking hot path's first read.
 _EVENT_TYPE_AND_OWNER = (
-    select(EventType, User).outerjoin(User, User.id == EventType.owner_id).where(EventType.id == bindparam("event_type_id"))
+    select(EventType, User)
+    .outerjoin(User, User.id == EventType.owner_id)
+    .where(EventType.id == bindparam("event_type_id"))
 )
 
 
@@ -285,7 +289,9 @@ def _event_location(event_type: EventType, kind: str) -> dict[str, Any] | None:
     return next((loc for loc in (event_type.locations or []) if loc.get("type") == kind), None)
 
 
-def _resolve_location(event_type: EventType, given: dict[str, Any] | str | None, meeting_url: str | None) -> tuple[str | None, dict[str, str] | None]:
+def _resolve_location(
+    event_type: EventType, given: dict[str, Any] | str | None, meeting_url: str | None
+) -> tuple[str | None, dict[str, str] | None]:
     """(``booking.location`` text, ``responses.location`` as ``{value, optionValue}``)."""
     if given is None and meeting_url:
         given = meeting_url
@@ -310,7 +316,9 @@ def _resolve_location(event_type: EventType, given: dict[str, Any] | str | None,
     allowed_types = [loc.get("type") for loc in locations]
     matches = kind in allowed_types and kind != "organizersDefaultApp"
     if kind == "integration":
-        matches = any(loc.get("type") == "integration" and loc.get("integration") == given.get("integration") for loc in locations)
+        matches = any(
+            loc.get("type") == "integration" and loc.get("integration") == given.get("integration") for loc in locations
+        )
     if not matches:
         listed = ", ".join(str(t) for t in allowed_types)
         raise BadRequest(
@@ -327,7 +335,11 @@ def _resolve_location(event_type: EventType, given: dict[str, Any] | str | None,
     if kind == "integration":
         ident = _integration_id(given["integration"])
         return ident, {"value": ident, "optionValue": ""}
-    needs = {"attendeeAddress": ("address", "attendeeInPerson"), "attendeePhone": ("phone", "phone"), "attendeeDefined": ("location", "somewhereElse")}
+    needs = {
+        "attendeeAddress": ("address", "attendeeInPerson"),
+        "attendeePhone": ("phone", "phone"),
+        "attendeeDefined": ("location", "somewhereElse"),
+    }
     key, value = needs[kind]
     text = given.get(key)
     if not isinstance(text, str) or not text.strip():
@@ -359,7 +371,12 @@ def _check_booking_fields(event_type: EventType, responses: dict[str, Any], atte
     for spec in event_type.booking_fields or []:
         slug = spec.get("slug")
         if spec.get("isDefault") and slug != "smsReminderNumber":
-            if slug == "attendeePhoneNumber" and spec.get("required") and not spec.get("hidden") and not attendee.phone_number:
+            if (
+                slug == "attendeePhoneNumber"
+                and spec.get("required")
+                and not spec.get("hidden")
+                and not attendee.phone_number
+            ):
                 raise BadRequest(
                     'Missing attendee phone number - it is required by the event type. Pass it as "attendee.phoneNumber" string in the request.'
                 )
@@ -374,8 +391,17 @@ def _check_booking_fields(event_type: EventType, responses: dict[str, Any], atte
                 )
             continue
         expected = (
-            "string" if kind in _STRING_TYPES else "number" if kind == "number" else "boolean" if kind == "boolean"
-            else "array" if kind in _ARRAY_TYPES else "string or number" if kind in ("select", "radio") else None
+            "string"
+            if kind in _STRING_TYPES
+            else "number"
+            if kind == "number"
+            else "boolean"
+            if kind == "boolean"
+            else "array"
+            if kind in _ARRAY_TYPES
+            else "string or number"
+            if kind in ("select", "radio")
+            else None
         )
         received = _js_type(value)
         if expected is not None and received not in expected.split(" or "):
@@ -547,41 +573,64 @@ async def create_booking(
         for occurrence in starts:
             await lock_seat_slot(session, event_type.id, occurrence)
     slot_event = event_types_service.SlotEventType(
-        id=event_type.id, owner_id=event_type.owner_id, length=event_type.length_in_minutes,
-        length_options=tuple(event_type.length_in_minutes_options or ()), slot_interval=event_type.slot_interval,
+        id=event_type.id,
+        owner_id=event_type.owner_id,
+        length=event_type.length_in_minutes,
+        length_options=tuple(event_type.length_in_minutes_options or ()),
+        slot_interval=event_type.slot_interval,
         minimum_notice=event_type.minimum_booking_notice if event_type.minimum_booking_notice is not None else 120,
-        before_buffer=event_type.before_event_buffer or 0, after_buffer=event_type.after_event_buffer or 0,
-        offset_start=event_type.offset_start or 0, only_first_slot=bool(event_type.only_show_first_available_slot),
-        seats_per_slot=event_type.seats_per_time_slot, requires_confirmation=bool(event_type.requires_confirmation),
-        schedule_id=event_type.schedule_id, booking_window=event_type.booking_window,
-        booking_limits_count=event_type.booking_limits_count, booking_limits_duration=event_type.booking_limits_duration,
-        confirmation_policy=event_type.confirmation_policy, team_id=event_type.team_id,
-        scheduling_type=event_type.scheduling_type, parent_id=event_type.parent_id,
+        before_buffer=event_type.before_event_buffer or 0,
+        after_buffer=event_type.after_event_buffer or 0,
+        offset_start=event_type.offset_start or 0,
+        only_first_slot=bool(event_type.only_show_first_available_slot),
+        seats_per_slot=event_type.seats_per_time_slot,
+        requires_confirmation=bool(event_type.requires_confirmation),
+        schedule_id=event_type.schedule_id,
+        booking_window=event_type.booking_window,
+        booking_limits_count=event_type.booking_limits_count,
+        booking_limits_duration=event_type.booking_limits_duration,
+        confirmation_policy=event_type.confirmation_policy,
+        team_id=event_type.team_id,
+        scheduling_type=event_type.scheduling_type,
+        parent_id=event_type.parent_id,
     )
     if viewer_user_id is not None and viewer_user_id in host_ids:
         if new.host_overrides.out_of_bounds:
             slot_event = replace(slot_event, booking_window=None, minimum_notice=0)
         if new.host_overrides.skip_limits:
             slot_event = replace(slot_event, booking_limits_count=None, booking_limits_duration=None)
-    found = await schedules_service.load_host_availability(session, user_ids=host_ids, schedule_id=event_type.schedule_id)
+    found = await schedules_service.load_host_availability(
+        session, user_ids=host_ids, schedule_id=event_type.schedule_id
+    )
     # Hosts in the order they were added: the first one's zone is the event's zone (as GET /v2/slots).
     availability = {i: found[i] for i in host_ids if i in found}
     host = next(iter(availability.values()), None)
     rules = slot_event.rules(week_start=host.week_start if host else 0)
     lo, hi = availability_hosts.data_window(rules, starts[0], starts[-1] + timedelta(minutes=duration), now)
     fixed_ids = team_hosts.fixed_ids if team_hosts is not None else frozenset()
-    hosts = await availability_hosts.complete_hosts(session, availability, lo, hi, now, fixed_ids=fixed_ids) if availability else ()
+    hosts = (
+        await availability_hosts.complete_hosts(session, availability, lo, hi, now, fixed_ids=fixed_ids)
+        if availability
+        else ()
+    )
     checks: list[BookingCheck] = []
     for occurrence in starts:
         check = check_booking(
             BookingRequest(
-                hosts=hosts, rules=rules, now=now, start=occurrence, duration=duration,
-                time_zone=new.attendee.time_zone, booker_uid=booker_uid,
+                hosts=hosts,
+                rules=rules,
+                now=now,
+                start=occurrence,
+                duration=duration,
+                time_zone=new.attendee.time_zone,
+                booker_uid=booker_uid,
             )
         )
         if not hosts or not check.ok:
             if not hosts:
-                raise NotBookableAt(f"{CANT_BOOK_AT} {_REFUSAL_TEXT[RefusalReason.OUTSIDE_AVAILABILITY]}", reason="outside_availability")
+                raise NotBookableAt(
+                    f"{CANT_BOOK_AT} {_REFUSAL_TEXT[RefusalReason.OUTSIDE_AVAILABILITY]}", reason="outside_availability"
+                )
             raise refusal_for(check, minimum_notice=rules.minimum_notice, team_event=team_hosts is not None)
         checks.append(check)
     co_host_ids: list[int] = []
@@ -616,11 +665,15 @@ async def create_booking(
 
     views: list[dict[str, Any]] = []
     seat_uid: str | None = None
-    for occurrence, check in zip(starts, checks):
+    for occurrence, check in zip(starts, checks, strict=True):
         end = occurrence + timedelta(minutes=duration)
         attendee = Attendee(
-            name=new.attendee.name, email=email, time_zone=new.attendee.time_zone, locale=language,
-            phone_number=new.attendee.phone_number, absent=False,
+            name=new.attendee.name,
+            email=email,
+            time_zone=new.attendee.time_zone,
+            locale=language,
+            phone_number=new.attendee.phone_number,
+            absent=False,
         )
         joined: Booking | None = None
         if seated and check.booking_uid is not None:
@@ -630,21 +683,39 @@ async def create_booking(
         else:
             uid = new_booking_uid()
             booking = Booking(
-                uid=uid, user_id=organizer.id, event_type_id=event_type.id, title=title, description=notes,
-                start_time=occurrence, end_time=end, status=status.value, recurring_event_id=recurring_id,
-                location=location_text, responses=None if seated else responses,
-                booking_metadata=new.metadata or {}, ical_uid=f"{uid}@calapi", rescheduled=False, absent_host=False,
+                uid=uid,
+                user_id=organizer.id,
+                event_type_id=event_type.id,
+                title=title,
+                description=notes,
+                start_time=occurrence,
+                end_time=end,
+                status=status.value,
+                recurring_event_id=recurring_id,
+                location=location_text,
+                responses=None if seated else responses,
+                booking_metadata=new.metadata or {},
+                ical_uid=f"{uid}@calapi",
+                rescheduled=False,
+                absent_host=False,
             )
             session.add(booking)
         attendee_rows = [attendee]
         if not seated:
             attendee_rows += [
-                Attendee(name="", email=g, time_zone=new.attendee.time_zone, locale=language, absent=False) for g in guests
+                Attendee(name="", email=g, time_zone=new.attendee.time_zone, locale=language, absent=False)
+                for g in guests
             ]
         if joined is None and co_host_ids:
             # Collective co-hosts and round-robin mandatory hosts are attendees (contract §2.6.2).
             attendee_rows += [
-                Attendee(name=u.name or u.username or "", email=u.email, time_zone=u.time_zone, locale=u.locale or "en", absent=False)
+                Attendee(
+                    name=u.name or u.username or "",
+                    email=u.email,
+                    time_zone=u.time_zone,
+                    locale=u.locale or "en",
+                    absent=False,
+                )
                 for u in co_hosts
             ]
         await session.flush()  # booking.id for the attendees
@@ -657,8 +728,11 @@ async def create_booking(
         if seated:
             await session.flush()
             seat = BookingSeat(
-                reference_uid=str(uuid.uuid4()), booking_id=booking.id, attendee_id=attendee.id,
-                responses=responses, seat_metadata=new.metadata or {},
+                reference_uid=str(uuid.uuid4()),
+                booking_id=booking.id,
+                attendee_id=attendee.id,
+                responses=responses,
+                seat_metadata=new.metadata or {},
             )
             session.add(seat)
             seat_uid = seat.reference_uid
@@ -674,11 +748,16 @@ async def create_booking(
             seats_by_attendee = dict(parts.seats_by_attendee)
         recorded = [  # payloads from the rows as built; record_events flushes the rows first
             events.booking_event(
-                trigger, booking, attendees=all_attendees, organizer=organizer, event_type=event_type,
+                trigger,
+                booking,
+                attendees=all_attendees,
+                organizer=organizer,
+                event_type=event_type,
                 extra={
                     **({"seatUid": seat_uid} if seat_uid else {}),
                     **({"schedulingType": team_hosts.scheduling_type} if team_hosts is not None else {}),
-                } or None,
+                }
+                or None,
             )
         ]
         if joined is None and booking.status == BookingStatus.accepted.value:
@@ -692,4 +771,3 @@ async def create_booking(
         await holds.release(session, booker_uid)  # the booker's own hold has done its job
     await session.flush()
     return CreatedBookings(views=views, recurring=recurrence is not None, seat_uid=seat_uid)
-

@@ -163,6 +163,7 @@ def meeting_payload(booking: Booking, *, attendees: Sequence[Attendee], organize
 def largest_payloads(limits: InputLimits) -> list[dict[str, Any]]:
     """A booking event's payload and a meeting event's, for a booking whose every input is as
     long as the limits allow (plain ASCII): what a webhook's template is tried against when saved."""
+
     def text(length: int, mark: str = "x") -> str:
         return (mark * length)[:length]
 
@@ -174,7 +175,10 @@ def largest_payloads(limits: InputLimits) -> list[dict[str, Any]]:
     notes = text(limits.max_text_length, "n")
     guests = [email(n) for n in range(limits.max_guests)]
     responses: dict[str, Any] = {
-        "name": text(limits.max_name_length), "email": email(0), "guests": guests, "notes": notes,
+        "name": text(limits.max_name_length),
+        "email": email(0),
+        "guests": guests,
+        "notes": notes,
         "location": {"value": "link", "optionValue": text(LOCATION_MAX_LENGTH, "l")},
     }
     # The remaining keys share what is left of the byte budget.
@@ -183,21 +187,50 @@ def largest_payloads(limits: InputLimits) -> list[dict[str, Any]]:
     each = max(spare_bytes // spare_keys - 12, 0) if spare_keys else 0
     for n in range(spare_keys):
         responses[f"field{n}"] = text(min(each, limits.max_text_length), "r")
-    metadata = {text(METADATA_MAX_KEY_LENGTH - 3, "k") + f"{n:03}": text(METADATA_MAX_VALUE_LENGTH, "m") for n in range(METADATA_MAX_KEYS)}
+    metadata = {
+        text(METADATA_MAX_KEY_LENGTH - 3, "k") + f"{n:03}": text(METADATA_MAX_VALUE_LENGTH, "m")
+        for n in range(METADATA_MAX_KEYS)
+    }
     organizer = User(
-        id=1, name=text(255, "o"), email=email(0), username=text(64, "u"), time_zone="America/Argentina/ComodRivadavia",
-        locale="en", time_format=24,
+        id=1,
+        name=text(255, "o"),
+        email=email(0),
+        username=text(64, "u"),
+        time_zone="America/Argentina/ComodRivadavia",
+        locale="en",
+        time_format=24,
     )
-    event_type = EventType(id=1, slug=text(255, "s"), title=text(255, "t"), description=text(10_000, "d"), booking_fields=[])
+    event_type = EventType(
+        id=1, slug=text(255, "s"), title=text(255, "t"), description=text(10_000, "d"), booking_fields=[]
+    )
     booking = Booking(
-        id=1, uid=text(22, "b"), user_id=1, event_type_id=1, title=text(512, "t"), description=notes,
-        start_time=start, end_time=start + timedelta(minutes=30), status="accepted", location=text(LOCATION_MAX_LENGTH, "l"),
-        responses=responses, booking_metadata=metadata, ical_uid=text(40, "i"), recurring_event_id=text(36, "e"),
-        cancellation_reason=text(limits.max_text_length, "c"), rejection_reason=text(limits.max_text_length, "j"),
-        cancelled_by_email=email(0), rescheduled_by_email=email(0), created_at=start,
+        id=1,
+        uid=text(22, "b"),
+        user_id=1,
+        event_type_id=1,
+        title=text(512, "t"),
+        description=notes,
+        start_time=start,
+        end_time=start + timedelta(minutes=30),
+        status="accepted",
+        location=text(LOCATION_MAX_LENGTH, "l"),
+        responses=responses,
+        booking_metadata=metadata,
+        ical_uid=text(40, "i"),
+        recurring_event_id=text(36, "e"),
+        cancellation_reason=text(limits.max_text_length, "c"),
+        rejection_reason=text(limits.max_text_length, "j"),
+        cancelled_by_email=email(0),
+        rescheduled_by_email=email(0),
+        created_at=start,
     )
     attendees = [
-        Attendee(name=text(limits.max_name_length, "a"), email=email(n), time_zone="America/Argentina/ComodRivadavia", locale="en")
+        Attendee(
+            name=text(limits.max_name_length, "a"),
+            email=email(n),
+            time_zone="America/Argentina/ComodRivadavia",
+            locale="en",
+        )
         for n in range(limits.max_guests + 1)
     ]
     return [
@@ -236,8 +269,12 @@ def meeting_events(booking: Booking, *, attendees: Sequence[Attendee], organizer
     payload = meeting_payload(booking, attendees=attendees, organizer=organizer)
     return [
         NewEvent(
-            trigger, payload, subject_uid=booking.uid, owner_user_id=booking.user_id,
-            event_type_id=booking.event_type_id, dispatch_at=at,
+            trigger,
+            payload,
+            subject_uid=booking.uid,
+            owner_user_id=booking.user_id,
+            event_type_id=booking.event_type_id,
+            dispatch_at=at,
         )
         for trigger, at in ((MEETING_STARTED, booking.start_time), (MEETING_ENDED, booking.end_time))
     ]
@@ -261,7 +298,9 @@ async def record_booking_event(
     await session.flush()
     if attendees is None or organizer is None or (event_type is None and booking.event_type_id is not None):
         attendees, organizer, event_type = await _load_context(session, booking)
-    event = booking_event(trigger, booking, attendees=attendees, organizer=organizer, event_type=event_type, extra=extra)
+    event = booking_event(
+        trigger, booking, attendees=attendees, organizer=organizer, event_type=event_type, extra=extra
+    )
     await record_events(session, [event])
 
 
@@ -287,7 +326,9 @@ async def cancel_meeting_events(session: AsyncSession, booking_uid: str) -> int:
     event_ids = list(
         (
             await session.scalars(
-                select(DomainEvent.id).where(DomainEvent.subject_uid == booking_uid, DomainEvent.trigger.in_(MEETING_TRIGGERS))
+                select(DomainEvent.id).where(
+                    DomainEvent.subject_uid == booking_uid, DomainEvent.trigger.in_(MEETING_TRIGGERS)
+                )
             )
         ).all()
     )

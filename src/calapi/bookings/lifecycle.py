@@ -42,8 +42,8 @@ from calapi.db import begin_write, rows_affected, utcnow
 from calapi.event_types import service as event_types_service
 from calapi.event_types import team_service
 from calapi.event_types.models import EventType
-from calapi.schedules import service as schedules_service
 from calapi.jobs.outbox import record_event
+from calapi.schedules import service as schedules_service
 from calapi.scheduling import (
     BookingCheck,
     BookingRequest,
@@ -133,9 +133,13 @@ async def _organizers_locked_booking(session: AsyncSession, uid: str, caller: Pr
     return booking
 
 
-async def _answer(session: AsyncSession, uid: str, *, viewer_user_id: int | None) -> dict[str, Any] | list[dict[str, Any]]:
+async def _answer(
+    session: AsyncSession, uid: str, *, viewer_user_id: int | None
+) -> dict[str, Any] | list[dict[str, Any]]:
     """The booking (or series) as ``GET /v2/bookings/{uid}`` would show it now."""
-    return await queries.booking_answer(session, await queries.get_booking_or_series(session, uid), viewer_user_id=viewer_user_id)
+    return await queries.booking_answer(
+        session, await queries.get_booking_or_series(session, uid), viewer_user_id=viewer_user_id
+    )
 
 
 # ---------------------------------------------------------------- cancel
@@ -169,7 +173,13 @@ async def _cancel_rows(session: AsyncSession, rows: list[Booking], *, reason: st
 
 
 async def cancel(
-    session: AsyncSession, uid: str, request: CancelRequest, *, caller: Principal | None, now: datetime, limits: InputLimits
+    session: AsyncSession,
+    uid: str,
+    request: CancelRequest,
+    *,
+    caller: Principal | None,
+    now: datetime,
+    limits: InputLimits,
 ) -> dict[str, Any] | list[dict[str, Any]]:
     """``POST /v2/bookings/{uid}/cancel``: a booking, the rest of its series, a whole series, or one seat."""
     limits.check_text("cancellation reason", request.reason)
@@ -207,7 +217,9 @@ async def cancel(
 
 async def _seated_attendee_ids(session: AsyncSession, booking_id: int) -> set[int]:
     """The attendees holding a seat; a team booking's co-hosts are attendees without one."""
-    return set((await session.scalars(select(BookingSeat.attendee_id).where(BookingSeat.booking_id == booking_id))).all())
+    return set(
+        (await session.scalars(select(BookingSeat.attendee_id).where(BookingSeat.booking_id == booking_id))).all()
+    )
 
 
 async def _cancel_seat(
@@ -318,13 +330,26 @@ async def _check_new_time(
     duration = event.length  # Cal.com: a rescheduled booking takes the event's length
     lo, hi = availability_hosts.data_window(rules, start, start + timedelta(minutes=duration), now)
     fixed_ids = frozenset(co_hosts) if round_robin else frozenset()
-    hosts = await availability_hosts.complete_hosts(session, availability, lo, hi, now, fixed_ids=fixed_ids) if availability else ()
+    hosts = (
+        await availability_hosts.complete_hosts(session, availability, lo, hi, now, fixed_ids=fixed_ids)
+        if availability
+        else ()
+    )
     check = check_booking(
-        BookingRequest(hosts=hosts, rules=rules, now=now, start=start, duration=duration, time_zone=time_zone, reschedule_uid=old.uid)
+        BookingRequest(
+            hosts=hosts,
+            rules=rules,
+            now=now,
+            start=start,
+            duration=duration,
+            time_zone=time_zone,
+            reschedule_uid=old.uid,
+        )
     )
     if not hosts:
         raise create.NotBookableAt(
-            f"{create.CANT_BOOK_AT} It is outside the host's availability.", reason=RefusalReason.OUTSIDE_AVAILABILITY.value
+            f"{create.CANT_BOOK_AT} It is outside the host's availability.",
+            reason=RefusalReason.OUTSIDE_AVAILABILITY.value,
         )
     if not check.ok:
         raise create.refusal_for(check, minimum_notice=rules.minimum_notice, team_event=team_event)
@@ -341,7 +366,13 @@ async def _check_new_time(
 
 
 async def reschedule(
-    session: AsyncSession, uid: str, request: RescheduleRequest, *, caller: Principal | None, now: datetime, limits: InputLimits
+    session: AsyncSession,
+    uid: str,
+    request: RescheduleRequest,
+    *,
+    caller: Principal | None,
+    now: datetime,
+    limits: InputLimits,
 ) -> dict[str, Any]:
     """``POST /v2/bookings/{uid}/reschedule``: a new booking at ``start``; the old one cancelled, linked.
 
@@ -363,7 +394,9 @@ async def reschedule(
     old = found
     successor = None
     if old.rescheduled:
-        successor = await session.scalar(select(Booking.uid).where(Booking.from_reschedule == old.uid).order_by(Booking.id.desc()).limit(1))
+        successor = await session.scalar(
+            select(Booking.uid).where(Booking.from_reschedule == old.uid).order_by(Booking.id.desc()).limit(1)
+        )
     _check_reschedulable(old, successor)
     attendees = await booking_attendees.of_booking(session, old.id)
     if request.seat_uid is not None:
@@ -448,7 +481,9 @@ async def _title_for_host(session: AsyncSession, old: Booking, host_id: int, att
     return f"{event_title} between {host.name or host.username or 'unknown'} and {booker}"
 
 
-def _copy_booking(old: Booking, *, start: datetime, duration: int, status: str, responses: dict[str, Any] | None) -> Booking:
+def _copy_booking(
+    old: Booking, *, start: datetime, duration: int, status: str, responses: dict[str, Any] | None
+) -> Booking:
     uid = create.new_booking_uid()
     return Booking(
         uid=uid,
@@ -472,8 +507,13 @@ def _copy_booking(old: Booking, *, start: datetime, duration: int, status: str, 
 def _copy_attendees(attendees: list[Attendee], booking_id: int) -> list[Attendee]:
     return [
         Attendee(
-            booking_id=booking_id, name=a.name, email=a.email, time_zone=a.time_zone, locale=a.locale,
-            phone_number=a.phone_number, absent=False,
+            booking_id=booking_id,
+            name=a.name,
+            email=a.email,
+            time_zone=a.time_zone,
+            locale=a.locale,
+            phone_number=a.phone_number,
+            absent=False,
         )
         for a in attendees
     ]
@@ -505,12 +545,16 @@ async def _reschedule_seat(
         await locks.lock_seat_slot(session, old.event_type_id, request.start)
     verdict = await _check_new_time(session, old, request.start, time_zone=mover.time_zone, now=now)
     check = verdict.check
-    target = await session.scalar(select(Booking).where(Booking.uid == check.booking_uid)) if check.booking_uid else None
+    target = (
+        await session.scalar(select(Booking).where(Booking.uid == check.booking_uid)) if check.booking_uid else None
+    )
     if target is None:
         # A new meeting: the team's hosts come along (attendees without a seat are the co-hosts).
         target = _copy_booking(old, start=request.start, duration=verdict.duration, status=old.status, responses=None)
         co_hosts = [a for a in attendees if a.id not in seated]
-        await _add_successor(session, old, target, verdict, attendees, keep=co_hosts, rescheduled_by=request.rescheduled_by)
+        await _add_successor(
+            session, old, target, verdict, attendees, keep=co_hosts, rescheduled_by=request.rescheduled_by
+        )
     await session.execute(update(Attendee).where(Attendee.id == mover.id).values(booking_id=target.id))
     await session.execute(update(BookingSeat).where(BookingSeat.id == seat.id).values(booking_id=target.id))
     old.updated_at = utcnow()
@@ -557,7 +601,11 @@ async def _overlap_refusal(session: AsyncSession, booking: Booking, now: datetim
     (``reschedule_uid``).
     """
     duration = int((booking.end_time - booking.start_time).total_seconds() // 60)
-    event = await event_types_service.load_slot_event_type(session, booking.event_type_id) if booking.event_type_id else None
+    event = (
+        await event_types_service.load_slot_event_type(session, booking.event_type_id)
+        if booking.event_type_id
+        else None
+    )
     base = event.rules() if event is not None else EventRules(length=max(duration, 1))
     rules = replace(
         base,
@@ -615,7 +663,9 @@ def _not_pending(booking: Booking) -> BadRequest:
     )
 
 
-async def confirm(session: AsyncSession, uid: str, *, caller: Principal, now: datetime) -> dict[str, Any] | list[dict[str, Any]]:
+async def confirm(
+    session: AsyncSession, uid: str, *, caller: Principal, now: datetime
+) -> dict[str, Any] | list[dict[str, Any]]:
     """``POST /v2/bookings/{uid}/confirm``: pending → accepted, unless that would double-book the host."""
     missing = f"Booking with uid={uid} was not found in the database"
     booking = await _organizers_locked_booking(session, uid, caller, missing=missing)
@@ -712,7 +762,14 @@ async def mark_absent(
 # ---------------------------------------------------------------- location
 
 LocationType = Literal["address", "link", "phone", "attendeeAddress", "attendeePhone", "attendeeDefined"]
-SUPPORTED_LOCATION_TYPES: tuple[str, ...] = ("address", "link", "phone", "attendeeAddress", "attendeePhone", "attendeeDefined")
+SUPPORTED_LOCATION_TYPES: tuple[str, ...] = (
+    "address",
+    "link",
+    "phone",
+    "attendeeAddress",
+    "attendeePhone",
+    "attendeeDefined",
+)
 # (field holding the text, stored responses.location value, whether optionValue carries the text)
 _LOCATION_FIELDS: dict[str, tuple[str, str, bool]] = {
     "address": ("address", "inPerson", False),
@@ -736,14 +793,18 @@ def _location_text(location: dict[str, Any]) -> tuple[str, dict[str, str]]:
     field_name, stored_value, carries_text = _LOCATION_FIELDS[kind]
     text = location.get(field_name)
     if not isinstance(text, str) or not text.strip():
-        raise BadRequest(f"location.{field_name} - is required for location type '{kind}' and must be a non-empty string")
+        raise BadRequest(
+            f"location.{field_name} - is required for location type '{kind}' and must be a non-empty string"
+        )
     text = text.strip()
     if kind == "link":
         parsed = urlparse(text)
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
             raise BadRequest(f"location.link - must be a URL address (http or https), got '{text}'")
     if field_name == "phone" and not _PHONE.match(re.sub(r"[\s().-]", "", text)):
-        raise BadRequest(f"location.phone - must be a valid phone number in international format (+<country code><number>), got '{text}'")
+        raise BadRequest(
+            f"location.phone - must be a valid phone number in international format (+<country code><number>), got '{text}'"
+        )
     return text, {"value": stored_value, "optionValue": text if carries_text else ""}
 
 
@@ -771,7 +832,13 @@ async def update_location(
 
 
 async def edit_details(
-    session: AsyncSession, uid: str, *, caller: Principal, limits: InputLimits, title: str | None = None, description: str | None = None
+    session: AsyncSession,
+    uid: str,
+    *,
+    caller: Principal,
+    limits: InputLimits,
+    title: str | None = None,
+    description: str | None = None,
 ) -> None:
     """v1 ``PATCH /bookings/{id}``: the organizer renames a booking or rewrites its description.
 

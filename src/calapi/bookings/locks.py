@@ -63,4 +63,6 @@ async def lock_seat_slot(session: AsyncSession, event_type_id: int, start: datet
     if not _is_postgres(session):
         return
     connection = await session.connection()
-    await connection.execute(_LOCK, {"namespace": _int4(SEAT_SLOT_NAMESPACE), "key": seat_slot_key(event_type_id, start)})
+    await connection.execute(
+        _LOCK, {"namespace": _int4(SEAT_SLOT_NAMESPACE), "key": seat_slot_key(event_type_id, start)}
+    )

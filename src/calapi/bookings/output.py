@@ -28,7 +28,13 @@ from calapi.users.models import User
 
 # Cal.com platform managed users get "+<25 alphanumerics>" in their emails; displayEmail drops it.
 _MANAGED_SUFFIX = re.compile(r"\+[a-zA-Z0-9]{25}(?=@)")
-UNKNOWN_HOST = {"id": "unknown", "name": "unknown", "email": "unknown", "displayEmail": "unknown", "username": "unknown"}
+UNKNOWN_HOST = {
+    "id": "unknown",
+    "name": "unknown",
+    "email": "unknown",
+    "displayEmail": "unknown",
+    "username": "unknown",
+}
 
 
 def display_email(email: str | None) -> str | None:
@@ -210,18 +216,22 @@ async def load_booking_parts(session: AsyncSession, bookings: Sequence[Booking])
     event_types: dict[int, EventTypeRef] = {}
     if event_type_ids:
         rows = await session.execute(
-            select(EventType.id, EventType.slug, EventType.owner_id, EventType.seats_per_time_slot, EventType.seats).where(
-                EventType.id.in_(event_type_ids)
-            )
+            select(
+                EventType.id, EventType.slug, EventType.owner_id, EventType.seats_per_time_slot, EventType.seats
+            ).where(EventType.id.in_(event_type_ids))
         )
         for ident, slug, owner_id, seats_per_slot, seats in rows.all():
-            event_types[ident] = EventTypeRef(ident, slug, owner_id, seats_per_slot, bool((seats or {}).get("showAttendeeInfo")))
+            event_types[ident] = EventTypeRef(
+                ident, slug, owner_id, seats_per_slot, bool((seats or {}).get("showAttendeeInfo"))
+            )
 
     user_ids = {b.user_id for b in bookings}
     organizers = {
         row.id: OrganizerRef(row.id, row.name, row.email, row.username, row.time_zone)
         for row in (
-            await session.execute(select(User.id, User.name, User.email, User.username, User.time_zone).where(User.id.in_(user_ids)))
+            await session.execute(
+                select(User.id, User.name, User.email, User.username, User.time_zone).where(User.id.in_(user_ids))
+            )
         ).all()
     }
 
@@ -235,7 +245,9 @@ async def load_booking_parts(session: AsyncSession, bookings: Sequence[Booking])
     rescheduled_uids = [b.uid for b in bookings if b.rescheduled]
     if rescheduled_uids:
         rows = await session.execute(
-            select(Booking.from_reschedule, Booking.uid).where(Booking.from_reschedule.in_(rescheduled_uids)).order_by(Booking.id)
+            select(Booking.from_reschedule, Booking.uid)
+            .where(Booking.from_reschedule.in_(rescheduled_uids))
+            .order_by(Booking.id)
         )
         for old_uid, new_uid in rows.all():
             successors[old_uid] = new_uid  # the latest successor wins

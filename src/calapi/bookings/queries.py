@@ -144,7 +144,9 @@ async def booking_answer(
     return views if isinstance(found, list) else views[0]
 
 
-async def read_booking(session: AsyncSession, uid: str, *, viewer_user_id: int | None) -> dict[str, Any] | list[dict[str, Any]]:
+async def read_booking(
+    session: AsyncSession, uid: str, *, viewer_user_id: int | None
+) -> dict[str, Any] | list[dict[str, Any]]:
     """``GET /v2/bookings/{uid}`` in wire form."""
     return await booking_answer(session, await get_booking_or_series(session, uid), viewer_user_id=viewer_user_id)
 
@@ -185,11 +187,16 @@ def _scope(viewer_user_id: int, viewer_email: str | None) -> ColumnElement[bool]
     return or_(mine, Booking.id.in_(attending))
 
 
-def _conditions(query: BookingListQuery, viewer_user_id: int, viewer_email: str | None, now: datetime) -> list[ColumnElement[bool]]:
+def _conditions(
+    query: BookingListQuery, viewer_user_id: int, viewer_email: str | None, now: datetime
+) -> list[ColumnElement[bool]]:
     scope = _scope(viewer_user_id, viewer_email)
     if query.team_ids:
         # A team's ADMIN/OWNER sees every booking of the team's event types; others only their own.
-        scope = or_(scope, Booking.event_type_id.in_(team_service.team_event_type_ids(query.team_ids, administered_by=viewer_user_id)))
+        scope = or_(
+            scope,
+            Booking.event_type_id.in_(team_service.team_event_type_ids(query.team_ids, administered_by=viewer_user_id)),
+        )
     where = [scope]
     if query.statuses:
         where.append(or_(*(_status_condition(s, now) for s in query.statuses)))
@@ -283,7 +290,9 @@ async def list_bookings_in_scope(session: AsyncSession, query: ScopedListQuery) 
     if query.organizer_ids is not None:
         scope = Booking.user_id.in_(query.organizer_ids)
         if query.attended_by_emails:
-            attended = select(Attendee.booking_id).where(func.lower(Attendee.email).in_([e.lower() for e in query.attended_by_emails]))
+            attended = select(Attendee.booking_id).where(
+                func.lower(Attendee.email).in_([e.lower() for e in query.attended_by_emails])
+            )
             scope = or_(scope, Booking.id.in_(attended))
         where.append(scope)
     if query.attendee_emails:

@@ -40,8 +40,8 @@ from calapi.db import begin_write, utcnow
 from calapi.event_types import service as event_types_service
 from calapi.event_types import team_service
 from calapi.event_types.models import EventType
-from calapi.scheduling import BookingRequest, PeriodType, SchedulingType, check_booking
 from calapi.schedules import service as schedules_service
+from calapi.scheduling import BookingRequest, PeriodType, SchedulingType, check_booking
 from calapi.teams import access
 from calapi.users.models import User
 
@@ -80,8 +80,14 @@ async def _may_reassign(session: AsyncSession, booking: Booking, event_type: Eve
 
 
 async def reassign(
-    session: AsyncSession, uid: str, *, caller: Principal, now: datetime, limits: InputLimits,
-    to_user_id: int | None = None, reason: str | None = None,
+    session: AsyncSession,
+    uid: str,
+    *,
+    caller: Principal,
+    now: datetime,
+    limits: InputLimits,
+    to_user_id: int | None = None,
+    reason: str | None = None,
 ) -> dict[str, Any]:
     """Reassign the booking (automatic when ``to_user_id`` is None); the wire ``data`` of §2.6.10."""
     limits.check_text("reassignment reason", reason)
@@ -128,7 +134,12 @@ async def reassign(
     await session.flush()
 
     await events.record_booking_event(
-        session, BOOKING_REASSIGNED, booking, attendees=attendees, organizer=new_host, event_type=event_type,
+        session,
+        BOOKING_REASSIGNED,
+        booking,
+        attendees=attendees,
+        organizer=new_host,
+        event_type=event_type,
         extra={
             "reassignedFrom": {"id": previous.id, "name": previous.name, "email": previous.email} if previous else None,
             "reassignedTo": {"id": new_host.id, "name": new_host.name, "email": new_host.email},
@@ -163,7 +174,9 @@ async def _free_host_ids(
         return set()
     slot_event = await event_types_service.load_slot_event_type(session, event_type.id)
     assert slot_event is not None
-    availability = await schedules_service.load_host_availability(session, user_ids=user_ids, schedule_id=event_type.schedule_id)
+    availability = await schedules_service.load_host_availability(
+        session, user_ids=user_ids, schedule_id=event_type.schedule_id
+    )
     if not availability:
         return set()
     first = availability.get(user_ids[0]) or next(iter(availability.values()))

@@ -71,7 +71,9 @@ class TeamHosts:
         return frozenset(h.user_id for h in self.fixed)
 
 
-async def load_team_hosts(session: AsyncSession, event_type: EventType, host_subset_ids: Sequence[int] = ()) -> TeamHosts:
+async def load_team_hosts(
+    session: AsyncSession, event_type: EventType, host_subset_ids: Sequence[int] = ()
+) -> TeamHosts:
     """The event type's hosts for a booking (one statement); 422 without hosts, 400 for a stranger in the subset."""
     hosts = await team_service.load_slot_hosts(session, event_type.id)
     if not hosts:
@@ -83,7 +85,9 @@ async def load_team_hosts(session: AsyncSession, event_type: EventType, host_sub
         known = {h.user_id for h in hosts}
         strangers = [i for i in host_subset_ids if i not in known]
         if strangers:
-            raise BadRequest(f"hostSubsetIds property is wrong,user {strangers[0]} is not a host of event type {event_type.id} ")
+            raise BadRequest(
+                f"hostSubsetIds property is wrong,user {strangers[0]} is not a host of event type {event_type.id} "
+            )
     if event_type.scheduling_type == COLLECTIVE:
         return TeamHosts(COLLECTIVE, tuple(hosts), ())
     subset = set(host_subset_ids)
@@ -125,7 +129,10 @@ async def tally(
         )
         .group_by(Booking.user_id)
     )
-    found = {user_id: HostTally(int(count or 0), int(latest or 0)) for user_id, count, latest in (await session.execute(statement)).all()}
+    found = {
+        user_id: HostTally(int(count or 0), int(latest or 0))
+        for user_id, count, latest in (await session.execute(statement)).all()
+    }
     return {user_id: found.get(user_id, HostTally(0, 0)) for user_id in ids}
 
 
@@ -174,5 +181,9 @@ def co_host_rows(booking_id: int, user_ids: Iterable[int]) -> list[BookingHost]:
 
 async def co_host_ids(session: AsyncSession, booking_id: int) -> list[int]:
     return list(
-        (await session.scalars(select(BookingHost.user_id).where(BookingHost.booking_id == booking_id).order_by(BookingHost.user_id))).all()
+        (
+            await session.scalars(
+                select(BookingHost.user_id).where(BookingHost.booking_id == booking_id).order_by(BookingHost.user_id)
+            )
+        ).all()
     )

@@ -88,7 +88,7 @@ def hash_key(key: str, prefix: str) -> str:
 
 
 def looks_like_api_key(value: str, prefix: str) -> bool:
-    return value.startswith(prefix) or value.startswith(LEGACY_KEY_MARKER)
+    return value.startswith((prefix, LEGACY_KEY_MARKER))
 
 
 def key_expired(expires_at: datetime | None, now: datetime) -> bool:

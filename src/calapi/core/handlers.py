@@ -13,8 +13,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from calapi.core.envelopes import error_body, is_v1
-from calapi.core.openapi import api_routes
 from calapi.core.errors import AppError, BadRequest, MethodNotAllowed, NotFound
+from calapi.core.openapi import api_routes
 
 
 def _respond(request: Request, error: AppError) -> JSONResponse:
@@ -90,7 +90,9 @@ def _allowed_methods(request: Request) -> str:
     methods: list[str] = []
     for route in api_routes(request.app.routes):
         if route.path_regex.match(request.url.path):
-            methods += [m for m in sorted(route.methods or (), key=_METHOD_ORDER.index) if m not in methods and m != "HEAD"]
+            methods += [
+                m for m in sorted(route.methods or (), key=_METHOD_ORDER.index) if m not in methods and m != "HEAD"
+            ]
     return ",".join(methods)
 
 
@@ -118,7 +120,10 @@ def install(app: FastAPI) -> None:
         # Python raises OverflowError only when a value is too large for the arithmetic asked of
         # it: a date near year 1 or 9999 moved across a time zone or by a duration, a number too
         # large for a float. Such values come from the request, so the request is what is wrong.
-        return _respond(request, BadRequest(f"A date or number in the request is out of the range this server computes with ({exc})"))
+        return _respond(
+            request,
+            BadRequest(f"A date or number in the request is out of the range this server computes with ({exc})"),
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

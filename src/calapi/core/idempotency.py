@@ -129,7 +129,9 @@ async def _read(sessionmaker: async_sessionmaker[AsyncSession], key: str) -> Ide
         return await session.scalar(select(IdempotencyKey).where(IdempotencyKey.scope_key == key))
 
 
-async def _store(sessionmaker: async_sessionmaker[AsyncSession], key: str, status: int, body: bytes, content_type: str | None) -> None:
+async def _store(
+    sessionmaker: async_sessionmaker[AsyncSession], key: str, status: int, body: bytes, content_type: str | None
+) -> None:
     async with sessionmaker() as session:
         await begin_write(session)
         if status >= 500:
@@ -138,7 +140,9 @@ async def _store(sessionmaker: async_sessionmaker[AsyncSession], key: str, statu
             await session.execute(
                 update(IdempotencyKey)
                 .where(IdempotencyKey.scope_key == key)
-                .values(response_status=status, response_body=body.decode("utf-8", "replace"), response_type=content_type)
+                .values(
+                    response_status=status, response_body=body.decode("utf-8", "replace"), response_type=content_type
+                )
             )
         await session.commit()
 
@@ -151,7 +155,11 @@ class IdempotencyMiddleware:
         self.sessionmaker = sessionmaker
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST" or not any(p.match(scope["path"]) for p in IDEMPOTENT_PATHS):
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "POST"
+            or not any(p.match(scope["path"]) for p in IDEMPOTENT_PATHS)
+        ):
             await self.app(scope, receive, send)
             return
         key = _header(scope, HEADER)
@@ -159,7 +167,9 @@ class IdempotencyMiddleware:
             await self.app(scope, receive, send)
             return
         if not key.strip() or len(key) > MAX_KEY_LENGTH:
-            await _send_error(scope, send, BadRequest(f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters long."))
+            await _send_error(
+                scope, send, BadRequest(f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters long.")
+            )
             return
         body = await _read_body(receive)
         skey, body_hash = scope_key(scope, key), request_hash(body)
@@ -173,7 +183,11 @@ class IdempotencyMiddleware:
             row = outcome.row or await _read(self.sessionmaker, skey)
             while row is not None and row.response_status is None and row.request_hash == body_hash:
                 if asyncio.get_running_loop().time() > deadline:
-                    await _send_error(scope, send, Conflict("A request with this Idempotency-Key is still being processed; retry later."))
+                    await _send_error(
+                        scope,
+                        send,
+                        Conflict("A request with this Idempotency-Key is still being processed; retry later."),
+                    )
                     return
                 await asyncio.sleep(POLL_EVERY)
                 row = await _read(self.sessionmaker, skey)
@@ -181,7 +195,8 @@ class IdempotencyMiddleware:
                 continue  # the first request failed (5xx) and released the key: run this one
             if row.request_hash != body_hash:
                 await _send_error(
-                    scope, send,
+                    scope,
+                    send,
                     Unprocessable(
                         "Idempotency-Key was already used with a different request body; use a new key for a different request."
                     ),
@@ -207,7 +222,9 @@ class IdempotencyMiddleware:
             nonlocal status, content_type
             if message["type"] == "http.response.start":
                 status = message["status"]
-                content_type = next((v.decode("latin-1") for k, v in message.get("headers", []) if k == b"content-type"), None)
+                content_type = next(
+                    (v.decode("latin-1") for k, v in message.get("headers", []) if k == b"content-type"), None
+                )
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
             await send(message)
@@ -249,4 +266,3 @@ async def _send_error(scope: Scope, send: Send, error: AppError) -> None:
         }
     )
     await send({"type": "http.response.body", "body": body})
-

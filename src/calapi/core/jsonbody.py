@@ -97,7 +97,13 @@ def _is_json(scope: Scope) -> bool:
 def body_error(conn: HTTPConnection, error: JsonBodyError) -> AppError:
     """The 400 for a bad body, worded as every other validation error of the version asked."""
     loc: tuple[Any, ...] = ("body", error.position) if error.position is not None else ("body",)
-    detail = {"type": "json_invalid", "loc": loc, "msg": "JSON decode error", "input": {}, "ctx": {"error": error.reason}}
+    detail = {
+        "type": "json_invalid",
+        "loc": loc,
+        "msg": "JSON decode error",
+        "input": {},
+        "ctx": {"error": error.reason},
+    }
     return validation_error(conn, RequestValidationError([detail]))  # type: ignore[arg-type]
 
 

@@ -54,7 +54,9 @@ class InputLimits:
 
     def check_email(self, field: str, value: str | None) -> None:
         if value is not None and (len(value) > EMAIL_MAX_LENGTH or not EMAIL.match(value)):
-            raise BadRequest(f"{field} must be an email address of at most {EMAIL_MAX_LENGTH} characters, got {value[:64]!r}.")
+            raise BadRequest(
+                f"{field} must be an email address of at most {EMAIL_MAX_LENGTH} characters, got {value[:64]!r}."
+            )
 
     def check_location(self, field: str, value: Any) -> None:
         if isinstance(value, str) and len(value) > LOCATION_MAX_LENGTH:

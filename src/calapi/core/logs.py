@@ -23,7 +23,7 @@ def _validation_summary(exc: BaseException) -> str | None:
         return None
     try:
         items = errors()
-    except Exception:  # noqa: BLE001 - a summary must never fail the log line
+    except Exception:
         return f"{exc.__class__.__name__} (details withheld)"
     places = ", ".join(f"{e.get('type')} at {'.'.join(str(p) for p in e.get('loc', ()))}" for e in items[:20])
     return f"{len(items)} validation error(s), inputs withheld: {places}"

@@ -148,7 +148,9 @@ class BodySizeLimitMiddleware:
         self.max_bytes = max_bytes
 
     def _too_large(self, scope: Scope) -> JSONResponse:
-        return _error_response(scope, PayloadTooLarge(f"Request body is larger than the {self.max_bytes} bytes this server accepts"))
+        return _error_response(
+            scope, PayloadTooLarge(f"Request body is larger than the {self.max_bytes} bytes this server accepts")
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -224,7 +226,11 @@ class AuthRateLimitMiddleware:
         if resolved.user_locked:
             return AuthResult(problem=AuthProblem.locked_user, credential_sent=True), hashed, resolved
         principal = Principal(
-            user_id=resolved.user_id, role=resolved.user_role, api_key_id=resolved.api_key_id, hashed_key=hashed, profile=resolved.profile
+            user_id=resolved.user_id,
+            role=resolved.user_role,
+            api_key_id=resolved.api_key_id,
+            hashed_key=hashed,
+            profile=resolved.profile,
         )
         return AuthResult(principal=principal, credential_sent=True), hashed, resolved
 

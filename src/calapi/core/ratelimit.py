@@ -72,7 +72,7 @@ def ip_tracker(ip: str) -> str:
 
 
 def user_tracker(user_id: int) -> str:
-    return "user_%d" % user_id
+    return f"user_{user_id}"
 
 
 class RateLimiter:

@@ -26,7 +26,9 @@ def is_time_zone(name: str) -> bool:
 
 def require_time_zone(name: str, *, field: str = "timeZone") -> ZoneInfo:
     if not isinstance(name, str) or not is_time_zone(name):
-        raise BadRequest(f"{field} must be an IANA time zone such as 'Europe/London' or 'America/New_York', got {name!r}")
+        raise BadRequest(
+            f"{field} must be an IANA time zone such as 'Europe/London' or 'America/New_York', got {name!r}"
+        )
     return ZoneInfo(name)
 
 

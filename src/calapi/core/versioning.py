@@ -45,7 +45,10 @@ def resolve_version(scope: Scope) -> str:
 
 
 def version_was_sent(scope: Scope) -> bool:
-    return any(name == _HEADER_BYTES and value.decode("latin-1").strip() in ALL_VERSIONS for name, value in scope.get("headers", ()))
+    return any(
+        name == _HEADER_BYTES and value.decode("latin-1").strip() in ALL_VERSIONS
+        for name, value in scope.get("headers", ())
+    )
 
 
 class VersionedRoute(APIRoute):
@@ -64,7 +67,11 @@ def versioned_router(versions: Iterable[str], **kwargs: Any) -> APIRouter:
     unknown = served - set(ALL_VERSIONS)
     if unknown:
         raise ValueError(f"unknown cal-api-version values: {sorted(unknown)}")
-    route_class = type("VersionedRoute_" + "_".join(sorted(v.replace("-", "") for v in served)), (VersionedRoute,), {"served_versions": served})
+    route_class = type(
+        "VersionedRoute_" + "_".join(sorted(v.replace("-", "") for v in served)),
+        (VersionedRoute,),
+        {"served_versions": served},
+    )
     return APIRouter(route_class=route_class, **kwargs)
 
 

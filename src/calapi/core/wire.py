@@ -8,10 +8,51 @@ from pydantic import AfterValidator, BaseModel, ConfigDict
 
 from calapi.core.timezones import is_time_zone
 
-LOCALES = (
-    "ar ca de es eu he id ja lv pl ro sr th vi az cs el es-419 fi hr it km nl pt ru sv tr zh-CN "
-    "bg da en et fr hu iw ko no pt-BR sk ta uk zh-TW bn"
-).split()
+LOCALES = [
+    "ar",
+    "ca",
+    "de",
+    "es",
+    "eu",
+    "he",
+    "id",
+    "ja",
+    "lv",
+    "pl",
+    "ro",
+    "sr",
+    "th",
+    "vi",
+    "az",
+    "cs",
+    "el",
+    "es-419",
+    "fi",
+    "hr",
+    "it",
+    "km",
+    "nl",
+    "pt",
+    "ru",
+    "sv",
+    "tr",
+    "zh-CN",
+    "bg",
+    "da",
+    "en",
+    "et",
+    "fr",
+    "hu",
+    "iw",
+    "ko",
+    "no",
+    "pt-BR",
+    "sk",
+    "ta",
+    "uk",
+    "zh-TW",
+    "bn",
+]
 if TYPE_CHECKING:  # the checker cannot read a Literal built from a tuple
     Locale = str
 else:

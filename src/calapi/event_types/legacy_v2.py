@@ -29,18 +29,20 @@ from calapi.core.api_schemas import Envelope, declare
 from calapi.core.auth import CurrentPrincipal
 from calapi.core.envelopes import success
 from calapi.core.versioning import V2024_04_15, V2024_06_11, V2024_06_14, legacy_router
+from calapi.core.wire import WireModel
 from calapi.db import SessionDep
 from calapi.event_types import api_schemas as declared
 from calapi.event_types import service as event_types_service
 from calapi.event_types import team_service
-from calapi.core.wire import WireModel
 from calapi.event_types.models import EventType
 from calapi.event_types.output import PrismaLocation, prisma_limits, prisma_locations, prisma_period, stored_location
 from calapi.event_types.schemas import CreateEventTypeInput, UpdateEventTypeInput
 from calapi.teams import service as teams_service
 from calapi.teams.models import Team
 
-router = legacy_router([V2024_04_15, V2024_06_11], successor=V2024_06_14, prefix="/v2/event-types", tags=["Event Types (legacy)"])
+router = legacy_router(
+    [V2024_04_15, V2024_06_11], successor=V2024_06_14, prefix="/v2/event-types", tags=["Event Types (legacy)"]
+)
 
 MANAGED = "MANAGED"
 
@@ -88,7 +90,11 @@ def legacy_event_type_output(event_type: EventType, user_ids: list[int]) -> dict
         "requiresBookerEmailVerification": bool(settings.get("requiresBookerEmailVerification", False)),
         "metadata": {
             **(event_type.event_metadata or {}),
-            **({"multipleDuration": event_type.length_in_minutes_options} if event_type.length_in_minutes_options else {}),
+            **(
+                {"multipleDuration": event_type.length_in_minutes_options}
+                if event_type.length_in_minutes_options
+                else {}
+            ),
         },
         "price": 0,
         "currency": "usd",
@@ -100,7 +106,12 @@ def legacy_event_type_output(event_type: EventType, user_ids: list[int]) -> dict
 
 
 def _profile_entry(group: dict[str, Any]) -> dict[str, Any]:
-    return {**group["profile"], **group["metadata"], "teamId": group["teamId"], "membershipRole": group["membershipRole"]}
+    return {
+        **group["profile"],
+        **group["metadata"],
+        "teamId": group["teamId"],
+        "membershipRole": group["membershipRole"],
+    }
 
 
 async def _team_group(session: SessionDep, team: Team, role: str, booker_url: str) -> dict[str, Any]:
@@ -113,7 +124,10 @@ async def _team_group(session: SessionDep, team: Team, role: str, booker_url: st
         "membershipRole": role,
         # Cal.com falls back to a third-party avatar service; calapi sends no data elsewhere.
         "profile": {"image": team.logo_url or "", "name": team.name, "slug": slug},
-        "metadata": {"membershipCount": len(await teams_service.member_user_ids(session, team.id)), "readOnly": role == "MEMBER"},
+        "metadata": {
+            "membershipCount": len(await teams_service.member_user_ids(session, team.id)),
+            "readOnly": role == "MEMBER",
+        },
         "eventTypes": [
             legacy_event_type_output(view.event_type, [h.host.user_id for h in view.hosts])
             for view in views
@@ -137,7 +151,9 @@ async def list_event_types(request: Request, principal: CurrentPrincipal, sessio
             "image": getattr(owner, "avatar_url", None) or "",
         },
         "eventTypes": [
-            legacy_event_type_output(e, [principal.user_id]) for e in listing.event_types if e.scheduling_type != MANAGED
+            legacy_event_type_output(e, [principal.user_id])
+            for e in listing.event_types
+            if e.scheduling_type != MANAGED
         ],
         "metadata": {"membershipCount": 1, "readOnly": False},
     }
@@ -147,7 +163,9 @@ async def list_event_types(request: Request, principal: CurrentPrincipal, sessio
         if team.is_organization or membership is None or not membership.accepted:
             continue
         groups.append(await _team_group(session, team, membership.role, booker_url))
-    return success({"eventTypeGroups": groups, "profiles": [_profile_entry(g) for g in groups], "allUsersAcrossAllEventTypes": {}})
+    return success(
+        {"eventTypeGroups": groups, "profiles": [_profile_entry(g) for g in groups], "allUsersAcrossAllEventTypes": {}}
+    )
 
 
 # ---------------------------------------------------------------- writes and reads by id
@@ -175,7 +193,16 @@ class LegacyEventTypeCreate(LegacyEventTypeUpdate):
     title: str
 
 
-_SAME_NAME = ("slug", "title", "description", "hidden", "disableGuests", "minimumBookingNotice", "beforeEventBuffer", "afterEventBuffer")
+_SAME_NAME = (
+    "slug",
+    "title",
+    "description",
+    "hidden",
+    "disableGuests",
+    "minimumBookingNotice",
+    "beforeEventBuffer",
+    "afterEventBuffer",
+)
 
 
 def _fields(body: LegacyEventTypeUpdate, schema: type[UpdateEventTypeInput]) -> dict[str, Any]:
@@ -198,8 +225,12 @@ def _legacy_view(view: event_types_service.EventTypeView) -> dict[str, Any]:
     return legacy_event_type_output(view.event_type, [view.event_type.owner_id] if view.event_type.owner_id else [])
 
 
-@router.post("", status_code=201, operation_id="legacy_event_types_create", **declare(Envelope[declared.LegacyEventType], 201))
-async def create_event_type(body: LegacyEventTypeCreate, principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
+@router.post(
+    "", status_code=201, operation_id="legacy_event_types_create", **declare(Envelope[declared.LegacyEventType], 201)
+)
+async def create_event_type(
+    body: LegacyEventTypeCreate, principal: CurrentPrincipal, session: SessionDep
+) -> dict[str, Any]:
     view = await event_types_service.create(session, principal.user_id, _fields(body, CreateEventTypeInput))
     return success(_legacy_view(view))
 
@@ -214,11 +245,17 @@ async def get_event_type(eventTypeId: int, principal: CurrentPrincipal, session:
 async def update_event_type(
     eventTypeId: int, body: LegacyEventTypeUpdate, principal: CurrentPrincipal, session: SessionDep
 ) -> dict[str, Any]:
-    view = await event_types_service.update(session, principal.user_id, eventTypeId, _fields(body, UpdateEventTypeInput))
+    view = await event_types_service.update(
+        session, principal.user_id, eventTypeId, _fields(body, UpdateEventTypeInput)
+    )
     return success(_legacy_view(view))
 
 
-@router.delete("/{eventTypeId}", operation_id="legacy_event_types_delete", **declare(Envelope[declared.LegacyDeletedEventType]))
+@router.delete(
+    "/{eventTypeId}", operation_id="legacy_event_types_delete", **declare(Envelope[declared.LegacyDeletedEventType])
+)
 async def delete_event_type(eventTypeId: int, principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
     deleted = await event_types_service.delete(session, principal.user_id, eventTypeId)
-    return success({"id": deleted.id, "length": deleted.length_in_minutes, "slug": deleted.slug, "title": deleted.title})
+    return success(
+        {"id": deleted.id, "length": deleted.length_in_minutes, "slug": deleted.slug, "title": deleted.title}
+    )

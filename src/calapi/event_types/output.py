@@ -52,7 +52,9 @@ def event_type_output(event_type: EventType, owner: Any, *, strip_hidden_fields:
         "title": event_type.title,
         "slug": event_type.slug,
         "description": event_type.description or "",
-        "locations": event_type.locations if event_type.locations is not None else event_types_service.DEFAULT_LOCATIONS,
+        "locations": event_type.locations
+        if event_type.locations is not None
+        else event_types_service.DEFAULT_LOCATIONS,
         "bookingFields": booking_fields,
         "recurrence": event_type.recurrence,
         "disableGuests": settings.get("disableGuests", False),
@@ -111,16 +113,28 @@ def prisma_period(window: dict[str, Any] | None) -> dict[str, Any]:
     """The booking window as Cal.com's event type row stores it (``periodType``, ``periodDays`` …),
     which API v1 and the legacy v2 list both show."""
     if not window or window.get("disabled"):
-        return {"periodType": "UNLIMITED", "periodStartDate": None, "periodEndDate": None, "periodDays": None, "periodCountCalendarDays": None}
+        return {
+            "periodType": "UNLIMITED",
+            "periodStartDate": None,
+            "periodEndDate": None,
+            "periodDays": None,
+            "periodCountCalendarDays": None,
+        }
     if window["type"] == "range":
         start, end = window["value"]
         return {
-            "periodType": "RANGE", "periodStartDate": f"{start}T00:00:00.000Z", "periodEndDate": f"{end}T00:00:00.000Z",
-            "periodDays": None, "periodCountCalendarDays": None,
+            "periodType": "RANGE",
+            "periodStartDate": f"{start}T00:00:00.000Z",
+            "periodEndDate": f"{end}T00:00:00.000Z",
+            "periodDays": None,
+            "periodCountCalendarDays": None,
         }
     return {
-        "periodType": "ROLLING", "periodStartDate": None, "periodEndDate": None,
-        "periodDays": window["value"], "periodCountCalendarDays": window["type"] == "calendarDays",
+        "periodType": "ROLLING",
+        "periodStartDate": None,
+        "periodEndDate": None,
+        "periodDays": window["value"],
+        "periodCountCalendarDays": window["type"] == "calendarDays",
     }
 
 
@@ -159,7 +173,13 @@ def prisma_locations(locations: list[dict[str, Any]] | None) -> list[dict[str, A
         elif kind == "phone":
             out.append({"type": "userPhone", "hostPhoneNumber": item["phone"]})
         elif kind == "integration":
-            out.append({"type": "integrations:daily" if item.get("integration") == "cal-video" else f"integrations:{item.get('integration')}"})
+            out.append(
+                {
+                    "type": "integrations:daily"
+                    if item.get("integration") == "cal-video"
+                    else f"integrations:{item.get('integration')}"
+                }
+            )
         else:
             out.append({"type": kind})
     return out

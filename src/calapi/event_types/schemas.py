@@ -6,6 +6,7 @@ containing the length on update, the e-mail booking field) are the service's.
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -14,12 +15,37 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field
 
 from calapi.core.wire import Metadata, WireModel
 
-INTEGRATIONS = (
-    "cal-video google-meet zoom whereby-video whatsapp-video webex-video telegram-video tandem sylaps-video "
-    "skype-video sirius-video signal-video shimmer-video salesroom-video roam-video riverside-video ping-video "
-    "office365-video mirotalk-video jitsi jelly-video jelly-conferencing huddle facetime-video element-call-video "
-    "eightxeight-video discord-video demodesk-video campfire-video"
-).split()
+INTEGRATIONS = [
+    "cal-video",
+    "google-meet",
+    "zoom",
+    "whereby-video",
+    "whatsapp-video",
+    "webex-video",
+    "telegram-video",
+    "tandem",
+    "sylaps-video",
+    "skype-video",
+    "sirius-video",
+    "signal-video",
+    "shimmer-video",
+    "salesroom-video",
+    "roam-video",
+    "riverside-video",
+    "ping-video",
+    "office365-video",
+    "mirotalk-video",
+    "jitsi",
+    "jelly-video",
+    "jelly-conferencing",
+    "huddle",
+    "facetime-video",
+    "element-call-video",
+    "eightxeight-video",
+    "discord-video",
+    "demodesk-video",
+    "campfire-video",
+]
 if TYPE_CHECKING:  # the checker cannot read a Literal built from a tuple
     Integration = str
 else:
@@ -64,7 +90,7 @@ def _enabled_or_disabled(value: Any) -> str:
     return "enabled"
 
 
-def OrDisabled(model: type) -> Any:  # noqa: N802 - reads as a type
+def OrDisabled(model: type) -> Any:
     """``model`` or ``{"disabled": true}`` (Cal.com's way of switching a setting off)."""
     return Annotated[
         Annotated[model, Tag("enabled")] | Annotated[Disabled, Tag("disabled")],
@@ -229,11 +255,11 @@ class _Limits(Part):
     @model_validator(mode="after")
     def _ascending(self) -> _Limits:
         given = [(p, getattr(self, p)) for p in _PERIODS if getattr(self, p) is not None]
-        for (short, a), (long, b) in zip(given, given[1:]):
+        for (short, a), (long, b) in itertools.pairwise(given):
             if a > b:
                 raise ValueError(f"the {short} limit ({a}) must not be more than the {long} limit ({b})")
         if not given and self.disabled is not True:
-            raise ValueError("give at least one of day, week, month, year, or {\"disabled\": true}")
+            raise ValueError('give at least one of day, week, month, year, or {"disabled": true}')
         return self
 
 

@@ -199,7 +199,12 @@ def apply_changes(event_type: EventType, fields: dict[str, Any]) -> None:
 
 
 async def check_slug_free(
-    session: AsyncSession, slug: str, *, owner_id: int | None = None, team_id: int | None = None, except_id: int | None = None
+    session: AsyncSession,
+    slug: str,
+    *,
+    owner_id: int | None = None,
+    team_id: int | None = None,
+    except_id: int | None = None,
 ) -> None:
     """400 ``SLUG_TAKEN`` when the owner (or team) already has an event type with this slug."""
     await _check_slug_free(session, owner_id, slug, except_id=except_id, team_id=team_id)
@@ -298,7 +303,9 @@ async def owner_of(session: AsyncSession, event_type_id: int) -> int | None:
     return await session.scalar(select(EventType.owner_id).where(EventType.id == event_type_id))
 
 
-async def list_for_owners(session: AsyncSession, owner_ids: list[int], *, slug: str | None = None) -> list[EventTypeView]:
+async def list_for_owners(
+    session: AsyncSession, owner_ids: list[int], *, slug: str | None = None
+) -> list[EventTypeView]:
     """The personal event types of the given users, oldest first (hidden ones included: they are
     the owners' own, or a system admin is asking) — two statements whatever their number."""
     from calapi.users.models import User as UserRow
@@ -313,6 +320,7 @@ async def list_for_owners(session: AsyncSession, owner_ids: list[int], *, slug: 
 
 
 # --- Inputs for the slot engine ---
+
 
 @dataclass(frozen=True)
 class SlotEventType:
@@ -397,7 +405,9 @@ class SlotEventTraits:
 def _limits(wire: dict[str, Any] | None) -> Limits | None:
     if not wire or wire.get("disabled"):
         return None
-    limits = Limits(per_day=wire.get("day"), per_week=wire.get("week"), per_month=wire.get("month"), per_year=wire.get("year"))
+    limits = Limits(
+        per_day=wire.get("day"), per_week=wire.get("week"), per_month=wire.get("month"), per_year=wire.get("year")
+    )
     return limits or None
 
 
@@ -423,27 +433,76 @@ def _period(wire: dict[str, Any] | None) -> dict[str, Any]:
 
 
 _SLOT_COLUMNS = (
-    EventType.id, EventType.owner_id, EventType.length_in_minutes, EventType.length_in_minutes_options,
-    EventType.slot_interval, EventType.minimum_booking_notice, EventType.before_event_buffer,
-    EventType.after_event_buffer, EventType.offset_start, EventType.only_show_first_available_slot,
-    EventType.seats_per_time_slot, EventType.requires_confirmation, EventType.schedule_id,
-    EventType.booking_window, EventType.booking_limits_count, EventType.booking_limits_duration,
-    EventType.confirmation_policy, EventType.team_id, EventType.scheduling_type, EventType.parent_id,
+    EventType.id,
+    EventType.owner_id,
+    EventType.length_in_minutes,
+    EventType.length_in_minutes_options,
+    EventType.slot_interval,
+    EventType.minimum_booking_notice,
+    EventType.before_event_buffer,
+    EventType.after_event_buffer,
+    EventType.offset_start,
+    EventType.only_show_first_available_slot,
+    EventType.seats_per_time_slot,
+    EventType.requires_confirmation,
+    EventType.schedule_id,
+    EventType.booking_window,
+    EventType.booking_limits_count,
+    EventType.booking_limits_duration,
+    EventType.confirmation_policy,
+    EventType.team_id,
+    EventType.scheduling_type,
+    EventType.parent_id,
     EventType.assign_all_team_members,
 )
 
 
 def _slot_event_type(row: Any) -> SlotEventType:
-    (ident, owner_id, length, options, interval, notice, before, after, offset, first_only,
-     seats, confirm, schedule_id, window, count, duration, policy, team_id, scheduling, parent_id, assign_all) = row
+    (
+        ident,
+        owner_id,
+        length,
+        options,
+        interval,
+        notice,
+        before,
+        after,
+        offset,
+        first_only,
+        seats,
+        confirm,
+        schedule_id,
+        window,
+        count,
+        duration,
+        policy,
+        team_id,
+        scheduling,
+        parent_id,
+        assign_all,
+    ) = row
     return SlotEventType(
-        id=ident, owner_id=owner_id, length=length, length_options=tuple(options or ()),
-        slot_interval=interval, minimum_notice=notice if notice is not None else 120,
-        before_buffer=before or 0, after_buffer=after or 0, offset_start=offset or 0,
-        only_first_slot=bool(first_only), seats_per_slot=seats, requires_confirmation=bool(confirm),
-        schedule_id=schedule_id, booking_window=window, booking_limits_count=count,
-        booking_limits_duration=duration, confirmation_policy=policy, team_id=team_id,
-        scheduling_type=scheduling, parent_id=parent_id, assign_all_team_members=bool(assign_all),
+        id=ident,
+        owner_id=owner_id,
+        length=length,
+        length_options=tuple(options or ()),
+        slot_interval=interval,
+        minimum_notice=notice if notice is not None else 120,
+        before_buffer=before or 0,
+        after_buffer=after or 0,
+        offset_start=offset or 0,
+        only_first_slot=bool(first_only),
+        seats_per_slot=seats,
+        requires_confirmation=bool(confirm),
+        schedule_id=schedule_id,
+        booking_window=window,
+        booking_limits_count=count,
+        booking_limits_duration=duration,
+        confirmation_policy=policy,
+        team_id=team_id,
+        scheduling_type=scheduling,
+        parent_id=parent_id,
+        assign_all_team_members=bool(assign_all),
     )
 
 

@@ -35,7 +35,17 @@ _TEAM_FIELDS = ("schedulingType", "hosts", "assignAllTeamMembers")
 # What a managed child does not copy from its parent: identity, ownership and the schedule
 # (a child uses its member's own default schedule).
 _NOT_COPIED = frozenset(
-    {"id", "owner_id", "team_id", "parent_id", "scheduling_type", "assign_all_team_members", "schedule_id", "created_at", "updated_at"}
+    {
+        "id",
+        "owner_id",
+        "team_id",
+        "parent_id",
+        "scheduling_type",
+        "assign_all_team_members",
+        "schedule_id",
+        "created_at",
+        "updated_at",
+    }
 )
 
 
@@ -59,7 +69,9 @@ def _not_found(event_type_id: int) -> NotFound:
 
 def _split(fields: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """(event-type fields, team fields) of a body."""
-    return {k: v for k, v in fields.items() if k not in _TEAM_FIELDS}, {k: v for k, v in fields.items() if k in _TEAM_FIELDS}
+    return {k: v for k, v in fields.items() if k not in _TEAM_FIELDS}, {
+        k: v for k, v in fields.items() if k in _TEAM_FIELDS
+    }
 
 
 async def _load(session: AsyncSession, team_id: int, event_type_id: int) -> EventType:
@@ -75,12 +87,17 @@ async def _wanted_hosts(
 ) -> list[dict[str, Any]]:
     """The host rows to store: every accepted member, or the given hosts (each an accepted member)."""
     if assign_all:
-        return [{"userId": uid, "mandatory": False, "priority": "medium"} for uid in await teams_service.accepted_member_ids(session, team_id)]
+        return [
+            {"userId": uid, "mandatory": False, "priority": "medium"}
+            for uid in await teams_service.accepted_member_ids(session, team_id)
+        ]
     hosts = list(hosts or ())
     members = set(await teams_service.accepted_member_ids(session, team_id, [h["userId"] for h in hosts]))
     for index, host in enumerate(hosts):
         if host["userId"] not in members:
-            raise BadRequest(f"hosts[{index}]: user with id={host['userId']} is not an accepted member of team with id={team_id}")
+            raise BadRequest(
+                f"hosts[{index}]: user with id={host['userId']} is not an accepted member of team with id={team_id}"
+            )
     return hosts
 
 
@@ -125,11 +142,15 @@ async def _sync_children(session: AsyncSession, parent: EventType, user_ids: Seq
         .limit(1)
     )
     if clash is not None:
-        raise BadRequest(f"User {clash} already has an event type with slug {parent.slug}: pick another slug for the managed event type.")
+        raise BadRequest(
+            f"User {clash} already has an event type with slug {parent.slug}: pick another slug for the managed event type."
+        )
     for user_id in wanted:
         child = children.get(user_id)
         if child is None:
-            child = EventType(owner_id=user_id, parent_id=parent.id, scheduling_type=MANAGED, assign_all_team_members=False)
+            child = EventType(
+                owner_id=user_id, parent_id=parent.id, scheduling_type=MANAGED, assign_all_team_members=False
+            )
             session.add(child)
         _copy_parent(parent, child)
     await event_types_service.flush_event_types(session)
@@ -141,7 +162,10 @@ async def _hosts_of(session: AsyncSession, event_type_ids: Sequence[int]) -> dic
     if not event_type_ids:
         return grouped
     rows = await session.execute(
-        select(Host, User).join(User, User.id == Host.user_id).where(Host.event_type_id.in_(list(event_type_ids))).order_by(Host.id)
+        select(Host, User)
+        .join(User, User.id == Host.user_id)
+        .where(Host.event_type_id.in_(list(event_type_ids)))
+        .order_by(Host.id)
     )
     for host, user in rows.all():
         grouped[host.event_type_id].append(HostView(host, user))
@@ -153,7 +177,10 @@ async def _views_with_children(session: AsyncSession, parent: EventType, team: T
     views = [TeamEventTypeView(parent, team, hosts[parent.id])]
     if parent.scheduling_type == MANAGED:
         rows = await session.execute(
-            select(EventType, User).join(User, User.id == EventType.owner_id).where(EventType.parent_id == parent.id).order_by(EventType.id)
+            select(EventType, User)
+            .join(User, User.id == EventType.owner_id)
+            .where(EventType.parent_id == parent.id)
+            .order_by(EventType.id)
         )
         views += [TeamEventTypeView(child, team, [], owner=user) for child, user in rows.all()]
     return views
@@ -199,14 +226,18 @@ async def list_for_team(
     return [TeamEventTypeView(e, team, hosts[e.id]) for e in event_types]
 
 
-async def update(session: AsyncSession, team_id: int, event_type_id: int, fields: dict[str, Any]) -> list[TeamEventTypeView]:
+async def update(
+    session: AsyncSession, team_id: int, event_type_id: int, fields: dict[str, Any]
+) -> list[TeamEventTypeView]:
     """Change the event type (``schedulingType`` is fixed at creation); managed children follow."""
     event_type = await _load(session, team_id, event_type_id)
     team = await teams_service.get_team(session, team_id)
     event_fields, team_fields = _split(fields)
     team_fields.pop("schedulingType", None)
     if "slug" in event_fields and event_fields["slug"] != event_type.slug:
-        await event_types_service.check_slug_free(session, event_fields["slug"], team_id=team_id, except_id=event_type.id)
+        await event_types_service.check_slug_free(
+            session, event_fields["slug"], team_id=team_id, except_id=event_type.id
+        )
     if "scheduleId" in event_fields:
         await _check_team_schedule(session, team_id, event_fields["scheduleId"])
     event_types_service.apply_changes(event_type, event_fields)
@@ -218,7 +249,9 @@ async def update(session: AsyncSession, team_id: int, event_type_id: int, fields
         wanted = await _wanted_hosts(session, team_id, team_fields.get("hosts"), event_type.assign_all_team_members)
         await _write_hosts(session, event_type, wanted)
     if event_type.scheduling_type == MANAGED:
-        user_ids = list(await session.scalars(select(Host.user_id).where(Host.event_type_id == event_type.id).order_by(Host.id)))
+        user_ids = list(
+            await session.scalars(select(Host.user_id).where(Host.event_type_id == event_type.id).order_by(Host.id))
+        )
         await _sync_children(session, event_type, user_ids)
     return await _views_with_children(session, event_type, team)
 
@@ -256,7 +289,9 @@ async def add_member_to_assign_all(session: AsyncSession, team_id: int, user_id:
         return
     hosting = set(
         await session.scalars(
-            select(Host.event_type_id).where(Host.user_id == user_id, Host.event_type_id.in_([e.id for e in event_types]))
+            select(Host.event_type_id).where(
+                Host.user_id == user_id, Host.event_type_id.in_([e.id for e in event_types])
+            )
         )
     )
     for event_type in event_types:
@@ -265,7 +300,9 @@ async def add_member_to_assign_all(session: AsyncSession, team_id: int, user_id:
     await session.flush()
     for event_type in event_types:
         if event_type.scheduling_type == MANAGED:
-            user_ids = list(await session.scalars(select(Host.user_id).where(Host.event_type_id == event_type.id).order_by(Host.id)))
+            user_ids = list(
+                await session.scalars(select(Host.user_id).where(Host.event_type_id == event_type.id).order_by(Host.id))
+            )
             await _sync_children(session, event_type, user_ids)
 
 
@@ -293,7 +330,9 @@ class SlotHost:
 async def load_slot_hosts(session: AsyncSession, event_type_id: int) -> list[SlotHost]:
     """A team event type's hosts, in the order they were added (one statement)."""
     statement = (
-        select(Host.user_id, Host.is_fixed, Host.priority, Host.weight).where(Host.event_type_id == event_type_id).order_by(Host.id)
+        select(Host.user_id, Host.is_fixed, Host.priority, Host.weight)
+        .where(Host.event_type_id == event_type_id)
+        .order_by(Host.id)
     )
     connection = await session.connection()
     return [

@@ -7,13 +7,13 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 
 from calapi.core.api_schemas import Envelope, declare
-from calapi.event_types.api_schemas import DeletedTeamEventType, TeamEventType
 from calapi.core.envelopes import success
 from calapi.db import SessionDep
 from calapi.event_types import team_service
+from calapi.event_types.api_schemas import DeletedTeamEventType, TeamEventType
+from calapi.event_types.output import event_type_output
 from calapi.event_types.schemas import PRIORITIES, CreateTeamEventTypeInput, UpdateTeamEventTypeInput
 from calapi.event_types.team_service import HostView, TeamEventTypeView
-from calapi.event_types.output import event_type_output
 from calapi.teams.access import TeamAdmin, TeamCaller
 
 router = APIRouter(prefix="/v2/teams/{teamId}/event-types", tags=["Teams / Event Types"])
@@ -33,14 +33,23 @@ def _host_output(view: HostView, scheduling_type: str | None) -> dict[str, Any]:
     return item
 
 
-def team_event_type_output(view: TeamEventTypeView, *, strip_hidden_fields: bool = False, hosts_limit: int | None = None) -> dict[str, Any]:
+def team_event_type_output(
+    view: TeamEventTypeView, *, strip_hidden_fields: bool = False, hosts_limit: int | None = None
+) -> dict[str, Any]:
     event_type, team = view.event_type, view.team
     data = event_type_output(event_type, None, strip_hidden_fields=strip_hidden_fields)
     data.pop("ownerId", None)
     data.pop("users", None)
     hosts = view.hosts if hosts_limit is None else view.hosts[:hosts_limit]
     if view.owner is not None:  # a managed child: its member is its one host
-        host_items = [{"userId": view.owner.id, "name": view.owner.name, "username": view.owner.username, "avatarUrl": view.owner.avatar_url}]
+        host_items = [
+            {
+                "userId": view.owner.id,
+                "name": view.owner.name,
+                "username": view.owner.username,
+                "avatarUrl": view.owner.avatar_url,
+            }
+        ]
     else:
         host_items = [_host_output(h, event_type.scheduling_type) for h in hosts]
     data |= {
@@ -72,7 +81,12 @@ def _one_or_all(views: list[TeamEventTypeView]) -> Any:
     return team_event_type_output(views[0])
 
 
-@router.post("", status_code=201, operation_id="team_event_types_create", **declare(Envelope[TeamEventType | list[TeamEventType]], 201))
+@router.post(
+    "",
+    status_code=201,
+    operation_id="team_event_types_create",
+    **declare(Envelope[TeamEventType | list[TeamEventType]], 201),
+)
 async def create_team_event_type(
     body: CreateTeamEventTypeInput, caller: Annotated[TeamCaller, TeamAdmin], session: SessionDep
 ) -> dict[str, Any]:
@@ -88,16 +102,22 @@ async def list_team_event_types(
     hostsLimit: int | None = Query(default=None, ge=0, le=1000),
     sortCreatedAt: Literal["asc", "desc"] | None = None,
 ) -> dict[str, Any]:
-    views = await team_service.list_for_team(session, teamId, event_slug=eventSlug, newest_first=sortCreatedAt == "desc")
+    views = await team_service.list_for_team(
+        session, teamId, event_slug=eventSlug, newest_first=sortCreatedAt == "desc"
+    )
     return success([team_event_type_output(v, strip_hidden_fields=True, hosts_limit=hostsLimit) for v in views])
 
 
 @router.get("/{eventTypeId}", operation_id="team_event_types_get", **declare(Envelope[TeamEventType]))
-async def get_team_event_type(eventTypeId: int, caller: Annotated[TeamCaller, TeamAdmin], session: SessionDep) -> dict[str, Any]:
+async def get_team_event_type(
+    eventTypeId: int, caller: Annotated[TeamCaller, TeamAdmin], session: SessionDep
+) -> dict[str, Any]:
     return success(team_event_type_output(await team_service.get(session, caller.team_id, eventTypeId)))
 
 
-@router.patch("/{eventTypeId}", operation_id="team_event_types_update", **declare(Envelope[TeamEventType | list[TeamEventType]]))
+@router.patch(
+    "/{eventTypeId}", operation_id="team_event_types_update", **declare(Envelope[TeamEventType | list[TeamEventType]])
+)
 async def update_team_event_type(
     eventTypeId: int, body: UpdateTeamEventTypeInput, caller: Annotated[TeamCaller, TeamAdmin], session: SessionDep
 ) -> dict[str, Any]:
@@ -106,6 +126,8 @@ async def update_team_event_type(
 
 
 @router.delete("/{eventTypeId}", operation_id="team_event_types_delete", **declare(Envelope[DeletedTeamEventType]))
-async def delete_team_event_type(eventTypeId: int, caller: Annotated[TeamCaller, TeamAdmin], session: SessionDep) -> dict[str, Any]:
+async def delete_team_event_type(
+    eventTypeId: int, caller: Annotated[TeamCaller, TeamAdmin], session: SessionDep
+) -> dict[str, Any]:
     deleted = await team_service.delete_event_type(session, caller.team_id, eventTypeId)
     return success({"id": deleted.id, "title": deleted.title})

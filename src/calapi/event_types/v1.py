@@ -22,7 +22,14 @@ from calapi.event_types import api_schemas as declared
 from calapi.event_types import service as event_types_service
 from calapi.event_types import team_service
 from calapi.event_types.models import EventType
-from calapi.event_types.output import LIMIT_KEYS, PrismaLocation, prisma_limits, prisma_locations, prisma_period, stored_location
+from calapi.event_types.output import (
+    LIMIT_KEYS,
+    PrismaLocation,
+    prisma_limits,
+    prisma_locations,
+    prisma_period,
+    stored_location,
+)
 from calapi.event_types.schemas import CreateEventTypeInput, UpdateEventTypeInput
 from calapi.event_types.service import EventTypeView
 from calapi.teams import access
@@ -59,7 +66,11 @@ def event_type_output(event_type: EventType, owner: Any) -> dict[str, Any]:
         **prisma_period(event_type.booking_window),
         "requiresConfirmation": event_type.requires_confirmation,
         "recurringEvent": (
-            {"freq": {v: k for k, v in _RRULE_FREQUENCIES.items()}[recurrence["frequency"]], "count": recurrence["occurrences"], "interval": recurrence["interval"]}
+            {
+                "freq": {v: k for k, v in _RRULE_FREQUENCIES.items()}[recurrence["frequency"]],
+                "count": recurrence["occurrences"],
+                "interval": recurrence["interval"],
+            }
             if recurrence
             else None
         ),
@@ -168,11 +179,17 @@ def _booking_window(body: EditEventTypeV1, sent: set[str]) -> dict[str, Any] | N
         return {"disabled": True}
     if body.periodType == "RANGE":
         if not body.periodStartDate or not body.periodEndDate:
-            raise BadRequest("custom in 'periodStartDate': periodStartDate and periodEndDate are required when periodType is RANGE")
+            raise BadRequest(
+                "custom in 'periodStartDate': periodStartDate and periodEndDate are required when periodType is RANGE"
+            )
         return {"type": "range", "value": [body.periodStartDate[:10], body.periodEndDate[:10]]}
     if body.periodDays is None:
         raise BadRequest("custom in 'periodDays': periodDays is required when periodType is ROLLING")
-    return {"type": "calendarDays" if body.periodCountCalendarDays else "businessDays", "value": body.periodDays, "rolling": False}
+    return {
+        "type": "calendarDays" if body.periodCountCalendarDays else "businessDays",
+        "value": body.periodDays,
+        "rolling": False,
+    }
 
 
 def _v2_fields(body: EditEventTypeV1, *, existing: EventType | None = None) -> dict[str, Any]:
@@ -180,35 +197,54 @@ def _v2_fields(body: EditEventTypeV1, *, existing: EventType | None = None) -> d
     sent = {name for name in body.model_fields_set if getattr(body, name) is not None}
     for name in _TEAM_ONLY:
         if name in sent:
-            raise BadRequest(f"custom in '{name}': team event types are managed through /v2/teams/{{teamId}}/event-types")
+            raise BadRequest(
+                f"custom in '{name}': team event types are managed through /v2/teams/{{teamId}}/event-types"
+            )
     if body.price not in (None, 0):
         raise BadRequest("custom in 'price': paid event types are not supported")
     wire: dict[str, Any] = {}
     for v1_name, v2_name in (
-        ("title", "title"), ("slug", "slug"), ("length", "lengthInMinutes"), ("description", "description"),
-        ("hidden", "hidden"), ("eventName", "customName"), ("disableGuests", "disableGuests"),
-        ("hideCalendarNotes", "hideCalendarNotes"), ("minimumBookingNotice", "minimumBookingNotice"),
-        ("beforeEventBuffer", "beforeEventBuffer"), ("afterEventBuffer", "afterEventBuffer"),
-        ("slotInterval", "slotInterval"), ("successRedirectUrl", "successRedirectUrl"),
-        ("onlyShowFirstAvailableSlot", "onlyShowFirstAvailableSlot"), ("scheduleId", "scheduleId"),
+        ("title", "title"),
+        ("slug", "slug"),
+        ("length", "lengthInMinutes"),
+        ("description", "description"),
+        ("hidden", "hidden"),
+        ("eventName", "customName"),
+        ("disableGuests", "disableGuests"),
+        ("hideCalendarNotes", "hideCalendarNotes"),
+        ("minimumBookingNotice", "minimumBookingNotice"),
+        ("beforeEventBuffer", "beforeEventBuffer"),
+        ("afterEventBuffer", "afterEventBuffer"),
+        ("slotInterval", "slotInterval"),
+        ("successRedirectUrl", "successRedirectUrl"),
+        ("onlyShowFirstAvailableSlot", "onlyShowFirstAvailableSlot"),
+        ("scheduleId", "scheduleId"),
     ):
         if v1_name in sent:
             wire[v2_name] = getattr(body, v1_name)
     if "requiresConfirmation" in sent:
         wire["confirmationPolicy"] = (
-            {"type": "always", "blockUnconfirmedBookingsInBooker": True} if body.requiresConfirmation else {"disabled": True}
+            {"type": "always", "blockUnconfirmedBookingsInBooker": True}
+            if body.requiresConfirmation
+            else {"disabled": True}
         )
     if sent & {"seatsPerTimeSlot", "seatsShowAttendees", "seatsShowAvailabilityCount"}:
-        current = existing.seats if existing is not None and existing.seats and not existing.seats.get("disabled") else {}
+        current = (
+            existing.seats if existing is not None and existing.seats and not existing.seats.get("disabled") else {}
+        )
         per_slot = body.seatsPerTimeSlot if "seatsPerTimeSlot" in sent else current.get("seatsPerTimeSlot")
         if per_slot is None and "seatsPerTimeSlot" in body.model_fields_set:
             wire["seats"] = {"disabled": True}
         elif per_slot is not None:
             wire["seats"] = {
                 "seatsPerTimeSlot": per_slot,
-                "showAttendeeInfo": body.seatsShowAttendees if "seatsShowAttendees" in sent else current.get("showAttendeeInfo", False),
+                "showAttendeeInfo": body.seatsShowAttendees
+                if "seatsShowAttendees" in sent
+                else current.get("showAttendeeInfo", False),
                 "showAvailabilityCount": (
-                    body.seatsShowAvailabilityCount if "seatsShowAvailabilityCount" in sent else current.get("showAvailabilityCount", True)
+                    body.seatsShowAvailabilityCount
+                    if "seatsShowAvailabilityCount" in sent
+                    else current.get("showAvailabilityCount", True)
                 ),
             }
     elif "seatsPerTimeSlot" in body.model_fields_set:  # sent as null: seats off
@@ -219,15 +255,23 @@ def _v2_fields(body: EditEventTypeV1, *, existing: EventType | None = None) -> d
     if "locations" in sent:
         wire["locations"] = [stored_location(item) for item in body.locations or []]
     if "bookingLimits" in sent:
-        wire["bookingLimitsCount"] = {LIMIT_KEYS[k]: v for k, v in (body.bookingLimits or {}).items()} or {"disabled": True}
+        wire["bookingLimitsCount"] = {LIMIT_KEYS[k]: v for k, v in (body.bookingLimits or {}).items()} or {
+            "disabled": True
+        }
     if "durationLimits" in sent:
-        wire["bookingLimitsDuration"] = {LIMIT_KEYS[k]: v for k, v in (body.durationLimits or {}).items()} or {"disabled": True}
+        wire["bookingLimitsDuration"] = {LIMIT_KEYS[k]: v for k, v in (body.durationLimits or {}).items()} or {
+            "disabled": True
+        }
     if isinstance(body, CreateEventTypeV1):
         if body.metadata is not None:
             wire["metadata"] = body.metadata
         if body.recurringEvent is not None:
             r = body.recurringEvent
-            wire["recurrence"] = {"frequency": _RRULE_FREQUENCIES[r.freq], "occurrences": r.count, "interval": r.interval}
+            wire["recurrence"] = {
+                "frequency": _RRULE_FREQUENCIES[r.freq],
+                "occurrences": r.count,
+                "interval": r.interval,
+            }
     schema = CreateEventTypeInput if isinstance(body, CreateEventTypeV1) else UpdateEventTypeInput
     fields = v1.parse(schema, wire).given()
     # Stored by v1 name and echoed; they change nothing calapi computes.
@@ -243,10 +287,17 @@ def _v2_fields(body: EditEventTypeV1, *, existing: EventType | None = None) -> d
 async def _owner(session: SessionDep, principal: Principal, event_type_id: int) -> int:
     owner = await event_types_service.owner_of(session, event_type_id)
     # v1 answers 403 Forbidden for another user's id and for a missing one alike (quirk 15).
-    return authorization.acting_owner(principal, owner, refusal=Forbidden("Forbidden"), missing=NotFound(f"Event type with id: {event_type_id} not found"))
+    return authorization.acting_owner(
+        principal,
+        owner,
+        refusal=Forbidden("Forbidden"),
+        missing=NotFound(f"Event type with id: {event_type_id} not found"),
+    )
 
 
-@router.get("/event-types", operation_id="v1_event_types_list", **declare(v1_one("event_types", list[declared.V1EventType])))
+@router.get(
+    "/event-types", operation_id="v1_event_types_list", **declare(v1_one("event_types", list[declared.V1EventType]))
+)
 async def list_event_types(
     principal: V1Principal,
     session: SessionDep,
@@ -258,21 +309,29 @@ async def list_event_types(
     return v1.many("event_types", [_output(v) for v in views])
 
 
-@router.post("/event-types", operation_id="v1_event_types_create", **declare(v1_created("event_type", declared.V1EventType)))
+@router.post(
+    "/event-types", operation_id="v1_event_types_create", **declare(v1_created("event_type", declared.V1EventType))
+)
 async def create_event_type(body: CreateEventTypeV1, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     owner = authorization.acting_user(principal, body.userId, refusal=Unauthorized("ADMIN required for `userId`"))
     view = await event_types_service.create(session, owner, _v2_fields(body))
     return v1.created("event_type", _output(view), "Event type")
 
 
-@router.get("/event-types/{id}", operation_id="v1_event_types_get", **declare(v1_one("event_type", declared.V1EventType)))
+@router.get(
+    "/event-types/{id}", operation_id="v1_event_types_get", **declare(v1_one("event_type", declared.V1EventType))
+)
 async def get_event_type(id: int, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     owner = await _owner(session, principal, id)
     return v1.one("event_type", _output(await event_types_service.get_for_owner(session, owner, id)))
 
 
-@router.patch("/event-types/{id}", operation_id="v1_event_types_update", **declare(v1_one("event_type", declared.V1EventType)))
-async def update_event_type(id: int, body: EditEventTypeV1, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
+@router.patch(
+    "/event-types/{id}", operation_id="v1_event_types_update", **declare(v1_one("event_type", declared.V1EventType))
+)
+async def update_event_type(
+    id: int, body: EditEventTypeV1, principal: V1Principal, session: SessionDep
+) -> dict[str, Any]:
     owner = await _owner(session, principal, id)
     current = await event_types_service.get_for_owner(session, owner, id)
     view = await event_types_service.update(session, owner, id, _v2_fields(body, existing=current.event_type))
@@ -289,7 +348,11 @@ async def delete_event_type(id: int, principal: V1Principal, session: SessionDep
     return v1.deleted("Event Type", id)
 
 
-@router.get("/teams/{teamId}/event-types", operation_id="v1_team_event_types_list", **declare(v1_one("event_types", list[declared.V1EventType])))
+@router.get(
+    "/teams/{teamId}/event-types",
+    operation_id="v1_team_event_types_list",
+    **declare(v1_one("event_types", list[declared.V1EventType])),
+)
 async def list_team_event_types(teamId: int, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     """A team's event types for its members (system admins: any team's). Cal.com filters by
     membership in the query, so a team you are not in — or that does not exist — is ``[]``."""
@@ -299,7 +362,11 @@ async def list_team_event_types(teamId: int, principal: V1Principal, session: Se
         views = await team_service.list_for_team(session, teamId)
     except NotFound:
         return v1.many("event_types", [])
-    return v1.many("event_types", [
-        event_type_output(view.event_type, None) | {"hosts": [{"userId": h.host.user_id, "isFixed": h.host.is_fixed} for h in view.hosts]}
-        for view in views
-    ])
+    return v1.many(
+        "event_types",
+        [
+            event_type_output(view.event_type, None)
+            | {"hosts": [{"userId": h.host.user_id, "isFixed": h.host.is_fixed} for h in view.hosts]}
+            for view in views
+        ],
+    )

@@ -7,24 +7,27 @@ from typing import Any, Literal
 from fastapi import Query
 
 from calapi.core.api_schemas import Envelope, declare
-from calapi.event_types.api_schemas import DeletedEventType, EventType
 from calapi.core.auth import CurrentPrincipal, MaybePrincipal
 from calapi.core.envelopes import success
 from calapi.core.versioning import V2024_06_14, versioned_router
 from calapi.db import SessionDep
 from calapi.event_types import service as event_types_service
+from calapi.event_types.api_schemas import DeletedEventType, EventType
 from calapi.event_types.output import event_type_output
 from calapi.event_types.schemas import CreateEventTypeInput, UpdateEventTypeInput
 from calapi.event_types.service import EventTypeView
 
 router = versioned_router([V2024_06_14], prefix="/v2/event-types", tags=["Event Types"])
 
+
 def _output(view: EventTypeView) -> dict[str, Any]:
     return event_type_output(view.event_type, view.owner)
 
 
 @router.post("", status_code=201, operation_id="event_types_create", **declare(Envelope[EventType], 201))
-async def create_event_type(body: CreateEventTypeInput, principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
+async def create_event_type(
+    body: CreateEventTypeInput, principal: CurrentPrincipal, session: SessionDep
+) -> dict[str, Any]:
     view = await event_types_service.create(session, principal.user_id, body.given())
     return success(_output(view))
 
@@ -64,4 +67,6 @@ async def update_event_type(
 @router.delete("/{eventTypeId}", operation_id="event_types_delete", **declare(Envelope[DeletedEventType]))
 async def delete_event_type(eventTypeId: int, principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
     deleted = await event_types_service.delete(session, principal.user_id, eventTypeId)
-    return success({"id": deleted.id, "lengthInMinutes": deleted.length_in_minutes, "slug": deleted.slug, "title": deleted.title})
+    return success(
+        {"id": deleted.id, "lengthInMinutes": deleted.length_in_minutes, "slug": deleted.slug, "title": deleted.title}
+    )

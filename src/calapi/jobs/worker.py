@@ -196,7 +196,9 @@ def _failed_values(handler: Handler, job: Job, exc: BaseException) -> dict[str, 
     return _retry_values(handler, job, f"{exc.__class__.__name__}: {exc}"[:2000], None, count_attempt=True)
 
 
-def _retry_values(handler: Handler, job: Job, error: str, at: datetime | None, *, count_attempt: bool) -> dict[str, Any]:
+def _retry_values(
+    handler: Handler, job: Job, error: str, at: datetime | None, *, count_attempt: bool
+) -> dict[str, Any]:
     values: dict[str, Any] = {"locked_until": None, "last_error": error}
     if not count_attempt:
         values.update(status=JobStatus.pending.value, run_at=at or utcnow(), attempts=Job.attempts - 1)
@@ -212,7 +214,9 @@ def _retry_values(handler: Handler, job: Job, error: str, at: datetime | None, *
 _BATCH_END = "calapi.jobs.batch_end"
 
 
-def at_batch_end(session: AsyncSession, key: str, write: Callable[[AsyncSession, list[Any]], Awaitable[None]], item: Any) -> None:
+def at_batch_end(
+    session: AsyncSession, key: str, write: Callable[[AsyncSession, list[Any]], Awaitable[None]], item: Any
+) -> None:
     """From a ``Record``: add ``item`` to a list that ``write`` gets once, after every record of the
     batch ran, in the same transaction — how many outcomes become one statement (e.g. all the
     deliveries that succeeded: one UPDATE … WHERE id IN (…))."""
@@ -370,8 +374,13 @@ class Worker:
             jobs: list[Job] = []
             if room > 0:
                 try:
-                    jobs = await claim(self.sessionmaker, batch=room, lease=self.lease,
-                                       skip_keys=self._saturated_keys(), contexts=self._contexts)
+                    jobs = await claim(
+                        self.sessionmaker,
+                        batch=room,
+                        lease=self.lease,
+                        skip_keys=self._saturated_keys(),
+                        contexts=self._contexts,
+                    )
                 except Exception as exc:  # the database may be briefly away; keep polling
                     log.warning("claiming jobs failed: %s", exc.__class__.__name__)
             now = time.monotonic()
@@ -423,7 +432,9 @@ class Worker:
                 await session.execute(
                     update(Job)
                     .where(Job.id.in_([w.job.id for w in entries]), Job.status == JobStatus.running.value)
-                    .values(status=JobStatus.pending.value, locked_until=None, attempts=Job.attempts - 1, last_error=why)
+                    .values(
+                        status=JobStatus.pending.value, locked_until=None, attempts=Job.attempts - 1, last_error=why
+                    )
                 )
         except Exception as exc:  # their leases run out and another claim takes them
             log.warning("returning waiting jobs failed: %s", exc.__class__.__name__)
@@ -482,7 +493,9 @@ class Worker:
                 async with self.sessionmaker() as session, session.begin():
                     await _record_batch(session, finished)
             except Exception as exc:  # one bad outcome must not cost the others theirs: one by one
-                log.warning("recording %s outcomes failed (%s); recording one by one", len(finished), exc.__class__.__name__)
+                log.warning(
+                    "recording %s outcomes failed (%s); recording one by one", len(finished), exc.__class__.__name__
+                )
                 for job, record in finished:
                     await self._record_alone(job, record)
             for job, _ in finished:

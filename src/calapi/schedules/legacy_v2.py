@@ -22,7 +22,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calapi.core.api_schemas import Envelope, StatusOnly, declare
-from calapi.schedules.api_schemas import LegacySchedule, LegacyUpdatedSchedule
 from calapi.core.auth import CurrentPrincipal
 from calapi.core.clock import Now
 from calapi.core.envelopes import success, success_no_data
@@ -31,6 +30,7 @@ from calapi.core.wire import TimeZoneName, WireModel
 from calapi.db import SessionDep
 from calapi.event_types.models import EventType
 from calapi.schedules import service as schedules_service
+from calapi.schedules.api_schemas import LegacySchedule, LegacyUpdatedSchedule
 from calapi.schedules.models import Availability
 from calapi.schedules.service import (
     DateRange,
@@ -112,7 +112,9 @@ def _date_overrides(rows: list[Availability], today_in_zone: date) -> list[dict[
     for row in rows:
         if row.date is None or row.date < today_in_zone:
             continue
-        grouped.setdefault(row.date, []).append({"start": _stamp(row.date, row.start_time), "end": _stamp(row.date, row.end_time)})
+        grouped.setdefault(row.date, []).append(
+            {"start": _stamp(row.date, row.start_time), "end": _stamp(row.date, row.end_time)}
+        )
     return [{"ranges": grouped[day]} for day in sorted(grouped, key=lambda d: (d, grouped[d][0]["start"]))]
 
 
@@ -164,11 +166,13 @@ async def get_schedule(scheduleId: int, principal: CurrentPrincipal, session: Se
 def _instant(value: object) -> datetime:
     """An ISO 8601 date-time as Cal.com's atoms send them (``2024-05-06T09:00:00.000Z``)."""
     if not isinstance(value, str):
-        raise ValueError(f"must be an ISO 8601 date-time string such as 2024-05-06T09:00:00.000Z, got {value!r}")  # noqa: TRY004 - pydantic turns only ValueError into a 400
+        raise ValueError(f"must be an ISO 8601 date-time string such as 2024-05-06T09:00:00.000Z, got {value!r}")
     try:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:
-        raise ValueError(f"must be an ISO 8601 date-time string such as 2024-05-06T09:00:00.000Z, got {value[:64]!r}") from None
+        raise ValueError(
+            f"must be an ISO 8601 date-time string such as 2024-05-06T09:00:00.000Z, got {value[:64]!r}"
+        ) from None
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
@@ -207,7 +211,9 @@ class LegacyCreateScheduleInput(WireModel):
     name: str = Field(max_length=255)
     timeZone: TimeZoneName
     isDefault: StrictBool
-    availabilities: list[LegacyAvailabilityInput] | None = Field(default=None, max_length=schedules_service.MAX_WEEKLY_RANGES)
+    availabilities: list[LegacyAvailabilityInput] | None = Field(
+        default=None, max_length=schedules_service.MAX_WEEKLY_RANGES
+    )
 
 
 class LegacyRange(WireModel):
@@ -239,15 +245,24 @@ class LegacyUpdateScheduleInput(WireModel):
     def overrides(self) -> list[DateRange] | None:
         if self.dateOverrides is None:
             return None
-        return [DateRange(date=o.start.astimezone(UTC).date(), start=_utc_time(o.start), end=_utc_time(o.end)) for o in self.dateOverrides]
+        return [
+            DateRange(date=o.start.astimezone(UTC).date(), start=_utc_time(o.start), end=_utc_time(o.end))
+            for o in self.dateOverrides
+        ]
 
 
 async def _event_types_using(session: AsyncSession, schedule_id: int) -> list[dict[str, Any]]:
-    rows = await session.execute(select(EventType.id, EventType.settings).where(EventType.schedule_id == schedule_id).order_by(EventType.id))
-    return [{"id": event_type_id, "eventName": (settings or {}).get("customName")} for event_type_id, settings in rows.all()]
+    rows = await session.execute(
+        select(EventType.id, EventType.settings).where(EventType.schedule_id == schedule_id).order_by(EventType.id)
+    )
+    return [
+        {"id": event_type_id, "eventName": (settings or {}).get("customName")} for event_type_id, settings in rows.all()
+    ]
 
 
-async def _updated_output(session: AsyncSession, view: ScheduleView, *, previous_default: int | None, now: datetime) -> dict[str, Any]:
+async def _updated_output(
+    session: AsyncSession, view: ScheduleView, *, previous_default: int | None, now: datetime
+) -> dict[str, Any]:
     """The tRPC schedule update handler's answer: the schedule row with its availability rows and the
     event types using it, the atom's weekly ranges, and the default before and after."""
     schedule = view.schedule
@@ -271,7 +286,9 @@ async def _updated_output(session: AsyncSession, view: ScheduleView, *, previous
 
 
 @router.post("", status_code=201, operation_id="legacy_schedules_create", **declare(Envelope[LegacySchedule], 201))
-async def create_schedule(body: LegacyCreateScheduleInput, principal: CurrentPrincipal, session: SessionDep, now: Now) -> dict[str, Any]:
+async def create_schedule(
+    body: LegacyCreateScheduleInput, principal: CurrentPrincipal, session: SessionDep, now: Now
+) -> dict[str, Any]:
     # No availabilities (or an empty list) means Monday–Friday 09:00–17:00, as in Cal.com.
     weekly = [a.to_range() for a in body.availabilities] if body.availabilities else None
     created = await schedules_service.create(
@@ -288,10 +305,16 @@ async def update_schedule(
 ) -> dict[str, Any]:
     before = await schedules_service.get_default(session, principal.user_id)
     changes = ScheduleChanges(
-        name=body.name, time_zone=body.timeZone, make_default=bool(body.isDefault), weekly=body.weekly(), overrides=body.overrides()
+        name=body.name,
+        time_zone=body.timeZone,
+        make_default=bool(body.isDefault),
+        weekly=body.weekly(),
+        overrides=body.overrides(),
     )
     view = await schedules_service.update(session, principal.user_id, scheduleId, changes)
-    return success(await _updated_output(session, view, previous_default=before.schedule.id if before else None, now=now))
+    return success(
+        await _updated_output(session, view, previous_default=before.schedule.id if before else None, now=now)
+    )
 
 
 @router.delete("/{scheduleId}", operation_id="legacy_schedules_delete", **declare(StatusOnly))

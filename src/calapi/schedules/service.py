@@ -91,7 +91,9 @@ def _check_name(name: str) -> str:
 
 def _check_weekly(ranges: Sequence[WeeklyRange]) -> None:
     if len(ranges) > MAX_WEEKLY_RANGES:
-        raise BadRequest(f"A schedule holds at most {MAX_WEEKLY_RANGES} weekly availability ranges; {len(ranges)} were given.")
+        raise BadRequest(
+            f"A schedule holds at most {MAX_WEEKLY_RANGES} weekly availability ranges; {len(ranges)} were given."
+        )
     for index, item in enumerate(ranges):
         where = f"availability[{index}]"
         if not item.days:
@@ -121,7 +123,10 @@ def _rows(schedule_id: int, weekly: Sequence[WeeklyRange], overrides: Sequence[D
         Availability(schedule_id=schedule_id, days=sorted(set(item.days)), start_time=item.start, end_time=item.end)
         for item in weekly
     ]
-    rows += [Availability(schedule_id=schedule_id, date=item.date, start_time=item.start, end_time=item.end) for item in overrides]
+    rows += [
+        Availability(schedule_id=schedule_id, date=item.date, start_time=item.start, end_time=item.end)
+        for item in overrides
+    ]
     return rows
 
 
@@ -131,7 +136,9 @@ async def rows_by_schedule(session: AsyncSession, schedule_ids: Iterable[int]) -
     grouped: dict[int, list[Availability]] = {schedule_id: [] for schedule_id in ids}
     if not ids:
         return grouped
-    result = await session.scalars(select(Availability).where(Availability.schedule_id.in_(ids)).order_by(Availability.id))
+    result = await session.scalars(
+        select(Availability).where(Availability.schedule_id.in_(ids)).order_by(Availability.id)
+    )
     for row in result:
         grouped[row.schedule_id].append(row)
     return grouped
@@ -146,7 +153,9 @@ def _view(schedule: Schedule, rows: list[Availability], default_id: int | None) 
     )
 
 
-async def _load_owned(session: AsyncSession, user_id: int, schedule_id: int, *, missing: type[Exception] = NotFound) -> Schedule:
+async def _load_owned(
+    session: AsyncSession, user_id: int, schedule_id: int, *, missing: type[Exception] = NotFound
+) -> Schedule:
     schedule = await session.get(Schedule, schedule_id)
     if schedule is None:
         raise missing(f"Schedule with ID={schedule_id} does not exist.")
@@ -325,7 +334,9 @@ async def list_all(session: AsyncSession) -> list[ScheduleView]:
 async def availability_row_owner(session: AsyncSession, row_id: int) -> int | None:
     """The owner of the schedule an availability row belongs to, or None when the row does not exist."""
     return await session.scalar(
-        select(Schedule.user_id).join(Availability, Availability.schedule_id == Schedule.id).where(Availability.id == row_id)
+        select(Schedule.user_id)
+        .join(Availability, Availability.schedule_id == Schedule.id)
+        .where(Availability.id == row_id)
     )
 
 
@@ -344,16 +355,22 @@ async def get_availability_row(session: AsyncSession, user_id: int, row_id: int)
     return row
 
 
-async def _check_room(session: AsyncSession, schedule_id: int, row: WeeklyRange | DateRange, *, replacing: int | None = None) -> None:
+async def _check_room(
+    session: AsyncSession, schedule_id: int, row: WeeklyRange | DateRange, *, replacing: int | None = None
+) -> None:
     """The schedule's rows of ``row``'s kind stay within their cap once ``row`` is stored (in place of row ``replacing``)."""
     current = [r for r in (await rows_by_schedule(session, [schedule_id]))[schedule_id] if r.id != replacing]
     if isinstance(row, WeeklyRange):
-        _check_weekly([WeeklyRange(tuple(r.days or ()), r.start_time, r.end_time) for r in current if r.date is None] + [row])
+        _check_weekly(
+            [WeeklyRange(tuple(r.days or ()), r.start_time, r.end_time) for r in current if r.date is None] + [row]
+        )
     else:
         _check_overrides([DateRange(r.date, r.start_time, r.end_time) for r in current if r.date is not None] + [row])
 
 
-async def add_availability_row(session: AsyncSession, user_id: int, schedule_id: int, row: WeeklyRange | DateRange) -> Availability:
+async def add_availability_row(
+    session: AsyncSession, user_id: int, schedule_id: int, row: WeeklyRange | DateRange
+) -> Availability:
     """Add one weekly range or date override to the user's schedule (same checks as a whole schedule)."""
     await _load_owned(session, user_id, schedule_id)
     _check_row(row)
@@ -365,8 +382,14 @@ async def add_availability_row(session: AsyncSession, user_id: int, schedule_id:
 
 
 async def update_availability_row(
-    session: AsyncSession, user_id: int, row_id: int, *, days: Sequence[int] | None, on_date: date | None,
-    start: time | None, end: time | None,
+    session: AsyncSession,
+    user_id: int,
+    row_id: int,
+    *,
+    days: Sequence[int] | None,
+    on_date: date | None,
+    start: time | None,
+    end: time | None,
 ) -> Availability:
     """Change one row; what is not given stays. Giving ``on_date`` makes it an override, ``days`` a weekly row."""
     row = await get_availability_row(session, user_id, row_id)
@@ -399,7 +422,13 @@ async def delete_availability_row(session: AsyncSession, user_id: int, row_id: i
 
 _HOST_DEFAULT_ZONE = "Europe/London"  # Cal.com's zone for a profile without one
 _WEEKDAY_NUMBERS = {
-    "Sunday": 0, "Monday": 1, "Tuesday": 2, "Wednesday": 3, "Thursday": 4, "Friday": 5, "Saturday": 6,
+    "Sunday": 0,
+    "Monday": 1,
+    "Tuesday": 2,
+    "Wednesday": 3,
+    "Thursday": 4,
+    "Friday": 5,
+    "Saturday": 6,
 }
 
 
@@ -429,7 +458,9 @@ def _host_availability_statement(by_ids: bool, by_names: bool, own_schedule: boo
     Bound parameters: ``user_ids`` / ``usernames`` (expanding) and ``schedule_id``.
     """
     wanted = (
-        func.coalesce(bindparam("schedule_id", type_=Integer), User.default_schedule_id) if own_schedule else User.default_schedule_id
+        func.coalesce(bindparam("schedule_id", type_=Integer), User.default_schedule_id)
+        if own_schedule
+        else User.default_schedule_id
     )
     conditions = []
     if by_ids:
@@ -438,9 +469,16 @@ def _host_availability_statement(by_ids: bool, by_names: bool, own_schedule: boo
         conditions.append(User.username.in_(bindparam("usernames", expanding=True)))
     return (
         select(
-            User.id, User.username, User.time_zone, User.week_start,
-            Schedule.id, Schedule.time_zone,
-            Availability.days, Availability.date, Availability.start_time, Availability.end_time,
+            User.id,
+            User.username,
+            User.time_zone,
+            User.week_start,
+            Schedule.id,
+            Schedule.time_zone,
+            Availability.days,
+            Availability.date,
+            Availability.start_time,
+            Availability.end_time,
         )
         .select_from(User)
         .outerjoin(Schedule, Schedule.id == wanted)
@@ -480,7 +518,13 @@ async def load_host_availability(
     for row in (await connection.execute(statement, parameters)).all():
         user_id, username, user_zone, week_start, sched_id, sched_zone, days, on_date, start, end = row
         if user_id not in users:
-            users[user_id] = (username, user_zone or _HOST_DEFAULT_ZONE, _WEEKDAY_NUMBERS.get(week_start or "", 0), sched_id, sched_zone)
+            users[user_id] = (
+                username,
+                user_zone or _HOST_DEFAULT_ZONE,
+                _WEEKDAY_NUMBERS.get(week_start or "", 0),
+                sched_id,
+                sched_zone,
+            )
             weekly[user_id], overrides[user_id] = [], []
         if start is None or end is None:
             continue  # the user has no schedule, or a schedule without rows

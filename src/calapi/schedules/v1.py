@@ -14,8 +14,8 @@ from fastapi import Query
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from calapi.core import authorization, v1
-from calapi.core.auth import Principal, V1Principal
 from calapi.core.api_schemas import V1Message, declare, v1_created, v1_one
+from calapi.core.auth import Principal, V1Principal
 from calapi.core.errors import BadRequest, Forbidden, NotFound, Unauthorized
 from calapi.core.wire import TimeZoneName
 from calapi.db import SessionDep
@@ -57,7 +57,9 @@ def _parse_epoch_day_time(value: object) -> time:
 
 
 EpochDayTime = Annotated[
-    time, BeforeValidator(_parse_epoch_day_time), WithJsonSchema({"type": "string", "format": "date-time", "example": "1970-01-01T17:00:00.000Z"})
+    time,
+    BeforeValidator(_parse_epoch_day_time),
+    WithJsonSchema({"type": "string", "format": "date-time", "example": "1970-01-01T17:00:00.000Z"}),
 ]
 Day = Annotated[int, Field(ge=0, le=6)]
 
@@ -123,9 +125,13 @@ async def _schedule_owner(session: SessionDep, principal: Principal, schedule_id
 
 @router.get("/schedules", operation_id="v1_schedules_list", **declare(v1_one("schedules", list[V1Schedule])))
 async def list_schedules(
-    principal: V1Principal, session: SessionDep, userId: Annotated[list[int], Query()] = []
+    principal: V1Principal,
+    session: SessionDep,
+    userId: Annotated[list[int], Query()] = [],  # noqa: B006 - FastAPI copies Query defaults
 ) -> dict[str, Any]:
-    users = authorization.user_filter(principal, userId, refusal=Unauthorized("Unauthorized: Only admins can query other users"))
+    users = authorization.user_filter(
+        principal, userId, refusal=Unauthorized("Unauthorized: Only admins can query other users")
+    )
     if users is None:
         views = await schedules_service.list_all(session)
     else:
@@ -147,7 +153,9 @@ async def get_schedule(id: int, principal: V1Principal, session: SessionDep) -> 
 
 
 @router.patch("/schedules/{id}", operation_id="v1_schedules_update", **declare(v1_one("schedule", V1Schedule)))
-async def update_schedule(id: int, body: UpdateScheduleV1, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
+async def update_schedule(
+    id: int, body: UpdateScheduleV1, principal: V1Principal, session: SessionDep
+) -> dict[str, Any]:
     owner = await _schedule_owner(session, principal, id)
     if body.userId is not None and body.userId != owner:
         authorization.require_admin(principal, Forbidden("Non admin cannot change the owner of a schedule"))
@@ -200,8 +208,12 @@ async def _row_owner(session: SessionDep, principal: Principal, row_id: int) -> 
     return authorization.acting_owner(principal, owner, refusal=missing, missing=missing)
 
 
-@router.post("/availabilities", operation_id="v1_availabilities_create", **declare(v1_created("availability", V1Availability)))
-async def create_availability(body: CreateAvailabilityV1, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
+@router.post(
+    "/availabilities", operation_id="v1_availabilities_create", **declare(v1_created("availability", V1Availability))
+)
+async def create_availability(
+    body: CreateAvailabilityV1, principal: V1Principal, session: SessionDep
+) -> dict[str, Any]:
     owner = await schedules_service.owner_of(session, body.scheduleId)
     owner = authorization.acting_owner(
         principal,
@@ -213,15 +225,21 @@ async def create_availability(body: CreateAvailabilityV1, principal: V1Principal
     return v1.created("availability", availability_output(row, owner), "Availability")
 
 
-@router.get("/availabilities/{id}", operation_id="v1_availabilities_get", **declare(v1_one("availability", V1Availability)))
+@router.get(
+    "/availabilities/{id}", operation_id="v1_availabilities_get", **declare(v1_one("availability", V1Availability))
+)
 async def get_availability(id: int, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     owner = await _row_owner(session, principal, id)
     row = await schedules_service.get_availability_row(session, owner, id)
     return v1.one("availability", availability_output(row, owner))
 
 
-@router.patch("/availabilities/{id}", operation_id="v1_availabilities_update", **declare(v1_one("availability", V1Availability)))
-async def update_availability(id: int, body: UpdateAvailabilityV1, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
+@router.patch(
+    "/availabilities/{id}", operation_id="v1_availabilities_update", **declare(v1_one("availability", V1Availability))
+)
+async def update_availability(
+    id: int, body: UpdateAvailabilityV1, principal: V1Principal, session: SessionDep
+) -> dict[str, Any]:
     owner = await _row_owner(session, principal, id)
     row = await schedules_service.update_availability_row(
         session, owner, id, days=body.days, on_date=body.date, start=body.startTime, end=body.endTime

@@ -9,19 +9,19 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 from pydantic import BeforeValidator, Field, WithJsonSchema
 
+from calapi.core.api_schemas import Envelope, StatusOnly, declare
 from calapi.core.auth import CurrentPrincipal
 from calapi.core.envelopes import success, success_no_data
+from calapi.core.paging import take_skip
 from calapi.core.versioning import V2024_06_11, V2024_06_14, versioned_router
 from calapi.core.wire import TimeZoneName, WeekDay, WireModel
 from calapi.db import SessionDep
 from calapi.schedules import service as schedules_service
+from calapi.schedules.api_schemas import Schedule
 from calapi.schedules.models import Availability
 from calapi.schedules.service import DateRange, ScheduleChanges, ScheduleView, WeeklyRange
 from calapi.teams import service as teams_service
 from calapi.teams.access import TeamAdmin, TeamCaller
-from calapi.core.paging import take_skip
-from calapi.core.api_schemas import Envelope, StatusOnly, declare
-from calapi.schedules.api_schemas import Schedule
 
 router = versioned_router([V2024_06_11, V2024_06_14], prefix="/v2/schedules", tags=["Schedules"])
 
@@ -32,7 +32,9 @@ _HH_MM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 def _parse_hh_mm(value: object) -> time:
     match = _HH_MM.match(value) if isinstance(value, str) else None
     if match is None:
-        raise ValueError(f"must be a 24-hour time HH:MM between 00:00 and 23:59 (23:59 means end of day), got {value!r}")
+        raise ValueError(
+            f"must be a 24-hour time HH:MM between 00:00 and 23:59 (23:59 means end of day), got {value!r}"
+        )
     return time(int(match.group(1)), int(match.group(2)))
 
 
@@ -45,7 +47,9 @@ def _parse_date(value: object) -> date:
         raise ValueError(f"must be a calendar date YYYY-MM-DD, got {value!r}") from None
 
 
-HourMinute = Annotated[time, BeforeValidator(_parse_hh_mm), WithJsonSchema({"type": "string", "pattern": _HH_MM.pattern})]
+HourMinute = Annotated[
+    time, BeforeValidator(_parse_hh_mm), WithJsonSchema({"type": "string", "pattern": _HH_MM.pattern})
+]
 CalendarDate = Annotated[date, BeforeValidator(_parse_date), WithJsonSchema({"type": "string", "format": "date"})]
 
 
@@ -102,7 +106,9 @@ def schedule_output(view: ScheduleView) -> dict[str, Any]:
 
 
 @router.post("", status_code=201, operation_id="schedules_create", **declare(Envelope[Schedule], 201))
-async def create_schedule(body: CreateScheduleInput, principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
+async def create_schedule(
+    body: CreateScheduleInput, principal: CurrentPrincipal, session: SessionDep
+) -> dict[str, Any]:
     view = await schedules_service.create(
         session,
         principal.user_id,

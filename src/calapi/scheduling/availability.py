@@ -47,6 +47,5 @@ def away_ranges(schedule: Schedule, away: Sequence[OutOfOffice]) -> list[Interva
     """Out-of-office dates (schedule zone) as UTC ranges, whole local days."""
     key = schedule.time_zone
     return merge(
-        (tz.local_epoch(key, o.start.toordinal(), 0), tz.local_epoch(key, o.end.toordinal() + 1, 0))
-        for o in away
+        (tz.local_epoch(key, o.start.toordinal(), 0), tz.local_epoch(key, o.end.toordinal() + 1, 0)) for o in away
     )

@@ -59,9 +59,7 @@ def host_blocks(host: Host, ctx: Context) -> tuple[list[Interval], list[Interval
             # this event (overlapping starts too, §9) and only its buffers block.
             if seat_rows is None:
                 seat_rows = Counter(
-                    (x._start_s, x._end_s)
-                    for x in host.busy
-                    if _is_open_seat_booking(x, ctx) and is_blocking(x, ctx)
+                    (x._start_s, x._end_s) for x in host.busy if _is_open_seat_booking(x, ctx) and is_blocking(x, ctx)
                 )
             assert seats is not None
             if seat_rows[(s, e)] < seats:

@@ -20,6 +20,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from . import tz
 from .availability import away_ranges, schedule_ranges
 from .busy import host_blocks, seat_usage
 from .context import Context, build_context
@@ -37,7 +38,6 @@ from .models import (
 )
 from .ranges import Interval, covers, intersect, member, merge, overlaps, subtract
 from .slots import GenRange, generate
-from . import tz
 from .window import allowed_starts
 
 DAY = tz.DAY
@@ -141,8 +141,13 @@ def _window(ctx: Context) -> tuple[int | None, int | None]:
 def list_slots(query: SlotQuery) -> SlotListing:
     """Bookable slots in the query's window, grouped by date in its time zone."""
     ctx = build_context(
-        query.hosts, query.rules, query.now, query.time_zone,
-        query.duration, query.booker_uid, query.reschedule_uid,
+        query.hosts,
+        query.rules,
+        query.now,
+        query.time_zone,
+        query.duration,
+        query.booker_uid,
+        query.reschedule_uid,
     )
     lo = max(_epoch(query.start, "start"), ctx.earliest)
     hi = -(-_epoch(query.end, "end") // 60) * 60  # 23:59:59 counts as midnight
@@ -209,8 +214,13 @@ def _host_refusal(host: Host, ctx: Context, s: int, e: int) -> RefusalReason | N
 def check_booking(request: BookingRequest) -> BookingCheck:
     """May a meeting start at request.start? If not, the first failing rule."""
     ctx = build_context(
-        request.hosts, request.rules, request.now, request.time_zone,
-        request.duration, request.booker_uid, request.reschedule_uid,
+        request.hosts,
+        request.rules,
+        request.now,
+        request.time_zone,
+        request.duration,
+        request.booker_uid,
+        request.reschedule_uid,
     )
     s = _epoch(request.start, "start")
     e = s + ctx.duration

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 __all__ = [
@@ -36,7 +36,7 @@ __all__ = [
     "WeeklyRule",
 ]
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def _epoch(value: datetime, name: str) -> int:
@@ -150,12 +150,8 @@ class Schedule:
     weekly: tuple[WeeklyRule, ...] = ()
     overrides: tuple[DateOverride, ...] = ()
     # Derived lookups, built once per Schedule instead of once per date.
-    _by_weekday: tuple[tuple[tuple[int, int], ...], ...] = field(
-        init=False, repr=False, compare=False
-    )
-    _by_ordinal: Mapping[int, tuple[tuple[int, int], ...]] = field(
-        init=False, repr=False, compare=False
-    )
+    _by_weekday: tuple[tuple[tuple[int, int], ...], ...] = field(init=False, repr=False, compare=False)
+    _by_ordinal: Mapping[int, tuple[tuple[int, int], ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         _check_zone(self.time_zone)
@@ -244,8 +240,19 @@ class BusyInterval:
         for setter, value in zip(
             _BUSY_SETTERS,
             (
-                datetime.fromtimestamp(start_s, UTC), datetime.fromtimestamp(end_s, UTC), BusyKind.BOOKING,
-                before_buffer, after_buffer, event_type_id, booking_uid, status, True, False, 0, start_s, end_s,
+                datetime.fromtimestamp(start_s, UTC),
+                datetime.fromtimestamp(end_s, UTC),
+                BusyKind.BOOKING,
+                before_buffer,
+                after_buffer,
+                event_type_id,
+                booking_uid,
+                status,
+                True,
+                False,
+                0,
+                start_s,
+                end_s,
             ),
             strict=True,
         ):
@@ -256,8 +263,19 @@ class BusyInterval:
 _BUSY_SETTERS = tuple(
     BusyInterval.__dict__[name].__set__
     for name in (
-        "start", "end", "kind", "before_buffer", "after_buffer", "event_type_id", "booking_uid", "status",
-        "host_is_organizer", "seated", "attendees", "_start_s", "_end_s",
+        "start",
+        "end",
+        "kind",
+        "before_buffer",
+        "after_buffer",
+        "event_type_id",
+        "booking_uid",
+        "status",
+        "host_is_organizer",
+        "seated",
+        "attendees",
+        "_start_s",
+        "_end_s",
     )
 )
 
@@ -369,9 +387,7 @@ class EventRules:
             raise ValueError("week_start is 0 (Sunday) … 6 (Saturday)")
         if self.period_type in (PeriodType.ROLLING, PeriodType.ROLLING_WINDOW) and self.period_days is None:
             raise ValueError(f"{self.period_type.value} needs period_days")
-        if self.period_type is PeriodType.RANGE and (
-            self.period_start_date is None or self.period_end_date is None
-        ):
+        if self.period_type is PeriodType.RANGE and (self.period_start_date is None or self.period_end_date is None):
             raise ValueError("RANGE needs period_start_date and period_end_date")
         if self.time_zone is not None:
             _check_zone(self.time_zone)

@@ -8,11 +8,11 @@ numbering `ordinal % 7` is Cal.com's weekday (0 = Sunday).
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-UTC = timezone.utc
+UTC = UTC
 DAY = 86_400
 EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 # A day's layout reads its next day too, so the calendar's last day has none to compute with.

@@ -29,9 +29,7 @@ def _is_business_day(ordinal: int) -> bool:
     return 1 <= ordinal % 7 <= 5  # Monday … Friday
 
 
-def allowed_starts(
-    ctx: Context, bookable_dates: Callable[[int, int], set[int]]
-) -> tuple[int | None, int | None]:
+def allowed_starts(ctx: Context, bookable_dates: Callable[[int, int], set[int]]) -> tuple[int | None, int | None]:
     """[lo, hi) for starts. `bookable_dates(lo, hi)` lists the booker-zone dates
     (ordinals) that have a bookable slot in [lo, hi), ignoring the period."""
     rules = ctx.rules

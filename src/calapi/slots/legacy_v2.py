@@ -49,7 +49,10 @@ from calapi.slots.wire import (
 _HOLD_UID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # what a hold uid may be (the column is 64 wide)
 
 router = legacy_router(
-    [V2024_04_15, V2024_06_11, V2024_06_14, V2024_08_13], successor=V2024_09_04, prefix="/v2/slots", tags=["Slots (legacy)"]
+    [V2024_04_15, V2024_06_11, V2024_06_14, V2024_08_13],
+    successor=V2024_09_04,
+    prefix="/v2/slots",
+    tags=["Slots (legacy)"],
 )
 
 
@@ -60,7 +63,9 @@ def _stamp(moment: datetime, zone: ZoneInfo | None) -> str:
     return moment.astimezone(zone).isoformat(timespec="milliseconds") if zone else iso_ms(moment)
 
 
-def legacy_slots_output(found: AvailableSlots, time_zone: str | None, output: SlotFormat) -> dict[str, list[dict[str, Any]]]:
+def legacy_slots_output(
+    found: AvailableSlots, time_zone: str | None, output: SlotFormat
+) -> dict[str, list[dict[str, Any]]]:
     """``{date: [{time} | {startTime, endTime}]}``; a seated slot adds ``attendees`` once a seat is
     taken and ``bookingUid`` when there is a booking (Cal.com leaves out zero and empty values)."""
     zone = ZoneInfo(time_zone) if time_zone and time_zone.lower() not in _FIXED_UTC else None
@@ -108,9 +113,17 @@ async def get_available_slots(
     try:
         output = SlotFormat((slotFormat or "time").lower())
     except ValueError:
-        raise BadRequest("slotFormat property is wrong,slotFormat must be one of the following values: time, range ") from None
+        raise BadRequest(
+            "slotFormat property is wrong,slotFormat must be one of the following values: time, range "
+        ) from None
     names = tuple(dict.fromkeys(n.strip() for raw in (*usernameList, *usernames) for n in raw.split(",") if n.strip()))
-    common: dict[str, Any] = {"start": start, "end": end, "time_zone": timeZone, "duration": duration, "reschedule_uid": rescheduleUid}
+    common: dict[str, Any] = {
+        "start": start,
+        "end": end,
+        "time_zone": timeZone,
+        "duration": duration,
+        "reschedule_uid": rescheduleUid,
+    }
     if eventTypeId is not None:
         parsed = SlotsRequest(event_type_id=eventTypeId, **common)
     elif eventTypeSlug and len(names) == 1:
@@ -118,11 +131,15 @@ async def get_available_slots(
     elif len(names) >= 2:
         parsed = SlotsRequest(usernames=names, **common)
     else:
-        raise BadRequest("Either eventTypeId or eventTypeSlug + usernameList, or a usernameList of two or more users, must be provided")
+        raise BadRequest(
+            "Either eventTypeId or eventTypeSlug + usernameList, or a usernameList of two or more users, must be provided"
+        )
     found = await slots_service.available_slots(
         session, parsed, now=now, booker_uid=request.cookies.get(BOOKER_COOKIE), limits=limits
     )
-    return await json_off_loop(lambda: success({"slots": legacy_slots_output(found, timeZone, output)}), items=found.size)
+    return await json_off_loop(
+        lambda: success({"slots": legacy_slots_output(found, timeZone, output)}), items=found.size
+    )
 
 
 class ReserveSlotLegacyInput(WireModel):
@@ -142,7 +159,12 @@ class ReserveSlotLegacyInput(WireModel):
 
 @router.post("/reserve", status_code=201, operation_id="legacy_slots_reserve", **declare(Envelope[str], 201))
 async def reserve_slot(
-    body: ReserveSlotLegacyInput, principal: MaybePrincipal, session: SessionDep, request: Request, response: Response, now: Now
+    body: ReserveSlotLegacyInput,
+    principal: MaybePrincipal,
+    session: SessionDep,
+    request: Request,
+    response: Response,
+    now: Now,
 ) -> dict[str, Any]:
     # Cal.com's legacy reserve holds under the booker's ``uid`` cookie when there is one.
     cookie = request.cookies.get(BOOKER_COOKIE)
@@ -154,7 +176,9 @@ async def reserve_slot(
 
 
 @router.delete("/selected-slot", operation_id="legacy_slots_release", **declare(StatusOnly))
-async def release_slot(request: Request, session: SessionDep, uid: str | None = Query(default=None, max_length=255)) -> dict[str, Any]:
+async def release_slot(
+    request: Request, session: SessionDep, uid: str | None = Query(default=None, max_length=255)
+) -> dict[str, Any]:
     chosen = request.cookies.get(BOOKER_COOKIE) or uid  # Cal.com reads the cookie first
     if chosen:
         await slots_service.release(session, chosen)

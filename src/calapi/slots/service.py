@@ -151,7 +151,9 @@ def _check_duration(duration: int | None, length: int, options: tuple[int, ...])
     if duration is None or duration == length or duration in options:
         return
     allowed = ", ".join(str(n) for n in sorted({length, *options}))
-    raise BadRequest(f"duration property is wrong,duration {duration} is not a length of this event type (allowed: {allowed}) ")
+    raise BadRequest(
+        f"duration property is wrong,duration {duration} is not a length of this event type (allowed: {allowed}) "
+    )
 
 
 async def available_slots(
@@ -308,7 +310,9 @@ async def _lock_event_type(session: AsyncSession, event_type_id: int) -> None:
     transaction-scoped advisory lock keyed by the event type.
     """
     if session.bind is not None and session.bind.dialect.name == "postgresql":
-        await session.execute(text("SELECT pg_advisory_xact_lock(:namespace, :key)"), {"namespace": 4210, "key": event_type_id})
+        await session.execute(
+            text("SELECT pg_advisory_xact_lock(:namespace, :key)"), {"namespace": 4210, "key": event_type_id}
+        )
 
 
 async def _check_and_hold(
@@ -358,14 +362,18 @@ async def _check_and_hold(
         if booked:
             raise Unprocessable("Can't reserve a slot if the event is already booked.")
         clash = await session.scalar(
-            select(SlotReservation.id).where(*others, SlotReservation.slot_start < slot_end, SlotReservation.slot_end > slot_start).limit(1)
+            select(SlotReservation.id)
+            .where(*others, SlotReservation.slot_start < slot_end, SlotReservation.slot_end > slot_start)
+            .limit(1)
         )
         if clash is not None:
             raise Unprocessable("This time slot is already reserved by another user. Please choose a different time.")
     else:
         # Seats: booked rows at this start (one seat each until attendees are stored) plus other holders.
         holders = await session.scalar(
-            select(func.count(func.distinct(SlotReservation.uid))).where(*others, SlotReservation.slot_start == slot_start)
+            select(func.count(func.distinct(SlotReservation.uid))).where(
+                *others, SlotReservation.slot_start == slot_start
+            )
         )
         taken = sum(1 for b in booked if b.start == slot_start) + int(holders or 0)
         if taken >= event.seats_per_slot:
@@ -401,7 +409,9 @@ async def reserve(
 
 
 async def get_reservation(session: AsyncSession, uid: str) -> HeldSlot | None:
-    row = await session.scalar(select(SlotReservation).where(SlotReservation.uid == uid).order_by(SlotReservation.id).limit(1))
+    row = await session.scalar(
+        select(SlotReservation).where(SlotReservation.uid == uid).order_by(SlotReservation.id).limit(1)
+    )
     if row is None:
         return None
     return HeldSlot(row.uid, row.event_type_id, row.slot_start, row.slot_end, row.release_at)
@@ -450,7 +460,10 @@ async def free_busy(
 
 
 def _free_busy_of(
-    availability: dict[int, schedules_service.HostAvailability], hosts: tuple[Host, ...], start: datetime, end: datetime,
+    availability: dict[int, schedules_service.HostAvailability],
+    hosts: tuple[Host, ...],
+    start: datetime,
+    end: datetime,
     limits: SlotLimits,
 ) -> list[FreeBusy]:
     lo, hi = int(start.timestamp()), int(end.timestamp())

@@ -168,8 +168,16 @@ def availability_output(found: FreeBusy, on: date) -> dict[str, Any]:
 
 
 async def _availability(
-    session: SessionDep, principal: Principal, now: datetime, limits: SlotLimits, *, user_id: int | None,
-    username: str | None, team_id: int | None, date_from: str | None, date_to: str | None,
+    session: SessionDep,
+    principal: Principal,
+    now: datetime,
+    limits: SlotLimits,
+    *,
+    user_id: int | None,
+    username: str | None,
+    team_id: int | None,
+    date_from: str | None,
+    date_to: str | None,
 ) -> Any:
     if user_id is None and username is None and team_id is None:
         raise BadRequest("Either username or userId or teamId should be filled in.")
@@ -197,31 +205,64 @@ async def _availability(
     found = await slots_service.free_busy(session, [user_id], start=start, end=end, now=now, limits=limits)
     if not found:
         raise NotFound("User not found")
-    return await json_off_loop(lambda: availability_output(found[0], start.date()), items=len(found[0].busy) + len(found[0].date_ranges))
+    return await json_off_loop(
+        lambda: availability_output(found[0], start.date()), items=len(found[0].busy) + len(found[0].date_ranges)
+    )
 
 
 @router.get("/availability", operation_id="v1_availability_get", **declare(V1AvailabilityAnswer))
 async def get_availability(
-    principal: V1Principal, session: SessionDep, now: Now, limits: SlotLimitsDep,
-    userId: int | None = None, username: str | None = None, teamId: int | None = None,
-    dateFrom: str | None = None, dateTo: str | None = None, eventTypeId: int | None = None,
+    principal: V1Principal,
+    session: SessionDep,
+    now: Now,
+    limits: SlotLimitsDep,
+    userId: int | None = None,
+    username: str | None = None,
+    teamId: int | None = None,
+    dateFrom: str | None = None,
+    dateTo: str | None = None,
+    eventTypeId: int | None = None,
 ) -> Any:
     return await _availability(
-        session, principal, now, limits, user_id=userId, username=username, team_id=teamId, date_from=dateFrom, date_to=dateTo
+        session,
+        principal,
+        now,
+        limits,
+        user_id=userId,
+        username=username,
+        team_id=teamId,
+        date_from=dateFrom,
+        date_to=dateTo,
     )
 
 
 @router.get("/users/{userId}/availability", operation_id="v1_user_availability_get", **declare(V1FreeBusy))
 async def get_user_availability(
-    userId: int, principal: V1Principal, session: SessionDep, now: Now, limits: SlotLimitsDep,
-    dateFrom: str | None = None, dateTo: str | None = None, eventTypeId: int | None = None,
+    userId: int,
+    principal: V1Principal,
+    session: SessionDep,
+    now: Now,
+    limits: SlotLimitsDep,
+    dateFrom: str | None = None,
+    dateTo: str | None = None,
+    eventTypeId: int | None = None,
 ) -> Any:
-    return await _availability(session, principal, now, limits, user_id=userId, username=None, team_id=None, date_from=dateFrom, date_to=dateTo)
+    return await _availability(
+        session, principal, now, limits, user_id=userId, username=None, team_id=None, date_from=dateFrom, date_to=dateTo
+    )
 
 
 @router.get("/teams/{teamId}/availability", operation_id="v1_team_availability_get", **declare(list[V1MemberFreeBusy]))
 async def get_team_availability(
-    teamId: int, principal: V1Principal, session: SessionDep, now: Now, limits: SlotLimitsDep,
-    dateFrom: str | None = None, dateTo: str | None = None, eventTypeId: int | None = None,
+    teamId: int,
+    principal: V1Principal,
+    session: SessionDep,
+    now: Now,
+    limits: SlotLimitsDep,
+    dateFrom: str | None = None,
+    dateTo: str | None = None,
+    eventTypeId: int | None = None,
 ) -> Any:
-    return await _availability(session, principal, now, limits, user_id=None, username=None, team_id=teamId, date_from=dateFrom, date_to=dateTo)
+    return await _availability(
+        session, principal, now, limits, user_id=None, username=None, team_id=teamId, date_from=dateFrom, date_to=dateTo
+    )

@@ -46,13 +46,23 @@ from calapi.slots.wire import (
 router = versioned_router([V2024_09_04], prefix="/v2/slots", tags=["Slots"])
 
 
-
 # ---------------------------------------------------------------- GET /v2/slots query
 
 _QUERY_KEYS = frozenset(
     {
-        "start", "end", "eventTypeId", "eventTypeSlug", "username", "teamSlug", "organizationSlug",
-        "usernames", "timeZone", "duration", "format", "bookingUidToReschedule", "hostSubsetIds",
+        "start",
+        "end",
+        "eventTypeId",
+        "eventTypeSlug",
+        "username",
+        "teamSlug",
+        "organizationSlug",
+        "usernames",
+        "timeZone",
+        "duration",
+        "format",
+        "bookingUidToReschedule",
+        "hostSubsetIds",
     }
 )
 
@@ -74,7 +84,7 @@ def parse_slots_query(request: Request) -> tuple[SlotsRequest, SlotFormat]:
     unknown = [key for key in dict.fromkeys(params.keys()) if key not in _QUERY_KEYS]
     if unknown:
         raise BadRequest(", ".join(f"{key} property is wrong,property {key} should not exist " for key in unknown))
-    values = {key: params[key] for key in params.keys()}
+    values = {key: params[key] for key in params}
     for key in ("start", "end"):
         if not values.get(key):
             raise wrong_property(key, f"{key} should not be empty", f"{key} must be a valid ISO 8601 date string")
@@ -84,7 +94,9 @@ def parse_slots_query(request: Request) -> tuple[SlotsRequest, SlotFormat]:
         end = end + timedelta(days=1) - timedelta(seconds=1)  # a midnight end means the whole day
     time_zone = values.get("timeZone") or None
     if time_zone is not None and not is_time_zone(time_zone):
-        raise wrong_property("timeZone", f"timeZone must be a valid IANA time zone such as 'Europe/London', got {time_zone!r}")
+        raise wrong_property(
+            "timeZone", f"timeZone must be a valid IANA time zone such as 'Europe/London', got {time_zone!r}"
+        )
     duration = _positive_int("duration", values["duration"]) if values.get("duration") else None
     try:
         output = SlotFormat(values.get("format", "time").lower())

@@ -62,7 +62,8 @@ async def get_custom_input(id: int, principal: V1Principal) -> dict[str, Any]:
 
 @router.get("/destination-calendars", **declare(v1_one("destinationCalendars", list[declared.V1DestinationCalendar])))
 async def list_destination_calendars(
-    principal: V1Principal, userId: Annotated[list[int], Query()] = []  # noqa: B006
+    principal: V1Principal,
+    userId: Annotated[list[int], Query()] = [],  # noqa: B006
 ) -> dict[str, Any]:
     authorization.user_filter(principal, userId, refusal=v1.admin_required("ADMIN required", status=401))
     return v1.many("destinationCalendars", [])
@@ -94,7 +95,8 @@ async def get_selected_calendar(id: str, principal: V1Principal) -> dict[str, An
 
 @router.get("/connected-calendars", **declare(list[declared.V1ConnectedCalendar]))
 async def list_connected_calendars(
-    principal: V1Principal, userId: Annotated[list[int], Query()] = []  # noqa: B006
+    principal: V1Principal,
+    userId: Annotated[list[int], Query()] = [],  # noqa: B006
 ) -> list[Any]:
     authorization.user_filter(principal, userId, refusal=v1.admin_required("ADMIN required", status=403))
     return []  # a bare array, as Cal.com sends it

@@ -7,9 +7,9 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import PlainTextResponse
 
+from calapi.core.api_schemas import Envelope, declare
 from calapi.core.envelopes import success
 from calapi.core.timezones import city_list
-from calapi.core.api_schemas import Envelope, declare
 from calapi.system.api_schemas import City
 
 router = APIRouter()

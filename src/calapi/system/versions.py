@@ -11,10 +11,10 @@ from typing import Any
 from fastapi import APIRouter
 from starlette.requests import Request
 
+from calapi.core.api_schemas import Envelope, declare
 from calapi.core.envelopes import success
 from calapi.core.openapi import api_routes
 from calapi.core.versioning import ALL_VERSIONS, HEADER, LEGACY_VERSION, served_versions_by_resource
-from calapi.core.api_schemas import Envelope, declare
 from calapi.system.api_schemas import Versions
 
 router = APIRouter(tags=["Versions"])

@@ -137,4 +137,8 @@ def loses_an_owner(target: Membership, fields: Mapping[str, Any] | None) -> bool
 def check_owner_remains(target: Membership, fields: Mapping[str, Any] | None, accepted_owners: int) -> None:
     """Refuse a change that would leave the team with no accepted OWNER."""
     if accepted_owners <= 1 and loses_an_owner(target, fields):
-        raise Forbidden(ONLY_OWNER_ROLE if fields is not None and "role" in fields and fields["role"] != OWNER else ONLY_OWNER_REMOVED)
+        raise Forbidden(
+            ONLY_OWNER_ROLE
+            if fields is not None and "role" in fields and fields["role"] != OWNER
+            else ONLY_OWNER_REMOVED
+        )

@@ -144,9 +144,7 @@ def _apply(team: Team, fields: dict[str, Any]) -> None:
 async def create_team(session: AsyncSession, creator_id: int, fields: dict[str, Any]) -> Team:
     """A new team; the creator becomes its OWNER (accepted unless ``autoAcceptCreator`` is false)."""
     name = fields["name"]
-    clash = await session.scalar(
-        select(Team.id).where(Team.created_by_id == creator_id, Team.name == name).limit(1)
-    )
+    clash = await session.scalar(select(Team.id).where(Team.created_by_id == creator_id, Team.name == name).limit(1))
     if clash is not None:
         raise BadRequest(f"You already have created a team with name={name}")
     fields = {"slug": slugify(name), **fields}
@@ -182,7 +180,10 @@ async def create_team(session: AsyncSession, creator_id: int, fields: dict[str, 
 async def list_teams_of(session: AsyncSession, user_id: int) -> list[Team]:
     """Teams the user is a member of (accepted or invited), oldest first."""
     query = (
-        select(Team).join(Membership, Membership.team_id == Team.id).where(Membership.user_id == user_id).order_by(Team.id)
+        select(Team)
+        .join(Membership, Membership.team_id == Team.id)
+        .where(Membership.user_id == user_id)
+        .order_by(Team.id)
     )
     return list(await session.scalars(query))
 
@@ -238,7 +239,9 @@ async def _accepted_owner_count(session: AsyncSession, team_id: int) -> int:
     other at once cannot both see the other as the remaining owner."""
     rows = await session.scalars(
         select(Membership.id)
-        .where(Membership.team_id == team_id, Membership.role == MembershipRole.OWNER.value, Membership.accepted.is_(True))
+        .where(
+            Membership.team_id == team_id, Membership.role == MembershipRole.OWNER.value, Membership.accepted.is_(True)
+        )
         .with_for_update()
     )
     return len(rows.all())
@@ -314,7 +317,9 @@ async def update_membership(
     return view
 
 
-async def delete_membership(session: AsyncSession, team_id: int, membership_id: int, *, actor: roles.Actor) -> MembershipView:
+async def delete_membership(
+    session: AsyncSession, team_id: int, membership_id: int, *, actor: roles.Actor
+) -> MembershipView:
     """Delete and return the membership; the user stops hosting the team's event types."""
     view = await _membership_view(session, team_id, membership_id)
     roles.check_delete(actor, view.membership)
@@ -327,7 +332,9 @@ async def delete_membership(session: AsyncSession, team_id: int, membership_id: 
 
 async def member_user_ids(session: AsyncSession, team_id: int) -> list[int]:
     """Every member's user id (accepted or invited), in joining order — one statement."""
-    return list(await session.scalars(select(Membership.user_id).where(Membership.team_id == team_id).order_by(Membership.id)))
+    return list(
+        await session.scalars(select(Membership.user_id).where(Membership.team_id == team_id).order_by(Membership.id))
+    )
 
 
 # ---------------------------------------------------------------- API v1 (/teams, /memberships)

@@ -19,8 +19,8 @@ from calapi.core.envelopes import iso_ms
 from calapi.core.errors import BadRequest, Forbidden, NotFound, Unauthorized
 from calapi.core.wire import TimeZoneName, WeekDay
 from calapi.db import SessionDep, begin_write
-from calapi.teams import api_schemas as declared
 from calapi.teams import access, roles
+from calapi.teams import api_schemas as declared
 from calapi.teams import service as teams_service
 from calapi.teams.models import Membership, Team
 from calapi.users import service as users_service
@@ -99,7 +99,11 @@ class CreateTeamV1(EditTeamV1):
 
 @router.get("/teams", operation_id="v1_teams_list", **declare(v1_one("teams", list[declared.V1Team])))
 async def list_teams(principal: V1Principal, session: SessionDep) -> dict[str, Any]:
-    teams = await (teams_service.list_all_teams(session) if principal.is_admin else teams_service.list_teams_of(session, principal.user_id))
+    teams = await (
+        teams_service.list_all_teams(session)
+        if principal.is_admin
+        else teams_service.list_teams_of(session, principal.user_id)
+    )
     return v1.many("teams", [team_output(t) for t in teams])
 
 
@@ -180,7 +184,9 @@ def _ids(raw: str) -> tuple[int, int]:
     return v1.split_compound_id(raw, ("userId", "teamId"))
 
 
-async def _membership(session: SessionDep, principal: Principal, user_id: int, team_id: int) -> tuple[Membership, roles.Actor]:
+async def _membership(
+    session: SessionDep, principal: Principal, user_id: int, team_id: int
+) -> tuple[Membership, roles.Actor]:
     """The membership and the caller in its team; visible to the member, the team's ADMIN/OWNER and system admins."""
     membership = await teams_service.membership_of(session, team_id, user_id)
     actor = await access.actor_in(session, principal, team_id)
@@ -189,7 +195,9 @@ async def _membership(session: SessionDep, principal: Principal, user_id: int, t
     return membership, actor
 
 
-@router.get("/memberships", operation_id="v1_memberships_list", **declare(v1_one("memberships", list[declared.V1Membership])))
+@router.get(
+    "/memberships", operation_id="v1_memberships_list", **declare(v1_one("memberships", list[declared.V1Membership]))
+)
 async def list_memberships(
     principal: V1Principal,
     session: SessionDep,
@@ -203,7 +211,9 @@ async def list_memberships(
     return v1.many("memberships", [membership_output(m) for m in rows])
 
 
-@router.post("/memberships", operation_id="v1_memberships_create", **declare(v1_created("membership", declared.V1Membership)))
+@router.post(
+    "/memberships", operation_id="v1_memberships_create", **declare(v1_created("membership", declared.V1Membership))
+)
 async def create_membership(body: CreateMembershipV1, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     await begin_write(session)
     actor = await access.actor_in(session, principal, body.teamId)
@@ -216,15 +226,21 @@ async def create_membership(body: CreateMembershipV1, principal: V1Principal, se
     return v1.created("membership", membership_output(view.membership), "Membership")
 
 
-@router.get("/memberships/{id}", operation_id="v1_memberships_get", **declare(v1_one("membership", declared.V1Membership)))
+@router.get(
+    "/memberships/{id}", operation_id="v1_memberships_get", **declare(v1_one("membership", declared.V1Membership))
+)
 async def get_membership(id: str, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     user_id, team_id = _ids(id)
     membership, _ = await _membership(session, principal, user_id, team_id)
     return v1.one("membership", membership_output(membership))
 
 
-@router.patch("/memberships/{id}", operation_id="v1_memberships_update", **declare(v1_one("membership", declared.V1Membership)))
-async def update_membership(id: str, body: EditMembershipV1, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
+@router.patch(
+    "/memberships/{id}", operation_id="v1_memberships_update", **declare(v1_one("membership", declared.V1Membership))
+)
+async def update_membership(
+    id: str, body: EditMembershipV1, principal: V1Principal, session: SessionDep
+) -> dict[str, Any]:
     await begin_write(session)
     user_id, team_id = _ids(id)
     membership, actor = await _membership(session, principal, user_id, team_id)
@@ -246,7 +262,6 @@ async def delete_membership(id: str, principal: V1Principal, session: SessionDep
         raise Forbidden("Forbidden")
     await teams_service.delete_membership(session, team_id, membership.id, actor=actor)
     return v1.deleted("Membership", id)
-
 
 
 # --- publish ---------------------------------------------------------------------------------------
@@ -288,7 +303,9 @@ def _invitees(body: InviteV1) -> list[tuple[str, Role]]:
         return [(body.usernameOrEmail.strip().lower(), body.role)]
     found: list[tuple[str, Role]] = []
     for item in body.usernameOrEmail:
-        ident, role = (item.strip().lower(), body.role) if isinstance(item, str) else (item.email.strip().lower(), item.role)
+        ident, role = (
+            (item.strip().lower(), body.role) if isinstance(item, str) else (item.email.strip().lower(), item.role)
+        )
         if "@" not in ident:
             raise BadRequest("Bulk invitations are restricted to email addresses only.")
         found.append((ident, role))

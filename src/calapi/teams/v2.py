@@ -158,7 +158,9 @@ async def get_team(caller: Annotated[TeamCaller, TeamMember], session: SessionDe
 
 
 @router.patch("/{teamId}", operation_id="teams_update", **declare(Envelope[declared.Team]))
-async def update_team(body: UpdateTeamInput, caller: Annotated[TeamCaller, TeamOwner], session: SessionDep) -> dict[str, Any]:
+async def update_team(
+    body: UpdateTeamInput, caller: Annotated[TeamCaller, TeamOwner], session: SessionDep
+) -> dict[str, Any]:
     return success(team_output(await teams_service.update_team(session, caller.team_id, body.given())))
 
 
@@ -170,7 +172,12 @@ async def delete_team(caller: Annotated[TeamCaller, TeamOwner], session: Session
 # ---------------------------------------------------------------- memberships
 
 
-@router.post("/{teamId}/memberships", status_code=201, operation_id="team_memberships_create", **declare(Envelope[declared.Membership], 201))
+@router.post(
+    "/{teamId}/memberships",
+    status_code=201,
+    operation_id="team_memberships_create",
+    **declare(Envelope[declared.Membership], 201),
+)
 async def create_membership(
     body: CreateMembershipInput, caller: Annotated[TeamCaller, TeamAdmin], session: SessionDep
 ) -> dict[str, Any]:
@@ -178,7 +185,9 @@ async def create_membership(
     return success(membership_output(view))
 
 
-@router.get("/{teamId}/memberships", operation_id="team_memberships_list", **declare(Envelope[list[declared.Membership]]))
+@router.get(
+    "/{teamId}/memberships", operation_id="team_memberships_list", **declare(Envelope[list[declared.Membership]])
+)
 async def list_memberships(
     caller: Annotated[TeamCaller, TeamAdmin],
     session: SessionDep,
@@ -195,19 +204,41 @@ async def list_memberships(
     return success([membership_output(v) for v in views])
 
 
-@router.get("/{teamId}/memberships/{membershipId}", operation_id="team_memberships_get", **declare(Envelope[declared.Membership]))
-async def get_membership(membershipId: int, caller: Annotated[TeamCaller, TeamAdmin], session: SessionDep) -> dict[str, Any]:
+@router.get(
+    "/{teamId}/memberships/{membershipId}",
+    operation_id="team_memberships_get",
+    **declare(Envelope[declared.Membership]),
+)
+async def get_membership(
+    membershipId: int, caller: Annotated[TeamCaller, TeamAdmin], session: SessionDep
+) -> dict[str, Any]:
     return success(membership_output(await teams_service.get_membership(session, caller.team_id, membershipId)))
 
 
-@router.patch("/{teamId}/memberships/{membershipId}", operation_id="team_memberships_update", **declare(Envelope[declared.Membership]))
+@router.patch(
+    "/{teamId}/memberships/{membershipId}",
+    operation_id="team_memberships_update",
+    **declare(Envelope[declared.Membership]),
+)
 async def update_membership(
     membershipId: int, body: UpdateMembershipInput, caller: Annotated[TeamCaller, TeamAdmin], session: SessionDep
 ) -> dict[str, Any]:
-    view = await teams_service.update_membership(session, caller.team_id, membershipId, body.given(), actor=caller.actor)
+    view = await teams_service.update_membership(
+        session, caller.team_id, membershipId, body.given(), actor=caller.actor
+    )
     return success(membership_output(view))
 
 
-@router.delete("/{teamId}/memberships/{membershipId}", operation_id="team_memberships_delete", **declare(Envelope[declared.Membership]))
-async def delete_membership(membershipId: int, caller: Annotated[TeamCaller, TeamAdmin], session: SessionDep) -> dict[str, Any]:
-    return success(membership_output(await teams_service.delete_membership(session, caller.team_id, membershipId, actor=caller.actor)))
+@router.delete(
+    "/{teamId}/memberships/{membershipId}",
+    operation_id="team_memberships_delete",
+    **declare(Envelope[declared.Membership]),
+)
+async def delete_membership(
+    membershipId: int, caller: Annotated[TeamCaller, TeamAdmin], session: SessionDep
+) -> dict[str, Any]:
+    return success(
+        membership_output(
+            await teams_service.delete_membership(session, caller.team_id, membershipId, actor=caller.actor)
+        )
+    )

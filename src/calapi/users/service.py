@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-
 from typing import Any
 
 from sqlalchemy import delete as sql_delete
@@ -98,7 +97,9 @@ def _default_schedules() -> DefaultScheduleRules:
     return _schedule_rules[0]
 
 
-async def update_profile(session: AsyncSession, user: User, changes: dict[str, Any], *, email_vouched: bool = False) -> User:
+async def update_profile(
+    session: AsyncSession, user: User, changes: dict[str, Any], *, email_vouched: bool = False
+) -> User:
     """Apply a validated partial update to a profile.
 
     A new ``email`` becomes the user's address only when ``email_vouched`` (a system admin set it);

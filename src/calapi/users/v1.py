@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
 
+from calapi.core import authorization, v1
 from calapi.core.api_schemas import V1Message, declare, v1_one
 from calapi.core.auth import V1Principal
 from calapi.core.envelopes import iso_ms
+from calapi.core.errors import Forbidden, NotFound, Unauthorized
+from calapi.core.wire import Locale, TimeZoneName, WeekDay
 from calapi.db import SessionDep
 from calapi.users import api_schemas as declared
 from calapi.users import service as users_service
@@ -55,18 +59,18 @@ async def get_me(principal: V1Principal, session: SessionDep) -> dict[str, Any]:
 
 # --- /users (system admins manage everyone; others only themselves) -----------------------------
 
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict, Field
-
-from calapi.core import authorization, v1
-from calapi.core.errors import Forbidden, NotFound, Unauthorized
-from calapi.core.wire import Locale, TimeZoneName, WeekDay
 
 # v1 wire name → users column (only what calapi stores; other v1 profile fields are refused as unknown keys)
 _COLUMNS = {
-    "name": "name", "email": "email", "bio": "bio", "timeZone": "time_zone", "weekStart": "week_start",
-    "locale": "locale", "timeFormat": "time_format", "defaultScheduleId": "default_schedule_id", "role": "role",
+    "name": "name",
+    "email": "email",
+    "bio": "bio",
+    "timeZone": "time_zone",
+    "weekStart": "week_start",
+    "locale": "locale",
+    "timeFormat": "time_format",
+    "defaultScheduleId": "default_schedule_id",
+    "role": "role",
 }
 
 
@@ -84,7 +88,9 @@ class EditUserV1(BaseModel):
     role: Literal["USER", "ADMIN"] | None = None
 
     def changes(self, *, admin: bool) -> dict[str, Any]:
-        given = {_COLUMNS[k]: v for k, v in self.model_dump(exclude_unset=True).items() if v is not None and k in _COLUMNS}
+        given = {
+            _COLUMNS[k]: v for k, v in self.model_dump(exclude_unset=True).items() if v is not None and k in _COLUMNS
+        }
         if not admin:
             given.pop("role", None)  # a non-admin's role is silently ignored, as Cal.com does
         return given
@@ -105,7 +111,7 @@ def _user_for(principal: Any, user_id: int) -> int:
 async def list_users(
     principal: V1Principal,
     session: SessionDep,
-    email: Annotated[list[str], Query()] = [],
+    email: Annotated[list[str], Query()] = [],  # noqa: B006 - FastAPI copies Query defaults
     take: str | None = None,
     page: str | None = None,
 ) -> dict[str, Any]:
@@ -123,8 +129,12 @@ async def create_user(body: CreateUserV1, principal: V1Principal, session: Sessi
     authorization.require_admin(principal, Unauthorized("You are not authorized"))  # 401, not 403 (quirk 13)
     changes = body.changes(admin=True)
     user = await users_service.create(
-        session, email=body.email, username=body.username.lower(), name=body.name,
-        time_zone=body.timeZone or "Europe/London", admin=body.role == "ADMIN",
+        session,
+        email=body.email,
+        username=body.username.lower(),
+        name=body.name,
+        time_zone=body.timeZone or "Europe/London",
+        admin=body.role == "ADMIN",
     )
     rest = {k: v for k, v in changes.items() if k not in ("email", "name", "time_zone", "role")}
     if rest:

@@ -7,14 +7,14 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from pydantic import Field
 
+from calapi.core.api_schemas import Envelope, declare
 from calapi.core.auth import CurrentPrincipal
 from calapi.core.envelopes import success
 from calapi.core.wire import Locale, Metadata, TimeZoneName, WeekDay, WireModel
 from calapi.db import SessionDep
 from calapi.users import service as users_service
-from calapi.users.models import User
-from calapi.core.api_schemas import Envelope, declare
 from calapi.users.api_schemas import Me
+from calapi.users.models import User
 
 router = APIRouter(prefix="/v2/me", tags=["Me"])
 

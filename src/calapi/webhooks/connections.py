@@ -80,14 +80,27 @@ class Connections:
         self._idle_count += 1
 
     async def post(
-        self, address: Address, target: str, headers: list[tuple[str, str]], body: bytes, *, timeout: float, connect_timeout: float, keep: int
+        self,
+        address: Address,
+        target: str,
+        headers: list[tuple[str, str]],
+        body: bytes,
+        *,
+        timeout: float,
+        connect_timeout: float,
+        keep: int,
     ) -> Answer:
         """POST ``body``; read at most ``keep`` bytes of the answer. ``headers`` must include Host."""
         connection = await self._take(address)
         request = httpcore.Request(
             b"POST",
-            httpcore.URL(scheme=address.scheme.encode(), host=address.ip.encode(), port=address.port, target=target.encode()),
-            headers=[*((name.encode(), value.encode()) for name, value in headers), (b"Content-Length", str(len(body)).encode())],
+            httpcore.URL(
+                scheme=address.scheme.encode(), host=address.ip.encode(), port=address.port, target=target.encode()
+            ),
+            headers=[
+                *((name.encode(), value.encode()) for name, value in headers),
+                (b"Content-Length", str(len(body)).encode()),
+            ],
             content=body,
             extensions={
                 "timeout": {"connect": connect_timeout, "read": timeout, "write": timeout, "pool": timeout},

@@ -101,11 +101,18 @@ def ping_payload(now: datetime) -> dict[str, Any]:
         "attendees": [
             {"email": "jdoe@example.com", "name": "John Doe", "timeZone": "Europe/London", "language": {"locale": "en"}}
         ],
-        "organizer": {"name": "Cal", "email": "no-reply@cal.com", "timeZone": "Europe/London", "language": {"locale": "en"}},
+        "organizer": {
+            "name": "Cal",
+            "email": "no-reply@cal.com",
+            "timeZone": "Europe/London",
+            "language": {"locale": "en"},
+        },
     }
 
 
-def new_delivery(webhook: Webhook, trigger: str, body: str, content_type: str, *, event_id: int | None) -> WebhookDelivery:
+def new_delivery(
+    webhook: Webhook, trigger: str, body: str, content_type: str, *, event_id: int | None
+) -> WebhookDelivery:
     delivery_id = str(uuid.uuid4())
     return WebhookDelivery(
         id=delivery_id,
@@ -153,8 +160,16 @@ async def matching_webhooks(session: AsyncSession, event: DomainEvent) -> list[W
     rows = cache.get(scope)
     if rows is None:
         clause = _scope_clause(event)
-        rows = cache[scope] = [] if clause is None else list(
-            (await session.scalars(select(Webhook).where(Webhook.active.is_(True), clause).order_by(Webhook.created_at))).all()
+        rows = cache[scope] = (
+            []
+            if clause is None
+            else list(
+                (
+                    await session.scalars(
+                        select(Webhook).where(Webhook.active.is_(True), clause).order_by(Webhook.created_at)
+                    )
+                ).all()
+            )
         )
     return [w for w in rows if event.trigger in (w.triggers or [])]
 
@@ -162,7 +177,9 @@ async def matching_webhooks(session: AsyncSession, event: DomainEvent) -> list[W
 async def load_events(session: AsyncSession, claimed: list[Job]) -> dict[int, DomainEvent | None]:
     """A claimed batch's events in one query (inside the claim's transaction)."""
     ids = {int(job.payload["eventId"]) for job in claimed}
-    found = {event.id: event for event in (await session.scalars(select(DomainEvent).where(DomainEvent.id.in_(ids)))).all()}
+    found = {
+        event.id: event for event in (await session.scalars(select(DomainEvent).where(DomainEvent.id.in_(ids)))).all()
+    }
     return {job.id: found.get(int(job.payload["eventId"])) for job in claimed}
 
 
@@ -176,10 +193,18 @@ async def fan_out(session: AsyncSession, job: Job, event: DomainEvent | None, se
     created_at = iso_ms(event.occurred_at)
     for webhook in await matching_webhooks(session, event):
         try:
-            body, content_type = build_body(webhook, event.trigger, event.payload, created_at, max_bytes=settings.webhook_max_body_bytes)
+            body, content_type = build_body(
+                webhook, event.trigger, event.payload, created_at, max_bytes=settings.webhook_max_body_bytes
+            )
         except templates.BodyTooLarge as exc:
             # Kept in the log as failed with the reason, never sent; the body itself is not stored.
-            delivery = new_delivery(webhook, event.trigger, "", templates.content_type_of(webhook.payload_template or "{}"), event_id=event.id)
+            delivery = new_delivery(
+                webhook,
+                event.trigger,
+                "",
+                templates.content_type_of(webhook.payload_template or "{}"),
+                event_id=event.id,
+            )
             delivery.status = DeliveryStatus.failed
             delivery.note = too_large_note(exc)
             session.add(delivery)
@@ -210,7 +235,9 @@ async def _maybe_prune(session: AsyncSession, settings: Settings, now: datetime)
 
 async def prune_log(session: AsyncSession, before: datetime) -> int:
     """Remove attempts and finished deliveries older than ``before``; returns deliveries removed."""
-    old = select(WebhookDelivery.id).where(WebhookDelivery.created_at < before, WebhookDelivery.status != DeliveryStatus.pending)
+    old = select(WebhookDelivery.id).where(
+        WebhookDelivery.created_at < before, WebhookDelivery.status != DeliveryStatus.pending
+    )
     await session.execute(delete(WebhookAttempt).where(WebhookAttempt.created_at < before))
     result = await session.execute(delete(WebhookDelivery).where(WebhookDelivery.id.in_(old)))
     return rows_affected(result)
@@ -298,8 +325,13 @@ async def send(webhook: Webhook, delivery: WebhookDelivery, settings: Settings) 
         timeout = settings.webhook_timeout_seconds
         async with asyncio.timeout(timeout):
             answer = await _pool().post(
-                address, path, [("Host", host_header), *headers.items()], body,
-                timeout=timeout, connect_timeout=min(5.0, timeout), keep=RESPONSE_KEEP_BYTES,
+                address,
+                path,
+                [("Host", host_header), *headers.items()],
+                body,
+                timeout=timeout,
+                connect_timeout=min(5.0, timeout),
+                keep=RESPONSE_KEEP_BYTES,
             )
         outcome.status = answer.status
         outcome.response_body = answer.body.decode("utf-8", errors="replace")
@@ -394,11 +426,17 @@ async def perform_delivery(job: Job, context: DeliveryContext | None, settings: 
     if delivery is None or delivery.status != DeliveryStatus.pending:
         return None
     if webhook is None or not webhook.active:
-        note = "subscription deleted" if webhook is None else f"subscription disabled: {webhook.disabled_reason or 'inactive'}"
+        note = (
+            "subscription deleted"
+            if webhook is None
+            else f"subscription disabled: {webhook.disabled_reason or 'inactive'}"
+        )
 
         async def cancel(session: AsyncSession) -> None:
             await session.execute(
-                update(WebhookDelivery).where(WebhookDelivery.id == delivery.id).values(status=DeliveryStatus.cancelled, note=note)
+                update(WebhookDelivery)
+                .where(WebhookDelivery.id == delivery.id)
+                .values(status=DeliveryStatus.cancelled, note=note)
             )
 
         return cancel
@@ -409,7 +447,9 @@ async def perform_delivery(job: Job, context: DeliveryContext | None, settings: 
 
         async def refuse(session: AsyncSession) -> None:
             await session.execute(
-                update(WebhookDelivery).where(WebhookDelivery.id == delivery.id).values(status=DeliveryStatus.failed, note=note)
+                update(WebhookDelivery)
+                .where(WebhookDelivery.id == delivery.id)
+                .values(status=DeliveryStatus.failed, note=note)
             )
 
         return refuse
@@ -449,7 +489,9 @@ async def record_outcome(
     done = update(WebhookDelivery).where(WebhookDelivery.id == delivery.id)
     if outcome.status == 410:
         reason = f"The subscriber answered 410 Gone on {iso_ms(now)}"
-        await session.execute(update(Webhook).where(Webhook.id == webhook.id).values(active=False, disabled_reason=reason))
+        await session.execute(
+            update(Webhook).where(Webhook.id == webhook.id).values(active=False, disabled_reason=reason)
+        )
         await session.execute(done.values(status=DeliveryStatus.failed, attempts=attempts, note=reason))
         return
     # Still failing: start the clock on the first failure since the last success ...
@@ -462,7 +504,9 @@ async def record_outcome(
     if now - since >= disable_after:
         reason = f"Disabled on {iso_ms(now)}: every delivery failed since {iso_ms(since)} (no success for {settings.webhook_disable_after})"
         await session.execute(
-            update(Webhook).where(Webhook.id == webhook.id, Webhook.failing_since.is_not(None)).values(active=False, disabled_reason=reason)
+            update(Webhook)
+            .where(Webhook.id == webhook.id, Webhook.failing_since.is_not(None))
+            .values(active=False, disabled_reason=reason)
         )
         await session.execute(done.values(status=DeliveryStatus.failed, attempts=attempts, note=reason))
         return
@@ -474,7 +518,9 @@ async def record_outcome(
             note=f"{outcome.error_class}: {outcome.error}"[:500],
         )
     )
-    raise jobs.RetryLater(f"{outcome.error_class}: {outcome.error}"[:500], at=None if last else retry_after(outcome, now))
+    raise jobs.RetryLater(
+        f"{outcome.error_class}: {outcome.error}"[:500], at=None if last else retry_after(outcome, now)
+    )
 
 
 def register(settings: Settings) -> None:
@@ -506,4 +552,14 @@ def register(settings: Settings) -> None:
     )
 
 
-__all__ = ["DELIVER_JOB", "PING", "build_body", "deliver_payload", "fan_out", "perform_delivery", "ping_payload", "register", "send"]
+__all__ = [
+    "DELIVER_JOB",
+    "PING",
+    "build_body",
+    "deliver_payload",
+    "fan_out",
+    "perform_delivery",
+    "ping_payload",
+    "register",
+    "send",
+]

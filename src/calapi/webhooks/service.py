@@ -15,9 +15,9 @@ from calapi.bookings.events import largest_payloads
 from calapi.config import Settings
 from calapi.core import authorization
 from calapi.core.auth import Principal
+from calapi.core.envelopes import iso_ms
 from calapi.core.errors import BadRequest, Conflict, Forbidden, NotFound
 from calapi.core.limits import InputLimits
-from calapi.core.envelopes import iso_ms
 from calapi.db import begin_write, rows_affected, utcnow
 from calapi.event_types.models import EventType
 from calapi.jobs import worker as jobs
@@ -85,7 +85,12 @@ def _dedupe(triggers: list[str]) -> list[str]:
 
 
 async def _url_taken(
-    session: AsyncSession, url: str, *, user_id: int | None, event_type_id: int | None, except_id: str | None,
+    session: AsyncSession,
+    url: str,
+    *,
+    user_id: int | None,
+    event_type_id: int | None,
+    except_id: str | None,
     team_id: int | None = None,
 ) -> bool:
     query = select(Webhook.id).where(Webhook.subscriber_url == url)
@@ -106,7 +111,12 @@ def _duplicate_message(event_type_id: int | None, team_id: int | None = None) ->
 
 
 async def _create(
-    session: AsyncSession, fields: WebhookFields, settings: Settings, *, user_id: int | None, event_type_id: int | None,
+    session: AsyncSession,
+    fields: WebhookFields,
+    settings: Settings,
+    *,
+    user_id: int | None,
+    event_type_id: int | None,
     team_id: int | None = None,
 ) -> Webhook:
     given = fields.given()
@@ -142,8 +152,12 @@ async def _update(session: AsyncSession, webhook: Webhook, fields: WebhookFields
     if "subscriber_url" in given and given["subscriber_url"] != webhook.subscriber_url:
         await _check_url(given["subscriber_url"], settings)
         if await _url_taken(
-            session, given["subscriber_url"], user_id=webhook.user_id, event_type_id=webhook.event_type_id,
-            except_id=webhook.id, team_id=webhook.team_id,
+            session,
+            given["subscriber_url"],
+            user_id=webhook.user_id,
+            event_type_id=webhook.event_type_id,
+            except_id=webhook.id,
+            team_id=webhook.team_id,
         ):
             raise Conflict(_duplicate_message(webhook.event_type_id, webhook.team_id))
     if "payload_template" in given:
@@ -168,7 +182,9 @@ async def _update(session: AsyncSession, webhook: Webhook, fields: WebhookFields
 
 
 def _not_webhook_owner(principal: Principal, webhook_id: str) -> Forbidden:
-    return Forbidden(f"IsUserWebhookGuard - user with id=({principal.user_id}) is not the owner of webhook with id=({webhook_id})")
+    return Forbidden(
+        f"IsUserWebhookGuard - user with id=({principal.user_id}) is not the owner of webhook with id=({webhook_id})"
+    )
 
 
 def _user_guard(principal: Principal, webhook: Webhook | None, webhook_id: str) -> Webhook:
@@ -178,7 +194,9 @@ def _user_guard(principal: Principal, webhook: Webhook | None, webhook_id: str) 
     return webhook
 
 
-async def create_for_user(session: AsyncSession, principal: Principal, fields: WebhookFields, settings: Settings) -> Webhook:
+async def create_for_user(
+    session: AsyncSession, principal: Principal, fields: WebhookFields, settings: Settings
+) -> Webhook:
     await begin_write(session)
     return await _create(session, fields, settings, user_id=principal.user_id, event_type_id=None)
 
@@ -216,13 +234,18 @@ async def _owned_event_type(session: AsyncSession, principal: Principal, event_t
     if event_type is None or event_type.team_id is not None:
         raise NotFound(f"IsUserEventTypeWebhookGuard - Event type ({event_type_id}) not found")
     authorization.ensure_owner(
-        principal, event_type.owner_id,
-        refusal=Forbidden(f"IsUserEventTypeWebhookGuard - User ({principal.user_id}) is not the owner of event type ({event_type_id})"),
+        principal,
+        event_type.owner_id,
+        refusal=Forbidden(
+            f"IsUserEventTypeWebhookGuard - User ({principal.user_id}) is not the owner of event type ({event_type_id})"
+        ),
     )
     return event_type
 
 
-async def _event_type_webhook(session: AsyncSession, principal: Principal, event_type_id: int, webhook_id: str) -> Webhook:
+async def _event_type_webhook(
+    session: AsyncSession, principal: Principal, event_type_id: int, webhook_id: str
+) -> Webhook:
     await _owned_event_type(session, principal, event_type_id)
     webhook = await session.get(Webhook, webhook_id)
     if webhook is None:
@@ -230,7 +253,9 @@ async def _event_type_webhook(session: AsyncSession, principal: Principal, event
     if webhook.event_type_id is None:
         raise BadRequest(f"IsUserEventTypeWebhookGuard - Webhook ({webhook_id}) is not associated with an event type")
     if webhook.event_type_id != event_type_id:
-        raise Forbidden(f"IsUserEventTypeWebhookGuard - Webhook ({webhook_id}) is not associated with event type ({event_type_id})")
+        raise Forbidden(
+            f"IsUserEventTypeWebhookGuard - Webhook ({webhook_id}) is not associated with event type ({event_type_id})"
+        )
     return webhook
 
 
@@ -242,25 +267,36 @@ async def create_for_event_type(
     return await _create(session, fields, settings, user_id=None, event_type_id=event_type_id)
 
 
-async def list_for_event_type(session: AsyncSession, principal: Principal, event_type_id: int, *, take: int, skip: int) -> list[Webhook]:
+async def list_for_event_type(
+    session: AsyncSession, principal: Principal, event_type_id: int, *, take: int, skip: int
+) -> list[Webhook]:
     await _owned_event_type(session, principal, event_type_id)
     query = select(Webhook).where(Webhook.event_type_id == event_type_id)
     return list((await session.scalars(query.order_by(Webhook.created_at, Webhook.id).offset(skip).limit(take))).all())
 
 
-async def get_for_event_type(session: AsyncSession, principal: Principal, event_type_id: int, webhook_id: str) -> Webhook:
+async def get_for_event_type(
+    session: AsyncSession, principal: Principal, event_type_id: int, webhook_id: str
+) -> Webhook:
     return await _event_type_webhook(session, principal, event_type_id, webhook_id)
 
 
 async def update_for_event_type(
-    session: AsyncSession, principal: Principal, event_type_id: int, webhook_id: str, fields: WebhookFields, settings: Settings
+    session: AsyncSession,
+    principal: Principal,
+    event_type_id: int,
+    webhook_id: str,
+    fields: WebhookFields,
+    settings: Settings,
 ) -> Webhook:
     await begin_write(session)
     webhook = await _event_type_webhook(session, principal, event_type_id, webhook_id)
     return await _update(session, webhook, fields, settings)
 
 
-async def delete_for_event_type(session: AsyncSession, principal: Principal, event_type_id: int, webhook_id: str) -> Webhook:
+async def delete_for_event_type(
+    session: AsyncSession, principal: Principal, event_type_id: int, webhook_id: str
+) -> Webhook:
     await begin_write(session)
     webhook = await _event_type_webhook(session, principal, event_type_id, webhook_id)
     await session.delete(webhook)
@@ -304,7 +340,9 @@ async def get_for_team(session: AsyncSession, team_id: int, webhook_id: str) -> 
     return await team_webhook(session, team_id, webhook_id)
 
 
-async def update_for_team(session: AsyncSession, team_id: int, webhook_id: str, fields: WebhookFields, settings: Settings) -> Webhook:
+async def update_for_team(
+    session: AsyncSession, team_id: int, webhook_id: str, fields: WebhookFields, settings: Settings
+) -> Webhook:
     await begin_write(session)
     return await _update(session, await team_webhook(session, team_id, webhook_id), fields, settings)
 
@@ -367,7 +405,9 @@ async def list_deliveries(session: AsyncSession, webhook: Webhook, filters: Deli
         query = query.where(WebhookDelivery.created_at >= filters.since)
     if filters.until:
         query = query.where(WebhookDelivery.created_at < filters.until)
-    query = query.order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id).offset(filters.skip).limit(filters.take)
+    query = (
+        query.order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id).offset(filters.skip).limit(filters.take)
+    )
     deliveries = list((await session.scalars(query)).all())
     by_delivery: dict[str, list[WebhookAttempt]] = {d.id: [] for d in deliveries}
     if deliveries:
@@ -397,7 +437,13 @@ async def redeliver(session: AsyncSession, webhook: Webhook, delivery_id: str) -
     delivery.note = f"redelivery requested {iso_ms(utcnow())}"
     jobs.enqueue(session, webhook_delivery.DELIVER_JOB, webhook_delivery.deliver_payload(delivery))
     await session.flush()
-    attempts = list((await session.scalars(select(WebhookAttempt).where(WebhookAttempt.delivery_id == delivery.id).order_by(WebhookAttempt.id))).all())
+    attempts = list(
+        (
+            await session.scalars(
+                select(WebhookAttempt).where(WebhookAttempt.delivery_id == delivery.id).order_by(WebhookAttempt.id)
+            )
+        ).all()
+    )
     return DeliveryView(delivery, attempts)
 
 
@@ -416,7 +462,9 @@ async def ping(session: AsyncSession, webhook: Webhook, settings: Settings) -> t
         )
     except templates.BodyTooLarge as exc:
         # Not sent; logged as a failed test delivery with the reason, and no attempt.
-        delivery = webhook_delivery.new_delivery(webhook, PING, "", templates.content_type_of(webhook.payload_template or "{}"), event_id=None)
+        delivery = webhook_delivery.new_delivery(
+            webhook, PING, "", templates.content_type_of(webhook.payload_template or "{}"), event_id=None
+        )
         delivery.is_test, delivery.status = True, DeliveryStatus.failed
         delivery.note = webhook_delivery.too_large_note(exc)
         outcome = webhook_delivery.Outcome(url=webhook_delivery.masked_url(webhook.subscriber_url), request_headers={})
@@ -462,7 +510,9 @@ async def list_owned_by(session: AsyncSession, owner_ids: list[int] | None) -> l
     return list((await session.scalars(query.order_by(Webhook.created_at, Webhook.id))).all())
 
 
-async def update_operable(session: AsyncSession, principal: Principal, webhook_id: str, fields: WebhookFields, settings: Settings) -> Webhook:
+async def update_operable(
+    session: AsyncSession, principal: Principal, webhook_id: str, fields: WebhookFields, settings: Settings
+) -> Webhook:
     await begin_write(session)
     return await _update(session, await operable(session, principal, webhook_id), fields, settings)
 

@@ -30,7 +30,7 @@ def new_secret() -> str:
 def standard_key(secret: str) -> bytes:
     if secret.startswith(WHSEC_PREFIX):
         try:
-            return base64.b64decode(secret[len(WHSEC_PREFIX):], validate=True)
+            return base64.b64decode(secret[len(WHSEC_PREFIX) :], validate=True)
         except (binascii.Error, ValueError):
             pass  # not valid base64 after all: treat it like any typed secret
     return secret.encode()
@@ -47,9 +47,7 @@ def standard_signature(secret: str, message_id: str, timestamp: int, body: bytes
     return "v1," + base64.b64encode(hmac.new(standard_key(secret), signed, hashlib.sha256).digest()).decode()
 
 
-def signature_headers(
-    secrets: list[str], message_id: str, timestamp: int, body: bytes
-) -> dict[str, str]:
+def signature_headers(secrets: list[str], message_id: str, timestamp: int, body: bytes) -> dict[str, str]:
     """Headers for one attempt; ``secrets`` = the current secret first, then a still-valid old one."""
     headers = {"X-Cal-Signature-256": cal_signature(secrets[0] if secrets else None, body)}
     headers["webhook-id"] = message_id

@@ -53,8 +53,14 @@ def validate(template: str) -> None:
         try:
             json.loads(template)
         except json.JSONDecodeError as exc:
-            hint = " (a variable outside quotes, such as {{length}}, must be inside a string: \"{{length}}\")" if "{{" in template else ""
-            raise TemplateError(f"payloadTemplate is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}{hint}") from None
+            hint = (
+                ' (a variable outside quotes, such as {{length}}, must be inside a string: "{{length}}")'
+                if "{{" in template
+                else ""
+            )
+            raise TemplateError(
+                f"payloadTemplate is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}{hint}"
+            ) from None
     # every variable renders against a sample; an error here would be ours, but check the output too
     render(template, {"triggerEvent": "PING", "createdAt": "2024-01-01T00:00:00.000Z"})
 
@@ -110,7 +116,7 @@ def render(template: str, context: dict[str, Any], *, max_bytes: int | None = No
     size = 0
     position = 0
     for match in _VARIABLE.finditer(template):
-        for piece in (template[position:match.start()], escape(lookup(context, match.group(1)))):
+        for piece in (template[position : match.start()], escape(lookup(context, match.group(1)))):
             parts.append(piece)
             size += len(piece.encode())
         position = match.end()

@@ -52,8 +52,13 @@ class EditWebhookV1(BaseModel):
 
     def fields(self) -> WebhookFields:
         given = self.model_dump(exclude_unset=True)
-        columns = {"subscriberUrl": "subscriber_url", "eventTriggers": "triggers", "active": "active",
-                   "payloadTemplate": "payload_template", "secret": "secret"}
+        columns = {
+            "subscriberUrl": "subscriber_url",
+            "eventTriggers": "triggers",
+            "active": "active",
+            "payloadTemplate": "payload_template",
+            "secret": "secret",
+        }
         return WebhookFields(**{columns[k]: v for k, v in given.items() if k in columns})
 
 
@@ -70,7 +75,9 @@ def _missing(webhook_id: str) -> NotFound:
 
 @router.get("/webhooks", operation_id="v1_webhooks_list", **declare(v1_one("webhooks", list[declared.V1Webhook])))
 async def list_webhooks(
-    principal: V1Principal, session: SessionDep, userId: Annotated[list[int], Query()] = []  # noqa: B006
+    principal: V1Principal,
+    session: SessionDep,
+    userId: Annotated[list[int], Query()] = [],  # noqa: B006
 ) -> dict[str, Any]:
     owners = authorization.user_filter(principal, userId, refusal=Forbidden("ADMIN required"))
     webhooks = await webhooks_service.list_owned_by(session, owners)
@@ -78,14 +85,18 @@ async def list_webhooks(
 
 
 @router.post("/webhooks", operation_id="v1_webhooks_create", **declare(v1_created("webhook", declared.V1Webhook)))
-async def create_webhook(body: CreateWebhookV1, principal: V1Principal, session: SessionDep, request: Request) -> dict[str, Any]:
+async def create_webhook(
+    body: CreateWebhookV1, principal: V1Principal, session: SessionDep, request: Request
+) -> dict[str, Any]:
     owner = authorization.acting_user(principal, body.userId, refusal=Forbidden("ADMIN required for userId"))
     acting = dataclasses.replace(principal, user_id=owner)  # an admin acts as the user named
     settings = request.app.state.settings
     if body.eventTypeId is not None:
         # v1 answers 404 for an event type that is not the caller's (or does not exist).
         with v1.reworded(forbidden=NotFound(f"Event type with id: {body.eventTypeId} not found")):
-            webhook = await webhooks_service.create_for_event_type(session, acting, body.eventTypeId, body.fields(), settings)
+            webhook = await webhooks_service.create_for_event_type(
+                session, acting, body.eventTypeId, body.fields(), settings
+            )
     else:
         webhook = await webhooks_service.create_for_user(session, acting, body.fields(), settings)
     return v1.created("webhook", webhook_output(webhook), "Webhook")
@@ -99,11 +110,15 @@ async def get_webhook(id: str, principal: V1Principal, session: SessionDep) -> d
 
 
 @router.patch("/webhooks/{id}", operation_id="v1_webhooks_update", **declare(v1_one("webhook", declared.V1Webhook)))
-async def update_webhook(id: str, body: EditWebhookV1, principal: V1Principal, session: SessionDep, request: Request) -> dict[str, Any]:
+async def update_webhook(
+    id: str, body: EditWebhookV1, principal: V1Principal, session: SessionDep, request: Request
+) -> dict[str, Any]:
     if body.eventTypeId is not None:
         raise BadRequest("Moving a webhook to another event type is not supported; create a new one")
     with v1.reworded(forbidden=_missing(id), not_found=_missing(id)):
-        webhook = await webhooks_service.update_operable(session, principal, id, body.fields(), request.app.state.settings)
+        webhook = await webhooks_service.update_operable(
+            session, principal, id, body.fields(), request.app.state.settings
+        )
     return v1.one("webhook", webhook_output(webhook))
 
 

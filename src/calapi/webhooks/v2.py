@@ -10,7 +10,6 @@ from fastapi import APIRouter, Request
 from pydantic import Field
 
 from calapi.core.api_schemas import Envelope, declare
-from calapi.webhooks import api_schemas as declared
 from calapi.core.auth import CurrentPrincipal
 from calapi.core.envelopes import iso_ms, success
 from calapi.core.errors import BadRequest
@@ -18,6 +17,7 @@ from calapi.core.paging import page_param, take_skip
 from calapi.core.wire import WireModel
 from calapi.db import SessionDep
 from calapi.teams.access import TeamAdmin, TeamCaller
+from calapi.webhooks import api_schemas as declared
 from calapi.webhooks import service as webhooks_service
 from calapi.webhooks.delivery import Outcome
 from calapi.webhooks.models import DeliveryStatus, Webhook, WebhookAttempt
@@ -31,7 +31,13 @@ team_router = APIRouter(prefix="/v2/teams/{teamId}/webhooks", tags=["Teams Webho
 Trigger = Literal[ALL_TRIGGERS]  # type: ignore[valid-type]
 Version = Literal[VERSIONS]  # type: ignore[valid-type]
 TimeUnit = Literal[TIME_UNITS]  # type: ignore[valid-type]
-_STATUSES = (DeliveryStatus.pending, DeliveryStatus.succeeded, DeliveryStatus.failed, DeliveryStatus.expired, DeliveryStatus.cancelled)
+_STATUSES = (
+    DeliveryStatus.pending,
+    DeliveryStatus.succeeded,
+    DeliveryStatus.failed,
+    DeliveryStatus.expired,
+    DeliveryStatus.cancelled,
+)
 
 
 class CreateWebhookInput(WireModel):
@@ -179,13 +185,17 @@ def _instant(name: str, raw: str | None) -> datetime | None:
 
 
 @router.post("", status_code=201, operation_id="webhooks_create", **declare(Envelope[declared.Webhook], 201))
-async def create_webhook(body: CreateWebhookInput, principal: CurrentPrincipal, session: SessionDep, request: Request) -> dict[str, Any]:
+async def create_webhook(
+    body: CreateWebhookInput, principal: CurrentPrincipal, session: SessionDep, request: Request
+) -> dict[str, Any]:
     webhook = await webhooks_service.create_for_user(session, principal, body.fields(), request.app.state.settings)
     return success(webhook_output(webhook))
 
 
 @router.get("", operation_id="webhooks_list", **declare(Envelope[list[declared.Webhook]]))
-async def list_webhooks(principal: CurrentPrincipal, session: SessionDep, take: str | None = None, skip: str | None = None) -> dict[str, Any]:
+async def list_webhooks(
+    principal: CurrentPrincipal, session: SessionDep, take: str | None = None, skip: str | None = None
+) -> dict[str, Any]:
     limit, offset = take_skip(take, skip)
     webhooks = await webhooks_service.list_for_user(session, principal, take=limit, skip=offset)
     return success([webhook_output(w) for w in webhooks])
@@ -200,7 +210,9 @@ async def get_webhook(webhookId: str, principal: CurrentPrincipal, session: Sess
 async def update_webhook(
     webhookId: str, body: UpdateWebhookInput, principal: CurrentPrincipal, session: SessionDep, request: Request
 ) -> dict[str, Any]:
-    webhook = await webhooks_service.update_for_user(session, principal, webhookId, body.fields(), request.app.state.settings)
+    webhook = await webhooks_service.update_for_user(
+        session, principal, webhookId, body.fields(), request.app.state.settings
+    )
     return success(webhook_output(webhook))
 
 
@@ -209,7 +221,9 @@ async def delete_webhook(webhookId: str, principal: CurrentPrincipal, session: S
     return success(webhook_output(await webhooks_service.delete_for_user(session, principal, webhookId)))
 
 
-def _delivery_filters(status: str | None, trigger: str | None, since: str | None, until: str | None, take: str | None, skip: str | None) -> DeliveryFilters:
+def _delivery_filters(
+    status: str | None, trigger: str | None, since: str | None, until: str | None, take: str | None, skip: str | None
+) -> DeliveryFilters:
     if status and status not in _STATUSES:
         raise BadRequest(f"status must be one of {', '.join(_STATUSES)}, got {status[:20]!r}")
     return DeliveryFilters(
@@ -239,8 +253,15 @@ async def list_deliveries(
     return success([delivery_output(v) for v in await webhooks_service.list_deliveries(session, webhook, filters)])
 
 
-@router.post("/{webhookId}/deliveries/{deliveryId}/redeliver", status_code=202, operation_id="webhooks_redeliver", **declare(Envelope[declared.Delivery], 202))
-async def redeliver(webhookId: str, deliveryId: str, principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
+@router.post(
+    "/{webhookId}/deliveries/{deliveryId}/redeliver",
+    status_code=202,
+    operation_id="webhooks_redeliver",
+    **declare(Envelope[declared.Delivery], 202),
+)
+async def redeliver(
+    webhookId: str, deliveryId: str, principal: CurrentPrincipal, session: SessionDep
+) -> dict[str, Any]:
     webhook = await webhooks_service.operable(session, principal, webhookId, write=True)
     return success(delivery_output(await webhooks_service.redeliver(session, webhook, deliveryId)))
 
@@ -248,7 +269,9 @@ async def redeliver(webhookId: str, deliveryId: str, principal: CurrentPrincipal
 def _ping_output(view: DeliveryView, outcome: Outcome) -> dict[str, Any]:
     return {
         "ok": outcome.ok,
-        "status": outcome.status if outcome.status is not None else (400 if outcome.error_class in ("UrlNotAllowed", "BodyTooLarge") else 500),
+        "status": outcome.status
+        if outcome.status is not None
+        else (400 if outcome.error_class in ("UrlNotAllowed", "BodyTooLarge") else 500),
         "message": outcome.response_body if outcome.ok or outcome.status else outcome.error,
         "durationMs": outcome.duration_ms,
         "errorClass": outcome.error_class,
@@ -268,22 +291,30 @@ def _rotated_output(webhook: Webhook) -> dict[str, Any]:
     return {**webhook_output(webhook), "previousSecretExpiresAt": iso_ms(expires) if expires else None}
 
 
-@router.post("/{webhookId}/rotate-secret", operation_id="webhooks_rotate_secret", **declare(Envelope[declared.RotatedWebhook]))
+@router.post(
+    "/{webhookId}/rotate-secret", operation_id="webhooks_rotate_secret", **declare(Envelope[declared.RotatedWebhook])
+)
 async def rotate_secret(
     webhookId: str, principal: CurrentPrincipal, session: SessionDep, body: RotateSecretInput | None = None
 ) -> dict[str, Any]:
     webhook = await webhooks_service.operable(session, principal, webhookId, write=True)
-    return success(_rotated_output(await webhooks_service.rotate_secret(session, webhook, body.secret if body else None)))
+    return success(
+        _rotated_output(await webhooks_service.rotate_secret(session, webhook, body.secret if body else None))
+    )
 
 
 # ---------------------------------------------------------------- /v2/event-types/{id}/webhooks
 
 
-@event_type_router.post("", status_code=201, operation_id="event_type_webhooks_create", **declare(Envelope[declared.Webhook], 201))
+@event_type_router.post(
+    "", status_code=201, operation_id="event_type_webhooks_create", **declare(Envelope[declared.Webhook], 201)
+)
 async def create_event_type_webhook(
     eventTypeId: int, body: CreateWebhookInput, principal: CurrentPrincipal, session: SessionDep, request: Request
 ) -> dict[str, Any]:
-    webhook = await webhooks_service.create_for_event_type(session, principal, eventTypeId, body.fields(), request.app.state.settings)
+    webhook = await webhooks_service.create_for_event_type(
+        session, principal, eventTypeId, body.fields(), request.app.state.settings
+    )
     return success(webhook_output(webhook))
 
 
@@ -297,19 +328,32 @@ async def list_event_type_webhooks(
 
 
 @event_type_router.delete("", operation_id="event_type_webhooks_delete_all", **declare(Envelope[str]))
-async def delete_event_type_webhooks(eventTypeId: int, principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
+async def delete_event_type_webhooks(
+    eventTypeId: int, principal: CurrentPrincipal, session: SessionDep
+) -> dict[str, Any]:
     count = await webhooks_service.delete_all_for_event_type(session, principal, eventTypeId)
     return success(f"{count} webhooks deleted")
 
 
 @event_type_router.get("/{webhookId}", operation_id="event_type_webhooks_get", **declare(Envelope[declared.Webhook]))
-async def get_event_type_webhook(eventTypeId: int, webhookId: str, principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
-    return success(webhook_output(await webhooks_service.get_for_event_type(session, principal, eventTypeId, webhookId)))
+async def get_event_type_webhook(
+    eventTypeId: int, webhookId: str, principal: CurrentPrincipal, session: SessionDep
+) -> dict[str, Any]:
+    return success(
+        webhook_output(await webhooks_service.get_for_event_type(session, principal, eventTypeId, webhookId))
+    )
 
 
-@event_type_router.patch("/{webhookId}", operation_id="event_type_webhooks_update", **declare(Envelope[declared.Webhook]))
+@event_type_router.patch(
+    "/{webhookId}", operation_id="event_type_webhooks_update", **declare(Envelope[declared.Webhook])
+)
 async def update_event_type_webhook(
-    eventTypeId: int, webhookId: str, body: UpdateWebhookInput, principal: CurrentPrincipal, session: SessionDep, request: Request
+    eventTypeId: int,
+    webhookId: str,
+    body: UpdateWebhookInput,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    request: Request,
 ) -> dict[str, Any]:
     webhook = await webhooks_service.update_for_event_type(
         session, principal, eventTypeId, webhookId, body.fields(), request.app.state.settings
@@ -317,9 +361,15 @@ async def update_event_type_webhook(
     return success(webhook_output(webhook))
 
 
-@event_type_router.delete("/{webhookId}", operation_id="event_type_webhooks_delete", **declare(Envelope[declared.Webhook]))
-async def delete_event_type_webhook(eventTypeId: int, webhookId: str, principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
-    return success(webhook_output(await webhooks_service.delete_for_event_type(session, principal, eventTypeId, webhookId)))
+@event_type_router.delete(
+    "/{webhookId}", operation_id="event_type_webhooks_delete", **declare(Envelope[declared.Webhook])
+)
+async def delete_event_type_webhook(
+    eventTypeId: int, webhookId: str, principal: CurrentPrincipal, session: SessionDep
+) -> dict[str, Any]:
+    return success(
+        webhook_output(await webhooks_service.delete_for_event_type(session, principal, eventTypeId, webhookId))
+    )
 
 
 # ---------------------------------------------------------------- /v2/teams/{teamId}/webhooks (team admins)
@@ -343,27 +393,39 @@ async def list_team_webhooks(
 
 
 @team_router.get("/{webhookId}", operation_id="team_webhooks_get", **declare(Envelope[declared.Webhook]))
-async def get_team_webhook(webhookId: str, caller: Annotated[TeamCaller, TeamAdmin], session: SessionDep) -> dict[str, Any]:
+async def get_team_webhook(
+    webhookId: str, caller: Annotated[TeamCaller, TeamAdmin], session: SessionDep
+) -> dict[str, Any]:
     return success(webhook_output(await webhooks_service.get_for_team(session, caller.team_id, webhookId)))
 
 
 @team_router.patch("/{webhookId}", operation_id="team_webhooks_update", **declare(Envelope[declared.Webhook]))
 async def update_team_webhook(
-    webhookId: str, body: UpdateWebhookInput, caller: Annotated[TeamCaller, TeamAdmin], session: SessionDep, request: Request
+    webhookId: str,
+    body: UpdateWebhookInput,
+    caller: Annotated[TeamCaller, TeamAdmin],
+    session: SessionDep,
+    request: Request,
 ) -> dict[str, Any]:
-    webhook = await webhooks_service.update_for_team(session, caller.team_id, webhookId, body.fields(), request.app.state.settings)
+    webhook = await webhooks_service.update_for_team(
+        session, caller.team_id, webhookId, body.fields(), request.app.state.settings
+    )
     return success(webhook_output(webhook))
 
 
 @team_router.delete("/{webhookId}", operation_id="team_webhooks_delete", **declare(Envelope[declared.Webhook]))
-async def delete_team_webhook(webhookId: str, caller: Annotated[TeamCaller, TeamAdmin], session: SessionDep) -> dict[str, Any]:
+async def delete_team_webhook(
+    webhookId: str, caller: Annotated[TeamCaller, TeamAdmin], session: SessionDep
+) -> dict[str, Any]:
     return success(webhook_output(await webhooks_service.delete_for_team(session, caller.team_id, webhookId)))
 
 
 # Operations on a team's webhook: what /v2/webhooks/{id}/… offers its owner, for the team's admins.
 
 
-@team_router.get("/{webhookId}/deliveries", operation_id="team_webhooks_deliveries", **declare(Envelope[list[declared.Delivery]]))
+@team_router.get(
+    "/{webhookId}/deliveries", operation_id="team_webhooks_deliveries", **declare(Envelope[list[declared.Delivery]])
+)
 async def list_team_deliveries(
     webhookId: str,
     caller: Annotated[TeamCaller, TeamAdmin],
@@ -380,7 +442,12 @@ async def list_team_deliveries(
     return success([delivery_output(v) for v in await webhooks_service.list_deliveries(session, webhook, filters)])
 
 
-@team_router.post("/{webhookId}/deliveries/{deliveryId}/redeliver", status_code=202, operation_id="team_webhooks_redeliver", **declare(Envelope[declared.Delivery], 202))
+@team_router.post(
+    "/{webhookId}/deliveries/{deliveryId}/redeliver",
+    status_code=202,
+    operation_id="team_webhooks_redeliver",
+    **declare(Envelope[declared.Delivery], 202),
+)
 async def redeliver_team_delivery(
     webhookId: str, deliveryId: str, caller: Annotated[TeamCaller, TeamAdmin], session: SessionDep
 ) -> dict[str, Any]:
@@ -397,10 +464,16 @@ async def ping_team_webhook(
     return success(_ping_output(view, outcome))
 
 
-@team_router.post("/{webhookId}/rotate-secret", operation_id="team_webhooks_rotate_secret", **declare(Envelope[declared.RotatedWebhook]))
+@team_router.post(
+    "/{webhookId}/rotate-secret",
+    operation_id="team_webhooks_rotate_secret",
+    **declare(Envelope[declared.RotatedWebhook]),
+)
 async def rotate_team_webhook_secret(
     webhookId: str, caller: Annotated[TeamCaller, TeamAdmin], session: SessionDep, body: RotateSecretInput | None = None
 ) -> dict[str, Any]:
     # the role guard began this POST's transaction as a writer
     webhook = await webhooks_service.team_webhook(session, caller.team_id, webhookId)
-    return success(_rotated_output(await webhooks_service.rotate_secret(session, webhook, body.secret if body else None)))
+    return success(
+        _rotated_output(await webhooks_service.rotate_secret(session, webhook, body.secret if body else None))
+    )

@@ -23,7 +23,13 @@ _EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 
 def attendee_output(attendee: Attendee) -> dict[str, Any]:
-    return {"id": attendee.id, "bookingId": attendee.booking_id, "name": attendee.name, "email": attendee.email, "timeZone": attendee.time_zone}
+    return {
+        "id": attendee.id,
+        "bookingId": attendee.booking_id,
+        "name": attendee.name,
+        "email": attendee.email,
+        "timeZone": attendee.time_zone,
+    }
 
 
 class CreateAttendeeV1(BaseModel):
@@ -56,15 +62,24 @@ async def _check(session: SessionDep, principal: Principal, attendee_id: int) ->
 @router.get("/attendees", operation_id="v1_attendees_list", **declare(v1_one("attendees", list[V1AttendeeRow])))
 async def list_attendees(principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     organizers = authorization.user_filter(principal, [])
-    return v1.many("attendees", [attendee_output(a) for a in await attendees_service.list_for_organizers(session, organizers)])
+    return v1.many(
+        "attendees", [attendee_output(a) for a in await attendees_service.list_for_organizers(session, organizers)]
+    )
 
 
 @router.post("/attendees", operation_id="v1_attendees_create", **declare(v1_created("attendee", V1AttendeeRow)))
 async def create_attendee(body: CreateAttendeeV1, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     found = await queries.organizer_and_uid(session, body.bookingId)
     # Another user's booking and a missing one answer alike: 403 Forbidden, as v1.
-    authorization.acting_owner(principal, found[0] if found else None, refusal=Forbidden("Forbidden"), missing=NotFound(f"Booking with id: {body.bookingId} not found"))
-    attendee = await attendees_service.add(session, body.bookingId, name=body.name, email=body.email, time_zone=body.timeZone)
+    authorization.acting_owner(
+        principal,
+        found[0] if found else None,
+        refusal=Forbidden("Forbidden"),
+        missing=NotFound(f"Booking with id: {body.bookingId} not found"),
+    )
+    attendee = await attendees_service.add(
+        session, body.bookingId, name=body.name, email=body.email, time_zone=body.timeZone
+    )
     return v1.created("attendee", attendee_output(attendee), "Attendee")
 
 

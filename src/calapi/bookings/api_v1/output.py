@@ -29,7 +29,9 @@ async def load_v1_bookings(session: AsyncSession, bookings: Sequence[Booking]) -
         row.id: row
         for row in (
             await session.execute(
-                select(User.id, User.email, User.name, User.time_zone, User.locale).where(User.id.in_({b.user_id for b in bookings}))
+                select(User.id, User.email, User.name, User.time_zone, User.locale).where(
+                    User.id.in_({b.user_id for b in bookings})
+                )
             )
         ).all()
     }
@@ -47,10 +49,16 @@ def _v1_booking(booking: Booking, attendees: list[Attendee], organizer: Any) -> 
         "startTime": iso_ms(booking.start_time),
         "endTime": iso_ms(booking.end_time),
         "attendees": [
-            {"id": a.id, "email": a.email, "name": a.name, "timeZone": a.time_zone, "locale": a.locale} for a in attendees
+            {"id": a.id, "email": a.email, "name": a.name, "timeZone": a.time_zone, "locale": a.locale}
+            for a in attendees
         ],
         "user": (
-            {"email": organizer.email, "name": organizer.name, "timeZone": organizer.time_zone, "locale": organizer.locale}
+            {
+                "email": organizer.email,
+                "name": organizer.name,
+                "timeZone": organizer.time_zone,
+                "locale": organizer.locale,
+            }
             if organizer is not None
             else None
         ),

@@ -45,7 +45,12 @@ async def _one(session: SessionDep, booking_id: int) -> dict[str, Any]:
 
 
 async def _booking_uid(
-    session: SessionDep, principal: Principal, booking_id: int, *, refusal: AppError | None = None, writing: bool = False
+    session: SessionDep,
+    principal: Principal,
+    booking_id: int,
+    *,
+    refusal: AppError | None = None,
+    writing: bool = False,
 ) -> str:
     """The uid of a booking the caller may act on; another user's id and a missing one answer alike.
 
@@ -56,7 +61,12 @@ async def _booking_uid(
         await begin_write(session)
     found = await queries.organizer_and_uid(session, booking_id)
     refused = refusal or Forbidden(NOT_AUTHORIZED)
-    authorization.acting_owner(principal, found[0] if found else None, refusal=refused, missing=NotFound(f"Booking with id: {booking_id} not found"))
+    authorization.acting_owner(
+        principal,
+        found[0] if found else None,
+        refusal=refused,
+        missing=NotFound(f"Booking with id: {booking_id} not found"),
+    )
     assert found is not None
     return found[1]
 
@@ -75,7 +85,9 @@ async def create_booking(
 ) -> dict[str, Any]:
     # v1 answers a missing event type with its raw error code and 400 (quirk 6).
     with v1.reworded(not_found=BadRequest("event_type_not_found_error")):
-        made = await create.create_booking(session, to_new_booking(body), now=now, viewer_user_id=principal.user_id, limits=limits)
+        made = await create.create_booking(
+            session, to_new_booking(body), now=now, viewer_user_id=principal.user_id, limits=limits
+        )
     return await _one(session, _id_of(made.data))  # the bare booking, no envelope
 
 
@@ -162,17 +174,25 @@ async def update_booking(
     if unsupported:
         # Documented choice (docs/v1.md): these would bypass the booking rules (host, event type,
         # history); a booking changes by reschedule, cancel, confirm or decline only.
-        raise BadRequest(f"Changing {', '.join(sorted(unsupported))} of a booking is not supported; reschedule or cancel it instead")
+        raise BadRequest(
+            f"Changing {', '.join(sorted(unsupported))} of a booking is not supported; reschedule or cancel it instead"
+        )
     if sent & {"title", "description"}:
         # Before a reschedule, which copies them onto the new booking.
-        await lifecycle.edit_details(session, uid, caller=principal, limits=limits, title=body.title, description=body.description)
+        await lifecycle.edit_details(
+            session, uid, caller=principal, limits=limits, title=body.title, description=body.description
+        )
     if sent & {"startTime", "endTime"}:
         if "status" in sent:
             raise BadRequest("Send either startTime/endTime (a reschedule) or status, not both")
         if body.startTime is None:
             raise BadRequest("invalid_type in 'startTime': Required with endTime")
         view = await lifecycle.reschedule(
-            session, uid, lifecycle.RescheduleRequest(start=body.startTime, rescheduled_by=body.rescheduledBy), caller=principal, now=now,
+            session,
+            uid,
+            lifecycle.RescheduleRequest(start=body.startTime, rescheduled_by=body.rescheduledBy),
+            caller=principal,
+            now=now,
             limits=limits,
         )
         moved = await _one(session, _id_of(view))
@@ -191,15 +211,26 @@ async def update_booking(
 
 
 async def _cancel(
-    session: SessionDep, principal: Principal, id: int, now: datetime, *, all_remaining: str | None, reason: str | None,
-    refusal: AppError | None, limits: InputLimits,
+    session: SessionDep,
+    principal: Principal,
+    id: int,
+    now: datetime,
+    *,
+    all_remaining: str | None,
+    reason: str | None,
+    refusal: AppError | None,
+    limits: InputLimits,
 ) -> dict[str, Any]:
     uid = await _booking_uid(session, principal, id, refusal=refusal, writing=True)
     booking = await session.get(Booking, id)
     assert booking is not None
     series = all_remaining == "true" and booking.recurring_event_id is not None
     await lifecycle.cancel(
-        session, uid, lifecycle.CancelRequest(reason=reason or "Not Provided", cancel_subsequent=series), caller=principal, now=now,
+        session,
+        uid,
+        lifecycle.CancelRequest(reason=reason or "Not Provided", cancel_subsequent=series),
+        caller=principal,
+        now=now,
         limits=limits,
     )
     return {
@@ -214,20 +245,47 @@ async def _cancel(
 
 @router.delete("/bookings/{id}", operation_id="v1_bookings_delete", **declare(V1Cancelled))
 async def delete_booking(
-    id: int, principal: V1Principal, session: SessionDep, now: Now, limits: InputLimitsDep,
-    allRemainingBookings: str | None = None, cancellationReason: str | None = None, cancelledBy: str | None = None,
+    id: int,
+    principal: V1Principal,
+    session: SessionDep,
+    now: Now,
+    limits: InputLimitsDep,
+    allRemainingBookings: str | None = None,
+    cancellationReason: str | None = None,
+    cancelledBy: str | None = None,
 ) -> dict[str, Any]:
-    return await _cancel(session, principal, id, now, all_remaining=allRemainingBookings, reason=cancellationReason, refusal=None, limits=limits)
+    return await _cancel(
+        session,
+        principal,
+        id,
+        now,
+        all_remaining=allRemainingBookings,
+        reason=cancellationReason,
+        refusal=None,
+        limits=limits,
+    )
 
 
 @router.delete("/bookings/{id}/cancel", operation_id="v1_bookings_cancel", **declare(V1Cancelled))
 async def cancel_booking(
-    id: int, principal: V1Principal, session: SessionDep, now: Now, limits: InputLimitsDep,
-    allRemainingBookings: str | None = None, cancellationReason: str | None = None, cancelledBy: str | None = None,
+    id: int,
+    principal: V1Principal,
+    session: SessionDep,
+    now: Now,
+    limits: InputLimitsDep,
+    allRemainingBookings: str | None = None,
+    cancellationReason: str | None = None,
+    cancelledBy: str | None = None,
 ) -> dict[str, Any]:
     # Cal.com's auth check on this route escapes its responder: 400 with the captureErrors body.
     return await _cancel(
-        session, principal, id, now, all_remaining=allRemainingBookings, reason=cancellationReason, refusal=v1.outside_responder(NOT_AUTHORIZED),
+        session,
+        principal,
+        id,
+        now,
+        all_remaining=allRemainingBookings,
+        reason=cancellationReason,
+        refusal=v1.outside_responder(NOT_AUTHORIZED),
         limits=limits,
     )
 
@@ -250,7 +308,6 @@ async def confirm_booking(
         return {"message": "Booking confirmed", "status": "ACCEPTED"}
     await lifecycle.decline(session, uid, caller=principal, reason=body.rejectionReason, limits=limits)
     return {"message": "Booking rejected", "status": "REJECTED"}
-
 
 
 # --- no-show --------------------------------------------------------------------------------------
@@ -288,7 +345,12 @@ async def mark_no_show(body: NoShowV1, principal: V1Principal, session: SessionD
     attendees = [lifecycle.AbsentAttendee(a.email, a.noShow) for a in body.attendees or []]
     with v1.reworded(not_found=None if principal.is_admin else Forbidden(NOT_AUTHORIZED)):
         await lifecycle.mark_absent(
-            session, body.bookingUid, caller=principal, host=True if body.noShowHost else None, attendees=attendees, now=now
+            session,
+            body.bookingUid,
+            caller=principal,
+            host=True if body.noShowHost else None,
+            attendees=attendees,
+            now=now,
         )
     return {
         "attendees": [{"email": a.email, "noShow": a.noShow} for a in body.attendees or []],
@@ -320,6 +382,8 @@ async def list_transcripts(id: int, principal: V1Principal, session: SessionDep)
 @router.get(
     "/bookings/{id}/transcripts/{recordingId}", operation_id="v1_bookings_recording_transcripts", **declare(list[str])
 )
-async def list_recording_transcripts(id: int, recordingId: str, principal: V1Principal, session: SessionDep) -> list[Any]:
+async def list_recording_transcripts(
+    id: int, recordingId: str, principal: V1Principal, session: SessionDep
+) -> list[Any]:
     await _booking_uid(session, principal, id)
     raise NotFound(f"No Booking Reference with Daily Video found with booking id {id}")

@@ -64,12 +64,18 @@ class CreateBookingV1(BaseModel):
     @classmethod
     def _number(cls, value: Any) -> Any:
         if not isinstance(value, int) or isinstance(value, bool):
-            raise ValueError("Bad request, eventTypeId must be a number")  # noqa: TRY004 - pydantic turns only ValueError into a 400
+            raise ValueError("Bad request, eventTypeId must be a number")
         return value
 
 
 def to_new_booking(body: CreateBookingV1) -> create.NewBooking:
-    legacy = {"name": body.name, "email": body.email, "location": body.location, "guests": body.guests, "notes": body.notes}
+    legacy = {
+        "name": body.name,
+        "email": body.email,
+        "location": body.location,
+        "guests": body.guests,
+        "notes": body.notes,
+    }
     if body.responses is not None:
         if any(v is not None for v in legacy.values()):
             raise BadRequest("Legacy Props: name,email,location,guests,notes. They can't be used with `responses`")

@@ -40,7 +40,6 @@ from calapi.db import SessionDep
 router = versioned_router([V2024_08_13, V2026_02_25], tags=["Bookings"])
 
 
-
 class AttendeeBody(StrictWireModel):
     name: str = Field(min_length=1)  # its length: CALAPI_BOOKING_MAX_NAME_LENGTH, checked by the service
     email: str | None = Field(default=None, max_length=320)
@@ -87,7 +86,10 @@ class CreateBookingBody20260225(CreateBookingBody):
     skipBookingLimits: StrictBool | None = None
 
 
-BODY_BY_VERSION: dict[str, type[CreateBookingBody]] = {V2024_08_13: CreateBookingBody, V2026_02_25: CreateBookingBody20260225}
+BODY_BY_VERSION: dict[str, type[CreateBookingBody]] = {
+    V2024_08_13: CreateBookingBody,
+    V2026_02_25: CreateBookingBody20260225,
+}
 
 
 def to_new_booking(body: CreateBookingBody) -> create.NewBooking:
@@ -97,8 +99,11 @@ def to_new_booking(body: CreateBookingBody) -> create.NewBooking:
     return create.NewBooking(
         start=body.start,
         attendee=create.AttendeeInput(
-            name=attendee.name, time_zone=attendee.timeZone, email=attendee.email or None,
-            phone_number=attendee.phoneNumber or None, language=attendee.language,
+            name=attendee.name,
+            time_zone=attendee.timeZone,
+            email=attendee.email or None,
+            phone_number=attendee.phoneNumber or None,
+            language=attendee.language,
         ),
         event_type_id=body.eventTypeId,
         event_type_slug=body.eventTypeSlug,
@@ -127,7 +132,11 @@ async def create_booking(
     body_model = BODY_BY_VERSION[resolve_version(request.scope)]
     new = to_new_booking(parse_body(body_model, await read_json_object(request)))
     created = await create.create_booking(
-        session, new, now=now, viewer_user_id=principal.user_id if principal else None, limits=limits,
+        session,
+        new,
+        now=now,
+        viewer_user_id=principal.user_id if principal else None,
+        limits=limits,
         booker_uid=request.cookies.get(BOOKER_COOKIE),
     )
     return JSONResponse(success(created.data), status_code=201)

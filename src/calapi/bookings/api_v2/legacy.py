@@ -75,10 +75,16 @@ class LegacyRescheduleFields(WireModel):
     seatReferenceUid: str | None = Field(default=None, max_length=255)
 
 
-async def _create(request: Request, session: SessionDep, principal: MaybePrincipal, now: Now, new: create.NewBooking) -> list[Booking]:
+async def _create(
+    request: Request, session: SessionDep, principal: MaybePrincipal, now: Now, new: create.NewBooking
+) -> list[Booking]:
     """The rows the create service inserted for ``new`` (a series: every occurrence, by start)."""
     made = await create.create_booking(
-        session, new, now=now, viewer_user_id=principal.user_id if principal else None, limits=input_limits(request),
+        session,
+        new,
+        now=now,
+        viewer_user_id=principal.user_id if principal else None,
+        limits=input_limits(request),
         booker_uid=request.cookies.get(BOOKER_COOKIE),
     )
     views = made.data if isinstance(made.data, list) else [made.data]
@@ -98,7 +104,9 @@ async def create_booking(request: Request, session: SessionDep, principal: Maybe
         change = lifecycle.RescheduleRequest(
             start=create.parse_start(body.start), rescheduled_by=move.rescheduledBy, seat_uid=move.seatReferenceUid
         )
-        moved = await lifecycle.reschedule(session, move.rescheduleUid, change, caller=principal, now=now, limits=input_limits(request))
+        moved = await lifecycle.reschedule(
+            session, move.rescheduleUid, change, caller=principal, now=now, limits=input_limits(request)
+        )
         first = await find_booking(session, str(moved["uid"]))
         assert first is not None  # just inserted in this transaction
     else:
@@ -107,9 +115,14 @@ async def create_booking(request: Request, session: SessionDep, principal: Maybe
 
 
 @router.post(
-    "/recurring", status_code=201, operation_id="legacy_bookings_create_recurring", **declare(Envelope[list[V1PublicBooking]], 201)
+    "/recurring",
+    status_code=201,
+    operation_id="legacy_bookings_create_recurring",
+    **declare(Envelope[list[V1PublicBooking]], 201),
 )
-async def create_recurring_booking(request: Request, session: SessionDep, principal: MaybePrincipal, now: Now) -> JSONResponse:
+async def create_recurring_booking(
+    request: Request, session: SessionDep, principal: MaybePrincipal, now: Now
+) -> JSONResponse:
     """``CreateRecurringBookingInput_2024_04_15[]``: one create body per occurrence, the first one's
     event type and answers book the series. The create service spaces the occurrences by the event
     type's recurrence; the starts the client sent must be those (Cal.com booked whatever it got)."""
@@ -118,7 +131,9 @@ async def create_recurring_booking(request: Request, session: SessionDep, princi
     new = to_new_booking(bodies[0])
     rows = await _create(request, session, principal, now, replace(new, recurrence_count=len(bodies)))
     if rows[0].recurring_event_id is None:  # raising rolls the insert back with the request's transaction
-        raise BadRequest(f"Event type with ID={bodies[0].eventTypeId} is not a recurring event type: book it with POST /v2/bookings.")
+        raise BadRequest(
+            f"Event type with ID={bodies[0].eventTypeId} is not a recurring event type: book it with POST /v2/bookings."
+        )
     sent = [create.parse_start(body.start) for body in bodies]
     booked = [row.start_time for row in rows]
     if sorted(sent) != booked:
@@ -152,13 +167,19 @@ async def list_bookings(request: Request, session: SessionDep, principal: Curren
     try:
         status = StatusFilter(status_text)
     except ValueError:
-        raise BadRequest("filters.status property is wrong,status must be one of: upcoming, recurring, past, cancelled, unconfirmed ") from None
+        raise BadRequest(
+            "filters.status property is wrong,status must be one of: upcoming, recurring, past, cancelled, unconfirmed "
+        ) from None
     limit = min(_non_negative("limit", params.get("limit"), DEFAULT_LIMIT) or DEFAULT_LIMIT, MAX_TAKE)
     cursor = _non_negative("cursor", params.get("cursor"), 0)
     # No sort: the service orders one status as Cal.com does (past and cancelled newest first).
     query = BookingListQuery(statuses=(status,), take=limit, skip=cursor)
     page = await queries.list_bookings(
-        session, query, viewer_user_id=principal.user_id, viewer_email=getattr(principal.profile, "email", None), now=now
+        session,
+        query,
+        viewer_user_id=principal.user_id,
+        viewer_email=getattr(principal.profile, "email", None),
+        now=now,
     )
     data = {
         "bookings": await load_list_entries(session, page.bookings),
@@ -173,7 +194,9 @@ async def list_bookings(request: Request, session: SessionDep, principal: Curren
 # ---------------------------------------------------------------- changes (BookingsController_2024_04_15)
 
 # JavaScript's ``isNaN(Number(uid))`` is false for these: Cal.com takes them for a booking id.
-_NUMBER = re.compile(r"\s*([+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|[+-]?Infinity)?\s*")
+_NUMBER = re.compile(
+    r"\s*([+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|[+-]?Infinity)?\s*"
+)
 
 
 class LegacyCancelInput(StrictWireModel):
@@ -198,12 +221,21 @@ class LegacyMarkNoShowInput(WireModel):
     attendees: list[NoShowAttendeeInput] | None = Field(default=None, max_length=1000)
 
 
-@router.post("/{bookingUid}/cancel", status_code=201, operation_id="legacy_bookings_cancel", **declare(Envelope[LegacyCancelled], 201))
-async def cancel_booking(bookingUid: str, request: Request, session: SessionDep, principal: MaybePrincipal, now: Now) -> dict[str, Any]:
+@router.post(
+    "/{bookingUid}/cancel",
+    status_code=201,
+    operation_id="legacy_bookings_cancel",
+    **declare(Envelope[LegacyCancelled], 201),
+)
+async def cancel_booking(
+    bookingUid: str, request: Request, session: SessionDep, principal: MaybePrincipal, now: Now
+) -> dict[str, Any]:
     """Anyone with the uid, as in Cal.com (and as the current version's cancel)."""
     if _NUMBER.fullmatch(bookingUid):
         raise BadRequest("Please provide booking uid instead of booking id.")
-    body = parse_body(LegacyCancelInput, await read_json_object(request)) if await request.body() else LegacyCancelInput()
+    body = (
+        parse_body(LegacyCancelInput, await read_json_object(request)) if await request.body() else LegacyCancelInput()
+    )
     await begin_write(session)  # the service writes after this read: one writer transaction from the start
     booking = await find_booking(session, bookingUid)
     if booking is None:
@@ -221,22 +253,38 @@ async def cancel_booking(bookingUid: str, request: Request, session: SessionDep,
 
 
 @router.post(
-    "/{bookingUid}/mark-no-show", status_code=201, operation_id="legacy_bookings_mark_no_show", **declare(Envelope[NoShowMarked], 201)
+    "/{bookingUid}/mark-no-show",
+    status_code=201,
+    operation_id="legacy_bookings_mark_no_show",
+    **declare(Envelope[NoShowMarked], 201),
 )
-async def mark_no_show(bookingUid: str, request: Request, session: SessionDep, principal: CurrentPrincipal, now: Now) -> dict[str, Any]:
+async def mark_no_show(
+    bookingUid: str, request: Request, session: SessionDep, principal: CurrentPrincipal, now: Now
+) -> dict[str, Any]:
     """The organizer (or an admin), as the current version's mark-absent; ``noShowHost: false`` changes
     nothing, as in Cal.com (it only ever sets the flag)."""
-    body = parse_body(LegacyMarkNoShowInput, await read_json_object(request)) if await request.body() else LegacyMarkNoShowInput()
+    body = (
+        parse_body(LegacyMarkNoShowInput, await read_json_object(request))
+        if await request.body()
+        else LegacyMarkNoShowInput()
+    )
     changes = [(a.email, a.noShow) for a in body.attendees or []]
     host = True if body.noShowHost else None
     await lifecycle.mark_absent(
-        session, bookingUid, caller=principal, host=host, attendees=[lifecycle.AbsentAttendee(e, absent) for e, absent in changes], now=now
+        session,
+        bookingUid,
+        caller=principal,
+        host=host,
+        attendees=[lifecycle.AbsentAttendee(e, absent) for e, absent in changes],
+        now=now,
     )
-    return success({
-        "attendees": [{"email": email, "noShow": absent} for email, absent in changes],
-        "noShowHost": bool(host),
-        "message": no_show_message(changes, bool(host)),
-    })
+    return success(
+        {
+            "attendees": [{"email": email, "noShow": absent} for email, absent in changes],
+            "noShowHost": bool(host),
+            "message": no_show_message(changes, bool(host)),
+        }
+    )
 
 
 @router.get("/{bookingUid}", operation_id="legacy_bookings_get", **declare(Envelope[LegacyBooking]))

@@ -35,7 +35,9 @@ async def _event_types(session: AsyncSession, bookings: Sequence[Booking]) -> di
     ids = {b.event_type_id for b in bookings if b.event_type_id is not None}
     if not ids:
         return {}
-    rows = await session.execute(select(EventType, Team).outerjoin(Team, Team.id == EventType.team_id).where(EventType.id.in_(ids)))
+    rows = await session.execute(
+        select(EventType, Team).outerjoin(Team, Team.id == EventType.team_id).where(EventType.id.in_(ids))
+    )
     return {event_type.id: (event_type, team) for event_type, team in rows.all()}
 
 
@@ -68,32 +70,43 @@ async def load_list_entries(session: AsyncSession, bookings: Sequence[Booking]) 
     entries = []
     for booking in bookings:
         organizer = organizers.get(booking.user_id)
-        entries.append({
-            "id": booking.id,
-            "title": booking.title,
-            "userPrimaryEmail": organizer.email if organizer else None,
-            "description": booking.description,
-            "customInputs": {},
-            "startTime": iso_ms(booking.start_time),
-            "endTime": iso_ms(booking.end_time),
-            "attendees": [
-                {"id": a.id, "email": a.email, "name": a.name, "timeZone": a.time_zone, "locale": a.locale, "bookingId": a.booking_id}
-                for a in attendees.get(booking.id, [])
-            ],
-            "metadata": booking.booking_metadata or {},
-            "uid": booking.uid,
-            "recurringEventId": booking.recurring_event_id,
-            "location": booking.location,
-            "eventType": _list_event_type(event_types.get(booking.event_type_id) if booking.event_type_id else None),
-            "status": booking.status.upper(),
-            "paid": False,
-            "payment": [],
-            "references": [],
-            "isRecorded": False,
-            "seatsReferences": [],
-            "user": {"id": organizer.id, "name": organizer.name, "email": organizer.email} if organizer else None,
-            "rescheduled": booking.rescheduled,
-        })
+        entries.append(
+            {
+                "id": booking.id,
+                "title": booking.title,
+                "userPrimaryEmail": organizer.email if organizer else None,
+                "description": booking.description,
+                "customInputs": {},
+                "startTime": iso_ms(booking.start_time),
+                "endTime": iso_ms(booking.end_time),
+                "attendees": [
+                    {
+                        "id": a.id,
+                        "email": a.email,
+                        "name": a.name,
+                        "timeZone": a.time_zone,
+                        "locale": a.locale,
+                        "bookingId": a.booking_id,
+                    }
+                    for a in attendees.get(booking.id, [])
+                ],
+                "metadata": booking.booking_metadata or {},
+                "uid": booking.uid,
+                "recurringEventId": booking.recurring_event_id,
+                "location": booking.location,
+                "eventType": _list_event_type(
+                    event_types.get(booking.event_type_id) if booking.event_type_id else None
+                ),
+                "status": booking.status.upper(),
+                "paid": False,
+                "payment": [],
+                "references": [],
+                "isRecorded": False,
+                "seatsReferences": [],
+                "user": {"id": organizer.id, "name": organizer.name, "email": organizer.email} if organizer else None,
+                "rescheduled": booking.rescheduled,
+            }
+        )
     return entries
 
 
@@ -107,7 +120,13 @@ async def recurring_info(session: AsyncSession, organizer_id: int) -> list[dict[
     series: dict[str, dict[str, Any]] = {}
     for series_id, status, start in rows.all():
         info = series.setdefault(
-            series_id, {"recurringEventId": series_id, "count": 0, "firstDate": iso_ms(start), "bookings": {s: [] for s in STATUSES}}
+            series_id,
+            {
+                "recurringEventId": series_id,
+                "count": 0,
+                "firstDate": iso_ms(start),
+                "bookings": {s: [] for s in STATUSES},
+            },
         )
         info["count"] += 1
         info["bookings"].setdefault(status.upper(), []).append(iso_ms(start))
@@ -147,14 +166,24 @@ async def load_booking_info(session: AsyncSession, uid: str) -> dict[str, Any] |
         "rejectionReason": booking.rejection_reason,
         "userPrimaryEmail": organizer.email if organizer else None,
         "user": (
-            {"id": organizer.id, "name": organizer.name, "email": organizer.email, "username": organizer.username, "timeZone": organizer.time_zone}
+            {
+                "id": organizer.id,
+                "name": organizer.name,
+                "email": organizer.email,
+                "username": organizer.username,
+                "timeZone": organizer.time_zone,
+            }
             if organizer
             else None
         ),
         "attendees": [{"name": a.name, "email": a.email, "timeZone": a.time_zone} for a in attendees],
         "eventTypeId": booking.event_type_id,
         "eventType": (
-            {"eventName": (event_type.settings or {}).get("customName"), "slug": event_type.slug, "timeZone": (event_type.settings or {}).get("timeZone")}
+            {
+                "eventName": (event_type.settings or {}).get("customName"),
+                "slug": event_type.slug,
+                "timeZone": (event_type.settings or {}).get("timeZone"),
+            }
             if event_type is not None
             else None
         ),

@@ -43,7 +43,12 @@ BookingUid = Annotated[str, Path(alias="bookingUid", max_length=255)]
 # ---------------------------------------------------------------- GET /v2/bookings query
 
 _STATUS_MESSAGE = "Invalid status. Allowed are upcoming, recurring, past, cancelled, unconfirmed"
-_SORTS = (("sortStart", SortKey.start), ("sortEnd", SortKey.end), ("sortCreated", SortKey.created), ("sortUpdatedAt", SortKey.updated))
+_SORTS = (
+    ("sortStart", SortKey.start),
+    ("sortEnd", SortKey.end),
+    ("sortCreated", SortKey.created),
+    ("sortUpdatedAt", SortKey.updated),
+)
 _DATES = ("afterStart", "beforeEnd", "afterCreatedAt", "beforeCreatedAt", "afterUpdatedAt", "beforeUpdatedAt")
 
 
@@ -101,7 +106,11 @@ def parse_list_query(params: Any) -> BookingListQuery:
         fields["team_ids"] = _ids("teamsIds", params["teamsIds"])
     elif params.get("teamId"):
         fields["team_ids"] = _ids("teamId", params["teamId"])
-    for name, field_name in zip(_DATES, ("after_start", "before_end", "after_created_at", "before_created_at", "after_updated_at", "before_updated_at"), strict=True):
+    for name, field_name in zip(
+        _DATES,
+        ("after_start", "before_end", "after_created_at", "before_created_at", "after_updated_at", "before_updated_at"),
+        strict=True,
+    ):
         if params.get(name):
             fields[field_name] = _instant(name, params[name])
     for name, key in _SORTS:
@@ -204,16 +213,23 @@ async def reschedule_booking(
 
 
 @router.post("/{bookingUid}/confirm", status_code=200, **declare(Envelope[BookingOrSeries]))
-async def confirm_booking(uid: BookingUid, session: SessionDep, principal: CurrentPrincipal, now: Now) -> dict[str, Any]:
+async def confirm_booking(
+    uid: BookingUid, session: SessionDep, principal: CurrentPrincipal, now: Now
+) -> dict[str, Any]:
     return success(await lifecycle.confirm(session, uid, caller=principal, now=now))
 
 
 @router.post("/{bookingUid}/decline", status_code=200, **declare(Envelope[BookingOrSeries]))
 async def decline_booking(
-    uid: BookingUid, session: SessionDep, principal: CurrentPrincipal, limits: InputLimitsDep,
+    uid: BookingUid,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    limits: InputLimitsDep,
     body: Annotated[DeclineInput | None, Body()] = None,
 ) -> dict[str, Any]:
-    return success(await lifecycle.decline(session, uid, caller=principal, reason=body.reason if body else None, limits=limits))
+    return success(
+        await lifecycle.decline(session, uid, caller=principal, reason=body.reason if body else None, limits=limits)
+    )
 
 
 @router.post("/{bookingUid}/mark-absent", status_code=200, **declare(Envelope[BookingOrSeries]))
@@ -226,12 +242,17 @@ async def mark_absent(
 ) -> dict[str, Any]:
     body = body or MarkAbsentInput()
     attendees = [lifecycle.AbsentAttendee(a.email, a.absent) for a in body.attendees or []]
-    return success(await lifecycle.mark_absent(session, uid, caller=principal, host=body.host, attendees=attendees, now=now))
+    return success(
+        await lifecycle.mark_absent(session, uid, caller=principal, host=body.host, attendees=attendees, now=now)
+    )
 
 
 @router.patch("/{bookingUid}/location", status_code=200, **declare(Envelope[BookingOrSeries]))
 async def update_location(
-    uid: BookingUid, session: SessionDep, principal: CurrentPrincipal, limits: InputLimitsDep,
+    uid: BookingUid,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    limits: InputLimitsDep,
     body: Annotated[LocationInput | None, Body()] = None,
 ) -> dict[str, Any]:
     location = body.location if body else None
@@ -243,7 +264,9 @@ class ReassignInput(WireModel):
 
 
 @router.post("/{bookingUid}/reassign", status_code=200, **declare(Envelope[Reassigned]))
-async def reassign_booking(uid: BookingUid, session: SessionDep, principal: CurrentPrincipal, now: Now, limits: InputLimitsDep) -> dict[str, Any]:
+async def reassign_booking(
+    uid: BookingUid, session: SessionDep, principal: CurrentPrincipal, now: Now, limits: InputLimitsDep
+) -> dict[str, Any]:
     """Round-robin: move the booking to another free host, chosen as at creation."""
     return success(await reassign.reassign(session, uid, caller=principal, now=now, limits=limits))
 
@@ -260,5 +283,13 @@ async def reassign_booking_to(
 ) -> dict[str, Any]:
     """Round-robin: move the booking to the given (free) round-robin host."""
     return success(
-        await reassign.reassign(session, uid, caller=principal, now=now, limits=limits, to_user_id=user_id, reason=body.reason if body else None)
+        await reassign.reassign(
+            session,
+            uid,
+            caller=principal,
+            now=now,
+            limits=limits,
+            to_user_id=user_id,
+            reason=body.reason if body else None,
+        )
     )
