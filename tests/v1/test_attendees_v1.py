@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.bookings.conftest import MONDAY, at, book, event_types, host_schedule, v2  # noqa: F401 - fixtures
 from tests.v1.conftest import v1_error
 
@@ -47,3 +49,26 @@ async def test_other_users_attendees_are_invisible(api, client, alice, bob, admi
     v1_error(await api.post(alice, "/attendees", json={**body, "timeZone": "Nowhere/Land"}), 400)
     assert [a["id"] for a in (await api.get(admin, "/attendees")).json()["attendees"]] == [attendee["id"]]
     assert (await api.get(admin, f"/attendees/{attendee['id']}")).status_code == 200
+
+
+@pytest.mark.parametrize("settings_overrides", [{"booking_max_guests": 2}])
+async def test_attendees_per_booking_are_capped_by_the_guest_limit(api, client, alice, event_types):
+    # The booker and CALAPI_BOOKING_MAX_GUESTS guests, as a booking made in one request may hold.
+    booking = (await book(client, event_types.regular, at(MONDAY, "10:00"))).json()["data"]
+
+    def body(n: int) -> dict[str, object]:
+        return {"bookingId": booking["id"], "email": f"extra{n}@example.com", "name": f"Extra {n}", "timeZone": "UTC"}
+
+    added = [await api.post(alice, "/attendees", json=body(n)) for n in (1, 2)]
+    assert [r.status_code for r in added] == [200, 200], [r.text for r in added]
+    v1_error(
+        await api.post(alice, "/attendees", json=body(3)),
+        400,
+        f"Booking {booking['id']} has 3 attendees; at most 3 are allowed per booking "
+        "(the booker and CALAPI_BOOKING_MAX_GUESTS guests).",
+    )
+    seen = (await client.get(f"/v2/bookings/{booking['uid']}", headers=v2(alice))).json()["data"]
+    assert len(seen["attendees"]) == 3
+    # A freed place can be taken again.
+    await api.delete(alice, f"/attendees/{added[0].json()['attendee']['id']}")
+    assert (await api.post(alice, "/attendees", json=body(3))).status_code == 200

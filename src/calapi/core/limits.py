@@ -80,6 +80,20 @@ class InputLimits:
                 shown = guest[:64] if isinstance(guest, str) else guest
                 raise BadRequest(f"{field}[{index}] must be an email address, got {shown!r}.")
 
+    @property
+    def max_attendees(self) -> int:
+        """Attendees one booking may hold: its booker and ``max_guests`` guests (what a webhook's
+        largest body is sized for)."""
+        return 1 + self.max_guests
+
+    def check_attendee_added(self, booking_id: int, attendees_now: int) -> None:
+        """Whether one more attendee fits on a booking that holds ``attendees_now``."""
+        if attendees_now >= self.max_attendees:
+            raise BadRequest(
+                f"Booking {booking_id} has {attendees_now} attendees; at most {self.max_attendees} are allowed per "
+                f"booking (the booker and CALAPI_BOOKING_MAX_GUESTS guests)."
+            )
+
     def check_responses(self, field: str, responses: Mapping[str, Any]) -> None:
         """Key count, encoded size, and every free-text answer's length (``notes`` among them)."""
         if len(responses) > self.max_response_keys:

@@ -14,6 +14,7 @@ from calapi.core import authorization, v1
 from calapi.core.api_schemas import V1Message, declare, v1_created, v1_one
 from calapi.core.auth import Principal, V1Principal
 from calapi.core.errors import Forbidden, NotFound
+from calapi.core.limits import InputLimitsDep
 from calapi.core.wire import TimeZoneName
 from calapi.db import SessionDep
 
@@ -68,7 +69,9 @@ async def list_attendees(principal: V1Principal, session: SessionDep) -> dict[st
 
 
 @router.post("/attendees", operation_id="v1_attendees_create", **declare(v1_created("attendee", V1AttendeeRow)))
-async def create_attendee(body: CreateAttendeeV1, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
+async def create_attendee(
+    body: CreateAttendeeV1, principal: V1Principal, session: SessionDep, limits: InputLimitsDep
+) -> dict[str, Any]:
     found = await queries.organizer_and_uid(session, body.bookingId)
     # Another user's booking and a missing one answer alike: 403 Forbidden, as v1.
     authorization.acting_owner(
@@ -77,6 +80,7 @@ async def create_attendee(body: CreateAttendeeV1, principal: V1Principal, sessio
         refusal=Forbidden("Forbidden"),
         missing=NotFound(f"Booking with id: {body.bookingId} not found"),
     )
+    limits.check_attendee_added(body.bookingId, len(await attendees_service.of_booking(session, body.bookingId)))
     attendee = await attendees_service.add(
         session, body.bookingId, name=body.name, email=body.email, time_zone=body.timeZone
     )
