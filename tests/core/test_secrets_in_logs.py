@@ -81,6 +81,9 @@ def test_no_key_or_secret_in_the_server_log(sqlite_template: Path, tmp_path: Pat
                     content=json.dumps(hook(webhook_secrets[4])).replace('"http', 'NaN, "x": "http').encode(),
                 ),
                 http.patch("/v2/me", headers=auth, content=b'{"name": ' + b"[" * 1000 + b"]" * 1000 + b"}"),
+                # a key inside another parameter, its separators percent-encoded (once, and twice)
+                http.get(f"/v2/bookings/nope?x=%26apiKey%3D{query_key}"),
+                http.get(f"/v1/me?x=%2526apiKey%253D{query_key}"),
             ]
             statuses = [r.status_code for r in calls]
             for response in calls:
@@ -145,3 +148,25 @@ async def test_a_key_after_a_semicolon_is_redacted_from_the_echoed_path_and_the_
     )
     assert RedactSecrets().filter(record)
     assert alice.key not in logging.Formatter().format(record)
+
+
+def test_a_key_behind_percent_encoded_separators_is_redacted(client, alice):
+    # calapi reads ``x`` as one parameter whose value holds the key; one decoding shows it.
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:1", "GET", f"/v2/me?x=%26apiKey%3D{alice.key}&y=%2526api_key%253D{alice.key}", "1.1", 401),
+        None,
+    )
+    assert RedactSecrets().filter(record)
+    line = logging.Formatter().format(record)
+    assert alice.key not in line and "%26apiKey%3DREDACTED" in line and "&y=REDACTED" in line
+
+
+async def test_a_key_behind_percent_encoded_separators_is_not_echoed(client, alice):
+    response = await client.get(f"/v2/bookings/nope?x=1%3BapiKey%3D{alice.key}")
+    echoed = response.json()["path"]
+    assert alice.key not in echoed and echoed.endswith("?x=1%3BapiKey%3DREDACTED"), echoed

@@ -13,21 +13,49 @@ SECRET_PARAMETERS = frozenset({"apikey", "api_key", "access_token", "token", "se
 
 # ``name=value`` pairs inside a URL or a log line: a name after ``?``, ``&`` or ``;`` (a separator
 # some clients still write, though calapi's parser does not split on it), its value up to the next
-# separator. Names are compared decoded (``apiKe%79`` is ``apiKey`` to the query parser).
-_PAIR = re.compile(r"(?P<lead>[?&;])(?P<name>[^=&;#\s\"'?]+)=(?P<value>[^&;#\s\"']*)")
+# separator. Names are compared decoded (``apiKe%79`` is ``apiKey`` to the query parser). The
+# separators and ``=`` count percent-encoded too (``?x=%26apiKey%3D<key>``): calapi reads that as
+# one parameter ``x``, but the key is in the line all the same, one decoding away for whoever or
+# whatever reads the log.
+_ENCODED_SEPARATOR = r"%(?:26|3[bBdDfF])"
+_PAIR = re.compile(
+    r"(?P<lead>[?&;]|%(?:26|3[bBfF]))"
+    rf"(?P<name>(?:(?!{_ENCODED_SEPARATOR})[^=&;#\s\"'?])+)"
+    r"(?P<equals>=|%3[dD])"
+    r"(?P<value>(?:(?!%(?:26|3[bBfF]))[^&;#\s\"'])*)"
+)
+# Encodings inside encodings (``%2526`` is ``%26`` once decoded) are decoded this many times at most.
+_MAX_DECODINGS = 8
 
 
-def _redact_pair(match: re.Match[str]) -> str:
-    if unquote_plus(match["name"]).lower() not in SECRET_PARAMETERS or not match["value"]:
+def _is_secret(name: str) -> bool:
+    return unquote_plus(name).lower() in SECRET_PARAMETERS
+
+
+def _hides_secret(name: str, value: str, decodings: int) -> bool:
+    """Whether the pair, decoded once more, holds a credential-carrying pair of its own."""
+    pair = f"{name}={value}"
+    if "%" not in pair or decodings >= _MAX_DECODINGS:
+        return False
+    decoded = unquote_plus(pair)
+    return decoded != pair and _redacted("?" + decoded, decodings + 1) != "?" + decoded
+
+
+def _redacted(text: str, decodings: int) -> str:
+    def pair(match: re.Match[str]) -> str:
+        name, value = match["name"], match["value"]
+        if value and (_is_secret(name) or _hides_secret(name, value, decodings)):
+            return f"{match['lead']}{name}{match['equals']}{REDACTED}"
         return match[0]
-    return f"{match['lead']}{match['name']}={REDACTED}"
+
+    return _PAIR.sub(pair, text)
 
 
 def redact_text(text: str) -> str:
     """``text`` with the value of every credential-carrying query parameter replaced."""
-    if "=" not in text:
+    if "=" not in text and "%" not in text:
         return text
-    return _PAIR.sub(_redact_pair, text)
+    return _redacted(text, 0)
 
 
 def redact_query_string(query: str) -> str:
