@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -12,7 +16,7 @@ import pytest
 from calapi.api_keys import service as api_keys_service
 from calapi.config import SettingsError, load_settings
 from tests.support.databases import fresh_sqlite
-from tests.support.servers import run_cli, running_server
+from tests.support.servers import REPO_ROOT, calapi_env, free_port, run_cli, running_server
 
 
 @pytest.fixture
@@ -180,6 +184,71 @@ def test_a_real_server_does_not_trust_forwarded_for_from_loopback(sqlite_templat
     remaining = [int(r.headers["x-ratelimit-remaining"]) for r in responses]
     assert remaining == sorted(remaining, reverse=True) and remaining[-1] == 0, remaining
     assert responses[-1].status_code == 429
+
+
+@contextmanager
+def bare_uvicorn(**settings: str) -> Iterator[str]:
+    """``uvicorn calapi.asgi:app`` with uvicorn's own defaults (no ``calapi serve``); its base URL."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "calapi.asgi:app", "--port", str(port), "--log-level", "warning"],
+        env=calapi_env(**settings),
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert proc.poll() is None, proc.stdout.read() if proc.stdout else "uvicorn exited"
+            try:
+                httpx.get(base + "/v2/versions", timeout=1)
+                break
+            except httpx.HTTPError:
+                assert time.monotonic() < deadline, "uvicorn did not start within 30 s"
+                time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def test_a_bare_uvicorn_does_not_trust_forwarded_for_from_loopback(sqlite_template, tmp_path):
+    # uvicorn by itself trusts proxy headers from 127.0.0.1 and ::1; calapi.asgi turns that off, so
+    # CALAPI_TRUSTED_PROXIES (empty: nobody) decides under any way of starting the server.
+    settings = {
+        "database_url": fresh_sqlite(sqlite_template, tmp_path),
+        "rate_limit": "3/minute",
+        "run_worker": "false",
+    }
+    with bare_uvicorn(**settings) as base:  # (the start-up poll spent one request of the budget)
+        statuses = [
+            httpx.get(base + "/v2/timezones", headers={"X-Forwarded-For": f"198.51.100.{i}"}, timeout=10).status_code
+            for i in range(3)
+        ]
+        proto = httpx.get(base + "/v2/timezones", headers={"X-Forwarded-Proto": "https"}, timeout=10)
+    assert statuses == [200, 200, 429], statuses
+    assert proto.status_code == 429
+
+
+def test_a_bare_uvicorn_reads_forwarded_for_from_a_configured_proxy(sqlite_template, tmp_path):
+    settings = {
+        "database_url": fresh_sqlite(sqlite_template, tmp_path),
+        "rate_limit": "2/minute",
+        "run_worker": "false",
+        "trusted_proxies": "127.0.0.1, ::1",
+    }
+    with bare_uvicorn(**settings) as base:
+        statuses = [
+            httpx.get(base + "/v2/timezones", headers={"X-Forwarded-For": client}, timeout=10).status_code
+            for client in ("198.51.100.1", "198.51.100.1", "198.51.100.1", "198.51.100.2")
+        ]
+    assert statuses == [200, 200, 429, 200], statuses
 
 
 @pytest.mark.parametrize("settings_overrides", [{"rate_limit": "2/minute", "trusted_proxies": "10.0.0.0/8, 192.0.2.7"}])
