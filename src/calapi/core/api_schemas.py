@@ -118,9 +118,16 @@ def error_responses_for(router: APIRouter) -> dict[int | str, dict[str, Any]]:
     return v1_error_responses() if paths and all(is_v1(path) for path in paths) else v2_error_responses()
 
 
+# The response model of every declared route: the answer as the route built it (``Any`` validates
+# nothing and changes nothing). Why not ``None``: without a response model FastAPI runs every answer
+# through ``jsonable_encoder``, a Python walk of each value (about 25 µs of the 100 µs ``/v2/me``
+# costs in process); with one it encodes the answer in a single pass in pydantic-core.
+AS_BUILT: Any = Any
+
+
 def declare(model: Any, status: int = 200, description: str = "Successful Response") -> dict[str, Any]:
     """Route decorator arguments that declare a success body without re-validating the answer."""
-    return {"response_model": None, "responses": {status: {"model": model, "description": description}}}
+    return {"response_model": AS_BUILT, "responses": {status: {"model": model, "description": description}}}
 
 
 # --- v1 bodies: a resource under its own key (``{"schedule": {…}}``), with a message when created ----

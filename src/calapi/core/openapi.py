@@ -52,15 +52,36 @@ def _is_v1_route(route: BaseRoute) -> bool:
     return isinstance(route, APIRoute) and is_v1(route.path)
 
 
+def _declared_bodies_only(document: dict[str, Any]) -> dict[str, Any]:
+    """Each success body exactly as ``declare`` states it, without the pass-through model's trace.
+
+    FastAPI titles the schema of a route's response model ("Response Me Get") before it merges the
+    declared body in: beside a ``$ref`` that title would rename the body for a client generator, so
+    it goes; an inline body keeps its own title, written last as FastAPI writes it.
+    """
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            for response in operation.get("responses", {}).values():
+                for content in response.get("content", {}).values():
+                    schema = content.get("schema")
+                    if not isinstance(schema, dict) or "title" not in schema:
+                        continue
+                    title = schema.pop("title")
+                    if "$ref" not in schema:
+                        schema["title"] = title
+    return document
+
+
 def _schema(app: FastAPI, *, v1: bool) -> dict[str, Any]:
     routes = [r for r in app.routes if _is_v1_route(r) == v1]
-    return get_openapi(
+    document = get_openapi(
         title=f"{app.title} API v1" if v1 else app.title,
         version=app.version,
         openapi_version=app.openapi_version,
         description=V1_DESCRIPTION if v1 else app.description,
         routes=routes,
     )
+    return _declared_bodies_only(document)
 
 
 def split_documents(app: FastAPI) -> None:
