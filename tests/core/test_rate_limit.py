@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 import subprocess
 import sys
 import time
@@ -15,6 +16,8 @@ import pytest
 
 from calapi.api_keys import service as api_keys_service
 from calapi.config import SettingsError, load_settings
+from calapi.core.auth import LimitSpec
+from calapi.core.ratelimit import RateLimiter
 from tests.support.databases import fresh_sqlite
 from tests.support.servers import REPO_ROOT, calapi_env, free_port, run_cli, running_server
 
@@ -130,6 +133,31 @@ async def test_throttling_ends_with_the_window(client, alice):
     assert [(await client.get("/v2/me", headers=alice.headers)).status_code for _ in range(3)] == [200, 200, 429]
     await asyncio.sleep(2.2)
     assert (await client.get("/v2/me", headers=alice.headers)).status_code == 200
+
+
+@pytest.mark.redis
+async def test_all_limits_of_a_request_are_counted_in_one_redis_round_trip(redis_url):
+    limiter = RateLimiter(LimitSpec("default", 100, 60), redis_url)
+    specs = (LimitSpec("default", 3, 60), LimitSpec("burst", 5, 30))
+    tracker = f"user_test_{secrets.token_hex(4)}"  # its own counters: other tests may share the database
+    sent: list[str] = []
+    execute = limiter._redis.execute_command
+
+    async def counted(*args, **kwargs):
+        sent.append(args[0])
+        return await execute(*args, **kwargs)
+
+    try:
+        await limiter.hit(tracker, specs)  # (loads the script on first use)
+        limiter._redis.execute_command = counted
+        decisions = [await limiter.hit(tracker, specs) for _ in range(3)]
+    finally:
+        await limiter.close()
+    assert sent == ["EVALSHA"] * 3, sent
+    last = decisions[-1]
+    assert [(s.blocked, s.remaining) for s in last.states] == [(True, 0), (False, 1)]
+    assert last.allowed  # refused only when every limit is spent
+    assert [round(s.reset_at - time.time()) for s in last.states] == [60, 30]
 
 
 @pytest.mark.redis
