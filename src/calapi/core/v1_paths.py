@@ -28,7 +28,15 @@ _HOOKS = re.compile(r"^/v1/hooks(?=/|$)")
 
 
 def _webhooks_alias(path: str) -> str:
+    if not path.startswith("/v1/hooks"):
+        return path
     return _HOOKS.sub("/v1/webhooks", path, count=1)
+
+
+# Root-path decisions kept per path (each one tries every route's pattern); bounded in number and
+# length, since ids make paths as many and as long as callers like.
+_MAX_REMEMBERED = 4096
+_MAX_REMEMBERED_LENGTH = 256
 
 
 def _flattened(routes: Sequence[Any]) -> list[Any]:
@@ -51,6 +59,7 @@ class V1PathAliases:
         self._routes = routes  # the app's live route list, read once at the first request
         self._v1: list[re.Pattern[str]] | None = None
         self._others: list[re.Pattern[str]] = []
+        self._decided: dict[str, str | None] = {}
 
     def _tables(self) -> list[re.Pattern[str]]:
         if self._v1 is None:
@@ -69,6 +78,18 @@ class V1PathAliases:
         if is_v1(path):
             aliased = _webhooks_alias(path)
             return aliased if aliased != path else None
+        try:
+            return self._decided[path]
+        except KeyError:
+            pass
+        decided = self._root_path(path)
+        if len(path) <= _MAX_REMEMBERED_LENGTH:
+            if len(self._decided) >= _MAX_REMEMBERED:
+                self._decided.clear()
+            self._decided[path] = decided
+        return decided
+
+    def _root_path(self, path: str) -> str | None:
         v1_routes = self._tables()
         if any(pattern.match(path) for pattern in self._others):
             return None
