@@ -53,8 +53,8 @@ def _redacted(text: str, decodings: int) -> str:
 
 def redact_text(text: str) -> str:
     """``text`` with the value of every credential-carrying query parameter replaced."""
-    if "=" not in text and "%" not in text:
-        return text
+    if "=" not in text and "%3D" not in text and "%3d" not in text:
+        return text  # no pair to look at (most log lines, and every log format string)
     return _redacted(text, 0)
 
 
