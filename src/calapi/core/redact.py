@@ -17,12 +17,13 @@ SECRET_PARAMETERS = frozenset({"apikey", "api_key", "access_token", "token", "se
 # separators and ``=`` count percent-encoded too (``?x=%26apiKey%3D<key>``): calapi reads that as
 # one parameter ``x``, but the key is in the line all the same, one decoding away for whoever or
 # whatever reads the log.
-_ENCODED_SEPARATOR = r"%(?:26|3[bBdDfF])"
+_ENCODED_LEAD = r"%(?:26|3[bBfF])"  # & ; ?
+_ENCODED_EQUALS = r"%3[dD]"
 _PAIR = re.compile(
-    r"(?P<lead>[?&;]|%(?:26|3[bBfF]))"
-    rf"(?P<name>(?:(?!{_ENCODED_SEPARATOR})[^=&;#\s\"'?])+)"
-    r"(?P<equals>=|%3[dD])"
-    r"(?P<value>(?:(?!%(?:26|3[bBfF]))[^&;#\s\"'])*)"
+    rf"(?P<lead>[?&;]|{_ENCODED_LEAD})"
+    rf"(?P<name>(?:(?!{_ENCODED_LEAD}|{_ENCODED_EQUALS})[^=&;#\s\"'?])+)"
+    rf"(?P<equals>=|{_ENCODED_EQUALS})"
+    rf"(?P<value>(?:(?!{_ENCODED_LEAD})[^&;#\s\"'])*)"
 )
 # Encodings inside encodings (``%2526`` is ``%26`` once decoded) are decoded this many times at most.
 _MAX_DECODINGS = 8
