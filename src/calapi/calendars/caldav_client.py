@@ -15,6 +15,7 @@ connection, an error answer; the last good data stays in use).
 from __future__ import annotations
 
 import asyncio
+import inspect
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -97,8 +98,13 @@ async def list_calendars(account: Account, *, timeout: float, allow_private: boo
     """The account's calendars that hold events, in the server's order."""
     async with _client(account, timeout=timeout, allow_private=allow_private) as client:
         principal = await client.get_principal()
-        calendars = await client.get_calendars(principal)
-    return [RemoteCalendar(external_id=str(calendar.url), name=calendar.name or None) for calendar in calendars]
+        listed = []
+        for calendar in await client.get_calendars(principal):
+            name = calendar.get_display_name()  # the listing's own answer (cached), awaited on this client
+            if inspect.isawaitable(name):
+                name = await name
+            listed.append(RemoteCalendar(external_id=str(calendar.url), name=str(name) if name else None))
+    return listed
 
 
 async def events_between(
