@@ -16,9 +16,12 @@ from calapi.calendars.models import CalendarBusy, CalendarCredential
 from calapi.calendars.settings import calendar_settings
 from calapi.db import utcnow
 from tests.calendars.conftest import CALDAV_USERS, Radicale, until, vcalendar, vevent
+from tests.conftest import BOTH_DATABASES
 
 TTL, TIMEOUT = 2.0, 1.0
 BERLIN = ZoneInfo("Europe/Berlin")
+
+pytestmark = BOTH_DATABASES
 
 
 @pytest.fixture

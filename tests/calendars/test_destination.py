@@ -12,6 +12,9 @@ from calapi.calendars.models import BookingReference
 from calapi.jobs.models import Job
 from tests.bookings.conftest import BOOKINGS_VERSION, MONDAY, at, book, v2
 from tests.calendars.conftest import CALDAV_USERS, Radicale, until
+from tests.conftest import BOTH_DATABASES
+
+pytestmark = BOTH_DATABASES
 
 
 async def connect(client: Any, user: Any, radicale: Radicale) -> int:
