@@ -66,20 +66,21 @@ async def _client(
 ) -> AsyncIterator[aio.AsyncDAVClient]:
     """A client for one operation; ``also``: a calendar URL the operation uses (a server such as
     iCloud lists calendars on other hosts than the account's URL), checked by the guard too."""
+    client: aio.AsyncDAVClient | None = None
     try:
-        for url in (account.url, also) if also else (account.url,):
-            await ssrf.resolve(url, allow_private=allow_private)
-    except ssrf.UrlNotAllowed as exc:
-        raise CalendarUnreachable(f"the calendar server's address is not allowed: {exc}") from None
-    client = aio.AsyncDAVClient(
-        url=account.url,
-        username=account.username,
-        password=account.password,
-        timeout=max(1, round(timeout)),
-        enable_rfc6764=False,
-    )
-    try:
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(timeout):  # the address checks' DNS lookups included
+            for url in (account.url, also) if also else (account.url,):
+                try:
+                    await ssrf.resolve(url, allow_private=allow_private)
+                except ssrf.UrlNotAllowed as exc:
+                    raise CalendarUnreachable(f"the calendar server's address is not allowed: {exc}") from None
+            client = aio.AsyncDAVClient(
+                url=account.url,
+                username=account.username,
+                password=account.password,
+                timeout=max(1, round(timeout)),
+                enable_rfc6764=False,
+            )
             yield client
     except (CredentialsRefused, CalendarUnreachable):
         raise
@@ -88,10 +89,11 @@ async def _client(
     except Exception as exc:  # network errors, timeouts, error answers, unparsable answers
         raise CalendarUnreachable(_reason(exc)) from None
     finally:
-        try:
-            await client.close()
-        except Exception:  # a connection already broken; nothing left to release
-            pass
+        if client is not None:
+            try:
+                await client.close()
+            except Exception:  # a connection already broken; nothing left to release
+                pass
 
 
 async def list_calendars(account: Account, *, timeout: float, allow_private: bool) -> list[RemoteCalendar]:
