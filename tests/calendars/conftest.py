@@ -16,8 +16,8 @@ from typing import Any
 
 import httpx
 import pytest
-from caldav import aio
 
+from calapi.calendars import caldav_client
 from calapi.jobs import worker as jobs
 from tests.bookings.conftest import event_types, host_schedule  # noqa: F401  (fixtures)
 from tests.support.servers import free_port
@@ -33,15 +33,16 @@ class Radicale:
     def url(self, user: str) -> str:
         return f"{self.base}/{user}/"
 
+    def account(self, user: str) -> caldav_client.Account:
+        return caldav_client.Account(self.url(user), user, CALDAV_USERS[user])
+
     async def reset(self, user: str, *calendars: str) -> list[str]:
         """Delete the user's calendars and make these (by name); their URLs."""
-        async with aio.AsyncDAVClient(
-            url=self.base + "/", username=user, password=CALDAV_USERS[user], enable_rfc6764=False
-        ) as client:
-            principal = await client.get_principal()
-            for calendar in await client.get_calendars(principal):
-                await client.delete(str(calendar.url))
-            urls = []
+        for calendar in await caldav_client.list_calendars(self.account(user), timeout=10, allow_private=True):
+            async with httpx.AsyncClient(auth=(user, CALDAV_USERS[user])) as http:
+                assert (await http.delete(calendar.external_id)).status_code in (200, 204)
+        urls = []
+        async with httpx.AsyncClient(auth=(user, CALDAV_USERS[user])) as http:
             for name in calendars:
                 url = f"{self.base}/{user}/{name.lower().replace(' ', '-')}/"
                 body = (
@@ -49,10 +50,10 @@ class Radicale:
                     'xmlns:C="urn:ietf:params:xml:ns:caldav"><D:set><D:prop>'
                     f"<D:displayname>{name}</D:displayname></D:prop></D:set></C:mkcalendar>"
                 )
-                response = await client.mkcalendar(url, body)
-                assert response.status in (200, 201), response.status
+                response = await http.request("MKCALENDAR", url, content=body.encode())
+                assert response.status_code in (200, 201), response.text
                 urls.append(url)
-            return urls
+        return urls
 
     async def put(self, user: str, calendar_url: str, name: str, ics: str) -> None:
         async with httpx.AsyncClient(auth=(user, CALDAV_USERS[user])) as http:
@@ -62,12 +63,9 @@ class Radicale:
             assert response.status_code in (201, 204), response.text
 
     async def objects(self, user: str, calendar_url: str) -> dict[str, str]:
-        """Every object of the calendar: href → iCalendar text."""
-        async with aio.AsyncDAVClient(
-            url=self.base + "/", username=user, password=CALDAV_USERS[user], enable_rfc6764=False
-        ) as client:
-            response = await client.calendar_query(url=calendar_url, event=True)
-            return {r.href: str(r.calendar_data) for r in response.results or [] if r.calendar_data}
+        """Every event object of the calendar: URL → iCalendar text."""
+        found = await caldav_client.calendar_objects(self.account(user), calendar_url, timeout=10, allow_private=True)
+        return {o.href: o.data for o in found}
 
 
 @pytest.fixture(scope="session")

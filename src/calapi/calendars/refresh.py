@@ -237,13 +237,16 @@ async def sync_listing(session: AsyncSession, credential_id: int, listed: list[R
                     credential_id=credential_id,
                     external_id=remote.external_id,
                     name=remote.name[:255] if remote.name else None,
-                    read_only=False,
+                    read_only=remote.read_only,
                     primary=first and position == 0,
                     time_zone=remote.time_zone,
                 )
             )
-        elif remote.name and row.name != remote.name[:255]:
-            row.name = remote.name[:255]
+        else:
+            if remote.name and row.name != remote.name[:255]:
+                row.name = remote.name[:255]
+            row.read_only = remote.read_only
+            row.time_zone = remote.time_zone
     await session.flush()
 
 

@@ -42,6 +42,7 @@ from calapi.calendars.refresh import sync_listing
 from calapi.calendars.results import BusyTime, BusyTimes, CalendarState, ConnectedCalendars, Connection
 from calapi.calendars.secrets import SecretUnreadable
 from calapi.calendars.settings import CalendarSettings
+from calapi.core import authorization
 from calapi.core.auth import Principal
 from calapi.core.errors import BadRequest, NotFound, Unauthorized
 from calapi.event_types import service as event_types_service
@@ -519,7 +520,7 @@ async def _booking_of(session: AsyncSession, uid: str) -> tuple[int, int] | None
 
 
 async def _hosts_booking(session: AsyncSession, principal: Principal, booking_id: int, organizer: int) -> bool:
-    if principal.is_admin or organizer == principal.user_id:
+    if authorization.may_act_for(principal, organizer):
         return True
     co_host = await session.scalar(
         select(BookingHost.user_id).where(
