@@ -19,6 +19,12 @@ from calapi.bookings.api_v1.routes import router as bookings_v1
 from calapi.bookings.api_v2.create import router as bookings_create_v2
 from calapi.bookings.api_v2.legacy import router as bookings_legacy_v2
 from calapi.bookings.api_v2.manage import router as bookings_manage_v2
+from calapi.calendars.v1 import router as calendars_v1
+from calapi.calendars.v2 import booking_router as booking_calendars_v2
+from calapi.calendars.v2 import destination_router as destination_calendars_v2
+from calapi.calendars.v2 import ics_router as booking_ics_v2
+from calapi.calendars.v2 import router as calendars_v2
+from calapi.calendars.v2 import selected_router as selected_calendars_v2
 from calapi.config import Settings, get_settings
 from calapi.core import docs_pages, handlers
 from calapi.core.api_schemas import error_responses_for
@@ -132,6 +138,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         webhooks_v2,
         event_type_webhooks_v2,
         team_webhooks_v2,
+        calendars_v2,
+        selected_calendars_v2,
+        destination_calendars_v2,
+        booking_calendars_v2,
+        booking_ics_v2,
         schedules_v1,
         event_types_v1,
         bookings_v1,
@@ -140,6 +151,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         teams_v1,
         slots_v1,
         attendees_v1,
+        calendars_v1,
         unbacked_v1,
         bookings_legacy_v2,
         event_types_legacy_v2,

@@ -115,6 +115,17 @@ class Settings(BaseSettings):
     # (a year of 15-minute slots in weekday office hours is about 8,400).
     slots_max_range_days: int = Field(default=366, ge=1, le=3660)
     slots_max_per_answer: int = Field(default=10_000, ge=1, le=1_000_000)
+    # Calendars (CalDAV servers, ICS feeds): busy times are cached per calendar and refreshed on the
+    # job engine twice per ``calendar_cache_ttl``; a calendar whose last good data is older than
+    # that is named stale. One calendar request may take ``calendar_timeout``; the cache covers
+    # ``calendar_horizon_days`` ahead.
+    calendar_cache_ttl: str = "60s"
+    calendar_timeout: str = "3s"
+    calendar_horizon_days: int = Field(default=180, ge=1, le=1830)
+    # Apple's CalDAV server (``POST /v2/calendars/apple/credentials``).
+    apple_caldav_url: str = "https://caldav.icloud.com/"
+    # None: allowed in development, refused in production (a calendar server on the LAN needs true).
+    calendar_allow_private_networks: bool | None = None
 
     @field_validator("database_url")
     @classmethod
@@ -155,6 +166,20 @@ class Settings(BaseSettings):
     @classmethod
     def _duration_shape(cls, value: str) -> str:
         parse_duration(value)
+        return value
+
+    @field_validator("calendar_cache_ttl", "calendar_timeout")
+    @classmethod
+    def _positive_duration(cls, value: str) -> str:
+        if parse_duration(value) <= 0:
+            raise ValueError("must be a positive duration such as '3s' or '60s'")
+        return value
+
+    @field_validator("apple_caldav_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("use an http(s) URL such as 'https://caldav.icloud.com/'")
         return value
 
     @field_validator(
@@ -225,6 +250,12 @@ class Settings(BaseSettings):
         if self.webhook_allow_private_networks is None:
             return self.env is Environment.development
         return self.webhook_allow_private_networks
+
+    @property
+    def calendar_private_networks_allowed(self) -> bool:
+        if self.calendar_allow_private_networks is None:
+            return self.env is Environment.development
+        return self.calendar_allow_private_networks
 
     @property
     def trusted_proxy_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:

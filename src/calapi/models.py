@@ -3,6 +3,14 @@
 from calapi.api_keys.models import ApiKey, RateLimit
 from calapi.availability.models import SlotReservation
 from calapi.bookings.models import Attendee, Booking, BookingSeat
+from calapi.calendars.models import (
+    BookingReference,
+    CalendarBusy,
+    CalendarCredential,
+    DestinationCalendar,
+    ExternalCalendar,
+    SelectedCalendar,
+)
 from calapi.core.idempotency import IdempotencyKey
 from calapi.db import Base
 from calapi.event_types.models import EventType, Host
@@ -18,15 +26,21 @@ __all__ = [
     "Availability",
     "Base",
     "Booking",
+    "BookingReference",
     "BookingSeat",
+    "CalendarBusy",
+    "CalendarCredential",
+    "DestinationCalendar",
     "DomainEvent",
     "EventType",
+    "ExternalCalendar",
     "Host",
     "IdempotencyKey",
     "Job",
     "Membership",
     "RateLimit",
     "Schedule",
+    "SelectedCalendar",
     "SlotReservation",
     "Team",
     "User",

@@ -7,10 +7,18 @@ from calapi.config import Settings
 
 def register_job_handlers(settings: Settings) -> None:
     """Domains that produce background work (webhooks, workflows, calendars) register here."""
+    from calapi.calendars import refresh as calendar_refresh
+    from calapi.calendars import sync as calendar_sync
+    from calapi.calendars.settings import calendar_settings
     from calapi.webhooks import delivery as webhook_delivery
 
     # events.dispatch (fan-out of every domain event to its webhook subscriptions) and webhooks.deliver
     webhook_delivery.register(settings)
+    # calendars.refresh (each connection's busy times) and calendars.write (bookings into calendars,
+    # a job per booking event through the outbox)
+    config = calendar_settings(settings)
+    calendar_refresh.register(config)
+    calendar_sync.register(config)
 
 
 def register_domain_hooks() -> None:

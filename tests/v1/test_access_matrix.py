@@ -278,17 +278,49 @@ NO_FOREIGN_OBJECT: dict[tuple[str, str], str] = {
     ("GET", "/v2/teams/{teamId}/event-types"): "contract: public list of a team's bookable event types",
     ("GET", "/v1/availability"): "free/busy by userId/teamId query; covered via /v1/users|teams/{id}/availability",
 }
-for _unbacked in [
-    "/v1/payments",
-    "/v1/booking-references",
-    "/v1/custom-inputs",
-    "/v1/destination-calendars",
-    "/v1/selected-calendars",
-]:
+for _unbacked in ["/v1/payments", "/v1/custom-inputs"]:
     # calapi stores no such rows: the list is [] and every id 404s for everyone (tests/v1/test_unbacked_v1.py).
     NO_FOREIGN_OBJECT[("GET", _unbacked)] = "stores nothing: always []"
     NO_FOREIGN_OBJECT[("GET", _unbacked + "/{id}")] = "stores nothing: every id is 404 for every caller"
-NO_FOREIGN_OBJECT[("GET", "/v1/connected-calendars")] = "stores nothing: always []"
+# Calendars need a calendar server to hold a row: another user's connection, calendar, destination and
+# reference ids are refused (404) in tests/calendars/test_ownership_and_v1.py, against Radicale.
+_CALENDARS = "calendars: another user's ids answer 404 (tests/calendars/test_ownership_and_v1.py)"
+for _method, _path in [
+    ("GET", "/v1/selected-calendars"),
+    ("POST", "/v1/selected-calendars"),
+    ("GET", "/v1/selected-calendars/{id:path}"),
+    ("PATCH", "/v1/selected-calendars/{id:path}"),
+    ("DELETE", "/v1/selected-calendars/{id:path}"),
+    ("GET", "/v1/destination-calendars"),
+    ("POST", "/v1/destination-calendars"),
+    ("GET", "/v1/destination-calendars/{id}"),
+    ("PATCH", "/v1/destination-calendars/{id}"),
+    ("DELETE", "/v1/destination-calendars/{id}"),
+    ("GET", "/v1/connected-calendars"),
+    ("GET", "/v1/booking-references"),
+    ("POST", "/v1/booking-references"),
+    ("GET", "/v1/booking-references/{id}"),
+    ("PATCH", "/v1/booking-references/{id}"),
+    ("DELETE", "/v1/booking-references/{id}"),
+    ("POST", "/v2/calendars/apple/credentials"),
+    ("POST", "/v2/calendars/caldav/credentials"),
+    ("POST", "/v2/calendars/ics-feed/save"),
+    ("GET", "/v2/calendars/{calendar}/check"),
+    ("POST", "/v2/calendars/{calendar}/disconnect"),
+    ("GET", "/v2/calendars"),
+    ("GET", "/v2/calendars/busy-times"),
+    ("POST", "/v2/selected-calendars"),
+    ("DELETE", "/v2/selected-calendars"),
+    ("PUT", "/v2/destination-calendars"),
+    ("GET", "/v2/bookings/{bookingUid}/references"),
+]:
+    NO_FOREIGN_OBJECT[(_method, _path)] = _CALENDARS
+NO_FOREIGN_OBJECT[("GET", "/v2/bookings/{bookingUid}/calendar-links")] = (
+    "contract 2.6.12: any caller with the booking's uid (as GET /v2/bookings/{uid})"
+)
+NO_FOREIGN_OBJECT[("GET", "/v2/bookings/{bookingUid}/event.ics")] = (
+    "public: the .ics a calendar link points at, addressed by the booking's uid (as GET /v2/bookings/{uid})"
+)
 NO_FOREIGN_OBJECT[("GET", "/v1/audit-logs")] = 'stores nothing: always {"events": []}'
 NO_FOREIGN_OBJECT[("POST", "/v1/audit-logs")] = "stores nothing: the event is checked and dropped"
 for _method, _collection in [

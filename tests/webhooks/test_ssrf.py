@@ -7,8 +7,8 @@ import uuid
 
 import pytest
 
+from calapi.core import ssrf
 from calapi.db import utcnow
-from calapi.webhooks import ssrf
 from calapi.webhooks.models import Webhook
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,6 +16,15 @@ from calapi.jobs.worker import enqueue
 
 DISPATCH_JOB = "events.dispatch"
 _INSERT_EVENTS = insert(DomainEvent).returning(DomainEvent.id, sort_by_parameter_order=True)
+# Job kinds that act on events themselves, besides the dispatch to webhooks: kind -> triggers.
+_followers: dict[str, frozenset[str]] = {}
+
+
+def follow(kind: str, triggers: Iterable[str]) -> None:
+    """Give every future event of ``triggers`` a job of ``kind`` (payload ``{"eventId": id}``),
+    written with the event. A domain registers this at start-up (``wiring``), like its handlers;
+    calling it again replaces the triggers."""
+    _followers[kind] = frozenset(triggers)
 
 
 @dataclass(frozen=True)
@@ -54,6 +63,9 @@ async def record_events(session: AsyncSession, events: Sequence[NewEvent]) -> li
     ids = list((await connection.execute(_INSERT_EVENTS, rows)).scalars().all())
     for event, event_id in zip(events, ids, strict=True):
         enqueue(session, DISPATCH_JOB, {"eventId": event_id}, run_at=event.dispatch_at)
+        for kind, triggers in _followers.items():
+            if event.trigger in triggers:
+                enqueue(session, kind, {"eventId": event_id}, run_at=event.dispatch_at)
     return ids
 
 

@@ -44,19 +44,6 @@ class V1Payment(ResponseModel):
     bookingId: int
 
 
-class V1BookingReference(ResponseModel):
-    id: int
-    type: str
-    uid: str
-    meetingId: str | None = None
-    meetingPassword: str | None = None
-    meetingUrl: str | None = None
-    bookingId: int | None
-    externalCalendarId: str | None = None
-    deleted: bool | None = None
-    credentialId: int | None = None
-
-
 class V1CustomInput(ResponseModel):
     id: int
     eventTypeId: int
@@ -65,39 +52,6 @@ class V1CustomInput(ResponseModel):
     required: bool
     placeholder: str
     options: list[dict[str, Any]] | None = None
-
-
-class V1DestinationCalendar(ResponseModel):
-    id: int
-    integration: str
-    externalId: str
-    eventTypeId: int | None
-    bookingId: int | None
-    userId: int | None
-    credentialId: int | None = None
-
-
-class V1SelectedCalendar(ResponseModel):
-    userId: int
-    integration: str
-    externalId: str
-    credentialId: int | None = None
-    eventTypeId: int | None = None
-
-
-class V1ConnectedCalendarEntry(ResponseModel):
-    externalId: str
-    name: str | None
-    primary: bool | None
-    readOnly: bool
-
-
-class V1ConnectedCalendar(ResponseModel):
-    name: str
-    appId: str | None
-    userId: int
-    integration: str
-    calendars: list[V1ConnectedCalendarEntry]
 
 
 class V1SyncedCredential(ResponseModel):

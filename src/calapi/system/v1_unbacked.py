@@ -1,20 +1,19 @@
-"""API v1 resources calapi stores nothing for: payments, booking references, event-type custom
-inputs, destination / selected / connected calendars, app credentials (credential sync), audit logs.
+"""API v1 resources calapi stores nothing for: payments, event-type custom inputs, app credentials
+(credential sync), audit logs. (Calendars and booking references live in the calendars room.)
 
-calapi has no payment apps, no video or calendar integrations (so no booking references and no
-calendars), and keeps booking questions as event-type booking fields, not as v1's legacy custom
-input rows. A v1 client still gets the contract's shapes: every list is an empty list with 200
+calapi has no payment apps, and keeps booking questions as event-type booking fields, not as v1's
+legacy custom input rows. A v1 client still gets the contract's shapes: every list is an empty list with 200
 (quirk 21), every id is 404 — the same answer whether or not the id would be someone else's —
 and the admin-only ``userId`` filter is refused with the contract's status for non-admins.
-Writes are not served (405): there is nothing to attach a reference, a payment or a calendar to.
+Writes are not served (405): there is nothing to attach a payment or a custom input to.
 See docs/v1.md, "Resources calapi stores nothing for".
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Query, Request
+from fastapi import Request
 from fastapi.responses import JSONResponse
 
 from calapi.core import authorization, v1
@@ -40,16 +39,6 @@ async def get_payment(id: int, principal: V1Principal) -> dict[str, Any]:
     raise _missing("Payment", id)
 
 
-@router.get("/booking-references", **declare(v1_one("booking_references", list[declared.V1BookingReference])))
-async def list_booking_references(principal: V1Principal) -> dict[str, Any]:
-    return v1.many("booking_references", [])
-
-
-@router.get("/booking-references/{id}", **declare(v1_one("booking_reference", declared.V1BookingReference)))
-async def get_booking_reference(id: int, principal: V1Principal) -> dict[str, Any]:
-    raise _missing("Booking reference", id)
-
-
 @router.get("/custom-inputs", **declare(v1_one("event_type_custom_inputs", list[declared.V1CustomInput])))
 async def list_custom_inputs(principal: V1Principal) -> dict[str, Any]:
     return v1.many("event_type_custom_inputs", [])
@@ -58,48 +47,6 @@ async def list_custom_inputs(principal: V1Principal) -> dict[str, Any]:
 @router.get("/custom-inputs/{id}", **declare(v1_one("event_type_custom_input", declared.V1CustomInput)))
 async def get_custom_input(id: int, principal: V1Principal) -> dict[str, Any]:
     raise _missing("EventTypeCustomInput", id)
-
-
-@router.get("/destination-calendars", **declare(v1_one("destinationCalendars", list[declared.V1DestinationCalendar])))
-async def list_destination_calendars(
-    principal: V1Principal,
-    userId: Annotated[list[int], Query()] = [],  # noqa: B006
-) -> dict[str, Any]:
-    authorization.user_filter(principal, userId, refusal=v1.admin_required("ADMIN required", status=401))
-    return v1.many("destinationCalendars", [])
-
-
-@router.get("/destination-calendars/{id}", **declare(v1_one("destinationCalendar", declared.V1DestinationCalendar)))
-async def get_destination_calendar(id: int, principal: V1Principal) -> dict[str, Any]:
-    raise _missing("Destination calendar", id)
-
-
-@router.get("/selected-calendars", **declare(v1_one("selected_calendars", list[declared.V1SelectedCalendar])))
-async def list_selected_calendars(principal: V1Principal) -> dict[str, Any]:
-    return v1.many("selected_calendars", [])
-
-
-@router.get("/selected-calendars/{id}", **declare(v1_one("selected_calendar", declared.V1SelectedCalendar)))
-async def get_selected_calendar(id: str, principal: V1Principal) -> dict[str, Any]:
-    # ``{userId}_{integration}_{externalId}``: the contract's parse errors first, then 404.
-    user_id, _, rest = id.partition("_")
-    if not user_id.isdigit():
-        raise BadRequest("userId is not a number")
-    integration, _, external_id = rest.partition("_calendar_")
-    if not integration:
-        raise BadRequest("Missing integration")
-    if not external_id:
-        raise BadRequest("Missing externalId")
-    raise _missing("Selected calendar", id)
-
-
-@router.get("/connected-calendars", **declare(list[declared.V1ConnectedCalendar]))
-async def list_connected_calendars(
-    principal: V1Principal,
-    userId: Annotated[list[int], Query()] = [],  # noqa: B006
-) -> list[Any]:
-    authorization.user_filter(principal, userId, refusal=v1.admin_required("ADMIN required", status=403))
-    return []  # a bare array, as Cal.com sends it
 
 
 # --- credential sync ------------------------------------------------------------------------------

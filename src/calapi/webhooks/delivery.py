@@ -31,13 +31,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from calapi import __version__
 from calapi.config import Settings, parse_duration, parse_schedule
+from calapi.core import ssrf
 from calapi.core.envelopes import iso_ms
 from calapi.db import rows_affected, utcnow
 from calapi.event_types.team_service import team_of_event_type
 from calapi.jobs import worker as jobs
 from calapi.jobs.models import DomainEvent, Job
 from calapi.jobs.outbox import DISPATCH_JOB
-from calapi.webhooks import signing, ssrf, templates
+from calapi.webhooks import signing, templates
 from calapi.webhooks.connections import HTTP_ERRORS, Address, Connections
 from calapi.webhooks.models import DeliveryStatus, Webhook, WebhookAttempt, WebhookDelivery
 from calapi.webhooks.triggers import FLAT_TRIGGERS, PING, SCHEDULED_TRIGGERS

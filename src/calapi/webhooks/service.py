@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from calapi.bookings.events import largest_payloads
 from calapi.config import Settings
-from calapi.core import authorization
+from calapi.core import authorization, ssrf
 from calapi.core.auth import Principal
 from calapi.core.envelopes import iso_ms
 from calapi.core.errors import BadRequest, Conflict, Forbidden, NotFound
@@ -22,7 +22,7 @@ from calapi.db import begin_write, rows_affected, utcnow
 from calapi.event_types.models import EventType
 from calapi.jobs import worker as jobs
 from calapi.webhooks import delivery as webhook_delivery
-from calapi.webhooks import signing, ssrf, templates
+from calapi.webhooks import signing, templates
 from calapi.webhooks.models import DeliveryStatus, Webhook, WebhookAttempt, WebhookDelivery
 from calapi.webhooks.triggers import PING
 

@@ -1,10 +1,13 @@
-"""Where a webhook may be sent: checked when it is saved and again, after DNS, on every attempt.
+"""Where calapi may send a request on a user's behalf (a webhook, a calendar feed or server):
+checked when the URL is saved and again, after DNS, on every attempt.
 
 Cloud-metadata and link-local addresses (and other never-routable ones) are always refused;
 loopback and private networks only when private networks are not allowed (production default).
 An IPv6 address that carries an IPv4 one (IPv4-mapped or -compatible, 6to4, Teredo, NAT64) is
 judged by the IPv4 address it reaches.
 An attempt connects to the address that was checked, so DNS cannot change between check and use.
+
+The refusal texts name webhooks because webhooks were first; the reasons hold for any URL.
 
 A host name's checked answer is kept for ``RESOLVE_CACHE_SECONDS`` per process (a busy subscriber
 would otherwise cost a resolver round trip per delivery). That is safe because what is cached is

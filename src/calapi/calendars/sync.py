@@ -1,0 +1,325 @@
+"""``calendars.write``: bookings into the hosts' calendars, driven by the bookings' domain events.
+
+The outbox gives this room a job for each booking event it follows (``jobs.outbox.follow``,
+registered at start-up), written in the booking's own transaction — so no booking change is missed,
+and the bookings room knows nothing of calendars. The event's payload is the booking as it was
+then (Cal.com's webhook payload); what the job reads besides is this room's own tables.
+
+- created (or confirmed): the meeting is written to the event type's destination calendar, else
+  the organizer's, as a VEVENT whose UID is the booking's iCalUID;
+- rescheduled: the old booking's event is moved — same UID, same place, SEQUENCE + 1 — and its
+  reference passes to the new booking; never a second event;
+- cancelled or rejected: the event is deleted; one seat leaving rewrites the attendee list;
+- each write is recorded as a booking reference, only once every write of the job succeeded (a
+  write is idempotent: the same UID at the same URL), and a failure is retried on the job
+  engine's back-off schedule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from calapi.calendars import caldav_client, fetch
+from calapi.calendars.ical import MeetingEvent, Person, meeting_ics
+from calapi.calendars.models import (
+    BookingReference,
+    CalendarCredential,
+    CredentialType,
+    DestinationCalendar,
+    ExternalCalendar,
+)
+from calapi.calendars.settings import CalendarSettings
+from calapi.db import utcnow
+from calapi.jobs import outbox
+from calapi.jobs import worker as jobs
+from calapi.jobs.models import DomainEvent, Job
+
+WRITE_JOB = "calendars.write"
+# The booking events (their wire trigger names) that change what a calendar should show.
+CREATED, REQUESTED, RESCHEDULED = "BOOKING_CREATED", "BOOKING_REQUESTED", "BOOKING_RESCHEDULED"
+CANCELLED, REJECTED = "BOOKING_CANCELLED", "BOOKING_REJECTED"
+FOLLOWED = (CREATED, REQUESTED, RESCHEDULED, CANCELLED, REJECTED)
+CALENDAR_TYPES = tuple(t.value for t in CredentialType if t is not CredentialType.ics_feed)
+
+
+@dataclass(frozen=True)
+class Place:
+    """A calendar that can be written, with the credential that writes it."""
+
+    credential: CalendarCredential
+    external_id: str
+
+
+@dataclass(frozen=True)
+class WriteContext:
+    trigger: str
+    payload: dict[str, Any]
+    destination: Place | None
+    current: list[BookingReference]  # this booking's live references
+    previous: list[BookingReference]  # the rescheduled booking's live references
+    credentials: dict[int, CalendarCredential] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Written:
+    """What to record once every write succeeded."""
+
+    new: list[BookingReference] = field(default_factory=list)
+    sequence: dict[int, int] = field(default_factory=dict)  # reference id -> SEQUENCE now written
+    deleted: list[int] = field(default_factory=list)  # reference ids
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) else None
+
+
+async def load(session: AsyncSession, claimed: list[Job]) -> dict[int, WriteContext]:
+    """The batch's events, destinations, references and credentials: five statements at most."""
+    event_ids = {int(job.payload.get("eventId") or 0): job.id for job in claimed}
+    events = (await session.scalars(select(DomainEvent).where(DomainEvent.id.in_(list(event_ids))))).all()
+    if not events:
+        return {}
+    payloads = {event.id: event.payload or {} for event in events}
+    owners = {_int((p.get("organizer") or {}).get("id")) for p in payloads.values()} - {None}
+    event_type_ids = {_int(p.get("eventTypeId")) for p in payloads.values()} - {None}
+    booking_ids = {_int(p.get(key)) for p in payloads.values() for key in ("bookingId", "rescheduleId")} - {None}
+
+    destinations = (
+        await session.scalars(
+            select(DestinationCalendar).where(
+                or_(
+                    DestinationCalendar.event_type_id.in_(list(event_type_ids)),
+                    and_(DestinationCalendar.user_id.in_(list(owners)), DestinationCalendar.event_type_id.is_(None)),
+                )
+            )
+        )
+    ).all()
+    references = (
+        await session.scalars(
+            select(BookingReference).where(
+                BookingReference.booking_id.in_(list(booking_ids)),
+                BookingReference.deleted.is_(None),
+                BookingReference.type.in_(CALENDAR_TYPES),
+            )
+        )
+    ).all()
+    credential_ids = {d.credential_id for d in destinations} | {r.credential_id for r in references if r.credential_id}
+    credentials = {
+        c.id: c
+        for c in (
+            await session.scalars(select(CalendarCredential).where(CalendarCredential.id.in_(list(credential_ids))))
+        ).all()
+    }
+    read_only = {
+        (row.credential_id, row.external_id)
+        for row in (
+            await session.execute(
+                select(ExternalCalendar.credential_id, ExternalCalendar.external_id).where(
+                    ExternalCalendar.credential_id.in_(list(credential_ids)), ExternalCalendar.read_only.is_(True)
+                )
+            )
+        ).all()
+    }
+    for row in (*destinations, *references, *credentials.values()):
+        session.expunge(row)
+
+    contexts: dict[int, WriteContext] = {}
+    for event in events:
+        payload = payloads[event.id]
+        owner = _int((payload.get("organizer") or {}).get("id"))
+        event_type_id = _int(payload.get("eventTypeId"))
+        chosen = next((d for d in destinations if event_type_id and d.event_type_id == event_type_id), None) or next(
+            (d for d in destinations if d.event_type_id is None and d.user_id == owner), None
+        )
+        place = None
+        if (
+            chosen is not None
+            and chosen.credential_id in credentials
+            and (chosen.credential_id, chosen.external_id) not in read_only
+        ):
+            place = Place(credentials[chosen.credential_id], chosen.external_id)
+        booking_id, previous_id = _int(payload.get("bookingId")), _int(payload.get("rescheduleId"))
+        contexts[event_ids[event.id]] = WriteContext(
+            trigger=event.trigger,
+            payload=payload,
+            destination=place,
+            current=[r for r in references if r.booking_id == booking_id],
+            previous=[r for r in references if previous_id is not None and r.booking_id == previous_id],
+            credentials=credentials,
+        )
+    return contexts
+
+
+def _instant(text: Any) -> datetime:
+    return datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+
+
+def meeting(payload: dict[str, Any], *, uid: str, sequence: int) -> MeetingEvent:
+    organizer = payload.get("organizer") or {}
+    return MeetingEvent(
+        uid=uid,
+        sequence=sequence,
+        booking_uid=str(payload.get("uid") or ""),
+        title=str(payload.get("title") or ""),
+        start=_instant(payload["startTime"]),
+        end=_instant(payload["endTime"]),
+        description=payload.get("description") or None,
+        location=payload.get("location") or None,
+        organizer=Person(organizer.get("name"), organizer["email"]) if organizer.get("email") else None,
+        attendees=[
+            Person(a.get("name"), a["email"])
+            for a in payload.get("attendees") or []
+            if isinstance(a, dict) and a.get("email")
+        ],
+    )
+
+
+class _Writer:
+    def __init__(self, context: WriteContext, config: CalendarSettings) -> None:
+        self.context = context
+        self.config = config
+
+    def _account(self, credential: CalendarCredential) -> caldav_client.Account:
+        account = fetch.open_secrets(credential, self.config).account
+        if account is None:
+            raise caldav_client.CalendarUnreachable("an ICS feed cannot receive events")
+        return account
+
+    async def put(self, credential: CalendarCredential, calendar: str, event: MeetingEvent) -> None:
+        await caldav_client.put_event(
+            self._account(credential),
+            calendar,
+            event.uid,
+            meeting_ics(event, stamp=utcnow()),
+            timeout=self.config.timeout,
+            allow_private=self.config.allow_private,
+        )
+
+    async def delete(self, reference: BookingReference) -> None:
+        credential = self.context.credentials.get(reference.credential_id or 0)
+        if credential is None or not reference.external_calendar_id:
+            return  # the account was disconnected: nothing calapi can still reach
+        await caldav_client.delete_event(
+            self._account(credential),
+            reference.external_calendar_id,
+            reference.uid,
+            timeout=self.config.timeout,
+            allow_private=self.config.allow_private,
+        )
+
+    async def create(self, written: Written) -> None:
+        place = self.context.destination
+        payload = self.context.payload
+        if place is None:
+            return
+        uid = str(payload.get("iCalUID") or f"{payload.get('uid')}@calapi")
+        await self.put(place.credential, place.external_id, meeting(payload, uid=uid, sequence=0))
+        written.new.append(
+            BookingReference(
+                booking_id=payload["bookingId"],
+                type=place.credential.type,
+                uid=uid,
+                external_calendar_id=place.external_id,
+                credential_id=place.credential.id,
+                sequence=0,
+            )
+        )
+
+    async def rewrite(self, references: list[BookingReference], written: Written, *, move_to: int | None) -> None:
+        """Write each referenced event again with this payload (SEQUENCE + 1); ``move_to``: the
+        booking the references pass to (a reschedule)."""
+        for reference in references:
+            credential = self.context.credentials.get(reference.credential_id or 0)
+            if credential is None or not reference.external_calendar_id:
+                continue
+            sequence = reference.sequence + 1
+            event = meeting(self.context.payload, uid=reference.uid, sequence=sequence)
+            await self.put(credential, reference.external_calendar_id, event)
+            if move_to is None:
+                written.sequence[reference.id] = sequence
+                continue
+            written.deleted.append(reference.id)
+            written.new.append(
+                BookingReference(
+                    booking_id=move_to,
+                    type=reference.type,
+                    uid=reference.uid,
+                    external_calendar_id=reference.external_calendar_id,
+                    credential_id=reference.credential_id,
+                    sequence=sequence,
+                )
+            )
+
+    async def remove(self, references: list[BookingReference], written: Written) -> None:
+        for reference in references:
+            await self.delete(reference)
+            written.deleted.append(reference.id)
+
+    async def run(self) -> Written:
+        context, payload, written = self.context, self.context.payload, Written()
+        accepted = str(payload.get("status") or "").upper() == "ACCEPTED"
+        seat_change = bool(payload.get("seatUid"))
+        if context.trigger == CREATED and accepted:
+            if context.current:
+                await self.rewrite(context.current, written, move_to=None)
+            else:
+                await self.create(written)
+        elif context.trigger in (RESCHEDULED, REQUESTED) and payload.get("rescheduleUid"):
+            if not accepted:
+                await self.remove(context.previous, written)  # back in the calendar once confirmed
+            elif context.current:
+                await self.rewrite(context.current, written, move_to=None)
+            elif context.previous and not seat_change:
+                await self.rewrite(context.previous, written, move_to=payload["bookingId"])
+            else:
+                await self.create(written)
+        elif context.trigger == CANCELLED:
+            if seat_change:
+                await self.rewrite(context.current, written, move_to=None)
+            else:
+                await self.remove(context.current, written)
+        elif context.trigger == REJECTED:
+            await self.remove(context.current, written)
+        return written
+
+
+async def write_references(session: AsyncSession, written: Written) -> None:
+    for reference_id, sequence in written.sequence.items():
+        await session.execute(
+            update(BookingReference).where(BookingReference.id == reference_id).values(sequence=sequence)
+        )
+    if written.deleted:
+        await session.execute(
+            update(BookingReference).where(BookingReference.id.in_(written.deleted)).values(deleted=True)
+        )
+    session.add_all(written.new)
+    await session.flush()
+
+
+def register(config: CalendarSettings) -> None:
+    async def perform(job: Job, context: WriteContext | None) -> jobs.Record | None:
+        if context is None:
+            return None
+        written = await _Writer(context, config).run()  # raises: the job engine retries it
+        if not (written.new or written.sequence or written.deleted):
+            return None
+
+        async def record(session: AsyncSession) -> None:
+            await write_references(session, written)
+
+        return record
+
+    jobs.register(
+        WRITE_JOB,
+        jobs.Handler(
+            load=load,
+            perform=perform,
+            backoff=(timedelta(seconds=5), timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30)),
+        ),
+    )
+    outbox.follow(WRITE_JOB, FOLLOWED)
