@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import func, or_, select
@@ -12,7 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from calapi.core.errors import BadRequest, Conflict, NotFound
 from calapi.core.timezones import require_time_zone
+from calapi.users.commands import ProfileChanges
 from calapi.users.models import User, UserRole
+
+# Profile fields stored under another column name.
+_COLUMN_OF = {"metadata": "user_metadata"}
 
 
 async def count(session: AsyncSession) -> int:
@@ -98,7 +101,7 @@ def _default_schedules() -> DefaultScheduleRules:
 
 
 async def update_profile(
-    session: AsyncSession, user: User, changes: dict[str, Any], *, email_vouched: bool = False
+    session: AsyncSession, user_id: int, changes: ProfileChanges, *, email_vouched: bool = False
 ) -> User:
     """Apply a validated partial update to a profile.
 
@@ -106,19 +109,18 @@ async def update_profile(
     otherwise it is parked in ``pending_email`` and ``email`` stays the proven address, because
     booking lists show what that address attends and nobody has shown they own the new one.
     """
-    changes = dict(changes)
-    email = changes.pop("email", None)
-    if email is not None:
-        await _change_email(session, user, email, vouched=email_vouched)
-    if "time_zone" in changes:
-        require_time_zone(changes["time_zone"])
-    schedule_id = changes.get("default_schedule_id")
+    user = await get(session, user_id)
+    if changes.email is not None:
+        await _change_email(session, user, changes.email, vouched=email_vouched)
+    if changes.time_zone is not None:
+        require_time_zone(changes.time_zone)
+    schedule_id = changes.default_schedule_id
     if schedule_id is not None and not await _default_schedules().owns(session, user.id, schedule_id):
         raise BadRequest(f"defaultScheduleId {schedule_id} is not one of your schedules")
-    for field, value in changes.items():
-        setattr(user, field, value)
-    if changes.get("time_zone") is not None:
-        await _default_schedules().follow_time_zone(session, user, changes["time_zone"])
+    for name, value in changes.without("email").values().items():
+        setattr(user, _COLUMN_OF.get(name, name), value)
+    if changes.time_zone is not None:
+        await _default_schedules().follow_time_zone(session, user, changes.time_zone)
     await session.flush()
     return user
 
