@@ -5,17 +5,16 @@ from __future__ import annotations
 from calapi.core.api_schemas import ResponseModel
 
 
-class TimeRange(ResponseModel):
+class WeeklyRange(ResponseModel):
+    days: list[str]
     startTime: str
     endTime: str
 
 
-class WeeklyRange(TimeRange):
-    days: list[str]
-
-
-class DateOverride(TimeRange):
+class DateOverride(ResponseModel):
     date: str
+    startTime: str
+    endTime: str
 
 
 class Schedule(ResponseModel):
