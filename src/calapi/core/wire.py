@@ -112,6 +112,9 @@ def snake_case(name: str) -> str:
     return _WORD_START.sub("_", name).lower()
 
 
-def sent_values(body: BaseModel) -> dict[str, Any]:
-    """The fields a request body gave, by their domain (snake_case) names; ``null`` counts as not given."""
-    return {snake_case(name): value for name in body.model_fields_set if (value := getattr(body, name)) is not None}
+def sent_values(body: BaseModel, *, nulls: bool = False) -> dict[str, Any]:
+    """The fields a request body gave, by their domain (snake_case) names; ``null`` counts as not
+    given unless ``nulls`` (where a null clears a field)."""
+    return {
+        snake_case(name): value for name in body.model_fields_set if (value := getattr(body, name)) is not None or nulls
+    }
