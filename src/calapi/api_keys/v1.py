@@ -38,7 +38,7 @@ def present_api_key(row: ApiKey) -> declared.V1ApiKey:
 
 def present_minted_key(minted: api_keys_service.MintedKey) -> declared.V1MintedApiKey:
     """The new key with its text, shown this once."""
-    return declared.V1MintedApiKey.model_construct(**present_api_key(minted.row).model_dump(), key=minted.key)
+    return declared.V1MintedApiKey.model_construct(**wire(present_api_key(minted.row)), key=minted.key)
 
 
 class CreateApiKeyV1(BaseModel):

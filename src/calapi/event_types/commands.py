@@ -62,6 +62,23 @@ class EventTypeFields(Changes):
 
 
 @dataclass(frozen=True)
+class NewEventType:
+    """What a new event type must have; ``fields`` (these three included) holds everything given."""
+
+    title: str
+    slug: str
+    length_in_minutes: int
+    fields: EventTypeFields
+
+    @classmethod
+    def of(cls, fields: EventTypeFields) -> NewEventType:
+        """From a create body's fields, which every version's create schema checked for these three."""
+        if fields.title is None or fields.slug is None or fields.length_in_minutes is None:
+            raise ValueError("a new event type needs a title, a slug and a length")
+        return cls(fields.title, fields.slug, fields.length_in_minutes, fields)
+
+
+@dataclass(frozen=True)
 class HostChoice:
     """A team event type's host, as a client picks it."""
 
@@ -73,7 +90,7 @@ class HostChoice:
 
 @dataclass(frozen=True)
 class NewTeamEventType:
-    fields: EventTypeFields
+    event_type: NewEventType
     scheduling_type: str  # COLLECTIVE | ROUND_ROBIN | MANAGED
     hosts: tuple[HostChoice, ...] = ()
     assign_all_team_members: bool = False  # every accepted member hosts (``hosts`` is then ignored)

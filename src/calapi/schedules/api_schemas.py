@@ -5,16 +5,17 @@ from __future__ import annotations
 from calapi.core.api_schemas import ResponseModel
 
 
-class WeeklyRange(ResponseModel):
+class TimeRange(ResponseModel):
+    startTime: str
+    endTime: str
+
+
+class WeeklyRange(TimeRange):
     days: list[str]
-    startTime: str
-    endTime: str
 
 
-class DateOverride(ResponseModel):
+class DateOverride(TimeRange):
     date: str
-    startTime: str
-    endTime: str
 
 
 class Schedule(ResponseModel):

@@ -59,29 +59,6 @@ _STATUSES = (
 )
 
 
-class CreateWebhookInput(WireModel):
-    subscriberUrl: str = Field(min_length=1, max_length=2048)
-    active: bool
-    triggers: list[Trigger] = Field(max_length=len(ALL_TRIGGERS) * 2)
-    payloadTemplate: str | None = None  # its size: CALAPI_WEBHOOK_MAX_TEMPLATE_BYTES, checked by the service
-    secret: str | None = Field(default=None, max_length=255)
-    version: Version | None = None
-    time: int | None = Field(default=None, ge=1)
-    timeUnit: TimeUnit | None = None
-
-    def to_command(self) -> NewWebhook:
-        return NewWebhook(
-            subscriber_url=self.subscriberUrl,
-            triggers=tuple(self.triggers),
-            active=self.active,
-            payload_template=self.payloadTemplate,
-            secret=self.secret,
-            version=self.version,
-            time=self.time,
-            time_unit=self.timeUnit,
-        )
-
-
 class UpdateWebhookInput(WireModel):
     subscriberUrl: str | None = Field(default=None, min_length=1, max_length=2048)
     active: bool | None = None
@@ -100,35 +77,47 @@ class UpdateWebhookInput(WireModel):
         return WebhookChanges.of(**given)
 
 
+class CreateWebhookInput(UpdateWebhookInput):
+    subscriberUrl: str = Field(min_length=1, max_length=2048)
+    active: bool
+    triggers: list[Trigger] = Field(max_length=len(ALL_TRIGGERS) * 2)
+
+    def to_command(self) -> NewWebhook:
+        return NewWebhook(
+            subscriber_url=self.subscriberUrl,
+            triggers=tuple(self.triggers),
+            active=self.active,
+            payload_template=self.payloadTemplate,
+            secret=self.secret,
+            version=self.version,
+            time=self.time,
+            time_unit=self.timeUnit,
+        )
+
+
 class RotateSecretInput(WireModel):
     secret: str | None = Field(default=None, min_length=8, max_length=255)
 
 
-_OWNER_FIELDS = frozenset({"userId", "eventTypeId", "teamId"})
-
-
 def present_webhook(webhook: Webhook) -> declared.Webhook:
     """Cal.com's Webhook / EventTypeWebhook / TeamWebhook output: one of userId, eventTypeId or
-    teamId names the owner (the other two are not sent)."""
+    teamId names the owner."""
+    owner: dict[str, Any]
     if webhook.event_type_id is not None:
-        owner = "eventTypeId"
+        owner = {"eventTypeId": webhook.event_type_id}
     elif webhook.team_id is not None:
-        owner = "teamId"
+        owner = {"teamId": webhook.team_id}
     else:
-        owner = "userId"
-    shown = declared.Webhook.model_construct(
+        owner = {"userId": webhook.user_id}
+    return declared.Webhook.model_construct(
         id=webhook.id,
-        userId=webhook.user_id,
-        eventTypeId=webhook.event_type_id,
-        teamId=webhook.team_id,
+        **owner,
         payloadTemplate=webhook.payload_template,
         triggers=list(webhook.triggers or []),
         subscriberUrl=webhook.subscriber_url,
         active=webhook.active,
         secret=webhook.secret,
     )
-    shown.model_fields_set.difference_update(_OWNER_FIELDS - {owner})
-    return shown
 
 
 def present_webhook_row(webhook: Webhook) -> declared.WebhookRow:
@@ -159,7 +148,7 @@ def present_webhook_row(webhook: Webhook) -> declared.WebhookRow:
 def present_rotated(webhook: Webhook) -> declared.RotatedWebhook:
     expires = webhook.previous_secret_expires_at
     return declared.RotatedWebhook.model_construct(
-        **present_webhook(webhook).model_dump(exclude_unset=True),
+        **wire(present_webhook(webhook)),
         previousSecretExpiresAt=iso_ms(expires) if expires else None,
     )
 
