@@ -19,7 +19,6 @@ from calapi.core.envelopes import iso_ms
 from calapi.core.errors import Forbidden, NotFound
 from calapi.core.presenters import wire, wire_all
 from calapi.db import SessionDep
-from calapi.users import service as users_service
 
 router = v1.v1_router(tags=["v1 API keys"])
 
@@ -87,14 +86,13 @@ async def create_api_key(
 ) -> dict[str, Any]:
     owner = authorization.acting_user(principal, body.userId, refusal=Forbidden("ADMIN required for userId"))
     with v1.reworded(not_found=NotFound("User not found")):
-        await users_service.get(session, owner)
-    minted = await api_keys_service.mint(
-        session,
-        user_id=owner,
-        prefix=request.app.state.settings.api_key_prefix,
-        note=body.note,
-        expires_at=None if body.neverExpires else _expiry(body.expiresAt),
-    )
+        minted = await api_keys_service.create(
+            session,
+            owner,
+            prefix=request.app.state.settings.api_key_prefix,
+            note=body.note,
+            expires_at=None if body.neverExpires else _expiry(body.expiresAt),
+        )
     return {
         "api_key": wire(present_minted_key(minted)),
         "message": "API key created successfully. Save the `key` value as it won't be displayed again.",

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy import delete as sql_delete
-from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calapi.core.errors import BadRequest, Conflict, NotFound
@@ -146,9 +146,14 @@ async def emails_of(session: AsyncSession, user_ids: Iterable[int]) -> list[str]
     return list((await session.scalars(select(User.email).where(User.id.in_(ids)))).all())
 
 
-async def list_page(session: AsyncSession, *, emails: list[str], take: int, skip: int) -> tuple[list[User], int]:
-    """A page of users (oldest first), optionally by e-mail, and how many match: two statements."""
-    where = [User.email.in_([e.strip().lower() for e in emails])] if emails else []
+async def list_page(
+    session: AsyncSession, *, emails: list[str], take: int, skip: int, only: int | None = None
+) -> tuple[list[User], int]:
+    """A page of users (oldest first), optionally by e-mail, and how many match: two statements.
+    ``only``: the one user the caller may see (not a system admin: themselves)."""
+    where: list[ColumnElement[bool]] = [User.email.in_([e.strip().lower() for e in emails])] if emails else []
+    if only is not None:
+        where.append(User.id == only)
     total = int(await session.scalar(select(func.count()).select_from(User).where(*where)) or 0)
     users = list((await session.scalars(select(User).where(*where).order_by(User.id).offset(skip).limit(take))).all())
     return users, total

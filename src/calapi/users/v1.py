@@ -103,12 +103,8 @@ async def list_users(
     page: str | None = None,
 ) -> dict[str, Any]:
     paging = v1.page_of(take, page)  # always paginated, 10 by default (quirk 13)
-    if not principal.is_admin:
-        me = await users_service.get(session, principal.user_id)
-        mine = [me] if not email or me.email in {e.strip().lower() for e in email} else []
-        shown = mine[paging.skip : paging.skip + paging.take]
-        return wire(declared.V1UserPage.model_construct(users=[present_user(u) for u in shown], total=len(mine)))
-    users, total = await users_service.list_page(session, emails=email, take=paging.take, skip=paging.skip)
+    only = None if principal.is_admin else principal.user_id  # anyone else sees only themselves
+    users, total = await users_service.list_page(session, emails=email, take=paging.take, skip=paging.skip, only=only)
     return wire(declared.V1UserPage.model_construct(users=[present_user(u) for u in users], total=total))
 
 
