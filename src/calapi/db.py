@@ -145,7 +145,7 @@ class InlineSQLiteReader:
         self._conn.execute("PRAGMA busy_timeout=1000")
         self._sql: dict[int, str] = {}
 
-    def fetch_all(self, statement: Select[Any], params: dict[str, Any]) -> list[sqlite3.Row]:
+    def fetch_all(self, statement: Select[*tuple[Any, ...]], params: dict[str, Any]) -> list[sqlite3.Row]:
         """Run a SQLAlchemy ``Select`` (compiled once, by identity) and return its raw rows."""
         sql = self._sql.get(id(statement))
         if sql is None:

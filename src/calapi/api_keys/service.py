@@ -16,6 +16,7 @@ from calapi.api_keys.models import ApiKey, RateLimit
 from calapi.core.auth import KeyResolver, LimitSpec, ResolvedKey, hash_key
 from calapi.core.errors import BadRequest, NotFound, Unauthorized
 from calapi.db import InlineSQLiteReader, parse_sqlite_utc, rows_affected, utcnow
+from calapi.users import service as users_service
 from calapi.users.models import User
 
 # lastUsedAt is written at most this often per key, so that reads stay reads.
@@ -54,6 +55,14 @@ async def mint(
     session.add(row)
     await session.flush()
     return MintedKey(row=row, key=key)
+
+
+async def create(
+    session: AsyncSession, user_id: int, *, prefix: str, note: str | None, expires_at: datetime | None
+) -> MintedKey:
+    """A new key for the user (404 when there is no such user)."""
+    await users_service.get(session, user_id)
+    return await mint(session, user_id=user_id, prefix=prefix, note=note, expires_at=expires_at)
 
 
 _PROFILE_COLUMNS = (

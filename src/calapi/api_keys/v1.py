@@ -17,22 +17,27 @@ from calapi.core.api_schemas import V1Message, declare, v1_created, v1_one
 from calapi.core.auth import V1Principal
 from calapi.core.envelopes import iso_ms
 from calapi.core.errors import Forbidden, NotFound
+from calapi.core.presenters import wire, wire_all
 from calapi.db import SessionDep
-from calapi.users import service as users_service
 
 router = v1.v1_router(tags=["v1 API keys"])
 
 
-def api_key_output(row: ApiKey) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "userId": row.user_id,
-        "teamId": row.team_id,
-        "note": row.note,
-        "createdAt": iso_ms(row.created_at),
-        "expiresAt": iso_ms(row.expires_at) if row.expires_at else None,
-        "lastUsedAt": iso_ms(row.last_used_at) if row.last_used_at else None,
-    }
+def present_api_key(row: ApiKey) -> declared.V1ApiKey:
+    return declared.V1ApiKey.model_construct(
+        id=row.id,
+        userId=row.user_id,
+        teamId=row.team_id,
+        note=row.note,
+        createdAt=iso_ms(row.created_at),
+        expiresAt=iso_ms(row.expires_at) if row.expires_at else None,
+        lastUsedAt=iso_ms(row.last_used_at) if row.last_used_at else None,
+    )
+
+
+def present_minted_key(minted: api_keys_service.MintedKey) -> declared.V1MintedApiKey:
+    """The new key with its text, shown this once."""
+    return declared.V1MintedApiKey.model_construct(**wire(present_api_key(minted.row)), key=minted.key)
 
 
 class CreateApiKeyV1(BaseModel):
@@ -71,7 +76,8 @@ async def list_api_keys(
     userId: Annotated[list[int], Query()] = [],  # noqa: B006
 ) -> dict[str, Any]:
     owners = authorization.user_filter(principal, userId, refusal=Forbidden("ADMIN required"))
-    return v1.many("api_keys", [api_key_output(k) for k in await api_keys_service.list_for_users(session, owners)])
+    keys = await api_keys_service.list_for_users(session, owners)
+    return v1.many("api_keys", wire_all(present_api_key(k) for k in keys))
 
 
 @router.post("/api-keys", operation_id="v1_api_keys_create", **declare(v1_created("api_key", declared.V1MintedApiKey)))
@@ -80,16 +86,15 @@ async def create_api_key(
 ) -> dict[str, Any]:
     owner = authorization.acting_user(principal, body.userId, refusal=Forbidden("ADMIN required for userId"))
     with v1.reworded(not_found=NotFound("User not found")):
-        await users_service.get(session, owner)
-    minted = await api_keys_service.mint(
-        session,
-        user_id=owner,
-        prefix=request.app.state.settings.api_key_prefix,
-        note=body.note,
-        expires_at=None if body.neverExpires else _expiry(body.expiresAt),
-    )
+        minted = await api_keys_service.create(
+            session,
+            owner,
+            prefix=request.app.state.settings.api_key_prefix,
+            note=body.note,
+            expires_at=None if body.neverExpires else _expiry(body.expiresAt),
+        )
     return {
-        "api_key": {**api_key_output(minted.row), "key": minted.key},
+        "api_key": wire(present_minted_key(minted)),
         "message": "API key created successfully. Save the `key` value as it won't be displayed again.",
     }
 
@@ -97,13 +102,13 @@ async def create_api_key(
 @router.get("/api-keys/{id}", operation_id="v1_api_keys_get", **declare(v1_one("api_key", declared.V1ApiKey)))
 async def get_api_key(id: str, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     owner = await _owner(session, principal, id)
-    return v1.one("api_key", api_key_output(await api_keys_service.get_owned(session, owner, id)))
+    return v1.one("api_key", wire(present_api_key(await api_keys_service.get_owned(session, owner, id))))
 
 
 @router.patch("/api-keys/{id}", operation_id="v1_api_keys_update", **declare(v1_one("api_key", declared.V1ApiKey)))
 async def update_api_key(id: str, body: EditApiKeyV1, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     owner = await _owner(session, principal, id)
-    return v1.one("api_key", api_key_output(await api_keys_service.set_note(session, owner, id, body.note)))
+    return v1.one("api_key", wire(present_api_key(await api_keys_service.set_note(session, owner, id, body.note))))
 
 
 @router.delete("/api-keys/{id}", operation_id="v1_api_keys_delete", **declare(V1Message))

@@ -13,6 +13,7 @@ from calapi.core.api_schemas import Envelope, declare
 from calapi.core.auth import get_auth, require_principal
 from calapi.core.envelopes import success
 from calapi.core.errors import Unauthorized
+from calapi.core.presenters import wire
 from calapi.core.wire import WireModel
 from calapi.db import SessionDep
 
@@ -42,4 +43,4 @@ async def refresh_api_key(
         days_valid=body.apiKeyDaysValid,
         never_expires=body.apiKeyNeverExpires,
     )
-    return success({"apiKey": minted.key})
+    return success(wire(RefreshedApiKey.model_construct(apiKey=minted.key)))

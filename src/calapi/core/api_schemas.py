@@ -1,14 +1,14 @@
 """Declared response bodies shared by every domain: the v2 envelopes and each version's error bodies.
 
-Routes declare their answers for the OpenAPI documents with ``declare(Model)``; they keep building
-their bodies themselves (no re-validation on the way out), and the conformance tests check that what
-they send matches what they declare. Response models leave extra fields allowed: a field added later
-is not a breaking change for a generated client.
+Routes declare their answers for the OpenAPI documents with ``declare(Model)``; presenters fill
+those models with ``model_construct`` (no re-validation on the way out, see ``ResponseModel``) and
+the conformance tests check that what is sent matches what is declared. Response models leave extra
+fields allowed: a field added later is not a breaking change for a generated client.
 """
 
 from __future__ import annotations
 
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, Self, TypeVar
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, RootModel, create_model
@@ -22,6 +22,21 @@ class ResponseModel(BaseModel):
     """Base of every declared response body (never used to parse input)."""
 
     model_config = ConfigDict(extra="allow")
+
+    # The pydantic mypy plugin re-declares model_construct on every model with its fields as typed
+    # parameters, so a presenter's call is checked field by field; this override keeps that.
+    @classmethod
+    def model_construct(cls, _fields_set: set[str] | None = None, **values: Any) -> Self:  # type: ignore[override]
+        """The body as a presenter fills it, unvalidated: only the fields given are set, in the order
+        given, which is the order they are sent in (``calapi.core.presenters.wire``); a field left
+        out is not sent. Several times cheaper than pydantic's own, which fills in every default."""
+        model = cls.__new__(cls)
+        _set = object.__setattr__
+        _set(model, "__dict__", values)
+        _set(model, "__pydantic_fields_set__", set(values) if _fields_set is None else _fields_set)
+        _set(model, "__pydantic_extra__", {})
+        _set(model, "__pydantic_private__", None)
+        return model
 
 
 class Envelope(ResponseModel, Generic[T]):

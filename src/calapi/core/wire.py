@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict
@@ -101,3 +102,19 @@ class StrictWireModel(BaseModel):
     """Input bodies where Cal.com refuses unknown fields (booking create/cancel/reschedule, slots)."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+_WORD_START = re.compile(r"(?<!^)(?=[A-Z])")
+
+
+def snake_case(name: str) -> str:
+    """A wire name as the domain spells it: ``hideBookATeamMember`` → ``hide_book_a_team_member``."""
+    return _WORD_START.sub("_", name).lower()
+
+
+def sent_values(body: BaseModel, *, nulls: bool = False) -> dict[str, Any]:
+    """The fields a request body gave, by their domain (snake_case) names; ``null`` counts as not
+    given unless ``nulls`` (where a null clears a field)."""
+    return {
+        snake_case(name): value for name in body.model_fields_set if (value := getattr(body, name)) is not None or nulls
+    }

@@ -28,67 +28,67 @@ from starlette.requests import Request
 from calapi.core.api_schemas import Envelope, declare
 from calapi.core.auth import CurrentPrincipal
 from calapi.core.envelopes import success
+from calapi.core.presenters import wire
 from calapi.core.versioning import V2024_04_15, V2024_06_11, V2024_06_14, legacy_router
 from calapi.core.wire import WireModel
 from calapi.db import SessionDep
 from calapi.event_types import api_schemas as declared
 from calapi.event_types import service as event_types_service
 from calapi.event_types import team_service
+from calapi.event_types.commands import EventTypeFields, NewEventType
 from calapi.event_types.models import EventType
 from calapi.event_types.output import PrismaLocation, prisma_limits, prisma_locations, prisma_period, stored_location
 from calapi.event_types.schemas import CreateEventTypeInput, UpdateEventTypeInput
-from calapi.teams import service as teams_service
-from calapi.teams.models import Team
+from calapi.event_types.service import EventTypeView
+from calapi.event_types.team_service import TeamGroup
 
 router = legacy_router(
     [V2024_04_15, V2024_06_11], successor=V2024_06_14, prefix="/v2/event-types", tags=["Event Types (legacy)"]
 )
 
-MANAGED = "MANAGED"
 
-
-def legacy_event_type_output(event_type: EventType, user_ids: list[int]) -> dict[str, Any]:
+def present_event_type(event_type: EventType, user_ids: list[int]) -> declared.LegacyEventType:
     """An event type row as ``getEventTypesByViewer`` lists it (the fields calapi stores)."""
     settings = event_type.settings or {}
     seats = event_type.seats or {}
-    return {
-        "id": event_type.id,
-        "title": event_type.title,
-        "slug": event_type.slug,
-        "description": event_type.description,
-        "length": event_type.length_in_minutes,
-        "hidden": event_type.hidden,
-        "position": 0,
-        "userId": event_type.owner_id,
-        "teamId": event_type.team_id,
-        "parentId": event_type.parent_id,
-        "schedulingType": event_type.scheduling_type,
-        "assignAllTeamMembers": event_type.assign_all_team_members,
-        "scheduleId": event_type.schedule_id,
-        "timeZone": settings.get("timeZone"),
-        "locations": prisma_locations(event_type.locations) or [],
-        "bookingFields": event_type.booking_fields or event_types_service.DEFAULT_BOOKING_FIELDS,
-        "offsetStart": event_type.offset_start,
-        "minimumBookingNotice": event_type.minimum_booking_notice,
-        "beforeEventBuffer": event_type.before_event_buffer,
-        "afterEventBuffer": event_type.after_event_buffer,
-        "slotInterval": event_type.slot_interval,
+    return declared.LegacyEventType.model_construct(
+        id=event_type.id,
+        title=event_type.title,
+        slug=event_type.slug,
+        description=event_type.description,
+        length=event_type.length_in_minutes,
+        hidden=event_type.hidden,
+        position=0,
+        userId=event_type.owner_id,
+        teamId=event_type.team_id,
+        parentId=event_type.parent_id,
+        schedulingType=event_type.scheduling_type,
+        assignAllTeamMembers=event_type.assign_all_team_members,
+        scheduleId=event_type.schedule_id,
+        timeZone=settings.get("timeZone"),
+        locations=prisma_locations(event_type.locations) or [],
+        bookingFields=event_type.booking_fields or event_types_service.DEFAULT_BOOKING_FIELDS,
+        offsetStart=event_type.offset_start,
+        minimumBookingNotice=event_type.minimum_booking_notice,
+        beforeEventBuffer=event_type.before_event_buffer,
+        afterEventBuffer=event_type.after_event_buffer,
+        slotInterval=event_type.slot_interval,
         **prisma_period(event_type.booking_window),
-        "requiresConfirmation": event_type.requires_confirmation,
-        "seatsPerTimeSlot": event_type.seats_per_time_slot,
-        "seatsShowAttendees": bool(seats.get("showAttendeeInfo", False)),
-        "seatsShowAvailabilityCount": bool(seats.get("showAvailabilityCount", True)),
-        "onlyShowFirstAvailableSlot": event_type.only_show_first_available_slot,
-        "recurringEvent": event_type.recurrence,
-        "bookingLimits": prisma_limits(event_type.booking_limits_count),
-        "durationLimits": prisma_limits(event_type.booking_limits_duration),
-        "eventName": settings.get("customName"),
-        "successRedirectUrl": settings.get("successRedirectUrl"),
-        "disableGuests": bool(settings.get("disableGuests", False)),
-        "hideCalendarNotes": bool(settings.get("hideCalendarNotes", False)),
-        "lockTimeZoneToggleOnBookingPage": bool(settings.get("lockTimeZoneToggleOnBookingPage", False)),
-        "requiresBookerEmailVerification": bool(settings.get("requiresBookerEmailVerification", False)),
-        "metadata": {
+        requiresConfirmation=event_type.requires_confirmation,
+        seatsPerTimeSlot=event_type.seats_per_time_slot,
+        seatsShowAttendees=bool(seats.get("showAttendeeInfo", False)),
+        seatsShowAvailabilityCount=bool(seats.get("showAvailabilityCount", True)),
+        onlyShowFirstAvailableSlot=event_type.only_show_first_available_slot,
+        recurringEvent=event_type.recurrence,
+        bookingLimits=prisma_limits(event_type.booking_limits_count),
+        durationLimits=prisma_limits(event_type.booking_limits_duration),
+        eventName=settings.get("customName"),
+        successRedirectUrl=settings.get("successRedirectUrl"),
+        disableGuests=bool(settings.get("disableGuests", False)),
+        hideCalendarNotes=bool(settings.get("hideCalendarNotes", False)),
+        lockTimeZoneToggleOnBookingPage=bool(settings.get("lockTimeZoneToggleOnBookingPage", False)),
+        requiresBookerEmailVerification=bool(settings.get("requiresBookerEmailVerification", False)),
+        metadata={
             **(event_type.event_metadata or {}),
             **(
                 {"multipleDuration": event_type.length_in_minutes_options}
@@ -96,76 +96,58 @@ def legacy_event_type_output(event_type: EventType, user_ids: list[int]) -> dict
                 else {}
             ),
         },
-        "price": 0,
-        "currency": "usd",
-        "hashedLink": [],
-        "children": [],
-        "managedBy": {"admins": []},
-        "userIds": user_ids,
-    }
+        price=0,
+        currency="usd",
+        hashedLink=[],
+        children=[],
+        managedBy={"admins": []},
+        userIds=user_ids,
+    )
 
 
-def _profile_entry(group: dict[str, Any]) -> dict[str, Any]:
-    return {
-        **group["profile"],
-        **group["metadata"],
-        "teamId": group["teamId"],
-        "membershipRole": group["membershipRole"],
-    }
+def _present_profile(group: declared.LegacyEventTypeGroup) -> declared.LegacyProfileEntry:
+    return declared.LegacyProfileEntry.model_construct(
+        **wire(group.profile), **wire(group.metadata), teamId=group.teamId, membershipRole=group.membershipRole
+    )
 
 
-async def _team_group(session: SessionDep, team: Team, role: str, booker_url: str) -> dict[str, Any]:
-    views = await team_service.list_for_team(session, team.id)
+def _present_team_group(group: TeamGroup, booker_url: str) -> declared.LegacyEventTypeGroup:
+    team = group.team
     slug = (f"team/{team.slug}" if team.parent_id is None else team.slug) if team.slug else None
-    return {
-        "teamId": team.id,
-        "parentId": team.parent_id,
-        "bookerUrl": booker_url,
-        "membershipRole": role,
+    return declared.LegacyEventTypeGroup.model_construct(
+        teamId=team.id,
+        parentId=team.parent_id,
+        bookerUrl=booker_url,
+        membershipRole=group.role,
         # Cal.com falls back to a third-party avatar service; calapi sends no data elsewhere.
-        "profile": {"image": team.logo_url or "", "name": team.name, "slug": slug},
-        "metadata": {
-            "membershipCount": len(await teams_service.member_user_ids(session, team.id)),
-            "readOnly": role == "MEMBER",
-        },
-        "eventTypes": [
-            legacy_event_type_output(view.event_type, [h.host.user_id for h in view.hosts])
-            for view in views
-            if not (role == "MEMBER" and view.event_type.scheduling_type == MANAGED)
-        ],
-    }
+        profile=declared.LegacyProfile.model_construct(image=team.logo_url or "", name=team.name, slug=slug),
+        metadata=declared.LegacyGroupMetadata.model_construct(
+            membershipCount=group.member_count, readOnly=group.role == "MEMBER"
+        ),
+        eventTypes=[present_event_type(v.event_type, [h.host.user_id for h in v.hosts]) for v in group.event_types],
+    )
 
 
 @router.get("", operation_id="legacy_event_types_list", **declare(Envelope[declared.LegacyEventTypeListing]))
 async def list_event_types(request: Request, principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
-    listing = await event_types_service.list_visible(session, principal.user_id)
-    owner = listing.owner
+    viewer = await team_service.list_by_viewer(session, principal.user_id)
+    owner = viewer.owner
     booker_url = str(request.base_url).rstrip("/")
-    personal = {
-        "teamId": None,
-        "bookerUrl": booker_url,
-        "membershipRole": None,
-        "profile": {
-            "slug": getattr(owner, "username", None),
-            "name": getattr(owner, "name", None),
-            "image": getattr(owner, "avatar_url", None) or "",
-        },
-        "eventTypes": [
-            legacy_event_type_output(e, [principal.user_id])
-            for e in listing.event_types
-            if e.scheduling_type != MANAGED
-        ],
-        "metadata": {"membershipCount": 1, "readOnly": False},
-    }
-    groups = [personal]
-    for team in await teams_service.list_teams_of(session, principal.user_id):
-        membership = await teams_service.membership_of(session, team.id, principal.user_id)
-        if team.is_organization or membership is None or not membership.accepted:
-            continue
-        groups.append(await _team_group(session, team, membership.role, booker_url))
-    return success(
-        {"eventTypeGroups": groups, "profiles": [_profile_entry(g) for g in groups], "allUsersAcrossAllEventTypes": {}}
+    personal = declared.LegacyEventTypeGroup.model_construct(
+        teamId=None,
+        bookerUrl=booker_url,
+        membershipRole=None,
+        profile=declared.LegacyProfile.model_construct(
+            slug=owner.username, name=owner.name, image=owner.avatar_url or ""
+        ),
+        eventTypes=[present_event_type(e, [principal.user_id]) for e in viewer.own],
+        metadata=declared.LegacyGroupMetadata.model_construct(membershipCount=1, readOnly=False),
     )
+    groups = [personal, *(_present_team_group(g, booker_url) for g in viewer.teams)]
+    listing = declared.LegacyEventTypeListing.model_construct(
+        eventTypeGroups=groups, profiles=[_present_profile(g) for g in groups], allUsersAcrossAllEventTypes={}
+    )
+    return success(wire(listing))
 
 
 # ---------------------------------------------------------------- writes and reads by id
@@ -205,24 +187,25 @@ _SAME_NAME = (
 )
 
 
-def _fields(body: LegacyEventTypeUpdate, schema: type[UpdateEventTypeInput]) -> dict[str, Any]:
+def _fields(body: LegacyEventTypeUpdate, schema: type[UpdateEventTypeInput]) -> EventTypeFields:
     """The 2024-06-14 fields the legacy body means, checked by that schema (one set of rules)."""
     sent = {name for name in body.model_fields_set if getattr(body, name) is not None}
-    wire: dict[str, Any] = {name: getattr(body, name) for name in _SAME_NAME if name in sent}
+    given: dict[str, Any] = {name: getattr(body, name) for name in _SAME_NAME if name in sent}
     if "length" in sent:
-        wire["lengthInMinutes"] = body.length
+        given["lengthInMinutes"] = body.length
     if "slotInterval" in sent and body.slotInterval:  # 0 is the legacy "no interval"
-        wire["slotInterval"] = body.slotInterval
+        given["slotInterval"] = body.slotInterval
     if "locations" in sent:
-        wire["locations"] = [stored_location(item) for item in body.locations or []]
+        given["locations"] = [stored_location(item) for item in body.locations or []]
     try:
-        return schema.model_validate(wire).given()
+        return schema.model_validate(given).to_fields()
     except ValidationError as error:
         raise RequestValidationError(error.errors()) from None
 
 
-def _legacy_view(view: event_types_service.EventTypeView) -> dict[str, Any]:
-    return legacy_event_type_output(view.event_type, [view.event_type.owner_id] if view.event_type.owner_id else [])
+def _present(view: EventTypeView) -> declared.LegacyEventType:
+    owner_id = view.event_type.owner_id
+    return present_event_type(view.event_type, [owner_id] if owner_id else [])
 
 
 @router.post(
@@ -231,24 +214,24 @@ def _legacy_view(view: event_types_service.EventTypeView) -> dict[str, Any]:
 async def create_event_type(
     body: LegacyEventTypeCreate, principal: CurrentPrincipal, session: SessionDep
 ) -> dict[str, Any]:
-    view = await event_types_service.create(session, principal.user_id, _fields(body, CreateEventTypeInput))
-    return success(_legacy_view(view))
+    command = NewEventType.of(_fields(body, CreateEventTypeInput))
+    view = await event_types_service.create(session, principal.user_id, command)
+    return success(wire(_present(view)))
 
 
 @router.get("/{eventTypeId}", operation_id="legacy_event_types_get", **declare(Envelope[declared.LegacyEventTypeOne]))
 async def get_event_type(eventTypeId: int, principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
     view = await event_types_service.get_for_owner(session, principal.user_id, eventTypeId)
-    return success({"eventType": _legacy_view(view)})
+    return success(wire(declared.LegacyEventTypeOne.model_construct(eventType=_present(view))))
 
 
 @router.patch("/{eventTypeId}", operation_id="legacy_event_types_update", **declare(Envelope[declared.LegacyEventType]))
 async def update_event_type(
     eventTypeId: int, body: LegacyEventTypeUpdate, principal: CurrentPrincipal, session: SessionDep
 ) -> dict[str, Any]:
-    view = await event_types_service.update(
-        session, principal.user_id, eventTypeId, _fields(body, UpdateEventTypeInput)
-    )
-    return success(_legacy_view(view))
+    fields = _fields(body, UpdateEventTypeInput)
+    view = await event_types_service.update(session, principal.user_id, eventTypeId, fields)
+    return success(wire(_present(view)))
 
 
 @router.delete(
@@ -256,6 +239,7 @@ async def update_event_type(
 )
 async def delete_event_type(eventTypeId: int, principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
     deleted = await event_types_service.delete(session, principal.user_id, eventTypeId)
-    return success(
-        {"id": deleted.id, "length": deleted.length_in_minutes, "slug": deleted.slug, "title": deleted.title}
+    gone = declared.LegacyDeletedEventType.model_construct(
+        id=deleted.id, length=deleted.length_in_minutes, slug=deleted.slug, title=deleted.title
     )
+    return success(wire(gone))

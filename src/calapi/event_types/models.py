@@ -55,7 +55,7 @@ class EventType(Base):
     recurrence: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     seats: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     confirmation_policy: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    settings: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the remaining wire fields, by wire name
+    settings: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the remaining settings, by their 2024-06-14 names
     event_metadata: Mapped[dict[str, Any] | None] = mapped_column("metadata", JSON)
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

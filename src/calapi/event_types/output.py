@@ -1,31 +1,39 @@
-"""Event types on the wire (EventTypeOutput_2024_06_14), shared by the personal and team routers."""
+"""Event types on the wire: the 2024-06-14 presenters (personal and team routers) and the pieces of
+Cal.com's older row shape that API v1 and legacy v2 share."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from calapi.core.errors import BadRequest
+from calapi.event_types import api_schemas as declared
 from calapi.event_types import service as event_types_service
 from calapi.event_types.models import EventType
+from calapi.event_types.service import EventTypeView
+from calapi.event_types.team_service import HostView, TeamEventTypeView
+from calapi.teams.models import Team
+from calapi.users.models import User
 
 DISABLED = {"disabled": True}
 # Cal.com's defaults for profile colours we do not store.
 BRAND_COLOR, DARK_BRAND_COLOR = "#292929", "#fafafa"
+WIRE_SCHEDULING = {"COLLECTIVE": "collective", "ROUND_ROBIN": "roundRobin", "MANAGED": "managed"}
+PRIORITY_LABELS = {0: "lowest", 1: "low", 2: "medium", 3: "high", 4: "highest"}
 
 
-def _user_output(user: Any) -> dict[str, Any]:
-    return {
-        "id": user.id,
-        "name": user.name,
-        "username": user.username,
-        "avatarUrl": user.avatar_url,
-        "brandColor": BRAND_COLOR,
-        "darkBrandColor": DARK_BRAND_COLOR,
-        "weekStart": user.week_start,
-        "metadata": user.user_metadata or {},
-    }
+def _present_user(user: User) -> declared.EventTypeUser:
+    return declared.EventTypeUser.model_construct(
+        id=user.id,
+        name=user.name,
+        username=user.username,
+        avatarUrl=user.avatar_url,
+        brandColor=BRAND_COLOR,
+        darkBrandColor=DARK_BRAND_COLOR,
+        weekStart=user.week_start,
+        metadata=user.user_metadata or {},
+    )
 
 
 def _booking_window(stored: dict[str, Any] | None) -> dict[str, Any]:
@@ -36,16 +44,19 @@ def _booking_window(stored: dict[str, Any] | None) -> dict[str, Any]:
     return {"type": stored["type"], "value": stored["value"], "rolling": bool(stored.get("rolling", False))}
 
 
-def event_type_output(event_type: EventType, owner: Any, *, strip_hidden_fields: bool = False) -> dict[str, Any]:
+def _fields(
+    event_type: EventType, owner: tuple[int, list[declared.EventTypeUser]] | None, *, strip: bool
+) -> dict[str, Any]:
+    """The 2024-06-14 fields (by declared name, in the order sent), the optional ones only when
+    set; ``owner``: a personal event type's ``ownerId`` and ``users`` (a team's are told after)."""
     settings = event_type.settings or {}
     booking_fields = event_type.booking_fields or event_types_service.DEFAULT_BOOKING_FIELDS
-    if strip_hidden_fields:
+    if strip:
         booking_fields = [f for f in booking_fields if not f.get("hidden")]
-    data: dict[str, Any] = {
-        "id": event_type.id,
-        "ownerId": event_type.owner_id,
-        "lengthInMinutes": event_type.length_in_minutes,
-    }
+    data: dict[str, Any] = {"id": event_type.id}
+    if owner is not None:
+        data["ownerId"] = owner[0]
+    data["lengthInMinutes"] = event_type.length_in_minutes
     if event_type.length_in_minutes_options:
         data["lengthInMinutesOptions"] = event_type.length_in_minutes_options
     data |= {
@@ -69,9 +80,10 @@ def event_type_output(event_type: EventType, owner: Any, *, strip_hidden_fields:
         "forwardParamsSuccessRedirect": True,
         "successRedirectUrl": settings.get("successRedirectUrl"),
         "isInstantEvent": False,
-        "users": [_user_output(owner)] if owner is not None else [],
-        "scheduleId": event_type.schedule_id,
     }
+    if owner is not None:
+        data["users"] = owner[1]
+    data["scheduleId"] = event_type.schedule_id
     if event_type.booking_limits_count:
         data["bookingLimitsCount"] = event_type.booking_limits_count
     if event_type.booking_limits_duration:
@@ -102,6 +114,70 @@ def event_type_output(event_type: EventType, owner: Any, *, strip_hidden_fields:
         "bookingRequiresAuthentication": settings.get("bookingRequiresAuthentication", False),
     }
     return data
+
+
+def present_event_type(view: EventTypeView, *, strip_hidden_fields: bool = False) -> declared.EventType:
+    """A personal event type (EventTypeOutput_2024_06_14); ``users`` is its owner."""
+    event_type, owner = view.event_type, view.owner
+    users = [_present_user(owner)] if owner is not None else []
+    return declared.EventType.model_construct(
+        **_fields(event_type, (cast(int, event_type.owner_id), users), strip=strip_hidden_fields)
+    )
+
+
+def _present_host(view: HostView, scheduling_type: str | None) -> declared.TeamEventTypeHost:
+    user, host = view.user, view.host
+    round_robin: dict[str, Any] = {}
+    if scheduling_type == "ROUND_ROBIN":
+        round_robin = {
+            "mandatory": host.is_fixed,
+            "priority": PRIORITY_LABELS.get(host.priority, "medium"),
+            "weight": host.effective_weight,  # beyond Cal.com: 100 unless a client set one
+        }
+    return declared.TeamEventTypeHost.model_construct(
+        userId=user.id, name=user.name, username=user.username, **round_robin, avatarUrl=user.avatar_url
+    )
+
+
+def _present_team(team: Team) -> declared.TeamSummary:
+    return declared.TeamSummary.model_construct(
+        id=team.id,
+        name=team.name,
+        slug=team.slug,
+        bannerUrl=team.banner_url,
+        logoUrl=team.logo_url,
+        weekStart=team.week_start,
+        brandColor=team.brand_color,
+        darkBrandColor=team.dark_brand_color,
+        theme=team.theme,
+    )
+
+
+def present_team_event_type(
+    view: TeamEventTypeView, *, strip_hidden_fields: bool = False, hosts_limit: int | None = None
+) -> declared.TeamEventType:
+    """A team event type (TeamEventTypeOutput_2024_06_14); a managed child's one host is its member."""
+    event_type = view.event_type
+    if view.owner is not None:
+        owner = view.owner
+        hosts = [
+            declared.TeamEventTypeHost.model_construct(
+                userId=owner.id, name=owner.name, username=owner.username, avatarUrl=owner.avatar_url
+            )
+        ]
+    else:
+        shown = view.hosts if hosts_limit is None else view.hosts[:hosts_limit]
+        hosts = [_present_host(h, event_type.scheduling_type) for h in shown]
+    return declared.TeamEventType.model_construct(
+        **_fields(event_type, None, strip=strip_hidden_fields),
+        teamId=view.team.id,
+        ownerId=event_type.owner_id,
+        parentEventTypeId=event_type.parent_id,
+        hosts=hosts,
+        assignAllTeamMembers=event_type.assign_all_team_members,
+        schedulingType=WIRE_SCHEDULING.get(event_type.scheduling_type or ""),
+        team=_present_team(view.team),
+    )
 
 
 # --- the row fields of Cal.com's older shapes (API v1, legacy v2) ---------------------------------
@@ -159,29 +235,26 @@ class PrismaLocation(BaseModel):
     hostPhoneNumber: str | None = None
 
 
-def prisma_locations(locations: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
-    """Stored (v2 wire) locations in Cal.com's stored shape."""
+def prisma_locations(locations: list[dict[str, Any]] | None) -> list[declared.StoredLocation] | None:
+    """Stored (2024-06-14) locations in Cal.com's stored shape."""
     if locations is None:
         return None
     out = []
     for item in locations:
-        kind = item.get("type")
+        kind: str = item["type"]  # every stored location has one (the 2024-06-14 schema's discriminator)
         if kind == "address":
-            out.append({"type": "inPerson", "address": item["address"]})
+            shown = declared.StoredLocation.model_construct(type="inPerson", address=item["address"])
         elif kind == "link":
-            out.append({"type": "link", "link": item["link"]})
+            shown = declared.StoredLocation.model_construct(type="link", link=item["link"])
         elif kind == "phone":
-            out.append({"type": "userPhone", "hostPhoneNumber": item["phone"]})
+            shown = declared.StoredLocation.model_construct(type="userPhone", hostPhoneNumber=item["phone"])
         elif kind == "integration":
-            out.append(
-                {
-                    "type": "integrations:daily"
-                    if item.get("integration") == "cal-video"
-                    else f"integrations:{item.get('integration')}"
-                }
-            )
+            integration = item.get("integration")
+            name = "integrations:daily" if integration == "cal-video" else f"integrations:{integration}"
+            shown = declared.StoredLocation.model_construct(type=name)
         else:
-            out.append({"type": kind})
+            shown = declared.StoredLocation.model_construct(type=kind)
+        out.append(shown)
     return out
 
 

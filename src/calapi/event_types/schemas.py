@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
-from calapi.core.wire import Metadata, WireModel
+from calapi.core.wire import Metadata, WireModel, snake_case
+from calapi.event_types.commands import (
+    EventTypeFields,
+    HostChoice,
+    NewEventType,
+    NewTeamEventType,
+    TeamEventTypeChanges,
+)
 
 INTEGRATIONS = [
     "cal-video",
@@ -345,6 +352,10 @@ class CalVideoSettings(Part):
 Minutes = Annotated[int, Field(ge=0, le=525_600)]  # up to a year
 
 
+# What a team event type's body gives besides the event type's own fields.
+_NOT_EVENT_TYPE_FIELDS = frozenset({"schedulingType", "hosts", "assignAllTeamMembers"})
+
+
 class UpdateEventTypeInput(WireModel):
     """Every field optional (PATCH); ``null`` counts as not sent."""
 
@@ -385,10 +396,11 @@ class UpdateEventTypeInput(WireModel):
     bookingRequiresAuthentication: bool | None = None
     metadata: Metadata | None = None
 
-    def given(self) -> dict[str, Any]:
-        """The fields sent (not null), as JSON-ready wire values; nested optional keys left out when absent."""
-        out: dict[str, Any] = {}
-        for name in self.model_fields_set:
+    def to_fields(self) -> EventTypeFields:
+        """The fields sent (``null`` counts as not sent); structured settings as the JSON documents
+        stored, their optional keys left out when absent."""
+        given: dict[str, Any] = {}
+        for name in self.model_fields_set - _NOT_EVENT_TYPE_FIELDS:
             value = getattr(self, name)
             if value is None:
                 continue
@@ -396,14 +408,17 @@ class UpdateEventTypeInput(WireModel):
                 value = value.model_dump(mode="json", exclude_none=True)
             elif isinstance(value, list):
                 value = [v.model_dump(mode="json", exclude_none=True) if isinstance(v, BaseModel) else v for v in value]
-            out[name] = value
-        return out
+            given[snake_case(name)] = value
+        return EventTypeFields.of(**given)
 
 
 class CreateEventTypeInput(UpdateEventTypeInput):
     lengthInMinutes: int = Field(ge=1, le=1440 * 31)
     title: str = Field(min_length=1, max_length=255)
     slug: str = Field(min_length=1, max_length=255, pattern=_SLUG.pattern)
+
+    def to_command(self) -> NewEventType:
+        return NewEventType(self.title, self.slug, self.lengthInMinutes, self.to_fields())
 
 
 # --- team event types (/v2/teams/{teamId}/event-types) -----------------------------------------
@@ -433,6 +448,9 @@ class HostInput(Part):
     # Beyond Cal.com's v2: a round-robin weight (Cal.com keeps weights internal); default 100.
     weight: int | None = Field(default=None, ge=0, le=1_000_000)
 
+    def to_choice(self) -> HostChoice:
+        return HostChoice(self.userId, self.mandatory, PRIORITIES[self.priority], self.weight)
+
 
 class UpdateTeamEventTypeInput(UpdateEventTypeInput):
     hosts: list[HostInput] | None = Field(default=None, max_length=1000)
@@ -448,6 +466,21 @@ class UpdateTeamEventTypeInput(UpdateEventTypeInput):
             seen.add(host.userId)
         return hosts
 
+    def to_changes(self) -> TeamEventTypeChanges:
+        return TeamEventTypeChanges(
+            self.to_fields(),
+            hosts=None if self.hosts is None else tuple(h.to_choice() for h in self.hosts),
+            assign_all_team_members=self.assignAllTeamMembers,
+        )
+
 
 class CreateTeamEventTypeInput(UpdateTeamEventTypeInput, CreateEventTypeInput):
     schedulingType: Annotated[str, AfterValidator(_scheduling_type)]
+
+    def to_team_command(self) -> NewTeamEventType:
+        return NewTeamEventType(
+            self.to_command(),
+            self.schedulingType,
+            hosts=tuple(h.to_choice() for h in self.hosts or ()),
+            assign_all_team_members=bool(self.assignAllTeamMembers),
+        )

@@ -1,15 +1,16 @@
 """Event types: what can be booked and the rules that shape its slots (``/v2/event-types``).
 
-Services take the body's fields by their wire name (already validated for shape by the router's
-schema) and store them: the fields the slot engine reads go to columns, the structured settings
-stay in their wire shape in JSON columns (``{"disabled": true}`` included), and the rest go to
-``settings`` by wire name. Booking fields are stored merged with the default system fields.
+Services take typed fields (``calapi.event_types.commands``, already validated for shape by the
+router's schema) and store them: the fields the slot engine reads go to columns, the structured
+settings stay as their JSON documents in JSON columns (``{"disabled": true}`` included), and the
+rest go to ``settings`` under their stored keys. Booking fields are stored merged with the default
+system fields.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
@@ -19,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calapi.core.errors import BadRequest, Forbidden, NotFound
+from calapi.event_types.commands import EventTypeFields, NewEventType
 from calapi.event_types.models import EventType
 from calapi.schedules import service as schedules_service
 from calapi.scheduling import EventRules, Limits, PeriodType, SchedulingType
@@ -39,38 +41,58 @@ DEFAULT_BOOKING_FIELDS: list[dict[str, Any]] = [
 ]
 _SYSTEM_KEYS = ("label", "placeholder", "required", "hidden", "disableOnPrefill")
 
-# Wire fields kept in a column of their own (wire name → column).
+# Fields kept in a column of their own (field → column, where the names differ).
 _COLUMNS = {
     "title": "title",
     "slug": "slug",
     "description": "description",
     "hidden": "hidden",
-    "lengthInMinutes": "length_in_minutes",
-    "lengthInMinutesOptions": "length_in_minutes_options",
-    "slotInterval": "slot_interval",
-    "minimumBookingNotice": "minimum_booking_notice",
-    "beforeEventBuffer": "before_event_buffer",
-    "afterEventBuffer": "after_event_buffer",
-    "offsetStart": "offset_start",
-    "onlyShowFirstAvailableSlot": "only_show_first_available_slot",
-    "scheduleId": "schedule_id",
-    "bookingWindow": "booking_window",
-    "bookingLimitsCount": "booking_limits_count",
-    "bookingLimitsDuration": "booking_limits_duration",
+    "length_in_minutes": "length_in_minutes",
+    "length_in_minutes_options": "length_in_minutes_options",
+    "slot_interval": "slot_interval",
+    "minimum_booking_notice": "minimum_booking_notice",
+    "before_event_buffer": "before_event_buffer",
+    "after_event_buffer": "after_event_buffer",
+    "offset_start": "offset_start",
+    "only_show_first_available_slot": "only_show_first_available_slot",
+    "schedule_id": "schedule_id",
+    "booking_window": "booking_window",
+    "booking_limits_count": "booking_limits_count",
+    "booking_limits_duration": "booking_limits_duration",
     "locations": "locations",
     "recurrence": "recurrence",
     "metadata": "event_metadata",
 }
-# Handled on their own below; everything else sent goes to ``settings`` by wire name.
-_SPECIAL = ("seats", "confirmationPolicy", "bookingFields")
+_LIMITS = ("booking_limits_count", "booking_limits_duration")
+# Handled on their own below; the others go to ``settings`` under these keys (the 2024-06-14 names,
+# which the answers of every version read).
+_SPECIAL = ("seats", "confirmation_policy", "booking_fields")
+_SETTINGS_KEYS = {
+    "disable_guests": "disableGuests",
+    "booker_layouts": "bookerLayouts",
+    "requires_booker_email_verification": "requiresBookerEmailVerification",
+    "hide_calendar_notes": "hideCalendarNotes",
+    "lock_time_zone_toggle_on_booking_page": "lockTimeZoneToggleOnBookingPage",
+    "color": "color",
+    "custom_name": "customName",
+    "destination_calendar": "destinationCalendar",
+    "use_destination_calendar_email": "useDestinationCalendarEmail",
+    "hide_calendar_event_details": "hideCalendarEventDetails",
+    "success_redirect_url": "successRedirectUrl",
+    "hide_organizer_email": "hideOrganizerEmail",
+    "cal_video_settings": "calVideoSettings",
+    "booking_requires_authentication": "bookingRequiresAuthentication",
+    "position": "position",
+    "time_zone": "timeZone",
+}
 
 SLUG_TAKEN = "User already has an event type with this slug."
 EMAIL_FIELD_RULE = "checkIsEmailUserAccessible - Email booking field must be required and visible"
 
 
-@dataclass
+@dataclass(frozen=True)
 class EventTypeView:
-    """An event type and its owner (the output's ``users`` array)."""
+    """An event type and its owner."""
 
     event_type: EventType
     owner: User | None
@@ -137,23 +159,23 @@ async def _check_slug_free(
         raise BadRequest(SLUG_TAKEN)
 
 
-def _apply(event_type: EventType, fields: dict[str, Any]) -> None:
+def _apply(event_type: EventType, fields: EventTypeFields) -> None:
     settings = dict(event_type.settings or {})
-    for name, value in fields.items():
+    for name, value in fields.values().items():
         if name in _COLUMNS:
-            if name in ("bookingLimitsCount", "bookingLimitsDuration") and not value.get("disabled"):
+            if name in _LIMITS and not value.get("disabled"):
                 value = {k: v for k, v in value.items() if k != "disabled"}
             setattr(event_type, _COLUMNS[name], value)
         elif name == "seats":
             event_type.seats = value
             event_type.seats_per_time_slot = None if value.get("disabled") else value["seatsPerTimeSlot"]
-        elif name == "confirmationPolicy":
+        elif name == "confirmation_policy":
             event_type.confirmation_policy = value
             event_type.requires_confirmation = not value.get("disabled")
-        elif name == "bookingFields":
+        elif name == "booking_fields":
             event_type.booking_fields = merge_booking_fields(value)
         else:
-            settings[name] = value
+            settings[_SETTINGS_KEYS[name]] = value
     event_type.settings = settings
 
 
@@ -164,18 +186,18 @@ async def _flush(session: AsyncSession) -> None:
         raise BadRequest(SLUG_TAKEN) from error
 
 
-def new_event_type(fields: dict[str, Any], *, owner_id: int | None = None, team_id: int | None = None) -> EventType:
-    """An unsaved event type from a create body's fields (by wire name), with Cal.com's defaults.
+def new_event_type(command: NewEventType, *, owner_id: int | None = None, team_id: int | None = None) -> EventType:
+    """An unsaved event type with Cal.com's defaults and the command's fields.
 
     Shared by personal and team event types; checks that need the database are the caller's.
     """
-    _check_length_options(fields["lengthInMinutes"], fields.get("lengthInMinutesOptions"))
+    _check_length_options(command.length_in_minutes, command.fields.length_in_minutes_options)
     event_type = EventType(
         owner_id=owner_id,
         team_id=team_id,
-        title=fields["title"],
-        slug=fields["slug"],
-        length_in_minutes=fields["lengthInMinutes"],
+        title=command.title,
+        slug=command.slug,
+        length_in_minutes=command.length_in_minutes,
         minimum_booking_notice=120,  # Cal.com's default
         before_event_buffer=0,
         after_event_buffer=0,
@@ -187,14 +209,19 @@ def new_event_type(fields: dict[str, Any], *, owner_id: int | None = None, team_
         booking_fields=copy.deepcopy(DEFAULT_BOOKING_FIELDS),
         assign_all_team_members=False,
     )
-    _apply(event_type, fields)
+    _apply(event_type, command.fields)
     return event_type
 
 
-def apply_changes(event_type: EventType, fields: dict[str, Any]) -> None:
-    """Apply an update body's fields (by wire name) to a loaded event type, after the shape checks."""
-    length = fields.get("lengthInMinutes", event_type.length_in_minutes)
-    _check_length_options(length, fields.get("lengthInMinutesOptions", event_type.length_in_minutes_options))
+def _check_changed_length(event_type: EventType, fields: EventTypeFields) -> None:
+    length = fields.length_in_minutes if fields.length_in_minutes is not None else event_type.length_in_minutes
+    options = fields.length_in_minutes_options
+    _check_length_options(length, options if options is not None else event_type.length_in_minutes_options)
+
+
+def apply_changes(event_type: EventType, fields: EventTypeFields) -> None:
+    """Apply an update's fields to a loaded event type, after the shape checks."""
+    _check_changed_length(event_type, fields)
     _apply(event_type, fields)
 
 
@@ -213,14 +240,14 @@ async def check_slug_free(
 flush_event_types = _flush
 
 
-async def create(session: AsyncSession, owner_id: int, fields: dict[str, Any]) -> EventTypeView:
-    """A new event type of ``owner_id`` from the body's fields (by wire name)."""
+async def create(session: AsyncSession, owner_id: int, command: NewEventType) -> EventTypeView:
+    """A new event type of ``owner_id``."""
     owner = await users_service.get(session, owner_id)
-    _check_length_options(fields["lengthInMinutes"], fields.get("lengthInMinutesOptions"))
-    if "scheduleId" in fields:
-        await _check_schedule(session, owner_id, fields["scheduleId"])
-    await _check_slug_free(session, owner_id, fields["slug"])
-    event_type = new_event_type(fields, owner_id=owner_id)
+    _check_length_options(command.length_in_minutes, command.fields.length_in_minutes_options)
+    if command.fields.schedule_id is not None:
+        await _check_schedule(session, owner_id, command.fields.schedule_id)
+    await _check_slug_free(session, owner_id, command.slug)
+    event_type = new_event_type(command, owner_id=owner_id)
     session.add(event_type)
     await _flush(session)
     return EventTypeView(event_type, owner)
@@ -234,15 +261,23 @@ async def get_for_owner(session: AsyncSession, owner_id: int, event_type_id: int
     return EventTypeView(event_type, await users_service.get(session, owner_id))
 
 
-async def update(session: AsyncSession, owner_id: int, event_type_id: int, fields: dict[str, Any]) -> EventTypeView:
+async def update(session: AsyncSession, owner_id: int, event_type_id: int, fields: EventTypeFields) -> EventTypeView:
+    return await update_from(session, owner_id, event_type_id, lambda _: fields)
+
+
+async def update_from(
+    session: AsyncSession, owner_id: int, event_type_id: int, fields_for: Callable[[EventType], EventTypeFields]
+) -> EventTypeView:
+    """Change the owner's event type by the fields ``fields_for`` makes of the stored one (API v1
+    completes a partial seats setting from it)."""
     view = await get_for_owner(session, owner_id, event_type_id)
     event_type = view.event_type
-    length = fields.get("lengthInMinutes", event_type.length_in_minutes)
-    _check_length_options(length, fields.get("lengthInMinutesOptions", event_type.length_in_minutes_options))
-    if "scheduleId" in fields:
-        await _check_schedule(session, owner_id, fields["scheduleId"])
-    if "slug" in fields and fields["slug"] != event_type.slug:
-        await _check_slug_free(session, owner_id, fields["slug"], except_id=event_type.id)
+    fields = fields_for(event_type)
+    _check_changed_length(event_type, fields)
+    if fields.schedule_id is not None:
+        await _check_schedule(session, owner_id, fields.schedule_id)
+    if fields.slug is not None and fields.slug != event_type.slug:
+        await _check_slug_free(session, owner_id, fields.slug, except_id=event_type.id)
     _apply(event_type, fields)
     await _flush(session)
     return view
@@ -260,10 +295,10 @@ async def delete(session: AsyncSession, user_id: int, event_type_id: int) -> Eve
     return event_type
 
 
-@dataclass
+@dataclass(frozen=True)
 class EventTypeList:
     owner: User | None
-    event_types: list[EventType]
+    event_types: tuple[EventType, ...]
 
 
 async def list_visible(
@@ -281,18 +316,18 @@ async def list_visible(
     if username is not None:
         owner = await users_service.by_username(session, username)
         if owner is None:
-            return EventTypeList(None, [])
+            return EventTypeList(None, ())
     elif caller_id is not None:
         owner = await users_service.get(session, caller_id)
     else:
-        return EventTypeList(None, [])
+        return EventTypeList(None, ())
     query = select(EventType).where(EventType.owner_id == owner.id)
     if event_slug is not None and username is not None:
         query = query.where(EventType.slug == event_slug)
     if owner.id != caller_id:
         query = query.where(EventType.hidden.is_(False))
     query = query.order_by(EventType.id.desc() if sort_created_at == "desc" else EventType.id)
-    return EventTypeList(owner, list(await session.scalars(query)))
+    return EventTypeList(owner, tuple(await session.scalars(query)))
 
 
 # --- Owners and several owners' lists (API v1's ``/event-types``) ---
@@ -308,13 +343,11 @@ async def list_for_owners(
 ) -> list[EventTypeView]:
     """The personal event types of the given users, oldest first (hidden ones included: they are
     the owners' own, or a system admin is asking) — two statements whatever their number."""
-    from calapi.users.models import User as UserRow
-
     query = select(EventType).where(EventType.owner_id.in_(owner_ids))
     if slug is not None:
         query = query.where(EventType.slug == slug)
     event_types = list(await session.scalars(query.order_by(EventType.id)))
-    owner_rows = await session.scalars(select(UserRow).where(UserRow.id.in_({e.owner_id for e in event_types})))
+    owner_rows = await session.scalars(select(User).where(User.id.in_({e.owner_id for e in event_types})))
     owners = {u.id: u for u in owner_rows}
     return [EventTypeView(e, owners.get(e.owner_id) if e.owner_id is not None else None) for e in event_types]
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import and_, delete, func, inspect, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,16 +22,15 @@ from sqlalchemy.orm import aliased
 
 from calapi.core.errors import BadRequest, NotFound
 from calapi.event_types import service as event_types_service
+from calapi.event_types.commands import HostChoice, NewTeamEventType, TeamEventTypeChanges
 from calapi.event_types.models import EventType, Host
-from calapi.event_types.schemas import PRIORITIES
 from calapi.event_types.service import SlotEventType
 from calapi.teams import roles
 from calapi.teams import service as teams_service
-from calapi.teams.models import Team
+from calapi.teams.models import Membership, MembershipRole, Team
 from calapi.users.models import User
 
 MANAGED = "MANAGED"
-_TEAM_FIELDS = ("schedulingType", "hosts", "assignAllTeamMembers")
 # What a managed child does not copy from its parent: identity, ownership and the schedule
 # (a child uses its member's own default schedule).
 _NOT_COPIED = frozenset(
@@ -49,29 +48,22 @@ _NOT_COPIED = frozenset(
 )
 
 
-@dataclass
+@dataclass(frozen=True)
 class HostView:
     host: Host
     user: User
 
 
-@dataclass
+@dataclass(frozen=True)
 class TeamEventTypeView:
     event_type: EventType
     team: Team
-    hosts: list[HostView]
+    hosts: tuple[HostView, ...]
     owner: User | None = None  # a managed child's member
 
 
 def _not_found(event_type_id: int) -> NotFound:
     return NotFound(f"Event type with ID={event_type_id} does not exist.")
-
-
-def _split(fields: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(event-type fields, team fields) of a body."""
-    return {k: v for k, v in fields.items() if k not in _TEAM_FIELDS}, {
-        k: v for k, v in fields.items() if k in _TEAM_FIELDS
-    }
 
 
 async def _load(session: AsyncSession, team_id: int, event_type_id: int) -> EventType:
@@ -83,35 +75,26 @@ async def _load(session: AsyncSession, team_id: int, event_type_id: int) -> Even
 
 
 async def _wanted_hosts(
-    session: AsyncSession, team_id: int, hosts: Sequence[dict[str, Any]] | None, assign_all: bool
-) -> list[dict[str, Any]]:
-    """The host rows to store: every accepted member, or the given hosts (each an accepted member)."""
+    session: AsyncSession, team_id: int, hosts: Sequence[HostChoice] | None, assign_all: bool
+) -> list[HostChoice]:
+    """The hosts to store: every accepted member, or the given hosts (each an accepted member)."""
     if assign_all:
-        return [
-            {"userId": uid, "mandatory": False, "priority": "medium"}
-            for uid in await teams_service.accepted_member_ids(session, team_id)
-        ]
+        return [HostChoice(uid) for uid in await teams_service.accepted_member_ids(session, team_id)]
     hosts = list(hosts or ())
-    members = set(await teams_service.accepted_member_ids(session, team_id, [h["userId"] for h in hosts]))
+    members = set(await teams_service.accepted_member_ids(session, team_id, [h.user_id for h in hosts]))
     for index, host in enumerate(hosts):
-        if host["userId"] not in members:
+        if host.user_id not in members:
             raise BadRequest(
-                f"hosts[{index}]: user with id={host['userId']} is not an accepted member of team with id={team_id}"
+                f"hosts[{index}]: user with id={host.user_id} is not an accepted member of team with id={team_id}"
             )
     return hosts
 
 
-async def _write_hosts(session: AsyncSession, event_type: EventType, wanted: Sequence[dict[str, Any]]) -> None:
+async def _write_hosts(session: AsyncSession, event_type: EventType, wanted: Sequence[HostChoice]) -> None:
     """Replace the event type's hosts (two statements)."""
     await session.execute(delete(Host).where(Host.event_type_id == event_type.id))
     session.add_all(
-        Host(
-            event_type_id=event_type.id,
-            user_id=h["userId"],
-            is_fixed=bool(h.get("mandatory", False)),
-            priority=PRIORITIES[h.get("priority", "medium")],
-            weight=h.get("weight"),
-        )
+        Host(event_type_id=event_type.id, user_id=h.user_id, is_fixed=h.mandatory, priority=h.priority, weight=h.weight)
         for h in wanted
     )
     await session.flush()
@@ -174,7 +157,7 @@ async def _hosts_of(session: AsyncSession, event_type_ids: Sequence[int]) -> dic
 
 async def _views_with_children(session: AsyncSession, parent: EventType, team: Team) -> list[TeamEventTypeView]:
     hosts = await _hosts_of(session, [parent.id])
-    views = [TeamEventTypeView(parent, team, hosts[parent.id])]
+    views = [TeamEventTypeView(parent, team, tuple(hosts[parent.id]))]
     if parent.scheduling_type == MANAGED:
         rows = await session.execute(
             select(EventType, User)
@@ -182,27 +165,26 @@ async def _views_with_children(session: AsyncSession, parent: EventType, team: T
             .where(EventType.parent_id == parent.id)
             .order_by(EventType.id)
         )
-        views += [TeamEventTypeView(child, team, [], owner=user) for child, user in rows.all()]
+        views += [TeamEventTypeView(child, team, (), owner=user) for child, user in rows.all()]
     return views
 
 
-async def create(session: AsyncSession, team_id: int, fields: dict[str, Any]) -> list[TeamEventTypeView]:
+async def create(session: AsyncSession, team_id: int, command: NewTeamEventType) -> list[TeamEventTypeView]:
     """A new team event type; for managed ones also its children. Answer: [event type, …children]."""
     team = await teams_service.get_team(session, team_id)
-    event_fields, team_fields = _split(fields)
-    await event_types_service.check_slug_free(session, event_fields["slug"], team_id=team_id)
-    if "scheduleId" in event_fields:
-        await _check_team_schedule(session, team_id, event_fields["scheduleId"])
-    assign_all = bool(team_fields.get("assignAllTeamMembers"))
-    wanted = await _wanted_hosts(session, team_id, team_fields.get("hosts"), assign_all)
-    event_type = event_types_service.new_event_type(event_fields, team_id=team_id)
-    event_type.scheduling_type = team_fields["schedulingType"]
-    event_type.assign_all_team_members = assign_all
+    fields = command.event_type.fields
+    await event_types_service.check_slug_free(session, command.event_type.slug, team_id=team_id)
+    if fields.schedule_id is not None:
+        await _check_team_schedule(session, team_id, fields.schedule_id)
+    wanted = await _wanted_hosts(session, team_id, command.hosts, command.assign_all_team_members)
+    event_type = event_types_service.new_event_type(command.event_type, team_id=team_id)
+    event_type.scheduling_type = command.scheduling_type
+    event_type.assign_all_team_members = command.assign_all_team_members
     session.add(event_type)
     await event_types_service.flush_event_types(session)
     await _write_hosts(session, event_type, wanted)
     if event_type.scheduling_type == MANAGED:
-        await _sync_children(session, event_type, [h["userId"] for h in wanted])
+        await _sync_children(session, event_type, [h.user_id for h in wanted])
     return await _views_with_children(session, event_type, team)
 
 
@@ -210,7 +192,7 @@ async def get(session: AsyncSession, team_id: int, event_type_id: int) -> TeamEv
     event_type = await _load(session, team_id, event_type_id)
     team = await teams_service.get_team(session, team_id)
     hosts = await _hosts_of(session, [event_type.id])
-    return TeamEventTypeView(event_type, team, hosts[event_type.id])
+    return TeamEventTypeView(event_type, team, tuple(hosts[event_type.id]))
 
 
 async def list_for_team(
@@ -223,30 +205,90 @@ async def list_for_team(
         query = query.where(EventType.slug == event_slug)
     event_types = list(await session.scalars(query.order_by(EventType.id.desc() if newest_first else EventType.id)))
     hosts = await _hosts_of(session, [e.id for e in event_types])
-    return [TeamEventTypeView(e, team, hosts[e.id]) for e in event_types]
+    return [TeamEventTypeView(e, team, tuple(hosts[e.id])) for e in event_types]
+
+
+@dataclass(frozen=True)
+class TeamGroup:
+    """A team's event types as one of its accepted members sees them."""
+
+    team: Team
+    role: str  # the member's role
+    member_count: int  # memberships, accepted or invited
+    event_types: tuple[TeamEventTypeView, ...]  # managed ones are left out for a MEMBER
+
+
+@dataclass(frozen=True)
+class ViewerEventTypes:
+    """Every event type a user works with: their own, then those of each team they have accepted."""
+
+    owner: User
+    own: tuple[EventType, ...]  # managed children (their copies of a team's managed event types) left out
+    teams: tuple[TeamGroup, ...]  # oldest team first; organizations left out
+
+
+async def list_by_viewer(session: AsyncSession, user_id: int) -> ViewerEventTypes:
+    """The user's event types and their teams' — six statements whatever the number of teams."""
+    listing = await event_types_service.list_visible(session, user_id)
+    assert listing.owner is not None  # the caller exists
+    own = tuple(e for e in listing.event_types if e.scheduling_type != MANAGED)
+    teams = (
+        await session.execute(
+            select(Team, Membership.role)
+            .join(Membership, Membership.team_id == Team.id)
+            .where(Membership.user_id == user_id, Membership.accepted.is_(True), Team.is_organization.is_(False))
+            .order_by(Team.id)
+        )
+    ).all()
+    team_ids = [team.id for team, _ in teams]
+    counts: dict[int, int] = {}
+    by_team: dict[int, list[EventType]] = {team_id: [] for team_id in team_ids}
+    if team_ids:
+        count_rows = await session.execute(
+            select(Membership.team_id, func.count())
+            .where(Membership.team_id.in_(team_ids))
+            .group_by(Membership.team_id)
+        )
+        counts = dict(count_rows.all())
+        for event_type in await session.scalars(
+            select(EventType).where(EventType.team_id.in_(team_ids)).order_by(EventType.id)
+        ):
+            by_team[cast(int, event_type.team_id)].append(event_type)  # one of team_ids
+    hosts = await _hosts_of(session, [e.id for event_types in by_team.values() for e in event_types])
+    groups = tuple(
+        TeamGroup(
+            team,
+            role,
+            counts.get(team.id, 0),
+            tuple(
+                TeamEventTypeView(e, team, tuple(hosts[e.id]))
+                for e in by_team[team.id]
+                if not (role == MembershipRole.MEMBER.value and e.scheduling_type == MANAGED)
+            ),
+        )
+        for team, role in teams
+    )
+    return ViewerEventTypes(listing.owner, own, groups)
 
 
 async def update(
-    session: AsyncSession, team_id: int, event_type_id: int, fields: dict[str, Any]
+    session: AsyncSession, team_id: int, event_type_id: int, changes: TeamEventTypeChanges
 ) -> list[TeamEventTypeView]:
-    """Change the event type (``schedulingType`` is fixed at creation); managed children follow."""
+    """Change the event type (the scheduling type is fixed at creation); managed children follow."""
     event_type = await _load(session, team_id, event_type_id)
     team = await teams_service.get_team(session, team_id)
-    event_fields, team_fields = _split(fields)
-    team_fields.pop("schedulingType", None)
-    if "slug" in event_fields and event_fields["slug"] != event_type.slug:
-        await event_types_service.check_slug_free(
-            session, event_fields["slug"], team_id=team_id, except_id=event_type.id
-        )
-    if "scheduleId" in event_fields:
-        await _check_team_schedule(session, team_id, event_fields["scheduleId"])
-    event_types_service.apply_changes(event_type, event_fields)
-    if "assignAllTeamMembers" in team_fields:
-        event_type.assign_all_team_members = bool(team_fields["assignAllTeamMembers"])
+    fields = changes.fields
+    if fields.slug is not None and fields.slug != event_type.slug:
+        await event_types_service.check_slug_free(session, fields.slug, team_id=team_id, except_id=event_type.id)
+    if fields.schedule_id is not None:
+        await _check_team_schedule(session, team_id, fields.schedule_id)
+    event_types_service.apply_changes(event_type, fields)
+    if changes.assign_all_team_members is not None:
+        event_type.assign_all_team_members = changes.assign_all_team_members
     await event_types_service.flush_event_types(session)
     # Hosts change when new ones are given, or when assignAllTeamMembers is switched on (all members).
-    if "hosts" in team_fields or team_fields.get("assignAllTeamMembers") is True:
-        wanted = await _wanted_hosts(session, team_id, team_fields.get("hosts"), event_type.assign_all_team_members)
+    if changes.hosts is not None or changes.assign_all_team_members is True:
+        wanted = await _wanted_hosts(session, team_id, changes.hosts, event_type.assign_all_team_members)
         await _write_hosts(session, event_type, wanted)
     if event_type.scheduling_type == MANAGED:
         user_ids = list(

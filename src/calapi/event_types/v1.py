@@ -16,11 +16,13 @@ from calapi.core import authorization, v1
 from calapi.core.api_schemas import V1Message, declare, v1_created, v1_one
 from calapi.core.auth import Principal, V1Principal
 from calapi.core.errors import BadRequest, Forbidden, NotFound, Unauthorized
+from calapi.core.presenters import wire, wire_all
 from calapi.core.wire import TimeZoneName
 from calapi.db import SessionDep
 from calapi.event_types import api_schemas as declared
 from calapi.event_types import service as event_types_service
 from calapi.event_types import team_service
+from calapi.event_types.commands import EventTypeFields, NewEventType
 from calapi.event_types.models import EventType
 from calapi.event_types.output import (
     LIMIT_KEYS,
@@ -32,18 +34,24 @@ from calapi.event_types.output import (
 )
 from calapi.event_types.schemas import CreateEventTypeInput, UpdateEventTypeInput
 from calapi.event_types.service import EventTypeView
+from calapi.event_types.team_service import HostView
 from calapi.teams import access
+from calapi.users.models import User
 
 router = v1.v1_router(tags=["v1 Event types"])
 
 _RRULE_FREQUENCIES = {0: "yearly", 1: "monthly", 2: "weekly"}  # rrule's YEARLY, MONTHLY, WEEKLY
+_RRULE_NUMBERS = {name: number for number, name in _RRULE_FREQUENCIES.items()}
 _TEAM_ONLY = ("teamId", "schedulingType", "hosts", "parentId", "assignAllTeamMembers")
 
 
 # --- output -------------------------------------------------------------------------------------
 
 
-def event_type_output(event_type: EventType, owner: Any) -> dict[str, Any]:
+def present_event_type(
+    event_type: EventType, owner: User | None, hosts: tuple[HostView, ...] = ()
+) -> declared.V1EventType:
+    """A personal event type (``owner``: its user), or a team's with its ``hosts``."""
     settings = event_type.settings or {}
     seats = event_type.seats if event_type.seats and not event_type.seats.get("disabled") else None
     recurrence = event_type.recurrence if event_type.recurrence and not event_type.recurrence.get("disabled") else None
@@ -51,60 +59,60 @@ def event_type_output(event_type: EventType, owner: Any) -> dict[str, Any]:
     if schedule_id is None and event_type.team_id is None and owner is not None:
         schedule_id = owner.default_schedule_id  # v1 falls back to the owner's default schedule
     username = owner.username if owner is not None else None
-    return {
-        "id": event_type.id,
-        "title": event_type.title,
-        "slug": event_type.slug,
-        "length": event_type.length_in_minutes,
-        "hidden": event_type.hidden,
-        "position": settings.get("position", 0),
-        "userId": event_type.owner_id,
-        "teamId": event_type.team_id,
-        "scheduleId": schedule_id,
-        "eventName": settings.get("customName"),
-        "timeZone": settings.get("timeZone"),
+    return declared.V1EventType.model_construct(
+        id=event_type.id,
+        title=event_type.title,
+        slug=event_type.slug,
+        length=event_type.length_in_minutes,
+        hidden=event_type.hidden,
+        position=settings.get("position", 0),
+        userId=event_type.owner_id,
+        teamId=event_type.team_id,
+        scheduleId=schedule_id,
+        eventName=settings.get("customName"),
+        timeZone=settings.get("timeZone"),
         **prisma_period(event_type.booking_window),
-        "requiresConfirmation": event_type.requires_confirmation,
-        "recurringEvent": (
-            {
-                "freq": {v: k for k, v in _RRULE_FREQUENCIES.items()}[recurrence["frequency"]],
-                "count": recurrence["occurrences"],
-                "interval": recurrence["interval"],
-            }
+        requiresConfirmation=event_type.requires_confirmation,
+        recurringEvent=(
+            declared.V1RecurringEvent.model_construct(
+                freq=_RRULE_NUMBERS[recurrence["frequency"]],
+                count=recurrence["occurrences"],
+                interval=recurrence["interval"],
+            )
             if recurrence
             else None
         ),
-        "disableGuests": settings.get("disableGuests", False),
-        "hideCalendarNotes": settings.get("hideCalendarNotes", False),
-        "minimumBookingNotice": event_type.minimum_booking_notice,
-        "beforeEventBuffer": event_type.before_event_buffer,
-        "afterEventBuffer": event_type.after_event_buffer,
-        "schedulingType": event_type.scheduling_type,
-        "price": 0,
-        "currency": "usd",
-        "slotInterval": event_type.slot_interval,
-        "parentId": event_type.parent_id,
-        "successRedirectUrl": settings.get("successRedirectUrl"),
-        "description": event_type.description,
-        "locations": prisma_locations(event_type.locations),
-        "metadata": event_type.event_metadata or {},
-        "seatsPerTimeSlot": seats["seatsPerTimeSlot"] if seats else None,
-        "seatsShowAttendees": seats["showAttendeeInfo"] if seats else False,
-        "seatsShowAvailabilityCount": seats["showAvailabilityCount"] if seats else True,
-        "bookingFields": event_type.booking_fields or event_types_service.DEFAULT_BOOKING_FIELDS,
-        "bookingLimits": prisma_limits(event_type.booking_limits_count),
-        "onlyShowFirstAvailableSlot": event_type.only_show_first_available_slot,
-        "durationLimits": prisma_limits(event_type.booking_limits_duration),
-        "children": [],
-        "hosts": [],
-        "customInputs": [],
-        "link": f"/{username}/{event_type.slug}" if username else None,
-        "hashedLink": [],
-    }
+        disableGuests=settings.get("disableGuests", False),
+        hideCalendarNotes=settings.get("hideCalendarNotes", False),
+        minimumBookingNotice=event_type.minimum_booking_notice,
+        beforeEventBuffer=event_type.before_event_buffer,
+        afterEventBuffer=event_type.after_event_buffer,
+        schedulingType=event_type.scheduling_type,
+        price=0,
+        currency="usd",
+        slotInterval=event_type.slot_interval,
+        parentId=event_type.parent_id,
+        successRedirectUrl=settings.get("successRedirectUrl"),
+        description=event_type.description,
+        locations=prisma_locations(event_type.locations),
+        metadata=event_type.event_metadata or {},
+        seatsPerTimeSlot=seats["seatsPerTimeSlot"] if seats else None,
+        seatsShowAttendees=seats["showAttendeeInfo"] if seats else False,
+        seatsShowAvailabilityCount=seats["showAvailabilityCount"] if seats else True,
+        bookingFields=event_type.booking_fields or event_types_service.DEFAULT_BOOKING_FIELDS,
+        bookingLimits=prisma_limits(event_type.booking_limits_count),
+        onlyShowFirstAvailableSlot=event_type.only_show_first_available_slot,
+        durationLimits=prisma_limits(event_type.booking_limits_duration),
+        children=[],
+        hosts=[declared.V1Host.model_construct(userId=h.host.user_id, isFixed=h.host.is_fixed) for h in hosts],
+        customInputs=[],
+        link=f"/{username}/{event_type.slug}" if username else None,
+        hashedLink=[],
+    )
 
 
-def _output(view: EventTypeView) -> dict[str, Any]:
-    return event_type_output(view.event_type, view.owner)
+def _present(view: EventTypeView) -> declared.V1EventType:
+    return present_event_type(view.event_type, view.owner)
 
 
 # --- input ----------------------------------------------------------------------------------------
@@ -192,8 +200,9 @@ def _booking_window(body: EditEventTypeV1, sent: set[str]) -> dict[str, Any] | N
     }
 
 
-def _v2_fields(body: EditEventTypeV1, *, existing: EventType | None = None) -> dict[str, Any]:
-    """The v2 wire fields a v1 body means, validated by the v2 schema (one set of rules)."""
+def _v2_fields(body: EditEventTypeV1, *, existing: EventType | None = None) -> EventTypeFields:
+    """The fields a v1 body means, validated by the 2024-06-14 schema (one set of rules); ``existing``:
+    the stored event type an update completes a partial seats setting from."""
     sent = {name for name in body.model_fields_set if getattr(body, name) is not None}
     for name in _TEAM_ONLY:
         if name in sent:
@@ -273,11 +282,12 @@ def _v2_fields(body: EditEventTypeV1, *, existing: EventType | None = None) -> d
                 "interval": r.interval,
             }
     schema = CreateEventTypeInput if isinstance(body, CreateEventTypeV1) else UpdateEventTypeInput
-    fields = v1.parse(schema, wire).given()
-    # Stored by v1 name and echoed; they change nothing calapi computes.
-    for name in ("position", "timeZone"):
-        if name in sent:
-            fields[name] = getattr(body, name)
+    fields = v1.parse(schema, wire).to_fields()
+    # Stored and echoed; they change nothing calapi computes.
+    if "position" in sent:
+        fields = fields.plus(position=body.position)
+    if "timeZone" in sent:
+        fields = fields.plus(time_zone=body.timeZone)
     return fields
 
 
@@ -306,7 +316,7 @@ async def list_event_types(
 ) -> dict[str, Any]:
     users = authorization.user_filter(principal, userId, refusal=Unauthorized("ADMIN required")) or [principal.user_id]
     views = await event_types_service.list_for_owners(session, users, slug=slug)
-    return v1.many("event_types", [_output(v) for v in views])
+    return v1.many("event_types", wire_all(_present(v) for v in views))
 
 
 @router.post(
@@ -314,8 +324,8 @@ async def list_event_types(
 )
 async def create_event_type(body: CreateEventTypeV1, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     owner = authorization.acting_user(principal, body.userId, refusal=Unauthorized("ADMIN required for `userId`"))
-    view = await event_types_service.create(session, owner, _v2_fields(body))
-    return v1.created("event_type", _output(view), "Event type")
+    view = await event_types_service.create(session, owner, NewEventType.of(_v2_fields(body)))
+    return v1.created("event_type", wire(_present(view)), "Event type")
 
 
 @router.get(
@@ -323,7 +333,7 @@ async def create_event_type(body: CreateEventTypeV1, principal: V1Principal, ses
 )
 async def get_event_type(id: int, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     owner = await _owner(session, principal, id)
-    return v1.one("event_type", _output(await event_types_service.get_for_owner(session, owner, id)))
+    return v1.one("event_type", wire(_present(await event_types_service.get_for_owner(session, owner, id))))
 
 
 @router.patch(
@@ -333,9 +343,8 @@ async def update_event_type(
     id: int, body: EditEventTypeV1, principal: V1Principal, session: SessionDep
 ) -> dict[str, Any]:
     owner = await _owner(session, principal, id)
-    current = await event_types_service.get_for_owner(session, owner, id)
-    view = await event_types_service.update(session, owner, id, _v2_fields(body, existing=current.event_type))
-    return v1.one("event_type", _output(view))
+    view = await event_types_service.update_from(session, owner, id, lambda stored: _v2_fields(body, existing=stored))
+    return v1.one("event_type", wire(_present(view)))
 
 
 @router.delete("/event-types/{id}", operation_id="v1_event_types_delete", **declare(V1Message))
@@ -362,11 +371,4 @@ async def list_team_event_types(teamId: int, principal: V1Principal, session: Se
         views = await team_service.list_for_team(session, teamId)
     except NotFound:
         return v1.many("event_types", [])
-    return v1.many(
-        "event_types",
-        [
-            event_type_output(view.event_type, None)
-            | {"hosts": [{"userId": h.host.user_id, "isFixed": h.host.is_fixed} for h in view.hosts]}
-            for view in views
-        ],
-    )
+    return v1.many("event_types", wire_all(present_event_type(v.event_type, None, v.hosts) for v in views))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, time
 from typing import Any
 
@@ -20,10 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from calapi.core.errors import BadRequest, Forbidden, NotFound
 from calapi.core.timezones import require_time_zone
+from calapi.event_types.models import EventType
+from calapi.schedules.commands import DateRange, NewSchedule, ScheduleChanges, WeeklyRange
 from calapi.schedules.models import Availability, Schedule
 from calapi.scheduling import DateOverride as EngineDateOverride
 from calapi.scheduling import Schedule as EngineSchedule
 from calapi.scheduling import WeeklyRule as EngineWeeklyRule
+from calapi.teams import service as teams_service
 from calapi.users import service as users_service
 from calapi.users.models import User
 
@@ -36,42 +39,27 @@ MAX_DATE_OVERRIDES = 1000
 
 
 @dataclass(frozen=True)
-class WeeklyRange:
-    """Available from ``start`` to ``end`` on each of ``days`` (0 = Sunday … 6 = Saturday)."""
-
-    days: tuple[int, ...]
-    start: time
-    end: time
-
-
-@dataclass(frozen=True)
-class DateRange:
-    """On ``date`` these ranges replace the weekly ones; ``start == end`` marks the day off."""
-
-    date: date
-    start: time
-    end: time
-
-
-@dataclass
-class ScheduleChanges:
-    """A partial update: ``None`` leaves a field as it is; ranges replace the stored ones wholesale."""
-
-    name: str | None = None
-    time_zone: str | None = None
-    make_default: bool = False
-    weekly: Sequence[WeeklyRange] | None = None
-    overrides: Sequence[DateRange] | None = None
-
-
-@dataclass
 class ScheduleView:
     """A schedule with its rows and whether it is its owner's default — what every answer needs."""
 
     schedule: Schedule
-    weekly: list[Availability] = field(default_factory=list)
-    overrides: list[Availability] = field(default_factory=list)
+    weekly: tuple[Availability, ...] = ()
+    overrides: tuple[Availability, ...] = ()
     is_default: bool = False
+
+
+@dataclass(frozen=True)
+class UpdatedSchedule:
+    view: ScheduleView
+    previous_default_id: int | None  # the owner's default schedule before the update
+
+
+@dataclass(frozen=True)
+class ScheduleUser:
+    """An event type that books on a schedule."""
+
+    event_type_id: int
+    custom_name: str | None
 
 
 def _not_found(schedule_id: int) -> NotFound:
@@ -144,11 +132,20 @@ async def rows_by_schedule(session: AsyncSession, schedule_ids: Iterable[int]) -
     return grouped
 
 
+def _weekly_range(row: Availability) -> WeeklyRange:
+    return WeeklyRange(tuple(row.days or ()), row.start_time, row.end_time)
+
+
+def _date_range(row: Availability) -> DateRange:
+    assert row.date is not None  # a date override's row
+    return DateRange(row.date, row.start_time, row.end_time)
+
+
 def _view(schedule: Schedule, rows: list[Availability], default_id: int | None) -> ScheduleView:
     return ScheduleView(
         schedule=schedule,
-        weekly=[row for row in rows if row.date is None],
-        overrides=[row for row in rows if row.date is not None],
+        weekly=tuple(row for row in rows if row.date is None),
+        overrides=tuple(row for row in rows if row.date is not None),
         is_default=schedule.id == default_id,
     )
 
@@ -169,35 +166,31 @@ async def _views(session: AsyncSession, user: User, schedules: Sequence[Schedule
     return [_view(s, rows[s.id], user.default_schedule_id) for s in schedules]
 
 
-async def create(
-    session: AsyncSession,
-    user_id: int,
-    *,
-    name: str,
-    time_zone: str,
-    is_default: bool,
-    weekly: Sequence[WeeklyRange] | None = None,
-    overrides: Sequence[DateRange] | None = None,
-) -> ScheduleView:
+async def create(session: AsyncSession, user_id: int, command: NewSchedule) -> ScheduleView:
     """A new schedule for the user; the user's first schedule becomes the default whatever ``is_default`` says."""
-    name = _check_name(name)
-    require_time_zone(time_zone)
+    name = _check_name(command.name)
+    require_time_zone(command.time_zone)
+    weekly = command.weekly
     if weekly is None:
         days, start, end = WORKING_HOURS
-        weekly = [WeeklyRange(days=days, start=start, end=end)]
-    overrides = overrides or []
+        weekly = (WeeklyRange(days=days, start=start, end=end),)
     _check_weekly(weekly)
-    _check_overrides(overrides)
+    _check_overrides(command.overrides)
     user = await users_service.get(session, user_id)
-    schedule = Schedule(user_id=user_id, name=name, time_zone=time_zone)
+    schedule = Schedule(user_id=user_id, name=name, time_zone=command.time_zone)
     session.add(schedule)
     await session.flush()
-    rows = _rows(schedule.id, weekly, overrides)
+    rows = _rows(schedule.id, weekly, command.overrides)
     session.add_all(rows)
-    if is_default or user.default_schedule_id is None:
+    if command.is_default or user.default_schedule_id is None:
         user.default_schedule_id = schedule.id
     await session.flush()
     return _view(schedule, rows, user.default_schedule_id)
+
+
+async def count_for_user(session: AsyncSession, user_id: int) -> int:
+    """How many schedules the user has."""
+    return int(await session.scalar(select(func.count()).select_from(Schedule).where(Schedule.user_id == user_id)) or 0)
 
 
 async def list_for_user(session: AsyncSession, user_id: int) -> list[ScheduleView]:
@@ -207,10 +200,14 @@ async def list_for_user(session: AsyncSession, user_id: int) -> list[ScheduleVie
     return await _views(session, user, schedules)
 
 
+async def list_for_team(session: AsyncSession, team_id: int, *, take: int, skip: int) -> list[ScheduleView]:
+    """One page of the schedules of a team's members (accepted or invited), oldest first."""
+    members = await teams_service.member_user_ids(session, team_id)
+    return await list_for_users(session, members, take=take, skip=skip)
+
+
 async def list_for_users(session: AsyncSession, user_ids: Sequence[int], *, take: int, skip: int) -> list[ScheduleView]:
     """One page of several users' schedules (oldest first) — two statements whatever their number."""
-    from calapi.users.models import User
-
     if not user_ids:
         return []
     rows = (
@@ -233,19 +230,25 @@ async def get_for_user(session: AsyncSession, user_id: int, schedule_id: int) ->
     return (await _views(session, user, [schedule]))[0]
 
 
-async def get_default(session: AsyncSession, user_id: int) -> ScheduleView | None:
-    """The user's default schedule, or None when they have none."""
-    user = await users_service.get(session, user_id)
+async def _default_of(session: AsyncSession, user: User) -> Schedule | None:
     if user.default_schedule_id is None:
         return None
     schedule = await session.get(Schedule, user.default_schedule_id)
-    if schedule is None or schedule.user_id != user_id:
+    if schedule is None or schedule.user_id != user.id:
         return None
-    return (await _views(session, user, [schedule]))[0]
+    return schedule
 
 
-async def update(session: AsyncSession, user_id: int, schedule_id: int, changes: ScheduleChanges) -> ScheduleView:
+async def get_default(session: AsyncSession, user_id: int) -> ScheduleView | None:
+    """The user's default schedule, or None when they have none."""
     user = await users_service.get(session, user_id)
+    schedule = await _default_of(session, user)
+    return None if schedule is None else (await _views(session, user, [schedule]))[0]
+
+
+async def update(session: AsyncSession, user_id: int, schedule_id: int, changes: ScheduleChanges) -> UpdatedSchedule:
+    user = await users_service.get(session, user_id)
+    previous_default = await _default_of(session, user)
     schedule = await _load_owned(session, user_id, schedule_id)
     if changes.name is not None:
         schedule.name = _check_name(changes.name)
@@ -260,16 +263,25 @@ async def update(session: AsyncSession, user_id: int, schedule_id: int, changes:
         current = (await rows_by_schedule(session, [schedule.id]))[schedule.id]
         weekly = changes.weekly
         if weekly is None:
-            weekly = [WeeklyRange(tuple(r.days or ()), r.start_time, r.end_time) for r in current if r.date is None]
+            weekly = tuple(_weekly_range(r) for r in current if r.date is None)
         overrides = changes.overrides
         if overrides is None:
-            overrides = [DateRange(r.date, r.start_time, r.end_time) for r in current if r.date is not None]
+            overrides = tuple(_date_range(r) for r in current if r.date is not None)
         await session.execute(sql_delete(Availability).where(Availability.schedule_id == schedule.id))
         session.add_all(_rows(schedule.id, weekly, overrides))
     if changes.make_default:
         user.default_schedule_id = schedule.id
     await session.flush()
-    return (await _views(session, user, [schedule]))[0]
+    view = (await _views(session, user, [schedule]))[0]
+    return UpdatedSchedule(view, previous_default.id if previous_default is not None else None)
+
+
+async def used_by(session: AsyncSession, schedule_id: int) -> list[ScheduleUser]:
+    """The event types that book on this schedule, oldest first (one statement)."""
+    rows = await session.execute(
+        select(EventType.id, EventType.settings).where(EventType.schedule_id == schedule_id).order_by(EventType.id)
+    )
+    return [ScheduleUser(event_type_id, (settings or {}).get("customName")) for event_type_id, settings in rows.all()]
 
 
 async def delete(session: AsyncSession, user_id: int, schedule_id: int) -> None:
@@ -320,8 +332,6 @@ async def owner_of(session: AsyncSession, schedule_id: int) -> int | None:
 
 async def list_all(session: AsyncSession) -> list[ScheduleView]:
     """Every schedule in the system, oldest first (a system admin's v1 list) — two statements."""
-    from calapi.users.models import User
-
     rows = (
         await session.execute(
             select(Schedule, User.default_schedule_id).join(User, User.id == Schedule.user_id).order_by(Schedule.id)
@@ -361,11 +371,9 @@ async def _check_room(
     """The schedule's rows of ``row``'s kind stay within their cap once ``row`` is stored (in place of row ``replacing``)."""
     current = [r for r in (await rows_by_schedule(session, [schedule_id]))[schedule_id] if r.id != replacing]
     if isinstance(row, WeeklyRange):
-        _check_weekly(
-            [WeeklyRange(tuple(r.days or ()), r.start_time, r.end_time) for r in current if r.date is None] + [row]
-        )
+        _check_weekly([*(_weekly_range(r) for r in current if r.date is None), row])
     else:
-        _check_overrides([DateRange(r.date, r.start_time, r.end_time) for r in current if r.date is not None] + [row])
+        _check_overrides([*(_date_range(r) for r in current if r.date is not None), row])
 
 
 async def add_availability_row(
@@ -394,8 +402,9 @@ async def update_availability_row(
     """Change one row; what is not given stays. Giving ``on_date`` makes it an override, ``days`` a weekly row."""
     row = await get_availability_row(session, user_id, row_id)
     start, end = start or row.start_time, end or row.end_time
-    if on_date is not None or (days is None and row.date is not None):
-        candidate: WeeklyRange | DateRange = DateRange(on_date or row.date, start, end)  # type: ignore[arg-type]
+    override_date = on_date if on_date is not None else row.date if days is None else None
+    if override_date is not None:
+        candidate: WeeklyRange | DateRange = DateRange(override_date, start, end)
     else:
         candidate = WeeklyRange(tuple(days if days is not None else (row.days or ())), start, end)
     _check_row(candidate)

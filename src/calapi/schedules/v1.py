@@ -17,17 +17,14 @@ from calapi.core import authorization, v1
 from calapi.core.api_schemas import V1Message, declare, v1_created, v1_one
 from calapi.core.auth import Principal, V1Principal
 from calapi.core.errors import BadRequest, Forbidden, NotFound, Unauthorized
+from calapi.core.presenters import wire, wire_all
 from calapi.core.wire import TimeZoneName
 from calapi.db import SessionDep
+from calapi.schedules import api_schemas as declared
 from calapi.schedules import service as schedules_service
-from calapi.schedules.api_schemas import V1Availability, V1Schedule
+from calapi.schedules.commands import DateRange, NewSchedule, ScheduleChanges, WeeklyRange
 from calapi.schedules.models import Availability
-from calapi.schedules.service import (
-    DateRange,
-    ScheduleChanges,
-    ScheduleView,
-    WeeklyRange,
-)
+from calapi.schedules.service import ScheduleView
 
 router = v1.v1_router(tags=["v1 Schedules"])
 
@@ -64,37 +61,37 @@ EpochDayTime = Annotated[
 Day = Annotated[int, Field(ge=0, le=6)]
 
 
-def schedule_output(view: ScheduleView) -> dict[str, Any]:
+def present_schedule(view: ScheduleView) -> declared.V1Schedule:
     schedule = view.schedule
-    return {
-        "id": schedule.id,
-        "userId": schedule.user_id,
-        "name": schedule.name,
-        "timeZone": schedule.time_zone,
-        "availability": [
-            {
-                "id": row.id,
-                "eventTypeId": None,
-                "date": row.date.isoformat() if row.date else None,
-                "days": list(row.days or []),
-                "startTime": _clock(row.start_time),
-                "endTime": _clock(row.end_time),
-            }
+    return declared.V1Schedule.model_construct(
+        id=schedule.id,
+        userId=schedule.user_id,
+        name=schedule.name,
+        timeZone=schedule.time_zone,
+        availability=[
+            declared.V1ScheduleRow.model_construct(
+                id=row.id,
+                eventTypeId=None,
+                date=row.date.isoformat() if row.date else None,
+                days=list(row.days or []),
+                startTime=_clock(row.start_time),
+                endTime=_clock(row.end_time),
+            )
             for row in view.weekly + view.overrides
         ],
-    }
+    )
 
 
-def availability_output(row: Availability, owner_id: int) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "startTime": _epoch_day_time(row.start_time),
-        "endTime": _epoch_day_time(row.end_time),
-        "date": row.date.isoformat() if row.date else None,
-        "scheduleId": row.schedule_id,
-        "days": list(row.days or []),
-        "Schedule": {"userId": owner_id},  # capital S, as v1 sends it (quirk 11)
-    }
+def present_availability(row: Availability, owner_id: int) -> declared.V1Availability:
+    return declared.V1Availability.model_construct(
+        id=row.id,
+        startTime=_epoch_day_time(row.start_time),
+        endTime=_epoch_day_time(row.end_time),
+        date=row.date.isoformat() if row.date else None,
+        scheduleId=row.schedule_id,
+        days=list(row.days or []),
+        Schedule=declared.V1Owner.model_construct(userId=owner_id),  # capital S, as v1 sends it (quirk 11)
+    )
 
 
 # --- schedules ----------------------------------------------------------------------------------
@@ -123,7 +120,7 @@ async def _schedule_owner(session: SessionDep, principal: Principal, schedule_id
     )
 
 
-@router.get("/schedules", operation_id="v1_schedules_list", **declare(v1_one("schedules", list[V1Schedule])))
+@router.get("/schedules", operation_id="v1_schedules_list", **declare(v1_one("schedules", list[declared.V1Schedule])))
 async def list_schedules(
     principal: V1Principal,
     session: SessionDep,
@@ -136,23 +133,23 @@ async def list_schedules(
         views = await schedules_service.list_all(session)
     else:
         views = await schedules_service.list_for_users(session, users, take=10_000, skip=0)
-    return v1.many("schedules", [schedule_output(v) for v in views])
+    return v1.many("schedules", wire_all(present_schedule(v) for v in views))
 
 
-@router.post("/schedules", operation_id="v1_schedules_create", **declare(v1_created("schedule", V1Schedule)))
+@router.post("/schedules", operation_id="v1_schedules_create", **declare(v1_created("schedule", declared.V1Schedule)))
 async def create_schedule(body: CreateScheduleV1, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     owner = authorization.acting_user(principal, body.userId, refusal=Forbidden("ADMIN required for `userId`"))
-    view = await schedules_service.create(session, owner, name=body.name, time_zone=body.timeZone, is_default=False)
-    return v1.created("schedule", schedule_output(view), "Schedule")
+    view = await schedules_service.create(session, owner, NewSchedule(body.name, body.timeZone, is_default=False))
+    return v1.created("schedule", wire(present_schedule(view)), "Schedule")
 
 
-@router.get("/schedules/{id}", operation_id="v1_schedules_get", **declare(v1_one("schedule", V1Schedule)))
+@router.get("/schedules/{id}", operation_id="v1_schedules_get", **declare(v1_one("schedule", declared.V1Schedule)))
 async def get_schedule(id: int, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     owner = await _schedule_owner(session, principal, id)
-    return v1.one("schedule", schedule_output(await schedules_service.get_for_user(session, owner, id)))
+    return v1.one("schedule", wire(present_schedule(await schedules_service.get_for_user(session, owner, id))))
 
 
-@router.patch("/schedules/{id}", operation_id="v1_schedules_update", **declare(v1_one("schedule", V1Schedule)))
+@router.patch("/schedules/{id}", operation_id="v1_schedules_update", **declare(v1_one("schedule", declared.V1Schedule)))
 async def update_schedule(
     id: int, body: UpdateScheduleV1, principal: V1Principal, session: SessionDep
 ) -> dict[str, Any]:
@@ -162,8 +159,10 @@ async def update_schedule(
         # Documented choice (docs/v1.md): a schedule stays with its owner; its rows and the
         # event types using it are the owner's, so moving it is refused rather than half done.
         raise BadRequest("Moving a schedule to another user is not supported; create one for that user instead")
-    view = await schedules_service.update(session, owner, id, ScheduleChanges(name=body.name, time_zone=body.timeZone))
-    return v1.one("schedule", schedule_output(view))
+    updated = await schedules_service.update(
+        session, owner, id, ScheduleChanges(name=body.name, time_zone=body.timeZone)
+    )
+    return v1.one("schedule", wire(present_schedule(updated.view)))
 
 
 @router.delete("/schedules/{id}", operation_id="v1_schedules_delete", **declare(V1Message))
@@ -209,7 +208,9 @@ async def _row_owner(session: SessionDep, principal: Principal, row_id: int) -> 
 
 
 @router.post(
-    "/availabilities", operation_id="v1_availabilities_create", **declare(v1_created("availability", V1Availability))
+    "/availabilities",
+    operation_id="v1_availabilities_create",
+    **declare(v1_created("availability", declared.V1Availability)),
 )
 async def create_availability(
     body: CreateAvailabilityV1, principal: V1Principal, session: SessionDep
@@ -222,20 +223,24 @@ async def create_availability(
         missing=NotFound(f"Schedule with id: {body.scheduleId} not found"),
     )
     row = await schedules_service.add_availability_row(session, owner, body.scheduleId, _row_of(body))
-    return v1.created("availability", availability_output(row, owner), "Availability")
+    return v1.created("availability", wire(present_availability(row, owner)), "Availability")
 
 
 @router.get(
-    "/availabilities/{id}", operation_id="v1_availabilities_get", **declare(v1_one("availability", V1Availability))
+    "/availabilities/{id}",
+    operation_id="v1_availabilities_get",
+    **declare(v1_one("availability", declared.V1Availability)),
 )
 async def get_availability(id: int, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     owner = await _row_owner(session, principal, id)
     row = await schedules_service.get_availability_row(session, owner, id)
-    return v1.one("availability", availability_output(row, owner))
+    return v1.one("availability", wire(present_availability(row, owner)))
 
 
 @router.patch(
-    "/availabilities/{id}", operation_id="v1_availabilities_update", **declare(v1_one("availability", V1Availability))
+    "/availabilities/{id}",
+    operation_id="v1_availabilities_update",
+    **declare(v1_one("availability", declared.V1Availability)),
 )
 async def update_availability(
     id: int, body: UpdateAvailabilityV1, principal: V1Principal, session: SessionDep
@@ -244,7 +249,7 @@ async def update_availability(
     row = await schedules_service.update_availability_row(
         session, owner, id, days=body.days, on_date=body.date, start=body.startTime, end=body.endTime
     )
-    return v1.one("availability", availability_output(row, owner))
+    return v1.one("availability", wire(present_availability(row, owner)))
 
 
 @router.delete("/availabilities/{id}", operation_id="v1_availabilities_delete", **declare(V1Message))

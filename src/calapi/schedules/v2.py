@@ -13,14 +13,14 @@ from calapi.core.api_schemas import Envelope, StatusOnly, declare
 from calapi.core.auth import CurrentPrincipal
 from calapi.core.envelopes import success, success_no_data
 from calapi.core.paging import take_skip
+from calapi.core.presenters import wire, wire_all
 from calapi.core.versioning import V2024_06_11, V2024_06_14, versioned_router
 from calapi.core.wire import TimeZoneName, WeekDay, WireModel
 from calapi.db import SessionDep
+from calapi.schedules import api_schemas as declared
 from calapi.schedules import service as schedules_service
-from calapi.schedules.api_schemas import Schedule
-from calapi.schedules.models import Availability
-from calapi.schedules.service import DateRange, ScheduleChanges, ScheduleView, WeeklyRange
-from calapi.teams import service as teams_service
+from calapi.schedules.commands import DateRange, NewSchedule, ScheduleChanges, WeeklyRange
+from calapi.schedules.service import ScheduleView
 from calapi.teams.access import TeamAdmin, TeamCaller
 
 router = versioned_router([V2024_06_11, V2024_06_14], prefix="/v2/schedules", tags=["Schedules"])
@@ -78,6 +78,15 @@ class CreateScheduleInput(WireModel):
     availability: list[AvailabilityInput] | None = Field(default=None, max_length=schedules_service.MAX_WEEKLY_RANGES)
     overrides: list[OverrideInput] | None = Field(default=None, max_length=schedules_service.MAX_DATE_OVERRIDES)
 
+    def to_command(self) -> NewSchedule:
+        return NewSchedule(
+            name=self.name,
+            time_zone=self.timeZone,
+            is_default=self.isDefault,
+            weekly=None if self.availability is None else tuple(a.to_range() for a in self.availability),
+            overrides=tuple(o.to_range() for o in self.overrides or ()),
+        )
+
 
 class UpdateScheduleInput(WireModel):
     name: str | None = Field(default=None, min_length=1, max_length=255)
@@ -86,72 +95,75 @@ class UpdateScheduleInput(WireModel):
     availability: list[AvailabilityInput] | None = Field(default=None, max_length=schedules_service.MAX_WEEKLY_RANGES)
     overrides: list[OverrideInput] | None = Field(default=None, max_length=schedules_service.MAX_DATE_OVERRIDES)
 
+    def to_changes(self) -> ScheduleChanges:
+        return ScheduleChanges(
+            name=self.name,
+            time_zone=self.timeZone,
+            make_default=self.isDefault is True,  # false does nothing, as on Cal.com
+            weekly=None if self.availability is None else tuple(a.to_range() for a in self.availability),
+            overrides=None if self.overrides is None else tuple(o.to_range() for o in self.overrides),
+        )
 
-def _range_output(row: Availability) -> dict[str, Any]:
-    return {"startTime": f"{row.start_time:%H:%M}", "endTime": f"{row.end_time:%H:%M}"}
 
-
-def schedule_output(view: ScheduleView) -> dict[str, Any]:
+def present_schedule(view: ScheduleView) -> declared.Schedule:
     schedule = view.schedule
-    return {
-        "id": schedule.id,
-        "ownerId": schedule.user_id,
-        "name": schedule.name,
-        "timeZone": schedule.time_zone or schedules_service.DEFAULT_TIME_ZONE,
+    return declared.Schedule.model_construct(
+        id=schedule.id,
+        ownerId=schedule.user_id,
+        name=schedule.name,
+        timeZone=schedule.time_zone or schedules_service.DEFAULT_TIME_ZONE,
         # one entry per stored row, as Cal.com answers (not merged)
-        "availability": [{"days": [DAY_NAMES[d] for d in row.days or ()], **_range_output(row)} for row in view.weekly],
-        "isDefault": view.is_default,
-        "overrides": [{"date": row.date.isoformat(), **_range_output(row)} for row in view.overrides if row.date],
-    }
+        availability=[
+            declared.WeeklyRange.model_construct(
+                days=[DAY_NAMES[d] for d in row.days or ()],
+                startTime=f"{row.start_time:%H:%M}",
+                endTime=f"{row.end_time:%H:%M}",
+            )
+            for row in view.weekly
+        ],
+        isDefault=view.is_default,
+        overrides=[
+            declared.DateOverride.model_construct(
+                date=row.date.isoformat(), startTime=f"{row.start_time:%H:%M}", endTime=f"{row.end_time:%H:%M}"
+            )
+            for row in view.overrides
+            if row.date
+        ],
+    )
 
 
-@router.post("", status_code=201, operation_id="schedules_create", **declare(Envelope[Schedule], 201))
+@router.post("", status_code=201, operation_id="schedules_create", **declare(Envelope[declared.Schedule], 201))
 async def create_schedule(
     body: CreateScheduleInput, principal: CurrentPrincipal, session: SessionDep
 ) -> dict[str, Any]:
-    view = await schedules_service.create(
-        session,
-        principal.user_id,
-        name=body.name,
-        time_zone=body.timeZone,
-        is_default=body.isDefault,
-        weekly=None if body.availability is None else [a.to_range() for a in body.availability],
-        overrides=None if body.overrides is None else [o.to_range() for o in body.overrides],
-    )
-    return success(schedule_output(view))
+    view = await schedules_service.create(session, principal.user_id, body.to_command())
+    return success(wire(present_schedule(view)))
 
 
-@router.get("", operation_id="schedules_list", **declare(Envelope[list[Schedule]]))
+@router.get("", operation_id="schedules_list", **declare(Envelope[list[declared.Schedule]]))
 async def list_schedules(principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
     views = await schedules_service.list_for_user(session, principal.user_id)
-    return success([schedule_output(v) for v in views])
+    return success(wire_all(present_schedule(v) for v in views))
 
 
-@router.get("/default", operation_id="schedules_get_default", **declare(Envelope[Schedule | None]))
+@router.get("/default", operation_id="schedules_get_default", **declare(Envelope[declared.Schedule | None]))
 async def get_default_schedule(principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
     view = await schedules_service.get_default(session, principal.user_id)
-    return success(None if view is None else schedule_output(view))
+    return success(None if view is None else wire(present_schedule(view)))
 
 
-@router.get("/{scheduleId}", operation_id="schedules_get", **declare(Envelope[Schedule]))
+@router.get("/{scheduleId}", operation_id="schedules_get", **declare(Envelope[declared.Schedule]))
 async def get_schedule(scheduleId: int, principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
     view = await schedules_service.get_for_user(session, principal.user_id, scheduleId)
-    return success(schedule_output(view))
+    return success(wire(present_schedule(view)))
 
 
-@router.patch("/{scheduleId}", operation_id="schedules_update", **declare(Envelope[Schedule]))
+@router.patch("/{scheduleId}", operation_id="schedules_update", **declare(Envelope[declared.Schedule]))
 async def update_schedule(
     scheduleId: int, body: UpdateScheduleInput, principal: CurrentPrincipal, session: SessionDep
 ) -> dict[str, Any]:
-    changes = ScheduleChanges(
-        name=body.name,
-        time_zone=body.timeZone,
-        make_default=body.isDefault is True,  # false does nothing, as on Cal.com
-        weekly=None if body.availability is None else [a.to_range() for a in body.availability],
-        overrides=None if body.overrides is None else [o.to_range() for o in body.overrides],
-    )
-    view = await schedules_service.update(session, principal.user_id, scheduleId, changes)
-    return success(schedule_output(view))
+    updated = await schedules_service.update(session, principal.user_id, scheduleId, body.to_changes())
+    return success(wire(present_schedule(updated.view)))
 
 
 @router.delete("/{scheduleId}", operation_id="schedules_delete", **declare(StatusOnly))
@@ -164,11 +176,10 @@ async def delete_schedule(scheduleId: int, principal: CurrentPrincipal, session:
 team_router = APIRouter(prefix="/v2/teams/{teamId}/schedules", tags=["Teams / Schedules"])
 
 
-@team_router.get("", operation_id="team_schedules_list", **declare(Envelope[list[Schedule]]))
+@team_router.get("", operation_id="team_schedules_list", **declare(Envelope[list[declared.Schedule]]))
 async def list_team_schedules(
     caller: Annotated[TeamCaller, TeamAdmin], session: SessionDep, take: str | None = None, skip: str | None = None
 ) -> dict[str, Any]:
     page_take, page_skip = take_skip(take, skip)
-    members = await teams_service.member_user_ids(session, caller.team_id)
-    views = await schedules_service.list_for_users(session, members, take=page_take, skip=page_skip)
-    return success([schedule_output(v) for v in views])
+    views = await schedules_service.list_for_team(session, caller.team_id, take=page_take, skip=page_skip)
+    return success(wire_all(present_schedule(v) for v in views))

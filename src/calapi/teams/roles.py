@@ -19,13 +19,13 @@ the team's other owners and is applied by ``calapi.teams.service`` with ``check_
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import Select, select
 
 from calapi.core.errors import Forbidden
+from calapi.teams.commands import MembershipChanges
 from calapi.teams.models import Membership, MembershipRole
 
 OWNER = MembershipRole.OWNER.value
@@ -102,14 +102,14 @@ def check_grant(actor: Actor, role: str) -> None:
         raise Forbidden(_above_callers(role))
 
 
-def check_update(actor: Actor, target: Membership, fields: Mapping[str, Any]) -> None:
-    """``actor`` applies ``fields`` (``role``, ``accepted``, ``disableImpersonation``) to ``target``."""
+def check_update(actor: Actor, target: Membership, changes: MembershipChanges) -> None:
+    """``actor`` applies ``changes`` to ``target``."""
     if actor.system_admin:
         return
     own = target.user_id == actor.user_id
     if target.role == OWNER and not own and actor.role != OWNER:
-        raise Forbidden(ADMIN_CHANGES_OWNER_ROLE if "role" in fields else ADMIN_CHANGES_OWNER)
-    new_role = fields.get("role")
+        raise Forbidden(ADMIN_CHANGES_OWNER_ROLE if changes.given("role") else ADMIN_CHANGES_OWNER)
+    new_role = changes.role
     if new_role is None or new_role == target.role:
         return
     if own and _RANK[new_role] > actor.rank():
@@ -125,20 +125,20 @@ def check_delete(actor: Actor, target: Membership) -> None:
         raise Forbidden(ADMIN_DELETES_OWNER)
 
 
-def loses_an_owner(target: Membership, fields: Mapping[str, Any] | None) -> bool:
-    """Whether this change (``fields``; None: deletion) takes an accepted OWNER away from the team."""
+def _demotes(changes: MembershipChanges) -> bool:
+    return changes.role is not None and changes.role != OWNER
+
+
+def loses_an_owner(target: Membership, changes: MembershipChanges | None) -> bool:
+    """Whether this change (None: deletion) takes an accepted OWNER away from the team."""
     if not (target.accepted and target.role == OWNER):
         return False
-    if fields is None:
+    if changes is None:
         return True
-    return fields.get("role", OWNER) != OWNER or fields.get("accepted", True) is False
+    return _demotes(changes) or changes.accepted is False
 
 
-def check_owner_remains(target: Membership, fields: Mapping[str, Any] | None, accepted_owners: int) -> None:
+def check_owner_remains(target: Membership, changes: MembershipChanges | None, accepted_owners: int) -> None:
     """Refuse a change that would leave the team with no accepted OWNER."""
-    if accepted_owners <= 1 and loses_an_owner(target, fields):
-        raise Forbidden(
-            ONLY_OWNER_ROLE
-            if fields is not None and "role" in fields and fields["role"] != OWNER
-            else ONLY_OWNER_REMOVED
-        )
+    if accepted_owners <= 1 and loses_an_owner(target, changes):
+        raise Forbidden(ONLY_OWNER_ROLE if changes is not None and _demotes(changes) else ONLY_OWNER_REMOVED)

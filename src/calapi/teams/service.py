@@ -12,7 +12,6 @@ import re
 import unicodedata
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -20,34 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from calapi.core.errors import BadRequest, Conflict, NotFound
 from calapi.teams import roles
+from calapi.teams.commands import MembershipChanges, NewMembership, NewTeam, TeamChanges
 from calapi.teams.models import Membership, MembershipRole, Team
 from calapi.users.models import User
 
 RECORD_EXISTS = "Invalid Input: Trying to create a record that already exists."
 
-# Wire field → column, for the team body (create and update).
-_TEAM_COLUMNS = {
-    "name": "name",
-    "slug": "slug",
-    "logoUrl": "logo_url",
-    "calVideoLogo": "cal_video_logo",
-    "appLogo": "app_logo",
-    "appIconLogo": "app_icon_logo",
-    "bio": "bio",
-    "hideBranding": "hide_branding",
-    "isPrivate": "is_private",
-    "hideBookATeamMember": "hide_book_a_team_member",
-    "metadata": "team_metadata",
-    "theme": "theme",
-    "brandColor": "brand_color",
-    "darkBrandColor": "dark_brand_color",
-    "bannerUrl": "banner_url",
-    "timeFormat": "time_format",
-    "timeZone": "time_zone",
-    "weekStart": "week_start",
-    "bookingLimits": "booking_limits",
-    "includeManagedEventsInLimits": "include_managed_events_in_limits",
-}
+# Command fields stored under another column name.
+_COLUMN_OF = {"metadata": "team_metadata"}
 
 
 def slugify(name: str) -> str:
@@ -135,23 +114,28 @@ async def _check_slug_free(session: AsyncSession, slug: str, *, except_id: int |
         raise BadRequest(f"Team with slug {slug} already exists")
 
 
-def _apply(team: Team, fields: dict[str, Any]) -> None:
-    for name, value in fields.items():
-        if name in _TEAM_COLUMNS:
-            setattr(team, _TEAM_COLUMNS[name], value)
+def _apply(team: Team, changes: TeamChanges) -> None:
+    for name, value in changes.values().items():
+        setattr(team, _COLUMN_OF.get(name, name), value)
 
 
-async def create_team(session: AsyncSession, creator_id: int, fields: dict[str, Any]) -> Team:
-    """A new team; the creator becomes its OWNER (accepted unless ``autoAcceptCreator`` is false)."""
-    name = fields["name"]
+@dataclass(frozen=True)
+class CreatedTeam:
+    team: Team
+    owner: Membership  # the creator's OWNER membership
+
+
+async def create_team(session: AsyncSession, creator_id: int, command: NewTeam) -> CreatedTeam:
+    """A new team; the creator becomes its OWNER (accepted unless ``auto_accept_creator`` is false)."""
+    name = command.name
     clash = await session.scalar(select(Team.id).where(Team.created_by_id == creator_id, Team.name == name).limit(1))
     if clash is not None:
         raise BadRequest(f"You already have created a team with name={name}")
-    fields = {"slug": slugify(name), **fields}
-    await _check_slug_free(session, fields["slug"])
+    slug = command.settings.slug or slugify(name)
+    await _check_slug_free(session, slug)
     team = Team(
         name=name,
-        slug=fields["slug"],
+        slug=slug,
         created_by_id=creator_id,
         hide_branding=False,
         is_organization=False,
@@ -161,20 +145,19 @@ async def create_team(session: AsyncSession, creator_id: int, fields: dict[str, 
         time_zone="Europe/London",
         week_start="Sunday",
     )
-    _apply(team, fields)
+    _apply(team, command.settings)
     session.add(team)
     await _flush_unique(session, f"Team with slug {team.slug} already exists")
-    session.add(
-        Membership(
-            team_id=team.id,
-            user_id=creator_id,
-            role=MembershipRole.OWNER.value,
-            accepted=fields.get("autoAcceptCreator", True),
-            disable_impersonation=False,
-        )
+    owner = Membership(
+        team_id=team.id,
+        user_id=creator_id,
+        role=MembershipRole.OWNER.value,
+        accepted=command.auto_accept_creator,
+        disable_impersonation=False,
     )
+    session.add(owner)
     await session.flush()
-    return team
+    return CreatedTeam(team, owner)
 
 
 async def list_teams_of(session: AsyncSession, user_id: int) -> list[Team]:
@@ -188,11 +171,11 @@ async def list_teams_of(session: AsyncSession, user_id: int) -> list[Team]:
     return list(await session.scalars(query))
 
 
-async def update_team(session: AsyncSession, team_id: int, fields: dict[str, Any]) -> Team:
+async def update_team(session: AsyncSession, team_id: int, changes: TeamChanges) -> Team:
     team = await get_team(session, team_id)
-    if "slug" in fields and fields["slug"] != team.slug:
-        await _check_slug_free(session, fields["slug"], except_id=team.id)
-    _apply(team, fields)
+    if changes.slug is not None and changes.slug != team.slug:
+        await _check_slug_free(session, changes.slug, except_id=team.id)
+    _apply(team, changes)
     await _flush_unique(session, f"Team with slug {team.slug} already exists")
     return team
 
@@ -215,7 +198,7 @@ async def _flush_unique(session: AsyncSession, message: str) -> None:
 # ---------------------------------------------------------------- memberships
 
 
-@dataclass
+@dataclass(frozen=True)
 class MembershipView:
     membership: Membership
     user: User
@@ -247,27 +230,27 @@ async def _accepted_owner_count(session: AsyncSession, team_id: int) -> int:
     return len(rows.all())
 
 
-async def _check_owner_remains(session: AsyncSession, target: Membership, fields: dict[str, Any] | None) -> None:
-    if roles.loses_an_owner(target, fields):
-        roles.check_owner_remains(target, fields, await _accepted_owner_count(session, target.team_id))
+async def _check_owner_remains(session: AsyncSession, target: Membership, changes: MembershipChanges | None) -> None:
+    if roles.loses_an_owner(target, changes):
+        roles.check_owner_remains(target, changes, await _accepted_owner_count(session, target.team_id))
 
 
 async def create_membership(
-    session: AsyncSession, team_id: int, fields: dict[str, Any], *, actor: roles.Actor
+    session: AsyncSession, team_id: int, command: NewMembership, *, actor: roles.Actor
 ) -> MembershipView:
     await get_team(session, team_id)
-    roles.check_grant(actor, fields.get("role", MembershipRole.MEMBER.value))
-    user = await session.get(User, fields["userId"])
+    roles.check_grant(actor, command.role)
+    user = await session.get(User, command.user_id)
     if user is None:
-        raise NotFound(f"User with id={fields['userId']} not found")
+        raise NotFound(f"User with id={command.user_id} not found")
     if await membership_of(session, team_id, user.id) is not None:
         raise Conflict(RECORD_EXISTS)
     membership = Membership(
         team_id=team_id,
         user_id=user.id,
-        accepted=fields.get("accepted", False),
-        role=fields.get("role", MembershipRole.MEMBER.value),
-        disable_impersonation=fields.get("disableImpersonation", False),
+        accepted=command.accepted,
+        role=command.role,
+        disable_impersonation=command.disable_impersonation,
     )
     session.add(membership)
     try:
@@ -296,19 +279,15 @@ async def get_membership(session: AsyncSession, team_id: int, membership_id: int
 
 
 async def update_membership(
-    session: AsyncSession, team_id: int, membership_id: int, fields: dict[str, Any], *, actor: roles.Actor
+    session: AsyncSession, team_id: int, membership_id: int, changes: MembershipChanges, *, actor: roles.Actor
 ) -> MembershipView:
     view = await _membership_view(session, team_id, membership_id)
     membership = view.membership
-    roles.check_update(actor, membership, fields)
-    await _check_owner_remains(session, membership, fields)
+    roles.check_update(actor, membership, changes)
+    await _check_owner_remains(session, membership, changes)
     was_accepted = membership.accepted
-    if "accepted" in fields:
-        membership.accepted = fields["accepted"]
-    if "role" in fields:
-        membership.role = fields["role"]
-    if "disableImpersonation" in fields:
-        membership.disable_impersonation = fields["disableImpersonation"]
+    for name, value in changes.values().items():
+        setattr(membership, name, value)
     await session.flush()
     if membership.accepted and not was_accepted:
         await _member_joined(session, team_id, membership.user_id)

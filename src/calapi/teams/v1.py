@@ -17,11 +17,13 @@ from calapi.core.api_schemas import V1Message, declare, v1_created, v1_one
 from calapi.core.auth import Principal, V1Principal
 from calapi.core.envelopes import iso_ms
 from calapi.core.errors import BadRequest, Forbidden, NotFound, Unauthorized
-from calapi.core.wire import TimeZoneName, WeekDay
+from calapi.core.presenters import wire, wire_all
+from calapi.core.wire import TimeZoneName, WeekDay, sent_values
 from calapi.db import SessionDep, begin_write
 from calapi.teams import access, roles
 from calapi.teams import api_schemas as declared
 from calapi.teams import service as teams_service
+from calapi.teams.commands import MembershipChanges, NewMembership, NewTeam, TeamChanges
 from calapi.teams.models import Membership, Team
 from calapi.users import service as users_service
 from calapi.users.models import User
@@ -29,42 +31,42 @@ from calapi.users.models import User
 router = v1.v1_router(tags=["v1 Teams"])
 
 
-def team_output(team: Team) -> dict[str, Any]:
-    return {
-        "id": team.id,
-        "name": team.name,
-        "slug": team.slug,
-        "bio": team.bio,
-        "logoUrl": team.logo_url,
-        "hideBranding": team.hide_branding,
-        "hideBookATeamMember": team.hide_book_a_team_member,
-        "isPrivate": team.is_private,
-        "brandColor": team.brand_color,
-        "darkBrandColor": team.dark_brand_color,
-        "theme": team.theme,
-        "timeZone": team.time_zone,
-        "weekStart": team.week_start,
-        "timeFormat": team.time_format,
-        "metadata": team.team_metadata,
-        "parentId": team.parent_id,
-        "isOrganization": team.is_organization,
-        "pendingPayment": False,
-        "isPlatform": False,
-        "createdAt": iso_ms(team.created_at),
-    }
+def present_team(team: Team) -> declared.V1Team:
+    return declared.V1Team.model_construct(
+        id=team.id,
+        name=team.name,
+        slug=team.slug,
+        bio=team.bio,
+        logoUrl=team.logo_url,
+        hideBranding=team.hide_branding,
+        hideBookATeamMember=team.hide_book_a_team_member,
+        isPrivate=team.is_private,
+        brandColor=team.brand_color,
+        darkBrandColor=team.dark_brand_color,
+        theme=team.theme,
+        timeZone=team.time_zone,
+        weekStart=team.week_start,
+        timeFormat=team.time_format,
+        metadata=team.team_metadata,
+        parentId=team.parent_id,
+        isOrganization=team.is_organization,
+        pendingPayment=False,
+        isPlatform=False,
+        createdAt=iso_ms(team.created_at),
+    )
 
 
-def membership_output(membership: Membership) -> dict[str, Any]:
-    return {
-        "id": membership.id,
-        "teamId": membership.team_id,
-        "userId": membership.user_id,
-        "accepted": membership.accepted,
-        "role": membership.role,
-        "disableImpersonation": membership.disable_impersonation,
-        "createdAt": iso_ms(membership.created_at),
-        "updatedAt": iso_ms(membership.created_at),
-    }
+def present_membership(membership: Membership) -> declared.V1Membership:
+    return declared.V1Membership.model_construct(
+        id=membership.id,
+        teamId=membership.team_id,
+        userId=membership.user_id,
+        accepted=membership.accepted,
+        role=membership.role,
+        disableImpersonation=membership.disable_impersonation,
+        createdAt=iso_ms(membership.created_at),
+        updatedAt=iso_ms(membership.created_at),
+    )
 
 
 # --- teams ----------------------------------------------------------------------------------------
@@ -88,13 +90,18 @@ class EditTeamV1(BaseModel):
     timeFormat: Literal[12, 24] | None = None
     metadata: dict[str, Any] | None = None
 
-    def fields(self) -> dict[str, Any]:
-        return {k: v for k, v in self.model_dump(exclude_unset=True).items() if v is not None and k != "ownerId"}
+    def to_changes(self) -> TeamChanges:
+        return TeamChanges.of(**sent_values(self))
 
 
 class CreateTeamV1(EditTeamV1):
     name: str = Field(min_length=1, max_length=255)
     ownerId: int | None = None
+
+    def to_command(self) -> NewTeam:
+        settings = sent_values(self)
+        settings.pop("owner_id", None)
+        return NewTeam(self.name, TeamChanges.of(**settings))
 
 
 @router.get("/teams", operation_id="v1_teams_list", **declare(v1_one("teams", list[declared.V1Team])))
@@ -104,22 +111,22 @@ async def list_teams(principal: V1Principal, session: SessionDep) -> dict[str, A
         if principal.is_admin
         else teams_service.list_teams_of(session, principal.user_id)
     )
-    return v1.many("teams", [team_output(t) for t in teams])
+    return v1.many("teams", wire_all(present_team(t) for t in teams))
 
 
 @router.post("/teams", operation_id="v1_teams_create", **declare(declared.V1TeamCreated))
 async def create_team(body: CreateTeamV1, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     await begin_write(session)
     owner_id = authorization.acting_user(principal, body.ownerId, refusal=Unauthorized("ADMIN required for `ownerId`"))
-    team = await teams_service.create_team(session, owner_id, body.fields())
-    owner = await teams_service.membership_of(session, team.id, owner_id)
-    assert owner is not None
-    return {
-        "team": team_output(team),
-        "owner": membership_output(owner),
-        # Cal.com wrote "ID=undefined" when ownerId was not sent; calapi names the owner it made.
-        "message": f"Team created successfully. We also made user with ID={owner_id} the owner of this team.",
-    }
+    created = await teams_service.create_team(session, owner_id, body.to_command())
+    return wire(
+        declared.V1TeamCreated.model_construct(
+            team=present_team(created.team),
+            owner=present_membership(created.owner),
+            # Cal.com wrote "ID=undefined" when ownerId was not sent; calapi names the owner it made.
+            message=f"Team created successfully. We also made user with ID={owner_id} the owner of this team.",
+        )
+    )
 
 
 async def _visible_team(session: SessionDep, principal: Principal, team_id: int) -> roles.Actor:
@@ -134,7 +141,7 @@ async def _visible_team(session: SessionDep, principal: Principal, team_id: int)
 async def get_team(teamId: int, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     await _visible_team(session, principal, teamId)
     with v1.reworded(not_found=NotFound(f"Team with id: {teamId} not found")):
-        return v1.one("team", team_output(await teams_service.get_team(session, teamId)))
+        return v1.one("team", wire(present_team(await teams_service.get_team(session, teamId))))
 
 
 @router.patch("/teams/{teamId}", operation_id="v1_teams_update", **declare(v1_one("team", declared.V1Team)))
@@ -143,7 +150,8 @@ async def update_team(teamId: int, body: EditTeamV1, principal: V1Principal, ses
     if not (await _visible_team(session, principal, teamId)).manages:
         raise Unauthorized("Unauthorized: OWNER or ADMIN required")
     with v1.reworded(not_found=NotFound(f"Team with id: {teamId} not found")):
-        return v1.one("team", team_output(await teams_service.update_team(session, teamId, body.fields())))
+        team = await teams_service.update_team(session, teamId, body.to_changes())
+    return v1.one("team", wire(present_team(team)))
 
 
 @router.delete("/teams/{teamId}", operation_id="v1_teams_delete", **declare(V1Message))
@@ -171,6 +179,9 @@ class CreateMembershipV1(BaseModel):
     accepted: bool = False
     disableImpersonation: bool = False
 
+    def to_command(self) -> NewMembership:
+        return NewMembership(self.userId, self.role, self.accepted, self.disableImpersonation)
+
 
 class EditMembershipV1(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -178,6 +189,9 @@ class EditMembershipV1(BaseModel):
     accepted: bool | None = None
     role: Role | None = None
     disableImpersonation: bool | None = None
+
+    def to_changes(self) -> MembershipChanges:
+        return MembershipChanges.of(**sent_values(self))
 
 
 def _ids(raw: str) -> tuple[int, int]:
@@ -208,7 +222,7 @@ async def list_memberships(
         authorization.require_admin(principal, Forbidden("ADMIN required"))
     users = authorization.user_filter(principal, userId, refusal=Forbidden("ADMIN required"))
     rows = await teams_service.list_memberships_where(session, user_ids=users, team_ids=teamId)
-    return v1.many("memberships", [membership_output(m) for m in rows])
+    return v1.many("memberships", wire_all(present_membership(m) for m in rows))
 
 
 @router.post(
@@ -222,8 +236,8 @@ async def create_membership(body: CreateMembershipV1, principal: V1Principal, se
     if body.accepted:  # an invite is accepted by the invited user
         authorization.require_admin(principal, Forbidden("ADMIN needed for `accepted`"))
     with v1.reworded(not_found=NotFound("Team or user not found")):
-        view = await teams_service.create_membership(session, body.teamId, body.model_dump(), actor=actor)
-    return v1.created("membership", membership_output(view.membership), "Membership")
+        view = await teams_service.create_membership(session, body.teamId, body.to_command(), actor=actor)
+    return v1.created("membership", wire(present_membership(view.membership)), "Membership")
 
 
 @router.get(
@@ -232,7 +246,7 @@ async def create_membership(body: CreateMembershipV1, principal: V1Principal, se
 async def get_membership(id: str, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     user_id, team_id = _ids(id)
     membership, _ = await _membership(session, principal, user_id, team_id)
-    return v1.one("membership", membership_output(membership))
+    return v1.one("membership", wire(present_membership(membership)))
 
 
 @router.patch(
@@ -244,13 +258,13 @@ async def update_membership(
     await begin_write(session)
     user_id, team_id = _ids(id)
     membership, actor = await _membership(session, principal, user_id, team_id)
-    fields = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
-    if "accepted" in fields:
+    changes = body.to_changes()
+    if changes.given("accepted"):
         authorization.ensure_owner(principal, user_id, refusal=Forbidden("Only the invited user can accept the invite"))
-    if ("role" in fields or "disableImpersonation" in fields) and not actor.manages:
+    if (changes.given("role") or changes.given("disable_impersonation")) and not actor.manages:
         raise Forbidden("Forbidden")
-    view = await teams_service.update_membership(session, team_id, membership.id, fields, actor=actor)
-    return v1.one("membership", membership_output(view.membership))
+    view = await teams_service.update_membership(session, team_id, membership.id, changes, actor=actor)
+    return v1.one("membership", wire(present_membership(view.membership)))
 
 
 @router.delete("/memberships/{id}", operation_id="v1_memberships_delete", **declare(V1Message))
@@ -276,7 +290,10 @@ async def publish_team(teamId: int, request: Request, principal: V1Principal, se
     with v1.reworded(not_found=NotFound(f"Team with id: {teamId} not found")):
         await teams_service.get_team(session, teamId)
     base = str(request.base_url).rstrip("/")
-    return {"url": f"{base}/settings/teams/{teamId}/profile", "message": "Team published successfully"}
+    published = declared.V1TeamPublished.model_construct(
+        url=f"{base}/settings/teams/{teamId}/profile", message="Team published successfully"
+    )
+    return wire(published)
 
 
 # --- invites ----------------------------------------------------------------------------------------
@@ -338,7 +355,7 @@ async def invite_members(body: InviteV1, principal: V1Principal, session: Sessio
     for ident, member_role in invitees:
         user = await _invitee_user(session, ident)
         with v1.reworded(not_found=NotFound(f"Team with id: {body.teamId} not found")):
-            fields = {"userId": user.id, "role": member_role, "accepted": False}
-            await teams_service.create_membership(session, body.teamId, fields, actor=actor)
+            invite = NewMembership(user.id, member_role, accepted=False)
+            await teams_service.create_membership(session, body.teamId, invite, actor=actor)
     named = ",".join(ident for ident, _ in invitees)  # trimmed and lower-cased, as Cal.com echoes them
-    return {"success": True, "message": f"{named} has been invited."}
+    return wire(declared.V1Invited.model_construct(success=True, message=f"{named} has been invited."))

@@ -13,11 +13,13 @@ from calapi.core.auth import CurrentPrincipal
 from calapi.core.envelopes import success
 from calapi.core.errors import BadRequest
 from calapi.core.paging import take_skip
-from calapi.core.wire import Metadata, TimeZoneName, WeekDay, WireModel
+from calapi.core.presenters import wire, wire_all
+from calapi.core.wire import Metadata, TimeZoneName, WeekDay, WireModel, sent_values
 from calapi.db import SessionDep, begin_write
 from calapi.teams import api_schemas as declared
 from calapi.teams import service as teams_service
 from calapi.teams.access import TeamAdmin, TeamCaller, TeamMember, TeamOwner
+from calapi.teams.commands import MembershipChanges, NewMembership, NewTeam, TeamChanges
 from calapi.teams.models import Team
 from calapi.teams.service import MembershipView
 
@@ -49,16 +51,18 @@ class UpdateTeamInput(WireModel):
     bookingLimits: dict[str, Any] | None = None
     includeManagedEventsInLimits: bool | None = None
 
-    def given(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.model_fields_set if getattr(self, name) is not None}
+    def to_changes(self) -> TeamChanges:
+        return TeamChanges.of(**sent_values(self))
 
 
 class CreateTeamInput(UpdateTeamInput):
     name: str = Field(min_length=1, max_length=255)
     autoAcceptCreator: bool = True
 
-    def given(self) -> dict[str, Any]:
-        return {**super().given(), "name": self.name, "autoAcceptCreator": self.autoAcceptCreator}
+    def to_command(self) -> NewTeam:
+        settings = sent_values(self)
+        settings.pop("auto_accept_creator", None)
+        return NewTeam(self.name, TeamChanges.of(**settings), self.autoAcceptCreator)
 
 
 class CreateMembershipInput(WireModel):
@@ -67,60 +71,63 @@ class CreateMembershipInput(WireModel):
     role: Role = "MEMBER"
     disableImpersonation: bool = False
 
+    def to_command(self) -> NewMembership:
+        return NewMembership(self.userId, self.role, self.accepted, self.disableImpersonation)
+
 
 class UpdateMembershipInput(WireModel):
     accepted: bool | None = None
     role: Role | None = None
     disableImpersonation: bool | None = None
 
-    def given(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.model_fields_set if getattr(self, name) is not None}
+    def to_changes(self) -> MembershipChanges:
+        return MembershipChanges.of(**sent_values(self))
 
 
-def team_output(team: Team) -> dict[str, Any]:
-    return {
-        "id": team.id,
-        "parentId": team.parent_id,
-        "name": team.name,
-        "slug": team.slug,
-        "logoUrl": team.logo_url,
-        "calVideoLogo": team.cal_video_logo,
-        "appLogo": team.app_logo,
-        "appIconLogo": team.app_icon_logo,
-        "bio": team.bio,
-        "hideBranding": team.hide_branding,
-        "isOrganization": team.is_organization,
-        "isPrivate": team.is_private,
-        "hideBookATeamMember": team.hide_book_a_team_member,
-        "metadata": team.team_metadata,
-        "theme": team.theme,
-        "brandColor": team.brand_color,
-        "darkBrandColor": team.dark_brand_color,
-        "bannerUrl": team.banner_url,
-        "timeFormat": team.time_format,
-        "timeZone": team.time_zone,
-        "weekStart": team.week_start,
-    }
+def present_team(team: Team) -> declared.Team:
+    return declared.Team.model_construct(
+        id=team.id,
+        parentId=team.parent_id,
+        name=team.name,
+        slug=team.slug,
+        logoUrl=team.logo_url,
+        calVideoLogo=team.cal_video_logo,
+        appLogo=team.app_logo,
+        appIconLogo=team.app_icon_logo,
+        bio=team.bio,
+        hideBranding=team.hide_branding,
+        isOrganization=team.is_organization,
+        isPrivate=team.is_private,
+        hideBookATeamMember=team.hide_book_a_team_member,
+        metadata=team.team_metadata,
+        theme=team.theme,
+        brandColor=team.brand_color,
+        darkBrandColor=team.dark_brand_color,
+        bannerUrl=team.banner_url,
+        timeFormat=team.time_format,
+        timeZone=team.time_zone,
+        weekStart=team.week_start,
+    )
 
 
-def membership_output(view: MembershipView) -> dict[str, Any]:
+def present_membership(view: MembershipView) -> declared.Membership:
     membership, user = view.membership, view.user
-    return {
-        "id": membership.id,
-        "userId": membership.user_id,
-        "teamId": membership.team_id,
-        "accepted": membership.accepted,
-        "role": membership.role,
-        "disableImpersonation": membership.disable_impersonation,
-        "user": {
-            "avatarUrl": user.avatar_url,
-            "username": user.username,
-            "name": user.name,
-            "email": user.email,
-            "bio": user.bio,
-            "metadata": user.user_metadata or {},
-        },
-    }
+    return declared.Membership.model_construct(
+        id=membership.id,
+        userId=membership.user_id,
+        teamId=membership.team_id,
+        accepted=membership.accepted,
+        role=membership.role,
+        disableImpersonation=membership.disable_impersonation,
+        user=declared.MemberUser.model_construct(
+            avatarUrl=user.avatar_url,
+            username=user.username,
+            name=user.name,
+            email=user.email,
+            bio=user.bio,
+            metadata=user.user_metadata or {},
+        ),
+    )
 
 
 Take = Annotated[str | None, Query()]
@@ -142,31 +149,31 @@ def _emails(values: list[str]) -> list[str]:
 @router.post("", status_code=201, operation_id="teams_create", **declare(Envelope[declared.Team], 201))
 async def create_team(body: CreateTeamInput, principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
     await begin_write(session)
-    team = await teams_service.create_team(session, principal.user_id, body.given())
-    return success(team_output(team))
+    created = await teams_service.create_team(session, principal.user_id, body.to_command())
+    return success(wire(present_team(created.team)))
 
 
 @router.get("", operation_id="teams_list", **declare(Envelope[list[declared.Team]]))
 async def list_teams(principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
     teams = await teams_service.list_teams_of(session, principal.user_id)
-    return success([team_output(t) for t in teams])
+    return success(wire_all(present_team(t) for t in teams))
 
 
 @router.get("/{teamId}", operation_id="teams_get", **declare(Envelope[declared.Team]))
 async def get_team(caller: Annotated[TeamCaller, TeamMember], session: SessionDep) -> dict[str, Any]:
-    return success(team_output(await teams_service.get_team(session, caller.team_id)))
+    return success(wire(present_team(await teams_service.get_team(session, caller.team_id))))
 
 
 @router.patch("/{teamId}", operation_id="teams_update", **declare(Envelope[declared.Team]))
 async def update_team(
     body: UpdateTeamInput, caller: Annotated[TeamCaller, TeamOwner], session: SessionDep
 ) -> dict[str, Any]:
-    return success(team_output(await teams_service.update_team(session, caller.team_id, body.given())))
+    return success(wire(present_team(await teams_service.update_team(session, caller.team_id, body.to_changes()))))
 
 
 @router.delete("/{teamId}", operation_id="teams_delete", **declare(Envelope[declared.Team]))
 async def delete_team(caller: Annotated[TeamCaller, TeamOwner], session: SessionDep) -> dict[str, Any]:
-    return success(team_output(await teams_service.delete_team(session, caller.team_id)))
+    return success(wire(present_team(await teams_service.delete_team(session, caller.team_id))))
 
 
 # ---------------------------------------------------------------- memberships
@@ -181,8 +188,8 @@ async def delete_team(caller: Annotated[TeamCaller, TeamOwner], session: Session
 async def create_membership(
     body: CreateMembershipInput, caller: Annotated[TeamCaller, TeamAdmin], session: SessionDep
 ) -> dict[str, Any]:
-    view = await teams_service.create_membership(session, caller.team_id, body.model_dump(), actor=caller.actor)
-    return success(membership_output(view))
+    view = await teams_service.create_membership(session, caller.team_id, body.to_command(), actor=caller.actor)
+    return success(wire(present_membership(view)))
 
 
 @router.get(
@@ -201,7 +208,7 @@ async def list_memberships(
         emails=_emails(emails) if emails else (),
         page=take_skip(take, skip),
     )
-    return success([membership_output(v) for v in views])
+    return success(wire_all(present_membership(v) for v in views))
 
 
 @router.get(
@@ -212,7 +219,8 @@ async def list_memberships(
 async def get_membership(
     membershipId: int, caller: Annotated[TeamCaller, TeamAdmin], session: SessionDep
 ) -> dict[str, Any]:
-    return success(membership_output(await teams_service.get_membership(session, caller.team_id, membershipId)))
+    view = await teams_service.get_membership(session, caller.team_id, membershipId)
+    return success(wire(present_membership(view)))
 
 
 @router.patch(
@@ -224,9 +232,9 @@ async def update_membership(
     membershipId: int, body: UpdateMembershipInput, caller: Annotated[TeamCaller, TeamAdmin], session: SessionDep
 ) -> dict[str, Any]:
     view = await teams_service.update_membership(
-        session, caller.team_id, membershipId, body.given(), actor=caller.actor
+        session, caller.team_id, membershipId, body.to_changes(), actor=caller.actor
     )
-    return success(membership_output(view))
+    return success(wire(present_membership(view)))
 
 
 @router.delete(
@@ -237,8 +245,5 @@ async def update_membership(
 async def delete_membership(
     membershipId: int, caller: Annotated[TeamCaller, TeamAdmin], session: SessionDep
 ) -> dict[str, Any]:
-    return success(
-        membership_output(
-            await teams_service.delete_membership(session, caller.team_id, membershipId, actor=caller.actor)
-        )
-    )
+    view = await teams_service.delete_membership(session, caller.team_id, membershipId, actor=caller.actor)
+    return success(wire(present_membership(view)))

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
 
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy import delete as sql_delete
-from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calapi.core.errors import BadRequest, Conflict, NotFound
 from calapi.core.timezones import require_time_zone
+from calapi.users.commands import ProfileChanges
 from calapi.users.models import User, UserRole
+
+# Profile fields stored under another column name.
+_COLUMN_OF = {"metadata": "user_metadata"}
 
 
 async def count(session: AsyncSession) -> int:
@@ -98,7 +101,7 @@ def _default_schedules() -> DefaultScheduleRules:
 
 
 async def update_profile(
-    session: AsyncSession, user: User, changes: dict[str, Any], *, email_vouched: bool = False
+    session: AsyncSession, user_id: int, changes: ProfileChanges, *, email_vouched: bool = False
 ) -> User:
     """Apply a validated partial update to a profile.
 
@@ -106,19 +109,18 @@ async def update_profile(
     otherwise it is parked in ``pending_email`` and ``email`` stays the proven address, because
     booking lists show what that address attends and nobody has shown they own the new one.
     """
-    changes = dict(changes)
-    email = changes.pop("email", None)
-    if email is not None:
-        await _change_email(session, user, email, vouched=email_vouched)
-    if "time_zone" in changes:
-        require_time_zone(changes["time_zone"])
-    schedule_id = changes.get("default_schedule_id")
+    user = await get(session, user_id)
+    if changes.email is not None:
+        await _change_email(session, user, changes.email, vouched=email_vouched)
+    if changes.time_zone is not None:
+        require_time_zone(changes.time_zone)
+    schedule_id = changes.default_schedule_id
     if schedule_id is not None and not await _default_schedules().owns(session, user.id, schedule_id):
         raise BadRequest(f"defaultScheduleId {schedule_id} is not one of your schedules")
-    for field, value in changes.items():
-        setattr(user, field, value)
-    if changes.get("time_zone") is not None:
-        await _default_schedules().follow_time_zone(session, user, changes["time_zone"])
+    for name, value in changes.without("email").values().items():
+        setattr(user, _COLUMN_OF.get(name, name), value)
+    if changes.time_zone is not None:
+        await _default_schedules().follow_time_zone(session, user, changes.time_zone)
     await session.flush()
     return user
 
@@ -144,9 +146,14 @@ async def emails_of(session: AsyncSession, user_ids: Iterable[int]) -> list[str]
     return list((await session.scalars(select(User.email).where(User.id.in_(ids)))).all())
 
 
-async def list_page(session: AsyncSession, *, emails: list[str], take: int, skip: int) -> tuple[list[User], int]:
-    """A page of users (oldest first), optionally by e-mail, and how many match: two statements."""
-    where = [User.email.in_([e.strip().lower() for e in emails])] if emails else []
+async def list_page(
+    session: AsyncSession, *, emails: list[str], take: int, skip: int, only: int | None = None
+) -> tuple[list[User], int]:
+    """A page of users (oldest first), optionally by e-mail, and how many match: two statements.
+    ``only``: the one user the caller may see (not a system admin: themselves)."""
+    where: list[ColumnElement[bool]] = [User.email.in_([e.strip().lower() for e in emails])] if emails else []
+    if only is not None:
+        where.append(User.id == only)
     total = int(await session.scalar(select(func.count()).select_from(User).where(*where)) or 0)
     users = list((await session.scalars(select(User).where(*where).order_by(User.id).offset(skip).limit(take))).all())
     return users, total

@@ -10,10 +10,12 @@ from pydantic import Field
 from calapi.core.api_schemas import Envelope, declare
 from calapi.core.auth import CurrentPrincipal
 from calapi.core.envelopes import success
-from calapi.core.wire import Locale, Metadata, TimeZoneName, WeekDay, WireModel
+from calapi.core.presenters import wire
+from calapi.core.wire import Locale, Metadata, TimeZoneName, WeekDay, WireModel, sent_values
 from calapi.db import SessionDep
 from calapi.users import service as users_service
 from calapi.users.api_schemas import Me
+from calapi.users.commands import ProfileChanges
 from calapi.users.models import User
 
 router = APIRouter(prefix="/v2/me", tags=["Me"])
@@ -31,50 +33,36 @@ class UpdateMeInput(WireModel):
     bio: str | None = Field(default=None, max_length=2048)
     metadata: Metadata | None = None
 
-
-_FIELD_TO_COLUMN = {
-    "email": "email",
-    "name": "name",
-    "timeFormat": "time_format",
-    "defaultScheduleId": "default_schedule_id",
-    "weekStart": "week_start",
-    "timeZone": "time_zone",
-    "locale": "locale",
-    "avatarUrl": "avatar_url",
-    "bio": "bio",
-    "metadata": "user_metadata",
-}
+    def to_changes(self) -> ProfileChanges:
+        return ProfileChanges.of(**sent_values(self))
 
 
-def me_output(user: User | Any) -> dict[str, Any]:
-    """``user`` is a User or a row with the same attribute names."""
-    data: dict[str, Any] = {
-        "id": user.id,
-        "username": user.username,
-        "email": user.email,
-        "name": user.name,
-        "avatarUrl": user.avatar_url,
-        "bio": user.bio,
-        "timeFormat": user.time_format or 12,
-        "defaultScheduleId": user.default_schedule_id,
-        "weekStart": user.week_start,
-        "timeZone": user.time_zone or "Europe/London",
-        "organizationId": None,
-    }
-    return data
+def present_me(user: User) -> Me:
+    """``user`` is a User, or the profile row read with the key (the same attribute names)."""
+    return Me.model_construct(
+        id=user.id,
+        username=user.username,
+        email=user.email,
+        name=user.name,
+        avatarUrl=user.avatar_url,
+        bio=user.bio,
+        timeFormat=user.time_format or 12,
+        defaultScheduleId=user.default_schedule_id,
+        weekStart=user.week_start,
+        timeZone=user.time_zone or "Europe/London",
+        organizationId=None,
+    )
 
 
 @router.get("", operation_id="me_get", **declare(Envelope[Me]))
 async def get_me(principal: CurrentPrincipal) -> dict[str, Any]:
     # The profile was read with the key at the start of this request: no second query.
-    return success(me_output(principal.profile))
+    return success(wire(present_me(principal.profile)))
 
 
 @router.patch("", operation_id="me_update", **declare(Envelope[Me]))
 async def update_me(body: UpdateMeInput, principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
-    user = await users_service.get(session, principal.user_id)
-    changes = {_FIELD_TO_COLUMN[k]: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
     # A new email is kept as pending until proven: ``email`` in the answer stays the proven address
     # (Cal.com answers the same with email verification on), and booking lists keep matching it.
-    user = await users_service.update_profile(session, user, changes)
-    return success(me_output(user))
+    user = await users_service.update_profile(session, principal.user_id, body.to_changes())
+    return success(wire(present_me(user)))

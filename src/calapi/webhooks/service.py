@@ -1,12 +1,15 @@
 """Webhook subscriptions: the management rules (Cal.com's guards and messages), the delivery log,
-redelivery, ping and secret rotation."""
+redelivery, ping and secret rotation.
+
+Every operation names the scope it acts in (``calapi.webhooks.commands``: a user's, an event
+type's, a team's subscriptions, or any the caller operates); a webhook is found only inside it.
+"""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,28 +26,23 @@ from calapi.event_types.models import EventType
 from calapi.jobs import worker as jobs
 from calapi.webhooks import delivery as webhook_delivery
 from calapi.webhooks import signing, templates
+from calapi.webhooks.commands import (
+    DeliveryFilters,
+    EventTypeWebhooks,
+    NewWebhook,
+    OperatedWebhooks,
+    OwnerScope,
+    Scope,
+    TeamWebhooks,
+    UserWebhooks,
+    WebhookChanges,
+)
+from calapi.webhooks.delivery import Outcome
 from calapi.webhooks.models import DeliveryStatus, Webhook, WebhookAttempt, WebhookDelivery
 from calapi.webhooks.triggers import PING
 
 ROTATION_OVERLAP = timedelta(hours=24)
-_UNSET: Any = object()
-
-
-@dataclass
-class WebhookFields:
-    """A create or update body, by column; ``_UNSET`` = not given (update)."""
-
-    subscriber_url: Any = _UNSET
-    active: Any = _UNSET
-    triggers: Any = _UNSET
-    payload_template: Any = _UNSET
-    secret: Any = _UNSET
-    version: Any = _UNSET
-    time: Any = _UNSET
-    time_unit: Any = _UNSET
-
-    def given(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if v is not _UNSET}
+DEFAULT_VERSION = "2021-10-20"
 
 
 async def _check_url(url: str, settings: Settings) -> None:
@@ -112,18 +110,17 @@ def _duplicate_message(event_type_id: int | None, team_id: int | None = None) ->
 
 async def _create(
     session: AsyncSession,
-    fields: WebhookFields,
+    command: NewWebhook,
     settings: Settings,
     *,
     user_id: int | None,
     event_type_id: int | None,
     team_id: int | None = None,
 ) -> Webhook:
-    given = fields.given()
-    await _check_url(given["subscriber_url"], settings)
-    _check_template(given.get("payload_template"), settings)
+    await _check_url(command.subscriber_url, settings)
+    _check_template(command.payload_template, settings)
     if await _url_taken(
-        session, given["subscriber_url"], user_id=user_id, event_type_id=event_type_id, except_id=None, team_id=team_id
+        session, command.subscriber_url, user_id=user_id, event_type_id=event_type_id, except_id=None, team_id=team_id
     ):
         raise Conflict(_duplicate_message(event_type_id, team_id))
     webhook = Webhook(
@@ -131,14 +128,14 @@ async def _create(
         user_id=user_id,
         team_id=team_id,
         event_type_id=event_type_id,
-        subscriber_url=given["subscriber_url"],
-        active=given.get("active", True),
-        triggers=_dedupe(given.get("triggers") or []),
-        payload_template=given.get("payload_template"),
-        secret=given.get("secret") or None,
-        version=given.get("version") or "2021-10-20",
-        time=given.get("time"),
-        time_unit=given.get("time_unit"),
+        subscriber_url=command.subscriber_url,
+        active=command.active,
+        triggers=_dedupe(list(command.triggers)),
+        payload_template=command.payload_template,
+        secret=command.secret or None,
+        version=command.version or DEFAULT_VERSION,
+        time=command.time,
+        time_unit=command.time_unit,
         platform=False,
         created_at=utcnow(),
     )
@@ -147,8 +144,8 @@ async def _create(
     return webhook
 
 
-async def _update(session: AsyncSession, webhook: Webhook, fields: WebhookFields, settings: Settings) -> Webhook:
-    given = fields.given()
+async def _update(session: AsyncSession, webhook: Webhook, changes: WebhookChanges, settings: Settings) -> Webhook:
+    given = changes.values()
     if "subscriber_url" in given and given["subscriber_url"] != webhook.subscriber_url:
         await _check_url(given["subscriber_url"], settings)
         if await _url_taken(
@@ -163,7 +160,7 @@ async def _update(session: AsyncSession, webhook: Webhook, fields: WebhookFields
     if "payload_template" in given:
         _check_template(given["payload_template"], settings)
     if "triggers" in given:
-        given["triggers"] = _dedupe(given["triggers"] or [])
+        given["triggers"] = _dedupe(list(given["triggers"] or []))
     if "secret" in given:
         given["secret"] = given["secret"] or None
     if given.get("active") is True and not webhook.active:
@@ -178,7 +175,7 @@ async def _update(session: AsyncSession, webhook: Webhook, fields: WebhookFields
     return webhook
 
 
-# ---------------------------------------------------------------- user level (/v2/webhooks)
+# ---------------------------------------------------------------- the guards of each scope
 
 
 def _not_webhook_owner(principal: Principal, webhook_id: str) -> Forbidden:
@@ -192,41 +189,6 @@ def _user_guard(principal: Principal, webhook: Webhook | None, webhook_id: str) 
         raise NotFound(f"Webhook ({webhook_id}) not found")
     authorization.ensure_owner(principal, webhook.user_id, refusal=_not_webhook_owner(principal, webhook_id))
     return webhook
-
-
-async def create_for_user(
-    session: AsyncSession, principal: Principal, fields: WebhookFields, settings: Settings
-) -> Webhook:
-    await begin_write(session)
-    return await _create(session, fields, settings, user_id=principal.user_id, event_type_id=None)
-
-
-async def list_for_user(session: AsyncSession, principal: Principal, *, take: int, skip: int) -> list[Webhook]:
-    query = select(Webhook).where(Webhook.user_id == principal.user_id, Webhook.event_type_id.is_(None))
-    return list((await session.scalars(query.order_by(Webhook.created_at, Webhook.id).offset(skip).limit(take))).all())
-
-
-async def get_for_user(session: AsyncSession, principal: Principal, webhook_id: str) -> Webhook:
-    return _user_guard(principal, await session.get(Webhook, webhook_id), webhook_id)
-
-
-async def update_for_user(
-    session: AsyncSession, principal: Principal, webhook_id: str, fields: WebhookFields, settings: Settings
-) -> Webhook:
-    await begin_write(session)
-    webhook = _user_guard(principal, await session.get(Webhook, webhook_id), webhook_id)
-    return await _update(session, webhook, fields, settings)
-
-
-async def delete_for_user(session: AsyncSession, principal: Principal, webhook_id: str) -> Webhook:
-    await begin_write(session)
-    webhook = _user_guard(principal, await session.get(Webhook, webhook_id), webhook_id)
-    await session.delete(webhook)
-    await session.flush()
-    return webhook
-
-
-# ---------------------------------------------------------------- event-type level
 
 
 async def _owned_event_type(session: AsyncSession, principal: Principal, event_type_id: int) -> EventType:
@@ -259,113 +221,17 @@ async def _event_type_webhook(
     return webhook
 
 
-async def create_for_event_type(
-    session: AsyncSession, principal: Principal, event_type_id: int, fields: WebhookFields, settings: Settings
-) -> Webhook:
-    await begin_write(session)
-    await _owned_event_type(session, principal, event_type_id)
-    return await _create(session, fields, settings, user_id=None, event_type_id=event_type_id)
-
-
-async def list_for_event_type(
-    session: AsyncSession, principal: Principal, event_type_id: int, *, take: int, skip: int
-) -> list[Webhook]:
-    await _owned_event_type(session, principal, event_type_id)
-    query = select(Webhook).where(Webhook.event_type_id == event_type_id)
-    return list((await session.scalars(query.order_by(Webhook.created_at, Webhook.id).offset(skip).limit(take))).all())
-
-
-async def get_for_event_type(
-    session: AsyncSession, principal: Principal, event_type_id: int, webhook_id: str
-) -> Webhook:
-    return await _event_type_webhook(session, principal, event_type_id, webhook_id)
-
-
-async def update_for_event_type(
-    session: AsyncSession,
-    principal: Principal,
-    event_type_id: int,
-    webhook_id: str,
-    fields: WebhookFields,
-    settings: Settings,
-) -> Webhook:
-    await begin_write(session)
-    webhook = await _event_type_webhook(session, principal, event_type_id, webhook_id)
-    return await _update(session, webhook, fields, settings)
-
-
-async def delete_for_event_type(
-    session: AsyncSession, principal: Principal, event_type_id: int, webhook_id: str
-) -> Webhook:
-    await begin_write(session)
-    webhook = await _event_type_webhook(session, principal, event_type_id, webhook_id)
-    await session.delete(webhook)
-    await session.flush()
-    return webhook
-
-
-async def delete_all_for_event_type(session: AsyncSession, principal: Principal, event_type_id: int) -> int:
-    await begin_write(session)
-    await _owned_event_type(session, principal, event_type_id)
-    result = await session.execute(delete(Webhook).where(Webhook.event_type_id == event_type_id))
-    return rows_affected(result)
-
-
-# ---------------------------------------------------------------- team level (/v2/teams/{teamId}/webhooks)
-#
-# The caller's role in the team (TEAM_ADMIN or more) is checked by the route's
-# ``teams.access.require_team_role`` dependency before these run; here a webhook only has to
-# belong to the team in the path. Another team's webhook (or a user's) is "not found", so ids
-# of other teams' subscriptions are not confirmed to team admins.
-
-
-async def team_webhook(session: AsyncSession, team_id: int, webhook_id: str) -> Webhook:
+async def _team_webhook(session: AsyncSession, team_id: int, webhook_id: str) -> Webhook:
+    """Another team's webhook (or a user's) is "not found", so ids of other teams' subscriptions
+    are not confirmed to team admins."""
     webhook = await session.get(Webhook, webhook_id)
     if webhook is None or webhook.team_id != team_id or webhook.event_type_id is not None:
         raise NotFound(f"Webhook ({webhook_id}) not found")
     return webhook
 
 
-async def create_for_team(session: AsyncSession, team_id: int, fields: WebhookFields, settings: Settings) -> Webhook:
-    await begin_write(session)
-    return await _create(session, fields, settings, user_id=None, event_type_id=None, team_id=team_id)
-
-
-async def list_for_team(session: AsyncSession, team_id: int, *, take: int, skip: int) -> list[Webhook]:
-    query = select(Webhook).where(Webhook.team_id == team_id, Webhook.event_type_id.is_(None))
-    return list((await session.scalars(query.order_by(Webhook.created_at, Webhook.id).offset(skip).limit(take))).all())
-
-
-async def get_for_team(session: AsyncSession, team_id: int, webhook_id: str) -> Webhook:
-    return await team_webhook(session, team_id, webhook_id)
-
-
-async def update_for_team(
-    session: AsyncSession, team_id: int, webhook_id: str, fields: WebhookFields, settings: Settings
-) -> Webhook:
-    await begin_write(session)
-    return await _update(session, await team_webhook(session, team_id, webhook_id), fields, settings)
-
-
-async def delete_for_team(session: AsyncSession, team_id: int, webhook_id: str) -> Webhook:
-    await begin_write(session)
-    webhook = await team_webhook(session, team_id, webhook_id)
-    await session.delete(webhook)
-    await session.flush()
-    return webhook
-
-
-# ---------------------------------------------------------------- operations: the delivery log, redelivery, ping, rotation
-#
-# They act on a webhook the caller was already found to operate on: ``operable`` for
-# /v2/webhooks/{id}/… (its owner, the owner of its event type, a system admin) or ``team_webhook``
-# for /v2/teams/{teamId}/webhooks/{id}/… (the route's role guard let a team admin through).
-
-
-async def operable(session: AsyncSession, principal: Principal, webhook_id: str, *, write: bool = False) -> Webhook:
+async def _operated(session: AsyncSession, principal: Principal, webhook_id: str) -> Webhook:
     """The user's own webhook, or one on an event type the user owns (admins: any)."""
-    if write:
-        await begin_write(session)
     webhook = await session.get(Webhook, webhook_id)
     if webhook is None:
         raise NotFound(f"Webhook ({webhook_id}) not found")
@@ -378,24 +244,117 @@ async def operable(session: AsyncSession, principal: Principal, webhook_id: str,
     raise _not_webhook_owner(principal, webhook_id)
 
 
-@dataclass(frozen=True)
-class DeliveryFilters:
-    status: str | None = None
-    trigger: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-    take: int = 50
-    skip: int = 0
+async def _find(session: AsyncSession, scope: Scope, webhook_id: str, *, write: bool = False) -> Webhook:
+    """The webhook ``webhook_id`` inside ``scope``; ``write``: the transaction begins as a writer first."""
+    if write:
+        await begin_write(session)
+    match scope:
+        case UserWebhooks(principal):
+            return _user_guard(principal, await session.get(Webhook, webhook_id), webhook_id)
+        case EventTypeWebhooks(principal, event_type_id):
+            return await _event_type_webhook(session, principal, event_type_id, webhook_id)
+        case TeamWebhooks(team_id):
+            return await _team_webhook(session, team_id, webhook_id)
+        case OperatedWebhooks(principal):
+            return await _operated(session, principal, webhook_id)
+
+
+# ---------------------------------------------------------------- subscriptions
+
+
+async def create(session: AsyncSession, scope: OwnerScope, command: NewWebhook, settings: Settings) -> Webhook:
+    """A new subscription owned by the scope's user, event type or team."""
+    await begin_write(session)
+    match scope:
+        case UserWebhooks(principal):
+            return await _create(session, command, settings, user_id=principal.user_id, event_type_id=None)
+        case EventTypeWebhooks(principal, event_type_id):
+            await _owned_event_type(session, principal, event_type_id)
+            return await _create(session, command, settings, user_id=None, event_type_id=event_type_id)
+        case TeamWebhooks(team_id):
+            return await _create(session, command, settings, user_id=None, event_type_id=None, team_id=team_id)
+
+
+async def list_page(session: AsyncSession, scope: OwnerScope, *, take: int, skip: int) -> list[Webhook]:
+    """One page of the scope's subscriptions, oldest first."""
+    query = select(Webhook)
+    match scope:
+        case UserWebhooks(principal):
+            query = query.where(Webhook.user_id == principal.user_id, Webhook.event_type_id.is_(None))
+        case EventTypeWebhooks(principal, event_type_id):
+            await _owned_event_type(session, principal, event_type_id)
+            query = query.where(Webhook.event_type_id == event_type_id)
+        case TeamWebhooks(team_id):
+            query = query.where(Webhook.team_id == team_id, Webhook.event_type_id.is_(None))
+    return list((await session.scalars(query.order_by(Webhook.created_at, Webhook.id).offset(skip).limit(take))).all())
+
+
+async def get(session: AsyncSession, scope: Scope, webhook_id: str) -> Webhook:
+    return await _find(session, scope, webhook_id)
+
+
+async def update(
+    session: AsyncSession, scope: Scope, webhook_id: str, changes: WebhookChanges, settings: Settings
+) -> Webhook:
+    return await _update(session, await _find(session, scope, webhook_id, write=True), changes, settings)
+
+
+async def delete_one(session: AsyncSession, scope: Scope, webhook_id: str) -> Webhook:
+    """Delete and return the subscription."""
+    webhook = await _find(session, scope, webhook_id, write=True)
+    await session.delete(webhook)
+    await session.flush()
+    return webhook
+
+
+async def delete_all_for_event_type(session: AsyncSession, scope: EventTypeWebhooks) -> int:
+    await begin_write(session)
+    await _owned_event_type(session, scope.principal, scope.event_type_id)
+    result = await session.execute(delete(Webhook).where(Webhook.event_type_id == scope.event_type_id))
+    return rows_affected(result)
+
+
+async def list_owned_by(session: AsyncSession, owner_ids: list[int] | None) -> list[Webhook]:
+    """Webhooks of these users: their own and those on their event types (None: every webhook)."""
+    query = select(Webhook)
+    if owner_ids is not None:
+        owned_event_types = select(EventType.id).where(EventType.owner_id.in_(owner_ids))
+        query = query.where((Webhook.user_id.in_(owner_ids)) | (Webhook.event_type_id.in_(owned_event_types)))
+    return list((await session.scalars(query.order_by(Webhook.created_at, Webhook.id))).all())
+
+
+# ---------------------------------------------------------------- operations: the delivery log, redelivery, ping, rotation
 
 
 @dataclass(frozen=True)
 class DeliveryView:
     delivery: WebhookDelivery
-    attempts: list[WebhookAttempt]
+    attempts: tuple[WebhookAttempt, ...]
 
 
-async def list_deliveries(session: AsyncSession, webhook: Webhook, filters: DeliveryFilters) -> list[DeliveryView]:
+@dataclass(frozen=True)
+class PingResult:
+    delivery: DeliveryView  # logged as a test delivery
+    outcome: Outcome  # what the subscriber answered, or why nothing was sent
+
+
+async def _attempts_of(session: AsyncSession, delivery_ids: list[str]) -> dict[str, list[WebhookAttempt]]:
+    """The attempts of these deliveries, in the order they were made (one statement)."""
+    by_delivery: dict[str, list[WebhookAttempt]] = {delivery_id: [] for delivery_id in delivery_ids}
+    if delivery_ids:
+        rows = await session.scalars(
+            select(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(delivery_ids)).order_by(WebhookAttempt.id)
+        )
+        for attempt in rows:
+            by_delivery[attempt.delivery_id].append(attempt)
+    return by_delivery
+
+
+async def list_deliveries(
+    session: AsyncSession, scope: Scope, webhook_id: str, filters: DeliveryFilters
+) -> list[DeliveryView]:
     """Newest first; two queries whatever the page size (deliveries, then their attempts)."""
+    webhook = await _find(session, scope, webhook_id)
     query = select(WebhookDelivery).where(WebhookDelivery.webhook_id == webhook.id)
     if filters.status:
         query = query.where(WebhookDelivery.status == filters.status)
@@ -409,19 +368,13 @@ async def list_deliveries(session: AsyncSession, webhook: Webhook, filters: Deli
         query.order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id).offset(filters.skip).limit(filters.take)
     )
     deliveries = list((await session.scalars(query)).all())
-    by_delivery: dict[str, list[WebhookAttempt]] = {d.id: [] for d in deliveries}
-    if deliveries:
-        rows = await session.scalars(
-            select(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(list(by_delivery))).order_by(WebhookAttempt.id)
-        )
-        for attempt in rows:
-            by_delivery[attempt.delivery_id].append(attempt)
-    return [DeliveryView(d, by_delivery[d.id]) for d in deliveries]
+    attempts = await _attempts_of(session, [d.id for d in deliveries])
+    return [DeliveryView(d, tuple(attempts[d.id])) for d in deliveries]
 
 
-async def redeliver(session: AsyncSession, webhook: Webhook, delivery_id: str) -> DeliveryView:
+async def redeliver(session: AsyncSession, scope: Scope, webhook_id: str, delivery_id: str) -> DeliveryView:
     """Queue the same body with the same ``webhook-id`` again (a fresh retry schedule)."""
-    await begin_write(session)
+    webhook = await _find(session, scope, webhook_id, write=True)
     delivery = await session.get(WebhookDelivery, delivery_id)
     if delivery is None or delivery.webhook_id != webhook.id:
         raise NotFound(f"Delivery ({delivery_id}) not found for webhook ({webhook.id})")
@@ -437,22 +390,17 @@ async def redeliver(session: AsyncSession, webhook: Webhook, delivery_id: str) -
     delivery.note = f"redelivery requested {iso_ms(utcnow())}"
     jobs.enqueue(session, webhook_delivery.DELIVER_JOB, webhook_delivery.deliver_payload(delivery))
     await session.flush()
-    attempts = list(
-        (
-            await session.scalars(
-                select(WebhookAttempt).where(WebhookAttempt.delivery_id == delivery.id).order_by(WebhookAttempt.id)
-            )
-        ).all()
-    )
-    return DeliveryView(delivery, attempts)
+    attempts = await _attempts_of(session, [delivery.id])
+    return DeliveryView(delivery, tuple(attempts[delivery.id]))
 
 
-async def ping(session: AsyncSession, webhook: Webhook, settings: Settings) -> tuple[DeliveryView, Any]:
+async def ping(session: AsyncSession, scope: Scope, webhook_id: str, settings: Settings) -> PingResult:
     """Send Cal.com's PING now (template applied, both signatures), log it as a test, show the answer.
 
-    The caller's transaction so far only read (finding the webhook); it is committed before the
-    request so that no lock (SQLite's write lock) is held while the subscriber takes its time.
+    The transaction so far only read (finding the webhook); it is committed before the request so
+    that no lock (SQLite's write lock) is held while the subscriber takes its time.
     """
+    webhook = await _find(session, scope, webhook_id)
     if session.in_transaction():
         await session.commit()
     now = utcnow()
@@ -472,7 +420,7 @@ async def ping(session: AsyncSession, webhook: Webhook, settings: Settings) -> t
         await begin_write(session)
         session.add(delivery)
         await session.flush()
-        return DeliveryView(delivery, []), outcome
+        return PingResult(DeliveryView(delivery, ()), outcome)
     delivery = webhook_delivery.new_delivery(webhook, PING, body, content_type, event_id=None)
     delivery.is_test = True
     outcome = await webhook_delivery.send(webhook, delivery, settings)
@@ -482,44 +430,16 @@ async def ping(session: AsyncSession, webhook: Webhook, settings: Settings) -> t
     await begin_write(session)
     session.add_all([delivery, attempt])
     await session.flush()
-    return DeliveryView(delivery, [attempt]), outcome
+    return PingResult(DeliveryView(delivery, (attempt,)), outcome)
 
 
-async def rotate_secret(session: AsyncSession, webhook: Webhook, new_secret: str | None) -> Webhook:
-    """The old secret keeps signing next to the new one for 24 hours (both in ``webhook-signature``).
-    The caller found ``webhook`` inside a write transaction (``operable(..., write=True)``, or a
-    team route's guard on a POST)."""
+async def rotate_secret(session: AsyncSession, scope: Scope, webhook_id: str, new_secret: str | None) -> Webhook:
+    """The old secret keeps signing next to the new one for 24 hours (both in ``webhook-signature``)."""
+    webhook = await _find(session, scope, webhook_id, write=True)
     now = utcnow()
     if webhook.secret:
         webhook.previous_secret = webhook.secret
         webhook.previous_secret_expires_at = now + ROTATION_OVERLAP
     webhook.secret = new_secret or signing.new_secret()
-    await session.flush()
-    return webhook
-
-
-# ---------------------------------------------------------------- either kind, by id (API v1's /webhooks)
-
-
-async def list_owned_by(session: AsyncSession, owner_ids: list[int] | None) -> list[Webhook]:
-    """Webhooks of these users: their own and those on their event types (None: every webhook)."""
-    query = select(Webhook)
-    if owner_ids is not None:
-        owned_event_types = select(EventType.id).where(EventType.owner_id.in_(owner_ids))
-        query = query.where((Webhook.user_id.in_(owner_ids)) | (Webhook.event_type_id.in_(owned_event_types)))
-    return list((await session.scalars(query.order_by(Webhook.created_at, Webhook.id))).all())
-
-
-async def update_operable(
-    session: AsyncSession, principal: Principal, webhook_id: str, fields: WebhookFields, settings: Settings
-) -> Webhook:
-    await begin_write(session)
-    return await _update(session, await operable(session, principal, webhook_id), fields, settings)
-
-
-async def delete_operable(session: AsyncSession, principal: Principal, webhook_id: str) -> Webhook:
-    await begin_write(session)
-    webhook = await operable(session, principal, webhook_id)
-    await session.delete(webhook)
     await session.flush()
     return webhook

@@ -16,11 +16,13 @@ from calapi.core import authorization, v1
 from calapi.core.api_schemas import V1Message, declare, v1_created, v1_one
 from calapi.core.auth import V1Principal
 from calapi.core.errors import BadRequest, Forbidden, NotFound
+from calapi.core.presenters import wire, wire_all
+from calapi.core.wire import sent_values
 from calapi.db import SessionDep
 from calapi.webhooks import api_schemas as declared
 from calapi.webhooks import service as webhooks_service
+from calapi.webhooks.commands import EventTypeWebhooks, NewWebhook, OperatedWebhooks, UserWebhooks, WebhookChanges
 from calapi.webhooks.models import Webhook
-from calapi.webhooks.service import WebhookFields
 from calapi.webhooks.triggers import ALL_TRIGGERS
 
 router = v1.v1_router(tags=["v1 Webhooks"])
@@ -28,16 +30,16 @@ router = v1.v1_router(tags=["v1 Webhooks"])
 Trigger = Literal[ALL_TRIGGERS]  # type: ignore[valid-type]
 
 
-def webhook_output(webhook: Webhook) -> dict[str, Any]:
-    return {
-        "id": webhook.id,
-        "userId": webhook.user_id,
-        "eventTypeId": webhook.event_type_id,
-        "payloadTemplate": webhook.payload_template,
-        "eventTriggers": list(webhook.triggers or []),
-        "appId": webhook.app_id,
-        "subscriberUrl": webhook.subscriber_url,
-    }
+def present_webhook(webhook: Webhook) -> declared.V1Webhook:
+    return declared.V1Webhook.model_construct(
+        id=webhook.id,
+        userId=webhook.user_id,
+        eventTypeId=webhook.event_type_id,
+        payloadTemplate=webhook.payload_template,
+        eventTriggers=list(webhook.triggers or []),
+        appId=webhook.app_id,
+        subscriberUrl=webhook.subscriber_url,
+    )
 
 
 class EditWebhookV1(BaseModel):
@@ -50,16 +52,13 @@ class EditWebhookV1(BaseModel):
     secret: str | None = Field(default=None, max_length=255)
     eventTypeId: int | None = None
 
-    def fields(self) -> WebhookFields:
-        given = self.model_dump(exclude_unset=True)
-        columns = {
-            "subscriberUrl": "subscriber_url",
-            "eventTriggers": "triggers",
-            "active": "active",
-            "payloadTemplate": "payload_template",
-            "secret": "secret",
-        }
-        return WebhookFields(**{columns[k]: v for k, v in given.items() if k in columns})
+    def to_changes(self) -> WebhookChanges:
+        given = sent_values(self, nulls=True)  # a field sent as null clears it
+        given.pop("event_type_id", None)  # where a webhook belongs is not changed (refused by the route)
+        if "event_triggers" in given:
+            triggers = given.pop("event_triggers")
+            given["triggers"] = None if triggers is None else tuple(triggers)
+        return WebhookChanges.of(**given)
 
 
 class CreateWebhookV1(EditWebhookV1):
@@ -67,6 +66,15 @@ class CreateWebhookV1(EditWebhookV1):
     eventTriggers: list[Trigger] = Field(max_length=len(ALL_TRIGGERS) * 2)
     active: bool
     userId: int | None = None
+
+    def to_command(self) -> NewWebhook:
+        return NewWebhook(
+            subscriber_url=self.subscriberUrl,
+            triggers=tuple(self.eventTriggers),
+            active=self.active,
+            payload_template=self.payloadTemplate,
+            secret=self.secret,
+        )
 
 
 def _missing(webhook_id: str) -> NotFound:
@@ -81,7 +89,7 @@ async def list_webhooks(
 ) -> dict[str, Any]:
     owners = authorization.user_filter(principal, userId, refusal=Forbidden("ADMIN required"))
     webhooks = await webhooks_service.list_owned_by(session, owners)
-    return v1.many("webhooks", [webhook_output(w) for w in webhooks])
+    return v1.many("webhooks", wire_all(present_webhook(w) for w in webhooks))
 
 
 @router.post("/webhooks", operation_id="v1_webhooks_create", **declare(v1_created("webhook", declared.V1Webhook)))
@@ -94,19 +102,18 @@ async def create_webhook(
     if body.eventTypeId is not None:
         # v1 answers 404 for an event type that is not the caller's (or does not exist).
         with v1.reworded(forbidden=NotFound(f"Event type with id: {body.eventTypeId} not found")):
-            webhook = await webhooks_service.create_for_event_type(
-                session, acting, body.eventTypeId, body.fields(), settings
-            )
+            scope = EventTypeWebhooks(acting, body.eventTypeId)
+            webhook = await webhooks_service.create(session, scope, body.to_command(), settings)
     else:
-        webhook = await webhooks_service.create_for_user(session, acting, body.fields(), settings)
-    return v1.created("webhook", webhook_output(webhook), "Webhook")
+        webhook = await webhooks_service.create(session, UserWebhooks(acting), body.to_command(), settings)
+    return v1.created("webhook", wire(present_webhook(webhook)), "Webhook")
 
 
 @router.get("/webhooks/{id}", operation_id="v1_webhooks_get", **declare(v1_one("webhook", declared.V1Webhook)))
 async def get_webhook(id: str, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     with v1.reworded(forbidden=_missing(id), not_found=_missing(id)):
-        webhook = await webhooks_service.operable(session, principal, id)
-    return v1.one("webhook", webhook_output(webhook))
+        webhook = await webhooks_service.get(session, OperatedWebhooks(principal), id)
+    return v1.one("webhook", wire(present_webhook(webhook)))
 
 
 @router.patch("/webhooks/{id}", operation_id="v1_webhooks_update", **declare(v1_one("webhook", declared.V1Webhook)))
@@ -116,14 +123,14 @@ async def update_webhook(
     if body.eventTypeId is not None:
         raise BadRequest("Moving a webhook to another event type is not supported; create a new one")
     with v1.reworded(forbidden=_missing(id), not_found=_missing(id)):
-        webhook = await webhooks_service.update_operable(
-            session, principal, id, body.fields(), request.app.state.settings
+        webhook = await webhooks_service.update(
+            session, OperatedWebhooks(principal), id, body.to_changes(), request.app.state.settings
         )
-    return v1.one("webhook", webhook_output(webhook))
+    return v1.one("webhook", wire(present_webhook(webhook)))
 
 
 @router.delete("/webhooks/{id}", operation_id="v1_webhooks_delete", **declare(V1Message))
 async def delete_webhook(id: str, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
     with v1.reworded(forbidden=_missing(id), not_found=_missing(id)):
-        await webhooks_service.delete_operable(session, principal, id)
+        await webhooks_service.delete_one(session, OperatedWebhooks(principal), id)
     return v1.deleted("Webhook", id)
