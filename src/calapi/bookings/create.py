@@ -27,9 +27,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from calapi.availability import holds
 from calapi.availability import hosts as availability_hosts
-from calapi.bookings import events, output, team
+from calapi.bookings import details, events, team
 from calapi.bookings.locks import lock_hosts, lock_seat_slot
 from calapi.bookings.models import Attendee, Booking, BookingSeat, BookingStatus
+from calapi.bookings.results import BookingResult, CreatedBookings, EventTypeRef, OrganizerRef, TeamRef
 from calapi.core.errors import AppError, BadRequest, NotFound
 from calapi.core.limits import InputLimits
 from calapi.core.wire import (
@@ -149,23 +150,6 @@ class NewBooking:
     responses_field: str = "bookingFieldsResponses"  # the answers' name on the caller's wire, for messages
 
 
-@dataclass
-class CreatedBookings:
-    """What the router shapes: one view, or (recurring) a list sorted by start."""
-
-    views: list[dict[str, Any]]
-    recurring: bool
-    seat_uid: str | None = None
-
-    @property
-    def data(self) -> dict[str, Any] | list[dict[str, Any]]:
-        if self.recurring:
-            views = [output.with_seat_uid(v, self.seat_uid) for v in self.views] if self.seat_uid else self.views
-            return output.sorted_by_start(views)
-        view = self.views[0]
-        return output.with_seat_uid(view, self.seat_uid) if self.seat_uid else view
-
-
 def parse_start(value: str) -> datetime:
     """A strict ISO-8601 instant; no offset means UTC (Cal.com parses ``start`` in UTC)."""
     if not isinstance(value, str) or not _ISO.match(value):
@@ -218,26 +202,28 @@ def _check_attendee(attendee: AttendeeInput) -> None:
 
 
 # Built once: the booking hot path's first read.
-_EVENT_TYPE_AND_OWNER = (
-    select(EventType, User)
+_EVENT_TYPE_OWNER_TEAM = (
+    select(EventType, User, Team)
     .outerjoin(User, User.id == EventType.owner_id)
+    .outerjoin(Team, Team.id == EventType.team_id)
     .where(EventType.id == bindparam("event_type_id"))
 )
 
 
-async def _find_event_type(session: AsyncSession, new: NewBooking) -> tuple[EventType, User | None]:
-    """The event type and its owner (None for a team event type), in one statement."""
+async def _find_event_type(session: AsyncSession, new: NewBooking) -> tuple[EventType, User | None, Team | None]:
+    """The event type, its owner (None for a team event type) and its team (None for a personal one),
+    in one statement."""
     if new.event_type_id is not None:
-        row = (await session.execute(_EVENT_TYPE_AND_OWNER, {"event_type_id": new.event_type_id})).first()
+        row = (await session.execute(_EVENT_TYPE_OWNER_TEAM, {"event_type_id": new.event_type_id})).first()
         if row is None or (row[1] is None and row[0].team_id is None):
             raise NotFound(f"Event type with id {new.event_type_id} not found.")
-        return row[0], row[1]
+        return row[0], row[1], row[2]
     if new.team_slug is not None:
         if new.event_type_slug is None:
             raise BadRequest(NO_EVENT_TYPE)
         found = (
             await session.execute(
-                select(Team.id, EventType)
+                select(Team, EventType)
                 .outerjoin(EventType, (EventType.team_id == Team.id) & (EventType.slug == new.event_type_slug))
                 .where(Team.slug == new.team_slug)
             )
@@ -246,21 +232,22 @@ async def _find_event_type(session: AsyncSession, new: NewBooking) -> tuple[Even
             raise NotFound(f"Team with slug {new.team_slug} not found")
         if found[1] is None:
             raise NotFound(f"Event type with slug {new.event_type_slug} belonging to team {new.team_slug} not found.")
-        return found[1], None
+        return found[1], None, found[0]
     if new.event_type_slug is None or new.username is None:
         raise BadRequest(NO_EVENT_TYPE)
-    row = (
+    by_username = (
         await session.execute(
-            select(User, EventType)
+            select(User, EventType, Team)
             .outerjoin(EventType, (EventType.owner_id == User.id) & (EventType.slug == new.event_type_slug))
+            .outerjoin(Team, Team.id == EventType.team_id)
             .where(User.username == new.username)
         )
     ).first()
-    if row is None:
+    if by_username is None:
         raise NotFound(f"User with username {new.username} not found")
-    if row[1] is None:
+    if by_username[1] is None:
         raise NotFound(f"Event type with slug {new.event_type_slug} belonging to user {new.username} not found.")
-    return row[1], row[0]
+    return by_username[1], by_username[0], by_username[2]
 
 
 def _duration(event_type: EventType, requested: int | None) -> int:
@@ -541,7 +528,7 @@ async def create_booking(
     if start < now:
         raise BadRequest(PAST)
 
-    event_type, owner = await _find_event_type(session, new)
+    event_type, owner, event_team = await _find_event_type(session, new)
     team_hosts: team.TeamHosts | None = None
     if owner is None:
         if event_type.scheduling_type == team.MANAGED:
@@ -660,10 +647,10 @@ async def create_booking(
     notes = responses.get("notes") if isinstance(responses.get("notes"), str) else None
     title = f"{event_type.title} between {organizer.name or organizer.username or 'unknown'} and {new.attendee.name}"
     recurring_id = str(uuid.uuid4()) if recurrence is not None else None
-    organizer_ref = output.OrganizerRef.of(organizer)
-    event_ref = output.EventTypeRef.of(event_type)
+    organizer_ref = OrganizerRef.of(organizer)
+    event_ref = EventTypeRef.of(event_type, TeamRef.of(event_team))
 
-    views: list[dict[str, Any]] = []
+    made: list[BookingResult] = []
     seat_uid: str | None = None
     for occurrence, check in zip(starts, checks, strict=True):
         end = occurrence + timedelta(minutes=duration)
@@ -739,13 +726,18 @@ async def create_booking(
         trigger = events.BOOKING_REQUESTED if booking.status == BookingStatus.pending.value else events.BOOKING_CREATED
         if joined is None:
             all_attendees: list[Attendee] = attendee_rows
-            seats_by_attendee = {attendee.id: seat} if seat else {}
+            result = BookingResult(
+                booking,
+                tuple(attendee_rows),
+                organizer_ref,
+                event_ref,
+                seats={attendee.id: seat} if seat else {},
+            )
         else:
-            # A seat joined an existing meeting: its view lists every seat (when the viewer may see them).
+            # A seat joined an existing meeting: its answer lists every seat (when the viewer may see them).
             await session.flush()
-            parts = (await output.load_booking_parts(session, [booking]))[booking.id]
-            all_attendees = list(parts.attendees)
-            seats_by_attendee = dict(parts.seats_by_attendee)
+            result = await details.load_result(session, booking)
+            all_attendees = list(result.attendees)
         recorded = [  # payloads from the rows as built; record_events flushes the rows first
             events.booking_event(
                 trigger,
@@ -763,11 +755,8 @@ async def create_booking(
         if joined is None and booking.status == BookingStatus.accepted.value:
             recorded += events.meeting_events(booking, attendees=all_attendees, organizer=organizer)
         await record_events(session, recorded)
-        parts = output.BookingParts(
-            attendees=all_attendees, seats_by_attendee=seats_by_attendee, organizer=organizer_ref, event_type=event_ref
-        )
-        views.append(output.build_booking_view(booking, parts, viewer_user_id=viewer_user_id))
+        made.append(result)
     if booker_uid:
         await holds.release(session, booker_uid)  # the booker's own hold has done its job
     await session.flush()
-    return CreatedBookings(views=views, recurring=recurrence is not None, seat_uid=seat_uid)
+    return CreatedBookings(tuple(made), series=recurrence is not None, seat_uid=seat_uid)

@@ -31,8 +31,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from calapi.availability import busy as busy_times
 from calapi.availability import hosts as availability_hosts
 from calapi.bookings import attendees as booking_attendees
-from calapi.bookings import create, events, locks, output, queries, team
+from calapi.bookings import create, details, events, locks, queries, team
 from calapi.bookings.models import Attendee, Booking, BookingSeat, BookingStatus
+from calapi.bookings.results import BookingOrSeries, BookingResult, CreatedBookings
 from calapi.core import authorization
 from calapi.core.auth import Principal
 from calapi.core.envelopes import iso_ms
@@ -124,22 +125,15 @@ async def _organizers_booking(session: AsyncSession, uid: str, caller: Principal
     return booking
 
 
-async def _organizers_locked_booking(session: AsyncSession, uid: str, caller: Principal, *, missing: str) -> Booking:
-    """As ``_organizers_booking``, with the organizers locked (``_lock_and_reload``); a series
-    uid gives its first occurrence."""
+async def _organizers_locked_booking(
+    session: AsyncSession, uid: str, caller: Principal, *, missing: str
+) -> tuple[Booking | list[Booking], Booking]:
+    """As ``_organizers_booking``, with the organizers locked (``_lock_and_reload``): what ``uid``
+    found, and the booking it names (a series uid: its first occurrence)."""
     found = await _lock_and_reload(session, uid, missing=missing)
     booking = found if isinstance(found, Booking) else found[0]
     authorization.ensure_owner(caller, booking.user_id, refusal=NotFound(missing))
-    return booking
-
-
-async def _answer(
-    session: AsyncSession, uid: str, *, viewer_user_id: int | None
-) -> dict[str, Any] | list[dict[str, Any]]:
-    """The booking (or series) as ``GET /v2/bookings/{uid}`` would show it now."""
-    return await queries.booking_answer(
-        session, await queries.get_booking_or_series(session, uid), viewer_user_id=viewer_user_id
-    )
+    return found, booking
 
 
 # ---------------------------------------------------------------- cancel
@@ -180,11 +174,10 @@ async def cancel(
     caller: Principal | None,
     now: datetime,
     limits: InputLimits,
-) -> dict[str, Any] | list[dict[str, Any]]:
+) -> BookingOrSeries:
     """``POST /v2/bookings/{uid}/cancel``: a booking, the rest of its series, a whole series, or one seat."""
     limits.check_text("cancellation reason", request.reason)
     found = await _lock_and_reload(session, uid, missing=f"Booking with uid={uid} not found")
-    viewer = caller.user_id if caller else None
     by_email = _caller_email(caller)
 
     if isinstance(found, list):  # a series uid: every remaining occurrence
@@ -197,22 +190,24 @@ async def cancel(
         if not remaining:
             raise _cancelled_already(uid)
         await _cancel_rows(session, remaining, reason=request.reason, by_email=by_email)
-        return await _answer(session, uid, viewer_user_id=viewer)
+        return await details.load_found(session, uid, found)
 
     booking = found
     if request.seat_uid is not None:
-        return await _cancel_seat(session, booking, request, by_email=by_email, viewer=viewer)
+        return await _cancel_seat(session, booking, request, by_email=by_email)
     if request.cancel_subsequent and booking.recurring_event_id is None:
         raise BadRequest(f"Booking with bookingUid={uid} is not part of a recurring booking.")
     if booking.status in _ENDED:
         raise _cancelled_already(uid)
     if request.cancel_subsequent:
-        series = await queries.find_booking_or_series(session, booking.recurring_event_id or "")
-        later = [b for b in _rows(series or []) if b.start_time >= booking.start_time and b.status not in _ENDED]
+        series_uid = booking.recurring_event_id or ""
+        series = await queries.find_booking_or_series(session, series_uid)
+        assert series is not None  # the booking itself is one of them
+        later = [b for b in _rows(series) if b.start_time >= booking.start_time and b.status not in _ENDED]
         await _cancel_rows(session, later, reason=request.reason, by_email=by_email)
-        return await _answer(session, booking.recurring_event_id or uid, viewer_user_id=viewer)
+        return await details.load_found(session, series_uid, series)
     await _cancel_rows(session, [booking], reason=request.reason, by_email=by_email)
-    return await _answer(session, uid, viewer_user_id=viewer)
+    return await details.load_result(session, booking)
 
 
 async def _seated_attendee_ids(session: AsyncSession, booking_id: int) -> set[int]:
@@ -223,8 +218,8 @@ async def _seated_attendee_ids(session: AsyncSession, booking_id: int) -> set[in
 
 
 async def _cancel_seat(
-    session: AsyncSession, booking: Booking, request: CancelRequest, *, by_email: str | None, viewer: int | None
-) -> dict[str, Any] | list[dict[str, Any]]:
+    session: AsyncSession, booking: Booking, request: CancelRequest, *, by_email: str | None
+) -> BookingResult:
     seat = await session.scalar(select(BookingSeat).where(BookingSeat.reference_uid == request.seat_uid))
     if seat is None:
         raise BadRequest("Invalid seatUid: this seat does not exist or has already been cancelled.")
@@ -236,7 +231,7 @@ async def _cancel_seat(
         # The last seat goes: the meeting itself is cancelled (Cal.com does the same).
         await _cancel_rows(session, [booking], reason=request.reason, by_email=by_email)
         await session.execute(delete(BookingSeat).where(BookingSeat.id == seat.id))
-        return await _answer(session, booking.uid, viewer_user_id=viewer)
+        return await details.load_result(session, booking)
     attendee = await session.get(Attendee, seat.attendee_id)
     leaving = attendee.email if attendee else None
     await session.execute(delete(BookingSeat).where(BookingSeat.id == seat.id))
@@ -249,7 +244,7 @@ async def _cancel_seat(
         booking,
         extra={"seatUid": request.seat_uid, "cancelledAttendeeEmail": leaving, "cancellationReason": request.reason},
     )
-    return await _answer(session, booking.uid, viewer_user_id=viewer)
+    return await details.load_result(session, booking)
 
 
 # ---------------------------------------------------------------- reschedule
@@ -373,7 +368,7 @@ async def reschedule(
     caller: Principal | None,
     now: datetime,
     limits: InputLimits,
-) -> dict[str, Any]:
+) -> CreatedBookings:
     """``POST /v2/bookings/{uid}/reschedule``: a new booking at ``start``; the old one cancelled, linked.
 
     One transaction under the locks of the organizer and, for a team booking, of its co-hosts and
@@ -400,7 +395,7 @@ async def reschedule(
     _check_reschedulable(old, successor)
     attendees = await booking_attendees.of_booking(session, old.id)
     if request.seat_uid is not None:
-        return await _reschedule_seat(session, old, attendees, request, caller=caller, now=now)
+        return await _reschedule_seat(session, old, attendees, request, now=now)
     if await session.scalar(select(BookingSeat.id).where(BookingSeat.booking_id == old.id).limit(1)) is not None:
         # Moving the whole meeting would leave its seats behind on the cancelled booking.
         raise BadRequest(
@@ -441,7 +436,7 @@ async def reschedule(
     )
     if status == _ACCEPTED:
         await events.schedule_meeting_events(session, new)
-    return await _answer(session, new.uid, viewer_user_id=caller.user_id if caller else None)  # type: ignore[return-value]
+    return CreatedBookings((await details.load_result(session, new),), series=False)
 
 
 async def _add_successor(
@@ -525,9 +520,8 @@ async def _reschedule_seat(
     attendees: list[Attendee],
     request: RescheduleRequest,
     *,
-    caller: Principal | None,
     now: datetime,
-) -> dict[str, Any]:
+) -> CreatedBookings:
     """One seat moves: into the seated meeting already at ``start``, or a new one made for it.
 
     The new time is checked like a whole booking's (``_check_new_time``: every collective /
@@ -581,9 +575,8 @@ async def _reschedule_seat(
     )
     if target.from_reschedule == old.uid and target.status == _ACCEPTED:
         await events.schedule_meeting_events(session, target)
-    view = await _answer(session, target.uid, viewer_user_id=caller.user_id if caller else None)
-    assert isinstance(view, dict)
-    return output.with_seat_uid(view, seat.reference_uid)
+    moved = await details.load_result(session, target)
+    return CreatedBookings((moved,), series=False, seat_uid=seat.reference_uid)
 
 
 # ---------------------------------------------------------------- confirm / decline
@@ -663,12 +656,10 @@ def _not_pending(booking: Booking) -> BadRequest:
     )
 
 
-async def confirm(
-    session: AsyncSession, uid: str, *, caller: Principal, now: datetime
-) -> dict[str, Any] | list[dict[str, Any]]:
+async def confirm(session: AsyncSession, uid: str, *, caller: Principal, now: datetime) -> BookingOrSeries:
     """``POST /v2/bookings/{uid}/confirm``: pending → accepted, unless that would double-book the host."""
     missing = f"Booking with uid={uid} was not found in the database"
-    booking = await _organizers_locked_booking(session, uid, caller, missing=missing)
+    found, booking = await _organizers_locked_booking(session, uid, caller, missing=missing)
     rows = await _pending_rows(session, booking) if booking.status == _PENDING else []
     if not rows:
         raise _not_pending(booking)
@@ -683,23 +674,23 @@ async def confirm(
         # Cal.com fires BOOKING_CREATED when a host confirms (there is no BOOKING_CONFIRMED trigger).
         await events.record_booking_event(session, events.BOOKING_CREATED, row)
         await events.schedule_meeting_events(session, row)
-    return await _answer(session, uid, viewer_user_id=caller.user_id)
+    return await details.load_found(session, uid, found)
 
 
 async def decline(
     session: AsyncSession, uid: str, *, caller: Principal, reason: str | None, limits: InputLimits
-) -> dict[str, Any] | list[dict[str, Any]]:
+) -> BookingOrSeries:
     """``POST /v2/bookings/{uid}/decline``: pending → rejected, with the reason kept."""
     limits.check_text("rejection reason", reason)
     missing = f"Booking with uid={uid} was not found in the database"
-    booking = await _organizers_locked_booking(session, uid, caller, missing=missing)
+    found, booking = await _organizers_locked_booking(session, uid, caller, missing=missing)
     rows = await _pending_rows(session, booking) if booking.status == _PENDING else []
     if not rows:
         raise _not_pending(booking)
     await _swap_status(session, rows, to=_REJECTED, rejection_reason=reason)
     for row in rows:
         await events.record_booking_event(session, events.BOOKING_REJECTED, row)
-    return await _answer(session, uid, viewer_user_id=caller.user_id)
+    return await details.load_found(session, uid, found)
 
 
 # ---------------------------------------------------------------- mark absent
@@ -719,7 +710,7 @@ async def mark_absent(
     host: bool | None,
     attendees: list[AbsentAttendee],
     now: datetime,
-) -> dict[str, Any] | list[dict[str, Any]]:
+) -> BookingResult:
     """``POST /v2/bookings/{uid}/mark-absent``: no-show flags for the host and attendees."""
     missing = f"Booking with uid={uid} not found."
     booking = await _organizers_booking(session, uid, caller, missing=missing)
@@ -728,7 +719,8 @@ async def mark_absent(
             "Bookings can only be marked as absent after their scheduled start time. "
             f"Current time in UTC+0: {iso_ms(now)}, Booking start time in UTC+0: {iso_ms(booking.start_time)}"
         )
-    rows = {a.email.lower(): a for a in await booking_attendees.of_booking(session, booking.id)}
+    booking_rows = await booking_attendees.of_booking(session, booking.id)
+    rows = {a.email.lower(): a for a in booking_rows}
     unknown = [a.email for a in attendees if a.email.lower() not in rows]
     if unknown:
         raise BadRequest(f"Booking with uid={uid} has no attendee with email {', '.join(unknown)}.")
@@ -737,7 +729,7 @@ async def mark_absent(
     if host is not None:
         booking.absent_host = host
     if host is None and not attendees:
-        return await _answer(session, uid, viewer_user_id=caller.user_id)
+        return await details.load_result(session, booking, attendees=booking_rows)
     booking.updated_at = utcnow()
     await session.flush()
     payload: dict[str, Any] = {
@@ -756,7 +748,7 @@ async def mark_absent(
         owner_user_id=booking.user_id,
         event_type_id=booking.event_type_id,
     )
-    return await _answer(session, uid, viewer_user_id=caller.user_id)
+    return await details.load_result(session, booking, attendees=booking_rows)
 
 
 # ---------------------------------------------------------------- location
@@ -810,7 +802,7 @@ def _location_text(location: dict[str, Any]) -> tuple[str, dict[str, str]]:
 
 async def update_location(
     session: AsyncSession, uid: str, *, caller: Principal, location: dict[str, Any] | None, limits: InputLimits
-) -> dict[str, Any] | list[dict[str, Any]]:
+) -> BookingResult:
     """``PATCH /v2/bookings/{uid}/location``: the stored text and ``responses.location`` change together."""
     missing = f"Booking with uid={uid} not found"
     if location is not None:
@@ -818,14 +810,14 @@ async def update_location(
         limits.check_location("location", text)
     booking = await _organizers_booking(session, uid, caller, missing=missing)
     if location is None:
-        return await _answer(session, uid, viewer_user_id=caller.user_id)
+        return await details.load_result(session, booking)
     previous = booking.location
     booking.location = text
     booking.responses = {**(booking.responses or {}), "location": stored}
     booking.updated_at = utcnow()
     await session.flush()
     await events.record_booking_event(session, BOOKING_LOCATION_UPDATED, booking, extra={"previousLocation": previous})
-    return await _answer(session, uid, viewer_user_id=caller.user_id)
+    return await details.load_result(session, booking)
 
 
 # ---------------------------------------------------------------- title and description
@@ -839,7 +831,7 @@ async def edit_details(
     limits: InputLimits,
     title: str | None = None,
     description: str | None = None,
-) -> None:
+) -> BookingResult:
     """v1 ``PATCH /bookings/{id}``: the organizer renames a booking or rewrites its description.
 
     Neither touches the time, hosts or event type, so no booking rule is involved; the booking
@@ -854,3 +846,4 @@ async def edit_details(
         booking.description = description
     booking.updated_at = utcnow()
     await session.flush()
+    return await details.load_result(session, booking)

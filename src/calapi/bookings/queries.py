@@ -7,7 +7,7 @@ statements. Filters and their meaning follow Cal.com's ``GET /v2/bookings`` (con
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -15,8 +15,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from calapi.bookings import output
+from calapi.bookings import details
 from calapi.bookings.models import Attendee, Booking, BookingStatus
+from calapi.bookings.results import BookingOrSeries, BookingPage, BookingResult, SeriesOccurrence
 from calapi.core.errors import NotFound
 from calapi.event_types import team_service
 
@@ -71,37 +72,6 @@ class BookingListQuery:
     skip: int = 0
 
 
-@dataclass(frozen=True)
-class Pagination:
-    """Cal.com's ``pagination`` object (contract §1.6), computed by its formulas."""
-
-    total: int
-    take: int
-    skip: int
-
-    def as_wire(self) -> dict[str, Any]:
-        n, take = self.total, self.take
-        s = min(max(self.skip, 0), n)
-        total_pages = -(-n // take) if take else 0
-        current = min(max(s // take + 1, 1), total_pages) if total_pages else 0
-        return {
-            "returnedItems": min(max(n - s, 0), take),
-            "totalItems": n,
-            "itemsPerPage": take,
-            "remainingItems": min(max(n - (s + take), 0), n),
-            "currentPage": current,
-            "totalPages": total_pages,
-            "hasNextPage": s + take < n,
-            "hasPreviousPage": s > 0,
-        }
-
-
-@dataclass
-class BookingPage:
-    bookings: list[Booking] = field(default_factory=list)
-    pagination: Pagination = field(default_factory=lambda: Pagination(0, DEFAULT_TAKE, 0))
-
-
 # ---------------------------------------------------------------- one booking
 
 
@@ -135,20 +105,20 @@ async def get_booking_or_series(session: AsyncSession, uid: str) -> Booking | li
     return found
 
 
-async def booking_answer(
-    session: AsyncSession, found: Booking | list[Booking], *, viewer_user_id: int | None
-) -> dict[str, Any] | list[dict[str, Any]]:
-    """Wire form of what ``get_booking_or_series`` found: one object, or the series as an array."""
-    rows = found if isinstance(found, list) else [found]
-    views = await output.load_booking_views(session, rows, viewer_user_id=viewer_user_id)
-    return views if isinstance(found, list) else views[0]
+async def read_booking(session: AsyncSession, uid: str) -> BookingOrSeries:
+    """``GET /v2/bookings/{uid}``: the booking, or every occurrence of the series ``uid`` names."""
+    return await details.load_found(session, uid, await get_booking_or_series(session, uid))
 
 
-async def read_booking(
-    session: AsyncSession, uid: str, *, viewer_user_id: int | None
-) -> dict[str, Any] | list[dict[str, Any]]:
-    """``GET /v2/bookings/{uid}`` in wire form."""
-    return await booking_answer(session, await get_booking_or_series(session, uid), viewer_user_id=viewer_user_id)
+async def booking_by_uid(session: AsyncSession, uid: str) -> Booking | None:
+    """The one booking with this uid (a recurring series' uid finds nothing here)."""
+    return await session.scalar(select(Booking).where(Booking.uid == uid))
+
+
+async def find_by_uid(session: AsyncSession, uid: str) -> BookingResult | None:
+    """``booking_by_uid`` with its details."""
+    booking = await booking_by_uid(session, uid)
+    return None if booking is None else await details.load_result(session, booking)
 
 
 # ---------------------------------------------------------------- the list
@@ -238,7 +208,8 @@ def _order(query: BookingListQuery) -> list[Any]:
 async def list_bookings(
     session: AsyncSession, query: BookingListQuery, *, viewer_user_id: int, viewer_email: str | None, now: datetime
 ) -> BookingPage:
-    """The caller's bookings matching ``query``: a COUNT, the page's ids, the page's rows (three statements)."""
+    """The caller's bookings matching ``query``: a COUNT, the page's ids, the page's rows (three
+    statements), then the page's details (``details.load_results``)."""
     where = _conditions(query, viewer_user_id, viewer_email, now)
     total = int(await session.scalar(select(func.count()).select_from(Booking).where(*where)) or 0)
     bookings: list[Booking] = []
@@ -246,28 +217,34 @@ async def list_bookings(
         # Sort and cut on the narrow (sort key, id) columns first, then load the page's full rows by
         # primary key: sorting thousands of whole rows (JSON answers included) costs several times more.
         page = select(Booking.id).where(*where).order_by(*_order(query)).offset(query.skip).limit(query.take)
-        ids = list((await session.scalars(page)).all())
-        by_id = {b.id: b for b in (await session.scalars(select(Booking).where(Booking.id.in_(ids)))).all()}
-        bookings = [by_id[i] for i in ids]
-    return BookingPage(bookings=bookings, pagination=Pagination(total=total, take=query.take, skip=query.skip))
+        bookings = await _rows_in_order(session, list((await session.scalars(page)).all()))
+    results = await details.load_results(session, bookings)
+    return BookingPage(tuple(results), total=total, take=query.take, skip=query.skip)
 
 
-async def list_booking_views(
-    session: AsyncSession, query: BookingListQuery, *, viewer_user_id: int, viewer_email: str | None, now: datetime
-) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """``GET /v2/bookings`` in wire form: (data, pagination)."""
-    page = await list_bookings(session, query, viewer_user_id=viewer_user_id, viewer_email=viewer_email, now=now)
-    views = await output.load_booking_views(session, page.bookings, viewer_user_id=viewer_user_id)
-    return views, page.pagination.as_wire()
+async def _rows_in_order(session: AsyncSession, ids: list[int]) -> list[Booking]:
+    if not ids:
+        return []
+    by_id = {b.id: b for b in (await session.scalars(select(Booking).where(Booking.id.in_(ids)))).all()}
+    return [by_id[i] for i in ids]
+
+
+async def series_of_organizer(session: AsyncSession, organizer_id: int) -> list[SeriesOccurrence]:
+    """Every occurrence of every recurring series the user organizes, by start (one statement)."""
+    rows = await session.execute(
+        select(Booking.recurring_event_id, Booking.status, Booking.start_time)
+        .where(Booking.user_id == organizer_id, Booking.recurring_event_id.is_not(None))
+        .order_by(Booking.start_time)
+    )
+    return [SeriesOccurrence(series_uid, status, start) for series_uid, status, start in rows if series_uid is not None]
 
 
 # ---------------------------------------------------------------- by numeric id, and API v1's list
 
 
-async def organizer_and_uid(session: AsyncSession, booking_id: int) -> tuple[int, str] | None:
-    """(organizer id, uid) of the booking with this numeric id (API v1 addresses bookings by id)."""
-    row = (await session.execute(select(Booking.user_id, Booking.uid).where(Booking.id == booking_id))).first()
-    return (row[0], row[1]) if row is not None else None
+async def booking_by_id(session: AsyncSession, booking_id: int) -> Booking | None:
+    """The booking with this numeric id (API v1 addresses bookings by id)."""
+    return await session.get(Booking, booking_id)
 
 
 @dataclass(frozen=True)
@@ -284,8 +261,9 @@ class ScopedListQuery:
     skip: int = 0
 
 
-async def list_bookings_in_scope(session: AsyncSession, query: ScopedListQuery) -> list[Booking]:
-    """Bookings by organizer (and attendance), filtered and ordered in SQL: one statement for ids, one for rows."""
+async def list_bookings_in_scope(session: AsyncSession, query: ScopedListQuery) -> list[BookingResult]:
+    """Bookings by organizer (and attendance), filtered and ordered in SQL (one statement for ids, one
+    for rows), with their details."""
     where: list[ColumnElement[bool]] = []
     if query.organizer_ids is not None:
         scope = Booking.user_id.in_(query.organizer_ids)
@@ -307,10 +285,8 @@ async def list_bookings_in_scope(session: AsyncSession, query: ScopedListQuery) 
         column = Booking.created_at if query.sort[0] == "created" else Booking.updated_at
         order = [column.desc(), Booking.id.desc()] if query.sort[1] else [column.asc(), Booking.id.asc()]
     if query.take is None:  # the whole list: one statement
-        return list((await session.scalars(select(Booking).where(*where).order_by(*order).offset(query.skip))).all())
-    statement = select(Booking.id).where(*where).order_by(*order).offset(query.skip).limit(query.take)
-    ids = list((await session.scalars(statement)).all())
-    if not ids:
-        return []
-    by_id = {b.id: b for b in (await session.scalars(select(Booking).where(Booking.id.in_(ids)))).all()}
-    return [by_id[i] for i in ids]
+        rows = list((await session.scalars(select(Booking).where(*where).order_by(*order).offset(query.skip))).all())
+    else:
+        statement = select(Booking.id).where(*where).order_by(*order).offset(query.skip).limit(query.take)
+        rows = await _rows_in_order(session, list((await session.scalars(statement)).all()))
+    return await details.load_results(session, rows)

@@ -22,16 +22,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calapi.availability import hosts as availability_hosts
 from calapi.bookings import attendees as booking_attendees
-from calapi.bookings import events, locks, output, team
+from calapi.bookings import events, locks, team
 from calapi.bookings.create import HOST_UNAVAILABLE, SlotUnavailable
 from calapi.bookings.models import Booking, BookingStatus
+from calapi.bookings.results import OrganizerRef, Reassignment
 from calapi.core import authorization
 from calapi.core.auth import Principal
 from calapi.core.errors import BadRequest, NotFound
@@ -88,8 +88,8 @@ async def reassign(
     limits: InputLimits,
     to_user_id: int | None = None,
     reason: str | None = None,
-) -> dict[str, Any]:
-    """Reassign the booking (automatic when ``to_user_id`` is None); the wire ``data`` of §2.6.10."""
+) -> Reassignment:
+    """Reassign the booking (automatic when ``to_user_id`` is None) to a free round-robin host."""
     limits.check_text("reassignment reason", reason)
     await begin_write(session)
     booking = await _load(session, uid)
@@ -149,15 +149,7 @@ async def reassign(
     )
     if booking.status == BookingStatus.accepted.value and await events.cancel_meeting_events(session, booking.uid):
         await events.schedule_meeting_events(session, booking, attendees=attendees, organizer=new_host)
-    return {
-        "bookingUid": booking.uid,
-        "reassignedTo": {
-            "id": new_host.id,
-            "name": new_host.name or "unknown",
-            "email": new_host.email or "unknown",
-            "displayEmail": output.display_email(new_host.email) or "unknown",
-        },
-    }
+    return Reassignment(booking, OrganizerRef.of(new_host))
 
 
 async def _event_zone(session: AsyncSession, hosts: list[team.SlotHost]) -> str:

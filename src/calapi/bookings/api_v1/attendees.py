@@ -69,11 +69,11 @@ async def list_attendees(principal: V1Principal, session: SessionDep) -> dict[st
 
 @router.post("/attendees", operation_id="v1_attendees_create", **declare(v1_created("attendee", V1AttendeeRow)))
 async def create_attendee(body: CreateAttendeeV1, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
-    found = await queries.organizer_and_uid(session, body.bookingId)
+    booking = await queries.booking_by_id(session, body.bookingId)
     # Another user's booking and a missing one answer alike: 403 Forbidden, as v1.
     authorization.acting_owner(
         principal,
-        found[0] if found else None,
+        booking.user_id if booking else None,
         refusal=Forbidden("Forbidden"),
         missing=NotFound(f"Booking with id: {body.bookingId} not found"),
     )

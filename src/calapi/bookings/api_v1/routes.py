@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from calapi.bookings import create, lifecycle, queries
+from calapi.bookings import create, details, lifecycle, queries
 from calapi.bookings.api_schemas import (
     NoShowMarked,
     V1Cancelled,
@@ -20,9 +20,10 @@ from calapi.bookings.api_schemas import (
     V1PublicBooking,
     V1Recording,
 )
-from calapi.bookings.api_v1.output import load_v1_bookings
+from calapi.bookings.api_v1 import presenter
 from calapi.bookings.api_v1.wire import CreateBookingV1, to_new_booking
 from calapi.bookings.models import Booking
+from calapi.bookings.results import BookingOrSeries, BookingResult
 from calapi.core import authorization, v1
 from calapi.core.api_schemas import declare, v1_one
 from calapi.core.auth import Principal, V1Principal
@@ -37,43 +38,36 @@ router = v1.v1_router(tags=["v1 Bookings"])
 NOT_AUTHORIZED = "You are not authorized"
 
 
-async def _one(session: SessionDep, booking_id: int) -> dict[str, Any]:
-    booking = await session.get(Booking, booking_id, populate_existing=True)
-    if booking is None:
-        raise NotFound(f"Booking with id: {booking_id} not found")
-    return (await load_v1_bookings(session, [booking]))[0]
-
-
-async def _booking_uid(
+async def _booking(
     session: SessionDep,
     principal: Principal,
     booking_id: int,
     *,
     refusal: AppError | None = None,
     writing: bool = False,
-) -> str:
-    """The uid of a booking the caller may act on; another user's id and a missing one answer alike.
+) -> Booking:
+    """A booking the caller may act on; another user's id and a missing one answer alike.
 
     ``writing``: the lifecycle service changes the booking next, so take the write lock before
     this first read (SQLite's BEGIN IMMEDIATE must precede the transaction's first statement).
     """
     if writing:
         await begin_write(session)
-    found = await queries.organizer_and_uid(session, booking_id)
-    refused = refusal or Forbidden(NOT_AUTHORIZED)
+    booking = await queries.booking_by_id(session, booking_id)
     authorization.acting_owner(
         principal,
-        found[0] if found else None,
-        refusal=refused,
+        booking.user_id if booking else None,
+        refusal=refusal or Forbidden(NOT_AUTHORIZED),
         missing=NotFound(f"Booking with id: {booking_id} not found"),
     )
-    assert found is not None
-    return found[1]
+    assert booking is not None
+    return booking
 
 
-def _id_of(view: dict[str, Any] | list[dict[str, Any]]) -> int:
-    first = view[0] if isinstance(view, list) else view
-    return int(first["id"])
+def _single(found: BookingOrSeries) -> BookingResult:
+    """The booking a change by its own uid answers (a uid of one booking never names a series)."""
+    assert isinstance(found, BookingResult)
+    return found
 
 
 # --- create ---------------------------------------------------------------------------------------
@@ -88,7 +82,7 @@ async def create_booking(
         made = await create.create_booking(
             session, to_new_booking(body), now=now, viewer_user_id=principal.user_id, limits=limits
         )
-    return await _one(session, _id_of(made.data))  # the bare booking, no envelope
+    return presenter.booking(made.bookings[0])  # the bare booking, no envelope
 
 
 # --- read -----------------------------------------------------------------------------------------
@@ -134,14 +128,13 @@ async def list_bookings(
         take=paging.take if paging else None,
         skip=paging.skip if paging else 0,
     )
-    rows = await queries.list_bookings_in_scope(session, query)
-    return v1.many("bookings", await load_v1_bookings(session, rows))
+    return v1.many("bookings", presenter.bookings(await queries.list_bookings_in_scope(session, query)))
 
 
 @router.get("/bookings/{id}", operation_id="v1_bookings_get", **declare(v1_one("booking", V1PublicBooking)))
 async def get_booking(id: int, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
-    await _booking_uid(session, principal, id)
-    return v1.one("booking", await _one(session, id))
+    booking = await _booking(session, principal, id)
+    return v1.one("booking", presenter.booking(await details.load_result(session, booking)))
 
 
 # --- change ---------------------------------------------------------------------------------------
@@ -166,7 +159,8 @@ class EditBookingV1(BaseModel):
 async def update_booking(
     id: int, body: EditBookingV1, principal: V1Principal, session: SessionDep, now: Now, limits: InputLimitsDep
 ) -> dict[str, Any]:
-    uid = await _booking_uid(session, principal, id, writing=True)
+    booking = await _booking(session, principal, id, writing=True)
+    uid = booking.uid
     sent = {name for name in body.model_fields_set if getattr(body, name) is not None}
     if "userId" in sent:
         authorization.require_admin(principal, Forbidden("Only admin can change the organizer of a booking"))
@@ -177,9 +171,10 @@ async def update_booking(
         raise BadRequest(
             f"Changing {', '.join(sorted(unsupported))} of a booking is not supported; reschedule or cancel it instead"
         )
+    result: BookingResult | None = None
     if sent & {"title", "description"}:
         # Before a reschedule, which copies them onto the new booking.
-        await lifecycle.edit_details(
+        result = await lifecycle.edit_details(
             session, uid, caller=principal, limits=limits, title=body.title, description=body.description
         )
     if sent & {"startTime", "endTime"}:
@@ -187,7 +182,7 @@ async def update_booking(
             raise BadRequest("Send either startTime/endTime (a reschedule) or status, not both")
         if body.startTime is None:
             raise BadRequest("invalid_type in 'startTime': Required with endTime")
-        view = await lifecycle.reschedule(
+        made = await lifecycle.reschedule(
             session,
             uid,
             lifecycle.RescheduleRequest(start=body.startTime, rescheduled_by=body.rescheduledBy),
@@ -195,19 +190,22 @@ async def update_booking(
             now=now,
             limits=limits,
         )
-        moved = await _one(session, _id_of(view))
+        moved = presenter.booking(made.bookings[0])
         if body.endTime is not None and datetime.fromisoformat(moved["endTime"]) != body.endTime:
             raise BadRequest("endTime must be startTime plus the event type's length (a reschedule keeps the length)")
         return v1.one("booking", moved)
     if body.status == "ACCEPTED":
-        await lifecycle.confirm(session, uid, caller=principal, now=now)
+        result = _single(await lifecycle.confirm(session, uid, caller=principal, now=now))
     elif body.status == "REJECTED":
-        await lifecycle.decline(session, uid, caller=principal, reason=None, limits=limits)
+        result = _single(await lifecycle.decline(session, uid, caller=principal, reason=None, limits=limits))
     elif body.status == "CANCELLED":
-        await lifecycle.cancel(session, uid, lifecycle.CancelRequest(), caller=principal, now=now, limits=limits)
+        change = lifecycle.CancelRequest()
+        result = _single(await lifecycle.cancel(session, uid, change, caller=principal, now=now, limits=limits))
     elif body.status is not None:
         raise BadRequest(f"A booking can't be set to {body.status}; use ACCEPTED, REJECTED or CANCELLED")
-    return v1.one("booking", await _one(session, id))
+    if result is None:  # nothing to change
+        result = await details.load_result(session, booking)
+    return v1.one("booking", presenter.booking(result))
 
 
 async def _cancel(
@@ -221,9 +219,8 @@ async def _cancel(
     refusal: AppError | None,
     limits: InputLimits,
 ) -> dict[str, Any]:
-    uid = await _booking_uid(session, principal, id, refusal=refusal, writing=True)
-    booking = await session.get(Booking, id)
-    assert booking is not None
+    booking = await _booking(session, principal, id, refusal=refusal, writing=True)
+    uid = booking.uid
     series = all_remaining == "true" and booking.recurring_event_id is not None
     await lifecycle.cancel(
         session,
@@ -302,7 +299,7 @@ class ConfirmV1(BaseModel):
 async def confirm_booking(
     id: int, body: ConfirmV1, principal: V1Principal, session: SessionDep, now: Now, limits: InputLimitsDep
 ) -> dict[str, Any]:
-    uid = await _booking_uid(session, principal, id, refusal=NotFound("Booking not found"), writing=True)
+    uid = (await _booking(session, principal, id, refusal=NotFound("Booking not found"), writing=True)).uid
     if body.confirmed:
         await lifecycle.confirm(session, uid, caller=principal, now=now)
         return {"message": "Booking confirmed", "status": "ACCEPTED"}
@@ -369,13 +366,13 @@ def _no_video(booking_id: int) -> NotFound:
 
 @router.get("/bookings/{id}/recordings", operation_id="v1_bookings_recordings", **declare(list[V1Recording]))
 async def list_recordings(id: int, principal: V1Principal, session: SessionDep) -> list[Any]:
-    await _booking_uid(session, principal, id)
+    await _booking(session, principal, id)
     raise _no_video(id)
 
 
 @router.get("/bookings/{id}/transcripts", operation_id="v1_bookings_transcripts", **declare(list[str]))
 async def list_transcripts(id: int, principal: V1Principal, session: SessionDep) -> list[Any]:
-    await _booking_uid(session, principal, id)
+    await _booking(session, principal, id)
     raise _no_video(id)
 
 
@@ -385,5 +382,5 @@ async def list_transcripts(id: int, principal: V1Principal, session: SessionDep)
 async def list_recording_transcripts(
     id: int, recordingId: str, principal: V1Principal, session: SessionDep
 ) -> list[Any]:
-    await _booking_uid(session, principal, id)
+    await _booking(session, principal, id)
     raise NotFound(f"No Booking Reference with Daily Video found with booking id {id}")

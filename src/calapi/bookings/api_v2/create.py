@@ -21,6 +21,7 @@ from starlette.responses import JSONResponse
 
 from calapi.bookings import create
 from calapi.bookings.api_schemas import CreatedBooking
+from calapi.bookings.api_v2 import presenter
 from calapi.bookings.api_v2.common import parse_body, read_json_object
 from calapi.core.api_schemas import Envelope, declare
 from calapi.core.auth import MaybePrincipal
@@ -131,12 +132,8 @@ async def create_booking(
     """Book a slot: a regular booking, a recurring series (array), or a seat (``seatUid`` last)."""
     body_model = BODY_BY_VERSION[resolve_version(request.scope)]
     new = to_new_booking(parse_body(body_model, await read_json_object(request)))
-    created = await create.create_booking(
-        session,
-        new,
-        now=now,
-        viewer_user_id=principal.user_id if principal else None,
-        limits=limits,
-        booker_uid=request.cookies.get(BOOKER_COOKIE),
+    viewer = principal.user_id if principal else None
+    made = await create.create_booking(
+        session, new, now=now, viewer_user_id=viewer, limits=limits, booker_uid=request.cookies.get(BOOKER_COOKIE)
     )
-    return JSONResponse(success(created.data), status_code=201)
+    return JSONResponse(success(presenter.created(made, viewer_user_id=viewer)), status_code=201)

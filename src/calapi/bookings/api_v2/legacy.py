@@ -31,18 +31,13 @@ from calapi.bookings.api_schemas import (
     NoShowMarked,
     V1PublicBooking,
 )
-from calapi.bookings.api_v1.output import load_v1_bookings
+from calapi.bookings.api_v1 import presenter as v1_presenter
 from calapi.bookings.api_v1.wire import CreateBookingV1, to_new_booking
+from calapi.bookings.api_v2 import legacy_presenter as presenter
 from calapi.bookings.api_v2.common import parse_body, read_json_object
-from calapi.bookings.api_v2.legacy_output import (
-    find_booking,
-    load_booking_info,
-    load_list_entries,
-    no_show_message,
-    recurring_info,
-)
-from calapi.bookings.models import Booking, BookingStatus
+from calapi.bookings.models import BookingStatus
 from calapi.bookings.queries import MAX_TAKE, BookingListQuery, StatusFilter
+from calapi.bookings.results import CreatedBookings
 from calapi.core.api_schemas import Envelope, declare
 from calapi.core.auth import CurrentPrincipal, MaybePrincipal
 from calapi.core.clock import Now
@@ -77,9 +72,8 @@ class LegacyRescheduleFields(WireModel):
 
 async def _create(
     request: Request, session: SessionDep, principal: MaybePrincipal, now: Now, new: create.NewBooking
-) -> list[Booking]:
-    """The rows the create service inserted for ``new`` (a series: every occurrence, by start)."""
-    made = await create.create_booking(
+) -> CreatedBookings:
+    return await create.create_booking(
         session,
         new,
         now=now,
@@ -87,10 +81,6 @@ async def _create(
         limits=input_limits(request),
         booker_uid=request.cookies.get(BOOKER_COOKIE),
     )
-    views = made.data if isinstance(made.data, list) else [made.data]
-    rows = [await session.get(Booking, int(view["id"])) for view in views]
-    assert all(rows)  # just inserted in this transaction
-    return [row for row in rows if row is not None]
 
 
 @router.post("", status_code=201, operation_id="legacy_bookings_create", **declare(Envelope[V1PublicBooking], 201))
@@ -104,14 +94,12 @@ async def create_booking(request: Request, session: SessionDep, principal: Maybe
         change = lifecycle.RescheduleRequest(
             start=create.parse_start(body.start), rescheduled_by=move.rescheduledBy, seat_uid=move.seatReferenceUid
         )
-        moved = await lifecycle.reschedule(
+        made = await lifecycle.reschedule(
             session, move.rescheduleUid, change, caller=principal, now=now, limits=input_limits(request)
         )
-        first = await find_booking(session, str(moved["uid"]))
-        assert first is not None  # just inserted in this transaction
     else:
-        [first, *_] = await _create(request, session, principal, now, to_new_booking(body))
-    return JSONResponse(success((await load_v1_bookings(session, [first]))[0]), status_code=201)
+        made = await _create(request, session, principal, now, to_new_booking(body))
+    return JSONResponse(success(v1_presenter.booking(made.bookings[0])), status_code=201)
 
 
 @router.post(
@@ -129,7 +117,8 @@ async def create_recurring_booking(
     entries = await _read_json_array(request)
     bodies = [parse_body(CreateBookingV1, entry) for entry in entries]
     new = to_new_booking(bodies[0])
-    rows = await _create(request, session, principal, now, replace(new, recurrence_count=len(bodies)))
+    made = await _create(request, session, principal, now, replace(new, recurrence_count=len(bodies)))
+    rows = [result.booking for result in made.bookings]
     if rows[0].recurring_event_id is None:  # raising rolls the insert back with the request's transaction
         raise BadRequest(
             f"Event type with ID={bodies[0].eventTypeId} is not a recurring event type: book it with POST /v2/bookings."
@@ -139,7 +128,7 @@ async def create_recurring_booking(
     if sorted(sent) != booked:
         expected = ", ".join(iso_ms(start) for start in booked)
         raise BadRequest(f"The bookings' start times do not follow the event type's recurrence: expected {expected}.")
-    return JSONResponse(success(await load_v1_bookings(session, rows)), status_code=201)
+    return JSONResponse(success(v1_presenter.bookings(made.bookings)), status_code=201)
 
 
 async def _read_json_array(request: Request) -> list[dict[str, Any]]:
@@ -181,12 +170,13 @@ async def list_bookings(request: Request, session: SessionDep, principal: Curren
         viewer_email=getattr(principal.profile, "email", None),
         now=now,
     )
+    series = await queries.series_of_organizer(session, principal.user_id)
     data = {
-        "bookings": await load_list_entries(session, page.bookings),
-        "recurringInfo": await recurring_info(session, principal.user_id),
-        "totalCount": page.pagination.total,
+        "bookings": [presenter.list_entry(result) for result in page.bookings],
+        "recurringInfo": presenter.recurring_info(series),
+        "totalCount": page.total,
         # Cal.com: the next page starts one full page on, while the total goes beyond it.
-        "nextCursor": cursor + limit if page.pagination.total > cursor + limit else None,
+        "nextCursor": cursor + limit if page.total > cursor + limit else None,
     }
     return JSONResponse(success(data))
 
@@ -237,7 +227,7 @@ async def cancel_booking(
         parse_body(LegacyCancelInput, await read_json_object(request)) if await request.body() else LegacyCancelInput()
     )
     await begin_write(session)  # the service writes after this read: one writer transaction from the start
-    booking = await find_booking(session, bookingUid)
+    booking = await queries.booking_by_uid(session, bookingUid)
     if booking is None:
         raise NotFound(f"Booking with UID={bookingUid} does not exist.")
     target = bookingUid
@@ -246,8 +236,8 @@ async def cancel_booking(
         target = booking.recurring_event_id  # the series' remaining occurrences
     # An ended booking goes to the service under its own uid, which refuses it with Cal.com's words.
     change = lifecycle.CancelRequest(reason=body.cancellationReason, seat_uid=body.seatReferenceUid)
+    # The service changes the row ``booking`` is (one row per uid in the session): no need to read it again.
     await lifecycle.cancel(session, target, change, caller=principal, now=now, limits=input_limits(request))
-    await session.refresh(booking)
     only_seat = body.seatReferenceUid is not None and booking.status != BookingStatus.cancelled.value
     return success({"bookingId": booking.id, "bookingUid": booking.uid, "onlyRemovedAttendee": only_seat})
 
@@ -282,7 +272,7 @@ async def mark_no_show(
         {
             "attendees": [{"email": email, "noShow": absent} for email, absent in changes],
             "noShowHost": bool(host),
-            "message": no_show_message(changes, bool(host)),
+            "message": presenter.no_show_message(changes, bool(host)),
         }
     )
 
@@ -290,7 +280,7 @@ async def mark_no_show(
 @router.get("/{bookingUid}", operation_id="legacy_bookings_get", **declare(Envelope[LegacyBooking]))
 async def get_booking(bookingUid: str, session: SessionDep) -> dict[str, Any]:
     # Anyone with the uid, as in Cal.com (and as GET /v2/bookings/{uid} on the current version).
-    info = await load_booking_info(session, bookingUid)
-    if info is None:
+    found = await queries.find_by_uid(session, bookingUid)
+    if found is None:
         raise NotFound(f"Booking with UID={bookingUid} does not exist.")
-    return success(info)
+    return success(presenter.booking_info(found))

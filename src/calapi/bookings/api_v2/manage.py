@@ -20,6 +20,7 @@ from calapi.bookings.api_schemas import (
     CreatedBooking,
     Reassigned,
 )
+from calapi.bookings.api_v2 import presenter
 from calapi.bookings.api_v2.common import parse_body, read_json_object
 from calapi.bookings.create import parse_start
 from calapi.bookings.queries import MAX_TAKE, BookingListQuery, SortKey, StatusFilter
@@ -135,19 +136,21 @@ def parse_list_query(params: Any) -> BookingListQuery:
 @router.get("", **declare(PagedEnvelope[list[AnyBooking]]))
 async def list_bookings(request: Request, session: SessionDep, principal: CurrentPrincipal, now: Now) -> JSONResponse:
     query = parse_list_query(request.query_params)
-    data, pagination = await queries.list_booking_views(
+    page = await queries.list_bookings(
         session,
         query,
         viewer_user_id=principal.user_id,
         viewer_email=getattr(principal.profile, "email", None),
         now=now,
     )
-    return JSONResponse(success(data, pagination=pagination))
+    data = presenter.bookings(page.bookings, viewer_user_id=principal.user_id)
+    return JSONResponse(success(data, pagination=presenter.pagination(page)))
 
 
 @router.get("/{bookingUid}", **declare(Envelope[BookingOrSeries]))
 async def get_booking(uid: BookingUid, session: SessionDep, principal: MaybePrincipal) -> dict[str, Any]:
-    return success(await queries.read_booking(session, uid, viewer_user_id=principal.user_id if principal else None))
+    found = await queries.read_booking(session, uid)
+    return success(presenter.booking_or_series(found, viewer_user_id=principal.user_id if principal else None))
 
 
 # ---------------------------------------------------------------- changes
@@ -195,7 +198,8 @@ async def cancel_booking(
         cancel_subsequent=bool(body.cancel_subsequent_bookings),
         seat_uid=body.seat_uid,
     )
-    return success(await lifecycle.cancel(session, uid, change, caller=principal, now=now, limits=limits))
+    found = await lifecycle.cancel(session, uid, change, caller=principal, now=now, limits=limits)
+    return success(presenter.booking_or_series(found, viewer_user_id=principal.user_id if principal else None))
 
 
 @router.post("/{bookingUid}/reschedule", status_code=201, **declare(Envelope[CreatedBooking], 201))
@@ -209,14 +213,16 @@ async def reschedule_booking(
         reason=body.rescheduling_reason,
         seat_uid=body.seat_uid,
     )
-    return success(await lifecycle.reschedule(session, uid, change, caller=principal, now=now, limits=limits))
+    made = await lifecycle.reschedule(session, uid, change, caller=principal, now=now, limits=limits)
+    return success(presenter.created(made, viewer_user_id=principal.user_id if principal else None))
 
 
 @router.post("/{bookingUid}/confirm", status_code=200, **declare(Envelope[BookingOrSeries]))
 async def confirm_booking(
     uid: BookingUid, session: SessionDep, principal: CurrentPrincipal, now: Now
 ) -> dict[str, Any]:
-    return success(await lifecycle.confirm(session, uid, caller=principal, now=now))
+    found = await lifecycle.confirm(session, uid, caller=principal, now=now)
+    return success(presenter.booking_or_series(found, viewer_user_id=principal.user_id))
 
 
 @router.post("/{bookingUid}/decline", status_code=200, **declare(Envelope[BookingOrSeries]))
@@ -227,9 +233,9 @@ async def decline_booking(
     limits: InputLimitsDep,
     body: Annotated[DeclineInput | None, Body()] = None,
 ) -> dict[str, Any]:
-    return success(
-        await lifecycle.decline(session, uid, caller=principal, reason=body.reason if body else None, limits=limits)
-    )
+    reason = body.reason if body else None
+    found = await lifecycle.decline(session, uid, caller=principal, reason=reason, limits=limits)
+    return success(presenter.booking_or_series(found, viewer_user_id=principal.user_id))
 
 
 @router.post("/{bookingUid}/mark-absent", status_code=200, **declare(Envelope[BookingOrSeries]))
@@ -242,9 +248,8 @@ async def mark_absent(
 ) -> dict[str, Any]:
     body = body or MarkAbsentInput()
     attendees = [lifecycle.AbsentAttendee(a.email, a.absent) for a in body.attendees or []]
-    return success(
-        await lifecycle.mark_absent(session, uid, caller=principal, host=body.host, attendees=attendees, now=now)
-    )
+    marked = await lifecycle.mark_absent(session, uid, caller=principal, host=body.host, attendees=attendees, now=now)
+    return success(presenter.booking(marked, viewer_user_id=principal.user_id))
 
 
 @router.patch("/{bookingUid}/location", status_code=200, **declare(Envelope[BookingOrSeries]))
@@ -256,7 +261,8 @@ async def update_location(
     body: Annotated[LocationInput | None, Body()] = None,
 ) -> dict[str, Any]:
     location = body.location if body else None
-    return success(await lifecycle.update_location(session, uid, caller=principal, location=location, limits=limits))
+    moved = await lifecycle.update_location(session, uid, caller=principal, location=location, limits=limits)
+    return success(presenter.booking(moved, viewer_user_id=principal.user_id))
 
 
 class ReassignInput(WireModel):
@@ -268,7 +274,9 @@ async def reassign_booking(
     uid: BookingUid, session: SessionDep, principal: CurrentPrincipal, now: Now, limits: InputLimitsDep
 ) -> dict[str, Any]:
     """Round-robin: move the booking to another free host, chosen as at creation."""
-    return success(await reassign.reassign(session, uid, caller=principal, now=now, limits=limits))
+    return success(
+        presenter.reassigned(await reassign.reassign(session, uid, caller=principal, now=now, limits=limits))
+    )
 
 
 @router.post("/{bookingUid}/reassign/{userId}", status_code=200, **declare(Envelope[Reassigned]))
@@ -282,14 +290,7 @@ async def reassign_booking_to(
     body: Annotated[ReassignInput | None, Body()] = None,
 ) -> dict[str, Any]:
     """Round-robin: move the booking to the given (free) round-robin host."""
-    return success(
-        await reassign.reassign(
-            session,
-            uid,
-            caller=principal,
-            now=now,
-            limits=limits,
-            to_user_id=user_id,
-            reason=body.reason if body else None,
-        )
+    moved = await reassign.reassign(
+        session, uid, caller=principal, now=now, limits=limits, to_user_id=user_id, reason=body.reason if body else None
     )
+    return success(presenter.reassigned(moved))
