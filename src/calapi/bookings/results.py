@@ -142,11 +142,6 @@ class CreatedBookings:
     series: bool
     seat_uid: str | None = None
 
-    @property
-    def first(self) -> BookingResult:
-        """The earliest booking made (the only one, when not a series)."""
-        return min(self.bookings, key=lambda r: r.booking.start_time)
-
 
 @dataclass(frozen=True)
 class BookingPage:

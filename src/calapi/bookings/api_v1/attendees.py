@@ -7,9 +7,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from calapi.bookings import attendees as attendees_service
-from calapi.bookings import queries
 from calapi.bookings.api_schemas import V1AttendeeRow
 from calapi.bookings.models import Attendee
+from calapi.bookings.service import queries
 from calapi.core import authorization, v1
 from calapi.core.api_schemas import V1Message, declare, v1_created, v1_one
 from calapi.core.auth import Principal, V1Principal

@@ -13,6 +13,7 @@ and ``cancelledByEmail`` always present (``""`` when none), ``displayEmail`` on 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from calapi.bookings.models import Attendee, BookingSeat
@@ -155,7 +156,7 @@ def booking(result: BookingResult, *, viewer_user_id: int | None) -> dict[str, A
     return view
 
 
-def bookings(results: tuple[BookingResult, ...] | list[BookingResult], *, viewer_user_id: int | None) -> list[Any]:
+def bookings(results: Iterable[BookingResult], *, viewer_user_id: int | None) -> list[Any]:
     return [booking(r, viewer_user_id=viewer_user_id) for r in results]
 
 

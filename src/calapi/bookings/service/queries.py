@@ -1,46 +1,27 @@
-"""Reading bookings: one by uid (or a recurring series), and the caller's list with filters.
+"""Reading bookings: one by uid (or a recurring series) or by id, and lists with filters.
 
-The list is paginated in SQL: one COUNT and one page query, whatever the page size; the views of
-the page's bookings are then built by ``output.load_booking_views`` in a fixed number of
-statements. Filters and their meaning follow Cal.com's ``GET /v2/bookings`` (contract §2.6.4).
+A list is paginated in SQL: one COUNT and one page query, whatever the page size; the details of
+the page's bookings are then loaded by ``details.load_results`` in a fixed number of statements.
+Filters and their meaning follow Cal.com's ``GET /v2/bookings`` (contract §2.6.4).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from calapi.bookings import details
+from calapi.bookings.commands import BookingListQuery, ScopedListQuery, SortKey, StatusFilter
 from calapi.bookings.models import Attendee, Booking, BookingStatus
 from calapi.bookings.results import BookingOrSeries, BookingPage, BookingResult, SeriesOccurrence
+from calapi.bookings.service import details
+from calapi.core.auth import Principal
 from calapi.core.errors import NotFound
 from calapi.event_types import team_service
 
-DEFAULT_TAKE = 100
-MAX_TAKE = 250
-
 _CANCELLED = (BookingStatus.cancelled.value, BookingStatus.rejected.value)
-
-
-class StatusFilter(StrEnum):
-    upcoming = "upcoming"
-    recurring = "recurring"
-    past = "past"
-    cancelled = "cancelled"
-    unconfirmed = "unconfirmed"
-
-
-class SortKey(StrEnum):
-    start = "start"
-    end = "end"
-    created = "created"
-    updated = "updated"
-
 
 _SORT_COLUMNS = {
     SortKey.start: Booking.start_time,
@@ -48,28 +29,6 @@ _SORT_COLUMNS = {
     SortKey.created: Booking.created_at,
     SortKey.updated: Booking.updated_at,
 }
-
-
-@dataclass(frozen=True)
-class BookingListQuery:
-    """``GET /v2/bookings`` after parsing: every field optional, as in the wire query."""
-
-    statuses: tuple[StatusFilter, ...] = ()
-    attendee_email: str | None = None
-    attendee_name: str | None = None
-    booking_uid: str | None = None
-    event_type_ids: tuple[int, ...] = ()
-    # Bookings of these teams' event types (managed children included).
-    team_ids: tuple[int, ...] = ()
-    after_start: datetime | None = None
-    before_end: datetime | None = None
-    after_created_at: datetime | None = None
-    before_created_at: datetime | None = None
-    after_updated_at: datetime | None = None
-    before_updated_at: datetime | None = None
-    sort: tuple[SortKey, bool] | None = None  # (column, descending)
-    take: int = DEFAULT_TAKE
-    skip: int = 0
 
 
 # ---------------------------------------------------------------- one booking
@@ -110,9 +69,19 @@ async def read_booking(session: AsyncSession, uid: str) -> BookingOrSeries:
     return await details.load_found(session, uid, await get_booking_or_series(session, uid))
 
 
-async def booking_by_uid(session: AsyncSession, uid: str) -> Booking | None:
+async def booking_by_uid(session: AsyncSession, uid: str, *, populate_existing: bool = False) -> Booking | None:
     """The one booking with this uid (a recurring series' uid finds nothing here)."""
-    return await session.scalar(select(Booking).where(Booking.uid == uid))
+    statement = select(Booking).where(Booking.uid == uid)
+    if populate_existing:
+        statement = statement.execution_options(populate_existing=True)
+    return await session.scalar(statement)
+
+
+async def successor_uid(session: AsyncSession, uid: str) -> str | None:
+    """The latest booking the booking ``uid`` was rescheduled to."""
+    return await session.scalar(
+        select(Booking.uid).where(Booking.from_reschedule == uid).order_by(Booking.id.desc()).limit(1)
+    )
 
 
 async def find_by_uid(session: AsyncSession, uid: str) -> BookingResult | None:
@@ -200,17 +169,27 @@ def _order(query: BookingListQuery) -> list[Any]:
         key = SortKey.start
         # One status and no sort: the past and the cancelled read newest first (Cal.com's rule).
         descending = len(query.statuses) == 1 and query.statuses[0] in (StatusFilter.past, StatusFilter.cancelled)
+    return _ordered_by(key, descending)
+
+
+def _ordered_by(key: SortKey, descending: bool) -> list[Any]:
     column = _SORT_COLUMNS[key]
     # The id breaks ties so that pages never overlap or skip a row.
     return [column.desc(), Booking.id.desc()] if descending else [column.asc(), Booking.id.asc()]
 
 
+def caller_email(caller: Principal | None) -> str | None:
+    """The caller's proven address (``users.email``, read with the key): never one not confirmed yet."""
+    profile = caller.profile if caller is not None else None
+    return getattr(profile, "email", None)
+
+
 async def list_bookings(
-    session: AsyncSession, query: BookingListQuery, *, viewer_user_id: int, viewer_email: str | None, now: datetime
+    session: AsyncSession, query: BookingListQuery, *, caller: Principal, now: datetime
 ) -> BookingPage:
     """The caller's bookings matching ``query``: a COUNT, the page's ids, the page's rows (three
     statements), then the page's details (``details.load_results``)."""
-    where = _conditions(query, viewer_user_id, viewer_email, now)
+    where = _conditions(query, caller.user_id, caller_email(caller), now)
     total = int(await session.scalar(select(func.count()).select_from(Booking).where(*where)) or 0)
     bookings: list[Booking] = []
     if total > query.skip:
@@ -247,26 +226,12 @@ async def booking_by_id(session: AsyncSession, booking_id: int) -> Booking | Non
     return await session.get(Booking, booking_id)
 
 
-@dataclass(frozen=True)
-class ScopedListQuery:
-    """API v1's ``GET /bookings``: whose bookings, filters, an optional page (``take`` None = all)."""
-
-    organizer_ids: tuple[int, ...] | None  # None: every organizer (a system admin without a filter)
-    attended_by_emails: tuple[str, ...] = ()  # also bookings these proven emails attend (an admin's ``userId``)
-    attendee_emails: tuple[str, ...] = ()  # narrow to bookings with one of these attendees
-    after_start: datetime | None = None
-    before_end: datetime | None = None
-    sort: tuple[str, bool] | None = None  # ("created" | "updated", descending)
-    take: int | None = None
-    skip: int = 0
-
-
 async def list_bookings_in_scope(session: AsyncSession, query: ScopedListQuery) -> list[BookingResult]:
     """Bookings by organizer (and attendance), filtered and ordered in SQL (one statement for ids, one
     for rows), with their details."""
     where: list[ColumnElement[bool]] = []
     if query.organizer_ids is not None:
-        scope = Booking.user_id.in_(query.organizer_ids)
+        scope: ColumnElement[bool] = Booking.user_id.in_(query.organizer_ids)
         if query.attended_by_emails:
             attended = select(Attendee.booking_id).where(
                 func.lower(Attendee.email).in_([e.lower() for e in query.attended_by_emails])
@@ -280,10 +245,7 @@ async def list_bookings_in_scope(session: AsyncSession, query: ScopedListQuery) 
         where.append(Booking.start_time >= query.after_start)
     if query.before_end is not None:
         where.append(Booking.end_time <= query.before_end)
-    order: list[Any] = [Booking.id.asc()]
-    if query.sort is not None:
-        column = Booking.created_at if query.sort[0] == "created" else Booking.updated_at
-        order = [column.desc(), Booking.id.desc()] if query.sort[1] else [column.asc(), Booking.id.asc()]
+    order = _ordered_by(*query.sort) if query.sort is not None else [Booking.id.asc()]
     if query.take is None:  # the whole list: one statement
         rows = list((await session.scalars(select(Booking).where(*where).order_by(*order).offset(query.skip))).all())
     else:
