@@ -4,5 +4,6 @@
 ``create`` (with ``checks``, ``locations`` and ``recurrence`` for its input), ``cancel``,
 ``reschedule``, ``confirm`` (and decline), ``absence``, ``edit`` (location, title and description),
 ``reassign`` and ``queries``; ``steps`` holds what the changes share, ``details`` loads what a
-result carries, ``team`` chooses a team booking's hosts, ``locks`` serialises bookers per host.
+result carries, ``hosts`` the slot engine's hosts for a booking check and ``refusals`` its refusals
+in Cal.com's words, ``team`` chooses a team booking's hosts, ``locks`` serialises bookers per host.
 """
