@@ -7,9 +7,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from calapi.bookings import attendees as attendees_service
-from calapi.bookings import queries
 from calapi.bookings.api_schemas import V1AttendeeRow
 from calapi.bookings.models import Attendee
+from calapi.bookings.service import queries
 from calapi.core import authorization, v1
 from calapi.core.api_schemas import V1Message, declare, v1_created, v1_one
 from calapi.core.auth import Principal, V1Principal
@@ -72,11 +72,11 @@ async def list_attendees(principal: V1Principal, session: SessionDep) -> dict[st
 async def create_attendee(
     body: CreateAttendeeV1, principal: V1Principal, session: SessionDep, limits: InputLimitsDep
 ) -> dict[str, Any]:
-    found = await queries.organizer_and_uid(session, body.bookingId)
+    booking = await queries.booking_by_id(session, body.bookingId)
     # Another user's booking and a missing one answer alike: 403 Forbidden, as v1.
     authorization.acting_owner(
         principal,
-        found[0] if found else None,
+        booking.user_id if booking else None,
         refusal=Forbidden("Forbidden"),
         missing=NotFound(f"Booking with id: {body.bookingId} not found"),
     )

@@ -1,7 +1,8 @@
-"""API v1 ``/bookings`` (``?apiKey=``): v1's wire over the same create, lifecycle and query services as v2.
+"""API v1 ``/bookings`` (``?apiKey=``): v1's wire over the same booking services as v2.
 
-v1 addresses a booking by its numeric id; the services work by uid, so each route first resolves
-the id to (organizer, uid) and applies v1's access rule: the organizer, or a system admin.
+v1 addresses a booking by its numeric id; the services work by uid, so each route first reads the
+booking by id and applies v1's access rule (the organizer, or a system admin), then calls the
+service with its uid and presents what the service returned.
 """
 
 from __future__ import annotations
@@ -9,10 +10,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import Query
+from fastapi import Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from calapi.bookings import create, lifecycle, queries
 from calapi.bookings.api_schemas import (
     NoShowMarked,
     V1Cancelled,
@@ -20,15 +20,27 @@ from calapi.bookings.api_schemas import (
     V1PublicBooking,
     V1Recording,
 )
-from calapi.bookings.api_v1.output import load_v1_bookings
+from calapi.bookings.api_v1 import presenter
 from calapi.bookings.api_v1.wire import CreateBookingV1, to_new_booking
+from calapi.bookings.commands import (
+    AbsentAttendee,
+    CancelBooking,
+    DeclineBooking,
+    EditDetails,
+    MarkAbsent,
+    RescheduleBooking,
+    ScopedListQuery,
+    SortKey,
+)
 from calapi.bookings.models import Booking
+from calapi.bookings.results import BookingOrSeries, BookingResult
+from calapi.bookings.service import absence, cancel, confirm, create, details, edit, queries, reschedule
 from calapi.core import authorization, v1
 from calapi.core.api_schemas import declare, v1_one
 from calapi.core.auth import Principal, V1Principal
 from calapi.core.clock import Now
 from calapi.core.errors import AppError, BadRequest, Forbidden, NotFound
-from calapi.core.limits import InputLimits, InputLimitsDep
+from calapi.core.limits import InputLimitsDep
 from calapi.db import SessionDep, begin_write
 from calapi.users import service as users_service
 
@@ -37,43 +49,36 @@ router = v1.v1_router(tags=["v1 Bookings"])
 NOT_AUTHORIZED = "You are not authorized"
 
 
-async def _one(session: SessionDep, booking_id: int) -> dict[str, Any]:
-    booking = await session.get(Booking, booking_id, populate_existing=True)
-    if booking is None:
-        raise NotFound(f"Booking with id: {booking_id} not found")
-    return (await load_v1_bookings(session, [booking]))[0]
-
-
-async def _booking_uid(
+async def _booking(
     session: SessionDep,
     principal: Principal,
     booking_id: int,
     *,
     refusal: AppError | None = None,
     writing: bool = False,
-) -> str:
-    """The uid of a booking the caller may act on; another user's id and a missing one answer alike.
+) -> Booking:
+    """A booking the caller may act on; another user's id and a missing one answer alike.
 
-    ``writing``: the lifecycle service changes the booking next, so take the write lock before
-    this first read (SQLite's BEGIN IMMEDIATE must precede the transaction's first statement).
+    ``writing``: a service changes the booking next, so take the write lock before this first read
+    (SQLite's BEGIN IMMEDIATE must precede the transaction's first statement).
     """
     if writing:
         await begin_write(session)
-    found = await queries.organizer_and_uid(session, booking_id)
-    refused = refusal or Forbidden(NOT_AUTHORIZED)
+    booking = await queries.booking_by_id(session, booking_id)
     authorization.acting_owner(
         principal,
-        found[0] if found else None,
-        refusal=refused,
+        booking.user_id if booking else None,
+        refusal=refusal or Forbidden(NOT_AUTHORIZED),
         missing=NotFound(f"Booking with id: {booking_id} not found"),
     )
-    assert found is not None
-    return found[1]
+    assert booking is not None
+    return booking
 
 
-def _id_of(view: dict[str, Any] | list[dict[str, Any]]) -> int:
-    first = view[0] if isinstance(view, list) else view
-    return int(first["id"])
+def _single(found: BookingOrSeries) -> BookingResult:
+    """The booking a change by its own uid answers (a uid of one booking never names a series)."""
+    assert isinstance(found, BookingResult)
+    return found
 
 
 # --- create ---------------------------------------------------------------------------------------
@@ -86,9 +91,9 @@ async def create_booking(
     # v1 answers a missing event type with its raw error code and 400 (quirk 6).
     with v1.reworded(not_found=BadRequest("event_type_not_found_error")):
         made = await create.create_booking(
-            session, to_new_booking(body), now=now, viewer_user_id=principal.user_id, limits=limits
+            session, to_new_booking(body), now=now, caller_id=principal.user_id, limits=limits
         )
-    return await _one(session, _id_of(made.data))  # the bare booking, no envelope
+    return presenter.booking(made.bookings[0])  # the bare booking, no envelope
 
 
 # --- read -----------------------------------------------------------------------------------------
@@ -124,24 +129,23 @@ async def list_bookings(
     organizers = None if users is None else tuple(users)
     # An admin's filter also finds the bookings those users attend (None: any organizer).
     attended_by = tuple(await users_service.emails_of(session, organizers)) if organizers and principal.is_admin else ()
-    query = queries.ScopedListQuery(
+    query = ScopedListQuery(
         organizer_ids=organizers,
         attended_by_emails=attended_by,
         attendee_emails=tuple(attendeeEmail),
         after_start=now if status == "upcoming" else _instant("dateFrom", dateFrom),
         before_end=_instant("dateTo", dateTo),
-        sort=("created" if sortBy == "createdAt" else "updated", order == "desc") if sortBy else None,
+        sort=(SortKey.created if sortBy == "createdAt" else SortKey.updated, order == "desc") if sortBy else None,
         take=paging.take if paging else None,
         skip=paging.skip if paging else 0,
     )
-    rows = await queries.list_bookings_in_scope(session, query)
-    return v1.many("bookings", await load_v1_bookings(session, rows))
+    return v1.many("bookings", presenter.bookings(await queries.list_bookings_in_scope(session, query)))
 
 
 @router.get("/bookings/{id}", operation_id="v1_bookings_get", **declare(v1_one("booking", V1PublicBooking)))
 async def get_booking(id: int, principal: V1Principal, session: SessionDep) -> dict[str, Any]:
-    await _booking_uid(session, principal, id)
-    return v1.one("booking", await _one(session, id))
+    booking = await _booking(session, principal, id)
+    return v1.one("booking", presenter.booking(await details.load_result(session, booking)))
 
 
 # --- change ---------------------------------------------------------------------------------------
@@ -166,7 +170,8 @@ class EditBookingV1(BaseModel):
 async def update_booking(
     id: int, body: EditBookingV1, principal: V1Principal, session: SessionDep, now: Now, limits: InputLimitsDep
 ) -> dict[str, Any]:
-    uid = await _booking_uid(session, principal, id, writing=True)
+    booking = await _booking(session, principal, id, writing=True)
+    uid = booking.uid
     sent = {name for name in body.model_fields_set if getattr(body, name) is not None}
     if "userId" in sent:
         authorization.require_admin(principal, Forbidden("Only admin can change the organizer of a booking"))
@@ -177,117 +182,77 @@ async def update_booking(
         raise BadRequest(
             f"Changing {', '.join(sorted(unsupported))} of a booking is not supported; reschedule or cancel it instead"
         )
+    result: BookingResult | None = None
     if sent & {"title", "description"}:
         # Before a reschedule, which copies them onto the new booking.
-        await lifecycle.edit_details(
-            session, uid, caller=principal, limits=limits, title=body.title, description=body.description
-        )
+        details_change = EditDetails(uid, title=body.title, description=body.description)
+        result = await edit.edit_details(session, details_change, caller=principal, limits=limits)
     if sent & {"startTime", "endTime"}:
         if "status" in sent:
             raise BadRequest("Send either startTime/endTime (a reschedule) or status, not both")
         if body.startTime is None:
             raise BadRequest("invalid_type in 'startTime': Required with endTime")
-        view = await lifecycle.reschedule(
-            session,
-            uid,
-            lifecycle.RescheduleRequest(start=body.startTime, rescheduled_by=body.rescheduledBy),
-            caller=principal,
-            now=now,
-            limits=limits,
-        )
-        moved = await _one(session, _id_of(view))
+        move = RescheduleBooking(uid, start=body.startTime, rescheduled_by=body.rescheduledBy)
+        made = await reschedule.reschedule(session, move, caller=principal, now=now, limits=limits)
+        moved = presenter.booking(made.bookings[0])
         if body.endTime is not None and datetime.fromisoformat(moved["endTime"]) != body.endTime:
             raise BadRequest("endTime must be startTime plus the event type's length (a reschedule keeps the length)")
         return v1.one("booking", moved)
     if body.status == "ACCEPTED":
-        await lifecycle.confirm(session, uid, caller=principal, now=now)
+        result = _single(await confirm.confirm(session, uid, caller=principal, now=now))
     elif body.status == "REJECTED":
-        await lifecycle.decline(session, uid, caller=principal, reason=None, limits=limits)
+        result = _single(await confirm.decline(session, DeclineBooking(uid), caller=principal, limits=limits))
     elif body.status == "CANCELLED":
-        await lifecycle.cancel(session, uid, lifecycle.CancelRequest(), caller=principal, now=now, limits=limits)
+        result = _single(await cancel.cancel(session, CancelBooking(uid), caller=principal, now=now, limits=limits))
     elif body.status is not None:
         raise BadRequest(f"A booking can't be set to {body.status}; use ACCEPTED, REJECTED or CANCELLED")
-    return v1.one("booking", await _one(session, id))
+    if result is None:  # nothing to change
+        result = await details.load_result(session, booking)
+    return v1.one("booking", presenter.booking(result))
 
 
-async def _cancel(
-    session: SessionDep,
-    principal: Principal,
-    id: int,
-    now: datetime,
-    *,
-    all_remaining: str | None,
-    reason: str | None,
-    refusal: AppError | None,
-    limits: InputLimits,
-) -> dict[str, Any]:
-    uid = await _booking_uid(session, principal, id, refusal=refusal, writing=True)
-    booking = await session.get(Booking, id)
-    assert booking is not None
-    series = all_remaining == "true" and booking.recurring_event_id is not None
-    await lifecycle.cancel(
-        session,
-        uid,
-        lifecycle.CancelRequest(reason=reason or "Not Provided", cancel_subsequent=series),
-        caller=principal,
-        now=now,
-        limits=limits,
-    )
-    return {
-        "success": True,
-        "message": "Booking successfully cancelled.",
-        "onlyRemovedAttendee": False,
-        "bookingId": id,
-        "bookingUid": uid,
-        "isPlatformManagedUserBooking": False,
-    }
+class _Cancel:
+    """What v1's two cancel routes take (a FastAPI dependency: the path, the key, the query)."""
+
+    def __init__(
+        self,
+        id: int,
+        principal: V1Principal,
+        session: SessionDep,
+        now: Now,
+        limits: InputLimitsDep,
+        allRemainingBookings: str | None = None,
+        cancellationReason: str | None = None,
+        cancelledBy: str | None = None,  # accepted, not used: the caller is who cancels
+    ) -> None:
+        self.id, self.principal, self.session, self.now, self.limits = id, principal, session, now, limits
+        self.all_remaining = allRemainingBookings == "true"
+        self.reason = cancellationReason
+
+    async def run(self, *, refusal: AppError | None) -> dict[str, Any]:
+        booking = await _booking(self.session, self.principal, self.id, refusal=refusal, writing=True)
+        series = self.all_remaining and booking.recurring_event_id is not None
+        command = CancelBooking(booking.uid, reason=self.reason or "Not Provided", cancel_subsequent=series)
+        await cancel.cancel(self.session, command, caller=self.principal, now=self.now, limits=self.limits)
+        return {
+            "success": True,
+            "message": "Booking successfully cancelled.",
+            "onlyRemovedAttendee": False,
+            "bookingId": self.id,
+            "bookingUid": booking.uid,
+            "isPlatformManagedUserBooking": False,
+        }
 
 
 @router.delete("/bookings/{id}", operation_id="v1_bookings_delete", **declare(V1Cancelled))
-async def delete_booking(
-    id: int,
-    principal: V1Principal,
-    session: SessionDep,
-    now: Now,
-    limits: InputLimitsDep,
-    allRemainingBookings: str | None = None,
-    cancellationReason: str | None = None,
-    cancelledBy: str | None = None,
-) -> dict[str, Any]:
-    return await _cancel(
-        session,
-        principal,
-        id,
-        now,
-        all_remaining=allRemainingBookings,
-        reason=cancellationReason,
-        refusal=None,
-        limits=limits,
-    )
+async def delete_booking(call: Annotated[_Cancel, Depends()]) -> dict[str, Any]:
+    return await call.run(refusal=None)
 
 
 @router.delete("/bookings/{id}/cancel", operation_id="v1_bookings_cancel", **declare(V1Cancelled))
-async def cancel_booking(
-    id: int,
-    principal: V1Principal,
-    session: SessionDep,
-    now: Now,
-    limits: InputLimitsDep,
-    allRemainingBookings: str | None = None,
-    cancellationReason: str | None = None,
-    cancelledBy: str | None = None,
-) -> dict[str, Any]:
+async def cancel_booking(call: Annotated[_Cancel, Depends()]) -> dict[str, Any]:
     # Cal.com's auth check on this route escapes its responder: 400 with the captureErrors body.
-    return await _cancel(
-        session,
-        principal,
-        id,
-        now,
-        all_remaining=allRemainingBookings,
-        reason=cancellationReason,
-        refusal=v1.outside_responder(NOT_AUTHORIZED),
-        limits=limits,
-    )
+    return await call.run(refusal=v1.outside_responder(NOT_AUTHORIZED))
 
 
 class ConfirmV1(BaseModel):
@@ -302,11 +267,11 @@ class ConfirmV1(BaseModel):
 async def confirm_booking(
     id: int, body: ConfirmV1, principal: V1Principal, session: SessionDep, now: Now, limits: InputLimitsDep
 ) -> dict[str, Any]:
-    uid = await _booking_uid(session, principal, id, refusal=NotFound("Booking not found"), writing=True)
+    uid = (await _booking(session, principal, id, refusal=NotFound("Booking not found"), writing=True)).uid
     if body.confirmed:
-        await lifecycle.confirm(session, uid, caller=principal, now=now)
+        await confirm.confirm(session, uid, caller=principal, now=now)
         return {"message": "Booking confirmed", "status": "ACCEPTED"}
-    await lifecycle.decline(session, uid, caller=principal, reason=body.rejectionReason, limits=limits)
+    await confirm.decline(session, DeclineBooking(uid, body.rejectionReason), caller=principal, limits=limits)
     return {"message": "Booking rejected", "status": "REJECTED"}
 
 
@@ -342,16 +307,10 @@ async def mark_no_show(body: NoShowV1, principal: V1Principal, session: SessionD
     Another user's booking and a missing uid both answer 403 ``You are not authorized`` (Cal.com's
     refusal for a booking that is not yours); a system admin may mark any booking.
     """
-    attendees = [lifecycle.AbsentAttendee(a.email, a.noShow) for a in body.attendees or []]
+    attendees = tuple(AbsentAttendee(a.email, a.noShow) for a in body.attendees or [])
+    command = MarkAbsent(body.bookingUid, host=True if body.noShowHost else None, attendees=attendees)
     with v1.reworded(not_found=None if principal.is_admin else Forbidden(NOT_AUTHORIZED)):
-        await lifecycle.mark_absent(
-            session,
-            body.bookingUid,
-            caller=principal,
-            host=True if body.noShowHost else None,
-            attendees=attendees,
-            now=now,
-        )
+        await absence.mark_absent(session, command, caller=principal, now=now)
     return {
         "attendees": [{"email": a.email, "noShow": a.noShow} for a in body.attendees or []],
         "noShowHost": bool(body.noShowHost),
@@ -369,13 +328,13 @@ def _no_video(booking_id: int) -> NotFound:
 
 @router.get("/bookings/{id}/recordings", operation_id="v1_bookings_recordings", **declare(list[V1Recording]))
 async def list_recordings(id: int, principal: V1Principal, session: SessionDep) -> list[Any]:
-    await _booking_uid(session, principal, id)
+    await _booking(session, principal, id)
     raise _no_video(id)
 
 
 @router.get("/bookings/{id}/transcripts", operation_id="v1_bookings_transcripts", **declare(list[str]))
 async def list_transcripts(id: int, principal: V1Principal, session: SessionDep) -> list[Any]:
-    await _booking_uid(session, principal, id)
+    await _booking(session, principal, id)
     raise _no_video(id)
 
 
@@ -385,5 +344,5 @@ async def list_transcripts(id: int, principal: V1Principal, session: SessionDep)
 async def list_recording_transcripts(
     id: int, recordingId: str, principal: V1Principal, session: SessionDep
 ) -> list[Any]:
-    await _booking_uid(session, principal, id)
+    await _booking(session, principal, id)
     raise NotFound(f"No Booking Reference with Daily Video found with booking id {id}")

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from calapi.bookings import create
+from calapi.bookings.commands import AttendeeInput, NewBooking
 from calapi.core.errors import BadRequest
 from calapi.core.wire import TimeZoneName
 
@@ -68,7 +68,7 @@ class CreateBookingV1(BaseModel):
         return value
 
 
-def to_new_booking(body: CreateBookingV1) -> create.NewBooking:
+def to_new_booking(body: CreateBookingV1) -> NewBooking:
     legacy = {
         "name": body.name,
         "email": body.email,
@@ -91,9 +91,9 @@ def to_new_booking(body: CreateBookingV1) -> create.NewBooking:
     if isinstance(location, dict):
         location = location.get("optionValue") or location.get("value")
     guests = tuple(answers.pop("guests", None) or ())
-    return create.NewBooking(
+    return NewBooking(
         start=body.start,
-        attendee=create.AttendeeInput(name=name, time_zone=body.timeZone, email=email, language=body.language),
+        attendee=AttendeeInput(name=name, time_zone=body.timeZone, email=email, language=body.language),
         event_type_id=body.eventTypeId,
         guests=guests,
         location=location,

@@ -53,3 +53,8 @@ def parse_body(model: type[M], payload: dict[str, Any]) -> M:
         return model.model_validate(payload)
     except ValidationError as error:
         raise BadRequest(wire_errors(error)) from None
+
+
+async def parse_optional_body(model: type[M], request: Request) -> M:
+    """``parse_body`` of the request's body; no body at all is the model's defaults."""
+    return parse_body(model, await read_json_object(request)) if await request.body() else model()

@@ -1,4 +1,4 @@
-"""``POST /v2/bookings`` (2024-08-13, 2026-02-25): parse Cal.com's create body, call ``create.create_booking``, wrap it.
+"""``POST /v2/bookings`` (2024-08-13, 2026-02-25): parse Cal.com's create body, call ``create.create_booking``, present it.
 
 2026-02-25 takes the 2024-08-13 body plus three host overrides and answers the same booking:
 ``allowBookingOutOfBounds`` (book outside the booking window and minimum notice) and
@@ -19,9 +19,11 @@ from pydantic import Field, StrictBool, StrictInt
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from calapi.bookings import create
 from calapi.bookings.api_schemas import CreatedBooking
+from calapi.bookings.api_v2 import presenter
 from calapi.bookings.api_v2.common import parse_body, read_json_object
+from calapi.bookings.commands import AttendeeInput, HostOverrides, NewBooking
+from calapi.bookings.service import create
 from calapi.core.api_schemas import Envelope, declare
 from calapi.core.auth import MaybePrincipal
 from calapi.core.clock import Now
@@ -45,7 +47,7 @@ class AttendeeBody(StrictWireModel):
     email: str | None = Field(default=None, max_length=320)
     phoneNumber: str | None = Field(default=None, max_length=64)
     timeZone: TimeZoneName
-    language: Locale | None = None  # type: ignore[valid-type]
+    language: Locale | None = None
 
 
 class RoutingBody(StrictWireModel):
@@ -92,13 +94,13 @@ BODY_BY_VERSION: dict[str, type[CreateBookingBody]] = {
 }
 
 
-def to_new_booking(body: CreateBookingBody) -> create.NewBooking:
+def to_new_booking(body: CreateBookingBody) -> NewBooking:
     if body.instant:
         raise BadRequest("Instant bookings are only supported for team event types, not individual user event types.")
     attendee = body.attendee
-    return create.NewBooking(
+    return NewBooking(
         start=body.start,
-        attendee=create.AttendeeInput(
+        attendee=AttendeeInput(
             name=attendee.name,
             time_zone=attendee.timeZone,
             email=attendee.email or None,
@@ -117,7 +119,7 @@ def to_new_booking(body: CreateBookingBody) -> create.NewBooking:
         length_in_minutes=body.lengthInMinutes,
         recurrence_count=body.recurrenceCount,
         host_subset_ids=tuple(dict.fromkeys(body.hostSubsetIds or ())),
-        host_overrides=create.HostOverrides(
+        host_overrides=HostOverrides(
             out_of_bounds=bool(getattr(body, "allowBookingOutOfBounds", False)),
             skip_limits=bool(getattr(body, "skipBookingLimits", False)),
         ),
@@ -131,12 +133,8 @@ async def create_booking(
     """Book a slot: a regular booking, a recurring series (array), or a seat (``seatUid`` last)."""
     body_model = BODY_BY_VERSION[resolve_version(request.scope)]
     new = to_new_booking(parse_body(body_model, await read_json_object(request)))
-    created = await create.create_booking(
-        session,
-        new,
-        now=now,
-        viewer_user_id=principal.user_id if principal else None,
-        limits=limits,
-        booker_uid=request.cookies.get(BOOKER_COOKIE),
+    viewer = principal.user_id if principal else None
+    made = await create.create_booking(
+        session, new, now=now, caller_id=viewer, limits=limits, booker_uid=request.cookies.get(BOOKER_COOKIE)
     )
-    return JSONResponse(success(created.data), status_code=201)
+    return JSONResponse(success(presenter.created(made, viewer_user_id=viewer)), status_code=201)

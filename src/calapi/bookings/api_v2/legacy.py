@@ -9,7 +9,7 @@ object, the same table row); the list is cursor-paged (``filters[status]``, ``li
 ``POST /recurring`` (an array of create bodies, one per occurrence), ``POST /{uid}/cancel`` and
 ``POST /{uid}/mark-no-show``, each 201 as NestJS answers a ``@Post`` without ``@HttpCode``.
 ``POST /instant`` is not: calapi has no instant meetings (404 ``Cannot POST …``).
-Same services as 2024-08-13 (create, queries, lifecycle); the bodies are built in ``legacy_output``.
+Same services as 2024-08-13 (``bookings/service``); the bodies are built in ``legacy_presenter``.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from pydantic import Field, StrictBool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from calapi.bookings import create, lifecycle, queries
 from calapi.bookings.api_schemas import (
     LegacyBooking,
     LegacyBookingList,
@@ -31,18 +30,25 @@ from calapi.bookings.api_schemas import (
     NoShowMarked,
     V1PublicBooking,
 )
-from calapi.bookings.api_v1.output import load_v1_bookings
+from calapi.bookings.api_v1 import presenter as v1_presenter
 from calapi.bookings.api_v1.wire import CreateBookingV1, to_new_booking
-from calapi.bookings.api_v2.common import parse_body, read_json_object
-from calapi.bookings.api_v2.legacy_output import (
-    find_booking,
-    load_booking_info,
-    load_list_entries,
-    no_show_message,
-    recurring_info,
+from calapi.bookings.api_v2 import legacy_presenter as presenter
+from calapi.bookings.api_v2.common import parse_body, parse_optional_body, read_json_object
+from calapi.bookings.commands import (
+    MAX_TAKE,
+    AbsentAttendee,
+    BookingListQuery,
+    CancelBooking,
+    MarkAbsent,
+    NewBooking,
+    RescheduleBooking,
+    StatusFilter,
 )
-from calapi.bookings.models import Booking, BookingStatus
-from calapi.bookings.queries import MAX_TAKE, BookingListQuery, StatusFilter
+from calapi.bookings.models import BookingStatus
+from calapi.bookings.results import CreatedBookings
+from calapi.bookings.service import absence, cancel, create, queries, reschedule
+from calapi.bookings.service.checks import parse_start
+from calapi.core import limits
 from calapi.core.api_schemas import Envelope, declare
 from calapi.core.auth import CurrentPrincipal, MaybePrincipal
 from calapi.core.clock import Now
@@ -64,7 +70,7 @@ router = legacy_router(
 )
 
 DEFAULT_LIMIT = 10
-EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"  # class-validator's IsEmail, roughly
+EMAIL = limits.EMAIL.pattern  # class-validator's IsEmail, roughly
 
 
 class LegacyRescheduleFields(WireModel):
@@ -76,21 +82,16 @@ class LegacyRescheduleFields(WireModel):
 
 
 async def _create(
-    request: Request, session: SessionDep, principal: MaybePrincipal, now: Now, new: create.NewBooking
-) -> list[Booking]:
-    """The rows the create service inserted for ``new`` (a series: every occurrence, by start)."""
-    made = await create.create_booking(
+    request: Request, session: SessionDep, principal: MaybePrincipal, now: Now, new: NewBooking
+) -> CreatedBookings:
+    return await create.create_booking(
         session,
         new,
         now=now,
-        viewer_user_id=principal.user_id if principal else None,
+        caller_id=principal.user_id if principal else None,
         limits=input_limits(request),
         booker_uid=request.cookies.get(BOOKER_COOKIE),
     )
-    views = made.data if isinstance(made.data, list) else [made.data]
-    rows = [await session.get(Booking, int(view["id"])) for view in views]
-    assert all(rows)  # just inserted in this transaction
-    return [row for row in rows if row is not None]
 
 
 @router.post("", status_code=201, operation_id="legacy_bookings_create", **declare(Envelope[V1PublicBooking], 201))
@@ -101,17 +102,16 @@ async def create_booking(request: Request, session: SessionDep, principal: Maybe
     if move.rescheduleUid is not None:
         # Cal.com's old create reschedules when it names a booking: the current reschedule does it here
         # (the booking keeps its attendees and answers; the body's ``responses`` are not applied again).
-        change = lifecycle.RescheduleRequest(
-            start=create.parse_start(body.start), rescheduled_by=move.rescheduledBy, seat_uid=move.seatReferenceUid
+        command = RescheduleBooking(
+            move.rescheduleUid,
+            start=parse_start(body.start),
+            rescheduled_by=move.rescheduledBy,
+            seat_uid=move.seatReferenceUid,
         )
-        moved = await lifecycle.reschedule(
-            session, move.rescheduleUid, change, caller=principal, now=now, limits=input_limits(request)
-        )
-        first = await find_booking(session, str(moved["uid"]))
-        assert first is not None  # just inserted in this transaction
+        made = await reschedule.reschedule(session, command, caller=principal, now=now, limits=input_limits(request))
     else:
-        [first, *_] = await _create(request, session, principal, now, to_new_booking(body))
-    return JSONResponse(success((await load_v1_bookings(session, [first]))[0]), status_code=201)
+        made = await _create(request, session, principal, now, to_new_booking(body))
+    return JSONResponse(success(v1_presenter.booking(made.bookings[0])), status_code=201)
 
 
 @router.post(
@@ -129,17 +129,18 @@ async def create_recurring_booking(
     entries = await _read_json_array(request)
     bodies = [parse_body(CreateBookingV1, entry) for entry in entries]
     new = to_new_booking(bodies[0])
-    rows = await _create(request, session, principal, now, replace(new, recurrence_count=len(bodies)))
+    made = await _create(request, session, principal, now, replace(new, recurrence_count=len(bodies)))
+    rows = [result.booking for result in made.bookings]
     if rows[0].recurring_event_id is None:  # raising rolls the insert back with the request's transaction
         raise BadRequest(
             f"Event type with ID={bodies[0].eventTypeId} is not a recurring event type: book it with POST /v2/bookings."
         )
-    sent = [create.parse_start(body.start) for body in bodies]
+    sent = [parse_start(body.start) for body in bodies]
     booked = [row.start_time for row in rows]
     if sorted(sent) != booked:
         expected = ", ".join(iso_ms(start) for start in booked)
         raise BadRequest(f"The bookings' start times do not follow the event type's recurrence: expected {expected}.")
-    return JSONResponse(success(await load_v1_bookings(session, rows)), status_code=201)
+    return JSONResponse(success(v1_presenter.bookings(made.bookings)), status_code=201)
 
 
 async def _read_json_array(request: Request) -> list[dict[str, Any]]:
@@ -174,19 +175,14 @@ async def list_bookings(request: Request, session: SessionDep, principal: Curren
     cursor = _non_negative("cursor", params.get("cursor"), 0)
     # No sort: the service orders one status as Cal.com does (past and cancelled newest first).
     query = BookingListQuery(statuses=(status,), take=limit, skip=cursor)
-    page = await queries.list_bookings(
-        session,
-        query,
-        viewer_user_id=principal.user_id,
-        viewer_email=getattr(principal.profile, "email", None),
-        now=now,
-    )
+    page = await queries.list_bookings(session, query, caller=principal, now=now)
+    series = await queries.series_of_organizer(session, principal.user_id)
     data = {
-        "bookings": await load_list_entries(session, page.bookings),
-        "recurringInfo": await recurring_info(session, principal.user_id),
-        "totalCount": page.pagination.total,
+        "bookings": [presenter.list_entry(result) for result in page.bookings],
+        "recurringInfo": presenter.recurring_info(series),
+        "totalCount": page.total,
         # Cal.com: the next page starts one full page on, while the total goes beyond it.
-        "nextCursor": cursor + limit if page.pagination.total > cursor + limit else None,
+        "nextCursor": cursor + limit if page.total > cursor + limit else None,
     }
     return JSONResponse(success(data))
 
@@ -233,11 +229,9 @@ async def cancel_booking(
     """Anyone with the uid, as in Cal.com (and as the current version's cancel)."""
     if _NUMBER.fullmatch(bookingUid):
         raise BadRequest("Please provide booking uid instead of booking id.")
-    body = (
-        parse_body(LegacyCancelInput, await read_json_object(request)) if await request.body() else LegacyCancelInput()
-    )
+    body = await parse_optional_body(LegacyCancelInput, request)
     await begin_write(session)  # the service writes after this read: one writer transaction from the start
-    booking = await find_booking(session, bookingUid)
+    booking = await queries.booking_by_uid(session, bookingUid)
     if booking is None:
         raise NotFound(f"Booking with UID={bookingUid} does not exist.")
     target = bookingUid
@@ -245,9 +239,9 @@ async def cancel_booking(
     if body.allRemainingBookings and booking.recurring_event_id and not ended:
         target = booking.recurring_event_id  # the series' remaining occurrences
     # An ended booking goes to the service under its own uid, which refuses it with Cal.com's words.
-    change = lifecycle.CancelRequest(reason=body.cancellationReason, seat_uid=body.seatReferenceUid)
-    await lifecycle.cancel(session, target, change, caller=principal, now=now, limits=input_limits(request))
-    await session.refresh(booking)
+    command = CancelBooking(target, reason=body.cancellationReason, seat_uid=body.seatReferenceUid)
+    # The service changes the row ``booking`` is (one object per row in the session): no need to read it again.
+    await cancel.cancel(session, command, caller=principal, now=now, limits=input_limits(request))
     only_seat = body.seatReferenceUid is not None and booking.status != BookingStatus.cancelled.value
     return success({"bookingId": booking.id, "bookingUid": booking.uid, "onlyRemovedAttendee": only_seat})
 
@@ -263,26 +257,16 @@ async def mark_no_show(
 ) -> dict[str, Any]:
     """The organizer (or an admin), as the current version's mark-absent; ``noShowHost: false`` changes
     nothing, as in Cal.com (it only ever sets the flag)."""
-    body = (
-        parse_body(LegacyMarkNoShowInput, await read_json_object(request))
-        if await request.body()
-        else LegacyMarkNoShowInput()
-    )
+    body = await parse_optional_body(LegacyMarkNoShowInput, request)
     changes = [(a.email, a.noShow) for a in body.attendees or []]
     host = True if body.noShowHost else None
-    await lifecycle.mark_absent(
-        session,
-        bookingUid,
-        caller=principal,
-        host=host,
-        attendees=[lifecycle.AbsentAttendee(e, absent) for e, absent in changes],
-        now=now,
-    )
+    attendees = tuple(AbsentAttendee(email, absent) for email, absent in changes)
+    await absence.mark_absent(session, MarkAbsent(bookingUid, host, attendees), caller=principal, now=now)
     return success(
         {
             "attendees": [{"email": email, "noShow": absent} for email, absent in changes],
             "noShowHost": bool(host),
-            "message": no_show_message(changes, bool(host)),
+            "message": presenter.no_show_message(changes, bool(host)),
         }
     )
 
@@ -290,7 +274,7 @@ async def mark_no_show(
 @router.get("/{bookingUid}", operation_id="legacy_bookings_get", **declare(Envelope[LegacyBooking]))
 async def get_booking(bookingUid: str, session: SessionDep) -> dict[str, Any]:
     # Anyone with the uid, as in Cal.com (and as GET /v2/bookings/{uid} on the current version).
-    info = await load_booking_info(session, bookingUid)
-    if info is None:
+    found = await queries.find_by_uid(session, bookingUid)
+    if found is None:
         raise NotFound(f"Booking with UID={bookingUid} does not exist.")
-    return success(info)
+    return success(presenter.booking_info(found))

@@ -1,30 +1,46 @@
 """API v2 (2024-08-13): reading, listing and changing bookings (creation lives beside this router).
 
-Thin: parse the wire, call one service function (queries / lifecycle), wrap the answer.
+Thin: parse the wire into a command, call one service, present the result.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated, Any
+from urllib.parse import urlparse
 
 from fastapi import Body, Path
 from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from calapi.bookings import lifecycle, queries, reassign
 from calapi.bookings.api_schemas import (
     AnyBooking,
     BookingOrSeries,
     CreatedBooking,
     Reassigned,
 )
-from calapi.bookings.api_v2.common import parse_body, read_json_object
-from calapi.bookings.create import parse_start
-from calapi.bookings.queries import MAX_TAKE, BookingListQuery, SortKey, StatusFilter
+from calapi.bookings.api_v2 import presenter
+from calapi.bookings.api_v2.common import parse_body, parse_optional_body, read_json_object
+from calapi.bookings.commands import (
+    MAX_TAKE,
+    AbsentAttendee,
+    BookingListQuery,
+    CancelBooking,
+    ChangeLocation,
+    DeclineBooking,
+    MarkAbsent,
+    NewLocation,
+    Reassign,
+    RescheduleBooking,
+    SortKey,
+    StatusFilter,
+)
+from calapi.bookings.service import absence, cancel, confirm, edit, queries, reassign, reschedule
+from calapi.bookings.service.checks import parse_start
+from calapi.bookings.service.locations import is_phone_number
 from calapi.core.api_schemas import Envelope, PagedEnvelope, declare
-from calapi.core.auth import CurrentPrincipal, MaybePrincipal
+from calapi.core.auth import CurrentPrincipal, MaybePrincipal, Principal
 from calapi.core.clock import Now
 from calapi.core.envelopes import success
 from calapi.core.errors import BadRequest
@@ -38,6 +54,11 @@ router = versioned_router([V2024_08_13, V2026_02_25], prefix="/v2/bookings", tag
 
 
 BookingUid = Annotated[str, Path(alias="bookingUid", max_length=255)]
+
+
+def _viewer(principal: Principal | None) -> int | None:
+    """Who reads the answer (a seated booking shows its attendees to its hosts)."""
+    return principal.user_id if principal else None
 
 
 # ---------------------------------------------------------------- GET /v2/bookings query
@@ -135,19 +156,15 @@ def parse_list_query(params: Any) -> BookingListQuery:
 @router.get("", **declare(PagedEnvelope[list[AnyBooking]]))
 async def list_bookings(request: Request, session: SessionDep, principal: CurrentPrincipal, now: Now) -> JSONResponse:
     query = parse_list_query(request.query_params)
-    data, pagination = await queries.list_booking_views(
-        session,
-        query,
-        viewer_user_id=principal.user_id,
-        viewer_email=getattr(principal.profile, "email", None),
-        now=now,
-    )
-    return JSONResponse(success(data, pagination=pagination))
+    page = await queries.list_bookings(session, query, caller=principal, now=now)
+    data = presenter.bookings(page.bookings, viewer_user_id=principal.user_id)
+    return JSONResponse(success(data, pagination=presenter.pagination(page)))
 
 
 @router.get("/{bookingUid}", **declare(Envelope[BookingOrSeries]))
 async def get_booking(uid: BookingUid, session: SessionDep, principal: MaybePrincipal) -> dict[str, Any]:
-    return success(await queries.read_booking(session, uid, viewer_user_id=principal.user_id if principal else None))
+    found = await queries.read_booking(session, uid)
+    return success(presenter.booking_or_series(found, viewer_user_id=_viewer(principal)))
 
 
 # ---------------------------------------------------------------- changes
@@ -185,17 +202,57 @@ class LocationInput(WireModel):
     location: dict[str, Any] | None = None
 
 
+# Location kinds a booking may move to: (field holding the text, how the answers record the kind,
+# whether the answers repeat the text — they do when the attendee chose it).
+_LOCATION_FIELDS: dict[str, tuple[str, str, bool]] = {
+    "address": ("address", "inPerson", False),
+    "link": ("link", "link", False),
+    "phone": ("phone", "userPhone", False),
+    "attendeeAddress": ("address", "attendeeInPerson", True),
+    "attendeePhone": ("phone", "phone", True),
+    "attendeeDefined": ("location", "somewhereElse", True),
+}
+
+
+def _new_location(location: dict[str, Any]) -> NewLocation:
+    """A location body (``{type, <its field>}``); 400 with the reason if bad."""
+    kind = location.get("type")
+    if not isinstance(kind, str) or kind not in _LOCATION_FIELDS:
+        raise BadRequest(
+            f"UpdateBookingInputLocationValidator_2024_08_13 - Unsupported booking location type '{kind}'. "
+            "Valid types are address, link, phone, attendeePhone, attendeeAddress, and attendeeDefined."
+        )
+    field_name, answer, carries_text = _LOCATION_FIELDS[kind]
+    text = location.get(field_name)
+    if not isinstance(text, str) or not text.strip():
+        raise BadRequest(
+            f"location.{field_name} - is required for location type '{kind}' and must be a non-empty string"
+        )
+    text = text.strip()
+    if kind == "link":
+        parsed = urlparse(text)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise BadRequest(f"location.link - must be a URL address (http or https), got '{text}'")
+    if field_name == "phone" and not is_phone_number(text):
+        raise BadRequest(
+            f"location.phone - must be a valid phone number in international format (+<country code><number>), got '{text}'"
+        )
+    return NewLocation(text, answer, text if carries_text else "")
+
+
 @router.post("/{bookingUid}/cancel", status_code=200, **declare(Envelope[BookingOrSeries]))
 async def cancel_booking(
     uid: BookingUid, request: Request, session: SessionDep, principal: MaybePrincipal, now: Now, limits: InputLimitsDep
 ) -> dict[str, Any]:
-    body = parse_body(CancelInput, await read_json_object(request)) if await request.body() else CancelInput()
-    change = lifecycle.CancelRequest(
+    body = await parse_optional_body(CancelInput, request)
+    command = CancelBooking(
+        uid,
         reason=body.cancellation_reason,
         cancel_subsequent=bool(body.cancel_subsequent_bookings),
         seat_uid=body.seat_uid,
     )
-    return success(await lifecycle.cancel(session, uid, change, caller=principal, now=now, limits=limits))
+    found = await cancel.cancel(session, command, caller=principal, now=now, limits=limits)
+    return success(presenter.booking_or_series(found, viewer_user_id=_viewer(principal)))
 
 
 @router.post("/{bookingUid}/reschedule", status_code=201, **declare(Envelope[CreatedBooking], 201))
@@ -203,20 +260,23 @@ async def reschedule_booking(
     uid: BookingUid, request: Request, session: SessionDep, principal: MaybePrincipal, now: Now, limits: InputLimitsDep
 ) -> dict[str, Any]:
     body = parse_body(RescheduleInput, await read_json_object(request))
-    change = lifecycle.RescheduleRequest(
+    command = RescheduleBooking(
+        uid,
         start=parse_start(body.start),
         rescheduled_by=body.rescheduled_by,
         reason=body.rescheduling_reason,
         seat_uid=body.seat_uid,
     )
-    return success(await lifecycle.reschedule(session, uid, change, caller=principal, now=now, limits=limits))
+    made = await reschedule.reschedule(session, command, caller=principal, now=now, limits=limits)
+    return success(presenter.created(made, viewer_user_id=_viewer(principal)))
 
 
 @router.post("/{bookingUid}/confirm", status_code=200, **declare(Envelope[BookingOrSeries]))
 async def confirm_booking(
     uid: BookingUid, session: SessionDep, principal: CurrentPrincipal, now: Now
 ) -> dict[str, Any]:
-    return success(await lifecycle.confirm(session, uid, caller=principal, now=now))
+    found = await confirm.confirm(session, uid, caller=principal, now=now)
+    return success(presenter.booking_or_series(found, viewer_user_id=principal.user_id))
 
 
 @router.post("/{bookingUid}/decline", status_code=200, **declare(Envelope[BookingOrSeries]))
@@ -227,9 +287,9 @@ async def decline_booking(
     limits: InputLimitsDep,
     body: Annotated[DeclineInput | None, Body()] = None,
 ) -> dict[str, Any]:
-    return success(
-        await lifecycle.decline(session, uid, caller=principal, reason=body.reason if body else None, limits=limits)
-    )
+    command = DeclineBooking(uid, reason=body.reason if body else None)
+    found = await confirm.decline(session, command, caller=principal, limits=limits)
+    return success(presenter.booking_or_series(found, viewer_user_id=principal.user_id))
 
 
 @router.post("/{bookingUid}/mark-absent", status_code=200, **declare(Envelope[BookingOrSeries]))
@@ -241,10 +301,9 @@ async def mark_absent(
     body: Annotated[MarkAbsentInput | None, Body()] = None,
 ) -> dict[str, Any]:
     body = body or MarkAbsentInput()
-    attendees = [lifecycle.AbsentAttendee(a.email, a.absent) for a in body.attendees or []]
-    return success(
-        await lifecycle.mark_absent(session, uid, caller=principal, host=body.host, attendees=attendees, now=now)
-    )
+    attendees = tuple(AbsentAttendee(a.email, a.absent) for a in body.attendees or [])
+    marked = await absence.mark_absent(session, MarkAbsent(uid, body.host, attendees), caller=principal, now=now)
+    return success(presenter.booking(marked, viewer_user_id=principal.user_id))
 
 
 @router.patch("/{bookingUid}/location", status_code=200, **declare(Envelope[BookingOrSeries]))
@@ -256,7 +315,9 @@ async def update_location(
     body: Annotated[LocationInput | None, Body()] = None,
 ) -> dict[str, Any]:
     location = body.location if body else None
-    return success(await lifecycle.update_location(session, uid, caller=principal, location=location, limits=limits))
+    command = ChangeLocation(uid, _new_location(location) if location is not None else None)
+    moved = await edit.change_location(session, command, caller=principal, limits=limits)
+    return success(presenter.booking(moved, viewer_user_id=principal.user_id))
 
 
 class ReassignInput(WireModel):
@@ -268,7 +329,8 @@ async def reassign_booking(
     uid: BookingUid, session: SessionDep, principal: CurrentPrincipal, now: Now, limits: InputLimitsDep
 ) -> dict[str, Any]:
     """Round-robin: move the booking to another free host, chosen as at creation."""
-    return success(await reassign.reassign(session, uid, caller=principal, now=now, limits=limits))
+    moved = await reassign.reassign(session, Reassign(uid), caller=principal, now=now, limits=limits)
+    return success(presenter.reassigned(moved))
 
 
 @router.post("/{bookingUid}/reassign/{userId}", status_code=200, **declare(Envelope[Reassigned]))
@@ -282,14 +344,7 @@ async def reassign_booking_to(
     body: Annotated[ReassignInput | None, Body()] = None,
 ) -> dict[str, Any]:
     """Round-robin: move the booking to the given (free) round-robin host."""
+    command = Reassign(uid, to_user_id=user_id, reason=body.reason if body else None)
     return success(
-        await reassign.reassign(
-            session,
-            uid,
-            caller=principal,
-            now=now,
-            limits=limits,
-            to_user_id=user_id,
-            reason=body.reason if body else None,
-        )
+        presenter.reassigned(await reassign.reassign(session, command, caller=principal, now=now, limits=limits))
     )

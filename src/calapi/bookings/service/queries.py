@@ -1,45 +1,27 @@
-"""Reading bookings: one by uid (or a recurring series), and the caller's list with filters.
+"""Reading bookings: one by uid (or a recurring series) or by id, and lists with filters.
 
-The list is paginated in SQL: one COUNT and one page query, whatever the page size; the views of
-the page's bookings are then built by ``output.load_booking_views`` in a fixed number of
-statements. Filters and their meaning follow Cal.com's ``GET /v2/bookings`` (contract §2.6.4).
+A list is paginated in SQL: one COUNT and one page query, whatever the page size; the details of
+the page's bookings are then loaded by ``details.load_results`` in a fixed number of statements.
+Filters and their meaning follow Cal.com's ``GET /v2/bookings`` (contract §2.6.4).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from calapi.bookings import output
+from calapi.bookings.commands import BookingListQuery, ScopedListQuery, SortKey, StatusFilter
 from calapi.bookings.models import Attendee, Booking, BookingStatus
+from calapi.bookings.results import BookingOrSeries, BookingPage, BookingResult, SeriesOccurrence
+from calapi.bookings.service import details
+from calapi.core.auth import Principal
 from calapi.core.errors import NotFound
 from calapi.event_types import team_service
 
-DEFAULT_TAKE = 100
-MAX_TAKE = 250
-
 _CANCELLED = (BookingStatus.cancelled.value, BookingStatus.rejected.value)
-
-
-class StatusFilter(StrEnum):
-    upcoming = "upcoming"
-    recurring = "recurring"
-    past = "past"
-    cancelled = "cancelled"
-    unconfirmed = "unconfirmed"
-
-
-class SortKey(StrEnum):
-    start = "start"
-    end = "end"
-    created = "created"
-    updated = "updated"
-
 
 _SORT_COLUMNS = {
     SortKey.start: Booking.start_time,
@@ -47,59 +29,6 @@ _SORT_COLUMNS = {
     SortKey.created: Booking.created_at,
     SortKey.updated: Booking.updated_at,
 }
-
-
-@dataclass(frozen=True)
-class BookingListQuery:
-    """``GET /v2/bookings`` after parsing: every field optional, as in the wire query."""
-
-    statuses: tuple[StatusFilter, ...] = ()
-    attendee_email: str | None = None
-    attendee_name: str | None = None
-    booking_uid: str | None = None
-    event_type_ids: tuple[int, ...] = ()
-    # Bookings of these teams' event types (managed children included).
-    team_ids: tuple[int, ...] = ()
-    after_start: datetime | None = None
-    before_end: datetime | None = None
-    after_created_at: datetime | None = None
-    before_created_at: datetime | None = None
-    after_updated_at: datetime | None = None
-    before_updated_at: datetime | None = None
-    sort: tuple[SortKey, bool] | None = None  # (column, descending)
-    take: int = DEFAULT_TAKE
-    skip: int = 0
-
-
-@dataclass(frozen=True)
-class Pagination:
-    """Cal.com's ``pagination`` object (contract §1.6), computed by its formulas."""
-
-    total: int
-    take: int
-    skip: int
-
-    def as_wire(self) -> dict[str, Any]:
-        n, take = self.total, self.take
-        s = min(max(self.skip, 0), n)
-        total_pages = -(-n // take) if take else 0
-        current = min(max(s // take + 1, 1), total_pages) if total_pages else 0
-        return {
-            "returnedItems": min(max(n - s, 0), take),
-            "totalItems": n,
-            "itemsPerPage": take,
-            "remainingItems": min(max(n - (s + take), 0), n),
-            "currentPage": current,
-            "totalPages": total_pages,
-            "hasNextPage": s + take < n,
-            "hasPreviousPage": s > 0,
-        }
-
-
-@dataclass
-class BookingPage:
-    bookings: list[Booking] = field(default_factory=list)
-    pagination: Pagination = field(default_factory=lambda: Pagination(0, DEFAULT_TAKE, 0))
 
 
 # ---------------------------------------------------------------- one booking
@@ -135,20 +64,30 @@ async def get_booking_or_series(session: AsyncSession, uid: str) -> Booking | li
     return found
 
 
-async def booking_answer(
-    session: AsyncSession, found: Booking | list[Booking], *, viewer_user_id: int | None
-) -> dict[str, Any] | list[dict[str, Any]]:
-    """Wire form of what ``get_booking_or_series`` found: one object, or the series as an array."""
-    rows = found if isinstance(found, list) else [found]
-    views = await output.load_booking_views(session, rows, viewer_user_id=viewer_user_id)
-    return views if isinstance(found, list) else views[0]
+async def read_booking(session: AsyncSession, uid: str) -> BookingOrSeries:
+    """``GET /v2/bookings/{uid}``: the booking, or every occurrence of the series ``uid`` names."""
+    return await details.load_found(session, uid, await get_booking_or_series(session, uid))
 
 
-async def read_booking(
-    session: AsyncSession, uid: str, *, viewer_user_id: int | None
-) -> dict[str, Any] | list[dict[str, Any]]:
-    """``GET /v2/bookings/{uid}`` in wire form."""
-    return await booking_answer(session, await get_booking_or_series(session, uid), viewer_user_id=viewer_user_id)
+async def booking_by_uid(session: AsyncSession, uid: str, *, populate_existing: bool = False) -> Booking | None:
+    """The one booking with this uid (a recurring series' uid finds nothing here)."""
+    statement = select(Booking).where(Booking.uid == uid)
+    if populate_existing:
+        statement = statement.execution_options(populate_existing=True)
+    return await session.scalar(statement)
+
+
+async def successor_uid(session: AsyncSession, uid: str) -> str | None:
+    """The latest booking the booking ``uid`` was rescheduled to."""
+    return await session.scalar(
+        select(Booking.uid).where(Booking.from_reschedule == uid).order_by(Booking.id.desc()).limit(1)
+    )
+
+
+async def find_by_uid(session: AsyncSession, uid: str) -> BookingResult | None:
+    """``booking_by_uid`` with its details."""
+    booking = await booking_by_uid(session, uid)
+    return None if booking is None else await details.load_result(session, booking)
 
 
 # ---------------------------------------------------------------- the list
@@ -230,65 +169,69 @@ def _order(query: BookingListQuery) -> list[Any]:
         key = SortKey.start
         # One status and no sort: the past and the cancelled read newest first (Cal.com's rule).
         descending = len(query.statuses) == 1 and query.statuses[0] in (StatusFilter.past, StatusFilter.cancelled)
+    return _ordered_by(key, descending)
+
+
+def _ordered_by(key: SortKey, descending: bool) -> list[Any]:
     column = _SORT_COLUMNS[key]
     # The id breaks ties so that pages never overlap or skip a row.
     return [column.desc(), Booking.id.desc()] if descending else [column.asc(), Booking.id.asc()]
 
 
+def caller_email(caller: Principal | None) -> str | None:
+    """The caller's proven address (``users.email``, read with the key): never one not confirmed yet."""
+    profile = caller.profile if caller is not None else None
+    return getattr(profile, "email", None)
+
+
 async def list_bookings(
-    session: AsyncSession, query: BookingListQuery, *, viewer_user_id: int, viewer_email: str | None, now: datetime
+    session: AsyncSession, query: BookingListQuery, *, caller: Principal, now: datetime
 ) -> BookingPage:
-    """The caller's bookings matching ``query``: a COUNT, the page's ids, the page's rows (three statements)."""
-    where = _conditions(query, viewer_user_id, viewer_email, now)
+    """The caller's bookings matching ``query``: a COUNT, the page's ids, the page's rows (three
+    statements), then the page's details (``details.load_results``)."""
+    where = _conditions(query, caller.user_id, caller_email(caller), now)
     total = int(await session.scalar(select(func.count()).select_from(Booking).where(*where)) or 0)
     bookings: list[Booking] = []
     if total > query.skip:
         # Sort and cut on the narrow (sort key, id) columns first, then load the page's full rows by
         # primary key: sorting thousands of whole rows (JSON answers included) costs several times more.
         page = select(Booking.id).where(*where).order_by(*_order(query)).offset(query.skip).limit(query.take)
-        ids = list((await session.scalars(page)).all())
-        by_id = {b.id: b for b in (await session.scalars(select(Booking).where(Booking.id.in_(ids)))).all()}
-        bookings = [by_id[i] for i in ids]
-    return BookingPage(bookings=bookings, pagination=Pagination(total=total, take=query.take, skip=query.skip))
+        bookings = await _rows_in_order(session, list((await session.scalars(page)).all()))
+    results = await details.load_results(session, bookings)
+    return BookingPage(tuple(results), total=total, take=query.take, skip=query.skip)
 
 
-async def list_booking_views(
-    session: AsyncSession, query: BookingListQuery, *, viewer_user_id: int, viewer_email: str | None, now: datetime
-) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """``GET /v2/bookings`` in wire form: (data, pagination)."""
-    page = await list_bookings(session, query, viewer_user_id=viewer_user_id, viewer_email=viewer_email, now=now)
-    views = await output.load_booking_views(session, page.bookings, viewer_user_id=viewer_user_id)
-    return views, page.pagination.as_wire()
+async def _rows_in_order(session: AsyncSession, ids: list[int]) -> list[Booking]:
+    if not ids:
+        return []
+    by_id = {b.id: b for b in (await session.scalars(select(Booking).where(Booking.id.in_(ids)))).all()}
+    return [by_id[i] for i in ids]
+
+
+async def series_of_organizer(session: AsyncSession, organizer_id: int) -> list[SeriesOccurrence]:
+    """Every occurrence of every recurring series the user organizes, by start (one statement)."""
+    rows = await session.execute(
+        select(Booking.recurring_event_id, Booking.status, Booking.start_time)
+        .where(Booking.user_id == organizer_id, Booking.recurring_event_id.is_not(None))
+        .order_by(Booking.start_time)
+    )
+    return [SeriesOccurrence(series_uid, status, start) for series_uid, status, start in rows if series_uid is not None]
 
 
 # ---------------------------------------------------------------- by numeric id, and API v1's list
 
 
-async def organizer_and_uid(session: AsyncSession, booking_id: int) -> tuple[int, str] | None:
-    """(organizer id, uid) of the booking with this numeric id (API v1 addresses bookings by id)."""
-    row = (await session.execute(select(Booking.user_id, Booking.uid).where(Booking.id == booking_id))).first()
-    return (row[0], row[1]) if row is not None else None
+async def booking_by_id(session: AsyncSession, booking_id: int) -> Booking | None:
+    """The booking with this numeric id (API v1 addresses bookings by id)."""
+    return await session.get(Booking, booking_id)
 
 
-@dataclass(frozen=True)
-class ScopedListQuery:
-    """API v1's ``GET /bookings``: whose bookings, filters, an optional page (``take`` None = all)."""
-
-    organizer_ids: tuple[int, ...] | None  # None: every organizer (a system admin without a filter)
-    attended_by_emails: tuple[str, ...] = ()  # also bookings these proven emails attend (an admin's ``userId``)
-    attendee_emails: tuple[str, ...] = ()  # narrow to bookings with one of these attendees
-    after_start: datetime | None = None
-    before_end: datetime | None = None
-    sort: tuple[str, bool] | None = None  # ("created" | "updated", descending)
-    take: int | None = None
-    skip: int = 0
-
-
-async def list_bookings_in_scope(session: AsyncSession, query: ScopedListQuery) -> list[Booking]:
-    """Bookings by organizer (and attendance), filtered and ordered in SQL: one statement for ids, one for rows."""
+async def list_bookings_in_scope(session: AsyncSession, query: ScopedListQuery) -> list[BookingResult]:
+    """Bookings by organizer (and attendance), filtered and ordered in SQL (one statement for ids, one
+    for rows), with their details."""
     where: list[ColumnElement[bool]] = []
     if query.organizer_ids is not None:
-        scope = Booking.user_id.in_(query.organizer_ids)
+        scope: ColumnElement[bool] = Booking.user_id.in_(query.organizer_ids)
         if query.attended_by_emails:
             attended = select(Attendee.booking_id).where(
                 func.lower(Attendee.email).in_([e.lower() for e in query.attended_by_emails])
@@ -302,15 +245,10 @@ async def list_bookings_in_scope(session: AsyncSession, query: ScopedListQuery) 
         where.append(Booking.start_time >= query.after_start)
     if query.before_end is not None:
         where.append(Booking.end_time <= query.before_end)
-    order: list[Any] = [Booking.id.asc()]
-    if query.sort is not None:
-        column = Booking.created_at if query.sort[0] == "created" else Booking.updated_at
-        order = [column.desc(), Booking.id.desc()] if query.sort[1] else [column.asc(), Booking.id.asc()]
+    order = _ordered_by(*query.sort) if query.sort is not None else [Booking.id.asc()]
     if query.take is None:  # the whole list: one statement
-        return list((await session.scalars(select(Booking).where(*where).order_by(*order).offset(query.skip))).all())
-    statement = select(Booking.id).where(*where).order_by(*order).offset(query.skip).limit(query.take)
-    ids = list((await session.scalars(statement)).all())
-    if not ids:
-        return []
-    by_id = {b.id: b for b in (await session.scalars(select(Booking).where(Booking.id.in_(ids)))).all()}
-    return [by_id[i] for i in ids]
+        rows = list((await session.scalars(select(Booking).where(*where).order_by(*order).offset(query.skip))).all())
+    else:
+        statement = select(Booking.id).where(*where).order_by(*order).offset(query.skip).limit(query.take)
+        rows = await _rows_in_order(session, list((await session.scalars(statement)).all()))
+    return await details.load_results(session, rows)

@@ -44,7 +44,6 @@ from calapi.users.models import User
 COLLECTIVE = "COLLECTIVE"
 ROUND_ROBIN = "ROUND_ROBIN"
 MANAGED = "MANAGED"
-TEAM_HOST_UNAVAILABLE = "One of the hosts either already has booking at this time or is not available"
 
 
 def managed_parent_refusal(event_type_id: int) -> BadRequest:

@@ -22,16 +22,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calapi.availability import hosts as availability_hosts
 from calapi.bookings import attendees as booking_attendees
-from calapi.bookings import events, locks, output, team
-from calapi.bookings.create import HOST_UNAVAILABLE, SlotUnavailable
+from calapi.bookings import events
+from calapi.bookings.commands import Reassign
 from calapi.bookings.models import Booking, BookingStatus
+from calapi.bookings.results import OrganizerRef, Reassignment
+from calapi.bookings.service import create, locks, queries, refusals, steps, team
 from calapi.core import authorization
 from calapi.core.auth import Principal
 from calapi.core.errors import BadRequest, NotFound
@@ -40,12 +40,12 @@ from calapi.db import begin_write, utcnow
 from calapi.event_types import service as event_types_service
 from calapi.event_types import team_service
 from calapi.event_types.models import EventType
+from calapi.event_types.team_service import SlotHost
 from calapi.schedules import service as schedules_service
-from calapi.scheduling import BookingRequest, PeriodType, SchedulingType, check_booking
+from calapi.scheduling import BookingRequest, SchedulingType, check_booking
 from calapi.teams import access
 from calapi.users.models import User
 
-BOOKING_REASSIGNED = "BOOKING_REASSIGNED"
 NO_OTHER_HOST = "Can't reassign the booking because no other host is available at that time."
 _ACTIVE = (BookingStatus.accepted.value, BookingStatus.pending.value)
 
@@ -63,10 +63,7 @@ def _not_a_host(user_id: int) -> BadRequest:
 
 
 async def _load(session: AsyncSession, uid: str, *, populate_existing: bool = False) -> Booking:
-    statement = select(Booking).where(Booking.uid == uid)
-    if populate_existing:
-        statement = statement.execution_options(populate_existing=True)
-    booking = await session.scalar(statement)
+    booking = await queries.booking_by_uid(session, uid, populate_existing=populate_existing)
     if booking is None:
         raise _missing(uid)
     return booking
@@ -80,16 +77,10 @@ async def _may_reassign(session: AsyncSession, booking: Booking, event_type: Eve
 
 
 async def reassign(
-    session: AsyncSession,
-    uid: str,
-    *,
-    caller: Principal,
-    now: datetime,
-    limits: InputLimits,
-    to_user_id: int | None = None,
-    reason: str | None = None,
-) -> dict[str, Any]:
-    """Reassign the booking (automatic when ``to_user_id`` is None); the wire ``data`` of §2.6.10."""
+    session: AsyncSession, command: Reassign, *, caller: Principal, now: datetime, limits: InputLimits
+) -> Reassignment:
+    """The booking, moved to a free round-robin host (the given one, or the next one chosen as at creation)."""
+    uid, to_user_id, reason = command.uid, command.to_user_id, command.reason
     limits.check_text("reassignment reason", reason)
     await begin_write(session)
     booking = await _load(session, uid)
@@ -115,7 +106,7 @@ async def reassign(
     candidates = [h for h in others if h.user_id in free]
     if not candidates:
         if to_user_id is not None:
-            raise SlotUnavailable(HOST_UNAVAILABLE, reason="slot_unavailable")
+            raise refusals.host_unavailable(team_event=False)
         raise BadRequest(NO_OTHER_HOST)
     chosen = (
         candidates[0]
@@ -129,13 +120,13 @@ async def reassign(
     attendees = await booking_attendees.of_booking(session, booking.id)
     booker = attendees[0].name if attendees else ""
     booking.user_id = new_host.id
-    booking.title = f"{event_type.title} between {new_host.name or new_host.username or 'unknown'} and {booker}"
+    booking.title = create.booking_title(event_type.title, new_host, booker)
     booking.updated_at = utcnow()
     await session.flush()
 
     await events.record_booking_event(
         session,
-        BOOKING_REASSIGNED,
+        events.BOOKING_REASSIGNED,
         booking,
         attendees=attendees,
         organizer=new_host,
@@ -149,18 +140,10 @@ async def reassign(
     )
     if booking.status == BookingStatus.accepted.value and await events.cancel_meeting_events(session, booking.uid):
         await events.schedule_meeting_events(session, booking, attendees=attendees, organizer=new_host)
-    return {
-        "bookingUid": booking.uid,
-        "reassignedTo": {
-            "id": new_host.id,
-            "name": new_host.name or "unknown",
-            "email": new_host.email or "unknown",
-            "displayEmail": output.display_email(new_host.email) or "unknown",
-        },
-    }
+    return Reassignment(booking, OrganizerRef.of(new_host))
 
 
-async def _event_zone(session: AsyncSession, hosts: list[team.SlotHost]) -> str:
+async def _event_zone(session: AsyncSession, hosts: list[SlotHost]) -> str:
     found = await schedules_service.load_host_availability(session, user_ids=[hosts[0].user_id]) if hosts else {}
     first = next(iter(found.values()), None)
     return first.time_zone if first else "UTC"
@@ -180,16 +163,10 @@ async def _free_host_ids(
     if not availability:
         return set()
     first = availability.get(user_ids[0]) or next(iter(availability.values()))
+    # The meeting keeps its own length, whatever the event type's lengths are now.
     rules = replace(
-        slot_event.rules(week_start=first.week_start),
+        steps.rules_for_existing_meeting(slot_event.rules(week_start=first.week_start), steps.minutes(booking)),
         scheduling_type=SchedulingType.ROUND_ROBIN,
-        minimum_notice=0,
-        period_type=PeriodType.UNLIMITED,
-        booking_limits=None,
-        duration_limits=None,
-        # The meeting keeps its own length, whatever the event type's lengths are now.
-        length=int((booking.end_time - booking.start_time).total_seconds() // 60),
-        length_options=(),
     )
     lo, hi = availability_hosts.data_window(rules, booking.start_time, booking.end_time, now)
     hosts = await availability_hosts.complete_hosts(session, availability, lo, hi, now)
