@@ -89,7 +89,9 @@ def parse_smtp_url(url: str) -> SmtpServer:
     User and password are percent-decoded, so a password may hold any character."""
     parts = urlsplit(url.strip())
     if parts.scheme not in _SMTP_SCHEMES:
-        raise ValueError("use 'smtp://', 'smtp+starttls://' or 'smtps://', such as 'smtp+starttls://user:pass@mail.example.com:587'")
+        raise ValueError(
+            "use 'smtp://', 'smtp+starttls://' or 'smtps://', such as 'smtp+starttls://user:pass@mail.example.com:587'"
+        )
     try:
         port = parts.port
     except ValueError:
@@ -221,7 +223,9 @@ class Settings(BaseSettings):
         parse_schedule(value)
         return value
 
-    @field_validator("webhook_catchup_window", "webhook_disable_after", "webhook_log_retention", "reminder_catchup_window")
+    @field_validator(
+        "webhook_catchup_window", "webhook_disable_after", "webhook_log_retention", "reminder_catchup_window"
+    )
     @classmethod
     def _duration_shape(cls, value: str) -> str:
         parse_duration(value)

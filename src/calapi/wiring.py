@@ -8,9 +8,12 @@ from calapi.config import Settings
 def register_job_handlers(settings: Settings) -> None:
     """Domains that produce background work (webhooks, workflows, calendars) register here."""
     from calapi.webhooks import delivery as webhook_delivery
+    from calapi.workflows import job_handlers as workflow_jobs
 
     # events.dispatch (fan-out of every domain event to its webhook subscriptions) and webhooks.deliver
     webhook_delivery.register(settings)
+    # booking events → booking emails and workflow messages; reminders at their time
+    workflow_jobs.register(settings)
 
 
 def register_domain_hooks() -> None:

@@ -108,7 +108,9 @@ async def send(server: SmtpServer, message: EmailMessage, *, timeout: float) -> 
         temporary = all(code in _TEMPORARY_CODES for code in codes)
         raise SendFailed(f"recipient refused: {'; '.join(str(e) for e in exc.recipients)}"[:500], temporary) from None
     except aiosmtplib.SMTPResponseException as exc:
-        raise SendFailed(f"SMTP {exc.code}: {exc.message}"[:500], exc.code in _TEMPORARY_CODES or exc.code < 400) from None
+        raise SendFailed(
+            f"SMTP {exc.code}: {exc.message}"[:500], exc.code in _TEMPORARY_CODES or exc.code < 400
+        ) from None
     except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
         raise SendFailed(f"{exc.__class__.__name__}: {exc}"[:500], True) from None
     return answer[:255]

@@ -51,10 +51,7 @@ def calendar_file(meeting: Meeting, method: Method, *, stamp: datetime, attendee
     if meeting.location:
         event.add("location", meeting.location)
     event.add("sequence", meeting.ical_sequence + (1 if method is Method.CANCEL else 0))
-    if method is Method.CANCEL:
-        status = "CANCELLED"
-    else:
-        status = "TENTATIVE" if meeting.tentative else "CONFIRMED"
+    status = "CANCELLED" if method is Method.CANCEL else "TENTATIVE" if meeting.tentative else "CONFIRMED"
     event.add("status", status)
     event.add("organizer", _address(meeting.organizer))
     for host in meeting.hosts:
@@ -62,4 +59,5 @@ def calendar_file(meeting: Meeting, method: Method, *, stamp: datetime, attendee
     for person in attendees:
         event.add("attendee", _address(person, role="REQ-PARTICIPANT"))
     calendar.add_component(event)
-    return calendar.to_ical()
+    content: bytes = calendar.to_ical()
+    return content

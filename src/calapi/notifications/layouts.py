@@ -148,9 +148,7 @@ def booking_email(
 ) -> Rendered:
     """One default booking email for one recipient, in their zone and clock."""
     booker = meeting.attendees[0].name if meeting.attendees else ""
-    subject = _SUBJECTS[(kind, audience)].format(
-        title=meeting.title, date=_short_date(meeting, zone, time_format)
-    )
+    subject = _SUBJECTS[(kind, audience)].format(title=meeting.title, date=_short_date(meeting, zone, time_format))
     headline, intro = _HEADLINES[(kind, audience)]
     gone = kind in (BookingEmail.cancelled, BookingEmail.rejected)
     reason = (
@@ -244,8 +242,6 @@ def workflow_email(
     return Rendered(subject=subject, html=frame, text=_text_of(body))
 
 
-def workflow_text(
-    body_template: str, meeting: Meeting, *, attendee: Person | None, zone: str, time_format: int
-) -> str:
+def workflow_text(body_template: str, meeting: Meeting, *, attendee: Person | None, zone: str, time_format: int) -> str:
     """A workflow step's SMS: the text with its variables rendered (nothing to escape in a text message)."""
     return variables.render(body_template, meeting, attendee=attendee, zone=zone, time_format=time_format)

@@ -77,6 +77,4 @@ def provider_from(
     """The configured provider; None when any of account, token and sender is missing."""
     if not (account_sid and auth_token and sender):
         return None
-    return TwilioSms(
-        base_url=base_url, account_sid=account_sid, auth_token=auth_token, sender=sender, timeout=timeout
-    )
+    return TwilioSms(base_url=base_url, account_sid=account_sid, auth_token=auth_token, sender=sender, timeout=timeout)

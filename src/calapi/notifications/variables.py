@@ -101,8 +101,49 @@ _FORMAT_TOKEN = re.compile(
     r"|HH|H|hh|h|kk|k|mm|m|ss|s|SSS|A|a|ZZ|Z|X|x|Q|[A-Za-z]"
 )
 _KNOWN_TOKENS = frozenset(
-    "LTS LT LLLL LLL LL L llll lll ll l YYYY YY MMMM MMM MM M Do DD D dddd ddd dd d HH H hh h kk k mm m ss s SSS "
-    "A a ZZ Z X x Q".split()
+    [
+        "LTS",
+        "LT",
+        "LLLL",
+        "LLL",
+        "LL",
+        "L",
+        "llll",
+        "lll",
+        "ll",
+        "l",
+        "YYYY",
+        "YY",
+        "MMMM",
+        "MMM",
+        "MM",
+        "M",
+        "Do",
+        "DD",
+        "D",
+        "dddd",
+        "ddd",
+        "dd",
+        "d",
+        "HH",
+        "H",
+        "hh",
+        "h",
+        "kk",
+        "k",
+        "mm",
+        "m",
+        "ss",
+        "s",
+        "SSS",
+        "A",
+        "a",
+        "ZZ",
+        "Z",
+        "X",
+        "x",
+        "Q",
+    ]
 )
 _LOCALIZED = {
     "LT": "h:mm A",
@@ -124,10 +165,7 @@ def format_problem(fmt: str) -> str | None:
         return "the format is empty"
     for match in _FORMAT_TOKEN.finditer(fmt):
         if match.group(1) is None and match.group(0) not in _KNOWN_TOKENS:
-            return (
-                f"'{match.group(0)}' is not a dayjs format token (put literal text in [brackets], "
-                "such as [at])"
-            )
+            return f"'{match.group(0)}' is not a dayjs format token (put literal text in [brackets], such as [at])"
     return None
 
 
