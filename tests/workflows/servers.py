@@ -57,7 +57,8 @@ class Delivered:
 
     @property
     def subject(self) -> str:
-        return str(self.message["Subject"])
+        # (a folded header may come back with the fold's leading space)
+        return str(self.message["Subject"]).strip()
 
     @property
     def to(self) -> str:
@@ -87,7 +88,7 @@ class _Handler:
         owner = self.server
         if owner.refuse_with is not None:
             return owner.refuse_with
-        login = session.auth_data.login.decode() if isinstance(session.auth_data, LoginPassword) else None
+        login = session.auth_data if isinstance(session.auth_data, str) else None
         with owner.lock:
             owner.received.append(
                 Delivered(
@@ -164,7 +165,7 @@ def _authenticator(server: Any, session: Any, envelope: Any, mechanism: str, aut
         and auth_data.login == SMTP_USER.encode()
         and auth_data.password == SMTP_PASSWORD.encode()
     )
-    return AuthResult(success=ok, handled=False)
+    return AuthResult(success=ok, handled=False, auth_data=auth_data.login.decode() if ok else None)
 
 
 @contextmanager

@@ -107,6 +107,9 @@ async def send(server: SmtpServer, message: EmailMessage, *, timeout: float) -> 
         codes = [error.code for error in exc.recipients]
         temporary = all(code in _TEMPORARY_CODES for code in codes)
         raise SendFailed(f"recipient refused: {'; '.join(str(e) for e in exc.recipients)}"[:500], temporary) from None
+    except aiosmtplib.SMTPAuthenticationError as exc:
+        # The server refused the configured login: fixing the setting lets a later attempt through.
+        raise SendFailed(f"SMTP {exc.code}: {exc.message}"[:500], True) from None
     except aiosmtplib.SMTPResponseException as exc:
         raise SendFailed(
             f"SMTP {exc.code}: {exc.message}"[:500], exc.code in _TEMPORARY_CODES or exc.code < 400

@@ -196,6 +196,25 @@ def _instant(value: Any) -> datetime | None:
         return None
 
 
+_LOCATION_LABELS = {
+    "integrations:daily": "Cal Video",
+    "integrations:google:meet": "Google Meet",
+    "integrations:zoom": "Zoom",
+    "integrations:office365_video": "Microsoft Teams",
+}
+
+
+def location_label(location: str | None) -> str | None:
+    """A location as a person reads it: an app's name instead of its stored key."""
+    if not location:
+        return None
+    if location in _LOCATION_LABELS:
+        return _LOCATION_LABELS[location]
+    if location.startswith("integrations:"):
+        return location.removeprefix("integrations:").replace("_", " ").replace(":", " ").title()
+    return location
+
+
 def _meeting_url(booking: Booking) -> str | None:
     location = booking.location or ""
     if location.startswith(("https://", "http://")):
@@ -221,7 +240,7 @@ def meeting(context: BookingContext, *, public_url: str, extra: Mapping[str, Any
         organizer=organizer_person(context),
         attendees=tuple(attendee_person(context, a) for a in context.attendees),
         hosts=tuple(user_person(u) for u in context.co_hosts),
-        location=booking.location,
+        location=location_label(booking.location),
         description=booking.description,
         additional_notes=notes if isinstance(notes, str) else None,
         meeting_url=_meeting_url(booking),

@@ -297,7 +297,6 @@ async def update(session: AsyncSession, owner: Owner, workflow_id: int, changes:
             session.add(_step_row(step, workflow.id, by_id.get(step.id) if step.id is not None else None))
     workflow.updated_at = utcnow()
     await session.flush()
-    session.expire(workflow)
     if was_timed or workflow.trigger in TIMED_TRIGGERS:
         _resync(session, workflow.id)
     return await _result(session, workflow)
