@@ -220,6 +220,7 @@ class TwilioServer:
     requests: list[SmsRequest] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     fail_next: int = 0  # answer this many requests with 503 first
+    unreachable: set[str] = field(default_factory=set)  # numbers answered with Twilio's 400 (code 21211)
 
     async def wait_for(self, count: int, *, timeout: float = 15.0) -> list[SmsRequest]:
         deadline = time.monotonic() + timeout
@@ -271,7 +272,7 @@ def running_twilio() -> Iterator[TwilioServer]:
             if failing:
                 self._answer(503, {"code": 20500, "message": "Service unavailable", "status": 503})
                 return
-            if not form.get("To", "").startswith("+"):
+            if not form.get("To", "").startswith("+") or form.get("To") in state.unreachable:
                 self._answer(
                     400,
                     {
