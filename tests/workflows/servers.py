@@ -88,6 +88,8 @@ class _Handler:
         owner = self.server
         if owner.refuse_with is not None:
             return owner.refuse_with
+        if owner.delay:
+            await asyncio.sleep(owner.delay)
         login = session.auth_data if isinstance(session.auth_data, str) else None
         with owner.lock:
             owner.received.append(
@@ -111,6 +113,7 @@ class SmtpServer:
     received: list[Delivered] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     refuse_with: str | None = None  # answer every message with this instead of 250
+    delay: float = 0.0  # seconds before answering each message (a slow server)
 
     def messages(self) -> list[Delivered]:
         with self.lock:

@@ -22,6 +22,10 @@ from calapi.jobs.models import DomainEvent, Job
 from calapi.workflows import planning, sending
 from calapi.workflows.planning import PLAN_JOB, PLANNED_EVENTS, SEND_JOB, SYNC_JOB
 
+# Planning is database work only; an attempt fails on a lost connection or a conflict, and is
+# worth repeating soon, then for hours (a failed plan would mean messages never planned).
+PLANNING_BACKOFF = tuple(timedelta(seconds=s) for s in (1, 5, 30, 120, 600, 3600, 6 * 3600, 24 * 3600))
+
 
 async def _on_event(session: AsyncSession, job: Job, event: DomainEvent | None) -> None:
     if event is not None and event.trigger in PLANNED_EVENTS and event.subject_uid:
@@ -45,8 +49,8 @@ def register(settings: Settings) -> None:
         return await sending.perform(job, context, settings)
 
     outbox.consume_events("workflows", _on_event)
-    jobs.register(PLAN_JOB, jobs.Handler(run=_plan))
-    jobs.register(SYNC_JOB, jobs.Handler(run=_sync))
+    jobs.register(PLAN_JOB, jobs.Handler(run=_plan, backoff=PLANNING_BACKOFF))
+    jobs.register(SYNC_JOB, jobs.Handler(run=_sync, backoff=PLANNING_BACKOFF))
     jobs.register(
         SEND_JOB,
         jobs.Handler(backoff=tuple(timedelta(seconds=s) for s in schedule[1:]), load=sending.load, perform=perform),

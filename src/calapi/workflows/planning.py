@@ -26,6 +26,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calapi.bookings import events as booking_events
@@ -375,12 +377,31 @@ async def _reconcile(
         if m.status == MessageStatus.cancelled.value and desired[key].scheduled_at >= cutoff
     ]
     if revive:
-        revived_jobs = [jobs.enqueue(session, SEND_JOB, {"messageId": m.id}, run_at=m.scheduled_at) for m in revive]
+        # Only a row still cancelled is brought back (a concurrent plan may have done it already).
+        revived = set(
+            (
+                await session.execute(
+                    update(WorkflowMessage)
+                    .where(
+                        WorkflowMessage.id.in_([m.id for m in revive]),
+                        WorkflowMessage.status == MessageStatus.cancelled.value,
+                    )
+                    .values(status=MessageStatus.scheduled.value, note=None, updated_at=utcnow())
+                    .returning(WorkflowMessage.id)
+                    .execution_options(synchronize_session=False)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        back = [m for m in revive if m.id in revived]
+        revived_jobs = [jobs.enqueue(session, SEND_JOB, {"messageId": m.id}, run_at=m.scheduled_at) for m in back]
         await session.flush()
-        for message, job in zip(revive, revived_jobs, strict=True):
-            message.status = MessageStatus.scheduled.value
-            message.note = None
-            message.job_id = job.id
+        if back:
+            await session.execute(
+                update(WorkflowMessage),
+                [{"id": m.id, "job_id": job.id} for m, job in zip(back, revived_jobs, strict=True)],
+            )
     await add_messages(session, [p for key, p in desired.items() if key not in known and p.scheduled_at >= cutoff])
 
 
@@ -489,62 +510,75 @@ async def cancel_workflow_messages(session: AsyncSession, workflow_id: int, note
 # ---------------------------------------------------------------- writing plans
 
 
-async def add_messages(session: AsyncSession, plans: Sequence[Plan]) -> list[WorkflowMessage]:
-    """Log the planned messages not logged yet (by key) and give each that can go its send job."""
-    if not plans:
-        return []
-    existing = set(
-        (
-            await session.scalars(
-                select(WorkflowMessage.dedupe_key).where(WorkflowMessage.dedupe_key.in_([p.key for p in plans]))
-            )
-        ).all()
-    )
+_INSERT_CHUNK = 500  # rows per INSERT (SQLite binds at most 32,766 values in one statement)
+
+
+def _insert_new(session: AsyncSession) -> Any:
+    """``INSERT … ON CONFLICT (dedupe_key) DO NOTHING`` in the session's dialect: two plans of the
+    same message at once (two events of one booking planned side by side, a dispatch run twice)
+    log it once, and neither fails."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    return insert(WorkflowMessage)
+
+
+async def add_messages(session: AsyncSession, plans: Sequence[Plan]) -> list[str]:
+    """Log the planned messages not logged yet (by key) and give each that can go its send job;
+    returns the ids of the messages logged now."""
     fresh: dict[str, Plan] = {}
     for plan in plans:
-        if plan.key not in existing:
-            fresh.setdefault(plan.key, plan)
+        fresh.setdefault(plan.key, plan)
     if not fresh:
         return []
-    ids = {key: new_message_id() for key in fresh}
-    send_jobs = {
-        key: jobs.enqueue(session, SEND_JOB, {"messageId": ids[key]}, run_at=plan.scheduled_at)
-        for key, plan in fresh.items()
-        if plan.not_sent is None
-    }
-    await session.flush()  # the jobs' ids
     now = utcnow()
     rows = [
-        WorkflowMessage(
-            id=ids[key],
-            dedupe_key=key,
-            source=plan.source.value,
-            trigger=plan.trigger,
-            template=plan.template,
-            channel=plan.channel.value,
-            booking_uid=plan.booking_uid,
-            workflow_id=plan.workflow_id,
-            step_id=plan.step_id,
-            recipient=plan.recipient.address,
-            recipient_name=plan.recipient.name,
-            recipient_role=plan.recipient.role,
-            time_zone=plan.recipient.time_zone,
-            ics_method=plan.ics_method,
-            context=dict(plan.context) or None,
-            timed=plan.timed,
-            scheduled_at=plan.scheduled_at,
-            status=MessageStatus.scheduled.value if plan.not_sent is None else MessageStatus.not_sent.value,
-            note=plan.not_sent,
-            attempts=0,
-            job_id=send_jobs[key].id if key in send_jobs else None,
-            created_at=now,
-            updated_at=now,
-        )
+        {
+            "id": new_message_id(),
+            "dedupe_key": key,
+            "source": plan.source.value,
+            "trigger": plan.trigger,
+            "template": plan.template,
+            "channel": plan.channel.value,
+            "booking_uid": plan.booking_uid,
+            "workflow_id": plan.workflow_id,
+            "step_id": plan.step_id,
+            "recipient": plan.recipient.address,
+            "recipient_name": plan.recipient.name,
+            "recipient_role": plan.recipient.role,
+            "time_zone": plan.recipient.time_zone,
+            "ics_method": plan.ics_method,
+            "context": dict(plan.context) or None,
+            "timed": plan.timed,
+            "scheduled_at": plan.scheduled_at,
+            "status": MessageStatus.scheduled.value if plan.not_sent is None else MessageStatus.not_sent.value,
+            "note": plan.not_sent,
+            "attempts": 0,
+            "job_id": None,
+            "created_at": now,
+            "updated_at": now,
+        }
         for key, plan in fresh.items()
     ]
-    session.add_all(rows)
     await session.flush()
-    return rows
+    inserted: set[str] = set()
+    for start in range(0, len(rows), _INSERT_CHUNK):
+        statement = (
+            _insert_new(session)
+            .values(rows[start : start + _INSERT_CHUNK])
+            .on_conflict_do_nothing(index_elements=["dedupe_key"])
+            .returning(WorkflowMessage.id)
+        )
+        inserted.update((await session.execute(statement)).scalars().all())
+    sendable = [row for row in rows if row["id"] in inserted and row["status"] == MessageStatus.scheduled.value]
+    send_jobs = [
+        jobs.enqueue(session, SEND_JOB, {"messageId": row["id"]}, run_at=row["scheduled_at"]) for row in sendable
+    ]
+    await session.flush()  # the jobs' ids
+    if sendable:
+        await session.execute(
+            update(WorkflowMessage),
+            [{"id": row["id"], "job_id": job.id} for row, job in zip(sendable, send_jobs, strict=True)],
+        )
+    return [row["id"] for row in rows if row["id"] in inserted]
 
 
 # ---------------------------------------------------------------- one booking event
