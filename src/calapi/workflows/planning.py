@@ -530,7 +530,7 @@ async def add_messages(session: AsyncSession, plans: Sequence[Plan]) -> list[str
     if not fresh:
         return []
     now = utcnow()
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "id": new_message_id(),
             "dedupe_key": key,
