@@ -25,6 +25,7 @@ _env = Environment(
     autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
     undefined=StrictUndefined,
     keep_trailing_newline=True,
+    auto_reload=False,  # the templates ship with the package: no stat per message
 )
 
 

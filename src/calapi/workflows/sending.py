@@ -288,7 +288,13 @@ async def perform(job: Job, context: SendContext | None, settings: Settings) -> 
             else None,
         )
         try:
-            answer = await email.send(server, email.compose(outgoing, now=now), timeout=settings.smtp_timeout_seconds)
+            answer = await email.send(
+                server,
+                email.compose(outgoing, now=now),
+                sender=email.envelope_sender(settings.email_from),
+                recipient=message.recipient,
+                timeout=settings.smtp_timeout_seconds,
+            )
         except SendFailed as exc:
             if not exc.temporary:
                 return _finish(message, MessageStatus.failed, exc.reason, attempted=True)
