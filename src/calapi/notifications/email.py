@@ -6,9 +6,13 @@ a crash sends the same id, so a receiver (or a test) recognises the second copy.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import io
+import socket
 import ssl
+import time
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from email import encoders
@@ -70,7 +74,8 @@ def compose(email: OutgoingEmail, *, now: datetime) -> bytes:
     thousands of reminders fall due together."""
     _, address = parseaddr(email.sender)
     name = email.sender_name or parseaddr(email.sender)[0]
-    alternative = MIMEMultipart("alternative")
+    # Boundaries of our own (random): the generator would otherwise search the body for a safe one.
+    alternative = MIMEMultipart("alternative", boundary=f"=_alt_{uuid.uuid4().hex}")
     alternative.attach(MIMEText(email.text, "plain", "utf-8"))
     alternative.attach(MIMEText(email.html, "html", "utf-8"))
     message: MIMEMultipart = alternative
@@ -85,7 +90,7 @@ def compose(email: OutgoingEmail, *, now: datetime) -> bytes:
         attached.set_payload(email.calendar.content)
         encoders.encode_base64(attached)
         attached.add_header("Content-Disposition", "attachment", filename=email.calendar.filename)
-        message = MIMEMultipart("mixed")
+        message = MIMEMultipart("mixed", boundary=f"=_mix_{uuid.uuid4().hex}")
         message.attach(alternative)
         message.attach(attached)
     message["From"] = _address(name, address)
@@ -122,19 +127,33 @@ def _tls_context(server: SmtpServer) -> ssl.SSLContext:
 
 
 _TEMPORARY_CODES = range(400, 500)
+_IDLE_SECONDS = 30.0  # an open connection kept this long for the next message
+_MAX_IDLE = 16  # per server, per event loop
 
 
-async def send(server: SmtpServer, message: bytes, *, sender: str, recipient: str, timeout: float) -> str:
-    """Hand ``message`` to the server once; its answer to the data (the server's queue id, usually).
+@functools.lru_cache(maxsize=1)
+def _local_hostname() -> str:
+    # EHLO's name, looked up once per process (aiosmtplib would look it up per connection).
+    return socket.getfqdn()
 
-    ``SendFailed.temporary`` says whether trying again later may work: a 4xx answer, a refused or
-    dropped connection, a timeout. A 5xx answer (the address is refused) is final.
-    """
-    try:
-        _, answer = await aiosmtplib.send(
-            message,
-            sender=sender,
-            recipients=[recipient],
+
+class _Connections:
+    """Open SMTP connections kept for the next message: a burst of reminders pays for one
+    connection (and one STARTTLS and login) per concurrent sender, not one per message."""
+
+    def __init__(self) -> None:
+        self._idle: dict[tuple[SmtpServer, float], list[tuple[aiosmtplib.SMTP, float]]] = {}
+
+    async def take(self, server: SmtpServer, timeout: float) -> tuple[aiosmtplib.SMTP, bool]:
+        """A connected, logged-in client; True when it was open already."""
+        idle = self._idle.setdefault((server, timeout), [])
+        now = time.monotonic()
+        while idle:
+            client, since = idle.pop()
+            if now - since < _IDLE_SECONDS and client.is_connected:
+                return client, True
+            client.close()
+        client = aiosmtplib.SMTP(
             hostname=server.host,
             port=server.port,
             username=server.username,
@@ -143,7 +162,56 @@ async def send(server: SmtpServer, message: bytes, *, sender: str, recipient: st
             start_tls=True if server.tls == "starttls" else (None if server.tls == "opportunistic" else False),
             tls_context=_tls_context(server),
             timeout=timeout,
+            local_hostname=_local_hostname(),
         )
+        await client.connect()
+        return client, False
+
+    def give_back(self, server: SmtpServer, timeout: float, client: aiosmtplib.SMTP) -> None:
+        idle = self._idle.setdefault((server, timeout), [])
+        if len(idle) < _MAX_IDLE and client.is_connected:
+            idle.append((client, time.monotonic()))
+        else:
+            client.close()
+
+
+_pools: dict[int, tuple[asyncio.AbstractEventLoop, _Connections]] = {}
+
+
+def _connections() -> _Connections:
+    """One set of kept connections per event loop."""
+    loop = asyncio.get_running_loop()
+    entry = _pools.get(id(loop))
+    if entry is None or entry[0] is not loop:
+        entry = _pools[id(loop)] = (loop, _Connections())
+    return entry[1]
+
+
+async def send(server: SmtpServer, message: bytes, *, sender: str, recipient: str, timeout: float) -> str:
+    """Hand ``message`` to the server once; its answer to the data (the server's queue id, usually).
+
+    ``SendFailed.temporary`` says whether trying again later may work: a 4xx answer, a refused or
+    dropped connection, a timeout, a refused login (the setting may be fixed meanwhile). A 5xx
+    answer (the address is refused) is final. A kept connection the server has closed meanwhile
+    is replaced once, at once.
+    """
+    pool = _connections()
+    try:
+        for _ in range(2):
+            client, reused = await pool.take(server, timeout)
+            try:
+                _, answer = await client.sendmail(sender, [recipient], message)
+            except aiosmtplib.SMTPServerDisconnected:
+                client.close()
+                if reused:
+                    continue  # closed while it waited: once more on a new connection
+                raise
+            except BaseException:
+                client.close()  # its state after a refusal is not worth guessing
+                raise
+            pool.give_back(server, timeout, client)
+            return answer[:255]
+        raise aiosmtplib.SMTPServerDisconnected("the server closed the connection twice")
     except aiosmtplib.SMTPRecipientsRefused as exc:
         codes = [error.code for error in exc.recipients]
         temporary = all(code in _TEMPORARY_CODES for code in codes)
@@ -157,4 +225,3 @@ async def send(server: SmtpServer, message: bytes, *, sender: str, recipient: st
         ) from None
     except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
         raise SendFailed(f"{exc.__class__.__name__}: {exc}"[:500], True) from None
-    return answer[:255]

@@ -182,6 +182,49 @@ def _offset(value: datetime, sep: str) -> str:
     return f"{sign}{minutes // 60:02d}{sep}{minutes % 60:02d}"
 
 
+def _weekday(value: datetime) -> int:
+    return (value.weekday() + 1) % 7  # dayjs: Sunday is 0
+
+
+def _hour12(value: datetime) -> int:
+    return value.hour % 12 or 12
+
+
+_WRITERS: dict[str, Callable[[datetime], str]] = {
+    "YYYY": lambda v: f"{v.year:04d}",
+    "YY": lambda v: f"{v.year % 100:02d}",
+    "MMMM": lambda v: _MONTHS[v.month - 1],
+    "MMM": lambda v: _MONTHS[v.month - 1][:3],
+    "MM": lambda v: f"{v.month:02d}",
+    "M": lambda v: str(v.month),
+    "Do": lambda v: _ordinal(v.day),
+    "DD": lambda v: f"{v.day:02d}",
+    "D": lambda v: str(v.day),
+    "dddd": lambda v: _WEEKDAYS[_weekday(v)],
+    "ddd": lambda v: _WEEKDAYS[_weekday(v)][:3],
+    "dd": lambda v: _WEEKDAYS[_weekday(v)][:2],
+    "d": lambda v: str(_weekday(v)),
+    "HH": lambda v: f"{v.hour:02d}",
+    "H": lambda v: str(v.hour),
+    "hh": lambda v: f"{_hour12(v):02d}",
+    "h": lambda v: str(_hour12(v)),
+    "kk": lambda v: f"{v.hour or 24:02d}",
+    "k": lambda v: str(v.hour or 24),
+    "mm": lambda v: f"{v.minute:02d}",
+    "m": lambda v: str(v.minute),
+    "ss": lambda v: f"{v.second:02d}",
+    "s": lambda v: str(v.second),
+    "SSS": lambda v: f"{v.microsecond // 1000:03d}",
+    "A": lambda v: "AM" if v.hour < 12 else "PM",
+    "a": lambda v: "am" if v.hour < 12 else "pm",
+    "ZZ": lambda v: _offset(v, ""),
+    "Z": lambda v: _offset(v, ":"),
+    "X": lambda v: str(int(v.timestamp())),
+    "x": lambda v: str(int(v.timestamp() * 1000)),
+    "Q": lambda v: str((v.month - 1) // 3 + 1),
+}
+
+
 def format_dayjs(value: datetime, fmt: str) -> str:
     """``value`` (already in the zone to show) written with a dayjs format, in English."""
 
@@ -191,43 +234,8 @@ def format_dayjs(value: datetime, fmt: str) -> str:
         t = match.group(0)
         if t in _LOCALIZED:
             return format_dayjs(value, _LOCALIZED[t])
-        weekday = (value.weekday() + 1) % 7  # dayjs: Sunday is 0
-        hour12 = value.hour % 12 or 12
-        simple: dict[str, Callable[[], str]] = {
-            "YYYY": lambda: f"{value.year:04d}",
-            "YY": lambda: f"{value.year % 100:02d}",
-            "MMMM": lambda: _MONTHS[value.month - 1],
-            "MMM": lambda: _MONTHS[value.month - 1][:3],
-            "MM": lambda: f"{value.month:02d}",
-            "M": lambda: str(value.month),
-            "Do": lambda: _ordinal(value.day),
-            "DD": lambda: f"{value.day:02d}",
-            "D": lambda: str(value.day),
-            "dddd": lambda: _WEEKDAYS[weekday],
-            "ddd": lambda: _WEEKDAYS[weekday][:3],
-            "dd": lambda: _WEEKDAYS[weekday][:2],
-            "d": lambda: str(weekday),
-            "HH": lambda: f"{value.hour:02d}",
-            "H": lambda: str(value.hour),
-            "hh": lambda: f"{hour12:02d}",
-            "h": lambda: str(hour12),
-            "kk": lambda: f"{value.hour or 24:02d}",
-            "k": lambda: str(value.hour or 24),
-            "mm": lambda: f"{value.minute:02d}",
-            "m": lambda: str(value.minute),
-            "ss": lambda: f"{value.second:02d}",
-            "s": lambda: str(value.second),
-            "SSS": lambda: f"{value.microsecond // 1000:03d}",
-            "A": lambda: "AM" if value.hour < 12 else "PM",
-            "a": lambda: "am" if value.hour < 12 else "pm",
-            "ZZ": lambda: _offset(value, ""),
-            "Z": lambda: _offset(value, ":"),
-            "X": lambda: str(int(value.timestamp())),
-            "x": lambda: str(int(value.timestamp() * 1000)),
-            "Q": lambda: str((value.month - 1) // 3 + 1),
-        }
-        write = simple.get(t)
-        return write() if write is not None else t
+        write = _WRITERS.get(t)
+        return write(value) if write is not None else t
 
     return _FORMAT_TOKEN.sub(token, fmt)
 
