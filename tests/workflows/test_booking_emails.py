@@ -52,7 +52,9 @@ async def ical_uid(app: Any, uid: str) -> str:
 
 
 @BOTH_DATABASES
-async def test_a_new_booking_emails_the_organizer_and_every_attendee(app, client, alice, event_types, smtp, job_loop):
+async def test_a_new_booking_emails_the_organizer_and_every_attendee(
+    app, client, alice, bob, event_types, smtp, job_loop
+):
     booking = await booked(client, event_types.regular, at(MONDAY, "10:00"), guests=["guest@example.com"])
     received = await smtp.wait_for(3)
     await settle(app)
@@ -91,8 +93,11 @@ async def test_a_new_booking_emails_the_organizer_and_every_attendee(app, client
     assert by_recipient["jane@example.com"]["attempts"] == 1 and by_recipient["jane@example.com"]["sentAt"]
     assert by_recipient["jane@example.com"]["subject"] == jane.subject
     # Only those who may see the booking read its log.
-    other = await client.get(f"/v2/bookings/{booking['uid']}/messages", headers={})
-    assert other.status_code == 401
+    assert (await client.get(f"/v2/bookings/{booking['uid']}/messages", headers={})).status_code == 401
+    other = await client.get(f"/v2/bookings/{booking['uid']}/messages", headers=bob.headers)
+    assert (
+        other.status_code == 404 and other.json()["error"]["message"] == f"Booking with uid={booking['uid']} not found"
+    )
 
 
 async def test_reschedule_keeps_the_calendar_uid_and_raises_the_sequence(

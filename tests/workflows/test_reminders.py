@@ -17,6 +17,7 @@ from calapi.core.clock import request_now
 from calapi.jobs import worker as jobs
 from calapi.workflows.models import WorkflowMessage
 from tests.bookings.conftest import ATTENDEE, MONDAY, at, book, make_event_type, v2
+from tests.conftest import BOTH_DATABASES
 from tests.webhooks.conftest import settle
 from tests.workflows.conftest import create_workflow, messages_of, time_comes, workflow_body
 
@@ -116,6 +117,7 @@ async def test_a_reminder_due_shortly_arrives_on_time_and_cancel_and_reschedule_
     assert late.to == "c@example.com" and late.subject.startswith("Soon-4 ")
 
 
+@BOTH_DATABASES
 async def test_a_workflow_added_later_reaches_existing_bookings(app, client, alice, event_types, smtp, job_loop):
     first = await booked(client, event_types.regular, at(MONDAY, "10:00"))
     second = await booked(
