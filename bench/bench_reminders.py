@@ -102,7 +102,11 @@ async def seed(url: str, bookings: int) -> tuple[int, float]:
             for n, b in enumerate(rows)
         )
         workflow = Workflow(
-            user_id=host.id, name="Reminder", trigger="BEFORE_EVENT", offset_value=10, offset_unit="MINUTE",
+            user_id=host.id,
+            name="Reminder",
+            trigger="BEFORE_EVENT",
+            offset_value=10,
+            offset_unit="MINUTE",
             active_on_all=True,
         )
         session.add(workflow)
@@ -175,19 +179,24 @@ def start_worker(url: str, smtp_url: str) -> subprocess.Popen[bytes]:
         PYTHONPATH=str(ROOT / "src"),
     )
     return subprocess.Popen(
-        [sys.executable, "-m", "calapi", "worker"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        [sys.executable, "-m", "calapi", "worker"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
 
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 async def run(bookings: int, workers: int) -> dict[str, Any]:
+    from tests.support.databases import create_postgres_database, drop_postgres_database
+
     from calapi.cli import migrate_database
     from calapi.config import load_settings
-    from tests.support.databases import create_postgres_database, drop_postgres_database
 
     url = await create_postgres_database(POSTGRES_BASE)
     inbox = Inbox()
@@ -202,8 +211,8 @@ async def run(bookings: int, workers: int) -> dict[str, Any]:
         due = (now + timedelta(seconds=70)).replace(second=0, microsecond=0)  # the next whole minute ≥ 10 s away
         await make_due(url, due)
         procs = [start_worker(url, f"smtp://127.0.0.1:{port}") for _ in range(workers)]
-        while datetime.now(UTC) < due + timedelta(seconds=120) and inbox.count() < expected:
-            await asyncio.sleep(0.2)
+        while datetime.now(UTC) < due + timedelta(seconds=120) and inbox.count() < expected:  # noqa: ASYNC110
+            await asyncio.sleep(0.2)  # (the inbox fills in the SMTP server's thread)
         await asyncio.sleep(1.0)  # the last outcomes recorded
         logged = await sent_count(url)
     finally:
