@@ -110,17 +110,27 @@ def upgrade() -> None:
         sa.Column("created_at", calapi.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", calapi.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["step_id"], ["workflow_steps.id"], name=op.f("fk_workflow_messages_step_id_workflow_steps"), ondelete="SET NULL"
+            ["step_id"],
+            ["workflow_steps.id"],
+            name=op.f("fk_workflow_messages_step_id_workflow_steps"),
+            ondelete="SET NULL",
         ),
         sa.ForeignKeyConstraint(
-            ["workflow_id"], ["workflows.id"], name=op.f("fk_workflow_messages_workflow_id_workflows"), ondelete="SET NULL"
+            ["workflow_id"],
+            ["workflows.id"],
+            name=op.f("fk_workflow_messages_workflow_id_workflows"),
+            ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_workflow_messages")),
         sa.UniqueConstraint("dedupe_key", name=op.f("uq_workflow_messages_dedupe_key")),
     )
     with op.batch_alter_table("workflow_messages", schema=None) as batch_op:
-        batch_op.create_index("ix_workflow_messages_booking_uid_created_at", ["booking_uid", "created_at"], unique=False)
-        batch_op.create_index("ix_workflow_messages_workflow_id_created_at", ["workflow_id", "created_at"], unique=False)
+        batch_op.create_index(
+            "ix_workflow_messages_booking_uid_created_at", ["booking_uid", "created_at"], unique=False
+        )
+        batch_op.create_index(
+            "ix_workflow_messages_workflow_id_created_at", ["workflow_id", "created_at"], unique=False
+        )
 
     with op.batch_alter_table("event_types", schema=None) as batch_op:
         batch_op.add_column(
