@@ -98,7 +98,8 @@ class _Handler:
                     rcpt_tos=list(envelope.rcpt_tos),
                     raw=bytes(envelope.original_content or envelope.content),
                     authenticated_as=login,
-                    tls=session.ssl is not None,
+                    # (a server speaking TLS from the first byte takes nothing from a plaintext client)
+                    tls=owner.implicit_tls or session.ssl is not None,
                     at=time.time(),
                 )
             )
@@ -114,6 +115,7 @@ class SmtpServer:
     lock: threading.Lock = field(default_factory=threading.Lock)
     refuse_with: str | None = None  # answer every message with this instead of 250
     delay: float = 0.0  # seconds before answering each message (a slow server)
+    implicit_tls: bool = False
 
     def messages(self) -> list[Delivered]:
         with self.lock:
@@ -173,7 +175,8 @@ def _authenticator(server: Any, session: Any, envelope: Any, mechanism: str, aut
 
 @contextmanager
 def running_smtp(*, mode: str = "plain", folder: Path | None = None) -> Iterator[SmtpServer]:
-    """``mode``: "plain" (no auth), "auth" (AUTH required, no TLS), "starttls" (STARTTLS and AUTH required)."""
+    """``mode``: "plain" (no auth), "auth" (AUTH required, no TLS), "starttls" (STARTTLS and AUTH
+    required), "tls" (TLS from the first byte, as on port 465, and AUTH required)."""
     import ssl
     from urllib.parse import quote
 
@@ -183,19 +186,26 @@ def running_smtp(*, mode: str = "plain", folder: Path | None = None) -> Iterator
         url = f"smtp://127.0.0.1:{port}"
     elif mode == "auth":
         url = f"smtp://{credentials}127.0.0.1:{port}"
+    elif mode == "tls":
+        url = f"smtps://{credentials}127.0.0.1:{port}"
     else:
         url = f"smtp+starttls://{credentials}127.0.0.1:{port}"
     server = SmtpServer(port=port, url=url)
     kwargs: dict[str, Any] = {}
-    if mode in ("auth", "starttls"):
+    if mode in ("auth", "starttls", "tls"):
+        # (with TLS from the first byte aiosmtpd does not see the connection as secure: it would
+        # then refuse AUTH altogether)
         kwargs.update(authenticator=_authenticator, auth_required=True, auth_require_tls=mode == "starttls")
-    if mode == "starttls":
+    if mode in ("starttls", "tls"):
         assert folder is not None
         cert, key = self_signed_certificate(folder)
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(cert, key)
-        kwargs.update(tls_context=context, require_starttls=True)
+        kwargs.update(tls_context=context, require_starttls=True) if mode == "starttls" else kwargs.update(
+            ssl_context=context
+        )
         server.url = f"{url}?ca_file={cert}"
+        server.implicit_tls = mode == "tls"
     controller = Controller(_Handler(server), hostname="127.0.0.1", port=port, ready_timeout=10, **kwargs)
     controller.start()
     try:

@@ -235,12 +235,12 @@ async def test_a_seat_holder_hears_of_their_own_seat_only(app, client, alice, ev
     assert smtp.to("sam@example.com") == [sam]
 
 
-@pytest.mark.parametrize("smtp_mode", ["auth", "starttls"])
-async def test_smtp_authentication_and_starttls(app, client, alice, event_types, smtp, smtp_mode, job_loop):
+@pytest.mark.parametrize("smtp_mode", ["auth", "starttls", "tls"])
+async def test_smtp_authentication_starttls_and_tls(app, client, alice, event_types, smtp, smtp_mode, job_loop):
     await booked(client, event_types.regular, at(MONDAY, "10:00"))
     received = await smtp.wait_for(2)
     assert {m.authenticated_as for m in received} == {SMTP_USER}
-    assert {m.tls for m in received} == {smtp_mode == "starttls"}
+    assert {m.tls for m in received} == {smtp_mode != "auth"}
 
 
 @pytest.mark.parametrize("smtp_mode", ["auth"])
