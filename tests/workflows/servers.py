@@ -201,9 +201,10 @@ def running_smtp(*, mode: str = "plain", folder: Path | None = None) -> Iterator
         cert, key = self_signed_certificate(folder)
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(cert, key)
-        kwargs.update(tls_context=context, require_starttls=True) if mode == "starttls" else kwargs.update(
-            ssl_context=context
-        )
+        if mode == "starttls":
+            kwargs.update(tls_context=context, require_starttls=True)
+        else:
+            kwargs.update(ssl_context=context)
         server.url = f"{url}?ca_file={cert}"
         server.implicit_tls = mode == "tls"
     controller = Controller(_Handler(server), hostname="127.0.0.1", port=port, ready_timeout=10, **kwargs)
