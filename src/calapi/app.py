@@ -65,6 +65,9 @@ from calapi.webhooks.v2 import event_type_router as event_type_webhooks_v2
 from calapi.webhooks.v2 import router as webhooks_v2
 from calapi.webhooks.v2 import team_router as team_webhooks_v2
 from calapi.wiring import register_domain_hooks, register_job_handlers
+from calapi.workflows.v2 import booking_router as booking_messages_v2
+from calapi.workflows.v2 import router as workflows_v2
+from calapi.workflows.v2 import team_router as team_workflows_v2
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -143,6 +146,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         destination_calendars_v2,
         booking_calendars_v2,
         booking_ics_v2,
+        workflows_v2,
+        team_workflows_v2,
+        booking_messages_v2,
         schedules_v1,
         event_types_v1,
         bookings_v1,

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import parse_qsl, unquote, urlsplit
 
-from pydantic import Field, ValidationError, ValidationInfo, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Values that mean "nobody chose a secret"; refused in production.
@@ -63,6 +65,56 @@ def parse_networks(text: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Net
                 f"expected addresses or networks such as '10.0.0.5, 172.16.0.0/12', got {part!r}"
             ) from None
     return tuple(networks)
+
+
+@dataclass(frozen=True)
+class SmtpServer:
+    """Where and how to hand email over (``CALAPI_SMTP_URL``, parsed)."""
+
+    host: str
+    port: int
+    username: str | None
+    password: str | None
+    tls: str  # "starttls" (required), "opportunistic" (if offered), "implicit" (smtps)
+    verify: bool
+    ca_file: str | None
+
+
+_SMTP_SCHEMES = {"smtp": ("opportunistic", 25), "smtp+starttls": ("starttls", 587), "smtps": ("implicit", 465)}
+
+
+def parse_smtp_url(url: str) -> SmtpServer:
+    """``smtp[s|+starttls]://[user[:password]@]host[:port][?verify=false&ca_file=/path]`` → its parts.
+
+    User and password are percent-decoded, so a password may hold any character."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in _SMTP_SCHEMES:
+        raise ValueError(
+            "use 'smtp://', 'smtp+starttls://' or 'smtps://', such as 'smtp+starttls://user:pass@mail.example.com:587'"
+        )
+    try:
+        port = parts.port
+    except ValueError:
+        raise ValueError("the port must be a number between 1 and 65535") from None
+    if not parts.hostname:
+        raise ValueError("the URL names no host")
+    tls, default_port = _SMTP_SCHEMES[parts.scheme]
+    query = dict(parse_qsl(parts.query))
+    unknown = set(query) - {"verify", "ca_file"}
+    if unknown:
+        raise ValueError(f"unknown option(s) {', '.join(sorted(unknown))}; known: verify, ca_file")
+    verify_text = query.get("verify", "true").lower()
+    if verify_text not in ("true", "false", "1", "0", "yes", "no"):
+        raise ValueError("verify must be true or false")
+    return SmtpServer(
+        host=parts.hostname,
+        port=port or default_port,
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password is not None else None,
+        tls=tls,
+        verify=verify_text in ("true", "1", "yes"),
+        ca_file=query.get("ca_file") or None,
+    )
 
 
 class Settings(BaseSettings):
@@ -126,6 +178,26 @@ class Settings(BaseSettings):
     apple_caldav_url: str = "https://caldav.icloud.com/"
     # None: allowed in development, refused in production (a calendar server on the LAN needs true).
     calendar_allow_private_networks: bool | None = None
+    # Notifications (booking emails, workflow reminders). Email goes through SMTP:
+    # smtp://user:pass@host:587 (STARTTLS when the server offers it), smtp+starttls://… (STARTTLS
+    # required), smtps://…:465 (TLS from the start); ?verify=false or ?ca_file=/path for a private
+    # certificate. Unset: messages are still recorded, marked "not sent: not configured".
+    smtp_url: SecretStr | None = None
+    email_from: str = "calapi <no-reply@localhost>"
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0, le=300)
+    # SMS through a Twilio-compatible Messages API (base URL, account, token, sender number or
+    # messaging service id). Unset: SMS messages are recorded as not sent.
+    sms_base_url: str = "https://api.twilio.com"
+    sms_account_sid: str | None = None
+    sms_auth_token: SecretStr | None = None
+    sms_from: str | None = None
+    sms_timeout_seconds: float = Field(default=15.0, gt=0, le=300)
+    # A reminder found later than this after its time (the worker was down) is marked missed, not sent.
+    reminder_catchup_window: str = "1h"
+    # Delays before each attempt at sending one message (the first is the first attempt's).
+    notification_retry_schedule: str = "0,30s,2m,10m,1h"
+    # Where booking links in messages point ({CANCEL_URL}, {RESCHEDULE_URL}); empty: no links.
+    public_url: str = ""
 
     @field_validator("database_url")
     @classmethod
@@ -156,13 +228,15 @@ class Settings(BaseSettings):
         parse_rate_limit(value)
         return value
 
-    @field_validator("webhook_retry_schedule")
+    @field_validator("webhook_retry_schedule", "notification_retry_schedule")
     @classmethod
     def _schedule_shape(cls, value: str) -> str:
         parse_schedule(value)
         return value
 
-    @field_validator("webhook_catchup_window", "webhook_disable_after", "webhook_log_retention")
+    @field_validator(
+        "webhook_catchup_window", "webhook_disable_after", "webhook_log_retention", "reminder_catchup_window"
+    )
     @classmethod
     def _duration_shape(cls, value: str) -> str:
         parse_duration(value)
@@ -225,6 +299,31 @@ class Settings(BaseSettings):
         parse_networks(value)
         return value
 
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        parse_smtp_url(value.get_secret_value())
+        return value
+
+    @field_validator("email_from")
+    @classmethod
+    def _email_from_shape(cls, value: str) -> str:
+        from email.utils import parseaddr
+
+        if "@" not in parseaddr(value)[1]:
+            raise ValueError("expected an address such as 'Cal <notifications@example.com>'")
+        return value
+
+    @field_validator("public_url", "sms_base_url")
+    @classmethod
+    def _http_url_shape(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("expected an http(s) URL such as 'https://cal.example.com'")
+        return value
+
     @field_validator("secret_key")
     @classmethod
     def _production_secret(cls, value: str, info: ValidationInfo) -> str:
@@ -260,6 +359,15 @@ class Settings(BaseSettings):
     @property
     def trusted_proxy_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
         return parse_networks(self.trusted_proxies)
+
+    @property
+    def smtp_server(self) -> SmtpServer | None:
+        """The SMTP server to send through; None when email is not configured."""
+        return parse_smtp_url(self.smtp_url.get_secret_value()) if self.smtp_url is not None else None
+
+    @property
+    def sms_configured(self) -> bool:
+        return bool(self.sms_account_sid and self.sms_auth_token and self.sms_from)
 
     @property
     def rate_limit_parsed(self) -> tuple[int, int]:

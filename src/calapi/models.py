@@ -19,6 +19,7 @@ from calapi.schedules.models import Availability, Schedule
 from calapi.teams.models import Membership, Team
 from calapi.users.models import User
 from calapi.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
+from calapi.workflows.models import Workflow, WorkflowEventType, WorkflowMessage, WorkflowStep
 
 __all__ = [
     "ApiKey",
@@ -47,4 +48,8 @@ __all__ = [
     "Webhook",
     "WebhookAttempt",
     "WebhookDelivery",
+    "Workflow",
+    "WorkflowEventType",
+    "WorkflowMessage",
+    "WorkflowStep",
 ]

@@ -11,6 +11,7 @@ def register_job_handlers(settings: Settings) -> None:
     from calapi.calendars import sync as calendar_sync
     from calapi.calendars.settings import calendar_settings
     from calapi.webhooks import delivery as webhook_delivery
+    from calapi.workflows import job_handlers as workflow_jobs
 
     # events.dispatch (fan-out of every domain event to its webhook subscriptions) and webhooks.deliver
     webhook_delivery.register(settings)
@@ -19,6 +20,8 @@ def register_job_handlers(settings: Settings) -> None:
     config = calendar_settings(settings)
     calendar_refresh.register(config)
     calendar_sync.register(config)
+    # booking events → booking emails and workflow messages; reminders at their time
+    workflow_jobs.register(settings)
 
 
 def register_domain_hooks() -> None:

@@ -1,7 +1,7 @@
 """A booking create costs a fixed number of statements, however busy the host already is.
 
-The outbox rows of one create (BOOKING_CREATED, MEETING_STARTED, MEETING_ENDED, their three
-dispatch jobs and the calendars room's job for BOOKING_CREATED) go out as one INSERT for the events and one for the jobs on PostgreSQL. On SQLite,
+The outbox rows of one create (BOOKING_CREATED, MEETING_STARTED, MEETING_ENDED and their three
+dispatch jobs) go out as one INSERT for the events and one for the jobs on PostgreSQL. On SQLite,
 SQLAlchemy inserts them row by row: it cannot promise there that a multi-row INSERT … RETURNING
 gives the ids back in the rows' order (pairing each event with its job needs that, and the ORM
 needs it for the jobs' ids); a statement there is a call into the same process, not a round trip.
@@ -35,9 +35,7 @@ async def test_create_statements_are_flat_and_events_are_batched(app, client, al
     assert len(second) == len(last), (second, last)
     per_event = 1 if database_url.startswith("postgresql") else 3
     assert writes_to(last, "domain_events") == per_event
-    # BOOKING_CREATED also gets a calendars.write job (jobs.outbox.follow): in the same INSERT on
-    # PostgreSQL, one more row-by-row INSERT on SQLite.
-    assert writes_to(last, "jobs") == (1 if per_event == 1 else per_event + 1)
+    assert writes_to(last, "jobs") == per_event
     assert writes_to(last, "bookings") == 1
     # Guests are attendees too: on PostgreSQL still one statement for the attendee rows.
     with_guests = await create("16:30", guests=["g1@example.com", "g2@example.com"])

@@ -29,6 +29,21 @@ from tests.teams.team_booking_helpers import team_event
 CALLERS = ("owner", "admin", "member", "outsider", "system_admin")
 TEAM_ROUTE = re.compile(r"/teams\b|/memberships\b|/invites\b|/reassign\b")
 HOOK = {"subscriberUrl": "http://127.0.0.1:9/team", "active": True, "triggers": ["BOOKING_CREATED"]}
+WORKFLOW = {
+    "name": "Team reminder",
+    "activation": {"isActiveOnAllEventTypes": True, "activeOnEventTypeIds": []},
+    "trigger": {"type": "newEvent"},
+    "steps": [
+        {
+            "stepNumber": 1,
+            "action": "email_host",
+            "recipient": "const",
+            "template": "custom",
+            "sender": "Sales",
+            "message": {"subject": "Booked: {ATTENDEE_NAME}", "html": "<p>{EVENT_NAME}</p>"},
+        }
+    ],
+}
 
 Ids = dict[str, Any]
 
@@ -67,6 +82,13 @@ ROUTES: dict[tuple[str, str], Row] = {
     ),
     ("GET", "/v2/teams/{teamId}/webhooks/{webhookId}/deliveries"): Row(
         "/v2/teams/{team}/webhooks/{webhook}/deliveries", (200, 200, 403, 403, 200)
+    ),
+    ("GET", "/v2/teams/{teamId}/workflows"): Row("/v2/teams/{team}/workflows", (200, 200, 403, 403, 200)),
+    ("GET", "/v2/teams/{teamId}/workflows/{workflowId}"): Row(
+        "/v2/teams/{team}/workflows/{workflow}", (200, 200, 403, 403, 200)
+    ),
+    ("GET", "/v2/teams/{teamId}/workflows/{workflowId}/messages"): Row(
+        "/v2/teams/{team}/workflows/{workflow}/messages", (200, 200, 403, 403, 200)
     ),
     # --- v1 reads (v1 hides a team from outsiders with 404; a non-admin member gets 401 or 403)
     ("GET", "/v1/teams"): Row("/v1/teams", (200, 200, 200, 200, 200)),
@@ -112,6 +134,15 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("POST", "/v2/teams/{teamId}/webhooks/{webhookId}/rotate-secret"): Row(
         "/v2/teams/{team}/webhooks/{webhook}/rotate-secret", (200, 200, 403, 403, 200)
     ),
+    ("POST", "/v2/teams/{teamId}/workflows"): Row(
+        "/v2/teams/{team}/workflows", (201, 201, 403, 403, 201), body={**WORKFLOW, "name": "Made"}
+    ),
+    ("PATCH", "/v2/teams/{teamId}/workflows/{workflowId}"): Row(
+        "/v2/teams/{team}/workflows/{workflow}", (200, 200, 403, 403, 200), body={"name": "Renamed"}
+    ),
+    ("POST", "/v2/teams/{teamId}/workflows/{workflowId}/preview"): Row(
+        "/v2/teams/{team}/workflows/{workflow}/preview", (200, 200, 403, 403, 200), body={"bookingUid": "{booking}"}
+    ),
     # No delivery exists: those let through get 404.
     ("POST", "/v2/teams/{teamId}/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver"): Row(
         "/v2/teams/{team}/webhooks/{webhook}/deliveries/999999/redeliver", (404, 404, 403, 403, 404)
@@ -148,6 +179,9 @@ ROUTES: dict[tuple[str, str], Row] = {
     ),
     ("DELETE", "/v2/teams/{teamId}/webhooks/{webhookId}"): Row(
         "/v2/teams/{team}/webhooks/{webhook}", (200, 200, 403, 403, 200)
+    ),
+    ("DELETE", "/v2/teams/{teamId}/workflows/{workflowId}"): Row(
+        "/v2/teams/{team}/workflows/{workflow}", (200, 200, 403, 403, 200)
     ),
     ("DELETE", "/v1/teams/{teamId}"): Row("/v1/teams/{team_2}", (200, 401, 401, 404, 200)),
     ("DELETE", "/v2/teams/{teamId}"): Row("/v2/teams/{team}", (200, 403, 403, 403, 200)),
@@ -234,6 +268,9 @@ async def full_world(app: Any, client: httpx.AsyncClient, alice: User, system_ad
     hook = await client.post(f"/v2/teams/{team}/webhooks", json=HOOK, headers=owner.headers)
     assert hook.status_code == 201, hook.text
     ids["webhook"] = hook.json()["data"]["id"]
+    workflow = await client.post(f"/v2/teams/{team}/workflows", json=WORKFLOW, headers=owner.headers)
+    assert workflow.status_code == 201, workflow.text
+    ids["workflow"] = workflow.json()["data"]["id"]
     return built
 
 

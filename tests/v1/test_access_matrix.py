@@ -48,6 +48,21 @@ SCHEDULES = "2024-06-11"
 EVENT_TYPES = "2024-06-14"
 BOOKINGS = "2024-08-13"
 WINDOW = {"dateFrom": "2050-09-05", "dateTo": "2050-09-06"}
+WORKFLOW = {
+    "name": "Confirmation",
+    "activation": {"isActiveOnAllEventTypes": True, "activeOnEventTypeIds": []},
+    "trigger": {"type": "newEvent"},
+    "steps": [
+        {
+            "stepNumber": 1,
+            "action": "email_host",
+            "recipient": "const",
+            "template": "custom",
+            "sender": "Alice",
+            "message": {"subject": "Booked: {ATTENDEE_NAME}", "html": "<p>{EVENT_NAME}</p>"},
+        }
+    ],
+}
 
 # (method, route path) → Case. Read routes first, then writes, then deletes (children before parents),
 # because the admin's calls run in this order against one set of rows.
@@ -175,6 +190,25 @@ OBJECT_ROUTES: dict[tuple[str, str], Case] = {
     ("GET", "/v2/teams/{teamId}/webhooks/{webhookId}/deliveries"): Case(
         "/v2/teams/{team}/webhooks/{team_webhook}/deliveries", 403, 200
     ),
+    ("GET", "/v2/workflows/{workflowId}"): Case("/v2/workflows/{workflow}", 404, 200),
+    ("GET", "/v2/workflows/{workflowId}/messages"): Case("/v2/workflows/{workflow}/messages", 404, 200),
+    ("GET", "/v2/bookings/{bookingUid}/messages"): Case("/v2/bookings/{booking_uid}/messages", 404, 200),
+    ("GET", "/v2/teams/{teamId}/workflows"): Case("/v2/teams/{team}/workflows", 403, 200),
+    ("GET", "/v2/teams/{teamId}/workflows/{workflowId}"): Case("/v2/teams/{team}/workflows/{team_workflow}", 403, 200),
+    ("GET", "/v2/teams/{teamId}/workflows/{workflowId}/messages"): Case(
+        "/v2/teams/{team}/workflows/{team_workflow}/messages", 403, 200
+    ),
+    ("PATCH", "/v2/workflows/{workflowId}"): Case("/v2/workflows/{workflow}", 404, 200, body={"name": "Changed"}),
+    ("POST", "/v2/workflows/{workflowId}/preview"): Case(
+        "/v2/workflows/{workflow}/preview", 404, 200, body={"bookingUid": "{booking_uid}"}
+    ),
+    ("POST", "/v2/teams/{teamId}/workflows"): Case("/v2/teams/{team}/workflows", 403, 201, body=WORKFLOW),
+    ("PATCH", "/v2/teams/{teamId}/workflows/{workflowId}"): Case(
+        "/v2/teams/{team}/workflows/{team_workflow}", 403, 200, body={"name": "Changed"}
+    ),
+    ("POST", "/v2/teams/{teamId}/workflows/{workflowId}/preview"): Case(
+        "/v2/teams/{team}/workflows/{team_workflow}/preview", 403, 200, body={"bookingUid": "{booking_uid}"}
+    ),
     ("POST", "/v2/teams/{teamId}/webhooks"): Case(
         "/v2/teams/{team}/webhooks",
         403,
@@ -219,6 +253,10 @@ OBJECT_ROUTES: dict[tuple[str, str], Case] = {
         "/v2/teams/{team}/event-types/{team_event_type}", 403, 200, body={"title": "Changed"}
     ),
     # --- deletes, children before parents -------------------------------------------------------
+    ("DELETE", "/v2/workflows/{workflowId}"): Case("/v2/workflows/{workflow}", 404, 200),
+    ("DELETE", "/v2/teams/{teamId}/workflows/{workflowId}"): Case(
+        "/v2/teams/{team}/workflows/{team_workflow}", 403, 200
+    ),
     ("DELETE", "/v1/bookings/{id}/cancel"): Case("/v1/bookings/{booking}/cancel", 400, 200),
     ("DELETE", "/v1/attendees/{id}"): Case("/v1/attendees/{attendee}", 404, 200),
     ("DELETE", "/v1/availabilities/{id}"): Case("/v1/availabilities/{availability}", 404, 200),
@@ -334,6 +372,8 @@ for _method, _collection in [
     ("POST", "/v2/teams"),
     ("GET", "/v2/webhooks"),
     ("POST", "/v2/webhooks"),
+    ("GET", "/v2/workflows"),
+    ("POST", "/v2/workflows"),
     ("GET", "/v1/users"),
     ("POST", "/v1/users"),
     ("GET", "/v1/schedules"),
@@ -428,7 +468,12 @@ async def seed(app: Any, client: httpx.AsyncClient, alice: Any, bob: Any) -> Ids
             },
         )
     )
-    ids: Ids = {}
+    ids: Ids = {
+        "workflow": (await _created(await client.post("/v2/workflows", json=WORKFLOW, headers=alice.headers)))["id"],
+        "team_workflow": (
+            await _created(await client.post(f"/v2/teams/{team['id']}/workflows", json=WORKFLOW, headers=alice.headers))
+        )["id"],
+    }
     if any(route.path == "/v2/teams/{teamId}/webhooks" for route in api_routes(app.routes)):
         team_webhook = await _created(
             await client.post(

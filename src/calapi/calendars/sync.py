@@ -1,8 +1,9 @@
 """``calendars.write``: bookings into the hosts' calendars, driven by the bookings' domain events.
 
-The outbox gives this room a job for each booking event it follows (``jobs.outbox.follow``,
-registered at start-up), written in the booking's own transaction — so no booking change is missed,
-and the bookings room knows nothing of calendars. The event's payload is the booking as it was
+This room consumes the recorded booking events (``jobs.outbox.consume_events``, registered at
+start-up): the dispatch of each event it follows enqueues a write job in the dispatch's own
+transaction — so no booking change is missed, a booking create pays nothing for calendars, and the
+bookings room knows nothing of calendars. The event's payload is the booking as it was
 then (Cal.com's webhook payload); what the job reads besides is this room's own tables.
 
 - created (or confirmed): the meeting is written to the event type's destination calendar, else
@@ -322,4 +323,9 @@ def register(config: CalendarSettings) -> None:
             backoff=(timedelta(seconds=5), timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30)),
         ),
     )
-    outbox.follow(WRITE_JOB, FOLLOWED)
+
+    async def follow_bookings(session: AsyncSession, _dispatch: Job, event: DomainEvent | None) -> None:
+        if event is not None and event.trigger in FOLLOWED:
+            jobs.enqueue(session, WRITE_JOB, {"eventId": event.id})
+
+    outbox.consume_events("calendars", follow_bookings)

@@ -57,6 +57,9 @@ class EventType(Base):
     confirmation_policy: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     settings: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the remaining settings, by their 2024-06-14 names
     event_metadata: Mapped[dict[str, Any] | None] = mapped_column("metadata", JSON)
+    # The default booking emails (workflows room): off for the hosts, off for the attendees.
+    disable_standard_emails_host: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    disable_standard_emails_attendee: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

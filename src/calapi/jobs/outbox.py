@@ -1,30 +1,29 @@
-"""Recording domain events in the caller's transaction (the outbox)."""
+"""Recording domain events in the caller's transaction (the outbox), and handing each one to the
+domains that act on it.
+
+Every recorded event gets one ``events.dispatch`` job. When it runs, each registered consumer
+(``consume_events``: the webhooks' fan-out, the workflows' planning) is called in turn with the
+event, in the worker's recording transaction, together with the job's own "done": all of it or
+none. A consumer only writes rows and jobs of its own; anything slow or fallible belongs in a
+job it enqueues, so that one consumer's trouble never holds back another's.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calapi.db import utcnow
-from calapi.jobs.models import DomainEvent
-from calapi.jobs.worker import enqueue
+from calapi.jobs.models import DomainEvent, Job
+from calapi.jobs.worker import Handler, Record, enqueue, register
 
 DISPATCH_JOB = "events.dispatch"
 _INSERT_EVENTS = insert(DomainEvent).returning(DomainEvent.id, sort_by_parameter_order=True)
-# Job kinds that act on events themselves, besides the dispatch to webhooks: kind -> triggers.
-_followers: dict[str, frozenset[str]] = {}
-
-
-def follow(kind: str, triggers: Iterable[str]) -> None:
-    """Give every future event of ``triggers`` a job of ``kind`` (payload ``{"eventId": id}``),
-    written with the event. A domain registers this at start-up (``wiring``), like its handlers;
-    calling it again replaces the triggers."""
-    _followers[kind] = frozenset(triggers)
 
 
 @dataclass(frozen=True)
@@ -63,9 +62,6 @@ async def record_events(session: AsyncSession, events: Sequence[NewEvent]) -> li
     ids = list((await connection.execute(_INSERT_EVENTS, rows)).scalars().all())
     for event, event_id in zip(events, ids, strict=True):
         enqueue(session, DISPATCH_JOB, {"eventId": event_id}, run_at=event.dispatch_at)
-        for kind, triggers in _followers.items():
-            if event.trigger in triggers:
-                enqueue(session, kind, {"eventId": event_id}, run_at=event.dispatch_at)
     return ids
 
 
@@ -82,3 +78,35 @@ async def record_event(
     """Write one event row and its dispatch job (``record_events`` with one event); its id."""
     event = NewEvent(trigger, payload, subject_uid, owner_user_id, event_type_id, dispatch_at)
     return (await record_events(session, [event]))[0]
+
+
+# ---------------------------------------------------------------- dispatch: every consumer, per event
+
+# ``consumer(session, job, event)``: ``event`` is None when it was removed before its dispatch
+# (a cancelled booking's MEETING_* event); ``job.run_at`` is when the dispatch was due.
+EventConsumer = Callable[[AsyncSession, Job, DomainEvent | None], Awaitable[None]]
+_consumers: dict[str, EventConsumer] = {}
+
+
+def consume_events(name: str, consumer: EventConsumer) -> None:
+    """Register (or replace) a domain's consumer of recorded events; consumers run in name order."""
+    _consumers[name] = consumer
+    register(DISPATCH_JOB, Handler(load=load_events, perform=_dispatch))
+
+
+async def load_events(session: AsyncSession, claimed: list[Job]) -> dict[int, DomainEvent | None]:
+    """A claimed batch's events in one query (inside the claim's transaction)."""
+    ids = {int(job.payload["eventId"]) for job in claimed}
+    found = {
+        event.id: event for event in (await session.scalars(select(DomainEvent).where(DomainEvent.id.in_(ids)))).all()
+    }
+    return {job.id: found.get(int(job.payload["eventId"])) for job in claimed}
+
+
+async def _dispatch(job: Job, event: DomainEvent | None) -> Record:
+    # All writes: they run in the worker's recording transaction with the job's own state.
+    async def record(session: AsyncSession) -> None:
+        for name in sorted(_consumers):
+            await _consumers[name](session, job, event)
+
+    return record

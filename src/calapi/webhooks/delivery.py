@@ -1,4 +1,4 @@
-"""From the outbox to the subscriber: fan-out (``events.dispatch``) and delivery (``webhooks.deliver``).
+"""From the outbox to the subscriber: fan-out (a consumer of ``events.dispatch``) and delivery (``webhooks.deliver``).
 
 Both are two-phase jobs (see ``calapi.jobs.worker``): what a claimed batch needs is read in the
 claim's transaction (one query per kind), and the writes of every job that finished meanwhile are
@@ -35,9 +35,9 @@ from calapi.core import ssrf
 from calapi.core.envelopes import iso_ms
 from calapi.db import rows_affected, utcnow
 from calapi.event_types.team_service import team_of_event_type
+from calapi.jobs import outbox
 from calapi.jobs import worker as jobs
 from calapi.jobs.models import DomainEvent, Job
-from calapi.jobs.outbox import DISPATCH_JOB
 from calapi.webhooks import signing, templates
 from calapi.webhooks.connections import HTTP_ERRORS, Address, Connections
 from calapi.webhooks.models import DeliveryStatus, Webhook, WebhookAttempt, WebhookDelivery
@@ -173,15 +173,6 @@ async def matching_webhooks(session: AsyncSession, event: DomainEvent) -> list[W
             )
         )
     return [w for w in rows if event.trigger in (w.triggers or [])]
-
-
-async def load_events(session: AsyncSession, claimed: list[Job]) -> dict[int, DomainEvent | None]:
-    """A claimed batch's events in one query (inside the claim's transaction)."""
-    ids = {int(job.payload["eventId"]) for job in claimed}
-    found = {
-        event.id: event for event in (await session.scalars(select(DomainEvent).where(DomainEvent.id.in_(ids)))).all()
-    }
-    return {job.id: found.get(int(job.payload["eventId"])) for job in claimed}
 
 
 async def fan_out(session: AsyncSession, job: Job, event: DomainEvent | None, settings: Settings) -> None:
@@ -528,18 +519,15 @@ def register(settings: Settings) -> None:
     schedule = parse_schedule(settings.webhook_retry_schedule)
     backoff = tuple(timedelta(seconds=s) for s in schedule[1:])
 
-    async def perform_dispatch(job: Job, event: DomainEvent | None) -> jobs.Record:
+    async def fan_out_event(session: AsyncSession, job: Job, event: DomainEvent | None) -> None:
         # The fan-out is all writes: it runs in the worker's recording transaction, together with
         # every other finished job's writes and the job's own state (all or none per batch).
-        async def record(session: AsyncSession) -> None:
-            await fan_out(session, job, event, settings)
-
-        return record
+        await fan_out(session, job, event, settings)
 
     async def perform(job: Job, context: DeliveryContext | None) -> jobs.Record | None:
         return await perform_delivery(job, context, settings)
 
-    jobs.register(DISPATCH_JOB, jobs.Handler(load=load_events, perform=perform_dispatch))
+    outbox.consume_events("webhooks", fan_out_event)
     jobs.register(
         DELIVER_JOB,
         jobs.Handler(

@@ -1,0 +1,57 @@
+"""The workflows room's background work, registered with the job loop at start-up (``wiring``).
+
+- a consumer of recorded events: a booking event enqueues ``workflows.plan`` (its own job, so a
+  fault here never holds back the webhooks' fan-out of the same event);
+- ``workflows.plan``: what the event sends, and its bookings' reminders brought in step;
+- ``workflows.sync``: a workflow's reminders after it is added or changed;
+- ``workflows.send``: one message, at its time.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from calapi.config import Settings, parse_schedule
+from calapi.db import utcnow
+from calapi.jobs import outbox
+from calapi.jobs import worker as jobs
+from calapi.jobs.models import DomainEvent, Job
+from calapi.workflows import planning, sending
+from calapi.workflows.planning import PLAN_JOB, PLANNED_EVENTS, SEND_JOB, SYNC_JOB
+
+# Planning is database work only; an attempt fails on a lost connection or a conflict, and is
+# worth repeating soon, then for hours (a failed plan would mean messages never planned).
+PLANNING_BACKOFF = tuple(timedelta(seconds=s) for s in (1, 5, 30, 120, 600, 3600, 6 * 3600, 24 * 3600))
+
+
+async def _on_event(session: AsyncSession, job: Job, event: DomainEvent | None) -> None:
+    if event is not None and event.trigger in PLANNED_EVENTS and event.subject_uid:
+        jobs.enqueue(session, PLAN_JOB, {"eventId": event.id})
+
+
+async def _plan(session: AsyncSession, job: Job) -> None:
+    event = await session.get(DomainEvent, int(job.payload["eventId"]))
+    if event is not None:
+        await planning.plan_event(session, event)
+
+
+async def _sync(session: AsyncSession, job: Job) -> None:
+    await planning.sync_workflow(session, int(job.payload["workflowId"]), now=utcnow())
+
+
+def register(settings: Settings) -> None:
+    schedule = parse_schedule(settings.notification_retry_schedule)
+
+    async def perform(job: Job, context: Any) -> jobs.Record | None:
+        return await sending.perform(job, context, settings)
+
+    outbox.consume_events("workflows", _on_event)
+    jobs.register(PLAN_JOB, jobs.Handler(run=_plan, backoff=PLANNING_BACKOFF))
+    jobs.register(SYNC_JOB, jobs.Handler(run=_sync, backoff=PLANNING_BACKOFF))
+    jobs.register(
+        SEND_JOB,
+        jobs.Handler(backoff=tuple(timedelta(seconds=s) for s in schedule[1:]), load=sending.load, perform=perform),
+    )

@@ -1,0 +1,98 @@
+"""Which workflows apply to which bookings.
+
+A personal workflow covers its user's event types (all of them, or those it is active on); a team
+workflow covers the team's event types, and a managed event type's children with their parent.
+A booking is covered through its event type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from calapi.event_types.models import EventType
+from calapi.workflows.meetings import BookingContext
+from calapi.workflows.models import Workflow, WorkflowEventType, WorkflowStep
+
+
+@dataclass(frozen=True)
+class LoadedWorkflow:
+    workflow: Workflow
+    steps: tuple[WorkflowStep, ...]
+    event_type_ids: frozenset[int]
+
+    def covers(self, context: BookingContext) -> bool:
+        event_type = context.event_type
+        if event_type is None:
+            return False
+        wf = self.workflow
+        if wf.user_id is not None:
+            return event_type.owner_id == wf.user_id and (wf.active_on_all or event_type.id in self.event_type_ids)
+        if wf.team_id is None or context.team_id != wf.team_id:
+            return False
+        return (
+            wf.active_on_all
+            or event_type.id in self.event_type_ids
+            or (context.parent_id is not None and context.parent_id in self.event_type_ids)
+        )
+
+
+async def load_workflows(session: AsyncSession, workflows: Sequence[Workflow]) -> list[LoadedWorkflow]:
+    """Steps (by number) and activations of these workflows, in two queries."""
+    ids = [w.id for w in workflows]
+    if not ids:
+        return []
+    steps: dict[int, list[WorkflowStep]] = {}
+    for step in (
+        await session.scalars(
+            select(WorkflowStep).where(WorkflowStep.workflow_id.in_(ids)).order_by(WorkflowStep.step_number)
+        )
+    ).all():
+        steps.setdefault(step.workflow_id, []).append(step)
+    active: dict[int, set[int]] = {}
+    for row in (
+        await session.execute(
+            select(WorkflowEventType.workflow_id, WorkflowEventType.event_type_id).where(
+                WorkflowEventType.workflow_id.in_(ids)
+            )
+        )
+    ).all():
+        active.setdefault(row.workflow_id, set()).add(row.event_type_id)
+    return [LoadedWorkflow(w, tuple(steps.get(w.id, [])), frozenset(active.get(w.id, set()))) for w in workflows]
+
+
+async def workflows_for(
+    session: AsyncSession, contexts: Iterable[BookingContext], *, triggers: Iterable[str] | None = None
+) -> dict[str, list[LoadedWorkflow]]:
+    """booking uid → the workflows covering it (of ``triggers`` when given): three queries."""
+    contexts = list(contexts)
+    users = {c.event_type.owner_id for c in contexts if c.event_type is not None and c.event_type.owner_id is not None}
+    teams = {c.team_id for c in contexts if c.team_id is not None}
+    if not users and not teams:
+        return {c.booking.uid: [] for c in contexts}
+    owned: list[ColumnElement[bool]] = []
+    if users:
+        owned.append(Workflow.user_id.in_(users))
+    if teams:
+        owned.append(Workflow.team_id.in_(teams))
+    query = select(Workflow).where(or_(*owned)).order_by(Workflow.id)
+    if triggers is not None:
+        query = query.where(Workflow.trigger.in_(list(triggers)))
+    loaded = await load_workflows(session, list((await session.scalars(query)).all()))
+    return {c.booking.uid: [w for w in loaded if w.covers(c)] for c in contexts}
+
+
+def event_types_in_scope(loaded: LoadedWorkflow) -> ColumnElement[bool]:
+    """A condition on ``EventType``: the event types ``loaded`` covers."""
+    wf = loaded.workflow
+    ids = list(loaded.event_type_ids)
+    if wf.user_id is not None:
+        mine = EventType.owner_id == wf.user_id
+        return mine if wf.active_on_all else mine & EventType.id.in_(ids)
+    team_types = select(EventType.id).where(EventType.team_id == wf.team_id)
+    if wf.active_on_all:
+        return or_(EventType.team_id == wf.team_id, EventType.parent_id.in_(team_types))
+    return or_(EventType.id.in_(ids), EventType.parent_id.in_(ids))
