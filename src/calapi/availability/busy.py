@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import BigInteger, bindparam, cast, extract, func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import BindParameter
 
 from calapi.bookings.models import Booking, BookingHost, BookingSeat, BookingStatus
 from calapi.event_types import service as event_types_service
@@ -64,7 +65,7 @@ def _busy_statement() -> Any:
         seat_count.label("taken"),
         Booking.id,
     )
-    host_ids = bindparam("host_ids", expanding=True)
+    host_ids: BindParameter[list[int]] = bindparam("host_ids", expanding=True)
     as_organizer = select(Booking.user_id.label("host_id"), *columns).where(Booking.user_id.in_(host_ids), *in_window)
     as_co_host = (
         select(BookingHost.user_id.label("host_id"), *columns)
@@ -110,7 +111,7 @@ async def load_busy_for_hosts(
     # A seated meeting is one booking with one booking_seats row per attendee (Cal.com: one
     # booking, N attendees). A seated booking row without seat rows counts as one taken seat, and
     # rows of one host, event and time are one meeting whose uid is the first row's.
-    seats: dict[tuple[int, int, datetime, datetime], list[tuple[str, int]]] = {}
+    seats: dict[tuple[int, int, int, int], list[tuple[str, int]]] = {}
     for user_id, uid, event_type_id, start_s, end_s, status, taken in rows:
         trait = traits.get(event_type_id) if event_type_id is not None else None
         engine_status = _ENGINE_STATUS.get(status, EngineBookingStatus.ACCEPTED)

@@ -62,8 +62,8 @@ async def complete_hosts(
             Host(
                 user_id,
                 schedule,
-                busy=busy.get(user_id, ()),
-                reservations=holds.get(user_id, ()),
+                busy=tuple(busy.get(user_id, ())),
+                reservations=tuple(holds.get(user_id, ())),
                 is_fixed=user_id in fixed_ids,
             )
         )

@@ -1,11 +1,12 @@
 """Legacy ``/v2/slots`` (no ``cal-api-version``, or 2024-04-15 / 06-11 / 06-14 / 08-13; contract §2.5.6):
-``GET /available``, ``POST /reserve``, ``DELETE /selected-slot`` — over the same slots service as
+``GET /available``, ``POST /reserve``, ``DELETE /selected-slot`` — over the same listing and reservations as
 ``GET /v2/slots`` and ``/v2/slots/reservations``.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -31,14 +32,10 @@ from calapi.core.versioning import (
 )
 from calapi.core.wire import BOOKER_COOKIE, WireModel
 from calapi.db import SessionDep
-from calapi.slots import service as slots_service
+from calapi.slots import listing, reservations
 from calapi.slots.api_schemas import LegacySlots
-from calapi.slots.service import (
-    AvailableSlots,
-    ReservationRequest,
-    SlotFormat,
-    SlotsRequest,
-)
+from calapi.slots.listing import AvailableSlots, SlotFormat, SlotsRequest
+from calapi.slots.reservations import ReservationRequest
 from calapi.slots.wire import (
     SlotLimitsDep,
     json_off_loop,
@@ -117,24 +114,18 @@ async def get_available_slots(
             "slotFormat property is wrong,slotFormat must be one of the following values: time, range "
         ) from None
     names = tuple(dict.fromkeys(n.strip() for raw in (*usernameList, *usernames) for n in raw.split(",") if n.strip()))
-    common: dict[str, Any] = {
-        "start": start,
-        "end": end,
-        "time_zone": timeZone,
-        "duration": duration,
-        "reschedule_uid": rescheduleUid,
-    }
+    window = SlotsRequest(start, end, time_zone=timeZone, duration=duration, reschedule_uid=rescheduleUid)
     if eventTypeId is not None:
-        parsed = SlotsRequest(event_type_id=eventTypeId, **common)
+        parsed = replace(window, event_type_id=eventTypeId)
     elif eventTypeSlug and len(names) == 1:
-        parsed = SlotsRequest(event_type_slug=eventTypeSlug, username=names[0], **common)
+        parsed = replace(window, event_type_slug=eventTypeSlug, username=names[0])
     elif len(names) >= 2:
-        parsed = SlotsRequest(usernames=names, **common)
+        parsed = replace(window, usernames=names)
     else:
         raise BadRequest(
             "Either eventTypeId or eventTypeSlug + usernameList, or a usernameList of two or more users, must be provided"
         )
-    found = await slots_service.available_slots(
+    found = await listing.available_slots(
         session, parsed, now=now, booker_uid=request.cookies.get(BOOKER_COOKIE), limits=limits
     )
     return await json_off_loop(
@@ -170,7 +161,7 @@ async def reserve_slot(
     cookie = request.cookies.get(BOOKER_COOKIE)
     uid = cookie if cookie and _HOLD_UID.fullmatch(cookie) else None
     caller_id = principal.user_id if principal else None
-    held = await slots_service.reserve(session, body.as_request(), caller_id=caller_id, now=now, uid=uid)
+    held = await reservations.reserve(session, body.as_request(), caller_id=caller_id, now=now, uid=uid)
     remember_booker(response, held.uid)
     return success(held.uid)
 
@@ -181,5 +172,5 @@ async def release_slot(
 ) -> dict[str, Any]:
     chosen = request.cookies.get(BOOKER_COOKIE) or uid  # Cal.com reads the cookie first
     if chosen:
-        await slots_service.release(session, chosen)
+        await reservations.release(session, chosen)
     return success_no_data()

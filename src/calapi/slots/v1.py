@@ -1,5 +1,5 @@
-"""API v1 ``/slots`` and ``/availability`` (``?apiKey=``) over the slots service — the same engine
-and inputs as ``GET /v2/slots``.
+"""API v1 ``/slots`` and ``/availability`` (``?apiKey=``) over the slot listing and free/busy
+(``listing.py``, ``free_busy.py``) — the same engine and inputs as ``GET /v2/slots``.
 
 ``/availability`` answers free/busy only: busy spans carry no title, attendee or event type, so
 reading another user's availability (which v1 allows any key to do) tells no more than free/busy.
@@ -7,6 +7,7 @@ reading another user's availability (which v1 allows any key to do) tells no mor
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -23,14 +24,15 @@ from calapi.core.errors import BadRequest, Forbidden, NotFound
 from calapi.core.timezones import is_time_zone
 from calapi.db import SessionDep
 from calapi.scheduling import Schedule
-from calapi.slots import service as slots_service
+from calapi.slots import free_busy, listing
 from calapi.slots.api_schemas import (
     V1AvailabilityAnswer,
     V1FreeBusy,
     V1MemberFreeBusy,
     V1Slots,
 )
-from calapi.slots.service import AvailableSlots, FreeBusy, SlotLimits, SlotsRequest
+from calapi.slots.free_busy import FreeBusy
+from calapi.slots.listing import AvailableSlots, SlotLimits, SlotsRequest
 from calapi.slots.wire import SlotLimitsDep, json_off_loop
 from calapi.teams import access
 from calapi.teams import service as teams_service
@@ -80,17 +82,17 @@ async def list_slots(
     if end <= start:
         raise BadRequest("endTime must be after startTime")
     zone_name = timeZone if timeZone and is_time_zone(timeZone) else None
-    common = {"start": start, "end": end, "time_zone": zone_name, "duration": duration, "reschedule_uid": rescheduleUid}
+    window = SlotsRequest(start, end, time_zone=zone_name, duration=duration, reschedule_uid=rescheduleUid)
     if eventTypeId is not None:
-        request = SlotsRequest(event_type_id=eventTypeId, **common)
+        request = replace(window, event_type_id=eventTypeId)
     elif usernameList and eventTypeSlug:
         if len(usernameList) == 1:
-            request = SlotsRequest(username=usernameList[0], event_type_slug=eventTypeSlug, **common)
+            request = replace(window, username=usernameList[0], event_type_slug=eventTypeSlug)
         else:
-            request = SlotsRequest(usernames=tuple(usernameList), **common)
+            request = replace(window, usernames=tuple(usernameList))
     else:
         raise BadRequest("You need to either pass an eventTypeId OR an usernameList/eventTypeSlug combination")
-    found = await slots_service.available_slots(session, request, now=now, booker_uid=None, limits=limits)
+    found = await listing.available_slots(session, request, now=now, booker_uid=None, limits=limits)
     return await json_off_loop(lambda: {"slots": v1_slots_output(found, zone_name)}, items=found.size)
 
 
@@ -192,7 +194,7 @@ async def _availability(
         members = await teams_service.accepted_member_ids(session, team_id)
         if not members:
             raise NotFound("team has no members")
-        found = await slots_service.free_busy(session, members, start=start, end=end, now=now, limits=limits)
+        found = await free_busy.free_busy(session, members, start=start, end=end, now=now, limits=limits)
         return await json_off_loop(
             lambda: [{"userId": f.user_id, "availability": availability_output(f, start.date())} for f in found],
             items=sum(len(f.busy) + len(f.date_ranges) for f in found),
@@ -202,7 +204,7 @@ async def _availability(
         if user is None:
             raise NotFound("User not found")
         user_id = user.id
-    found = await slots_service.free_busy(session, [user_id], start=start, end=end, now=now, limits=limits)
+    found = await free_busy.free_busy(session, [user_id], start=start, end=end, now=now, limits=limits)
     if not found:
         raise NotFound("User not found")
     return await json_off_loop(

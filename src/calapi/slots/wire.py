@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 
 from calapi.core.errors import BadRequest
 from calapi.core.wire import BOOKER_COOKIE
-from calapi.slots.service import SlotLimits
+from calapi.slots.listing import SlotLimits
 
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$")
