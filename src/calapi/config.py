@@ -25,6 +25,12 @@ class Environment(StrEnum):
     production = "production"
 
 
+class AvailabilityCacheMode(StrEnum):
+    auto = "auto"
+    process = "process"
+    off = "off"
+
+
 def parse_rate_limit(text: str) -> tuple[int, int]:
     """``"120/minute"`` or ``"10/5 seconds"`` → (limit, window seconds)."""
     match = _RATE_LIMIT_RE.match(text.lower())
@@ -115,6 +121,12 @@ class Settings(BaseSettings):
     # (a year of 15-minute slots in weekday office hours is about 8,400).
     slots_max_range_days: int = Field(default=366, ge=1, le=3660)
     slots_max_per_answer: int = Field(default=10_000, ge=1, le=1_000_000)
+    # Hosts' busy time kept between slot listings (calapi/availability/cache.py). "auto": shared
+    # through Redis when CALAPI_REDIS_URL is set, else in process on SQLite when this is the only
+    # server process (not a worker of `calapi serve --workers N`), else off. "process": in
+    # process (declare that no other process writes bookings). "off": every listing reads the
+    # database. Bookings are always checked against the database, whatever this says.
+    availability_cache: AvailabilityCacheMode = AvailabilityCacheMode.auto
 
     @field_validator("database_url")
     @classmethod

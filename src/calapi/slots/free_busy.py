@@ -9,10 +9,12 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from calapi.availability.cache import AvailabilityCache
 from calapi.availability.hosts import complete_hosts
 from calapi.schedules import service as schedules_service
 from calapi.scheduling import Host, Schedule, TooManySlots
 from calapi.scheduling.availability import schedule_ranges
+from calapi.scheduling.busy import busy_of
 from calapi.slots.listing import SlotLimits, host_days, run_sized
 
 
@@ -29,13 +31,20 @@ class FreeBusy:
 
 
 async def free_busy(
-    session: AsyncSession, user_ids: Iterable[int], *, start: datetime, end: datetime, now: datetime, limits: SlotLimits
+    session: AsyncSession,
+    user_ids: Iterable[int],
+    *,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    limits: SlotLimits,
+    cache: AvailabilityCache | None = None,
 ) -> list[FreeBusy]:
     """The same engine inputs as ``GET /v2/slots`` (schedules, bookings, holds), one statement each
     whatever the number of users; users that do not exist are absent."""
     limits.check_range(start, end)
     availability = await schedules_service.load_host_availability(session, user_ids=list(user_ids))
-    hosts = await complete_hosts(session, availability, start, end, now)
+    hosts = await complete_hosts(session, availability, start, end, now, cache=cache)
     # A team's members over a long range: laid out in a worker thread, as slot listings are.
     return await run_sized(host_days(len(hosts), start, end), _free_busy_of, availability, hosts, start, end, limits)
 
@@ -51,7 +60,12 @@ def _free_busy_of(
     answer = []
     for host in hosts:
         profile = availability[host.user_id]
-        busy = tuple(sorted((b.start, b.end) for b in host.busy if b.end > start and b.start < end))
+        rows = busy_of(host)
+        busy = tuple(
+            (datetime.fromtimestamp(s, UTC), datetime.fromtimestamp(e, UTC))
+            for s, e in sorted(zip(rows.starts, rows.ends, strict=True))
+            if e > lo and s < hi
+        )
         ranges = schedule_ranges(host.schedule, lo, hi) if profile.schedule is not None else []
         if len(ranges) > limits.max_per_answer:
             # a free range is to an availability answer what a slot is to a listing

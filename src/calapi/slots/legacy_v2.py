@@ -9,7 +9,6 @@ import re
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import Query, Response
 from fastapi.responses import JSONResponse
@@ -19,7 +18,7 @@ from starlette.requests import Request
 from calapi.core.api_schemas import Envelope, StatusOnly, declare
 from calapi.core.auth import MaybePrincipal
 from calapi.core.clock import Now
-from calapi.core.envelopes import iso_ms, success, success_no_data
+from calapi.core.envelopes import success, success_no_data
 from calapi.core.errors import BadRequest
 from calapi.core.timezones import is_time_zone
 from calapi.core.versioning import (
@@ -37,7 +36,9 @@ from calapi.slots.api_schemas import LegacySlots
 from calapi.slots.listing import AvailableSlots, SlotFormat, SlotsRequest
 from calapi.slots.reservations import ReservationRequest
 from calapi.slots.wire import (
+    AvailabilityCacheDep,
     SlotLimitsDep,
+    Stamps,
     json_off_loop,
     parse_instant,
     remember_booker,
@@ -56,30 +57,29 @@ router = legacy_router(
 _FIXED_UTC = ("utc", "gmt")  # the names luxon turns into its fixed UTC zone, which it prints as "Z"
 
 
-def _stamp(moment: datetime, zone: ZoneInfo | None) -> str:
-    return moment.astimezone(zone).isoformat(timespec="milliseconds") if zone else iso_ms(moment)
-
-
 def legacy_slots_output(
     found: AvailableSlots, time_zone: str | None, output: SlotFormat
 ) -> dict[str, list[dict[str, Any]]]:
     """``{date: [{time} | {startTime, endTime}]}``; a seated slot adds ``attendees`` once a seat is
     taken and ``bookingUid`` when there is a booking (Cal.com leaves out zero and empty values)."""
-    zone = ZoneInfo(time_zone) if time_zone and time_zone.lower() not in _FIXED_UTC else None
+    stamp = Stamps(time_zone if time_zone and time_zone.lower() not in _FIXED_UTC else None)
+    listing = found.listing
+    taken = listing.seats_taken if found.seated else {}
     days: dict[str, list[dict[str, Any]]] = {}
-    for day, slots in found.listing.days.items():
-        if not slots:
+    for day, starts in listing.starts.items():
+        if not starts:
             continue
         items = []
-        for slot in slots:
+        for start in starts:
             if output is SlotFormat.range:
-                item: dict[str, Any] = {"startTime": _stamp(slot.start, zone), "endTime": _stamp(slot.end, zone)}
+                item: dict[str, Any] = {"startTime": stamp(start), "endTime": stamp(start + listing.duration)}
             else:
-                item = {"time": _stamp(slot.start, zone)}
-            if found.seated and slot.seats_booked:
-                item["attendees"] = slot.seats_booked
-            if found.seated and slot.booking_uid:
-                item["bookingUid"] = slot.booking_uid
+                item = {"time": stamp(start)}
+            booked, uid = taken.get(start, (0, None))
+            if booked:
+                item["attendees"] = booked
+            if uid:
+                item["bookingUid"] = uid
             items.append(item)
         days[day.isoformat()] = items
     return days
@@ -91,6 +91,7 @@ async def get_available_slots(
     session: SessionDep,
     now: Now,
     limits: SlotLimitsDep,
+    cache: AvailabilityCacheDep,
     startTime: str = Query(),
     endTime: str = Query(),
     eventTypeId: int | None = Query(default=None, ge=1),
@@ -126,7 +127,7 @@ async def get_available_slots(
             "Either eventTypeId or eventTypeSlug + usernameList, or a usernameList of two or more users, must be provided"
         )
     found = await listing.available_slots(
-        session, parsed, now=now, booker_uid=request.cookies.get(BOOKER_COOKIE), limits=limits
+        session, parsed, now=now, booker_uid=request.cookies.get(BOOKER_COOKIE), limits=limits, cache=cache
     )
     return await json_off_loop(
         lambda: success({"slots": legacy_slots_output(found, timeZone, output)}), items=found.size

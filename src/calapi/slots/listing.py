@@ -15,7 +15,7 @@ holder can still book what it holds.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -23,6 +23,8 @@ from typing import TypeVar
 from anyio import to_thread
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from calapi.availability.cache import AvailabilityCache
+from calapi.availability.changes import Reading
 from calapi.availability.hosts import complete_hosts, data_window
 from calapi.config import Settings
 from calapi.core.errors import BadRequest, NotFound
@@ -93,7 +95,7 @@ class AvailableSlots:
     @property
     def size(self) -> int:
         """How many slots the listing holds."""
-        return sum(len(day) for day in self.listing.days.values())
+        return self.listing.size
 
 
 @dataclass(frozen=True)
@@ -140,52 +142,60 @@ def _check_duration(duration: int | None, length: int, options: tuple[int, ...])
     )
 
 
+@dataclass(frozen=True)
+class ListingSetup:
+    """What a listing resolves before busy time, by the event it names: the event type (None for
+    several usernames), a team event's hosts in the order they were added, the hosts' schedules.
+    Kept between listings by the availability cache: read only."""
+
+    event: event_types_service.SlotEventType | None
+    team_hosts: tuple[team_event_types_service.SlotHost, ...] | None
+    availability: Mapping[int, schedules_service.HostAvailability]
+
+    def host_ids(self) -> list[int]:
+        return list(self.availability)
+
+
+def _setup_key(request: SlotsRequest) -> Hashable:
+    """The part of a request its setup depends on (which event, which hosts)."""
+    if request.event_type_id is not None:
+        return ("event", request.event_type_id)
+    if request.username is not None:
+        return ("user", request.username, request.event_type_slug)
+    if request.team_slug is not None:
+        return ("team", request.team_slug, request.event_type_slug)
+    return ("usernames", request.usernames)
+
+
 async def available_slots(
-    session: AsyncSession, request: SlotsRequest, *, now: datetime, booker_uid: str | None, limits: SlotLimits
+    session: AsyncSession,
+    request: SlotsRequest,
+    *,
+    now: datetime,
+    booker_uid: str | None,
+    limits: SlotLimits,
+    cache: AvailabilityCache | None = None,
 ) -> AvailableSlots:
-    """The bookable slots for a parsed slots request (``GET /v2/slots`` and its legacy and v1 forms)."""
+    """The bookable slots for a parsed slots request (``GET /v2/slots`` and its legacy and v1 forms).
+
+    ``cache``: what listings read, kept between them (a listing may be a moment behind a commit
+    in another process; the booking itself is checked against the database).
+    """
     if request.end < request.start:
         raise BadRequest("Invalid time range given - check the 'start' and 'end' query parameters.")
     limits.check_range(request.start, request.end)
-    if request.event_type_id is not None or request.username is not None:
-        if request.event_type_id is not None:
-            event = await event_types_service.load_slot_event_type(session, request.event_type_id)
-        else:
-            assert request.username is not None and request.event_type_slug is not None
-            owner_id, event = await event_types_service.load_slot_event_type_by_slug(
-                session, request.username, request.event_type_slug
-            )
-            if owner_id is None:
-                raise NotFound(f"User with username {request.username} not found")
-        if event is not None and event.is_team_event:
-            availability, rules, fixed_ids = await _team_event(session, event, request)
-        else:
-            if event is None or event.owner_id is None:
-                raise NotFound("Event Type not found")
-            _check_duration(request.duration, event.length, event.length_options)
-            availability = await schedules_service.load_host_availability(
-                session, user_ids=[event.owner_id], schedule_id=event.schedule_id
-            )
-            owner = availability.get(event.owner_id)
-            rules = event.rules(week_start=owner.week_start if owner else 0)
-            fixed_ids = frozenset()
-    elif request.team_slug is not None:
-        assert request.event_type_slug is not None
-        team_id, event = await team_event_types_service.load_team_slot_event_type(
-            session, request.team_slug, request.event_type_slug
-        )
-        if team_id is None:
-            raise NotFound(f"Team with slug {request.team_slug} not found")
-        if event is None:
-            raise NotFound("Event Type not found")
-        availability, rules, fixed_ids = await _team_event(session, event, request)
+    reading: Reading | None = None
+    if cache is None:
+        setup = await _resolve(session, request)
     else:
-        availability, rules = await _dynamic_event(session, request)
-        fixed_ids = frozenset()
+        setup, reading = await cache.setup(
+            session, _setup_key(request), lambda reader: _resolve(reader, request), ListingSetup.host_ids
+        )
+    availability, rules, fixed_ids = _inputs(setup, request)
     if not availability:
-        return AvailableSlots(SlotListing(request.time_zone or "UTC", {}), rules.seats_per_slot is not None)
+        return AvailableSlots(SlotListing(request.time_zone or "UTC"), rules.seats_per_slot is not None)
     lo, hi = data_window(rules, request.start, request.end, now)
-    hosts = await complete_hosts(session, availability, lo, hi, now, fixed_ids=fixed_ids)
+    hosts = await complete_hosts(session, availability, lo, hi, now, fixed_ids=fixed_ids, cache=cache, reading=reading)
     query = SlotQuery(
         hosts=hosts,
         rules=rules,
@@ -206,22 +216,88 @@ async def available_slots(
     return AvailableSlots(listing, rules.seats_per_slot is not None)
 
 
-async def _team_event(
-    session: AsyncSession, event: event_types_service.SlotEventType, request: SlotsRequest
-) -> tuple[dict[int, schedules_service.HostAvailability], EventRules, frozenset[int]]:
-    """A collective or round-robin team event: its hosts (two statements), the rules, the fixed hosts.
+async def _resolve(session: AsyncSession, request: SlotsRequest) -> ListingSetup:
+    """The event and hosts a request names, with the hosts' schedules (two or three statements);
+    NotFound (or, for a managed parent, BadRequest) when there is nothing to list."""
+    if request.event_type_id is not None or request.username is not None:
+        if request.event_type_id is not None:
+            event = await event_types_service.load_slot_event_type(session, request.event_type_id)
+        else:
+            assert request.username is not None and request.event_type_slug is not None
+            owner_id, event = await event_types_service.load_slot_event_type_by_slug(
+                session, request.username, request.event_type_slug
+            )
+            if owner_id is None:
+                raise NotFound(f"User with username {request.username} not found")
+        if event is not None and event.is_team_event:
+            return await _team_setup(session, event)
+        if event is None or event.owner_id is None:
+            raise NotFound("Event Type not found")
+        availability = await schedules_service.load_host_availability(
+            session, user_ids=[event.owner_id], schedule_id=event.schedule_id
+        )
+        return ListingSetup(event, None, availability)
+    if request.team_slug is not None:
+        assert request.event_type_slug is not None
+        team_id, event = await team_event_types_service.load_team_slot_event_type(
+            session, request.team_slug, request.event_type_slug
+        )
+        if team_id is None:
+            raise NotFound(f"Team with slug {request.team_slug} not found")
+        if event is None:
+            raise NotFound("Event Type not found")
+        return await _team_setup(session, event)
+    # Several usernames: a collective event over their default schedules.
+    found = await schedules_service.load_host_availability(session, usernames=request.usernames)
+    by_name = {host.username: host for host in found.values()}
+    for name in request.usernames:
+        if name not in by_name:
+            raise NotFound(f"User with username {name} not found")
+    # Hosts in the order the caller named them: the first one's zone is the event's zone.
+    return ListingSetup(None, None, {by_name[name].user_id: by_name[name] for name in request.usernames})
 
-    Round-robin: mandatory hosts are fixed (all must be free), the others form one group (one
-    free host is enough); ``hostSubsetIds`` keeps only those round-robin hosts. Collective: every
-    host must be free. A managed parent has no slots of its own: its members' event types do.
-    """
+
+async def _team_setup(session: AsyncSession, event: event_types_service.SlotEventType) -> ListingSetup:
+    """A collective or round-robin team event: its hosts and their schedules (two statements). A
+    managed parent has no slots of its own: its members' event types do."""
     if event.is_managed_parent:
         raise BadRequest(
             f"Event type with id={event.id} is a managed event type: list the slots of a member's event type instead "
             "(eventTypeId of the member's child, or eventTypeSlug + username)."
         )
-    _check_duration(request.duration, event.length, event.length_options)
     team_hosts = await team_event_types_service.load_slot_hosts(session, event.id)
+    found = await schedules_service.load_host_availability(
+        session, user_ids=[h.user_id for h in team_hosts], schedule_id=event.schedule_id
+    )
+    # Hosts in the order they were added: the first one's zone is the event's zone.
+    availability = {h.user_id: found[h.user_id] for h in team_hosts if h.user_id in found}
+    return ListingSetup(event, tuple(team_hosts), availability)
+
+
+def _inputs(
+    setup: ListingSetup, request: SlotsRequest
+) -> tuple[Mapping[int, schedules_service.HostAvailability], EventRules, frozenset[int]]:
+    """The hosts, rules and fixed hosts of this request: its duration and host subset applied."""
+    event = setup.event
+    if event is None:
+        first = next(iter(setup.availability.values()))
+        rules = EventRules(
+            length=request.duration or DYNAMIC_EVENT_LENGTH,
+            minimum_notice=DYNAMIC_MINIMUM_NOTICE,
+            scheduling_type=SchedulingType.COLLECTIVE,
+            week_start=first.week_start,
+        )
+        return setup.availability, rules, frozenset()
+    _check_duration(request.duration, event.length, event.length_options)
+    if setup.team_hosts is None:
+        assert event.owner_id is not None
+        owner = setup.availability.get(event.owner_id)
+        return setup.availability, event.rules(week_start=owner.week_start if owner else 0), frozenset()
+    # Round-robin: mandatory hosts are fixed (all must be free), the others form one group (one
+    # free host is enough); ``hostSubsetIds`` keeps only those round-robin hosts. Collective:
+    # every host must be free.
+    team_hosts = setup.team_hosts
+    availability = setup.availability
     if request.host_subset_ids:
         known = {h.user_id for h in team_hosts}
         strangers = [i for i in request.host_subset_ids if i not in known]
@@ -230,33 +306,8 @@ async def _team_event(
                 f"hostSubsetIds property is wrong,user {strangers[0]} is not a host of event type {event.id} "
             )
         subset = set(request.host_subset_ids)
-        team_hosts = [h for h in team_hosts if h.is_fixed or h.user_id in subset]
-    found = await schedules_service.load_host_availability(
-        session, user_ids=[h.user_id for h in team_hosts], schedule_id=event.schedule_id
-    )
-    # Hosts in the order they were added: the first one's zone is the event's zone.
-    availability = {h.user_id: found[h.user_id] for h in team_hosts if h.user_id in found}
-    first = next(iter(availability.values()), None)
-    rules = event.rules(week_start=first.week_start if first else 0)
+        team_hosts = tuple(h for h in team_hosts if h.is_fixed or h.user_id in subset)
+        availability = {h.user_id: availability[h.user_id] for h in team_hosts if h.user_id in availability}
+    lead = next(iter(availability.values()), None)
+    rules = event.rules(week_start=lead.week_start if lead else 0)
     return availability, rules, frozenset(h.user_id for h in team_hosts if h.is_fixed)
-
-
-async def _dynamic_event(
-    session: AsyncSession, request: SlotsRequest
-) -> tuple[dict[int, schedules_service.HostAvailability], EventRules]:
-    """Several usernames: a collective event of ``duration`` (default 30) minutes over their default schedules."""
-    found = await schedules_service.load_host_availability(session, usernames=request.usernames)
-    by_name = {host.username: host for host in found.values()}
-    for name in request.usernames:
-        if name not in by_name:
-            raise NotFound(f"User with username {name} not found")
-    # Hosts in the order the caller named them: the first one's zone is the event's zone.
-    ordered = {by_name[name].user_id: by_name[name] for name in request.usernames}
-    first = next(iter(ordered.values()))
-    rules = EventRules(
-        length=request.duration or DYNAMIC_EVENT_LENGTH,
-        minimum_notice=DYNAMIC_MINIMUM_NOTICE,
-        scheduling_type=SchedulingType.COLLECTIVE,
-        week_start=first.week_start,
-    )
-    return ordered, rules

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from fastapi import Query
 from fastapi.responses import JSONResponse
 
+from calapi.availability.cache import AvailabilityCache
 from calapi.core import v1
 from calapi.core.api_schemas import declare
 from calapi.core.auth import Principal, V1Principal
@@ -33,7 +34,7 @@ from calapi.slots.api_schemas import (
 )
 from calapi.slots.free_busy import FreeBusy
 from calapi.slots.listing import AvailableSlots, SlotLimits, SlotsRequest
-from calapi.slots.wire import SlotLimitsDep, json_off_loop
+from calapi.slots.wire import AvailabilityCacheDep, SlotLimitsDep, json_off_loop
 from calapi.teams import access
 from calapi.teams import service as teams_service
 from calapi.users import service as users_service
@@ -68,6 +69,7 @@ async def list_slots(
     session: SessionDep,
     now: Now,
     limits: SlotLimitsDep,
+    cache: AvailabilityCacheDep,
     startTime: str | None = None,
     endTime: str | None = None,
     eventTypeId: int | None = None,
@@ -92,7 +94,7 @@ async def list_slots(
             request = replace(window, usernames=tuple(usernameList))
     else:
         raise BadRequest("You need to either pass an eventTypeId OR an usernameList/eventTypeSlug combination")
-    found = await listing.available_slots(session, request, now=now, booker_uid=None, limits=limits)
+    found = await listing.available_slots(session, request, now=now, booker_uid=None, limits=limits, cache=cache)
     return await json_off_loop(lambda: {"slots": v1_slots_output(found, zone_name)}, items=found.size)
 
 
@@ -174,6 +176,7 @@ async def _availability(
     principal: Principal,
     now: datetime,
     limits: SlotLimits,
+    cache: AvailabilityCache | None,
     *,
     user_id: int | None,
     username: str | None,
@@ -194,7 +197,7 @@ async def _availability(
         members = await teams_service.accepted_member_ids(session, team_id)
         if not members:
             raise NotFound("team has no members")
-        found = await free_busy.free_busy(session, members, start=start, end=end, now=now, limits=limits)
+        found = await free_busy.free_busy(session, members, start=start, end=end, now=now, limits=limits, cache=cache)
         return await json_off_loop(
             lambda: [{"userId": f.user_id, "availability": availability_output(f, start.date())} for f in found],
             items=sum(len(f.busy) + len(f.date_ranges) for f in found),
@@ -204,7 +207,7 @@ async def _availability(
         if user is None:
             raise NotFound("User not found")
         user_id = user.id
-    found = await free_busy.free_busy(session, [user_id], start=start, end=end, now=now, limits=limits)
+    found = await free_busy.free_busy(session, [user_id], start=start, end=end, now=now, limits=limits, cache=cache)
     if not found:
         raise NotFound("User not found")
     return await json_off_loop(
@@ -218,6 +221,7 @@ async def get_availability(
     session: SessionDep,
     now: Now,
     limits: SlotLimitsDep,
+    cache: AvailabilityCacheDep,
     userId: int | None = None,
     username: str | None = None,
     teamId: int | None = None,
@@ -230,6 +234,7 @@ async def get_availability(
         principal,
         now,
         limits,
+        cache,
         user_id=userId,
         username=username,
         team_id=teamId,
@@ -245,12 +250,22 @@ async def get_user_availability(
     session: SessionDep,
     now: Now,
     limits: SlotLimitsDep,
+    cache: AvailabilityCacheDep,
     dateFrom: str | None = None,
     dateTo: str | None = None,
     eventTypeId: int | None = None,
 ) -> Any:
     return await _availability(
-        session, principal, now, limits, user_id=userId, username=None, team_id=None, date_from=dateFrom, date_to=dateTo
+        session,
+        principal,
+        now,
+        limits,
+        cache,
+        user_id=userId,
+        username=None,
+        team_id=None,
+        date_from=dateFrom,
+        date_to=dateTo,
     )
 
 
@@ -261,10 +276,20 @@ async def get_team_availability(
     session: SessionDep,
     now: Now,
     limits: SlotLimitsDep,
+    cache: AvailabilityCacheDep,
     dateFrom: str | None = None,
     dateTo: str | None = None,
     eventTypeId: int | None = None,
 ) -> Any:
     return await _availability(
-        session, principal, now, limits, user_id=None, username=None, team_id=teamId, date_from=dateFrom, date_to=dateTo
+        session,
+        principal,
+        now,
+        limits,
+        cache,
+        user_id=None,
+        username=None,
+        team_id=teamId,
+        date_from=dateFrom,
+        date_to=dateTo,
     )
