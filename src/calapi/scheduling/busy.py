@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import Counter
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import cast
 
@@ -24,7 +25,7 @@ from .ranges import Interval, merge
 
 _ACCEPTED = STATUS_CODES[BookingStatus.ACCEPTED]
 _PENDING = STATUS_CODES[BookingStatus.PENDING]
-# Merged busy lists kept per BusyTimes: one per distinct set of event rules asked of it.
+# Lists kept per BusyTimes: merged busy time and open time, per set of event rules and span.
 _MEMO_ENTRIES = 16
 
 
@@ -107,28 +108,34 @@ def _widened(busy: BusyTimes, ctx: Context) -> list[Interval]:
     return out
 
 
-def busy_blocks(host: Host, ctx: Context) -> list[Interval]:
-    """The host's busy time for the requested event, merged (sorted). Do not modify: it is kept
-    on the host's BusyTimes for the next listing with the same rules."""
-    busy = busy_of(host)
+def rules_key(ctx: Context) -> tuple[object, ...]:
+    """What of the requested event a host's busy time depends on (with the rows themselves)."""
     rules = ctx.rules
-    key = (ctx.before, ctx.after, ctx.reschedule_uid, rules.event_type_id, _pending_blocks(ctx), rules.seats_per_slot)
-    memo = busy._memo
+    return (ctx.before, ctx.after, ctx.reschedule_uid, rules.event_type_id, _pending_blocks(ctx), rules.seats_per_slot)
+
+
+def kept(host: Host, key: Hashable, compute: Callable[[], list[Interval]]) -> list[Interval]:
+    """``compute()``, kept on the host's BusyTimes under ``key`` (a function of the rows and of
+    ``key`` only). Do not modify the answer: the next listing with the same key reads it."""
+    memo = busy_of(host)._memo
     found = memo.get(key)
     if found is None:
-        found = merge(_widened(busy, ctx))
+        found = compute()
         if len(memo) >= _MEMO_ENTRIES:
             memo.clear()
         memo[key] = found
     return cast(list[Interval], found)
 
 
+def busy_blocks(host: Host, ctx: Context) -> list[Interval]:
+    """The host's busy time for the requested event, merged (sorted); kept (see ``kept``)."""
+    return kept(host, ("busy", *rules_key(ctx)), lambda: merge(_widened(busy_of(host), ctx)))
+
+
 def busy_overlaps(host: Host, ctx: Context, s: int, e: int) -> bool:
     """Whether the host's busy time for the requested event shares time with [s, e)."""
     busy = busy_of(host)
-    rules = ctx.rules
-    key = (ctx.before, ctx.after, ctx.reschedule_uid, rules.event_type_id, _pending_blocks(ctx), rules.seats_per_slot)
-    merged = cast("list[Interval] | None", busy._memo.get(key))
+    merged = cast("list[Interval] | None", busy._memo.get(("busy", *rules_key(ctx))))
     if merged is not None:
         i = bisect_right(merged, (s, e))
         return any(a < e and s < b for a, b in merged[max(0, i - 1) : i + 1])

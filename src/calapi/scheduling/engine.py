@@ -22,7 +22,7 @@ from typing import Any
 
 from . import tz
 from .availability import away_ranges, schedule_ranges
-from .busy import busy_blocks, busy_overlaps, held_blocks, seat_usage
+from .busy import busy_blocks, busy_overlaps, held_blocks, kept, rules_key, seat_usage
 from .context import Context, build_context
 from .limits import LimitCounter, closed_periods, counted_bookings, has_limits
 from .models import (
@@ -35,7 +35,7 @@ from .models import (
     TooManySlots,
     _epoch,
 )
-from .ranges import Interval, covers, intersect, member, merge, overlaps, subtract
+from .ranges import Interval, clip, covers, intersect, member, merge, overlaps, subtract
 from .slots import GenRange, generate
 from .window import allowed_starts
 
@@ -53,17 +53,24 @@ _SEVERITY = {
 # ---------------------------------------------------------------- listing
 
 
-def _free_ranges(host: Host, ctx: Context, lo: int, hi: int, closed: list[Interval]) -> list[Interval]:
+def _open_time(host: Host, ctx: Context, lo: int, hi: int) -> list[Interval]:
+    """The host's hours in [lo, hi), less away days and busy time for the requested event."""
     avail = schedule_ranges(host.schedule, lo, hi)
     if host.out_of_office and avail:
         avail = subtract(avail, away_ranges(host.schedule, host.out_of_office))
-    if not avail:
-        return avail
-    blocks = busy_blocks(host, ctx)
+    return subtract(avail, busy_blocks(host, ctx)) if avail else avail
+
+
+def _free_ranges(host: Host, ctx: Context, lo: int, hi: int, closed: list[Interval]) -> list[Interval]:
+    # Open time over whole UTC days is kept on the host's busy rows (the window's ends move with
+    # the clock; its days do not), then cut to [lo, hi): the same ranges, cut before or after.
+    span = (lo - lo % DAY, hi + (-hi) % DAY)
+    key = ("open", *rules_key(ctx), host.schedule, host.out_of_office, span)
+    free = clip(kept(host, key, lambda: _open_time(host, ctx, *span)), lo, hi)
     held = held_blocks(host, ctx)
     if held or closed:
-        blocks = merge([*blocks, *held, *closed])
-    return subtract(avail, blocks)
+        free = subtract(free, merge([*held, *closed]))
+    return free
 
 
 def _start_set(free: list[Interval], duration: int) -> list[Interval]:
