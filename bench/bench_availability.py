@@ -19,11 +19,14 @@ Servers (uvicorn, one worker each, child processes, the same flags, the same dat
   into a temporary folder and served beside the others.
 
 Measures, one connection, closed loop: ``warm`` (the same listing again and again) on every server,
-and ``cold`` on ``cached``: before each timed listing a hold is made and released on the host through
-the API (``POST``/``DELETE /v2/slots/reservations``), so every timed listing follows a change and
-finds its host's entry invalidated. Rounds interleave the servers (cached, uncached, base, cached…)
-so that other work on the machine weighs on all of them alike; figures are p50/p95 of every round's
-requests pooled, and the server's CPU milliseconds per request (``/proc``).
+and ``cold`` on ``cached`` and ``uncached``: before each timed listing an event type is renamed and
+a hold is made and released on every host of the listing through the API
+(``PATCH /v2/event-types/{id}``, ``POST``/``DELETE /v2/slots/reservations``), so that the timed
+listing finds nothing it may reuse (event type, hosts, schedules and busy time are read from the
+database again) and follows the same writes on both servers. Rounds interleave the servers
+(cached, uncached, base, then the other way round) so that other work on the machine weighs on all
+of them alike; figures are p50/p95 of every round's requests pooled, and the server's CPU
+milliseconds per request (``/proc``; for cold, the writes before each listing are counted too).
 
 Run: .venv/bin/python bench/bench_availability.py [--scenario one-host,rr-25] [--rounds 5] [--duration 4]
                                                   [--skip-postgres] [--redis redis://127.0.0.1:6379/14] [--base main]
@@ -164,10 +167,14 @@ async def _team_event_type_id(url: str) -> int:
     return found
 
 
-async def _personal_event_types(url: str) -> list[int]:
-    """rr-25: one personal event type per team member, to hold a slot on each host (cold listings)."""
+async def _cold_helpers(url: str, scenario: str, event_type_id: int) -> dict[str, Any]:
+    """What a cold listing is made with: event types to hold a slot on each host of the listing
+    (one-host: the listed one; rr-25: a personal event type per member), and an API key of their
+    first owner, to rename one (a setup change: every listing's event type and schedules are read
+    again)."""
     from sqlalchemy import select
 
+    from calapi.api_keys import service as api_keys_service
     from calapi.db import make_engine, make_sessionmaker
     from calapi.event_types.models import EventType
     from calapi.users.models import User
@@ -175,12 +182,17 @@ async def _personal_event_types(url: str) -> list[int]:
     engine = make_engine(url)
     async with make_sessionmaker(engine)() as session:
         users = (await session.scalars(select(User).order_by(User.id))).all()
-        events = [EventType(owner_id=u.id, title="Hold", slug="hold", length_in_minutes=30) for u in users]
-        session.add_all(events)
+        if scenario == "one-host":
+            ids = [event_type_id]
+        else:
+            events = [EventType(owner_id=u.id, title="Hold", slug="hold", length_in_minutes=30) for u in users]
+            session.add_all(events)
+            await session.flush()
+            ids = [e.id for e in events]
+        minted = await api_keys_service.mint(session, user_id=users[0].id, prefix="cal_")
         await session.commit()
-        ids = [e.id for e in events]
     await engine.dispose()
-    return ids
+    return {"hold_event_type_ids": ids, "key": minted.key}
 
 
 # ---------------------------------------------------------------- measuring
@@ -209,13 +221,19 @@ def _hold_bodies(info: dict[str, Any]) -> list[bytes]:
 
 
 async def _cold_round(base: str, info: dict[str, Any], samples: int) -> tuple[list[float], int]:
-    """Timed listings, each after a hold was made and released on every host of the listing."""
+    """Timed listings, each after a hold was made and released on every host of the listing and an
+    event type renamed: nothing the listing reads is kept any more."""
     import httpx
 
     latencies = []
     bodies = _hold_bodies(info)
+    rename = {**HEADERS, "cal-api-version": "2024-06-14", "Authorization": f"Bearer {info['key']}"}
     async with httpx.AsyncClient(base_url=base, timeout=60) as http:
-        for _ in range(samples):
+        for sample in range(samples):
+            renamed = await http.patch(
+                f"/v2/event-types/{info['hold_event_type_ids'][0]}", json={"title": f"Hold {sample}"}, headers=rename
+            )
+            assert renamed.status_code == 200, renamed.text
             for body in bodies:
                 made = await http.post(
                     "/v2/slots/reservations", content=body, headers={**HEADERS, "content-type": "application/json"}
@@ -247,9 +265,7 @@ def _summary(latencies: list[float], cpu_ms: float, requests: int) -> dict[str, 
 
 def measure(scenario: str, url: str, label: str, args: argparse.Namespace) -> dict[str, Any]:
     info = prepare(scenario, url)
-    info["hold_event_type_ids"] = (
-        [info["event_type_id"]] if scenario == "one-host" else asyncio.run(_personal_event_types(url))
-    )
+    info.update(asyncio.run(_cold_helpers(url, scenario, info["event_type_id"])))
     cached_env = {**SERVER_ENV, "CALAPI_DATABASE_URL": url}
     if args.redis and not url.startswith("sqlite"):
         cached_env["CALAPI_REDIS_URL"] = args.redis
@@ -273,8 +289,8 @@ def measure(scenario: str, url: str, label: str, args: argparse.Namespace) -> di
         slots = sum(len(day) for day in answers["cached"].json()["data"].values())
         warm: dict[str, list[float]] = {name: [] for name in bases}
         warm_cpu: dict[str, list[float]] = {name: [0.0, 0.0] for name in bases}
-        cold: list[float] = []
-        cold_cpu = [0.0, 0.0]
+        cold: dict[str, list[float]] = {"cached": [], "uncached": []}
+        cold_cpu: dict[str, list[float]] = {"cached": [0.0, 0.0], "uncached": [0.0, 0.0]}
         for round_no in range(args.rounds):
             order = list(bases) if round_no % 2 == 0 else list(reversed(bases))
             for name in order:
@@ -289,14 +305,15 @@ def measure(scenario: str, url: str, label: str, args: argparse.Namespace) -> di
                 warm[name] += result.latencies_ms
                 warm_cpu[name][0] += (cpu_seconds(pid) - before) * 1000
                 warm_cpu[name][1] += result.requests
-            pid = SERVER_PIDS[bases["cached"]]
-            before = cpu_seconds(pid)
-            latencies, _ = asyncio.run(_cold_round(bases["cached"], info, args.cold_samples))
-            cold += latencies
-            cold_cpu[0] += (cpu_seconds(pid) - before) * 1000  # holds included: an upper bound
-            cold_cpu[1] += len(latencies)
+            for name in cold if round_no % 2 == 0 else reversed(cold):
+                pid = SERVER_PIDS[bases[name]]
+                before = cpu_seconds(pid)
+                latencies, _ = asyncio.run(_cold_round(bases[name], info, args.cold_samples))
+                cold[name] += latencies
+                cold_cpu[name][0] += (cpu_seconds(pid) - before) * 1000  # the writes too: an upper bound
+                cold_cpu[name][1] += len(latencies)
     result_rows = {f"warm {name}": _summary(warm[name], *warm_cpu[name]) for name in bases}
-    result_rows["cold cached"] = _summary(cold, *cold_cpu)
+    result_rows.update({f"cold {name}": _summary(cold[name], *cold_cpu[name]) for name in cold})
     return {
         "scenario": scenario,
         "database": label + (" + Redis" if "CALAPI_REDIS_URL" in cached_env else ""),

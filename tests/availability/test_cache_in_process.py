@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import delete, insert, select, update
 
 from calapi.availability.cache import AvailabilityCache
 from calapi.availability.changes import LocalChangeLog
 from calapi.availability.models import SlotReservation
 from calapi.bookings.models import Booking
 from calapi.db import make_engine
+from calapi.slots.listing import SlotLimits, SlotsRequest, available_slots
 from tests.availability.support import changes_show_in_the_next_listing, create, listed
 from tests.bookings.conftest import ATTENDEE, MONDAY, at, book, make_event_type, make_schedule
 from tests.core.test_query_counts import count_statements
@@ -144,3 +145,20 @@ async def test_a_listing_the_cache_got_wrong_never_lets_a_booking_through(
     assert refused.status_code == 409, refused.text
     assert refused.json()["error"]["message"] == "User either already has booking at this time or is not available"
     await create(client, regular, "10:30")  # the time next to it is still bookable
+
+
+async def test_a_session_that_read_before_a_change_does_not_keep_its_old_snapshot(app, client, alice, event_types):
+    """SQLite keeps a read transaction's first snapshot. A listing on a session that read before a
+    booking was committed must not keep (under the change log's newer number) what that old
+    snapshot shows: it reads in a transaction of its own."""
+    regular = event_types.regular
+    request = SlotsRequest(monday("00:00"), monday("23:59"), event_type_id=regular)
+    limits = SlotLimits(366, 10_000)
+    cache = app.state.availability_cache
+    read_only = app.state.engine.execution_options(sqlite_read_only=True)
+    async with app.state.sessionmaker(bind=read_only) as early:
+        await early.scalar(select(Booking.id).limit(1))  # its snapshot: before the booking below
+        await create(client, regular, "10:00")
+        found = await available_slots(early, request, now=monday("00:00"), booker_uid=None, limits=limits, cache=cache)
+    assert "10:00" not in [slot.start.strftime("%H:%M") for slot in found.listing.slots]
+    assert "10:00" not in await listed(client, regular)

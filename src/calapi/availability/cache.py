@@ -12,10 +12,11 @@ request, until any setup change (``setup``): a repeated listing reads nothing at
 The cache never decides a booking: the booking transaction reads busy time from the database
 inside its lock (``hosts.complete_hosts`` without a cache), as before.
 
-Snapshot rule: the change-log number must be taken before the database snapshot the rows come
-from. PostgreSQL (READ COMMITTED) takes a snapshot per statement, so the request's own session
-is used. A SQLite read transaction keeps the snapshot of its first read, which may predate the
-number: on SQLite the rows are read on a connection of their own, begun after it.
+Snapshot rule: what is kept is kept under a change-log number taken before the database snapshot
+it was read from (``_reader``). PostgreSQL (READ COMMITTED) takes a snapshot per statement. A
+SQLite read transaction keeps the snapshot of its first read: the number taken before that read is
+noted on the session, or, when the session has read before any number was taken, the rows are read
+in a transaction of their own.
 """
 
 from __future__ import annotations
@@ -32,7 +33,14 @@ from typing import Any, TypeVar
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from calapi.availability.busy import load_busy_times
-from calapi.availability.changes import ChangeLog, LocalChangeLog, Reading, RedisChangeLog, track_changes
+from calapi.availability.changes import (
+    SNAPSHOT_SEQ,
+    ChangeLog,
+    LocalChangeLog,
+    Reading,
+    RedisChangeLog,
+    track_changes,
+)
 from calapi.availability.holds import load_holds_on
 from calapi.config import AvailabilityCacheMode, Settings
 from calapi.scheduling import BusyTimes, Reservation
@@ -86,16 +94,28 @@ def _epoch(value: datetime) -> int:
 
 
 @asynccontextmanager
-async def _reading_after_now(session: AsyncSession) -> AsyncIterator[AsyncSession]:
-    """A session whose reads see at least every commit made before this call (the snapshot rule)."""
+async def _reader(session: AsyncSession, reading: Reading) -> AsyncIterator[tuple[AsyncSession, int]]:
+    """A session to read with, and the change-log number its reads see every change up to.
+
+    PostgreSQL: the request's session (READ COMMITTED: a snapshot per statement, taken after
+    ``reading``). SQLite: the request's session too when its transaction has not read yet (its
+    first read, after ``reading``, takes the snapshot; the number is noted on the session for the
+    rest of its transaction), else a read transaction of its own, begun now.
+    """
     bind = session.bind
-    if isinstance(bind, AsyncEngine) and bind.dialect.name == "sqlite":
-        async with bind.connect() as connection:
-            own = await connection.execution_options(sqlite_read_only=True)
-            async with AsyncSession(bind=own) as reader:
-                yield reader
+    if not (isinstance(bind, AsyncEngine) and bind.dialect.name == "sqlite"):
+        yield session, reading.seq
         return
-    yield session
+    if not session.in_transaction():
+        session.info[SNAPSHOT_SEQ] = reading.seq
+    seq = session.info.get(SNAPSHOT_SEQ)
+    if seq is not None:
+        yield session, seq
+        return
+    async with bind.connect() as connection:
+        own = await connection.execution_options(sqlite_read_only=True)
+        async with AsyncSession(bind=own) as reader:
+            yield reader, reading.seq
 
 
 class AvailabilityCache:
@@ -129,10 +149,10 @@ class AvailabilityCache:
         if kept is not None and reading.setup <= kept.seq and kept.loaded_at >= time.monotonic() - self._max_age:
             self._setups.move_to_end(key)
             return kept.value, reading
-        async with _reading_after_now(session) as reader:
+        async with _reader(session, reading) as (reader, seq):
             value = await resolve(reader)
         ids = tuple(host_ids(value))
-        self._setups[key] = _Setup(reading.seq, time.monotonic(), value, ids)
+        self._setups[key] = _Setup(seq, time.monotonic(), value, ids)
         self._setups.move_to_end(key)
         if len(self._setups) > MAX_SETUPS:
             self._setups.popitem(last=False)
@@ -176,10 +196,11 @@ class AvailabilityCache:
                     span_lo, span_hi = min(span_lo, entry.lo), max(span_hi, entry.hi)
                 missing.append(host_id)
         if missing:
-            read = await _read(session, missing, span_lo, span_hi, now)
+            async with _reader(session, reading) as (reader, seq):
+                read = await _read(reader, missing, span_lo, span_hi, now)
             loaded_at = time.monotonic()
             for host_id, host in read.items():
-                self._keep(host_id, _Entry(span_lo, span_hi, reading.seq, loaded_at, host))
+                self._keep(host_id, _Entry(span_lo, span_hi, seq, loaded_at, host))
             found.update(read)
         return found
 
@@ -204,8 +225,7 @@ class AvailabilityCache:
 
 async def _read(session: AsyncSession, ids: list[int], lo: int, hi: int, now: datetime) -> dict[int, HostBusy]:
     start, end = datetime.fromtimestamp(lo, UTC), datetime.fromtimestamp(hi, UTC)
-    async with _reading_after_now(session) as reader:
-        return await _read_on(await reader.connection(), ids, start, end, now)
+    return await _read_on(await session.connection(), ids, start, end, now)
 
 
 async def _read_on(

@@ -54,6 +54,8 @@ log = logging.getLogger("calapi.availability")
 # Execution option of a statement whose caller noted the hosts it changes (``note_hosts``).
 NOTED = {"calapi_availability_noted": True}
 _PENDING = "calapi.availability.changed"
+# On a SQLite session: the change-log number taken before its transaction's first read (cache.py).
+SNAPSHOT_SEQ = "calapi.availability.snapshot_seq"
 
 # Columns whose change changes a host's busy time.
 _BOOKING_COLUMNS = ("user_id", "start_time", "end_time", "status", "event_type_id", "uid")
@@ -341,3 +343,4 @@ def track_changes(sessionmaker: async_sessionmaker[Any], change_log: ChangeLog) 
     def _forget(session: Session, transaction: Any) -> None:
         if transaction.parent is None:
             session.info.pop(_PENDING, None)  # rolled back (a commit has published already)
+            session.info.pop(SNAPSHOT_SEQ, None)
