@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from calapi.availability import busy, holds
+from calapi.availability import busy, changes, holds
 from calapi.availability.models import SlotReservation
 from calapi.core.errors import BadRequest, Forbidden, NotFound, Unauthorized, Unprocessable
 from calapi.db import begin_write
@@ -89,9 +89,11 @@ async def _check_and_hold(
     slot_start = request.slot_start
     slot_end = slot_start + timedelta(minutes=length)
     await _lock_event_type(session, event.id)
-    # Expired holds of this event type go on the way (listing already ignores them).
+    # Expired holds of this event type go on the way. Listings already ignore them, so no host's
+    # availability changes: nothing to publish (``changes.NOTED`` with no host noted).
     await session.execute(
-        delete(SlotReservation).where(SlotReservation.event_type_id == event.id, SlotReservation.release_at <= now)
+        delete(SlotReservation).where(SlotReservation.event_type_id == event.id, SlotReservation.release_at <= now),
+        execution_options=changes.NOTED,
     )
     booked = await busy.event_bookings_overlapping(session, event.id, slot_start, slot_end)
     others = (
@@ -166,7 +168,7 @@ async def update_reservation(
     exists = await session.scalar(select(SlotReservation.id).where(SlotReservation.uid == uid).limit(1))
     if exists is None:
         raise NotFound(f"Slot with uid={uid} not found")
-    await session.execute(delete(SlotReservation).where(SlotReservation.uid == uid))
+    await holds.release(session, uid)
     return await _check_and_hold(session, request, caller_id=caller_id, now=now, uid=uid)
 
 
