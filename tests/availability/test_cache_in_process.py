@@ -1,4 +1,5 @@
-"""The availability cache in one process (the embedded set-up: SQLite, in-process change log).
+"""The availability cache in one process (the in-process change log: SQLite embedded, or a single
+process on PostgreSQL with ``CALAPI_AVAILABILITY_CACHE=process``).
 
 A repeated listing reads nothing from the database; every change — through the API, through the
 session's unit of work or its UPDATE / INSERT / DELETE statements — shows in the next listing; a
@@ -10,17 +11,26 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import delete, insert, select, update
 
+from calapi.app import create_app
 from calapi.availability.cache import AvailabilityCache
 from calapi.availability.changes import LocalChangeLog
 from calapi.availability.models import SlotReservation
 from calapi.bookings.models import Booking
+from calapi.config import load_settings
 from calapi.db import make_engine
 from calapi.slots.listing import SlotLimits, SlotsRequest, available_slots
 from tests.availability.support import changes_show_in_the_next_listing, create, listed
 from tests.bookings.conftest import ATTENDEE, MONDAY, at, book, make_event_type, make_schedule
+from tests.conftest import BOTH_DATABASES
 from tests.core.test_query_counts import count_statements
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, str]:
+    return {"availability_cache": "process"}  # what "auto" picks on SQLite; PostgreSQL too here
 
 
 def local_log(app) -> LocalChangeLog:
@@ -29,11 +39,15 @@ def local_log(app) -> LocalChangeLog:
     return cache.change_log
 
 
-async def test_the_embedded_set_up_keeps_listings_in_process(app):
+async def test_the_embedded_set_up_keeps_listings_in_process(database_url):
+    """``auto`` on SQLite with one process: in process."""
+    app = create_app(load_settings(database_url=database_url, run_worker=False))
     local_log(app)
+    await app.state.engine.dispose()
 
 
-async def test_a_repeated_listing_reads_nothing(app, client, event_types):
+@BOTH_DATABASES
+async def test_a_repeated_listing_reads_nothing(app, client, event_types, database_url):
     first = await listed(client, event_types.regular)
     with count_statements(app) as statements:
         again = await listed(client, event_types.regular)
@@ -41,7 +55,10 @@ async def test_a_repeated_listing_reads_nothing(app, client, event_types):
     assert statements == []
 
 
-async def test_every_change_through_the_api_shows_in_the_next_listing(app, client, alice, event_types, host_schedule):
+@BOTH_DATABASES
+async def test_every_change_through_the_api_shows_in_the_next_listing(
+    app, client, alice, event_types, host_schedule, database_url
+):
     await changes_show_in_the_next_listing(client, client, alice, event_types, host_schedule)
 
 
@@ -49,7 +66,8 @@ def monday(clock: str) -> datetime:
     return datetime.fromisoformat(at(MONDAY, clock).replace("Z", "+00:00"))
 
 
-async def test_statements_through_the_session_show_in_the_next_listing(app, client, alice, event_types):
+@BOTH_DATABASES
+async def test_statements_through_the_session_show_in_the_next_listing(app, client, alice, event_types, database_url):
     """Core INSERT / UPDATE / DELETE run with ``session.execute`` are seen too (their rows are
     read first with the statement's own WHERE clause)."""
     regular = event_types.regular
@@ -78,7 +96,8 @@ async def test_statements_through_the_session_show_in_the_next_listing(app, clie
     assert "16:00" not in await listed(client, regular)
 
 
-async def test_a_booking_handed_to_another_host_shows_for_both(app, client, alice, bob, event_types):
+@BOTH_DATABASES
+async def test_a_booking_handed_to_another_host_shows_for_both(app, client, alice, bob, event_types, database_url):
     """An UPDATE that sets the host: the rows' old host is read first, the new one from the statement."""
     await make_schedule(client, bob)
     bobs = await make_event_type(client, bob, "bobs")
@@ -101,7 +120,8 @@ def a_hold(alice, event_type_id: int, uid: str) -> SlotReservation:
     )
 
 
-async def test_a_rolled_back_change_publishes_nothing(app, client, alice, event_types):
+@BOTH_DATABASES
+async def test_a_rolled_back_change_publishes_nothing(app, client, alice, event_types, database_url):
     await listed(client, event_types.regular)
     log = local_log(app)
     before = log.seq
@@ -119,6 +139,7 @@ async def test_a_rolled_back_change_publishes_nothing(app, client, alice, event_
     assert "16:00" not in await listed(client, event_types.regular)
 
 
+@BOTH_DATABASES
 async def test_a_listing_the_cache_got_wrong_never_lets_a_booking_through(
     app, client, alice, event_types, database_url
 ):
@@ -162,3 +183,21 @@ async def test_a_session_that_read_before_a_change_does_not_keep_its_old_snapsho
         found = await available_slots(early, request, now=monday("00:00"), booker_uid=None, limits=limits, cache=cache)
     assert "10:00" not in [slot.start.strftime("%H:%M") for slot in found.listing.slots]
     assert "10:00" not in await listed(client, regular)
+
+
+@BOTH_DATABASES
+async def test_a_listing_in_a_transaction_that_wrote_keeps_nothing_uncommitted(
+    app, client, alice, event_types, database_url
+):
+    """A session that wrote sees its own uncommitted rows: what it lists is not kept for others."""
+    regular = event_types.regular
+    request = SlotsRequest(monday("00:00"), monday("23:59"), event_type_id=regular)
+    cache = app.state.availability_cache
+    async with app.state.sessionmaker() as session:
+        session.add(a_hold(alice, regular, "uncommitted"))
+        await session.flush()
+        await available_slots(
+            session, request, now=monday("00:00"), booker_uid=None, limits=SlotLimits(366, 10_000), cache=cache
+        )
+        await session.rollback()
+    assert "16:00" in await listed(client, regular)

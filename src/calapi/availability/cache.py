@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 
 from calapi.availability.busy import load_busy_times
 from calapi.availability.changes import (
+    CHANGED,
     SNAPSHOT_SEQ,
     ChangeLog,
     LocalChangeLog,
@@ -100,20 +101,24 @@ async def _reader(session: AsyncSession, reading: Reading) -> AsyncIterator[tupl
     PostgreSQL: the request's session (READ COMMITTED: a snapshot per statement, taken after
     ``reading``). SQLite: the request's session too when its transaction has not read yet (its
     first read, after ``reading``, takes the snapshot; the number is noted on the session for the
-    rest of its transaction), else a read transaction of its own, begun now.
+    rest of its transaction), else a read transaction of its own, begun now. A session that has
+    written in its transaction would show its own uncommitted rows: a transaction of its own too.
     """
     bind = session.bind
-    if not (isinstance(bind, AsyncEngine) and bind.dialect.name == "sqlite"):
-        yield session, reading.seq
-        return
-    if not session.in_transaction():
-        session.info[SNAPSHOT_SEQ] = reading.seq
-    seq = session.info.get(SNAPSHOT_SEQ)
-    if seq is not None:
-        yield session, seq
-        return
+    sqlite = isinstance(bind, AsyncEngine) and bind.dialect.name == "sqlite"
+    if not session.info.get(CHANGED):
+        if not sqlite:
+            yield session, reading.seq
+            return
+        if not session.in_transaction():
+            session.info[SNAPSHOT_SEQ] = reading.seq
+        seq = session.info.get(SNAPSHOT_SEQ)
+        if seq is not None:
+            yield session, seq
+            return
+    assert isinstance(bind, AsyncEngine)
     async with bind.connect() as connection:
-        own = await connection.execution_options(sqlite_read_only=True)
+        own = await connection.execution_options(sqlite_read_only=True) if sqlite else connection
         async with AsyncSession(bind=own) as reader:
             yield reader, reading.seq
 

@@ -53,7 +53,7 @@ log = logging.getLogger("calapi.availability")
 
 # Execution option of a statement whose caller noted the hosts it changes (``note_hosts``).
 NOTED = {"calapi_availability_noted": True}
-_PENDING = "calapi.availability.changed"
+CHANGED = "calapi.availability.changed"  # on a session: what its transaction changed so far
 # On a SQLite session: the change-log number taken before its transaction's first read (cache.py).
 SNAPSHOT_SEQ = "calapi.availability.snapshot_seq"
 
@@ -183,9 +183,9 @@ class RedisChangeLog:
 
 
 def _changed(session: Session) -> Changed:
-    found = session.info.get(_PENDING)
+    found = session.info.get(CHANGED)
     if found is None:
-        found = session.info[_PENDING] = Changed()
+        found = session.info[CHANGED] = Changed()
     assert isinstance(found, Changed)
     return found
 
@@ -335,12 +335,12 @@ def track_changes(sessionmaker: async_sessionmaker[Any], change_log: ChangeLog) 
 
     @event.listens_for(session_class, "after_commit")
     def _publish(session: Session) -> None:
-        changed: Changed | None = session.info.pop(_PENDING, None)
+        changed: Changed | None = session.info.pop(CHANGED, None)
         if changed is not None and (changed.hosts or changed.everything or changed.setup):
             change_log.publish(changed.hosts, everything=changed.everything, setup=changed.setup)
 
     @event.listens_for(session_class, "after_transaction_end")
     def _forget(session: Session, transaction: Any) -> None:
         if transaction.parent is None:
-            session.info.pop(_PENDING, None)  # rolled back (a commit has published already)
+            session.info.pop(CHANGED, None)  # rolled back (a commit has published already)
             session.info.pop(SNAPSHOT_SEQ, None)
