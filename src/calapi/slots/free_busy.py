@@ -57,6 +57,7 @@ def _free_busy_of(
     limits: SlotLimits,
 ) -> list[FreeBusy]:
     lo, hi = int(start.timestamp()), int(end.timestamp())
+    first, last = start.timestamp(), end.timestamp()  # the exact bounds, for the busy spans
     answer = []
     for host in hosts:
         profile = availability[host.user_id]
@@ -64,7 +65,7 @@ def _free_busy_of(
         busy = tuple(
             (datetime.fromtimestamp(s, UTC), datetime.fromtimestamp(e, UTC))
             for s, e in sorted(zip(rows.starts, rows.ends, strict=True))
-            if e > lo and s < hi
+            if e > first and s < last
         )
         ranges = schedule_ranges(host.schedule, lo, hi) if profile.schedule is not None else []
         if len(ranges) > limits.max_per_answer:
