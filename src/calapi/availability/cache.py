@@ -44,7 +44,7 @@ from calapi.availability.changes import (
 )
 from calapi.availability.holds import load_holds_on
 from calapi.config import AvailabilityCacheMode, Settings
-from calapi.scheduling import BusyTimes, Reservation
+from calapi.scheduling import BusyTimes, Reservation, tz
 
 DAY = 86_400
 # An entry is read again after this many seconds whatever the change log says: a bound on how
@@ -185,7 +185,8 @@ class AvailabilityCache:
             return await _read(session, ids, lo, hi, now)
         found: dict[int, HostBusy] = {}
         missing: list[int] = []
-        span_lo, span_hi = lo - lo % DAY, hi + (-hi) % DAY  # whole UTC days: nearby windows share entries
+        # Whole UTC days (nearby windows share entries), inside the calendar.
+        span_lo, span_hi = max(lo - lo % DAY, tz.FIRST_EPOCH), min(hi + (-hi) % DAY, tz.LAST_EPOCH)
         expired = time.monotonic() - self._max_age
         entries = self._entries
         for host_id, last_change in zip(ids, reading.changed, strict=True):

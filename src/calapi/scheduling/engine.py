@@ -64,7 +64,7 @@ def _open_time(host: Host, ctx: Context, lo: int, hi: int) -> list[Interval]:
 def _free_ranges(host: Host, ctx: Context, lo: int, hi: int, closed: list[Interval]) -> list[Interval]:
     # Open time over whole UTC days is kept on the host's busy rows (the window's ends move with
     # the clock; its days do not), then cut to [lo, hi): the same ranges, cut before or after.
-    span = (lo - lo % DAY, hi + (-hi) % DAY)
+    span = (max(lo - lo % DAY, tz.FIRST_EPOCH), min(hi + (-hi) % DAY, tz.LAST_EPOCH))
     key = ("open", *rules_key(ctx), host.schedule, host.out_of_office, span)
     free = clip(kept(host, key, lambda: _open_time(host, ctx, *span)), lo, hi)
     held = held_blocks(host, ctx)
