@@ -40,10 +40,10 @@ def test_a_broken_rule_fails(tmp_path: Path) -> None:
     share availability/), and the job loop importing a domain."""
     shutil.copytree(REPO / "src" / "calapi", tmp_path / "calapi", ignore=shutil.ignore_patterns("__pycache__"))
     with (tmp_path / "calapi" / "bookings" / "service" / "create.py").open("a") as module:
-        module.write("\nfrom calapi.slots import service as _slots  # noqa: E402,F401\n")
+        module.write("\nfrom calapi.slots import listing as _slots  # noqa: E402,F401\n")
     with (tmp_path / "calapi" / "jobs" / "outbox.py").open("a") as module:
         module.write("\nfrom calapi.users import service as _users  # noqa: E402,F401\n")
     result = _lint_imports(tmp_path)
     assert result.returncode != 0
-    assert "calapi.bookings.service.create -> calapi.slots.service" in result.stdout
+    assert "calapi.bookings.service.create -> calapi.slots.listing" in result.stdout
     assert "calapi.jobs.outbox -> calapi.users.service" in result.stdout

@@ -14,6 +14,7 @@ from calapi import __version__
 from calapi.api_keys import service as api_keys_service
 from calapi.api_keys.v1 import router as api_keys_v1
 from calapi.api_keys.v2 import router as api_keys_v2
+from calapi.availability.cache import for_app as availability_cache_for
 from calapi.bookings.api_v1.attendees import router as attendees_v1
 from calapi.bookings.api_v1.routes import router as bookings_v1
 from calapi.bookings.api_v2.create import router as bookings_create_v2
@@ -91,6 +92,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     if worker is not None:
         wake_on_commit(sessionmaker, worker)  # a booking's webhooks go out right after its commit
+    # Hosts' busy time between slot listings; the sessions publish what they change on commit.
+    availability_cache = availability_cache_for(settings, sessionmaker)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -104,6 +107,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 with contextlib.suppress(asyncio.CancelledError):
                     await worker_task
             await limiter.close()
+            if availability_cache is not None:
+                await availability_cache.close()
             await engine.dispose()
             if inline_reader is not None:
                 inline_reader.close()
@@ -123,6 +128,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessionmaker = sessionmaker
     app.state.limiter = limiter
     app.state.worker = worker
+    app.state.availability_cache = availability_cache
 
     handlers.install(app)
     for router in (

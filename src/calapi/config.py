@@ -27,6 +27,12 @@ class Environment(StrEnum):
     production = "production"
 
 
+class AvailabilityCacheMode(StrEnum):
+    auto = "auto"
+    process = "process"
+    off = "off"
+
+
 def parse_rate_limit(text: str) -> tuple[int, int]:
     """``"120/minute"`` or ``"10/5 seconds"`` → (limit, window seconds)."""
     match = _RATE_LIMIT_RE.match(text.lower())
@@ -198,6 +204,12 @@ class Settings(BaseSettings):
     notification_retry_schedule: str = "0,30s,2m,10m,1h"
     # Where booking links in messages point ({CANCEL_URL}, {RESCHEDULE_URL}); empty: no links.
     public_url: str = ""
+    # Hosts' busy time kept between slot listings (calapi/availability/cache.py). "auto": shared
+    # through Redis when CALAPI_REDIS_URL is set, else in process on SQLite when this is the only
+    # server process (not a worker of `calapi serve --workers N`), else off. "process": in
+    # process (declare that no other process writes bookings). "off": every listing reads the
+    # database. Bookings are always checked against the database, whatever this says.
+    availability_cache: AvailabilityCacheMode = AvailabilityCacheMode.auto
 
     @field_validator("database_url")
     @classmethod

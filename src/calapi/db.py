@@ -226,10 +226,18 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     response is sent: a client never sees success for a write that failed to commit.
     """
     sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
-    async with sessionmaker() as session:
-        if request.method in _READ_ONLY_METHODS and session.bind is not None and session.bind.dialect.name == "sqlite":
-            # Reads need no write lock: readers in WAL mode run beside the one writer.
-            await session.connection(execution_options={"sqlite_read_only": True})
+    options: dict[str, Any] = {}
+    if request.method in _READ_ONLY_METHODS:
+        engine: AsyncEngine = request.app.state.engine
+        if engine.dialect.name == "sqlite":
+            # Reads need no write lock: readers in WAL mode run beside the one writer. Bound to a
+            # read-only view of the engine, the session connects at its first statement only (a
+            # request answered from memory costs no BEGIN and COMMIT).
+            read_only = getattr(request.app.state, "sqlite_read_engine", None)
+            if read_only is None:
+                read_only = request.app.state.sqlite_read_engine = engine.execution_options(sqlite_read_only=True)
+            options["bind"] = read_only
+    async with sessionmaker(**options) as session:
         try:
             yield session
             await session.commit()

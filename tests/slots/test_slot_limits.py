@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from calapi.config import SettingsError, load_settings
-from calapi.slots import service as slots_service
+from calapi.slots import listing as slots_listing
 from calapi.slots import v2 as slots_v2
 from calapi.slots import wire as slots_wire
 from tests.slots.seed import give_schedule, make_event_type
@@ -181,7 +181,7 @@ def test_the_limits_are_validated_settings():
 def record_threads(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[int]]:
     """The threads the engine (every version) and the v2 answer's encoding ran in, request by request."""
     seen: dict[str, list[int]] = {"engine": [], "encoding": []}
-    real_list_slots, real_output = slots_service.list_slots, slots_v2.slots_output
+    real_list_slots, real_output = slots_listing.list_slots, slots_v2.slots_output
 
     def engine(query):
         seen["engine"].append(threading.get_ident())
@@ -191,7 +191,7 @@ def record_threads(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[int]]:
         seen["encoding"].append(threading.get_ident())
         return real_output(*args)
 
-    monkeypatch.setattr(slots_service, "list_slots", engine)
+    monkeypatch.setattr(slots_listing, "list_slots", engine)
     monkeypatch.setattr(slots_v2, "slots_output", encoding)
     return seen
 

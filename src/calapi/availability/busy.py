@@ -1,4 +1,4 @@
-"""Busy time from bookings: the rows that keep hosts busy, as slot-engine input.
+"""Busy time from bookings: the rows that keep hosts busy, as slot-engine input (columns).
 
 Slot listings and bookings both read busy time here, so neither imports the other.
 """
@@ -7,16 +7,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, bindparam, cast, extract, func, select, union_all
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import BigInteger, Select, bindparam, cast, extract, func, select, union_all
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.sql.elements import BindParameter
 
 from calapi.bookings.models import Booking, BookingHost, BookingSeat, BookingStatus
-from calapi.event_types import service as event_types_service
+from calapi.event_types.models import EventType
 from calapi.scheduling import BookingStatus as EngineBookingStatus
-from calapi.scheduling import BusyInterval
+from calapi.scheduling import BusyTimes
+from calapi.scheduling.models import SEATED_ROW, STATUS_CODES
 
 # Statuses that can keep a host busy; the engine decides which of them block for a given event
 # (a pending booking blocks only when its event says so). Cancelled / rejected never do.
@@ -26,22 +28,24 @@ ACTIVE_STATUSES = (BookingStatus.accepted.value, BookingStatus.pending.value, Bo
 # (user_id, start_time) index bounds the scan on both sides; a meeting is never longer than a week.
 LONGEST_MEETING = timedelta(days=7)
 
-_ENGINE_STATUS = {s.value.lower(): s for s in EngineBookingStatus}
+# A row's status as the engine's code (BusyTimes.codes); unknown statuses count as accepted.
+_STATUS_CODE = {status.value.lower(): code for status, code in STATUS_CODES.items()}
+_ACCEPTED_CODE = STATUS_CODES[EngineBookingStatus.ACCEPTED]
 
 
 def _epoch(column: Any) -> Any:
     """The instant as whole seconds since the epoch, computed by the database.
 
     Why: the busy query returns every booking of every host in the window (12,500 rows for 25
-    hosts in the round-robin benchmark). Converting each value in Python (SQLAlchemy's SQLite
-    DATETIME processor runs a regular expression per value; then the engine turns each datetime
-    into seconds again) cost more than the rest of the listing; the engine works in seconds.
+    hosts in the round-robin benchmark); the engine works in seconds, so a datetime per value
+    (SQLAlchemy's SQLite DATETIME processor runs a regular expression per value) is pure cost.
     """
     return cast(extract("epoch", column), BigInteger).label(column.key)
 
 
-def _busy_statement() -> Any:
-    """Every host's bookings in a window, as organizer UNION ALL as co-host; built once.
+def _busy_statement() -> Select[Any]:
+    """Every host's bookings in a window, as organizer UNION ALL as co-host, with the buffers and
+    seating of each booking's event type; in (host, start) order. Built once.
 
     Bound parameters: ``host_ids`` (expanding), ``earliest_start``, ``window_start``, ``window_end``.
     Why built once: composing this union per call (columns, subquery, cache key) cost more CPU
@@ -62,21 +66,151 @@ def _busy_statement() -> Any:
         _epoch(Booking.end_time),
         Booking.status,
         seat_count.label("taken"),
+        func.coalesce(EventType.before_event_buffer, 0).label("before_buffer"),
+        func.coalesce(EventType.after_event_buffer, 0).label("after_buffer"),
+        EventType.seats_per_time_slot.is_not(None).label("seated"),
         Booking.id,
     )
-    host_ids = bindparam("host_ids", expanding=True)
-    as_organizer = select(Booking.user_id.label("host_id"), *columns).where(Booking.user_id.in_(host_ids), *in_window)
+    host_ids: BindParameter[list[int]] = bindparam("host_ids", expanding=True)
+    as_organizer = (
+        select(Booking.user_id.label("host_id"), *columns)
+        .select_from(Booking)
+        .outerjoin(EventType, EventType.id == Booking.event_type_id)
+        .where(Booking.user_id.in_(host_ids), *in_window)
+    )
     as_co_host = (
         select(BookingHost.user_id.label("host_id"), *columns)
         .select_from(BookingHost)
         .join(Booking, Booking.id == BookingHost.booking_id)
+        .outerjoin(EventType, EventType.id == Booking.event_type_id)
         .where(BookingHost.user_id.in_(host_ids), *in_window)
     )
     both = union_all(as_organizer, as_co_host).subquery()
-    return select(*(c for c in both.c if c.key != "id")).order_by(both.c.id)
+    return select(*(c for c in both.c if c.key != "id")).order_by(both.c.host_id, both.c.start_time, both.c.id)
 
 
 _BUSY_STATEMENT = _busy_statement()
+
+
+class _Columns:
+    """One host's busy rows while they are read, column by column."""
+
+    __slots__ = ("attendees", "codes", "ends", "event_type_ids", "pads_after", "pads_before", "starts", "uids")
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.pads_before: list[int] = []
+        self.pads_after: list[int] = []
+        self.event_type_ids: list[int] = []
+        self.codes = bytearray()
+        self.uids: list[str] = []
+        self.attendees: list[int] = []
+
+    def add(self, start: int, end: int, before: int, after: int, event_type_id: int, code: int, uid: str) -> None:
+        self.starts.append(start)
+        self.ends.append(end)
+        self.pads_before.append(before * 60)
+        self.pads_after.append(after * 60)
+        self.event_type_ids.append(event_type_id)
+        self.codes.append(code)
+        self.uids.append(uid)
+        self.attendees.append(0)
+
+    def busy_times(self) -> BusyTimes:
+        return BusyTimes(
+            self.starts,
+            self.ends,
+            pads_before=self.pads_before,
+            pads_after=self.pads_after,
+            event_type_ids=self.event_type_ids,
+            codes=bytes(self.codes),
+            booking_uids=self.uids,
+            attendees=self.attendees,
+        )
+
+
+async def load_busy_times(
+    connection: AsyncConnection, user_ids: Iterable[int], start: datetime, end: datetime
+) -> dict[int, BusyTimes]:
+    """Each host's bookings (as organizer or as co-host) overlapping [start, end), as engine columns.
+
+    One statement whatever the number of hosts or bookings: the bookings of all hosts at once —
+    as organizer (``user_id IN (…)`` over the (user_id, start_time) index) UNION ALL as co-host
+    (``booking_hosts``: collective co-hosts, round-robin mandatory hosts) — each with its event
+    type's buffers and seating. Callers widen the window by buffers and limit periods.
+    """
+    ids = sorted(set(user_ids))
+    if not ids:
+        return {}
+    parameters = {"host_ids": ids, "earliest_start": start - LONGEST_MEETING, "window_start": start, "window_end": end}
+    rows = (await connection.execute(_BUSY_STATEMENT, parameters)).all()
+    columns = {user_id: _Columns() for user_id in ids}
+    # A seated meeting is one booking with one booking_seats row per attendee (Cal.com: one
+    # booking, N attendees). A seated booking row without seat rows counts as one taken seat, and
+    # rows of one host, event and time are one meeting whose uid is the first row's.
+    meetings: dict[tuple[int, int, int, int], tuple[str, int, int, int]] = {}
+    # Positional, one pass: this loop runs once per booking of every host (12,500 for 25 hosts).
+    for user_id, uid, event_type_id, start_s, end_s, status, taken, before, after, seated in rows:
+        code = _STATUS_CODE.get(status, _ACCEPTED_CODE)
+        if seated and code == _ACCEPTED_CODE:
+            key = (user_id, event_type_id, start_s, end_s)
+            first = meetings.get(key)
+            seats = max(int(taken or 0), 1)
+            meetings[key] = (uid, before, after, seats) if first is None else (*first[:3], first[3] + seats)
+            continue
+        columns[user_id].add(start_s, end_s, before, after, event_type_id or 0, code, uid)
+    busy = {user_id: host.busy_times() for user_id, host in columns.items()}
+    if meetings:
+        _add_seated(busy, meetings)
+    return busy
+
+
+def _add_seated(
+    busy: dict[int, BusyTimes], meetings: dict[tuple[int, int, int, int], tuple[str, int, int, int]]
+) -> None:
+    """Seated meetings joined to their hosts' rows, in start order (rare: seated event types only)."""
+    by_host: dict[int, list[tuple[int, int, int, int, int, int, str, int]]] = {}
+    for (user_id, event_type_id, start_s, end_s), (uid, before, after, attendees) in meetings.items():
+        row = (start_s, end_s, before * 60, after * 60, event_type_id, _ACCEPTED_CODE | SEATED_ROW, uid, attendees)
+        by_host.setdefault(user_id, []).append(row)
+    for user_id, extra in by_host.items():
+        current = busy[user_id]
+        rows = sorted(
+            [
+                *zip(
+                    current.starts,
+                    current.ends,
+                    current.pads_before,
+                    current.pads_after,
+                    current.event_type_ids,
+                    current.codes,
+                    current.booking_uids,
+                    current.attendees,
+                    strict=True,
+                ),
+                *extra,
+            ],
+            key=lambda r: (r[0], r[1]),
+        )
+        busy[user_id] = BusyTimes(
+            (r[0] for r in rows),
+            (r[1] for r in rows),
+            pads_before=(r[2] for r in rows),
+            pads_after=(r[3] for r in rows),
+            event_type_ids=(r[4] for r in rows),
+            codes=bytes(r[5] for r in rows),
+            booking_uids=(r[6] for r in rows),
+            attendees=(r[7] for r in rows),
+        )
+
+
+async def load_busy_for_hosts(
+    session: AsyncSession, user_ids: Iterable[int], start: datetime, end: datetime
+) -> dict[int, BusyTimes]:
+    """``load_busy_times`` on the session's connection (its transaction): what a booking re-checks."""
+    # Core execution on the session's connection: plain rows, no ORM bookkeeping per row.
+    return await load_busy_times(await session.connection(), user_ids, start, end)
 
 
 @dataclass(frozen=True)
@@ -85,65 +219,6 @@ class BookedTime:
     start: datetime
     end: datetime
     status: str
-
-
-async def load_busy_for_hosts(
-    session: AsyncSession, user_ids: Iterable[int], start: datetime, end: datetime
-) -> dict[int, list[BusyInterval]]:
-    """Each host's bookings (as organizer or as co-host) overlapping [start, end), as engine input.
-
-    Two statements whatever the number of hosts or bookings: the bookings of all hosts at once —
-    as organizer (``user_id IN (…)`` over the (user_id, start_time) index) UNION ALL as co-host
-    (``booking_hosts``: collective co-hosts, round-robin mandatory hosts) — then the buffers and
-    seating of the distinct event types behind them. Callers widen the window by buffers and
-    limit periods.
-    """
-    ids = sorted(set(user_ids))
-    busy: dict[int, list[BusyInterval]] = {user_id: [] for user_id in ids}
-    if not ids:
-        return busy
-    # Core execution on the session's connection: plain rows, no ORM bookkeeping per row.
-    connection = await session.connection()
-    parameters = {"host_ids": ids, "earliest_start": start - LONGEST_MEETING, "window_start": start, "window_end": end}
-    rows = (await connection.execute(_BUSY_STATEMENT, parameters)).all()
-    traits = await event_types_service.load_slot_event_traits(session, {r[2] for r in rows if r[2]})
-    # A seated meeting is one booking with one booking_seats row per attendee (Cal.com: one
-    # booking, N attendees). A seated booking row without seat rows counts as one taken seat, and
-    # rows of one host, event and time are one meeting whose uid is the first row's.
-    seats: dict[tuple[int, int, datetime, datetime], list[tuple[str, int]]] = {}
-    for user_id, uid, event_type_id, start_s, end_s, status, taken in rows:
-        trait = traits.get(event_type_id) if event_type_id is not None else None
-        engine_status = _ENGINE_STATUS.get(status, EngineBookingStatus.ACCEPTED)
-        if trait is not None and trait.seated and engine_status is EngineBookingStatus.ACCEPTED:
-            seats.setdefault((user_id, event_type_id, start_s, end_s), []).append((uid, max(int(taken or 0), 1)))
-            continue
-        # Positional: this loop runs once per booking of every host (12,500 rows for 25 hosts).
-        busy[user_id].append(
-            BusyInterval.from_epoch(
-                start_s,
-                end_s,
-                before_buffer=trait.before_buffer if trait else 0,
-                after_buffer=trait.after_buffer if trait else 0,
-                event_type_id=event_type_id,
-                booking_uid=uid,
-                status=engine_status,
-            )
-        )
-    for (user_id, event_type_id, start_s, end_s), meetings in seats.items():
-        trait = traits[event_type_id]
-        busy[user_id].append(
-            BusyInterval(
-                start=datetime.fromtimestamp(start_s, UTC),
-                end=datetime.fromtimestamp(end_s, UTC),
-                before_buffer=trait.before_buffer,
-                after_buffer=trait.after_buffer,
-                event_type_id=event_type_id,
-                booking_uid=meetings[0][0],
-                seated=True,
-                attendees=sum(taken for _, taken in meetings),
-            )
-        )
-    return busy
 
 
 async def event_bookings_overlapping(

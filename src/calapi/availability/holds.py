@@ -8,8 +8,9 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import bindparam, delete, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from calapi.availability import changes
 from calapi.availability.models import SlotReservation
 from calapi.scheduling import Reservation
 
@@ -30,15 +31,14 @@ _HOLDS_STATEMENT = select(
 )
 
 
-async def load_holds(
-    session: AsyncSession, user_ids: Iterable[int], start: datetime, end: datetime, now: datetime
+async def load_holds_on(
+    connection: AsyncConnection, user_ids: Iterable[int], start: datetime, end: datetime, now: datetime
 ) -> dict[int, list[Reservation]]:
     """Unexpired holds on the hosts overlapping [start, end), all hosts in one statement."""
     ids = sorted(set(user_ids))
     holds: dict[int, list[Reservation]] = defaultdict(list)
     if not ids:
         return holds
-    connection = await session.connection()  # Core rows: no ORM bookkeeping per row
     parameters = {"host_ids": ids, "window_start": start, "window_end": end, "now": now}
     rows = (await connection.execute(_HOLDS_STATEMENT, parameters)).all()
     for user_id, uid, event_type_id, slot_start, slot_end, release_at, is_seat in rows:
@@ -46,6 +46,15 @@ async def load_holds(
     return holds
 
 
+async def load_holds(
+    session: AsyncSession, user_ids: Iterable[int], start: datetime, end: datetime, now: datetime
+) -> dict[int, list[Reservation]]:
+    """``load_holds_on`` the session's connection (its transaction)."""
+    return await load_holds_on(await session.connection(), user_ids, start, end, now)  # Core rows
+
+
 async def release(session: AsyncSession, uid: str) -> None:
     """Drop a hold; an unknown uid is not an error (Cal.com)."""
-    await session.execute(delete(SlotReservation).where(SlotReservation.uid == uid))
+    statement = delete(SlotReservation).where(SlotReservation.uid == uid).returning(SlotReservation.user_id)
+    held = (await session.execute(statement, execution_options=changes.NOTED)).scalars().all()
+    changes.note_hosts(session, held)

@@ -6,15 +6,18 @@ booking's re-check load the same inputs through the same functions, so a listed 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calapi.availability.busy import load_busy_for_hosts
+from calapi.availability.cache import AvailabilityCache
+from calapi.availability.changes import Reading
 from calapi.availability.holds import load_holds
 from calapi.schedules import service as schedules_service
-from calapi.scheduling import EventRules, Host, Schedule
+from calapi.scheduling import BusyTimes, EventRules, Host, Reservation, Schedule
+from calapi.scheduling.models import EMPTY_BUSY
 
 # How far a limit period reaches around the window: every booking in a period that touches the
 # window counts toward that period's limit.
@@ -41,19 +44,29 @@ def data_window(rules: EventRules, start: datetime, end: datetime, now: datetime
 
 async def complete_hosts(
     session: AsyncSession,
-    availability: dict[int, schedules_service.HostAvailability],
+    availability: Mapping[int, schedules_service.HostAvailability],
     start: datetime,
     end: datetime,
     now: datetime,
     fixed_ids: frozenset[int] = frozenset(),
+    *,
+    cache: AvailabilityCache | None = None,
+    reading: Reading | None = None,
 ) -> tuple[Host, ...]:
-    """Hosts with their bookings and holds in [start, end): two statements for bookings, one for holds.
+    """Hosts with their bookings and holds in [start, end): one statement for bookings, one for holds.
 
     ``fixed_ids``: round-robin hosts that must be free (Cal.com's mandatory / ``isFixed``).
+    ``cache``: listings only (``reading``: the change log as ``cache.setup`` read it). A booking's
+    check reads the database in its own transaction.
     """
     ids = list(availability)
-    busy = await load_busy_for_hosts(session, ids, start, end)
-    holds = await load_holds(session, ids, start, end, now)
+    if cache is not None:
+        kept = await cache.hosts_busy(session, ids, start, end, now, reading)
+        busy: dict[int, BusyTimes] = {user_id: host.busy for user_id, host in kept.items()}
+        holds: Mapping[int, Sequence[Reservation]] = {user_id: host.holds for user_id, host in kept.items()}
+    else:
+        busy = await load_busy_for_hosts(session, ids, start, end)
+        holds = await load_holds(session, ids, start, end, now)
     hosts = []
     for user_id, host in availability.items():
         # A user without a schedule is a host with no hours: no slots, but a well-formed input.
@@ -62,8 +75,8 @@ async def complete_hosts(
             Host(
                 user_id,
                 schedule,
-                busy=busy.get(user_id, ()),
-                reservations=holds.get(user_id, ()),
+                busy=busy.get(user_id, EMPTY_BUSY),
+                reservations=tuple(holds.get(user_id, ())),
                 is_fixed=user_id in fixed_ids,
             )
         )
@@ -78,6 +91,7 @@ async def load_host_inputs(
     start: datetime,
     end: datetime,
     now: datetime,
+    cache: AvailabilityCache | None = None,
 ) -> tuple[Host, ...]:
     """Engine hosts for these users — the loader behind ``GET /v2/slots``.
 
@@ -85,4 +99,4 @@ async def load_host_inputs(
     behind them), one for holds — the same count for 1 host or 100, for 1 booking or 10 000.
     """
     availability = await schedules_service.load_host_availability(session, user_ids=user_ids, schedule_id=schedule_id)
-    return await complete_hosts(session, availability, start, end, now)
+    return await complete_hosts(session, availability, start, end, now, cache=cache)

@@ -22,9 +22,12 @@ Inputs (frozen dataclasses; datetimes must be aware, they are handled in UTC):
     DateOverride(date, start: time, end: time)     # replaces the date's weekly rules; start == end: day off
     BusyInterval(start, end, kind=BOOKING|CALENDAR, before_buffer, after_buffer, event_type_id,
                  booking_uid, status, host_is_organizer, seated, attendees)
+    BusyTimes(starts, ends, pads_before, pads_after, event_type_ids, codes, booking_uids, attendees)
+                 # a host's busy rows as columns (epoch seconds); BusyTimes.of(rows) converts
     Reservation(start, end, release_at, event_type_id, booker_uid, is_seat)
     OutOfOffice(start: date, end: date)            # whole dates in the schedule's zone
-    Host(user_id, schedule, busy=(), reservations=(), out_of_office=(), is_fixed=False, group=None)
+    Host(user_id, schedule, busy=BusyTimes | (BusyInterval, ...), reservations=(), out_of_office=(),
+         is_fixed=False, group=None)
     EventRules(length, event_type_id, length_options, slot_interval, minimum_notice, before_buffer,
                after_buffer, offset_start, period_type, period_days, period_count_calendar_days,
                period_start_date, period_end_date, booking_limits: Limits, duration_limits: Limits,
@@ -38,7 +41,8 @@ Inputs (frozen dataclasses; datetimes must be aware, they are handled in UTC):
 
 Outputs:
 
-    SlotListing(time_zone, days: {date: (Slot, ...)}), .slots flattens
+    SlotListing(time_zone, starts: {date: [epoch seconds, ...]}, duration, seats_total, seats_taken),
+        .days {date: (Slot, ...)} and .slots build Slot objects
     Slot(start, end, seats_total, seats_booked, booking_uid), .seats_remaining
     TooManySlots(count, limit): raised by list_slots when the listing would hold more
         than query.max_slots slots
@@ -59,6 +63,7 @@ from .models import (
     BookingStatus,
     BusyInterval,
     BusyKind,
+    BusyTimes,
     DateOverride,
     EventRules,
     Host,
@@ -82,6 +87,7 @@ __all__ = [
     "BookingStatus",
     "BusyInterval",
     "BusyKind",
+    "BusyTimes",
     "DateOverride",
     "EventRules",
     "Host",

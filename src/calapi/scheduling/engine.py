@@ -22,7 +22,7 @@ from typing import Any
 
 from . import tz
 from .availability import away_ranges, schedule_ranges
-from .busy import host_blocks, seat_usage
+from .busy import busy_blocks, busy_overlaps, held_blocks, kept, rules_key, seat_usage
 from .context import Context, build_context
 from .limits import LimitCounter, closed_periods, counted_bookings, has_limits
 from .models import (
@@ -30,13 +30,12 @@ from .models import (
     BookingRequest,
     Host,
     RefusalReason,
-    Slot,
     SlotListing,
     SlotQuery,
     TooManySlots,
     _epoch,
 )
-from .ranges import Interval, covers, intersect, member, merge, overlaps, subtract
+from .ranges import Interval, clip, covers, intersect, member, merge, overlaps, subtract
 from .slots import GenRange, generate
 from .window import allowed_starts
 
@@ -54,16 +53,24 @@ _SEVERITY = {
 # ---------------------------------------------------------------- listing
 
 
-def _free_ranges(host: Host, ctx: Context, lo: int, hi: int, closed: list[Interval]) -> list[Interval]:
+def _open_time(host: Host, ctx: Context, lo: int, hi: int) -> list[Interval]:
+    """The host's hours in [lo, hi), less away days and busy time for the requested event."""
     avail = schedule_ranges(host.schedule, lo, hi)
     if host.out_of_office and avail:
         avail = subtract(avail, away_ranges(host.schedule, host.out_of_office))
-    if not avail:
-        return avail
-    busy, held = host_blocks(host, ctx)
-    busy.extend(held)
-    busy.extend(closed)
-    return subtract(avail, merge(busy))
+    return subtract(avail, busy_blocks(host, ctx)) if avail else avail
+
+
+def _free_ranges(host: Host, ctx: Context, lo: int, hi: int, closed: list[Interval]) -> list[Interval]:
+    # Open time over whole UTC days is kept on the host's busy rows (the window's ends move with
+    # the clock; its days do not), then cut to [lo, hi): the same ranges, cut before or after.
+    span = (max(lo - lo % DAY, tz.FIRST_EPOCH), min(hi + (-hi) % DAY, tz.LAST_EPOCH))
+    key = ("open", *rules_key(ctx), host.schedule, host.out_of_office, span)
+    free = clip(kept(host, key, lambda: _open_time(host, ctx, *span)), lo, hi)
+    held = held_blocks(host, ctx)
+    if held or closed:
+        free = subtract(free, merge([*held, *closed]))
+    return free
 
 
 def _start_set(free: list[Interval], duration: int) -> list[Interval]:
@@ -169,29 +176,15 @@ def list_slots(query: SlotQuery) -> SlotListing:
         raise TooManySlots(len(by_date), query.max_slots)  # one slot a date
     seats = ctx.rules.seats_per_slot
     usage = seat_usage(ctx)
-    duration = ctx.duration
-    days: dict[date, tuple[Slot, ...]] = {}
+    starts_by_date: dict[date, list[int]] = {}
     for ordinal, day in by_date:
-        slots: list[Slot] = []
-        for t in day:
-            if seats is None:
-                slots.append(Slot(tz.to_datetime(t), tz.to_datetime(t + duration)))
-            else:
-                use = usage.get(t)
-                slots.append(
-                    Slot(
-                        tz.to_datetime(t),
-                        tz.to_datetime(t + duration),
-                        seats_total=seats,
-                        seats_booked=use.booked if use else 0,
-                        booking_uid=use.booking_uid if use else None,
-                    )
-                )
         if ctx.rules.only_first_slot:
-            open_slots = [s for s in slots if s.seats_remaining != 0]
-            slots = (open_slots or slots)[:1]
-        days[tz.date_of(ordinal)] = tuple(slots)
-    return SlotListing(time_zone=ctx.booker_zone, days=days)
+            # The first slot with a free seat, else the first slot.
+            open_starts = day if seats is None else [t for t in day if t not in usage or usage[t].booked < seats]
+            day = (open_starts or day)[:1]
+        starts_by_date[tz.date_of(ordinal)] = day
+    taken = {t: (use.booked, use.booking_uid) for t, use in usage.items()} if seats is not None else {}
+    return SlotListing(ctx.booker_zone, starts_by_date, ctx.duration, seats, taken)
 
 
 # ---------------------------------------------------------------- booking check
@@ -203,10 +196,9 @@ def _host_refusal(host: Host, ctx: Context, s: int, e: int) -> RefusalReason | N
         avail = subtract(avail, away_ranges(host.schedule, host.out_of_office))
     if not covers(avail, s, e):
         return RefusalReason.OUTSIDE_AVAILABILITY
-    busy, held = host_blocks(host, ctx)
-    if overlaps(busy, s, e):
+    if busy_overlaps(host, ctx, s, e):
         return RefusalReason.BUSY
-    if overlaps(held, s, e):
+    if overlaps(held_blocks(host, ctx), s, e):
         return RefusalReason.RESERVED
     return None
 

@@ -19,9 +19,9 @@ from datetime import date
 from itertools import accumulate
 
 from . import tz
-from .busy import is_blocking
+from .busy import busy_of, counted_rows
 from .context import Context
-from .models import BookingStatus, BusyKind, Limits, RefusalReason
+from .models import Limits, RefusalReason
 
 ClosedPeriod = tuple[int, int, RefusalReason]
 
@@ -49,20 +49,14 @@ def counted_bookings(ctx: Context) -> list[tuple[int, int]]:
     seen: set[object] = set()
     out: list[tuple[int, int]] = []
     for host in ctx.hosts:
-        for b in host.busy:
-            if (
-                b.kind is not BusyKind.BOOKING
-                or b.status is not BookingStatus.ACCEPTED
-                or not b.host_is_organizer
-                or not ctx.same_event(b.event_type_id)
-                or not is_blocking(b, ctx)
-            ):
-                continue
-            key = b.booking_uid if b.booking_uid is not None else (host.user_id, b._start_s, b._end_s)
+        busy = busy_of(host)
+        for i in counted_rows(host, ctx):
+            s, e, uid = busy.starts[i], busy.ends[i], busy.booking_uids[i]
+            key = uid if uid is not None else (host.user_id, s, e)
             if key in seen:
                 continue
             seen.add(key)
-            out.append((b._start_s, b._end_s))
+            out.append((s, e))
     return out
 
 

@@ -8,9 +8,11 @@ buffers are whole minutes, as in Cal.com's event types.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from array import array
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from typing import overload
 from zoneinfo import ZoneInfo
 
 __all__ = [
@@ -19,6 +21,7 @@ __all__ = [
     "BookingStatus",
     "BusyInterval",
     "BusyKind",
+    "BusyTimes",
     "DateOverride",
     "EventRules",
     "Host",
@@ -215,69 +218,179 @@ class BusyInterval:
         _set(self, "_start_s", start)
         _set(self, "_end_s", end)
 
-    @classmethod
-    def from_epoch(
-        cls,
-        start_s: int,
-        end_s: int,
-        *,
-        before_buffer: int = 0,
-        after_buffer: int = 0,
-        event_type_id: int | None = None,
-        booking_uid: str | None = None,
-        status: BookingStatus = BookingStatus.ACCEPTED,
-    ) -> BusyInterval:
-        """A booking given in whole seconds since the epoch (UTC).
 
-        For loaders that hand over thousands of rows: the database already holds valid UTC
-        instants, so the per-instant conversion and checks of the normal constructor are skipped.
-        """
-        if end_s < start_s:
-            raise ValueError("busy interval ends before it starts")
-        busy = object.__new__(cls)
-        # The slots' own setters: the frozen class's __setattr__ refuses, and object.__setattr__
-        # per field costs more than the rest of building a busy list of thousands of bookings.
-        for setter, value in zip(
-            _BUSY_SETTERS,
-            (
-                datetime.fromtimestamp(start_s, UTC),
-                datetime.fromtimestamp(end_s, UTC),
-                BusyKind.BOOKING,
-                before_buffer,
-                after_buffer,
-                event_type_id,
-                booking_uid,
-                status,
-                True,
-                False,
-                0,
-                start_s,
-                end_s,
-            ),
-            strict=True,
-        ):
-            setter(busy, value)
-        return busy
+# Row flags of BusyTimes.codes: the status's code in the low bits, then these.
+_STATUSES = tuple(BookingStatus)
+STATUS_CODES = {status: code for code, status in enumerate(_STATUSES)}
+STATUS_MASK = 7
+CALENDAR_ROW = 8  # an external calendar block (BusyKind.CALENDAR)
+ATTENDEE_ROW = 16  # the host is not the organizer (host_is_organizer False)
+SEATED_ROW = 32  # a seated booking (seated True)
 
 
-_BUSY_SETTERS = tuple(
-    BusyInterval.__dict__[name].__set__
-    for name in (
-        "start",
-        "end",
-        "kind",
-        "before_buffer",
-        "after_buffer",
-        "event_type_id",
-        "booking_uid",
-        "status",
-        "host_is_organizer",
-        "seated",
+class BusyTimes(Sequence[BusyInterval]):
+    """A host's busy time as columns, in start order: what the engine reads of BusyInterval rows.
+
+    Why columns: a host's bookings are read for every listing (hundreds or thousands of rows), and
+    kept between listings by the caller. Arrays of epoch seconds cost a few bytes a row and are read
+    without an object per row; the rules that need a whole row (seats, limits, pending bookings,
+    a rescheduled booking) read it column by column. Indexing or iterating yields BusyInterval rows,
+    built on demand. Sequences of BusyInterval given as `Host.busy` are converted with `of`.
+
+    Columns: `starts`/`ends` epoch seconds; `pads_before`/`pads_after` the booking's own event's
+    buffers in seconds; `event_type_ids` (0: none); `codes` one byte a row (status, CALENDAR_ROW,
+    ATTENDEE_ROW, SEATED_ROW); `booking_uids`; `attendees` (seated rows).
+
+    Immutable: the engine keeps what it derives from the rows (a merged busy list per set of event
+    rules) on the object, so a caller that hands the same object to many listings pays for that
+    once.
+    """
+
+    __slots__ = (
+        "_memo",
         "attendees",
-        "_start_s",
-        "_end_s",
+        "booking_uids",
+        "codes",
+        "ends",
+        "event_type_ids",
+        "pads_after",
+        "pads_before",
+        "plain",
+        "starts",
     )
-)
+
+    starts: array[int]
+    ends: array[int]
+    pads_before: array[int]
+    pads_after: array[int]
+    event_type_ids: array[int]
+    codes: bytes
+    booking_uids: tuple[str | None, ...]
+    attendees: array[int]
+    plain: bool
+    _memo: dict[object, object]
+
+    def __init__(
+        self,
+        starts: Iterable[int],
+        ends: Iterable[int],
+        *,
+        pads_before: Iterable[int] | None = None,
+        pads_after: Iterable[int] | None = None,
+        event_type_ids: Iterable[int] | None = None,
+        codes: bytes | None = None,
+        booking_uids: Iterable[str | None] | None = None,
+        attendees: Iterable[int] | None = None,
+    ) -> None:
+        columns = {"starts": array("q", starts), "ends": array("q", ends)}
+        n = len(columns["starts"])
+        if len(columns["ends"]) != n:
+            raise ValueError("busy columns differ in length")
+        for name, given in (
+            ("pads_before", pads_before),
+            ("pads_after", pads_after),
+            ("event_type_ids", event_type_ids),
+            ("attendees", attendees),
+        ):
+            column = array("q", given) if given is not None else array("q", bytes(8 * n))
+            if len(column) != n:
+                raise ValueError("busy columns differ in length")
+            columns[name] = column
+        uids = tuple(booking_uids) if booking_uids is not None else (None,) * n
+        flags = bytes(codes) if codes is not None else bytes(n)
+        if len(uids) != n or len(flags) != n:
+            raise ValueError("busy columns differ in length")
+        for name, column in columns.items():
+            object.__setattr__(self, name, column)
+        object.__setattr__(self, "codes", flags)
+        object.__setattr__(self, "booking_uids", uids)
+        # Accepted bookings the host organises, nothing seated: the rules' common case.
+        object.__setattr__(self, "plain", not any(flags))
+        object.__setattr__(self, "_memo", {})
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("BusyTimes is immutable")
+
+    @classmethod
+    def of(cls, rows: Iterable[BusyInterval]) -> BusyTimes:
+        """Columns from BusyInterval rows (sorted by start)."""
+        if isinstance(rows, BusyTimes):
+            return rows
+        ordered = sorted(rows, key=lambda b: (b._start_s, b._end_s))
+        return cls(
+            (b._start_s for b in ordered),
+            (b._end_s for b in ordered),
+            pads_before=(b.before_buffer * 60 for b in ordered),
+            pads_after=(b.after_buffer * 60 for b in ordered),
+            event_type_ids=(b.event_type_id or 0 for b in ordered),
+            codes=bytes(_code(b) for b in ordered),
+            booking_uids=(b.booking_uid for b in ordered),
+            attendees=(b.attendees for b in ordered),
+        )
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    @overload
+    def __getitem__(self, index: int) -> BusyInterval: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[BusyInterval]: ...
+
+    def __getitem__(self, index: int | slice) -> BusyInterval | Sequence[BusyInterval]:
+        if isinstance(index, slice):
+            return tuple(self[i] for i in range(*index.indices(len(self))))
+        code = self.codes[index]
+        return BusyInterval(
+            start=datetime.fromtimestamp(self.starts[index], UTC),
+            end=datetime.fromtimestamp(self.ends[index], UTC),
+            kind=BusyKind.CALENDAR if code & CALENDAR_ROW else BusyKind.BOOKING,
+            before_buffer=self.pads_before[index] // 60,
+            after_buffer=self.pads_after[index] // 60,
+            event_type_id=self.event_type_ids[index] or None,
+            booking_uid=self.booking_uids[index],
+            status=_STATUSES[code & STATUS_MASK],
+            host_is_organizer=not code & ATTENDEE_ROW,
+            seated=bool(code & SEATED_ROW),
+            attendees=self.attendees[index],
+        )
+
+    def _columns(self) -> tuple[object, ...]:
+        return (
+            self.starts,
+            self.ends,
+            self.pads_before,
+            self.pads_after,
+            self.event_type_ids,
+            self.codes,
+            self.booking_uids,
+            self.attendees,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, BusyTimes):
+            return self._columns() == other._columns()
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((self.starts.tobytes(), self.ends.tobytes(), self.codes, self.booking_uids))
+
+    def __repr__(self) -> str:
+        return f"BusyTimes({len(self)} rows)"
+
+
+def _code(b: BusyInterval) -> int:
+    code = STATUS_CODES[b.status]
+    if b.kind is BusyKind.CALENDAR:
+        code |= CALENDAR_ROW
+    if not b.host_is_organizer:
+        code |= ATTENDEE_ROW
+    if b.seated:
+        code |= SEATED_ROW
+    return code
+
+
+EMPTY_BUSY = BusyTimes((), ())
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,14 +428,15 @@ class Host:
 
     user_id: int
     schedule: Schedule
-    busy: tuple[BusyInterval, ...] = ()
+    # Read by the engine as BusyTimes; any sequence of BusyInterval rows is converted.
+    busy: Sequence[BusyInterval] = EMPTY_BUSY
     reservations: tuple[Reservation, ...] = ()
     out_of_office: tuple[OutOfOffice, ...] = ()
     is_fixed: bool = False
     group: str | int | None = None
 
     def __post_init__(self) -> None:
-        _set(self, "busy", tuple(self.busy))
+        _set(self, "busy", BusyTimes.of(self.busy))
         _set(self, "reservations", tuple(self.reservations))
         _set(self, "out_of_office", tuple(self.out_of_office))
 
@@ -502,14 +616,42 @@ class Slot:
 @dataclass(frozen=True, slots=True)
 class SlotListing:
     """Slots grouped by calendar date in `time_zone`, dates and slots in order;
-    dates without slots are absent."""
+    dates without slots are absent.
+
+    Kept compact, as an answer is written from it: each date's starts in epoch
+    seconds (`starts`), every slot `duration` seconds long; for a seated event
+    the seat count (`seats_total`) and the seats taken per start (`seats_taken`:
+    start → (booked, the seated booking's uid)). `days` and `slots` build Slot
+    objects from them.
+    """
 
     time_zone: str
-    days: Mapping[date, tuple[Slot, ...]]
+    starts: Mapping[date, Sequence[int]] = field(default_factory=dict)
+    duration: int = 0
+    seats_total: int | None = None
+    seats_taken: Mapping[int, tuple[int, str | None]] = field(default_factory=dict)
+
+    @property
+    def size(self) -> int:
+        """How many slots the listing holds."""
+        return sum(len(day) for day in self.starts.values())
+
+    def slot(self, start: int) -> Slot:
+        """The slot starting at `start` (epoch seconds), one of the listing's."""
+        first = datetime.fromtimestamp(start, UTC)
+        last = datetime.fromtimestamp(start + self.duration, UTC)
+        if self.seats_total is None:
+            return Slot(first, last)
+        booked, uid = self.seats_taken.get(start, (0, None))
+        return Slot(first, last, seats_total=self.seats_total, seats_booked=booked, booking_uid=uid)
+
+    @property
+    def days(self) -> dict[date, tuple[Slot, ...]]:
+        return {day: tuple(self.slot(t) for t in starts) for day, starts in self.starts.items()}
 
     @property
     def slots(self) -> list[Slot]:
-        return [slot for day in self.days.values() for slot in day]
+        return [self.slot(t) for starts in self.starts.values() for t in starts]
 
 
 @dataclass(frozen=True, slots=True)

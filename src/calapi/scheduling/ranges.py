@@ -6,6 +6,7 @@ two intervals that overlap or touch. Everything is a linear sweep.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 
 Interval = tuple[int, int]
@@ -65,12 +66,22 @@ def intersect(a: Sequence[Interval], b: Sequence[Interval]) -> list[Interval]:
     return out
 
 
-def clip(intervals: Sequence[Interval], lo: int, hi: int) -> list[Interval]:
-    out = []
-    for s, e in intervals:
-        s, e = max(s, lo), min(e, hi)
-        if s < e:
-            out.append((s, e))
+def clip(merged: Sequence[Interval], lo: int, hi: int) -> list[Interval]:
+    """merged ∩ [lo, hi), found by bisection (a merged list's ends increase with its starts)."""
+    if hi <= lo:
+        return []
+    first = bisect_right(merged, (lo, lo))  # the first interval starting after lo …
+    if first and merged[first - 1][1] > lo:
+        first -= 1  # … or the one before, if it reaches past lo
+    last = bisect_left(merged, (hi, hi))  # intervals from here on start at or after hi
+    out = list(merged[first:last])
+    if out:
+        s, e = out[0]
+        out[0] = (max(s, lo), e)
+        s, e = out[-1]
+        out[-1] = (s, min(e, hi))
+        if out[-1][0] >= out[-1][1]:
+            out.pop()
     return out
 
 

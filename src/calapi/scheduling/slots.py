@@ -11,6 +11,7 @@ follow every step while the meeting still fits the range.
 from __future__ import annotations
 
 from bisect import bisect_left, insort
+from operator import itemgetter
 
 from . import tz
 from .context import Context
@@ -51,7 +52,10 @@ def generate(ranges: list[GenRange], ctx: Context) -> list[int]:
     # (round-robin hosts), so built then; a single host's ranges never pay for it.
     seen: set[int] | None = None
     max_end = None
-    for s, e, key in sorted(ranges, key=lambda r: (r[0], -r[1])):
+    # By start, the longest first among equal starts: two stable sorts on C key functions.
+    ordered = sorted(ranges, key=itemgetter(1), reverse=True)
+    ordered.sort(key=itemgetter(0))
+    for s, e, key in ordered:
         if max_end is not None and e <= max_end:
             continue  # inside an earlier range
         max_end = e

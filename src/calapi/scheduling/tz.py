@@ -17,6 +17,9 @@ DAY = 86_400
 EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 # A day's layout reads its next day too, so the calendar's last day has none to compute with.
 _LAST_ORDINAL = date.max.toordinal() - 1
+# The first and last second of the calendar (0001-01-01, 9999-12-31 UTC) as epoch seconds.
+FIRST_EPOCH = (1 - EPOCH_ORDINAL) * DAY
+LAST_EPOCH = (date.max.toordinal() - EPOCH_ORDINAL + 1) * DAY - 1
 
 
 @lru_cache(maxsize=1024)

@@ -1,14 +1,14 @@
 """Legacy ``/v2/slots`` (no ``cal-api-version``, or 2024-04-15 / 06-11 / 06-14 / 08-13; contract §2.5.6):
-``GET /available``, ``POST /reserve``, ``DELETE /selected-slot`` — over the same slots service as
+``GET /available``, ``POST /reserve``, ``DELETE /selected-slot`` — over the same listing and reservations as
 ``GET /v2/slots`` and ``/v2/slots/reservations``.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import Query, Response
 from fastapi.responses import JSONResponse
@@ -18,7 +18,7 @@ from starlette.requests import Request
 from calapi.core.api_schemas import Envelope, StatusOnly, declare
 from calapi.core.auth import MaybePrincipal
 from calapi.core.clock import Now
-from calapi.core.envelopes import iso_ms, success, success_no_data
+from calapi.core.envelopes import success, success_no_data
 from calapi.core.errors import BadRequest
 from calapi.core.timezones import is_time_zone
 from calapi.core.versioning import (
@@ -31,16 +31,14 @@ from calapi.core.versioning import (
 )
 from calapi.core.wire import BOOKER_COOKIE, WireModel
 from calapi.db import SessionDep
-from calapi.slots import service as slots_service
+from calapi.slots import listing, reservations
 from calapi.slots.api_schemas import LegacySlots
-from calapi.slots.service import (
-    AvailableSlots,
-    ReservationRequest,
-    SlotFormat,
-    SlotsRequest,
-)
+from calapi.slots.listing import AvailableSlots, SlotFormat, SlotsRequest
+from calapi.slots.reservations import ReservationRequest
 from calapi.slots.wire import (
+    AvailabilityCacheDep,
     SlotLimitsDep,
+    Stamps,
     json_off_loop,
     parse_instant,
     remember_booker,
@@ -59,30 +57,29 @@ router = legacy_router(
 _FIXED_UTC = ("utc", "gmt")  # the names luxon turns into its fixed UTC zone, which it prints as "Z"
 
 
-def _stamp(moment: datetime, zone: ZoneInfo | None) -> str:
-    return moment.astimezone(zone).isoformat(timespec="milliseconds") if zone else iso_ms(moment)
-
-
 def legacy_slots_output(
     found: AvailableSlots, time_zone: str | None, output: SlotFormat
 ) -> dict[str, list[dict[str, Any]]]:
     """``{date: [{time} | {startTime, endTime}]}``; a seated slot adds ``attendees`` once a seat is
     taken and ``bookingUid`` when there is a booking (Cal.com leaves out zero and empty values)."""
-    zone = ZoneInfo(time_zone) if time_zone and time_zone.lower() not in _FIXED_UTC else None
+    stamp = Stamps(time_zone if time_zone and time_zone.lower() not in _FIXED_UTC else None)
+    listing = found.listing
+    taken = listing.seats_taken if found.seated else {}
     days: dict[str, list[dict[str, Any]]] = {}
-    for day, slots in found.listing.days.items():
-        if not slots:
+    for day, starts in listing.starts.items():
+        if not starts:
             continue
         items = []
-        for slot in slots:
+        for start in starts:
             if output is SlotFormat.range:
-                item: dict[str, Any] = {"startTime": _stamp(slot.start, zone), "endTime": _stamp(slot.end, zone)}
+                item: dict[str, Any] = {"startTime": stamp(start), "endTime": stamp(start + listing.duration)}
             else:
-                item = {"time": _stamp(slot.start, zone)}
-            if found.seated and slot.seats_booked:
-                item["attendees"] = slot.seats_booked
-            if found.seated and slot.booking_uid:
-                item["bookingUid"] = slot.booking_uid
+                item = {"time": stamp(start)}
+            booked, uid = taken.get(start, (0, None))
+            if booked:
+                item["attendees"] = booked
+            if uid:
+                item["bookingUid"] = uid
             items.append(item)
         days[day.isoformat()] = items
     return days
@@ -94,6 +91,7 @@ async def get_available_slots(
     session: SessionDep,
     now: Now,
     limits: SlotLimitsDep,
+    cache: AvailabilityCacheDep,
     startTime: str = Query(),
     endTime: str = Query(),
     eventTypeId: int | None = Query(default=None, ge=1),
@@ -117,25 +115,19 @@ async def get_available_slots(
             "slotFormat property is wrong,slotFormat must be one of the following values: time, range "
         ) from None
     names = tuple(dict.fromkeys(n.strip() for raw in (*usernameList, *usernames) for n in raw.split(",") if n.strip()))
-    common: dict[str, Any] = {
-        "start": start,
-        "end": end,
-        "time_zone": timeZone,
-        "duration": duration,
-        "reschedule_uid": rescheduleUid,
-    }
+    window = SlotsRequest(start, end, time_zone=timeZone, duration=duration, reschedule_uid=rescheduleUid)
     if eventTypeId is not None:
-        parsed = SlotsRequest(event_type_id=eventTypeId, **common)
+        parsed = replace(window, event_type_id=eventTypeId)
     elif eventTypeSlug and len(names) == 1:
-        parsed = SlotsRequest(event_type_slug=eventTypeSlug, username=names[0], **common)
+        parsed = replace(window, event_type_slug=eventTypeSlug, username=names[0])
     elif len(names) >= 2:
-        parsed = SlotsRequest(usernames=names, **common)
+        parsed = replace(window, usernames=names)
     else:
         raise BadRequest(
             "Either eventTypeId or eventTypeSlug + usernameList, or a usernameList of two or more users, must be provided"
         )
-    found = await slots_service.available_slots(
-        session, parsed, now=now, booker_uid=request.cookies.get(BOOKER_COOKIE), limits=limits
+    found = await listing.available_slots(
+        session, parsed, now=now, booker_uid=request.cookies.get(BOOKER_COOKIE), limits=limits, cache=cache
     )
     return await json_off_loop(
         lambda: success({"slots": legacy_slots_output(found, timeZone, output)}), items=found.size
@@ -170,7 +162,7 @@ async def reserve_slot(
     cookie = request.cookies.get(BOOKER_COOKIE)
     uid = cookie if cookie and _HOLD_UID.fullmatch(cookie) else None
     caller_id = principal.user_id if principal else None
-    held = await slots_service.reserve(session, body.as_request(), caller_id=caller_id, now=now, uid=uid)
+    held = await reservations.reserve(session, body.as_request(), caller_id=caller_id, now=now, uid=uid)
     remember_booker(response, held.uid)
     return success(held.uid)
 
@@ -181,5 +173,5 @@ async def release_slot(
 ) -> dict[str, Any]:
     chosen = request.cookies.get(BOOKER_COOKIE) or uid  # Cal.com reads the cookie first
     if chosen:
-        await slots_service.release(session, chosen)
+        await reservations.release(session, chosen)
     return success_no_data()

@@ -1,5 +1,5 @@
-"""API v1 ``/slots`` and ``/availability`` (``?apiKey=``) over the slots service — the same engine
-and inputs as ``GET /v2/slots``.
+"""API v1 ``/slots`` and ``/availability`` (``?apiKey=``) over the slot listing and free/busy
+(``listing.py``, ``free_busy.py``) — the same engine and inputs as ``GET /v2/slots``.
 
 ``/availability`` answers free/busy only: busy spans carry no title, attendee or event type, so
 reading another user's availability (which v1 allows any key to do) tells no more than free/busy.
@@ -7,6 +7,7 @@ reading another user's availability (which v1 allows any key to do) tells no mor
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -14,6 +15,7 @@ from zoneinfo import ZoneInfo
 from fastapi import Query
 from fastapi.responses import JSONResponse
 
+from calapi.availability.cache import AvailabilityCache
 from calapi.core import v1
 from calapi.core.api_schemas import declare
 from calapi.core.auth import Principal, V1Principal
@@ -23,15 +25,16 @@ from calapi.core.errors import BadRequest, Forbidden, NotFound
 from calapi.core.timezones import is_time_zone
 from calapi.db import SessionDep
 from calapi.scheduling import Schedule
-from calapi.slots import service as slots_service
+from calapi.slots import free_busy, listing
 from calapi.slots.api_schemas import (
     V1AvailabilityAnswer,
     V1FreeBusy,
     V1MemberFreeBusy,
     V1Slots,
 )
-from calapi.slots.service import AvailableSlots, FreeBusy, SlotLimits, SlotsRequest
-from calapi.slots.wire import SlotLimitsDep, json_off_loop
+from calapi.slots.free_busy import FreeBusy
+from calapi.slots.listing import AvailableSlots, SlotLimits, SlotsRequest
+from calapi.slots.wire import AvailabilityCacheDep, SlotLimitsDep, json_off_loop
 from calapi.teams import access
 from calapi.teams import service as teams_service
 from calapi.users import service as users_service
@@ -66,6 +69,7 @@ async def list_slots(
     session: SessionDep,
     now: Now,
     limits: SlotLimitsDep,
+    cache: AvailabilityCacheDep,
     startTime: str | None = None,
     endTime: str | None = None,
     eventTypeId: int | None = None,
@@ -80,17 +84,17 @@ async def list_slots(
     if end <= start:
         raise BadRequest("endTime must be after startTime")
     zone_name = timeZone if timeZone and is_time_zone(timeZone) else None
-    common = {"start": start, "end": end, "time_zone": zone_name, "duration": duration, "reschedule_uid": rescheduleUid}
+    window = SlotsRequest(start, end, time_zone=zone_name, duration=duration, reschedule_uid=rescheduleUid)
     if eventTypeId is not None:
-        request = SlotsRequest(event_type_id=eventTypeId, **common)
+        request = replace(window, event_type_id=eventTypeId)
     elif usernameList and eventTypeSlug:
         if len(usernameList) == 1:
-            request = SlotsRequest(username=usernameList[0], event_type_slug=eventTypeSlug, **common)
+            request = replace(window, username=usernameList[0], event_type_slug=eventTypeSlug)
         else:
-            request = SlotsRequest(usernames=tuple(usernameList), **common)
+            request = replace(window, usernames=tuple(usernameList))
     else:
         raise BadRequest("You need to either pass an eventTypeId OR an usernameList/eventTypeSlug combination")
-    found = await slots_service.available_slots(session, request, now=now, booker_uid=None, limits=limits)
+    found = await listing.available_slots(session, request, now=now, booker_uid=None, limits=limits, cache=cache)
     return await json_off_loop(lambda: {"slots": v1_slots_output(found, zone_name)}, items=found.size)
 
 
@@ -172,6 +176,7 @@ async def _availability(
     principal: Principal,
     now: datetime,
     limits: SlotLimits,
+    cache: AvailabilityCache | None,
     *,
     user_id: int | None,
     username: str | None,
@@ -192,7 +197,7 @@ async def _availability(
         members = await teams_service.accepted_member_ids(session, team_id)
         if not members:
             raise NotFound("team has no members")
-        found = await slots_service.free_busy(session, members, start=start, end=end, now=now, limits=limits)
+        found = await free_busy.free_busy(session, members, start=start, end=end, now=now, limits=limits, cache=cache)
         return await json_off_loop(
             lambda: [{"userId": f.user_id, "availability": availability_output(f, start.date())} for f in found],
             items=sum(len(f.busy) + len(f.date_ranges) for f in found),
@@ -202,7 +207,7 @@ async def _availability(
         if user is None:
             raise NotFound("User not found")
         user_id = user.id
-    found = await slots_service.free_busy(session, [user_id], start=start, end=end, now=now, limits=limits)
+    found = await free_busy.free_busy(session, [user_id], start=start, end=end, now=now, limits=limits, cache=cache)
     if not found:
         raise NotFound("User not found")
     return await json_off_loop(
@@ -216,6 +221,7 @@ async def get_availability(
     session: SessionDep,
     now: Now,
     limits: SlotLimitsDep,
+    cache: AvailabilityCacheDep,
     userId: int | None = None,
     username: str | None = None,
     teamId: int | None = None,
@@ -228,6 +234,7 @@ async def get_availability(
         principal,
         now,
         limits,
+        cache,
         user_id=userId,
         username=username,
         team_id=teamId,
@@ -243,12 +250,22 @@ async def get_user_availability(
     session: SessionDep,
     now: Now,
     limits: SlotLimitsDep,
+    cache: AvailabilityCacheDep,
     dateFrom: str | None = None,
     dateTo: str | None = None,
     eventTypeId: int | None = None,
 ) -> Any:
     return await _availability(
-        session, principal, now, limits, user_id=userId, username=None, team_id=None, date_from=dateFrom, date_to=dateTo
+        session,
+        principal,
+        now,
+        limits,
+        cache,
+        user_id=userId,
+        username=None,
+        team_id=None,
+        date_from=dateFrom,
+        date_to=dateTo,
     )
 
 
@@ -259,10 +276,20 @@ async def get_team_availability(
     session: SessionDep,
     now: Now,
     limits: SlotLimitsDep,
+    cache: AvailabilityCacheDep,
     dateFrom: str | None = None,
     dateTo: str | None = None,
     eventTypeId: int | None = None,
 ) -> Any:
     return await _availability(
-        session, principal, now, limits, user_id=None, username=None, team_id=teamId, date_from=dateFrom, date_to=dateTo
+        session,
+        principal,
+        now,
+        limits,
+        cache,
+        user_id=None,
+        username=None,
+        team_id=teamId,
+        date_from=dateFrom,
+        date_to=dateTo,
     )
