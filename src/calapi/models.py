@@ -6,6 +6,7 @@ from calapi.bookings.models import Attendee, Booking, BookingSeat
 from calapi.core.idempotency import IdempotencyKey
 from calapi.db import Base
 from calapi.event_types.models import EventType, Host
+from calapi.insights import models as insights_indexes  # noqa: F401 (indexes on the bookings tables)
 from calapi.jobs.models import DomainEvent, Job
 from calapi.schedules.models import Availability, Schedule
 from calapi.teams.models import Membership, Team
