@@ -24,7 +24,7 @@ from calapi.event_types.models import EventType
 from tests.support.factories import TestUser, make_user
 from tests.teams.conftest import add_member, make_team
 
-NOW = datetime(2030, 3, 20, 12, 0, tzinfo=UTC)
+NOW = datetime(2030, 3, 20, 12, 0, 30, tzinfo=UTC)  # whole-minute bookings never end exactly now
 INSIGHTS = "/v2/insights/bookings"
 
 
@@ -88,6 +88,12 @@ ZONES = {
     "max": "Australia/Lord_Howe",  # a 30-minute DST shift
     "olga": "UTC",
 }
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    """The agreement test asks many questions a minute; the rate limit is tested elsewhere."""
+    return {"rate_limit": "100000/minute"}
 
 
 @pytest.fixture

@@ -21,11 +21,16 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
-# Offsets are computed between these years; an instant outside them takes the nearest offset.
-_FIRST_YEAR, _LAST_YEAR = 1900, 2200
+# Offsets are computed for these years; an instant outside them takes the nearest year's offset.
+FIRST_YEAR, LAST_YEAR = 1970, 2100
+# Scanned a week at a time, then bisected to the second: from 1970 to 2100 no zone of the tz
+# database changes its offset twice within a week (checked against a day-by-day scan of every zone).
+_STEP = timedelta(days=7)
 _ONE_SECOND = timedelta(seconds=1)
 _TINY = timedelta(microseconds=1)
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+Offsets = tuple[tuple[datetime | None, int], ...]
 
 
 def day_number(day: date) -> int:
@@ -42,29 +47,22 @@ def _offset_at(zone: ZoneInfo, instant: datetime) -> int:
     return int(offset.total_seconds()) if offset is not None else 0
 
 
-def _clamp(instant: datetime) -> datetime:
-    low = datetime(_FIRST_YEAR, 1, 1, tzinfo=UTC)
-    high = datetime(_LAST_YEAR, 1, 1, tzinfo=UTC)
-    return min(max(instant, low), high)
-
-
-@lru_cache(maxsize=256)
-def _offsets_by_day(zone_name: str, first_day: date, last_day: date) -> tuple[tuple[datetime | None, int], ...]:
+@lru_cache(maxsize=8192)
+def _year(zone_name: str, year: int) -> tuple[int, tuple[tuple[datetime, int], ...]]:
+    """The offset at the year's first instant (UTC), and each change during the year."""
     zone = ZoneInfo(zone_name)
-    current = datetime(first_day.year, first_day.month, first_day.day, tzinfo=UTC)
-    end = datetime(last_day.year, last_day.month, last_day.day, tzinfo=UTC) + timedelta(days=1)
-    offset = _offset_at(zone, current)
-    changes: list[tuple[datetime | None, int]] = [(None, offset)]
+    current = datetime(year, 1, 1, tzinfo=UTC)
+    end = datetime(year + 1, 1, 1, tzinfo=UTC)
+    first = offset = _offset_at(zone, current)
+    changes: list[tuple[datetime, int]] = []
     while current < end:
-        step = min(current + timedelta(days=1), end)
+        step = min(current + _STEP, end)
         if _offset_at(zone, step) == offset:
             current = step
             continue
-        # A change inside (current, step]: bisect to the first second with the new offset.
-        low, high = current, step
+        low, high = current, step  # the change is in (low, high]: bisect to its first second
         while high - low > _ONE_SECOND:
-            middle = low + (high - low) / 2
-            middle = middle.replace(microsecond=0)
+            middle = (low + (high - low) / 2).replace(microsecond=0)
             if middle <= low:
                 middle = low + _ONE_SECOND
             if _offset_at(zone, middle) == offset:
@@ -72,22 +70,34 @@ def _offsets_by_day(zone_name: str, first_day: date, last_day: date) -> tuple[tu
             else:
                 high = middle
         offset = _offset_at(zone, high)
-        changes.append((high, offset))
+        if high < end:
+            changes.append((high, offset))
         current = high
-    return tuple(changes)
+    return first, tuple(changes)
 
 
-def utc_offsets(zone_name: str, start: datetime, end: datetime) -> tuple[tuple[datetime | None, int], ...]:
+def _year_of(instant: datetime) -> int:
+    return min(max(instant.astimezone(UTC).year, FIRST_YEAR), LAST_YEAR)
+
+
+def utc_offsets(zone_name: str, start: datetime, end: datetime) -> Offsets:
     """The UTC offsets (seconds) ``zone_name`` applies from ``start`` to ``end``.
 
     ``((None, o0), (t1, o1), …)``: ``o0`` until ``t1``, ``o1`` from ``t1`` until the next change.
-    Computed per day and bisected to the second (tz rules change offsets on whole seconds);
-    cached by the span's days.
+    Worked out year by year (cached), so a long range costs little more than its years.
     """
-    first, last = _clamp(start), _clamp(end)
-    if last < first:
-        first, last = last, first
-    return _offsets_by_day(zone_name, first.date() - timedelta(days=1), last.date() + timedelta(days=1))
+    if end < start:
+        start, end = end, start
+    first_year, last_year = _year_of(start), _year_of(end)
+    in_force, _ = _year(zone_name, first_year)
+    changes: list[tuple[datetime | None, int]] = []
+    for year in range(first_year, last_year + 1):
+        for change, offset in _year(zone_name, year)[1]:
+            if change <= start:
+                in_force = offset
+            elif change <= end:
+                changes.append((change, offset))
+    return ((None, in_force), *changes)
 
 
 def local_date(instant: datetime, zone_name: str) -> date:
@@ -104,9 +114,11 @@ class TimeView(StrEnum):
     year = "year"
 
 
-def time_view(start: datetime, end: datetime) -> TimeView:
-    """Cal.com's choice: days up to 30 days, weeks up to 90, months up to 365, then years."""
-    days = (end - start).days
+def time_view(first: date, last: date) -> TimeView:
+    """Cal.com's choice by the days between the range's first and last local day: days up to 30,
+    weeks up to 90, months up to 365, then years (counted in local days, so that a DST change in
+    the range never switches the view)."""
+    days = (last - first).days
     if days > 365:
         return TimeView.year
     if days > 90:

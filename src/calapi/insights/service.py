@@ -101,10 +101,11 @@ async def kpi_stats(session: AsyncSession, principal: Principal, query: Insights
 def _buckets(query: InsightsQuery, period: TimeRange, now: datetime) -> list[localtime.Bucket]:
     assert period.start is not None and period.end is not None
     zone = query.time_zone
+    first, last = localtime.local_date(period.start, zone), localtime.local_date(period.end, zone)
     return localtime.buckets(
-        localtime.local_date(period.start, zone),
-        localtime.local_date(period.end, zone),
-        localtime.time_view(period.start, period.end),
+        first,
+        last,
+        localtime.time_view(first, last),
         week_start=query.week_start,
         today=localtime.local_date(now, zone),
     )
