@@ -38,10 +38,6 @@ def day_number(day: date) -> int:
     return day.toordinal() - EPOCH_ORDINAL
 
 
-def from_day_number(number: int) -> date:
-    return date.fromordinal(number + EPOCH_ORDINAL)
-
-
 def _offset_at(zone: ZoneInfo, instant: datetime) -> int:
     offset = instant.astimezone(zone).utcoffset()
     return int(offset.total_seconds()) if offset is not None else 0

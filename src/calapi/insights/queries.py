@@ -43,6 +43,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from calapi.bookings.models import Attendee, Booking, BookingHost, BookingStatus
 from calapi.event_types.models import EventType
 from calapi.event_types.team_service import team_event_type_ids
+from calapi.insights.localtime import Offsets
 from calapi.insights.query import Audience, BookingFilters, DateColumn, TextMatch, TextOperator, TimeRange
 from calapi.insights.results import ExportRow, Member, Tally, TimeStatus
 from calapi.teams.models import Membership
@@ -59,7 +60,7 @@ _EPOCH_WEEKDAY = 4  # 1970-01-01 was a Thursday (Sunday = 0)
 # An instant column: a mapped attribute (``Booking.created_at``) or an expression over one.
 Instant = ColumnElement[datetime] | InstrumentedAttribute[datetime]
 
-_COLUMNS = {DateColumn.start_time: Booking.start_time, DateColumn.created_at: Booking.created_at}
+INSTANTS = {DateColumn.start_time: Booking.start_time, DateColumn.created_at: Booking.created_at}
 
 
 # ---------------------------------------------------------------- SQL pieces both databases lack alike
@@ -106,7 +107,7 @@ def _joined_postgresql(element: JoinedText, compiler: SQLCompiler, **kw: Any) ->
     return f"string_agg({compiler.process(element.clauses, **kw)}, '; ')"
 
 
-def _offset(column: Instant, offsets: Sequence[tuple[datetime | None, int]]) -> ColumnElement[int]:
+def _offset(column: Instant, offsets: Offsets) -> ColumnElement[int]:
     """The offset in force at ``column``: a balanced CASE over the zone's changes (log₂ n comparisons)."""
 
     def pick(low: int, high: int) -> ColumnElement[int]:
@@ -120,12 +121,12 @@ def _offset(column: Instant, offsets: Sequence[tuple[datetime | None, int]]) -> 
     return pick(0, len(offsets) - 1)
 
 
-def local_seconds(column: Instant, offsets: Sequence[tuple[datetime | None, int]]) -> ColumnElement[int]:
+def local_seconds(column: Instant, offsets: Offsets) -> ColumnElement[int]:
     """Seconds since 1970-01-01 on the local clock, shifted by ``_SHIFT`` (always positive)."""
     return EpochSeconds(column) + _offset(column, offsets) + _SHIFT
 
 
-def local_day(column: Instant, offsets: Sequence[tuple[datetime | None, int]]) -> ColumnElement[int]:
+def local_day(column: Instant, offsets: Offsets) -> ColumnElement[int]:
     """The local day of ``column`` as a day number (``localtime.day_number``)."""
     return local_seconds(column, offsets) // DAY - _SHIFT_DAYS
 
@@ -165,7 +166,7 @@ def _attendee_condition(column: InstrumentedAttribute[str], match: TextMatch) ->
 def range_conditions(ranges: Sequence[TimeRange]) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
     for time_range in ranges:
-        column = _COLUMNS[time_range.column]
+        column = INSTANTS[time_range.column]
         if time_range.start is not None:
             where.append(column >= time_range.start)
         if time_range.end is not None:
@@ -260,6 +261,24 @@ async def tallies(
     return {value: Tally(**entry) for value, entry in counts.items()}
 
 
+async def host_tallies(
+    session: AsyncSession, where: Sequence[ColumnElement[bool]], host_id: int | None, now: datetime
+) -> dict[int, Tally]:
+    """``Tally`` per host: organizers, then co-hosts (two statements); ``host_id``: that host only."""
+    organizer, co_host = list(where), list(where)
+    if host_id is not None:
+        organizer.append(Booking.user_id == host_id)
+        co_host.append(BookingHost.user_id == host_id)
+    # ``+ 0``: grouped by the bare column, SQLite walks the (host, created) index across every host
+    # instead of the period's rows (measured: 63 ms against 37 ms over a team's year)
+    found = await tallies(session, organizer, Booking.user_id + 0, now, with_guests=False)
+    for host, tally in (
+        await tallies(session, co_host, BookingHost.user_id, now, by_co_host=True, with_guests=False)
+    ).items():
+        found[host] = found.get(host, Tally()) + tally
+    return found
+
+
 def period_flag(column: Instant, current_start: datetime) -> ColumnElement[int]:
     """1 for rows of the current range, 0 for the previous one (which ends before it starts)."""
     return case((column >= current_start, 1), else_=0)
@@ -317,7 +336,7 @@ async def start_bounds(session: AsyncSession, audience: Audience) -> tuple[datet
 async def starts_by_hour_of_week(
     session: AsyncSession,
     where: Sequence[ColumnElement[bool]],
-    zones: Sequence[tuple[str, Sequence[tuple[datetime | None, int]]]],
+    zones: Sequence[tuple[str, Offsets]],
 ) -> dict[int, int]:
     """Bookings that take place, by the hour of the week (0 = Sunday 00:00) of their start in their
     organizer's zone (an organizer whose zone is not among ``zones`` counts in UTC)."""

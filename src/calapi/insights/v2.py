@@ -240,17 +240,15 @@ async def _csv_stream(batches: AsyncIterator[list[ExportRow]], zone: ZoneInfo) -
 
 # ---------------------------------------------------------------- routes
 
-_OK = 200
 
-
-@router.post("/kpi-stats", status_code=_OK, **declare(Envelope[KpiStatsData]))
+@router.post("/kpi-stats", status_code=200, **declare(Envelope[KpiStatsData]))
 async def kpi_stats(
     body: BookingInsightsInput, session: ReadSession, principal: CurrentPrincipal, now: Now
 ) -> dict[str, Any]:
     return success(present_kpi(await service.kpi_stats(session, principal, _query(body, principal), now)))
 
 
-@router.post("/event-trends", status_code=_OK, **declare(Envelope[list[EventTrendPoint]]))
+@router.post("/event-trends", status_code=200, **declare(Envelope[list[EventTrendPoint]]))
 async def event_trends(
     body: BookingInsightsInput, session: ReadSession, principal: CurrentPrincipal, now: Now
 ) -> dict[str, Any]:
@@ -258,14 +256,14 @@ async def event_trends(
     return success([present_trend(p) for p in points])
 
 
-@router.post("/members", status_code=_OK, **declare(Envelope[MemberStatsData]))
+@router.post("/members", status_code=200, **declare(Envelope[MemberStatsData]))
 async def members(
     body: BookingInsightsInput, session: ReadSession, principal: CurrentPrincipal, now: Now
 ) -> dict[str, Any]:
     return success(present_members(await service.member_stats(session, principal, _query(body, principal), now)))
 
 
-@router.post("/average-duration", status_code=_OK, **declare(Envelope[list[AverageDurationPoint]]))
+@router.post("/average-duration", status_code=200, **declare(Envelope[list[AverageDurationPoint]]))
 async def average_duration(
     body: BookingInsightsInput, session: ReadSession, principal: CurrentPrincipal, now: Now
 ) -> dict[str, Any]:
@@ -273,14 +271,14 @@ async def average_duration(
     return success([present_duration(p) for p in points])
 
 
-@router.post("/busiest-times", status_code=_OK, **declare(Envelope[BusiestTimesData]))
+@router.post("/busiest-times", status_code=200, **declare(Envelope[BusiestTimesData]))
 async def busiest_times(
     body: BookingInsightsInput, session: ReadSession, principal: CurrentPrincipal, now: Now
 ) -> dict[str, Any]:
     return success(present_busiest(await service.busiest_times(session, principal, _query(body, principal), now)))
 
 
-@router.post("/lead-time", status_code=_OK, **declare(Envelope[LeadTimeData]))
+@router.post("/lead-time", status_code=200, **declare(Envelope[LeadTimeData]))
 async def lead_time(
     body: BookingInsightsInput, session: ReadSession, principal: CurrentPrincipal, now: Now
 ) -> dict[str, Any]:
