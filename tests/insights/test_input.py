@@ -32,6 +32,7 @@ REFUSED = [
     (body(columnFilters=[PERIOD, column("eventTypeId", "t", {"operator": "equals", "operand": "1"})]), "type ss or ms"),
     (body(columnFilters=[PERIOD, column("eventTypeId", "ss", "one")]), "positive whole numbers"),
     (body(columnFilters=[PERIOD, column("userId", "ms", [1, 2])]), "userId filters one user at a time"),
+    (body(columnFilters=[PERIOD, column("status", "ss", "accepted"), column("status", "ss", "pending")]), "twice"),
     (body(columnFilters=[PERIOD, column("status", "ms", ["upcoming"])]), "values must be among accepted"),
     (body(columnFilters=[PERIOD, column("attendeeEmail", "ss", "a@b.c")]), "type t"),
     (body(columnFilters=[PERIOD, column("attendeeEmail", "t", {"operator": "like", "operand": "a"})]), "operator"),

@@ -184,7 +184,11 @@ def _range(column: ColumnFilter, zone_name: str) -> TimeRange:
 def _filters(columns: list[ColumnFilter], zone: str) -> BookingFilters:
     fields: dict[str, Any] = {}
     ranges: list[TimeRange] = []
+    seen: set[str] = set()
     for column in columns:
+        if column.id in seen and column.id not in ("startTime", "createdAt"):
+            raise _refuse(column.id, "is filtered twice: give one filter per column (ms for several values)")
+        seen.add(column.id)
         if column.id == "eventTypeId":
             fields["event_type_ids"] = _ids(column)
         elif column.id == "userId":
