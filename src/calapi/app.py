@@ -46,6 +46,7 @@ from calapi.event_types.legacy_v2 import router as event_types_legacy_v2
 from calapi.event_types.team_v2 import router as team_event_types_v2
 from calapi.event_types.v1 import router as event_types_v1
 from calapi.event_types.v2 import router as event_types_v2
+from calapi.insights.v2 import router as insights_v2
 from calapi.jobs.worker import Worker, wake_on_commit
 from calapi.schedules.legacy_v2 import router as schedules_legacy_v2
 from calapi.schedules.v1 import router as schedules_v1
@@ -155,6 +156,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         workflows_v2,
         team_workflows_v2,
         booking_messages_v2,
+        insights_v2,
         schedules_v1,
         event_types_v1,
         bookings_v1,

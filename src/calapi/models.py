@@ -14,6 +14,7 @@ from calapi.calendars.models import (
 from calapi.core.idempotency import IdempotencyKey
 from calapi.db import Base
 from calapi.event_types.models import EventType, Host
+from calapi.insights import models as insights_indexes  # noqa: F401 (indexes on the bookings tables)
 from calapi.jobs.models import DomainEvent, Job
 from calapi.schedules.models import Availability, Schedule
 from calapi.teams.models import Membership, Team

@@ -24,8 +24,8 @@ _UNTYPED = ({}, {"type": "object", "additionalProperties": True}, {"type": "arra
 
 
 def _json_schema(response: dict[str, Any]) -> dict[str, Any]:
-    """The body schema of a response (JSON, or text for a plain-text or iCalendar answer); {} when untyped."""
-    for media_type in ("application/json", "text/plain", "text/calendar"):
+    """The body schema of a response (JSON, or text for a plain-text, iCalendar or CSV answer); {} when untyped."""
+    for media_type in ("application/json", "text/plain", "text/calendar", "text/csv"):
         schema = response.get("content", {}).get(media_type, {}).get("schema") or {}
         bare = {key: value for key, value in schema.items() if key not in ("title", "description")}
         if bare not in _UNTYPED:

@@ -63,6 +63,14 @@ WORKFLOW = {
         }
     ],
 }
+INSIGHTS = {
+    "scope": "team",
+    "selectedTeamId": "{team}",
+    "timeZone": "UTC",
+    "columnFilters": [
+        {"id": "startTime", "value": {"type": "dr", "data": {"startDate": "2050-09-01", "endDate": "2050-09-30"}}}
+    ],
+}
 
 # (method, route path) → Case. Read routes first, then writes, then deletes (children before parents),
 # because the admin's calls run in this order against one set of rows.
@@ -107,6 +115,17 @@ OBJECT_ROUTES: dict[tuple[str, str], Case] = {
         "/v2/teams/{team}/event-types/{team_event_type}", 403, 200
     ),
     ("GET", "/v2/teams/{teamId}/schedules"): Case("/v2/teams/{team}/schedules", 403, 200),
+    # Insights only read; the team is named in the body (the export: in the query) and Cal.com's RolesGuard refuses.
+    **{
+        ("POST", f"/v2/insights/bookings/{route}"): Case(f"/v2/insights/bookings/{route}", 403, 200, body=INSIGHTS)
+        for route in ("kpi-stats", "event-trends", "members", "average-duration", "busiest-times", "lead-time")
+    },
+    ("GET", "/v2/insights/bookings/export"): Case(
+        "/v2/insights/bookings/export",
+        403,
+        200,
+        params={"scope": "team", "selectedTeamId": "{team}", "timeZone": "UTC"},
+    ),
     # --- v1 writes ------------------------------------------------------------------------------
     ("PATCH", "/v1/users/{userId}"): Case("/v1/users/{alice}", 403, 200, body={"name": "Changed"}),
     ("PATCH", "/v1/schedules/{id}"): Case("/v1/schedules/{schedule}", 403, 200, body={"name": "Changed"}),
@@ -547,7 +566,8 @@ async def snapshot(app: Any, client: httpx.AsyncClient, alice: Any, ids: Ids) ->
         if method == "GET" and (method, route) in present:
             response = await call(client, alice, method, case, ids)
             assert response.status_code == case.owner, (route, response.text)
-            seen[(method, route)] = response.json()
+            json_answer = response.headers.get("content-type", "").startswith("application/json")
+            seen[(method, route)] = response.json() if json_answer else response.text  # the CSV export
     return seen
 
 
