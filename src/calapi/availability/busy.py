@@ -5,7 +5,7 @@ Slot listings and bookings both read busy time here, so neither imports the othe
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,7 +18,7 @@ from calapi.bookings.models import Booking, BookingHost, BookingSeat, BookingSta
 from calapi.event_types.models import EventType
 from calapi.scheduling import BookingStatus as EngineBookingStatus
 from calapi.scheduling import BusyTimes
-from calapi.scheduling.models import SEATED_ROW, STATUS_CODES
+from calapi.scheduling.models import CALENDAR_ROW, SEATED_ROW, STATUS_CODES
 
 # Statuses that can keep a host busy; the engine decides which of them block for a given event
 # (a pending booking blocks only when its event says so). Cancelled / rejected never do.
@@ -31,6 +31,7 @@ LONGEST_MEETING = timedelta(days=7)
 # A row's status as the engine's code (BusyTimes.codes); unknown statuses count as accepted.
 _STATUS_CODE = {status.value.lower(): code for status, code in STATUS_CODES.items()}
 _ACCEPTED_CODE = STATUS_CODES[EngineBookingStatus.ACCEPTED]
+_CALENDAR_CODE = _ACCEPTED_CODE | CALENDAR_ROW
 
 
 def _epoch(column: Any) -> Any:
@@ -233,3 +234,41 @@ async def event_bookings_overlapping(
         Booking.status.in_(ACTIVE_STATUSES),
     )
     return [BookedTime(*row) for row in (await session.execute(statement)).all()]
+
+
+def with_calendar_busy(busy: BusyTimes, intervals: Sequence[tuple[int, int]]) -> BusyTimes:
+    """The host's booking rows with their calendars' busy intervals (epoch seconds) as calendar rows.
+
+    A calendar row blocks whatever the event, widened only by the listed event's buffers (the
+    engine's ``CALENDAR_ROW``); rows stay in start order.
+    """
+    if not intervals:
+        return busy
+    calendar = [(s, e, 0, 0, 0, _CALENDAR_CODE, None, 0) for s, e in intervals]
+    rows = sorted(
+        [
+            *zip(
+                busy.starts,
+                busy.ends,
+                busy.pads_before,
+                busy.pads_after,
+                busy.event_type_ids,
+                busy.codes,
+                busy.booking_uids,
+                busy.attendees,
+                strict=True,
+            ),
+            *calendar,
+        ],
+        key=lambda r: (r[0], r[1]),
+    )
+    return BusyTimes(
+        (r[0] for r in rows),
+        (r[1] for r in rows),
+        pads_before=(r[2] for r in rows),
+        pads_after=(r[3] for r in rows),
+        event_type_ids=(r[4] for r in rows),
+        codes=bytes(r[5] for r in rows),
+        booking_uids=(r[6] for r in rows),
+        attendees=(r[7] for r in rows),
+    )

@@ -32,7 +32,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
-from calapi.availability.busy import load_busy_times
+from calapi.availability.busy import load_busy_times, with_calendar_busy
 from calapi.availability.changes import (
     CHANGED,
     SNAPSHOT_SEQ,
@@ -131,6 +131,8 @@ class AvailabilityCache:
         self._entries: OrderedDict[int, _Entry] = OrderedDict()
         self._setups: OrderedDict[Hashable, _Setup] = OrderedDict()
         self._rows = 0
+        # Per host: the kept bookings, the calendar intervals merged into them, and the merge.
+        self._with_calendars: dict[int, tuple[BusyTimes, tuple[tuple[int, int], ...], BusyTimes]] = {}
         self._max_rows = max_rows
         self._max_age = max_age
 
@@ -210,18 +212,34 @@ class AvailabilityCache:
             found.update(read)
         return found
 
+    def with_calendar_busy(self, host_id: int, bookings: BusyTimes, intervals: Sequence[tuple[int, int]]) -> BusyTimes:
+        """``busy.with_calendar_busy``, the same object again while neither the kept bookings nor
+        the calendar intervals changed: the engine keeps its merged busy list on that object, so a
+        repeated listing lays it out once (calendar intervals are read every listing, not kept)."""
+        key = tuple(intervals)
+        kept = self._with_calendars.get(host_id)
+        if kept is not None and kept[0] is bookings and kept[1] == key:
+            return kept[2]
+        merged = with_calendar_busy(bookings, key)
+        # Entries go with their hosts' cache entries; hosts with a calendar are few beside MAX_ROWS.
+        self._with_calendars[host_id] = (bookings, key, merged)
+        return merged
+
     def _keep(self, host_id: int, entry: _Entry) -> None:
         old = self._entries.pop(host_id, None)
+        self._with_calendars.pop(host_id, None)
         if old is not None:
             self._rows -= old.rows
         self._entries[host_id] = entry
         self._rows += entry.rows
         while self._rows > self._max_rows and len(self._entries) > 1:
-            _, dropped = self._entries.popitem(last=False)
+            dropped_id, dropped = self._entries.popitem(last=False)
+            self._with_calendars.pop(dropped_id, None)
             self._rows -= dropped.rows
 
     def clear(self) -> None:
         self._entries.clear()
+        self._with_calendars.clear()
         self._setups.clear()
         self._rows = 0
 

@@ -42,6 +42,7 @@ from sqlalchemy.util import await_only
 
 from calapi.availability.models import SlotReservation
 from calapi.bookings.models import Booking, BookingHost, BookingSeat
+from calapi.calendars.models import SelectedCalendar
 from calapi.event_types.models import EventType
 from calapi.event_types.models import Host as EventHost
 from calapi.schedules.models import Availability as ScheduleRow
@@ -64,8 +65,9 @@ _EVENT_TYPE_COLUMNS = ("before_event_buffer", "after_event_buffer", "seats_per_t
 _BOOKINGS, _SEATS, _EVENT_TYPES = Booking.__tablename__, BookingSeat.__tablename__, EventType.__tablename__
 _HOST_TABLES = {SlotReservation.__tablename__, BookingHost.__tablename__}  # rows carry the host (user_id)
 _EVERYTHING_ON_DELETE = {User.__tablename__, Team.__tablename__, EventType.__tablename__}
-# What a listing resolves before busy time: event type, hosts, schedules, users, teams.
-_SETUP_CLASSES = (EventType, EventHost, Schedule, ScheduleRow, User, Team, Membership)
+# What a listing resolves before busy time: event type, hosts, schedules, users, teams, and which
+# hosts have a selected calendar (whose busy times a listing then reads every time).
+_SETUP_CLASSES = (EventType, EventHost, Schedule, ScheduleRow, User, Team, Membership, SelectedCalendar)
 _SETUP_TABLES = {cls.__tablename__ for cls in _SETUP_CLASSES}
 
 

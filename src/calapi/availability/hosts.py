@@ -7,14 +7,18 @@ booking's re-check load the same inputs through the same functions, so a listed 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from calapi.availability.busy import load_busy_for_hosts
+from calapi.availability.busy import load_busy_for_hosts, with_calendar_busy
 from calapi.availability.cache import AvailabilityCache
 from calapi.availability.changes import Reading
 from calapi.availability.holds import load_holds
+from calapi.calendars.busy import busy_for_hosts
+from calapi.calendars.models import SelectedCalendar
 from calapi.schedules import service as schedules_service
 from calapi.scheduling import BusyTimes, EventRules, Host, Reservation, Schedule
 from calapi.scheduling.models import EMPTY_BUSY
@@ -26,6 +30,18 @@ _LIMIT_REACH = {"per_year": timedelta(days=367), "per_month": timedelta(days=32)
 _MARGIN = timedelta(days=1)
 # ROLLING_WINDOW counts bookable dates from today, whatever the requested window (engine: 61 dates).
 _ROLLING_WINDOW_REACH = timedelta(days=63)
+# The staleness bound of a caller that names no stale calendars (a booking's check has no answer
+# to name them in): the calendars' last good data is used either way.
+_NAMES_NOT_NEEDED = 100 * 365 * 86_400.0
+
+
+@dataclass(frozen=True, slots=True)
+class HostInputs:
+    """Engine hosts, and the calendars whose busy times in them were older than the bound (or did
+    not cover the window): by name, for the answer to say so."""
+
+    hosts: tuple[Host, ...]
+    stale_calendars: tuple[str, ...] = ()
 
 
 def data_window(rules: EventRules, start: datetime, end: datetime, now: datetime) -> tuple[datetime, datetime]:
@@ -52,12 +68,17 @@ async def complete_hosts(
     *,
     cache: AvailabilityCache | None = None,
     reading: Reading | None = None,
-) -> tuple[Host, ...]:
-    """Hosts with their bookings and holds in [start, end): one statement for bookings, one for holds.
+    calendar_ttl: float | None = None,
+) -> HostInputs:
+    """Hosts with their bookings, holds and calendars' busy times in [start, end): one statement
+    for bookings, one for holds, one for calendars, whatever the number of hosts.
 
     ``fixed_ids``: round-robin hosts that must be free (Cal.com's mandatory / ``isFixed``).
     ``cache``: listings only (``reading``: the change log as ``cache.setup`` read it). A booking's
     check reads the database in its own transaction.
+    Calendar busy times are read every time, listings and bookings alike, never kept in the cache:
+    the refresh job rewrites them on its own clock (``calendars/busy.py``), outside the change log.
+    ``calendar_ttl``: their staleness bound, to name the stale calendars (None: names not needed).
     """
     ids = list(availability)
     if cache is not None:
@@ -67,6 +88,22 @@ async def complete_hosts(
     else:
         busy = await load_busy_for_hosts(session, ids, start, end)
         holds = await load_holds(session, ids, start, end, now)
+    ttl = _NAMES_NOT_NEEDED if calendar_ttl is None else calendar_ttl
+    with_calendars = ids
+    if cache is not None:
+        # Which hosts have a selected calendar is kept as setup (a selection is a setup change), so
+        # a listing of hosts without one reads nothing more.
+        with_calendars, _ = await cache.setup(
+            session, ("selected calendars", tuple(ids)), lambda reader: _selecting(reader, ids), lambda _: ids
+        )
+    calendars = await busy_for_hosts(session, with_calendars, start, end, now=now, ttl=ttl)
+    for user_id, intervals in calendars.busy.items():
+        bookings = busy.get(user_id, EMPTY_BUSY)
+        busy[user_id] = (
+            cache.with_calendar_busy(user_id, bookings, intervals)
+            if cache is not None
+            else with_calendar_busy(bookings, intervals)
+        )
     hosts = []
     for user_id, host in availability.items():
         # A user without a schedule is a host with no hours: no slots, but a well-formed input.
@@ -80,7 +117,13 @@ async def complete_hosts(
                 is_fixed=user_id in fixed_ids,
             )
         )
-    return tuple(hosts)
+    return HostInputs(tuple(hosts), tuple(calendars.stale) if calendar_ttl is not None else ())
+
+
+async def _selecting(session: AsyncSession, user_ids: Sequence[int]) -> list[int]:
+    """The hosts among these with a selected calendar."""
+    found = await session.scalars(select(SelectedCalendar.user_id).where(SelectedCalendar.user_id.in_(user_ids)))
+    return sorted(set(found))
 
 
 async def load_host_inputs(
@@ -92,11 +135,11 @@ async def load_host_inputs(
     end: datetime,
     now: datetime,
     cache: AvailabilityCache | None = None,
-) -> tuple[Host, ...]:
+) -> HostInputs:
     """Engine hosts for these users — the loader behind ``GET /v2/slots``.
 
     Statements: one for schedules and their rows, one for bookings (plus one for the event types
-    behind them), one for holds — the same count for 1 host or 100, for 1 booking or 10 000.
+    behind them), one for holds, one for calendars — the same count for 1 host or 100, for 1 booking or 10 000.
     """
     availability = await schedules_service.load_host_availability(session, user_ids=user_ids, schedule_id=schedule_id)
     return await complete_hosts(session, availability, start, end, now, cache=cache)

@@ -44,7 +44,7 @@ async def free_busy(
     whatever the number of users; users that do not exist are absent."""
     limits.check_range(start, end)
     availability = await schedules_service.load_host_availability(session, user_ids=list(user_ids))
-    hosts = await complete_hosts(session, availability, start, end, now, cache=cache)
+    hosts = (await complete_hosts(session, availability, start, end, now, cache=cache)).hosts
     # A team's members over a long range: laid out in a worker thread, as slot listings are.
     return await run_sized(host_days(len(hosts), start, end), _free_busy_of, availability, hosts, start, end, limits)
 

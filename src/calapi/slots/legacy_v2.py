@@ -40,6 +40,7 @@ from calapi.slots.wire import (
     SlotLimitsDep,
     Stamps,
     json_off_loop,
+    mark_stale_calendars,
     parse_instant,
     remember_booker,
 )
@@ -129,9 +130,11 @@ async def get_available_slots(
     found = await listing.available_slots(
         session, parsed, now=now, booker_uid=request.cookies.get(BOOKER_COOKIE), limits=limits, cache=cache
     )
-    return await json_off_loop(
+    response = await json_off_loop(
         lambda: success({"slots": legacy_slots_output(found, timeZone, output)}), items=found.size
     )
+    mark_stale_calendars(response, found)
+    return response
 
 
 class ReserveSlotLegacyInput(WireModel):

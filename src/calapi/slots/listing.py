@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from calapi.availability.cache import AvailabilityCache
 from calapi.availability.changes import Reading
 from calapi.availability.hosts import complete_hosts, data_window
-from calapi.config import Settings
+from calapi.config import Settings, parse_duration
 from calapi.core.errors import BadRequest, NotFound
 from calapi.event_types import service as event_types_service
 from calapi.event_types import team_service as team_event_types_service
@@ -91,6 +91,8 @@ class SlotsRequest:
 class AvailableSlots:
     listing: SlotListing
     seated: bool
+    # The hosts' calendars whose busy times were stale (calendars/busy.py), by name.
+    stale_calendars: tuple[str, ...] = ()
 
     @property
     def size(self) -> int:
@@ -111,10 +113,17 @@ class SlotLimits:
 
     max_range_days: int
     max_per_answer: int
+    # The staleness bound of the hosts' calendar busy times (CALAPI_CALENDAR_CACHE_TTL), seconds:
+    # a listing names the calendars whose data is older.
+    calendar_ttl: float = 60.0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SlotLimits:
-        return cls(settings.slots_max_range_days, settings.slots_max_per_answer)
+        return cls(
+            settings.slots_max_range_days,
+            settings.slots_max_per_answer,
+            parse_duration(settings.calendar_cache_ttl),
+        )
 
     def check_range(self, start: datetime, end: datetime) -> None:
         if end - start > timedelta(days=self.max_range_days):
@@ -195,7 +204,18 @@ async def available_slots(
     if not availability:
         return AvailableSlots(SlotListing(request.time_zone or "UTC"), rules.seats_per_slot is not None)
     lo, hi = data_window(rules, request.start, request.end, now)
-    hosts = await complete_hosts(session, availability, lo, hi, now, fixed_ids=fixed_ids, cache=cache, reading=reading)
+    inputs = await complete_hosts(
+        session,
+        availability,
+        lo,
+        hi,
+        now,
+        fixed_ids=fixed_ids,
+        cache=cache,
+        reading=reading,
+        calendar_ttl=limits.calendar_ttl,
+    )
+    hosts = inputs.hosts
     query = SlotQuery(
         hosts=hosts,
         rules=rules,
@@ -213,7 +233,7 @@ async def available_slots(
         listing = await run_sized(host_days(len(hosts), lo, hi), list_slots, query)
     except TooManySlots as error:
         raise limits.too_many(error) from None
-    return AvailableSlots(listing, rules.seats_per_slot is not None)
+    return AvailableSlots(listing, rules.seats_per_slot is not None, inputs.stale_calendars)
 
 
 async def _resolve(session: AsyncSession, request: SlotsRequest) -> ListingSetup:

@@ -34,7 +34,7 @@ from calapi.slots.api_schemas import (
 )
 from calapi.slots.free_busy import FreeBusy
 from calapi.slots.listing import AvailableSlots, SlotLimits, SlotsRequest
-from calapi.slots.wire import AvailabilityCacheDep, SlotLimitsDep, json_off_loop
+from calapi.slots.wire import AvailabilityCacheDep, SlotLimitsDep, json_off_loop, mark_stale_calendars
 from calapi.teams import access
 from calapi.teams import service as teams_service
 from calapi.users import service as users_service
@@ -95,7 +95,9 @@ async def list_slots(
     else:
         raise BadRequest("You need to either pass an eventTypeId OR an usernameList/eventTypeSlug combination")
     found = await listing.available_slots(session, request, now=now, booker_uid=None, limits=limits, cache=cache)
-    return await json_off_loop(lambda: {"slots": v1_slots_output(found, zone_name)}, items=found.size)
+    response = await json_off_loop(lambda: {"slots": v1_slots_output(found, zone_name)}, items=found.size)
+    mark_stale_calendars(response, found)
+    return response
 
 
 def v1_slots_output(found: AvailableSlots, zone_name: str | None) -> dict[str, list[dict[str, Any]]]:

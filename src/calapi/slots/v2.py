@@ -36,6 +36,7 @@ from calapi.slots.wire import (
     SlotLimitsDep,
     Stamps,
     json_text_off_loop,
+    mark_stale_calendars,
     parse_instant,
     wrong_property,
 )
@@ -162,7 +163,9 @@ async def get_available_slots(
 ) -> Response:
     parsed, output = parse_slots_query(request)
     found = await listing.available_slots(session, parsed, now=now, booker_uid=None, limits=limits, cache=cache)
-    return await json_text_off_loop(lambda: slots_output(found, parsed.time_zone, output), items=found.size)
+    response = await json_text_off_loop(lambda: slots_output(found, parsed.time_zone, output), items=found.size)
+    mark_stale_calendars(response, found)
+    return response
 
 
 # ---------------------------------------------------------------- reservations

@@ -15,11 +15,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from calapi.availability.cache import AvailabilityCache
+from calapi.calendars.busy import STALE_HEADER, stale_header_value
 from calapi.core.envelopes import iso_ms
 from calapi.core.errors import BadRequest
 from calapi.core.wire import BOOKER_COOKIE
 from calapi.scheduling import tz
-from calapi.slots.listing import SlotLimits
+from calapi.slots.listing import AvailableSlots, SlotLimits
 
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$")
@@ -68,6 +69,12 @@ AvailabilityCacheDep = Annotated[AvailabilityCache | None, Depends(availability_
 # Answers of up to this many items (slots, or busy and free ranges) are encoded on the event loop:
 # a few hundred take about a millisecond, less than a hand-off to a worker thread on a busy machine.
 INLINE_MAX_ITEMS = 1_000
+
+
+def mark_stale_calendars(response: Response, found: AvailableSlots) -> None:
+    """Name the hosts' calendars whose busy times the listing used stale (every API version)."""
+    if found.stale_calendars:
+        response.headers[STALE_HEADER] = stale_header_value(found.stale_calendars)
 
 
 async def json_text_off_loop(build: Callable[[], str], *, items: int) -> Response:

@@ -75,7 +75,7 @@ async def load_booking_hosts(
     rules = event.rules(week_start=first.week_start if first else 0)
     lo, hi = availability_hosts.data_window(rules, start, end, now)
     hosts = (
-        await availability_hosts.complete_hosts(session, availability, lo, hi, now, fixed_ids=fixed_ids)
+        (await availability_hosts.complete_hosts(session, availability, lo, hi, now, fixed_ids=fixed_ids)).hosts
         if availability
         else ()
     )

@@ -169,7 +169,7 @@ async def _free_host_ids(
         scheduling_type=SchedulingType.ROUND_ROBIN,
     )
     lo, hi = availability_hosts.data_window(rules, booking.start_time, booking.end_time, now)
-    hosts = await availability_hosts.complete_hosts(session, availability, lo, hi, now)
+    hosts = (await availability_hosts.complete_hosts(session, availability, lo, hi, now)).hosts
     check = check_booking(
         BookingRequest(hosts=hosts, rules=rules, now=min(now, booking.start_time), start=booking.start_time)
     )
