@@ -15,8 +15,9 @@ Servers (uvicorn, one worker each, child processes, the same flags, the same dat
   ``--redis``, versions in Redis as when scaled out; without it, in process);
 * ``uncached``: this checkout with ``CALAPI_AVAILABILITY_CACHE=off`` (every listing loads from
   the database) — the baseline;
-* ``base`` (``--base main`` or any commit-ish): that revision checked out with ``git worktree``
-  into a temporary folder and served beside the others.
+* ``base`` (``--base <commit-ish>``, e.g. 20090a3, main before this work): that revision checked
+  out with ``git worktree`` into a temporary folder and served beside the others (its commit is in
+  the output).
 
 Measures, one connection, closed loop: ``warm`` (the same listing again and again) on every server,
 and ``cold`` on ``cached`` and ``uncached``: before each timed listing an event type is renamed and
@@ -29,7 +30,7 @@ of them alike; figures are p50/p95 of every round's requests pooled, and the ser
 milliseconds per request (``/proc``; for cold, the writes before each listing are counted too).
 
 Run: .venv/bin/python bench/bench_availability.py [--scenario one-host,rr-25] [--rounds 5] [--duration 4]
-                                                  [--skip-postgres] [--redis redis://127.0.0.1:6379/14] [--base main]
+                                                  [--skip-postgres] [--redis redis://127.0.0.1:6379/14] [--base 20090a3]
      .venv/bin/python bench/bench_availability.py --profile one-host   # cProfile in process, SQLite, warm and cold
 """
 
@@ -273,9 +274,14 @@ def measure(scenario: str, url: str, label: str, args: argparse.Namespace) -> di
         "cached": (cached_env, REPO),
         "uncached": ({**cached_env, "CALAPI_AVAILABILITY_CACHE": "off"}, REPO),
     }
+    base_commit = None
     with ExitStack() as stack:
         if args.base:
-            servers["base"] = (cached_env, stack.enter_context(revision_checkout(args.base)))
+            checkout = stack.enter_context(revision_checkout(args.base))
+            servers["base"] = (cached_env, checkout)
+            base_commit = subprocess.run(
+                ["git", "rev-parse", "--short", "HEAD"], cwd=checkout, check=True, capture_output=True, text=True
+            ).stdout.strip()
         bases = {
             name: stack.enter_context(uvicorn_server("calapi.asgi:app", env, health="/health", checkout=checkout))
             for name, (env, checkout) in servers.items()
@@ -318,6 +324,7 @@ def measure(scenario: str, url: str, label: str, args: argparse.Namespace) -> di
         "scenario": scenario,
         "database": label + (" + Redis" if "CALAPI_REDIS_URL" in cached_env else ""),
         "slots": slots,
+        "base_commit": base_commit,
         "results": result_rows,
     }
 
