@@ -92,7 +92,7 @@ def _decode(calendar_id: int, version: datetime | None, stored: Any, kept: _Deco
         if calendar_id in _decoded:
             _decoded.move_to_end(calendar_id)
         return kept
-    intervals = [(int(s), int(e)) for s, e in stored or ()]
+    intervals = merge((int(s), int(e)) for s, e in stored or ())  # stored merged; once per version
     decoded = _Decoded(version, [s for s, _ in intervals], [e for _, e in intervals], intervals)
     if version is not None:
         _decoded[calendar_id] = decoded
@@ -147,7 +147,6 @@ async def busy_for_hosts(
                 ExternalCalendar.name,
                 ExternalCalendar.external_id,
                 _unless_kept(known),
-                CalendarBusy.content_hash,
                 CalendarBusy.covers_from,
                 CalendarBusy.covers_until,
                 CalendarBusy.fetched_at,
@@ -174,7 +173,11 @@ async def busy_for_hosts(
         decoded = _decode(row.id, _version(row), row.intervals, known.get(row.id))
         found.setdefault(row.user_id, []).append(decoded.inside(low, high))
         calendars_of[row.user_id].append(row.id)
-    _calendars_of.update({user_id: tuple(calendar_ids) for user_id, calendar_ids in calendars_of.items()})
+    for user_id, calendar_ids in calendars_of.items():
+        if calendar_ids:
+            _calendars_of[user_id] = tuple(calendar_ids)
+        else:
+            _calendars_of.pop(user_id, None)
     # One calendar's list is already sorted and merged: it is passed on as it is (the same list
     # while nothing changed, which lets the slot cache keep its merge).
     busy = {
