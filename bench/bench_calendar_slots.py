@@ -8,7 +8,7 @@ holds the busy times of 480 single events and 20 weekly series (26 weeks each), 
 refresh job stores them (``calendar_busy``, fetched now). Rounds alternate the two listings; figures
 are p50/p95 of every round's requests pooled.
 
-Not measured here: the cold fetch from Radicale (``calendars.refresh``), see bench/README.md.
+Not measured here: the cold fetch from Radicale, see ``bench/bench_calendar_cold_fetch.py``.
 
 Run: .venv/bin/python bench/bench_calendar_slots.py [--rounds 5] [--requests 200]
 """

@@ -131,8 +131,11 @@ class AvailabilityCache:
         self._entries: OrderedDict[int, _Entry] = OrderedDict()
         self._setups: OrderedDict[Hashable, _Setup] = OrderedDict()
         self._rows = 0
-        # Per host: the kept bookings, the calendar intervals merged into them, and the merge.
-        self._with_calendars: dict[int, tuple[BusyTimes, tuple[tuple[int, int], ...], BusyTimes]] = {}
+        # Per host: the kept bookings, the calendar intervals merged into them (as given and as a
+        # tuple), and the merge.
+        self._with_calendars: dict[
+            int, tuple[BusyTimes, Sequence[tuple[int, int]], tuple[tuple[int, int], ...], BusyTimes]
+        ] = {}
         self._max_rows = max_rows
         self._max_age = max_age
 
@@ -215,14 +218,16 @@ class AvailabilityCache:
     def with_calendar_busy(self, host_id: int, bookings: BusyTimes, intervals: Sequence[tuple[int, int]]) -> BusyTimes:
         """``busy.with_calendar_busy``, the same object again while neither the kept bookings nor
         the calendar intervals changed: the engine keeps its merged busy list on that object, so a
-        repeated listing lays it out once (calendar intervals are read every listing, not kept)."""
-        key = tuple(intervals)
+        repeated listing lays it out once. The intervals come from ``calendars.busy``, which hands
+        the same list again (never changed in place) while the stored calendar and the window are
+        unchanged: then not even compared."""
         kept = self._with_calendars.get(host_id)
-        if kept is not None and kept[0] is bookings and kept[1] == key:
-            return kept[2]
+        if kept is not None and kept[0] is bookings and (kept[1] is intervals or kept[2] == tuple(intervals)):
+            return kept[3]
+        key = tuple(intervals)
         merged = with_calendar_busy(bookings, key)
         # Entries go with their hosts' cache entries; hosts with a calendar are few beside MAX_ROWS.
-        self._with_calendars[host_id] = (bookings, key, merged)
+        self._with_calendars[host_id] = (bookings, intervals, key, merged)
         return merged
 
     def _keep(self, host_id: int, entry: _Entry) -> None:

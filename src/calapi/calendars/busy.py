@@ -11,11 +11,15 @@ used (its last good data), and named in ``stale`` so an answer can say so.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
+from collections import OrderedDict
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import Label, and_, case, null, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calapi.calendars.ical import merge
@@ -28,6 +32,74 @@ from calapi.jobs.worker import enqueue
 REFRESH_JOB = "calendars.refresh"
 # Names the calendars an answer used stale busy times of (percent-encoded, ", "-separated).
 STALE_HEADER = "Calapi-Stale-Calendars"
+
+
+# Calendars whose decoded intervals are kept in process (``_decoded``).
+MAX_DECODED = 10_000
+
+
+@dataclass(slots=True)
+class _Decoded:
+    """A calendar's stored intervals, decoded once per stored version: ``starts`` and ``ends`` are
+    sorted (the stored list is sorted and merged), so a window is two bisections. ``window`` keeps the
+    last window's slice, the same list while the window's bounds select the same intervals."""
+
+    version: datetime | None
+    starts: list[int]
+    ends: list[int]
+    intervals: list[Interval]
+    window: tuple[int, int, list[Interval]] = field(default=(0, 0, []))
+
+    def inside(self, low: int, high: int) -> list[Interval]:
+        """The intervals meeting [low, high) (shared: never changed in place)."""
+        first, last = bisect_right(self.ends, low), bisect_left(self.starts, high)
+        if last <= first:
+            return []
+        if self.window[:2] != (first, last):
+            self.window = (first, last, self.intervals[first:last])
+        return self.window[2]
+
+
+# Per calendar id, its decoded intervals and the stored version they were decoded from; per host,
+# the calendars its last read found (whose kept versions the next read sends). A statement returns
+# a calendar's stored list unless its stored version is the kept one, so what is used is never
+# older than what the database holds: only the transfer and the decoding are skipped.
+_decoded: OrderedDict[int, _Decoded] = OrderedDict()
+_calendars_of: dict[int, tuple[int, ...]] = {}
+
+
+def _version(row: Any) -> datetime | None:
+    """What identifies a stored interval list: its ``fetched_at``. The refresh job's ``record`` (the
+    only writer of the list) writes a new one with every list; a row never fetched is decoded every
+    time."""
+    fetched_at: datetime | None = row.fetched_at
+    return fetched_at
+
+
+def _unless_kept(known: dict[int, _Decoded]) -> Label[Any]:
+    """The stored intervals, NULL for a calendar whose kept version is still the stored one."""
+    if not known:
+        return CalendarBusy.intervals.label("intervals")
+    whens = [
+        (and_(ExternalCalendar.id == calendar_id, CalendarBusy.fetched_at == kept.version), null())
+        for calendar_id, kept in known.items()
+    ]
+    return case(*whens, else_=CalendarBusy.intervals).label("intervals")
+
+
+def _decode(calendar_id: int, version: datetime | None, stored: Any, kept: _Decoded | None) -> _Decoded:
+    if stored is None and kept is not None and version is not None and kept.version == version:
+        if calendar_id in _decoded:
+            _decoded.move_to_end(calendar_id)
+        return kept
+    intervals = merge((int(s), int(e)) for s, e in stored or ())  # stored merged; once per version
+    decoded = _Decoded(version, [s for s, _ in intervals], [e for _, e in intervals], intervals)
+    if version is not None:
+        _decoded[calendar_id] = decoded
+        _decoded.move_to_end(calendar_id)
+        while len(_decoded) > MAX_DECODED:
+            _decoded.popitem(last=False)
+    return decoded
 
 
 def stale_header_value(names: Iterable[str]) -> str:
@@ -59,13 +131,22 @@ async def busy_for_hosts(
     ids = sorted(set(user_ids))
     if not ids:
         return HostsBusy({}, [])
+    # The kept versions of the calendars these hosts had last time, taken before the statement: the
+    # rows it answers NULL for are decoded from this snapshot (another listing may replace entries).
+    known = {
+        calendar_id: _decoded[calendar_id]
+        for user_id in ids
+        for calendar_id in _calendars_of.get(user_id, ())
+        if calendar_id in _decoded
+    }
     rows = (
         await session.execute(
             select(
                 SelectedCalendar.user_id,
+                ExternalCalendar.id,
                 ExternalCalendar.name,
                 ExternalCalendar.external_id,
-                CalendarBusy.intervals,
+                _unless_kept(known),
                 CalendarBusy.covers_from,
                 CalendarBusy.covers_until,
                 CalendarBusy.fetched_at,
@@ -82,15 +163,27 @@ async def busy_for_hosts(
         )
     ).all()
     low, high = int(start.timestamp()), int(end.timestamp())
-    found: dict[int, list[Interval]] = {}
+    found: dict[int, list[list[Interval]]] = {}
+    calendars_of: dict[int, list[int]] = {user_id: [] for user_id in ids}
     stale: list[str] = []
     for row in rows:
         covers = (row.covers_from, row.covers_until) if row.covers_from is not None else None
         if is_stale(row.fetched_at, covers, now=now, ttl=ttl, start=start, end=end):
             stale.append(row.name or row.external_id)
-        inside = [(s, e) for s, e in row.intervals or () if s < high and e > low]
-        found.setdefault(row.user_id, []).extend(inside)
-    return HostsBusy({user: merge(intervals) for user, intervals in found.items()}, sorted(set(stale)))
+        decoded = _decode(row.id, _version(row), row.intervals, known.get(row.id))
+        found.setdefault(row.user_id, []).append(decoded.inside(low, high))
+        calendars_of[row.user_id].append(row.id)
+    for user_id, calendar_ids in calendars_of.items():
+        if calendar_ids:
+            _calendars_of[user_id] = tuple(calendar_ids)
+        else:
+            _calendars_of.pop(user_id, None)
+    # One calendar's list is already sorted and merged: it is passed on as it is (the same list
+    # while nothing changed, which lets the slot cache keep its merge).
+    busy = {
+        user: parts[0] if len(parts) == 1 else merge(i for part in parts for i in part) for user, parts in found.items()
+    }
+    return HostsBusy(busy, sorted(set(stale)))
 
 
 async def request_refresh(session: AsyncSession, credential_id: int) -> None:
