@@ -11,10 +11,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from calapi.availability.busy import load_busy_for_hosts
+from calapi.availability.busy import load_busy_and_holds
 from calapi.availability.cache import AvailabilityCache
 from calapi.availability.changes import Reading
-from calapi.availability.holds import load_holds
 from calapi.schedules import service as schedules_service
 from calapi.scheduling import BusyTimes, EventRules, Host, Reservation, Schedule
 from calapi.scheduling.models import EMPTY_BUSY
@@ -53,7 +52,7 @@ async def complete_hosts(
     cache: AvailabilityCache | None = None,
     reading: Reading | None = None,
 ) -> tuple[Host, ...]:
-    """Hosts with their bookings and holds in [start, end): one statement for bookings, one for holds.
+    """Hosts with their bookings and holds in [start, end): one statement for both.
 
     ``fixed_ids``: round-robin hosts that must be free (Cal.com's mandatory / ``isFixed``).
     ``cache``: listings only (``reading``: the change log as ``cache.setup`` read it). A booking's
@@ -65,8 +64,8 @@ async def complete_hosts(
         busy: dict[int, BusyTimes] = {user_id: host.busy for user_id, host in kept.items()}
         holds: Mapping[int, Sequence[Reservation]] = {user_id: host.holds for user_id, host in kept.items()}
     else:
-        busy = await load_busy_for_hosts(session, ids, start, end)
-        holds = await load_holds(session, ids, start, end, now)
+        # Core rows on the session's connection (its transaction), busy time and holds in one round trip.
+        busy, holds = await load_busy_and_holds(await session.connection(), ids, start, end, now)
     hosts = []
     for user_id, host in availability.items():
         # A user without a schedule is a host with no hours: no slots, but a well-formed input.
