@@ -194,8 +194,8 @@ async def load_busy_times(
 async def load_busy_and_holds(
     connection: AsyncConnection, user_ids: Iterable[int], start: datetime, end: datetime, now: datetime
 ) -> tuple[dict[int, BusyTimes], dict[int, list[Reservation]]]:
-    """``load_busy_times`` and ``holds.load_holds_on`` over the same hosts and window, in one
-    statement (one round trip): each host's busy columns, and its unexpired holds."""
+    """``load_busy_times`` and the hosts' unexpired holds overlapping [start, end), in one statement
+    (one round trip): each host's busy columns, and its holds."""
     ids = sorted(set(user_ids))
     if not ids:
         return {}, {}
