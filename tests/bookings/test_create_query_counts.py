@@ -41,3 +41,7 @@ async def test_create_statements_are_flat_and_events_are_batched(app, client, al
     with_guests = await create("16:30", guests=["g1@example.com", "g2@example.com"])
     assert writes_to(with_guests, "attendees") == (1 if per_event == 1 else 3)
     assert len(with_guests) == len(last) + (0 if per_event == 1 else 2)
+    # The busy bookings and the holds are one statement (one round trip under the host's lock).
+    holds_reads = [s for s in last if s.lstrip().upper().startswith("SELECT") and "slot_reservations" in s]
+    assert len(holds_reads) == 1, holds_reads
+    assert "bookings" in holds_reads[0] and "booking_hosts" in holds_reads[0]

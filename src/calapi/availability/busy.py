@@ -10,14 +10,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, Select, bindparam, cast, extract, func, select, union_all
+from sqlalchemy import BigInteger, Select, bindparam, cast, extract, func, literal, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql.elements import BindParameter
 
+from calapi.availability.models import SlotReservation
 from calapi.bookings.models import Booking, BookingHost, BookingSeat, BookingStatus
 from calapi.event_types.models import EventType
 from calapi.scheduling import BookingStatus as EngineBookingStatus
-from calapi.scheduling import BusyTimes
+from calapi.scheduling import BusyTimes, Reservation
 from calapi.scheduling.models import CALENDAR_ROW, SEATED_ROW, STATUS_CODES
 
 # Statuses that can keep a host busy; the engine decides which of them block for a given event
@@ -44,7 +45,7 @@ def _epoch(column: Any) -> Any:
     return cast(extract("epoch", column), BigInteger).label(column.key)
 
 
-def _busy_statement() -> Select[Any]:
+def _busy_statement(*, with_holds: bool = False) -> Select[Any]:
     """Every host's bookings in a window, as organizer UNION ALL as co-host, with the buffers and
     seating of each booking's event type; in (host, start) order. Built once.
 
@@ -86,11 +87,54 @@ def _busy_statement() -> Select[Any]:
         .outerjoin(EventType, EventType.id == Booking.event_type_id)
         .where(BookingHost.user_id.in_(host_ids), *in_window)
     )
-    both = union_all(as_organizer, as_co_host).subquery()
-    return select(*(c for c in both.c if c.key != "id")).order_by(both.c.host_id, both.c.start_time, both.c.id)
+    if not with_holds:
+        both = union_all(as_organizer, as_co_host).subquery()
+        return select(*(c for c in both.c if c.key != "id")).order_by(both.c.host_id, both.c.start_time, both.c.id)
+    # The holds ride in the same statement (one round trip for a booking's re-check): their rows
+    # carry kind 1 and their own instants as datetimes (a hold's release is not on a whole second).
+    no_time = (
+        cast(null(), SlotReservation.slot_start.type).label("hold_start"),
+        cast(null(), SlotReservation.slot_end.type).label("hold_end"),
+        cast(null(), SlotReservation.release_at.type).label("hold_release"),
+    )
+    held = (
+        select(
+            literal(1).label("kind"),
+            SlotReservation.user_id.label("host_id"),
+            SlotReservation.uid,
+            SlotReservation.event_type_id,
+            cast(literal(0), BigInteger).label("start_time"),
+            cast(literal(0), BigInteger).label("end_time"),
+            cast(null(), Booking.status.type).label("status"),
+            cast(literal(0), BigInteger).label("taken"),
+            literal(0).label("before_buffer"),
+            literal(0).label("after_buffer"),
+            SlotReservation.is_seat.label("seated"),
+            literal(0).label("id"),
+            SlotReservation.slot_start.label("hold_start"),
+            SlotReservation.slot_end.label("hold_end"),
+            SlotReservation.release_at.label("hold_release"),
+        )
+        .select_from(SlotReservation)
+        .where(
+            SlotReservation.user_id.in_(host_ids),
+            SlotReservation.slot_start < bindparam("window_end"),
+            SlotReservation.slot_end > bindparam("window_start"),
+            SlotReservation.release_at > bindparam("now"),
+        )
+    )
+    every = union_all(
+        as_organizer.with_only_columns(literal(0).label("kind"), *as_organizer.selected_columns, *no_time),
+        as_co_host.with_only_columns(literal(0).label("kind"), *as_co_host.selected_columns, *no_time),
+        held,
+    ).subquery()
+    return select(*(c for c in every.c if c.key != "id")).order_by(
+        every.c.kind, every.c.host_id, every.c.start_time, every.c.id
+    )
 
 
 _BUSY_STATEMENT = _busy_statement()
+_BUSY_AND_HOLDS_STATEMENT = _busy_statement(with_holds=True)
 
 
 class _Columns:
@@ -145,7 +189,37 @@ async def load_busy_times(
     if not ids:
         return {}
     parameters = {"host_ids": ids, "earliest_start": start - LONGEST_MEETING, "window_start": start, "window_end": end}
-    rows = (await connection.execute(_BUSY_STATEMENT, parameters)).all()
+    return _busy_of(ids, (await connection.execute(_BUSY_STATEMENT, parameters)).all())
+
+
+async def load_busy_and_holds(
+    connection: AsyncConnection, user_ids: Iterable[int], start: datetime, end: datetime, now: datetime
+) -> tuple[dict[int, BusyTimes], dict[int, list[Reservation]]]:
+    """``load_busy_times`` and the hosts' unexpired holds overlapping [start, end), in one statement
+    (one round trip): each host's busy columns, and its holds."""
+    ids = sorted(set(user_ids))
+    if not ids:
+        return {}, {}
+    parameters = {
+        "host_ids": ids,
+        "earliest_start": start - LONGEST_MEETING,
+        "window_start": start,
+        "window_end": end,
+        "now": now,
+    }
+    rows = (await connection.execute(_BUSY_AND_HOLDS_STATEMENT, parameters)).all()
+    # Bookings come first (kind 0, in host and start order), then the holds (kind 1).
+    first_hold = next((n for n, row in enumerate(rows) if row[0] == 1), len(rows))
+    busy = _busy_of(ids, [row[1:11] for row in rows[:first_hold]])
+    holds: dict[int, list[Reservation]] = {}
+    for row in rows[first_hold:]:
+        host_id, uid, event_type_id, seated = row[1], row[2], row[3], row[10]
+        holds.setdefault(host_id, []).append(Reservation(row[11], row[12], row[13], event_type_id, uid, seated))
+    return busy, holds
+
+
+def _busy_of(ids: list[int], rows: Sequence[Sequence[Any]]) -> dict[int, BusyTimes]:
+    """Busy rows (host, uid, event type, start, end, status, taken, buffers, seated) as columns per host."""
     columns = {user_id: _Columns() for user_id in ids}
     # A seated meeting is one booking with one booking_seats row per attendee (Cal.com: one
     # booking, N attendees). A seated booking row without seat rows counts as one taken seat, and

@@ -32,7 +32,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
-from calapi.availability.busy import load_busy_times, with_calendar_busy
+from calapi.availability.busy import load_busy_and_holds, with_calendar_busy
 from calapi.availability.changes import (
     CHANGED,
     SNAPSHOT_SEQ,
@@ -42,7 +42,6 @@ from calapi.availability.changes import (
     RedisChangeLog,
     track_changes,
 )
-from calapi.availability.holds import load_holds_on
 from calapi.config import AvailabilityCacheMode, Settings
 from calapi.scheduling import BusyTimes, Reservation, tz
 
@@ -260,8 +259,7 @@ async def _read(session: AsyncSession, ids: list[int], lo: int, hi: int, now: da
 async def _read_on(
     connection: AsyncConnection, ids: list[int], start: datetime, end: datetime, now: datetime
 ) -> dict[int, HostBusy]:
-    busy = await load_busy_times(connection, ids, start, end)
-    holds = await load_holds_on(connection, ids, start, end, now)
+    busy, holds = await load_busy_and_holds(connection, ids, start, end, now)
     return {host_id: HostBusy(busy[host_id], tuple(holds.get(host_id, ()))) for host_id in ids}
 
 

@@ -13,10 +13,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from calapi.availability.busy import load_busy_for_hosts, with_calendar_busy
+from calapi.availability.busy import load_busy_and_holds, with_calendar_busy
 from calapi.availability.cache import AvailabilityCache
 from calapi.availability.changes import Reading
-from calapi.availability.holds import load_holds
 from calapi.calendars.busy import busy_for_hosts
 from calapi.calendars.models import SelectedCalendar
 from calapi.schedules import service as schedules_service
@@ -71,7 +70,7 @@ async def complete_hosts(
     calendar_ttl: float | None = None,
 ) -> HostInputs:
     """Hosts with their bookings, holds and calendars' busy times in [start, end): one statement
-    for bookings, one for holds, one for calendars, whatever the number of hosts.
+    for bookings and holds, one for calendars, whatever the number of hosts.
 
     ``fixed_ids``: round-robin hosts that must be free (Cal.com's mandatory / ``isFixed``).
     ``cache``: listings only (``reading``: the change log as ``cache.setup`` read it). A booking's
@@ -86,8 +85,8 @@ async def complete_hosts(
         busy: dict[int, BusyTimes] = {user_id: host.busy for user_id, host in kept.items()}
         holds: Mapping[int, Sequence[Reservation]] = {user_id: host.holds for user_id, host in kept.items()}
     else:
-        busy = await load_busy_for_hosts(session, ids, start, end)
-        holds = await load_holds(session, ids, start, end, now)
+        # Core rows on the session's connection (its transaction), busy time and holds in one round trip.
+        busy, holds = await load_busy_and_holds(await session.connection(), ids, start, end, now)
     ttl = _NAMES_NOT_NEEDED if calendar_ttl is None else calendar_ttl
     with_calendars = ids
     if cache is not None:
