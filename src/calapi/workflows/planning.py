@@ -385,6 +385,11 @@ async def _reconcile(
                     .where(
                         WorkflowMessage.id.in_([m.id for m in revive]),
                         WorkflowMessage.status == MessageStatus.cancelled.value,
+                        # Read when the row is written, not when this plan read its bookings: a plan
+                        # that read a booking before it was cancelled must not bring its reminders back.
+                        WorkflowMessage.booking_uid.in_(
+                            select(Booking.uid).where(Booking.status == BookingStatus.accepted.value)
+                        ),
                     )
                     .values(status=MessageStatus.scheduled.value, note=None, updated_at=utcnow())
                     .returning(WorkflowMessage.id)
