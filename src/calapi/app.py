@@ -42,6 +42,7 @@ from calapi.core.openapi import split_documents
 from calapi.core.ratelimit import RateLimiter
 from calapi.core.v1_paths import V1PathAliases
 from calapi.db import make_engine, make_inline_reader, make_sessionmaker
+from calapi.event_types.custom_inputs_v1 import router as custom_inputs_v1
 from calapi.event_types.legacy_v2 import router as event_types_legacy_v2
 from calapi.event_types.team_v2 import router as team_event_types_v2
 from calapi.event_types.v1 import router as event_types_v1
@@ -159,6 +160,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         insights_v2,
         schedules_v1,
         event_types_v1,
+        custom_inputs_v1,
         bookings_v1,
         webhooks_v1,
         api_keys_v1,

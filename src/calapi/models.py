@@ -13,7 +13,7 @@ from calapi.calendars.models import (
 )
 from calapi.core.idempotency import IdempotencyKey
 from calapi.db import Base
-from calapi.event_types.models import EventType, Host
+from calapi.event_types.models import EventType, EventTypeCustomInput, Host
 from calapi.insights import models as insights_indexes  # noqa: F401 (indexes on the bookings tables)
 from calapi.jobs.models import DomainEvent, Job
 from calapi.schedules.models import Availability, Schedule
@@ -35,6 +35,7 @@ __all__ = [
     "DestinationCalendar",
     "DomainEvent",
     "EventType",
+    "EventTypeCustomInput",
     "ExternalCalendar",
     "Host",
     "IdempotencyKey",

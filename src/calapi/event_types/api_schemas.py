@@ -225,6 +225,23 @@ class LegacyDeletedEventType(ResponseModel):
     title: str
 
 
+class V1CustomInputOption(ResponseModel):
+    label: str
+    type: str
+
+
+class V1CustomInput(ResponseModel):
+    """An event type's custom input, as API v1 answers it (every column)."""
+
+    id: int
+    eventTypeId: int
+    label: str
+    type: str
+    options: list[V1CustomInputOption] | None
+    required: bool
+    placeholder: str
+
+
 class V1RecurringEvent(ResponseModel):
     freq: int
     count: int
@@ -240,5 +257,5 @@ class V1EventType(EventTypeRow):
     locations: list[StoredLocation] | None
     recurringEvent: V1RecurringEvent | None
     hosts: list[V1Host]
-    customInputs: list[Any]
+    customInputs: list[V1CustomInput]
     link: str | None

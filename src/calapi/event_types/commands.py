@@ -104,3 +104,16 @@ class TeamEventTypeChanges:
     fields: EventTypeFields
     hosts: tuple[HostChoice, ...] | None = None
     assign_all_team_members: bool | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CustomInputFields(Changes):
+    """A custom input's settings (API v1 ``/custom-inputs``); on create, ``event_type_id``,
+    ``label``, ``type`` and ``required`` are given."""
+
+    event_type_id: int | None = None
+    label: str | None = None
+    type: str | None = None  # TEXT | TEXTLONG | NUMBER | BOOL | RADIO | PHONE
+    required: bool | None = None
+    placeholder: str | None = None
+    options: list[Document] | None = None  # RADIO's choices: [{"label": …, "type": …}]

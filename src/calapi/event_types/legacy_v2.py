@@ -19,6 +19,7 @@ JSON writes as ``{}``. Same services as the 2024-06-14 list and the team event t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi.exceptions import RequestValidationError
@@ -33,10 +34,10 @@ from calapi.core.versioning import V2024_04_15, V2024_06_11, V2024_06_14, legacy
 from calapi.core.wire import WireModel
 from calapi.db import SessionDep
 from calapi.event_types import api_schemas as declared
+from calapi.event_types import custom_input_service, team_service
 from calapi.event_types import service as event_types_service
-from calapi.event_types import team_service
 from calapi.event_types.commands import EventTypeFields, NewEventType
-from calapi.event_types.models import EventType
+from calapi.event_types.models import EventType, EventTypeCustomInput
 from calapi.event_types.output import PrismaLocation, prisma_limits, prisma_locations, prisma_period, stored_location
 from calapi.event_types.schemas import CreateEventTypeInput, UpdateEventTypeInput
 from calapi.event_types.service import EventTypeView
@@ -47,8 +48,11 @@ router = legacy_router(
 )
 
 
-def present_event_type(event_type: EventType, user_ids: list[int]) -> declared.LegacyEventType:
-    """An event type row as ``getEventTypesByViewer`` lists it (the fields calapi stores)."""
+def present_event_type(
+    event_type: EventType, user_ids: list[int], custom_inputs: Sequence[EventTypeCustomInput] = ()
+) -> declared.LegacyEventType:
+    """An event type row as ``getEventTypesByViewer`` lists it (the fields calapi stores; its
+    ``custom_inputs`` among the booking fields)."""
     settings = event_type.settings or {}
     seats = event_type.seats or {}
     return declared.LegacyEventType.model_construct(
@@ -67,7 +71,9 @@ def present_event_type(event_type: EventType, user_ids: list[int]) -> declared.L
         scheduleId=event_type.schedule_id,
         timeZone=settings.get("timeZone"),
         locations=prisma_locations(event_type.locations) or [],
-        bookingFields=event_type.booking_fields or event_types_service.DEFAULT_BOOKING_FIELDS,
+        bookingFields=custom_input_service.with_booking_fields(
+            event_type.booking_fields or event_types_service.DEFAULT_BOOKING_FIELDS, custom_inputs
+        ),
         offsetStart=event_type.offset_start,
         minimumBookingNotice=event_type.minimum_booking_notice,
         beforeEventBuffer=event_type.before_event_buffer,
@@ -140,7 +146,7 @@ async def list_event_types(request: Request, principal: CurrentPrincipal, sessio
         profile=declared.LegacyProfile.model_construct(
             slug=owner.username, name=owner.name, image=owner.avatar_url or ""
         ),
-        eventTypes=[present_event_type(e, [principal.user_id]) for e in viewer.own],
+        eventTypes=[present_event_type(e, [principal.user_id], viewer.custom_inputs.get(e.id, ())) for e in viewer.own],
         metadata=declared.LegacyGroupMetadata.model_construct(membershipCount=1, readOnly=False),
     )
     groups = [personal, *(_present_team_group(g, booker_url) for g in viewer.teams)]
@@ -205,7 +211,7 @@ def _fields(body: LegacyEventTypeUpdate, schema: type[UpdateEventTypeInput]) -> 
 
 def _present(view: EventTypeView) -> declared.LegacyEventType:
     owner_id = view.event_type.owner_id
-    return present_event_type(view.event_type, [owner_id] if owner_id else [])
+    return present_event_type(view.event_type, [owner_id] if owner_id else [], view.custom_inputs)
 
 
 @router.post(

@@ -85,3 +85,22 @@ class Host(Base):
     @property
     def effective_weight(self) -> int:
         return 100 if self.weight is None else self.weight
+
+
+class EventTypeCustomInput(Base):
+    """A question a booker answers for an event type (API v1 ``/custom-inputs``).
+
+    Shown among the event type's booking fields and answered under the slug of its label in a
+    booking's responses. ``type``: TEXT | TEXTLONG | NUMBER | BOOL | RADIO | PHONE; ``options``
+    (RADIO's choices) as the wire sends them: ``[{"label": …, "type": …}]``.
+    """
+
+    __tablename__ = "event_type_custom_inputs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_type_id: Mapped[int] = mapped_column(ForeignKey("event_types.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(String(255))
+    type: Mapped[str] = mapped_column(String(16))
+    options: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    required: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    placeholder: Mapped[str] = mapped_column(String(255), default="", server_default="")

@@ -3,14 +3,16 @@ Cal.com's older row shape that API v1 and legacy v2 share."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from calapi.core.errors import BadRequest
 from calapi.event_types import api_schemas as declared
+from calapi.event_types import custom_input_service
 from calapi.event_types import service as event_types_service
-from calapi.event_types.models import EventType
+from calapi.event_types.models import EventType, EventTypeCustomInput
 from calapi.event_types.service import EventTypeView
 from calapi.event_types.team_service import HostView, TeamEventTypeView
 from calapi.teams.models import Team
@@ -45,12 +47,19 @@ def _booking_window(stored: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def _fields(
-    event_type: EventType, owner: tuple[int, list[declared.EventTypeUser]] | None, *, strip: bool
+    event_type: EventType,
+    owner: tuple[int, list[declared.EventTypeUser]] | None,
+    *,
+    strip: bool,
+    custom_inputs: Sequence[EventTypeCustomInput] = (),
 ) -> dict[str, Any]:
     """The 2024-06-14 fields (by declared name, in the order sent), the optional ones only when
-    set; ``owner``: a personal event type's ``ownerId`` and ``users`` (a team's are told after)."""
+    set; ``owner``: a personal event type's ``ownerId`` and ``users`` (a team's are told after);
+    ``custom_inputs`` are shown as booking fields after the event type's own."""
     settings = event_type.settings or {}
-    booking_fields = event_type.booking_fields or event_types_service.DEFAULT_BOOKING_FIELDS
+    booking_fields = custom_input_service.with_booking_fields(
+        event_type.booking_fields or event_types_service.DEFAULT_BOOKING_FIELDS, custom_inputs
+    )
     if strip:
         booking_fields = [f for f in booking_fields if not f.get("hidden")]
     data: dict[str, Any] = {"id": event_type.id}
@@ -121,7 +130,12 @@ def present_event_type(view: EventTypeView, *, strip_hidden_fields: bool = False
     event_type, owner = view.event_type, view.owner
     users = [_present_user(owner)] if owner is not None else []
     return declared.EventType.model_construct(
-        **_fields(event_type, (cast(int, event_type.owner_id), users), strip=strip_hidden_fields)
+        **_fields(
+            event_type,
+            (cast(int, event_type.owner_id), users),
+            strip=strip_hidden_fields,
+            custom_inputs=view.custom_inputs,
+        )
     )
 
 

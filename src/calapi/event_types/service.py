@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
@@ -20,8 +20,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calapi.core.errors import BadRequest, Forbidden, NotFound
+from calapi.event_types import custom_input_service
 from calapi.event_types.commands import EventTypeFields, NewEventType
-from calapi.event_types.models import EventType
+from calapi.event_types.models import EventType, EventTypeCustomInput
 from calapi.schedules import service as schedules_service
 from calapi.scheduling import EventRules, Limits, PeriodType, SchedulingType
 from calapi.users import service as users_service
@@ -92,10 +93,11 @@ EMAIL_FIELD_RULE = "checkIsEmailUserAccessible - Email booking field must be req
 
 @dataclass(frozen=True)
 class EventTypeView:
-    """An event type and its owner."""
+    """An event type, its owner and its custom inputs (oldest first)."""
 
     event_type: EventType
     owner: User | None
+    custom_inputs: tuple[EventTypeCustomInput, ...] = ()
 
 
 def _not_found(event_type_id: int) -> NotFound:
@@ -258,7 +260,8 @@ async def get_for_owner(session: AsyncSession, owner_id: int, event_type_id: int
     event_type = await session.get(EventType, event_type_id)
     if event_type is None or event_type.owner_id != owner_id:
         raise _not_found(event_type_id)
-    return EventTypeView(event_type, await users_service.get(session, owner_id))
+    inputs = await custom_input_service.of_event_type(session, event_type_id)
+    return EventTypeView(event_type, await users_service.get(session, owner_id), tuple(inputs))
 
 
 async def update(session: AsyncSession, owner_id: int, event_type_id: int, fields: EventTypeFields) -> EventTypeView:
@@ -299,6 +302,10 @@ async def delete(session: AsyncSession, user_id: int, event_type_id: int) -> Eve
 class EventTypeList:
     owner: User | None
     event_types: tuple[EventType, ...]
+    custom_inputs: dict[int, list[EventTypeCustomInput]] = field(default_factory=dict)  # by event type id
+
+    def views(self) -> list[EventTypeView]:
+        return [EventTypeView(e, self.owner, tuple(self.custom_inputs.get(e.id, ()))) for e in self.event_types]
 
 
 async def list_visible(
@@ -327,7 +334,9 @@ async def list_visible(
     if owner.id != caller_id:
         query = query.where(EventType.hidden.is_(False))
     query = query.order_by(EventType.id.desc() if sort_created_at == "desc" else EventType.id)
-    return EventTypeList(owner, tuple(await session.scalars(query)))
+    event_types = tuple(await session.scalars(query))
+    inputs = await custom_input_service.of_event_types(session, (e.id for e in event_types))
+    return EventTypeList(owner, event_types, inputs)
 
 
 # --- Owners and several owners' lists (API v1's ``/event-types``) ---
@@ -349,7 +358,11 @@ async def list_for_owners(
     event_types = list(await session.scalars(query.order_by(EventType.id)))
     owner_rows = await session.scalars(select(User).where(User.id.in_({e.owner_id for e in event_types})))
     owners = {u.id: u for u in owner_rows}
-    return [EventTypeView(e, owners.get(e.owner_id) if e.owner_id is not None else None) for e in event_types]
+    inputs = await custom_input_service.of_event_types(session, (e.id for e in event_types))
+    return [
+        EventTypeView(e, owners.get(e.owner_id) if e.owner_id is not None else None, tuple(inputs[e.id]))
+        for e in event_types
+    ]
 
 
 # --- Inputs for the slot engine ---

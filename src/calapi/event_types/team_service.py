@@ -23,7 +23,7 @@ from sqlalchemy.orm import aliased
 from calapi.core.errors import BadRequest, NotFound
 from calapi.event_types import service as event_types_service
 from calapi.event_types.commands import HostChoice, NewTeamEventType, TeamEventTypeChanges
-from calapi.event_types.models import EventType, Host
+from calapi.event_types.models import EventType, EventTypeCustomInput, Host
 from calapi.event_types.service import SlotEventType
 from calapi.teams import roles
 from calapi.teams import service as teams_service
@@ -225,6 +225,7 @@ class ViewerEventTypes:
     owner: User
     own: tuple[EventType, ...]  # managed children (their copies of a team's managed event types) left out
     teams: tuple[TeamGroup, ...]  # oldest team first; organizations left out
+    custom_inputs: dict[int, list[EventTypeCustomInput]]  # of the own event types, by event type id
 
 
 async def list_by_viewer(session: AsyncSession, user_id: int) -> ViewerEventTypes:
@@ -268,7 +269,7 @@ async def list_by_viewer(session: AsyncSession, user_id: int) -> ViewerEventType
         )
         for team, role in teams
     )
-    return ViewerEventTypes(listing.owner, own, groups)
+    return ViewerEventTypes(listing.owner, own, groups, listing.custom_inputs)
 
 
 async def update(

@@ -7,6 +7,7 @@ A v1 body is translated into the v2 wire fields the service stores (``length`` â
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 from fastapi import Query
@@ -20,10 +21,11 @@ from calapi.core.presenters import wire, wire_all
 from calapi.core.wire import TimeZoneName
 from calapi.db import SessionDep
 from calapi.event_types import api_schemas as declared
+from calapi.event_types import custom_input_service, team_service
 from calapi.event_types import service as event_types_service
-from calapi.event_types import team_service
 from calapi.event_types.commands import EventTypeFields, NewEventType
-from calapi.event_types.models import EventType
+from calapi.event_types.custom_inputs_v1 import present as present_custom_input
+from calapi.event_types.models import EventType, EventTypeCustomInput
 from calapi.event_types.output import (
     LIMIT_KEYS,
     PrismaLocation,
@@ -49,9 +51,13 @@ _TEAM_ONLY = ("teamId", "schedulingType", "hosts", "parentId", "assignAllTeamMem
 
 
 def present_event_type(
-    event_type: EventType, owner: User | None, hosts: tuple[HostView, ...] = ()
+    event_type: EventType,
+    owner: User | None,
+    hosts: tuple[HostView, ...] = (),
+    custom_inputs: Sequence[EventTypeCustomInput] = (),
 ) -> declared.V1EventType:
-    """A personal event type (``owner``: its user), or a team's with its ``hosts``."""
+    """A personal event type (``owner``: its user, ``custom_inputs``: its own), or a team's with its
+    ``hosts``."""
     settings = event_type.settings or {}
     seats = event_type.seats if event_type.seats and not event_type.seats.get("disabled") else None
     recurrence = event_type.recurrence if event_type.recurrence and not event_type.recurrence.get("disabled") else None
@@ -99,20 +105,22 @@ def present_event_type(
         seatsPerTimeSlot=seats["seatsPerTimeSlot"] if seats else None,
         seatsShowAttendees=seats["showAttendeeInfo"] if seats else False,
         seatsShowAvailabilityCount=seats["showAvailabilityCount"] if seats else True,
-        bookingFields=event_type.booking_fields or event_types_service.DEFAULT_BOOKING_FIELDS,
+        bookingFields=custom_input_service.with_booking_fields(
+            event_type.booking_fields or event_types_service.DEFAULT_BOOKING_FIELDS, custom_inputs
+        ),
         bookingLimits=prisma_limits(event_type.booking_limits_count),
         onlyShowFirstAvailableSlot=event_type.only_show_first_available_slot,
         durationLimits=prisma_limits(event_type.booking_limits_duration),
         children=[],
         hosts=[declared.V1Host.model_construct(userId=h.host.user_id, isFixed=h.host.is_fixed) for h in hosts],
-        customInputs=[],
+        customInputs=[present_custom_input(row) for row in custom_inputs],
         link=f"/{username}/{event_type.slug}" if username else None,
         hashedLink=[],
     )
 
 
 def _present(view: EventTypeView) -> declared.V1EventType:
-    return present_event_type(view.event_type, view.owner)
+    return present_event_type(view.event_type, view.owner, custom_inputs=view.custom_inputs)
 
 
 # --- input ----------------------------------------------------------------------------------------

@@ -16,7 +16,6 @@ from calapi.event_types import api_schemas as declared
 from calapi.event_types import service as event_types_service
 from calapi.event_types.output import present_event_type
 from calapi.event_types.schemas import CreateEventTypeInput, UpdateEventTypeInput
-from calapi.event_types.service import EventTypeView
 
 router = versioned_router([V2024_06_14], prefix="/v2/event-types", tags=["Event Types"])
 
@@ -44,8 +43,7 @@ async def list_event_types(
         event_slug=eventSlug,
         sort_created_at=sortCreatedAt,
     )
-    views = (EventTypeView(e, listing.owner) for e in listing.event_types)
-    return success(wire_all(present_event_type(v, strip_hidden_fields=True) for v in views))
+    return success(wire_all(present_event_type(v, strip_hidden_fields=True) for v in listing.views()))
 
 
 @router.get("/{eventTypeId}", operation_id="event_types_get", **declare(Envelope[declared.EventType]))

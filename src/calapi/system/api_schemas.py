@@ -44,16 +44,6 @@ class V1Payment(ResponseModel):
     bookingId: int
 
 
-class V1CustomInput(ResponseModel):
-    id: int
-    eventTypeId: int
-    label: str
-    type: str
-    required: bool
-    placeholder: str
-    options: list[dict[str, Any]] | None = None
-
-
 class V1SyncedCredential(ResponseModel):
     """An app credential kept in step with an outside system (calapi has none: the feature is off)."""
 

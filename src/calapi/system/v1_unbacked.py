@@ -1,11 +1,11 @@
-"""API v1 resources calapi stores nothing for: payments, event-type custom inputs, app credentials
-(credential sync), audit logs. (Calendars and booking references live in the calendars room.)
+"""API v1 resources calapi stores nothing for: payments, app credentials (credential sync), audit
+logs. (Calendars and booking references live in the calendars room, custom inputs in the event
+types room.)
 
-calapi has no payment apps, and keeps booking questions as event-type booking fields, not as v1's
-legacy custom input rows. A v1 client still gets the contract's shapes: every list is an empty list with 200
+calapi has no payment apps. A v1 client still gets the contract's shapes: every list is an empty list with 200
 (quirk 21), every id is 404 — the same answer whether or not the id would be someone else's —
 and the admin-only ``userId`` filter is refused with the contract's status for non-admins.
-Writes are not served (405): there is nothing to attach a payment or a custom input to.
+Writes are not served (405): there is nothing to attach a payment to.
 See docs/v1.md, "Resources calapi stores nothing for".
 """
 
@@ -37,16 +37,6 @@ async def list_payments(principal: V1Principal) -> dict[str, Any]:
 @router.get("/payments/{id}", **declare(v1_one("payment", declared.V1Payment)))
 async def get_payment(id: int, principal: V1Principal) -> dict[str, Any]:
     raise _missing("Payment", id)
-
-
-@router.get("/custom-inputs", **declare(v1_one("event_type_custom_inputs", list[declared.V1CustomInput])))
-async def list_custom_inputs(principal: V1Principal) -> dict[str, Any]:
-    return v1.many("event_type_custom_inputs", [])
-
-
-@router.get("/custom-inputs/{id}", **declare(v1_one("event_type_custom_input", declared.V1CustomInput)))
-async def get_custom_input(id: int, principal: V1Principal) -> dict[str, Any]:
-    raise _missing("EventTypeCustomInput", id)
 
 
 # --- credential sync ------------------------------------------------------------------------------

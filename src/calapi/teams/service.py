@@ -29,11 +29,12 @@ RECORD_EXISTS = "Invalid Input: Trying to create a record that already exists."
 _COLUMN_OF = {"metadata": "team_metadata"}
 
 
-def slugify(name: str) -> str:
-    """Cal.com's slugify, near enough: ASCII, lower case, words joined by '-'."""
+def slugify(name: str, empty: str = "team") -> str:
+    """Cal.com's slugify, near enough: ASCII, lower case, words joined by '-' (``empty`` when no
+    letter or digit is left)."""
     text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
     text = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
-    return text or "team"
+    return text or empty
 
 
 def _team_not_found(team_id: int) -> NotFound:

@@ -6,9 +6,12 @@ then the shape of each value, then what the event type asks for (its lengths and
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import UTC, datetime
 from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from calapi.bookings.commands import AttendeeInput, NewBooking
 from calapi.bookings.service.locations import is_phone_number
@@ -19,6 +22,8 @@ from calapi.core.wire import (
     METADATA_MAX_KEYS,
     METADATA_MAX_VALUE_LENGTH,
 )
+from calapi.event_types import custom_input_service
+from calapi.event_types.custom_input_service import BookingQuestion
 from calapi.event_types.models import EventType
 
 NO_CONTACT = (
@@ -165,3 +170,48 @@ def check_booking_fields(event_type: EventType, responses: dict[str, Any], atten
                     raise BadRequest(
                         f"Invalid option '{item}' for booking field '{slug}'. Allowed options are: {', '.join(options)}."
                     )
+
+
+def _custom_input_problem(question: BookingQuestion, value: Any) -> str | None:
+    """What an answer to a custom input should have been (None: it is one)."""
+    if question.type == "NUMBER":
+        if isinstance(value, str):  # v1 forms sent numbers as text
+            try:
+                value = float(value)
+            except ValueError:
+                return "a number"
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        return None if ok else "a number"
+    if question.type == "BOOL":
+        return None if isinstance(value, bool) else "a boolean (true or false)"
+    if not isinstance(value, str):
+        return "a string"
+    if question.type == "PHONE" and not is_phone_number(value):
+        return "a phone number in international format, like +14155550123"
+    if question.type == "RADIO" and value not in question.choices:
+        return f"one of its options ({', '.join(question.choices)})"
+    return None
+
+
+async def check_custom_inputs(session: AsyncSession, event_type_id: int, new: NewBooking) -> None:
+    """The event type's custom inputs (API v1 ``/custom-inputs``): each required one answered and
+    every answer of its input's type, under the slug of its label among the booking's responses.
+    A required BOOL input is a box the booker must tick: false does not answer it."""
+    for question in await custom_input_service.booking_questions(session, event_type_id):
+        where = f'"{new.responses_field}.{question.slug}"'
+        value = new.responses.get(question.slug)
+        if value is None or value == "" or (question.required and value is False and question.type == "BOOL"):
+            if question.required:
+                answer = "true" if question.type == "BOOL" else "it"
+                raise BadRequest(
+                    f"Missing required custom input '{question.label}' ({question.type}) - it is required by the "
+                    f"event type. Pass {answer} in {where}."
+                )
+            continue
+        expected = _custom_input_problem(question, value)
+        if expected is not None:
+            shown = repr(value)[:64] if isinstance(value, str) else _js_type(value)
+            raise BadRequest(
+                f"Invalid answer to custom input '{question.label}' ({question.type}) in {where}: expected "
+                f"{expected}, received {shown}."
+            )
