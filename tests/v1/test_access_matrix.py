@@ -84,6 +84,7 @@ OBJECT_ROUTES: dict[tuple[str, str], Case] = {
     ("GET", "/v1/bookings/{id}"): Case("/v1/bookings/{booking}", 403, 200),
     ("GET", "/v1/attendees/{id}"): Case("/v1/attendees/{attendee}", 404, 200),
     ("GET", "/v1/webhooks/{id}"): Case("/v1/webhooks/{webhook}", 404, 200),
+    ("GET", "/v1/custom-inputs/{id}"): Case("/v1/custom-inputs/{custom_input}", 404, 200),
     ("GET", "/v1/api-keys/{id}"): Case("/v1/api-keys/{api_key}", 404, 200),
     ("GET", "/v1/teams/{teamId}"): Case("/v1/teams/{team}", 404, 200),
     ("GET", "/v1/memberships/{id}"): Case("/v1/memberships/{membership_v1}", 404, 200),
@@ -135,6 +136,9 @@ OBJECT_ROUTES: dict[tuple[str, str], Case] = {
     ("POST", "/v1/bookings/{id}/confirm"): Case("/v1/bookings/{booking}/confirm", 404, 400, body={"confirmed": True}),
     ("PATCH", "/v1/attendees/{id}"): Case("/v1/attendees/{attendee}", 404, 200, body={"name": "Changed"}),
     ("PATCH", "/v1/webhooks/{id}"): Case("/v1/webhooks/{webhook}", 404, 200, body={"active": False}),
+    ("PATCH", "/v1/custom-inputs/{id}"): Case(
+        "/v1/custom-inputs/{custom_input}", 404, 200, body={"placeholder": "Changed"}
+    ),
     ("PATCH", "/v1/api-keys/{id}"): Case("/v1/api-keys/{api_key}", 404, 200, body={"note": "Changed"}),
     ("PATCH", "/v1/teams/{teamId}"): Case("/v1/teams/{team}", 404, 200, body={"name": "Changed"}),
     ("PATCH", "/v1/memberships/{id}"): Case(
@@ -291,6 +295,7 @@ OBJECT_ROUTES: dict[tuple[str, str], Case] = {
     ),
     ("DELETE", "/v2/event-types/{eventTypeId}/webhooks"): Case("/v2/event-types/{event_type}/webhooks", 403, 200),
     ("DELETE", "/v1/webhooks/{id}"): Case("/v1/webhooks/{webhook}", 404, 200),
+    ("DELETE", "/v1/custom-inputs/{id}"): Case("/v1/custom-inputs/{custom_input_2}", 404, 200),
     ("DELETE", "/v2/webhooks/{webhookId}"): Case("/v2/webhooks/{webhook_2}", 403, 200),
     ("DELETE", "/v1/api-keys/{id}"): Case("/v1/api-keys/{api_key}", 404, 200),
     ("DELETE", "/v1/bookings/{id}"): Case("/v1/bookings/{booking_2}", 403, 200),
@@ -335,7 +340,7 @@ NO_FOREIGN_OBJECT: dict[tuple[str, str], str] = {
     ("GET", "/v2/teams/{teamId}/event-types"): "contract: public list of a team's bookable event types",
     ("GET", "/v1/availability"): "free/busy by userId/teamId query; covered via /v1/users|teams/{id}/availability",
 }
-for _unbacked in ["/v1/payments", "/v1/custom-inputs"]:
+for _unbacked in ["/v1/payments"]:
     # calapi stores no such rows: the list is [] and every id 404s for everyone (tests/v1/test_unbacked_v1.py).
     NO_FOREIGN_OBJECT[("GET", _unbacked)] = "stores nothing: always []"
     NO_FOREIGN_OBJECT[("GET", _unbacked + "/{id}")] = "stores nothing: every id is 404 for every caller"
@@ -412,6 +417,8 @@ for _method, _collection in [
     ("POST", "/v1/memberships"),
     ("GET", "/v1/attendees"),
     ("POST", "/v1/attendees"),
+    ("GET", "/v1/custom-inputs"),
+    ("POST", "/v1/custom-inputs"),
 ]:
     # Collections list only the caller's rows and create rows the caller owns (tests/v1/test_lists_v1.py
     # and each resource's tests check the filters; a body naming another user's row is refused there).
@@ -468,6 +475,24 @@ async def seed(app: Any, client: httpx.AsyncClient, alice: Any, bob: Any) -> Ids
         )
     )
     api_key = await _created(await client.post("/v1/api-keys", params=v1, json={"note": "second"}))
+    custom_inputs = [
+        (
+            await _created(
+                await client.post(
+                    "/v1/custom-inputs",
+                    params=v1,
+                    json={
+                        "eventTypeId": event_type,
+                        "label": label,
+                        "type": "TEXT",
+                        "required": False,
+                        "placeholder": "",
+                    },
+                )
+            )
+        )["event_type_custom_input"]["id"]
+        for label in ("Company", "Role")
+    ]
     team = await make_team(client, alice, "Alpha")
     team_2 = await make_team(client, alice, "Beta")
     memberships = await _created(await client.get(f"/v2/teams/{team['id']}/memberships", headers=alice.headers))
@@ -518,6 +543,8 @@ async def seed(app: Any, client: httpx.AsyncClient, alice: Any, bob: Any) -> Ids
         "webhook_2": webhook_2["id"],
         "event_type_webhook": et_webhook["id"],
         "api_key": api_key["api_key"]["id"],
+        "custom_input": custom_inputs[0],
+        "custom_input_2": custom_inputs[1],
         "team": team["id"],
         "team_2": team_2["id"],
         "membership": membership["id"],

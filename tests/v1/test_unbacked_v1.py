@@ -8,9 +8,9 @@ import pytest
 from tests.v1.conftest import v1_error
 
 # Calendars and booking references are served by the calendars room (tests/calendars).
+# Custom inputs are stored (tests/v1/test_custom_inputs_v1.py).
 LISTS = [
     ("/payments", "payments"),
-    ("/custom-inputs", "event_type_custom_inputs"),
 ]
 
 
@@ -26,7 +26,6 @@ async def test_lists_are_empty_with_200(api, alice, admin, path, key):
     ("path", "message"),
     [
         ("/payments/1", "Payment with id: 1 not found"),
-        ("/custom-inputs/3", "EventTypeCustomInput with id: 3 not found"),
     ],
 )
 async def test_every_id_is_not_found_for_users_and_admins(api, alice, admin, path, message):
