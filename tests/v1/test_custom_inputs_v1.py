@@ -292,3 +292,25 @@ async def test_a_v2_booking_must_answer_the_inputs(api, client, alice, intro):
         assert (await api.delete(alice, f"/custom-inputs/{row['id']}")).status_code == 200
     free = await book(client, intro, at(MONDAY, "12:00"))
     assert free.status_code == 201, free.text
+
+
+async def test_legacy_v1_bodies_answer_inputs_by_label(api, alice, intro):
+    """v1's legacy body (top-level ``name``/``email``) answers custom inputs by label in ``customInputs``."""
+    await _create(api, alice, intro, SIZE)
+    legacy = {
+        "eventTypeId": intro,
+        "start": at(MONDAY, "13:00"),
+        "timeZone": "Europe/Rome",
+        "language": "it",
+        "metadata": {},
+        "name": "Jane Booker",
+        "email": "jane@example.com",
+    }
+    missing = await api.post(alice, "/bookings", json={**legacy, "customInputs": [{"label": "Other", "value": "x"}]})
+    assert 'Pass it in "responses.team-size"' in v1_error(missing, 400)["message"]
+    made = await api.post(alice, "/bookings", json={**legacy, "customInputs": [{"label": "Team size", "value": "12"}]})
+    assert made.status_code == 200, made.text
+    assert made.json()["responses"]["team-size"] == "12"
+    mixed = _v1_booking(intro, at(MONDAY, "14:00"), **{"team-size": 2})
+    mixed["customInputs"] = [{"label": "Team size", "value": "12"}]
+    assert "can't be used with `responses`" in v1_error(await api.post(alice, "/bookings", json=mixed), 400)["message"]

@@ -57,9 +57,15 @@ class BookingQuestion:
     choices: tuple[str, ...]  # RADIO: the labels of its options
 
 
+def answer_key(label: str) -> str:
+    """Where a booking's responses hold the answer to the input labelled ``label`` ("" for a label
+    with no letter or digit, whose key depends on its position)."""
+    return slugify(label, empty="")
+
+
 def _slug(label: str, kind: str, position: int) -> str:
     """The response key: the slug of the label, or of ``<type>-<position>`` for an unlabelled input."""
-    return slugify(label, empty="") or slugify(f"{kind}-{position}")
+    return answer_key(label) or slugify(f"{kind}-{position}")
 
 
 def _choices(options: list[dict[str, Any]] | None) -> tuple[str, ...]:

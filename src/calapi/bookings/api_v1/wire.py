@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from calapi.bookings.commands import AttendeeInput, NewBooking
 from calapi.core.errors import BadRequest
 from calapi.core.wire import TimeZoneName
+from calapi.event_types import custom_input_service
 
 
 class LocationAnswer(BaseModel):
@@ -41,6 +42,15 @@ class Responses(BaseModel):
     notes: str | None = None
 
 
+class CustomInputAnswer(BaseModel):
+    """A legacy answer to an event type's custom input, by the input's label."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    label: str = Field(max_length=255)
+    value: str | bool | int | float
+
+
 class CreateBookingV1(BaseModel):
     """v1's create body; not strict (unknown keys, like ``title`` or ``status``, are dropped)."""
 
@@ -58,6 +68,7 @@ class CreateBookingV1(BaseModel):
     location: str | None = None
     guests: list[str] | None = None
     notes: str | None = None
+    customInputs: list[CustomInputAnswer] | None = Field(default=None, max_length=100)
     recurringCount: int | None = Field(default=None, ge=1)
 
     @field_validator("eventTypeId", mode="before")
@@ -77,11 +88,13 @@ def to_new_booking(body: CreateBookingV1) -> NewBooking:
         "notes": body.notes,
     }
     if body.responses is not None:
-        if any(v is not None for v in legacy.values()):
+        if any(v is not None for v in legacy.values()) or body.customInputs is not None:
             raise BadRequest("Legacy Props: name,email,location,guests,notes. They can't be used with `responses`")
         answers = body.responses.model_dump(exclude_none=True)
     elif body.name is not None and body.email is not None:
-        answers = {k: v for k, v in legacy.items() if v is not None}
+        # Custom inputs were answered by label; a booking's responses hold them by the label's slug.
+        custom = {custom_input_service.answer_key(a.label): a.value for a in body.customInputs or []}
+        answers = {k: v for k, v in custom.items() if k} | {k: v for k, v in legacy.items() if v is not None}
     else:
         raise BadRequest("invalid_type in 'responses': Required")
     name, email = answers.pop("name"), answers.pop("email")
