@@ -338,13 +338,52 @@ async def zones_by_use(session: AsyncSession) -> list[str]:
 
 
 async def start_bounds(session: AsyncSession, audience: Audience) -> tuple[datetime, datetime] | None:
-    """First and last start among the audience's bookings, filters aside: a cheap superset (the
-    (event type, start) and (host, start) indexes cover it) that the offsets must span."""
-    statement = select(func.min(Booking.start_time), func.max(Booking.start_time)).where(
-        *booking_conditions(audience, BookingFilters())
-    )
-    first, last = (await session.execute(statement)).one()
-    return None if first is None or last is None else (first, last)
+    """First and last start among the audience's bookings, filters aside: a superset that the
+    offsets must span, read from the ends of the (event type, start) index per team event type, or
+    of the (host, start) index and the host's co-hosted bookings. A min/max over the audience's
+    rows instead was a pass over all of a team's bookings (70,000 of 100,000: 25 of 68 ms CPU of
+    the route on PostgreSQL)."""
+    found: list[tuple[datetime | None, datetime | None]]
+    if audience.team_id is not None:
+        types = select(EventType.id.label("id")).where(EventType.id.in_(team_event_type_ids([audience.team_id])))
+        per_type = types.subquery("team_types")
+
+        def end_of(aggregate: Any) -> ColumnElement[datetime]:
+            # one scalar read per type and end: each is a single probe of the index's end
+            read = select(aggregate(Booking.start_time)).where(Booking.event_type_id == per_type.c.id)
+            return read.correlate(per_type).scalar_subquery()
+
+        ends = (
+            select(end_of(func.min).label("first"), end_of(func.max).label("last"))
+            .select_from(per_type)
+            .subquery("type_ends")
+        )
+        statement = select(func.min(ends.c.first), func.max(ends.c.last))
+        first, last = (await session.execute(statement)).one()
+        found = [(first, last)]
+    elif audience.host_id is not None:
+        host = audience.host_id
+        co_hosted = (
+            select(Booking.start_time)
+            .join(BookingHost, BookingHost.booking_id == Booking.id)
+            .where(BookingHost.user_id == host)
+            .subquery("co_hosted")
+        )
+        own_and_co_hosted = select(
+            select(func.min(Booking.start_time)).where(Booking.user_id == host).scalar_subquery(),
+            select(func.max(Booking.start_time)).where(Booking.user_id == host).scalar_subquery(),
+            select(func.min(co_hosted.c.start_time)).scalar_subquery(),
+            select(func.max(co_hosted.c.start_time)).scalar_subquery(),
+        )
+        first_own, last_own, first_co, last_co = (await session.execute(own_and_co_hosted)).one()
+        found = [(first_own, last_own), (first_co, last_co)]
+    else:
+        statement = select(func.min(Booking.start_time), func.max(Booking.start_time))
+        first, last = (await session.execute(statement)).one()
+        found = [(first, last)]
+    firsts = [first for first, _ in found if first is not None]
+    lasts = [last for _, last in found if last is not None]
+    return (min(firsts), max(lasts)) if firsts and lasts else None
 
 
 async def starts_by_hour_of_week(
