@@ -28,6 +28,7 @@ from sqlalchemy import (
     Subquery,
     and_,
     case,
+    cast,
     func,
     literal,
     literal_column,
@@ -217,9 +218,13 @@ _STATUS: ColumnElement[Any] = literal_column("insights_status")
 
 
 def _absent_guests() -> Subquery:
-    """Absent attendees per booking (from the partial index on absent attendees), to be joined."""
+    """Absent attendees per booking (from the partial index on absent attendees), to be joined.
+
+    The count is cast to INTEGER: summed as PostgreSQL's BIGINT its aggregate state is a numeric,
+    which PostgreSQL sizes so large that it sorts the rows to group them instead of hashing
+    (measured on event-trends over a team's year: a 35,000-row sort)."""
     return (
-        select(Attendee.booking_id, func.count().label("absent"))
+        select(Attendee.booking_id, cast(func.count(), Integer).label("absent"))
         .where(Attendee.absent.is_(True))
         .group_by(Attendee.booking_id)
         .subquery("absent_guests")
