@@ -44,7 +44,6 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from calapi.bookings.models import Attendee, Booking, BookingHost, BookingStatus
 from calapi.event_types.models import EventType
-from calapi.event_types.team_service import team_event_type_ids
 from calapi.insights.localtime import Offsets
 from calapi.insights.query import Audience, BookingFilters, DateColumn, TextMatch, TextOperator, TimeRange
 from calapi.insights.results import ExportRow, Member, Tally, TimeStatus
@@ -180,7 +179,7 @@ def booking_conditions(audience: Audience, filters: BookingFilters) -> list[Colu
     """The WHERE clause of every insights statement: who may be counted, then the filters."""
     where: list[ColumnElement[bool]] = []
     if audience.team_id is not None:
-        where.append(Booking.event_type_id.in_(team_event_type_ids([audience.team_id])))
+        where.append(Booking.event_type_id.in_(audience.event_type_ids))
     if audience.host_id is not None:
         where.append(hosted_by(audience.host_id))
     if filters.event_type_ids:
@@ -369,7 +368,7 @@ async def start_bounds(session: AsyncSession, audience: Audience) -> tuple[datet
     the route on PostgreSQL)."""
     found: list[tuple[datetime | None, datetime | None]]
     if audience.team_id is not None:
-        types = select(EventType.id.label("id")).where(EventType.id.in_(team_event_type_ids([audience.team_id])))
+        types = select(EventType.id.label("id")).where(EventType.id.in_(audience.event_type_ids))
         per_type = types.subquery("team_types")
 
         def end_of(aggregate: Any) -> ColumnElement[datetime]:
