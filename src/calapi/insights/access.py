@@ -1,4 +1,4 @@
-"""Whose bookings a caller's insights cover (one statement at most).
+"""Whose bookings a caller's insights cover (for a team: its membership, then its event types).
 
 - ``user`` scope: the bookings the caller hosts (organizer or co-host). A system admin may name
   another user (``userId``), as everywhere (``core.authorization.acting_user``); anyone else who
@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from calapi.core import authorization
 from calapi.core.auth import Principal
 from calapi.core.errors import BadRequest, Forbidden
+from calapi.event_types.team_service import team_event_type_ids
 from calapi.insights.query import Audience, InsightsQuery, Scope
 from calapi.teams import roles
 from calapi.teams import service as teams_service
@@ -68,8 +69,7 @@ async def audience_for(session: AsyncSession, principal: Principal, query: Insig
     if query.team_id is None:
         raise BadRequest(TEAM_REQUIRED)
     actor = await team_actor(session, principal, query.team_id)
-    if actor.manages:
-        return Audience(team_id=query.team_id, host_id=named)
-    if named is not None and named != principal.user_id:
+    if not actor.manages and named is not None and named != principal.user_id:
         raise _below_admin(principal.user_id, query.team_id)
-    return Audience(team_id=query.team_id, host_id=principal.user_id)
+    types = tuple(await session.scalars(team_event_type_ids([query.team_id])))
+    return Audience(team_id=query.team_id, host_id=named if actor.manages else principal.user_id, event_type_ids=types)

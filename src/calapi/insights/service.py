@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from calapi.core.auth import Principal
@@ -43,9 +43,21 @@ PERCENTILES = (50, 75, 90, 95, 99)
 
 async def begin_read(session: AsyncSession) -> None:
     """Start the session's transaction as a reader: on SQLite a POST otherwise takes the write lock
-    (``db._tune_sqlite``), and insights only read."""
-    if session.bind is not None and session.bind.dialect.name == "sqlite" and not session.in_transaction():
+    (``db._tune_sqlite``), and insights only read.
+
+    On PostgreSQL, the transaction's statements are planned for their own values. asyncpg prepares
+    every statement, and after five runs PostgreSQL may switch a prepared statement to a generic
+    plan, which must guess how many rows a date range holds: it guessed 377 for a team's year of
+    35,000 and, for event-trends, hashed the bookings side of the join and sorted them to group
+    them. Planning anew costs about a millisecond; measured on a team's year, server CPU per
+    statement fell by about a fifth on kpi-stats and event-trends."""
+    if session.bind is None:
+        return
+    dialect = session.bind.dialect.name
+    if dialect == "sqlite" and not session.in_transaction():
         await session.connection(execution_options={"sqlite_read_only": True})
+    elif dialect == "postgresql":
+        await session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
 
 
 def _period(query: InsightsQuery) -> TimeRange:
