@@ -1,11 +1,11 @@
-"""API v1 resources calapi stores nothing for: payments, event-type custom inputs, app credentials
-(credential sync), audit logs. (Calendars and booking references live in the calendars room.)
+"""API v1 resources calapi stores nothing for: event-type custom inputs, app credentials
+(credential sync), audit logs. (Calendars and booking references live in the calendars room,
+payments in the payments room.)
 
-calapi has no payment apps, and keeps booking questions as event-type booking fields, not as v1's
-legacy custom input rows. A v1 client still gets the contract's shapes: every list is an empty list with 200
-(quirk 21), every id is 404 — the same answer whether or not the id would be someone else's —
+calapi keeps booking questions as event-type booking fields, not as v1's legacy custom input rows.
+A v1 client still gets the contract's shapes: every list is an empty list with 200 (quirk 21), every id is 404 — the same answer whether or not the id would be someone else's —
 and the admin-only ``userId`` filter is refused with the contract's status for non-admins.
-Writes are not served (405): there is nothing to attach a payment or a custom input to.
+Writes are not served (405): there is nothing to attach a custom input to.
 See docs/v1.md, "Resources calapi stores nothing for".
 """
 
@@ -27,16 +27,6 @@ router = v1.v1_router(tags=["v1 Unbacked resources"])
 
 def _missing(thing: str, ident: object) -> NotFound:
     return NotFound(f"{thing} with id: {ident} not found")
-
-
-@router.get("/payments", **declare(v1_one("payments", list[declared.V1Payment])))
-async def list_payments(principal: V1Principal) -> dict[str, Any]:
-    return v1.many("payments", [])
-
-
-@router.get("/payments/{id}", **declare(v1_one("payment", declared.V1Payment)))
-async def get_payment(id: int, principal: V1Principal) -> dict[str, Any]:
-    raise _missing("Payment", id)
 
 
 @router.get("/custom-inputs", **declare(v1_one("event_type_custom_inputs", list[declared.V1CustomInput])))
