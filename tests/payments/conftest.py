@@ -164,3 +164,22 @@ async def wait_until(check: Any, *, timeout: float = 15.0) -> Any:
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         await asyncio.sleep(0.1)
+
+
+async def latest_charge(stripe_client: stripe.StripeClient, intent: Any) -> Any:
+    """The PaymentIntent's charge, read again from localstripe (it may come as an id or inline)."""
+    charge = intent.latest_charge
+    charge_id = charge if isinstance(charge, str) else charge.id
+    return await stripe_client.v1.charges.retrieve_async(charge_id)
+
+
+async def intents_for(stripe_client: stripe.StripeClient, booking_uid: str) -> list[Any]:
+    """Every PaymentIntent localstripe holds for this booking (all pages)."""
+    found: list[Any] = []
+    params: dict[str, Any] = {"limit": 100}
+    while True:
+        page = await stripe_client.v1.payment_intents.list_async(params=params)  # type: ignore[arg-type]
+        found += [i for i in page.data if i.metadata.to_dict().get("bookingUid") == booking_uid]
+        if not page.has_more:
+            return found
+        params["starting_after"] = page.data[-1].id
