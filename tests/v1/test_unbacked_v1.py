@@ -9,7 +9,6 @@ from tests.v1.conftest import v1_error
 
 # Calendars and booking references are served by the calendars room (tests/calendars).
 LISTS = [
-    ("/payments", "payments"),
     ("/custom-inputs", "event_type_custom_inputs"),
 ]
 
@@ -25,7 +24,6 @@ async def test_lists_are_empty_with_200(api, alice, admin, path, key):
 @pytest.mark.parametrize(
     ("path", "message"),
     [
-        ("/payments/1", "Payment with id: 1 not found"),
         ("/custom-inputs/3", "EventTypeCustomInput with id: 3 not found"),
     ],
 )
@@ -35,7 +33,7 @@ async def test_every_id_is_not_found_for_users_and_admins(api, alice, admin, pat
 
 
 async def test_the_api_key_is_required_and_writes_are_not_served(client, alice):
-    response = await client.get("/v1/payments")
+    response = await client.get("/v1/custom-inputs")
     assert response.status_code == 401 and response.json() == {"message": "No apiKey provided"}
-    write = await client.post("/v1/payments", params={"apiKey": alice.key}, json={"bookingId": 1, "amount": 1})
+    write = await client.post("/v1/custom-inputs", params={"apiKey": alice.key}, json={"eventTypeId": 1})
     assert write.status_code == 405, write.text
