@@ -50,7 +50,7 @@ async def stripe_webhook(request: Request, session: SessionDep) -> Any:
     return {"received": True}
 
 
-@router.get("/payment/{payment_uid}", response_class=HTMLResponse, operation_id="payment_page", tags=["Payments"])
+@router.get("/payment/{payment_uid}", response_class=HTMLResponse, include_in_schema=False)  # a page for people
 async def payment_page(payment_uid: str, session: SessionDep) -> HTMLResponse:
     page = await service.page_for(session, payment_uid)
     payment = page.payment
