@@ -98,3 +98,18 @@ async def test_two_users_never_see_each_others_payments(client, alice, bob, paid
     assert other.status_code == 404 and other.json()["message"] == f"Payment with id: {payment_id} not found"
     missing = await client.get(f"/v1/payments/{payment_id + 1000}", params={"apiKey": alice.key})
     assert missing.status_code == 404
+
+
+async def test_an_unpaid_booking_moved_takes_its_payment_and_its_hold_along(client, paid_event, stripe_client):
+    other = {"name": "Other Booker", "email": "other@example.com", "timeZone": "UTC", "language": "en"}
+    booking = (await book(client, paid_event, at(MONDAY, "14:00"))).json()["data"]
+    moved = await client.post(
+        f"/v2/bookings/{booking['uid']}/reschedule", json={"start": at(MONDAY, "16:00")}, headers=v2()
+    )
+    assert moved.status_code == 201, moved.text
+    new = moved.json()["data"]
+    assert new["status"] == "pending" and new["payment"]["uid"] == booking["payment"]["uid"]
+    assert (await book(client, paid_event, at(MONDAY, "16:00"), attendee=other)).status_code == 409
+    assert (await book(client, paid_event, at(MONDAY, "14:00"), attendee=other)).status_code == 201
+    assert len(await intents_for(stripe_client, booking["uid"])) == 1
+    assert await intents_for(stripe_client, new["uid"]) == []

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -265,8 +265,25 @@ async def booking_cancelled(session: AsyncSession, booking: Booking, by_host: bo
 
 
 async def booking_moved(session: AsyncSession, old: Booking, new: Booking) -> None:
-    """The payment follows the booking to its new time: paid once, never charged again."""
-    await session.execute(update(Payment).where(Payment.booking_id == old.id).values(booking_id=new.id))
+    """The payment follows the booking to its new time: paid once, never charged again. A payment
+    still open takes its hold along (until the same moment)."""
+    payment = await session.scalar(select(Payment).where(Payment.booking_id == old.id))
+    if payment is None:
+        return
+    payment.booking_id = new.id
+    payment.updated_at = utcnow()
+    if payment.status == PaymentStatus.pending.value and not payment.success and new.event_type_id is not None:
+        await holds.release(session, _hold_uid(payment))
+        holds.hold_for_payment(
+            session,
+            _hold_uid(payment),
+            event_type_id=new.event_type_id,
+            user_id=new.user_id,
+            start=new.start_time,
+            end=new.end_time,
+            until=payment.hold_until,
+        )
+    await session.flush()
 
 
 # --- reading ---------------------------------------------------------------------------------------
