@@ -68,6 +68,7 @@ async def test_a_paid_booking_waits_for_its_payment_and_is_confirmed_by_stripes_
     assert [r.json()["triggerEvent"] for r in initiated] == ["BOOKING_PAYMENT_INITIATED"]
     body = initiated[0].json()["payload"]
     assert body["uid"] == booking["uid"] and body["price"] == PRICE and body["currency"] == CURRENCY
+    assert body["status"] == "ACCEPTED" and body["paymentData"]["uid"] == payment["uid"]
     assert (
         body["paymentId"]
         == (await client.get("/v1/payments", params={"apiKey": alice.key})).json()["payments"][0]["id"]

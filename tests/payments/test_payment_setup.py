@@ -29,3 +29,12 @@ async def test_a_paid_booking_is_refused_when_the_server_cannot_charge(app, clie
     assert words in refused.json()["error"]["message"]
     async with app.state.sessionmaker() as session:
         assert await session.scalar(select(func.count()).select_from(Booking)) == 0
+
+
+@pytest.mark.parametrize("settings_overrides", [{}])
+async def test_the_stripe_webhook_says_when_stripe_is_not_set_up(client, settings_overrides):
+    response = await client.post(
+        "/api/integrations/stripepayment/webhook", content=b"{}", headers={"Stripe-Signature": "t=1,v1=0"}
+    )
+    assert response.status_code == 400
+    assert "Stripe webhooks are not set up" in response.json()["error"]["message"]

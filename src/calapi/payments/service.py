@@ -95,6 +95,8 @@ def hooks() -> booking_payments.PaymentHooks:
 def _event_extra(payment: Payment) -> dict[str, Any]:
     """What BOOKING_PAYMENT_INITIATED and BOOKING_PAID add to the booking payload."""
     return {
+        # Cal.com sends both payment triggers with the booking as ACCEPTED, whatever it waits for.
+        "status": "ACCEPTED",
         "price": payment.amount,
         "currency": payment.currency,
         "paymentId": payment.id,
@@ -169,7 +171,11 @@ def _hold_uid(payment: Payment) -> str:
 
 async def handle_stripe_event(session: AsyncSession, payload: bytes, signature: str | None) -> bool:
     """Verify and handle one Stripe webhook; False when the event is not one calapi acts on."""
-    provider = _provider()
+    provider = _configured().provider
+    if provider is None:
+        raise BadRequest(
+            "Stripe webhooks are not set up on this server (CALAPI_STRIPE_SECRET_KEY, CALAPI_STRIPE_WEBHOOK_SECRET)"
+        )
     try:
         event = provider.verify_event(payload, signature)
     except BadSignature as error:
