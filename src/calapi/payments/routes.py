@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -16,12 +17,17 @@ from calapi.payments.models import PaymentStatus
 
 router = APIRouter(tags=["Payments"])
 
-_pages = Environment(
-    loader=PackageLoader("calapi.payments", "templates"),
-    autoescape=select_autoescape(enabled_extensions=("html",)),
-    undefined=StrictUndefined,
-    auto_reload=False,
-)
+
+@functools.cache
+def _pages() -> Environment:
+    """The page templates, loaded at the first page asked for rather than at start-up."""
+    return Environment(
+        loader=PackageLoader("calapi.payments", "templates"),
+        autoescape=select_autoescape(enabled_extensions=("html",)),
+        undefined=StrictUndefined,
+        auto_reload=False,
+    )
+
 
 # Zero-decimal currencies: their minor unit is the unit itself.
 _ZERO_DECIMAL = frozenset(
@@ -54,17 +60,21 @@ async def stripe_webhook(request: Request, session: SessionDep) -> Any:
 async def payment_page(payment_uid: str, session: SessionDep) -> HTMLResponse:
     page = await service.page_for(session, payment_uid)
     payment = page.payment
-    html = _pages.get_template("payment.html").render(
-        title=page.booking_title,
-        start=page.booking_start.strftime("%Y-%m-%d %H:%M UTC"),
-        amount=_major(payment.amount, payment.currency),
-        currency=payment.currency.upper(),
-        status=payment.status,
-        paid=payment.success and not payment.refunded,
-        payable=payment.status == PaymentStatus.pending.value and not payment.success,
-        refunded=payment.refunded,
-        hold_until=payment.hold_until.strftime("%Y-%m-%d %H:%M:%S UTC"),
-        expired=payment.status in (PaymentStatus.expired.value, PaymentStatus.canceled.value),
-        intent_id=payment.external_id,
+    html = (
+        _pages()
+        .get_template("payment.html")
+        .render(
+            title=page.booking_title,
+            start=page.booking_start.strftime("%Y-%m-%d %H:%M UTC"),
+            amount=_major(payment.amount, payment.currency),
+            currency=payment.currency.upper(),
+            status=payment.status,
+            paid=payment.success and not payment.refunded,
+            payable=payment.status == PaymentStatus.pending.value and not payment.success,
+            refunded=payment.refunded,
+            hold_until=payment.hold_until.strftime("%Y-%m-%d %H:%M:%S UTC"),
+            expired=payment.status in (PaymentStatus.expired.value, PaymentStatus.canceled.value),
+            intent_id=payment.external_id,
+        )
     )
     return HTMLResponse(html)

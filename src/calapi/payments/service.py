@@ -38,7 +38,6 @@ from calapi.jobs.models import Job
 from calapi.jobs.worker import Handler, enqueue, register
 from calapi.payments.models import Payment, PaymentStatus, ProviderEvent
 from calapi.payments.provider import BadSignature, PaymentProvider, ProviderUnavailable
-from calapi.payments.stripe_provider import StripeProvider
 
 EXPIRE_JOB = "payments.expire"
 EXPIRED_REASON = "Payment not completed in time: the booking was released."
@@ -62,6 +61,9 @@ def configure(settings: Settings, provider: PaymentProvider | None = None) -> No
     """Set the provider and the hold from the settings, and register the expiry job."""
     global _config
     if provider is None and settings.stripe_secret_key is not None:
+        # Imported only when Stripe is set up: the library is large, and start-up pays for it.
+        from calapi.payments.stripe_provider import StripeProvider
+
         provider = StripeProvider(
             api_key=settings.stripe_secret_key.get_secret_value(),
             api_base=settings.stripe_api_base,
