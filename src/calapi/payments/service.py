@@ -253,22 +253,24 @@ async def expire_payment(session: AsyncSession, job: Job) -> None:
 # --- 4. cancel and reschedule ----------------------------------------------------------------------
 
 
-async def booking_cancelled(session: AsyncSession, booking: Booking, by_host: bool) -> None:
-    payment = await session.scalar(select(Payment).where(Payment.booking_id == booking.id))
-    if payment is None:
-        return
-    provider = _provider()
-    assert payment.external_id is not None
-    if payment.status == PaymentStatus.pending.value and not payment.success:
-        try:
-            await provider.cancel_intent(payment.external_id, idempotency_key=f"calapi-cancel-{payment.uid}")
-        except ProviderUnavailable:
-            pass  # already paid or cancelled at Stripe: a late success is refunded when it arrives
-        payment.status = PaymentStatus.canceled.value
-        payment.updated_at = utcnow()
-        await holds.release(session, _hold_uid(payment))
-    elif payment.success and not payment.refunded and by_host:
-        await _refund(session, provider, payment)
+async def booking_cancelled(session: AsyncSession, bookings: list[Booking], caller_user_id: int | None) -> None:
+    """Cancelled bookings' payments (one statement for all): an open one is dropped, a paid one
+    refunded when the booking's host cancelled it."""
+    by_id = {b.id: b for b in bookings}
+    found = await session.scalars(select(Payment).where(Payment.booking_id.in_(by_id)))
+    for payment in found.all():
+        provider = _provider()
+        assert payment.external_id is not None
+        if payment.status == PaymentStatus.pending.value and not payment.success:
+            try:
+                await provider.cancel_intent(payment.external_id, idempotency_key=f"calapi-cancel-{payment.uid}")
+            except ProviderUnavailable:
+                pass  # already paid or cancelled at Stripe: a late success is refunded when it arrives
+            payment.status = PaymentStatus.canceled.value
+            payment.updated_at = utcnow()
+            await holds.release(session, _hold_uid(payment))
+        elif payment.success and not payment.refunded and caller_user_id == by_id[payment.booking_id].user_id:
+            await _refund(session, provider, payment)
     await session.flush()
 
 

@@ -47,9 +47,8 @@ async def _cancel_rows(
     for booking in rows:
         await events.record_booking_event(session, events.BOOKING_CANCELLED, booking)
         await events.cancel_meeting_events(session, booking.uid)
-        # A paid booking's money follows: refunded when its host cancels, the open payment dropped.
-        by_host = caller is not None and caller.user_id == booking.user_id
-        await payments.payment_hooks().cancelled(session, booking, by_host)
+    # A paid booking's money follows: refunded when its host cancels, an open payment dropped.
+    await payments.payment_hooks().cancelled(session, rows, caller.user_id if caller is not None else None)
 
 
 async def cancel(

@@ -33,11 +33,12 @@ BOOKING_PAID = "BOOKING_PAID"
 @dataclass(frozen=True)
 class PaymentHooks:
     """``start(session, booking, price)``: the new booking's payment (in the booking's transaction);
-    ``cancelled(session, booking, by_host)``: a booking was cancelled; ``moved(session, old, new)``:
-    a booking was rescheduled to ``new``, which keeps the payment."""
+    ``cancelled(session, bookings, caller_user_id)``: bookings were cancelled (by that user, or
+    None: without a key); ``moved(session, old, new)``: a booking was rescheduled to ``new``, which
+    keeps the payment."""
 
     start: Callable[[AsyncSession, Booking, Price], Awaitable[PaymentView]]
-    cancelled: Callable[[AsyncSession, Booking, bool], Awaitable[None]]
+    cancelled: Callable[[AsyncSession, list[Booking], int | None], Awaitable[None]]
     moved: Callable[[AsyncSession, Booking, Booking], Awaitable[None]]
 
 
