@@ -13,6 +13,7 @@ from tests.payments.conftest import (
     book,
     intents_for,
     latest_charge,
+    make_event_type,
     pay,
     send_stripe_webhooks_to,
     v2,
@@ -113,3 +114,28 @@ async def test_an_unpaid_booking_moved_takes_its_payment_and_its_hold_along(clie
     assert (await book(client, paid_event, at(MONDAY, "14:00"), attendee=other)).status_code == 201
     assert len(await intents_for(stripe_client, booking["uid"])) == 1
     assert await intents_for(stripe_client, new["uid"]) == []
+
+
+async def test_the_host_cannot_confirm_or_decline_a_booking_before_it_is_paid(
+    client, alice, host_schedule, stripe_client, localstripe, served
+):
+    await send_stripe_webhooks_to(localstripe, served + WEBHOOK)
+    confirm_paid = await make_event_type(
+        client,
+        alice,
+        "confirm-paid",
+        confirmationPolicy={"type": "always", "blockUnconfirmedBookingsInBooker": True},
+        metadata={"apps": {"stripe": {"enabled": True, "price": PRICE, "currency": "usd"}}},
+    )
+    booking = (await book(client, confirm_paid, at(MONDAY, "09:00"))).json()["data"]
+    early = await client.post(f"/v2/bookings/{booking['uid']}/confirm", headers=v2(alice))
+    assert early.status_code == 400 and "waiting for its payment" in early.json()["error"]["message"], early.text
+    await pay(stripe_client, booking["payment"]["paymentIntentId"])
+
+    async def paid() -> bool:
+        return bool((await _booking(client, booking["uid"]))["payment"]["success"])
+
+    await wait_until(paid)
+    assert (await _booking(client, booking["uid"]))["status"] == "pending"  # the host still decides
+    confirmed = await client.post(f"/v2/bookings/{booking['uid']}/confirm", headers=v2(alice))
+    assert confirmed.status_code == 200 and confirmed.json()["data"]["status"] == "accepted", confirmed.text
