@@ -5,7 +5,7 @@ The booking transaction (architecture invariant 1):
     begin_write → load the event type → lock_hosts(organizer, or every host of a team event) →
     load the engine's inputs with the same loader as GET /v2/slots → check_booking → (team) pick
     the organizer and co-hosts → insert booking + attendees (+ seats, + co-host rows) + outbox
-    events → flush
+    events (a paid event type: its payment instead, through the payment hook) → flush
 
 The caller's session commits (SessionDep), which releases the PostgreSQL advisory lock; on SQLite
 the write lock taken at BEGIN IMMEDIATE serialises the whole sequence. So of N simultaneous
