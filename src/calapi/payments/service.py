@@ -191,11 +191,22 @@ async def handle_stripe_event(session: AsyncSession, payload: bytes, signature: 
         return True  # handled already: a redelivery changes nothing
     if event.type != SUCCEEDED or event.object_id is None:
         return False
-    payment = await session.scalar(select(Payment).where(Payment.external_id == event.object_id))
-    if payment is None:
+    booking_id = await session.scalar(select(Payment.booking_id).where(Payment.external_id == event.object_id))
+    if booking_id is None:
         return False  # not one of ours (another app on the same Stripe account)
+    payment = await _locked_payment(session, booking_id)
+    if payment is None:
+        return False
     await _succeeded(session, provider, payment)
     return True
+
+
+async def _locked_payment(session: AsyncSession, booking_id: int) -> Payment | None:
+    """The booking's payment, read again and locked after its host (the expiry job, Stripe's event
+    and a cancel change the same row; on SQLite the one write transaction serialises them)."""
+    await booking_payments.lock_booking(session, booking_id)
+    statement = select(Payment).where(Payment.booking_id == booking_id).with_for_update()
+    return await session.scalar(statement.execution_options(populate_existing=True))
 
 
 async def _succeeded(session: AsyncSession, provider: PaymentProvider, payment: Payment) -> None:
@@ -233,7 +244,8 @@ async def _refund(session: AsyncSession, provider: PaymentProvider, payment: Pay
 async def expire_payment(session: AsyncSession, job: Job) -> None:
     """The expiry job: an unpaid booking is cancelled and its PaymentIntent cancelled."""
     await begin_write(session)
-    payment = await session.get(Payment, int(job.payload["paymentId"]))
+    booking_id = await session.scalar(select(Payment.booking_id).where(Payment.id == int(job.payload["paymentId"])))
+    payment = await _locked_payment(session, booking_id) if booking_id is not None else None
     if payment is None or payment.status != PaymentStatus.pending.value or payment.success:
         return
     provider = _provider()
@@ -257,7 +269,7 @@ async def booking_cancelled(session: AsyncSession, bookings: list[Booking], call
     """Cancelled bookings' payments (one statement for all): an open one is dropped, a paid one
     refunded when the booking's host cancelled it."""
     by_id = {b.id: b for b in bookings}
-    found = await session.scalars(select(Payment).where(Payment.booking_id.in_(by_id)))
+    found = await session.scalars(select(Payment).where(Payment.booking_id.in_(by_id)).with_for_update())
     for payment in found.all():
         provider = _provider()
         assert payment.external_id is not None

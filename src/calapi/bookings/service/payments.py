@@ -61,6 +61,12 @@ async def record_payment_event(session: AsyncSession, trigger: str, booking: Boo
     await events.record_booking_event(session, trigger, booking, extra=extra)
 
 
+async def lock_booking(session: AsyncSession, booking_id: int) -> Booking | None:
+    """Lock a booking's organizer as every booking change does, before its payment row is locked:
+    one order for all (host, then payment), so a cancel and Stripe's event never deadlock."""
+    return await _locked(session, booking_id)
+
+
 async def _locked(session: AsyncSession, booking_id: int) -> Booking | None:
     """The booking, with its organizer locked and the row read again (the steps of every change)."""
     await begin_write(session)
