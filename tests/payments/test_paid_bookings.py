@@ -16,6 +16,7 @@ from tests.payments.conftest import (
     PRICE,
     at,
     book,
+    make_event_type,
     pay,
     send_stripe_webhooks_to,
     settle,
@@ -185,3 +186,26 @@ async def test_a_price_change_never_touches_existing_bookings(app, client, alice
     assert free["status"] == "accepted" and "payment" not in free
     async with app.state.sessionmaker() as session:
         assert await session.scalar(select(func.count()).select_from(Payment)) == 1
+
+
+async def test_a_seated_or_recurring_event_type_with_a_price_is_refused_at_booking(app, client, alice, host_schedule):
+    stripe_app = {"apps": {"stripe": {"enabled": True, "price": PRICE, "currency": CURRENCY}}}
+    seated = await make_event_type(
+        client,
+        alice,
+        "paid-seats",
+        metadata=stripe_app,
+        seats={"seatsPerTimeSlot": 3, "showAttendeeInfo": False, "showAvailabilityCount": True},
+    )
+    recurring = await make_event_type(
+        client,
+        alice,
+        "paid-weekly",
+        metadata=stripe_app,
+        recurrence={"interval": 1, "occurrences": 3, "frequency": "weekly"},
+    )
+    for event_type_id, kind in ((seated, "seated"), (recurring, "recurring")):
+        refused = await book(client, event_type_id, at(MONDAY, "10:00"))
+        assert refused.status_code == 400, refused.text
+        assert f"is {kind} and has a price" in refused.json()["error"]["message"]
+    assert await _count(app, Payment) == 0
