@@ -49,6 +49,8 @@ from calapi.event_types.v1 import router as event_types_v1
 from calapi.event_types.v2 import router as event_types_v2
 from calapi.insights.v2 import router as insights_v2
 from calapi.jobs.worker import Worker, wake_on_commit
+from calapi.payments.routes import router as payments_pages
+from calapi.payments.v1 import router as payments_v1
 from calapi.schedules.legacy_v2 import router as schedules_legacy_v2
 from calapi.schedules.v1 import router as schedules_v1
 from calapi.schedules.v2 import router as schedules_v2
@@ -169,6 +171,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         attendees_v1,
         calendars_v1,
         unbacked_v1,
+        payments_v1,
+        payments_pages,
         bookings_legacy_v2,
         event_types_legacy_v2,
         schedules_legacy_v2,

@@ -210,6 +210,15 @@ class Settings(BaseSettings):
     # process (declare that no other process writes bookings). "off": every listing reads the
     # database. Bookings are always checked against the database, whatever this says.
     availability_cache: AvailabilityCacheMode = AvailabilityCacheMode.auto
+    # Paid event types (Stripe). The API base is a setting so that a test double (localstripe)
+    # or a proxy can stand in; without a secret key a paid event type cannot be booked (400).
+    stripe_api_base: str = "https://api.stripe.com"
+    stripe_secret_key: SecretStr | None = None
+    # The signing secret of the Stripe webhook endpoint (/api/integrations/stripepayment/webhook).
+    stripe_webhook_secret: SecretStr | None = None
+    stripe_timeout_seconds: float = Field(default=20.0, gt=0, le=300)
+    # How long an unpaid booking keeps its slot; then it is cancelled and its PaymentIntent too.
+    payment_hold: str = "15m"
 
     @field_validator("database_url")
     @classmethod
@@ -254,7 +263,7 @@ class Settings(BaseSettings):
         parse_duration(value)
         return value
 
-    @field_validator("calendar_cache_ttl", "calendar_timeout")
+    @field_validator("calendar_cache_ttl", "calendar_timeout", "payment_hold")
     @classmethod
     def _positive_duration(cls, value: str) -> str:
         if parse_duration(value) <= 0:

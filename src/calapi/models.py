@@ -16,6 +16,7 @@ from calapi.db import Base
 from calapi.event_types.models import EventType, EventTypeCustomInput, Host
 from calapi.insights import models as insights_indexes  # noqa: F401 (indexes on the bookings tables)
 from calapi.jobs.models import DomainEvent, Job
+from calapi.payments.models import Payment, ProviderEvent
 from calapi.schedules.models import Availability, Schedule
 from calapi.teams.models import Membership, Team
 from calapi.users.models import User
@@ -41,6 +42,8 @@ __all__ = [
     "IdempotencyKey",
     "Job",
     "Membership",
+    "Payment",
+    "ProviderEvent",
     "RateLimit",
     "Schedule",
     "SelectedCalendar",

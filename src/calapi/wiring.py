@@ -10,6 +10,7 @@ def register_job_handlers(settings: Settings) -> None:
     from calapi.calendars import refresh as calendar_refresh
     from calapi.calendars import sync as calendar_sync
     from calapi.calendars.settings import calendar_settings
+    from calapi.payments import service as payments_service
     from calapi.webhooks import delivery as webhook_delivery
     from calapi.workflows import job_handlers as workflow_jobs
 
@@ -22,19 +23,25 @@ def register_job_handlers(settings: Settings) -> None:
     calendar_sync.register(config)
     # booking events → booking emails and workflow messages; reminders at their time
     workflow_jobs.register(settings)
+    # payments.expire (an unpaid booking past its hold), and the payment provider from the settings
+    payments_service.configure(settings)
 
 
 def register_domain_hooks() -> None:
     """A lower domain that must call a higher one declares a hook; the higher one fills it here.
 
     Team event types follow memberships (teams -> event types); a profile's default schedule
-    follows the profile (users -> schedules). Idempotent: each call replaces the registration.
+    follows the profile (users -> schedules); a paid booking's money follows the booking
+    (bookings -> payments). Idempotent: each call replaces the registration.
     """
+    from calapi.bookings.service import payments as booking_payments
     from calapi.event_types import team_service as team_event_types
+    from calapi.payments import service as payments_service
     from calapi.schedules import service as schedules_service
     from calapi.teams import service as teams_service
     from calapi.users import service as users_service
 
+    booking_payments.use_payment_hooks(payments_service.hooks())
     teams_service.follow_memberships(
         joined=team_event_types.add_member_to_assign_all, left=team_event_types.remove_member
     )

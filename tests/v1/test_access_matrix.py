@@ -340,10 +340,13 @@ NO_FOREIGN_OBJECT: dict[tuple[str, str], str] = {
     ("GET", "/v2/teams/{teamId}/event-types"): "contract: public list of a team's bookable event types",
     ("GET", "/v1/availability"): "free/busy by userId/teamId query; covered via /v1/users|teams/{id}/availability",
 }
-for _unbacked in ["/v1/payments"]:
-    # calapi stores no such rows: the list is [] and every id 404s for everyone (tests/v1/test_unbacked_v1.py).
-    NO_FOREIGN_OBJECT[("GET", _unbacked)] = "stores nothing: always []"
-    NO_FOREIGN_OBJECT[("GET", _unbacked + "/{id}")] = "stores nothing: every id is 404 for every caller"
+# Payments: another user's payment answers 404 (tests/payments/test_payment_lifecycle.py, against localstripe).
+NO_FOREIGN_OBJECT[("GET", "/v1/payments")] = "payments: only the caller's (tests/payments)"
+NO_FOREIGN_OBJECT[("GET", "/v1/payments/{id}")] = "payments: another user's id is 404 (tests/payments)"
+NO_FOREIGN_OBJECT[("POST", "/api/integrations/stripepayment/webhook")] = (
+    "Stripe's webhook: no key, the Stripe-Signature is the credential (tests/payments)"
+)
+NO_FOREIGN_OBJECT[("GET", "/payment/{payment_uid}")] = "the booker's payment page: anyone with the payment's uid"
 # Calendars need a calendar server to hold a row: another user's connection, calendar, destination and
 # reference ids are refused (404) in tests/calendars/test_ownership_and_v1.py, against Radicale.
 _CALENDARS = "calendars: another user's ids answer 404 (tests/calendars/test_ownership_and_v1.py)"

@@ -49,6 +49,25 @@ class SeatAttendee(BookingAttendee):
     metadata: dict[str, str]
 
 
+class BookingPayment(ResponseModel):
+    """A paid event's booking: how to pay (calapi's own field; Cal.com's v2 answer has none).
+    ``amount`` is in minor units; ``clientSecret`` (while unpaid) confirms the PaymentIntent with
+    Stripe.js; ``paymentUrl`` is calapi's payment page for people."""
+
+    uid: str
+    amount: int
+    currency: str
+    status: str
+    success: bool
+    refunded: bool
+    paymentOption: str
+    provider: str
+    paymentIntentId: str | None
+    clientSecret: str | None
+    holdUntil: str
+    paymentUrl: str
+
+
 class _BookingCommon(ResponseModel):
     id: int
     uid: str
@@ -72,6 +91,7 @@ class _BookingCommon(ResponseModel):
     updatedAt: str | None
     rating: int | None
     icsUid: str | None
+    payment: BookingPayment | None = None
 
 
 class Booking(_BookingCommon):

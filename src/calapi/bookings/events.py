@@ -19,6 +19,7 @@ from calapi.bookings.models import Attendee, Booking
 from calapi.core.envelopes import iso_ms
 from calapi.core.limits import EMAIL_MAX_LENGTH, LOCATION_MAX_LENGTH, InputLimits
 from calapi.core.wire import METADATA_MAX_KEY_LENGTH, METADATA_MAX_KEYS, METADATA_MAX_VALUE_LENGTH
+from calapi.event_types import pricing
 from calapi.event_types.models import EventType
 from calapi.jobs.models import DomainEvent, Job, JobStatus
 from calapi.jobs.outbox import DISPATCH_JOB, NewEvent, record_events
@@ -126,8 +127,8 @@ def booking_payload(
         "seatsPerTimeSlot": event_type.seats_per_time_slot if event_type else None,
         "seatsShowAttendees": bool(seats.get("showAttendeeInfo", False)),
         "seatsShowAvailabilityCount": bool(seats.get("showAvailabilityCount", False)),
-        "price": settings.get("price", 0),
-        "currency": settings.get("currency", "usd"),
+        "price": pricing.shown_price(event_type.event_metadata if event_type else None)[0],
+        "currency": pricing.shown_price(event_type.event_metadata if event_type else None)[1],
         "status": booking.status.upper(),
         "cancellationReason": booking.cancellation_reason,
         "rejectionReason": booking.rejection_reason,

@@ -14,6 +14,7 @@ from typing import Any
 
 from calapi.bookings.models import Attendee, Booking, BookingSeat
 from calapi.event_types.models import EventType
+from calapi.payments.models import Payment
 from calapi.teams.models import Team
 from calapi.users.models import User
 
@@ -111,6 +112,42 @@ class EventTypeRef:
 
 
 @dataclass(frozen=True)
+class PaymentView:
+    """A paid booking's payment as the answers show it (``amount`` in minor units); ``client_secret``
+    is what the booker's browser needs to confirm the PaymentIntent with Stripe."""
+
+    id: int
+    uid: str
+    amount: int
+    currency: str
+    status: str
+    success: bool
+    refunded: bool
+    provider: str
+    payment_option: str
+    client_secret: str | None
+    external_id: str | None
+    hold_until: datetime
+
+    @classmethod
+    def of(cls, row: Payment) -> PaymentView:
+        return cls(
+            id=row.id,
+            uid=row.uid,
+            amount=row.amount,
+            currency=row.currency,
+            status=row.status,
+            success=row.success,
+            refunded=row.refunded,
+            provider=row.provider,
+            payment_option=row.payment_option,
+            client_secret=(row.data or {}).get("clientSecret"),
+            external_id=row.external_id,
+            hold_until=row.hold_until,
+        )
+
+
+@dataclass(frozen=True)
 class BookingResult:
     """One booking and everything around it that an answer shows."""
 
@@ -120,6 +157,7 @@ class BookingResult:
     event_type: EventTypeRef | None
     seats: Mapping[int, BookingSeat] = field(default_factory=dict)  # by attendee id (seated bookings)
     rescheduled_to_uid: str | None = None  # the latest booking this one was rescheduled to
+    payment: PaymentView | None = None  # a paid event's booking
 
 
 @dataclass(frozen=True)

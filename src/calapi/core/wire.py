@@ -88,8 +88,18 @@ def _check_metadata(value: dict[str, Any]) -> dict[str, Any]:
     return value
 
 
+def _check_metadata_with_apps(value: dict[str, Any]) -> dict[str, Any]:
+    """An event type's metadata: as any other, plus ``apps`` (its payment app settings, an object
+    the event types room checks field by field)."""
+    _check_metadata({k: v for k, v in value.items() if k != "apps"})
+    if "apps" in value and not isinstance(value["apps"], dict):
+        raise ValueError("apps must be an object of apps by name, such as {'stripe': {...}}")
+    return value
+
+
 TimeZoneName = Annotated[str, AfterValidator(_check_time_zone)]
 Metadata = Annotated[dict[str, Any], AfterValidator(_check_metadata)]
+EventTypeMetadata = Annotated[dict[str, Any], AfterValidator(_check_metadata_with_apps)]
 
 
 class WireModel(BaseModel):

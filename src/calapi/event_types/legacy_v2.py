@@ -34,7 +34,7 @@ from calapi.core.versioning import V2024_04_15, V2024_06_11, V2024_06_14, legacy
 from calapi.core.wire import WireModel
 from calapi.db import SessionDep
 from calapi.event_types import api_schemas as declared
-from calapi.event_types import custom_input_service, team_service
+from calapi.event_types import custom_input_service, pricing, team_service
 from calapi.event_types import service as event_types_service
 from calapi.event_types.commands import EventTypeFields, NewEventType
 from calapi.event_types.models import EventType, EventTypeCustomInput
@@ -102,8 +102,8 @@ def present_event_type(
                 else {}
             ),
         },
-        price=0,
-        currency="usd",
+        price=pricing.shown_price(event_type.event_metadata)[0],
+        currency=pricing.shown_price(event_type.event_metadata)[1],
         hashedLink=[],
         children=[],
         managedBy={"admins": []},

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from calapi.core.errors import BadRequest
 from calapi.event_types import api_schemas as declared
-from calapi.event_types import custom_input_service
+from calapi.event_types import custom_input_service, pricing
 from calapi.event_types import service as event_types_service
 from calapi.event_types.models import EventType, EventTypeCustomInput
 from calapi.event_types.service import EventTypeView
@@ -83,8 +83,8 @@ def _fields(
         "beforeEventBuffer": event_type.before_event_buffer,
         "afterEventBuffer": event_type.after_event_buffer,
         "metadata": event_type.event_metadata or {},
-        "price": 0,
-        "currency": "usd",
+        "price": pricing.shown_price(event_type.event_metadata)[0],
+        "currency": pricing.shown_price(event_type.event_metadata)[1],
         "lockTimeZoneToggleOnBookingPage": settings.get("lockTimeZoneToggleOnBookingPage", False),
         "forwardParamsSuccessRedirect": True,
         "successRedirectUrl": settings.get("successRedirectUrl"),

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
-from calapi.core.wire import Metadata, WireModel, snake_case
+from calapi.core.wire import EventTypeMetadata, WireModel, snake_case
 from calapi.event_types.commands import (
     EventTypeFields,
     HostChoice,
@@ -394,7 +394,7 @@ class UpdateEventTypeInput(WireModel):
     calVideoSettings: CalVideoSettings | None = None
     hidden: bool | None = None
     bookingRequiresAuthentication: bool | None = None
-    metadata: Metadata | None = None
+    metadata: EventTypeMetadata | None = None
 
     def to_fields(self) -> EventTypeFields:
         """The fields sent (``null`` counts as not sent); structured settings as the JSON documents

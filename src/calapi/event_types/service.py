@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calapi.core.errors import BadRequest, Forbidden, NotFound
-from calapi.event_types import custom_input_service
+from calapi.event_types import custom_input_service, pricing
 from calapi.event_types.commands import EventTypeFields, NewEventType
 from calapi.event_types.models import EventType, EventTypeCustomInput
 from calapi.schedules import service as schedules_service
@@ -165,6 +165,8 @@ def _apply(event_type: EventType, fields: EventTypeFields) -> None:
     settings = dict(event_type.settings or {})
     for name, value in fields.values().items():
         if name in _COLUMNS:
+            if name == "metadata" and value is not None:
+                value = pricing.checked_metadata(value)
             if name in _LIMITS and not value.get("disabled"):
                 value = {k: v for k, v in value.items() if k != "disabled"}
             setattr(event_type, _COLUMNS[name], value)

@@ -21,7 +21,7 @@ from calapi.core.presenters import wire, wire_all
 from calapi.core.wire import TimeZoneName
 from calapi.db import SessionDep
 from calapi.event_types import api_schemas as declared
-from calapi.event_types import custom_input_service, team_service
+from calapi.event_types import custom_input_service, pricing, team_service
 from calapi.event_types import service as event_types_service
 from calapi.event_types.commands import EventTypeFields, NewEventType
 from calapi.event_types.custom_inputs_v1 import present as present_custom_input
@@ -94,8 +94,8 @@ def present_event_type(
         beforeEventBuffer=event_type.before_event_buffer,
         afterEventBuffer=event_type.after_event_buffer,
         schedulingType=event_type.scheduling_type,
-        price=0,
-        currency="usd",
+        price=pricing.shown_price(event_type.event_metadata)[0],
+        currency=pricing.shown_price(event_type.event_metadata)[1],
         slotInterval=event_type.slot_interval,
         parentId=event_type.parent_id,
         successRedirectUrl=settings.get("successRedirectUrl"),
@@ -217,8 +217,6 @@ def _v2_fields(body: EditEventTypeV1, *, existing: EventType | None = None) -> E
             raise BadRequest(
                 f"custom in '{name}': team event types are managed through /v2/teams/{{teamId}}/event-types"
             )
-    if body.price not in (None, 0):
-        raise BadRequest("custom in 'price': paid event types are not supported")
     wire: dict[str, Any] = {}
     for v1_name, v2_name in (
         ("title", "title"),
@@ -279,16 +277,20 @@ def _v2_fields(body: EditEventTypeV1, *, existing: EventType | None = None) -> E
         wire["bookingLimitsDuration"] = {LIMIT_KEYS[k]: v for k, v in (body.durationLimits or {}).items()} or {
             "disabled": True
         }
-    if isinstance(body, CreateEventTypeV1):
-        if body.metadata is not None:
-            wire["metadata"] = body.metadata
-        if body.recurringEvent is not None:
-            r = body.recurringEvent
-            wire["recurrence"] = {
-                "frequency": _RRULE_FREQUENCIES[r.freq],
-                "occurrences": r.count,
-                "interval": r.interval,
-            }
+    if isinstance(body, CreateEventTypeV1) and body.metadata is not None:
+        wire["metadata"] = body.metadata
+    if sent & {"price", "currency"}:
+        # v1 keeps the price in columns of its own; calapi keeps it where v2 does (metadata.apps.stripe).
+        base = wire.get("metadata", existing.event_metadata if existing is not None else None)
+        amount = pricing.check_amount(body.price) if body.price is not None else None
+        wire["metadata"] = pricing.with_price(base, amount=amount, currency=body.currency)
+    if isinstance(body, CreateEventTypeV1) and body.recurringEvent is not None:
+        r = body.recurringEvent
+        wire["recurrence"] = {
+            "frequency": _RRULE_FREQUENCIES[r.freq],
+            "occurrences": r.count,
+            "interval": r.interval,
+        }
     schema = CreateEventTypeInput if isinstance(body, CreateEventTypeV1) else UpdateEventTypeInput
     fields = v1.parse(schema, wire).to_fields()
     # Stored and echoed; they change nothing calapi computes.

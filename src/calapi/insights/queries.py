@@ -7,9 +7,9 @@ insights count what one hosts). Local days and hours are integer arithmetic on t
 the zone's offset at that instant, the offset picked by a CASE over the zone's changes
 (``localtime.utc_offsets``): no time-zone function is needed, so SQLite and PostgreSQL agree.
 
-Revenue per currency is not computed yet: there is no payments table. When there is, it is one
-more statement over the same ``booking_conditions`` — ``SUM(amount) … GROUP BY currency`` over the
-successful payments whose booking matches — beside the others here; nothing else changes.
+Revenue per currency is not computed yet. It is one more statement over the same
+``booking_conditions`` — ``SUM(amount) … GROUP BY currency`` over the successful, unrefunded rows
+of the payments table (``payments/models.py``) whose booking matches — beside the others here.
 """
 
 from __future__ import annotations

@@ -33,17 +33,6 @@ class Versions(ResponseModel):
 # documents still tell a client the shape of a row.
 
 
-class V1Payment(ResponseModel):
-    id: int
-    amount: int
-    success: bool
-    refunded: bool
-    fee: int
-    paymentOption: str | None
-    currency: str
-    bookingId: int
-
-
 class V1SyncedCredential(ResponseModel):
     """An app credential kept in step with an outside system (calapi has none: the feature is off)."""
 

@@ -1,12 +1,9 @@
-"""API v1 resources calapi stores nothing for: payments, app credentials (credential sync), audit
-logs. (Calendars and booking references live in the calendars room, custom inputs in the event
-types room.)
+"""API v1 resources calapi stores nothing for: app credentials (credential sync) and audit logs.
+(Calendars and booking references live in the calendars room, custom inputs in the event types
+room, payments in the payments room.)
 
-calapi has no payment apps. A v1 client still gets the contract's shapes: every list is an empty list with 200
-(quirk 21), every id is 404 — the same answer whether or not the id would be someone else's —
-and the admin-only ``userId`` filter is refused with the contract's status for non-admins.
-Writes are not served (405): there is nothing to attach a payment to.
-See docs/v1.md, "Resources calapi stores nothing for".
+A v1 client still gets the contract's shapes and statuses; see docs/v1.md, "Resources calapi
+stores nothing for".
 """
 
 from __future__ import annotations
@@ -17,26 +14,12 @@ from fastapi import Request
 from fastapi.responses import JSONResponse
 
 from calapi.core import authorization, v1
-from calapi.core.api_schemas import declare, v1_one
+from calapi.core.api_schemas import declare
 from calapi.core.auth import Principal, V1Principal
-from calapi.core.errors import AppError, BadRequest, Forbidden, NotFound
+from calapi.core.errors import AppError, BadRequest, Forbidden
 from calapi.system import api_schemas as declared
 
 router = v1.v1_router(tags=["v1 Unbacked resources"])
-
-
-def _missing(thing: str, ident: object) -> NotFound:
-    return NotFound(f"{thing} with id: {ident} not found")
-
-
-@router.get("/payments", **declare(v1_one("payments", list[declared.V1Payment])))
-async def list_payments(principal: V1Principal) -> dict[str, Any]:
-    return v1.many("payments", [])
-
-
-@router.get("/payments/{id}", **declare(v1_one("payment", declared.V1Payment)))
-async def get_payment(id: int, principal: V1Principal) -> dict[str, Any]:
-    raise _missing("Payment", id)
 
 
 # --- credential sync ------------------------------------------------------------------------------

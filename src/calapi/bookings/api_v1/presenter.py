@@ -39,7 +39,20 @@ def booking(result: BookingResult) -> dict[str, Any]:
             if organizer is not None
             else None
         ),
-        "payment": [],
+        "payment": [
+            {
+                "id": result.payment.id,
+                "amount": result.payment.amount,
+                "success": result.payment.success,
+                "refunded": result.payment.refunded,
+                "fee": 0,
+                "paymentOption": result.payment.payment_option,
+                "currency": result.payment.currency,
+                "bookingId": row.id,
+            }
+        ]
+        if result.payment is not None
+        else [],
         "metadata": row.booking_metadata or {},
         "status": v1_status(row.status),
         "responses": row.responses,

@@ -14,6 +14,7 @@ from typing import Any
 
 from calapi.bookings.results import BookingResult, EventTypeRef, SeriesOccurrence
 from calapi.core.envelopes import iso_ms
+from calapi.event_types import pricing
 
 STATUSES = ("ACCEPTED", "CANCELLED", "REJECTED", "PENDING", "AWAITING_HOST")
 
@@ -26,9 +27,9 @@ def _list_event_type(event_type: EventTypeRef | None) -> dict[str, Any] | None:
         "slug": event_type.slug,
         "id": event_type.id,
         "eventName": event_type.custom_name,
-        "price": 0,
+        "price": pricing.shown_price(event_type.metadata)[0],
         "recurringEvent": event_type.recurrence,
-        "currency": "usd",
+        "currency": pricing.shown_price(event_type.metadata)[1],
         "metadata": event_type.metadata,
         "seatsShowAttendees": event_type.seats_show_attendees,
         "seatsShowAvailabilityCount": event_type.seats_show_availability_count,
@@ -64,8 +65,19 @@ def list_entry(result: BookingResult) -> dict[str, Any]:
         "location": row.location,
         "eventType": _list_event_type(result.event_type),
         "status": row.status.upper(),
-        "paid": False,
-        "payment": [],
+        "paid": bool(result.payment and result.payment.success),
+        "payment": (
+            [
+                {
+                    "amount": result.payment.amount,
+                    "currency": result.payment.currency,
+                    "success": result.payment.success,
+                    "paymentOption": result.payment.payment_option,
+                }
+            ]
+            if result.payment is not None
+            else []
+        ),
         "references": [],
         "isRecorded": False,
         "seatsReferences": [],

@@ -24,6 +24,7 @@ from calapi.bookings.results import (
     BookingSeries,
     CreatedBookings,
     OrganizerRef,
+    PaymentView,
     Reassignment,
 )
 from calapi.core.envelopes import iso_ms
@@ -153,7 +154,27 @@ def booking(result: BookingResult, *, viewer_user_id: int | None) -> dict[str, A
         view["bookingFieldsResponses"] = _responses(responses)
     if recurring:
         view["recurringBookingUid"] = row.recurring_event_id
+    if result.payment is not None:
+        view["payment"] = payment(result.payment)
     return view
+
+
+def payment(paid: PaymentView) -> dict[str, Any]:
+    return {
+        "uid": paid.uid,
+        "amount": paid.amount,
+        "currency": paid.currency,
+        "status": paid.status,
+        "success": paid.success,
+        "refunded": paid.refunded,
+        "paymentOption": paid.payment_option,
+        "provider": paid.provider,
+        "paymentIntentId": paid.external_id,
+        # Only while it can still be paid: afterwards it confirms nothing.
+        "clientSecret": paid.client_secret if paid.status == "pending" else None,
+        "holdUntil": iso_ms(paid.hold_until),
+        "paymentUrl": f"/payment/{paid.uid}",
+    }
 
 
 def bookings(results: Iterable[BookingResult], *, viewer_user_id: int | None) -> list[Any]:

@@ -15,7 +15,7 @@ from calapi.bookings import events
 from calapi.bookings.commands import CancelBooking
 from calapi.bookings.models import Attendee, Booking, BookingSeat
 from calapi.bookings.results import BookingOrSeries, BookingResult
-from calapi.bookings.service import details, queries, steps
+from calapi.bookings.service import details, payments, queries, steps
 from calapi.core.auth import Principal
 from calapi.core.errors import BadRequest
 from calapi.core.limits import InputLimits
@@ -29,7 +29,14 @@ def _cancelled_already(uid: str) -> BadRequest:
     )
 
 
-async def _cancel_rows(session: AsyncSession, rows: list[Booking], *, reason: str | None, by_email: str | None) -> None:
+async def _cancel_rows(
+    session: AsyncSession,
+    rows: list[Booking],
+    *,
+    reason: str | None,
+    by_email: str | None,
+    caller: Principal | None = None,
+) -> None:
     now = utcnow()
     for booking in rows:
         booking.status = steps.CANCELLED
@@ -40,6 +47,8 @@ async def _cancel_rows(session: AsyncSession, rows: list[Booking], *, reason: st
     for booking in rows:
         await events.record_booking_event(session, events.BOOKING_CANCELLED, booking)
         await events.cancel_meeting_events(session, booking.uid)
+    # A paid booking's money follows: refunded when its host cancels, an open payment dropped.
+    await payments.payment_hooks().cancelled(session, rows, caller.user_id if caller is not None else None)
 
 
 async def cancel(
@@ -65,7 +74,7 @@ async def cancel(
         remaining = [b for b in found if b.status not in steps.ENDED and b.end_time > now]
         if not remaining:
             raise _cancelled_already(uid)
-        await _cancel_rows(session, remaining, reason=command.reason, by_email=by_email)
+        await _cancel_rows(session, remaining, reason=command.reason, by_email=by_email, caller=caller)
         return await details.load_found(session, uid, found)
 
     booking = found
@@ -80,9 +89,9 @@ async def cancel(
         series = await queries.find_booking_or_series(session, series_uid)
         assert series is not None  # the booking itself is one of them
         later = [b for b in steps.rows(series) if b.start_time >= booking.start_time and b.status not in steps.ENDED]
-        await _cancel_rows(session, later, reason=command.reason, by_email=by_email)
+        await _cancel_rows(session, later, reason=command.reason, by_email=by_email, caller=caller)
         return await details.load_found(session, series_uid, series)
-    await _cancel_rows(session, [booking], reason=command.reason, by_email=by_email)
+    await _cancel_rows(session, [booking], reason=command.reason, by_email=by_email, caller=caller)
     return await details.load_result(session, booking)
 
 

@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calapi.availability import busy as busy_times
@@ -25,6 +25,7 @@ from calapi.core.errors import BadRequest, Conflict
 from calapi.core.limits import InputLimits
 from calapi.db import rows_affected, utcnow
 from calapi.event_types import service as event_types_service
+from calapi.payments.models import Payment
 from calapi.scheduling import (
     BookingRequest,
     EventRules,
@@ -105,6 +106,14 @@ async def _pending(session: AsyncSession, uid: str, caller: Principal) -> tuple[
     rows = await _pending_rows(session, booking) if booking.status == steps.PENDING else []
     if not rows:
         raise _not_pending(booking)
+    unpaid = await session.scalar(
+        select(Payment.id).where(Payment.booking_id.in_([b.id for b in rows]), Payment.success.is_(False)).limit(1)
+    )
+    if unpaid is not None:
+        # Its payment decides: paid, it comes back here to be confirmed; unpaid, it is released.
+        raise BadRequest(
+            f"Booking with uid={booking.uid} is waiting for its payment; it can be confirmed or declined once paid."
+        )
     return found, rows
 
 

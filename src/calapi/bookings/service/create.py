@@ -5,7 +5,7 @@ The booking transaction (architecture invariant 1):
     begin_write → load the event type → lock_hosts(organizer, or every host of a team event) →
     load the engine's inputs with the same loader as GET /v2/slots → check_booking → (team) pick
     the organizer and co-hosts → insert booking + attendees (+ seats, + co-host rows) + outbox
-    events → flush
+    events (a paid event type: its payment instead, through the payment hook) → flush
 
 The caller's session commits (SessionDep), which releases the PostgreSQL advisory lock; on SQLite
 the write lock taken at BEGIN IMMEDIATE serialises the whole sequence. So of N simultaneous
@@ -31,7 +31,7 @@ from calapi.bookings import events
 from calapi.bookings.commands import NewBooking
 from calapi.bookings.models import Attendee, Booking, BookingSeat, BookingStatus
 from calapi.bookings.results import BookingResult, CreatedBookings, EventTypeRef, OrganizerRef, TeamRef
-from calapi.bookings.service import checks, details, queries, refusals, team
+from calapi.bookings.service import checks, details, payments, queries, refusals, team
 from calapi.bookings.service.hosts import load_booking_hosts
 from calapi.bookings.service.locations import resolve_location
 from calapi.bookings.service.locks import lock_hosts, lock_seat_slot
@@ -315,6 +315,9 @@ async def create_booking(
         co_hosts = [users[i] for i in co_host_ids if i in users]
 
     status = BookingStatus.pending if _requires_confirmation(event_type, start, now) else BookingStatus.accepted
+    price = payments.price_to_pay(event_type, seated=seated, series=series)
+    if price is not None:
+        status = BookingStatus.pending  # unpaid: held until paid or the hold runs out
     email = new.attendee.email or _phone_placeholder_email(new.attendee.phone_number or "")
     language = new.attendee.language or "en"
     guests = [g for g in dict.fromkeys(new.guests) if g != email] if not seated else []
@@ -436,6 +439,10 @@ async def create_booking(
             await session.flush()
             result = await details.load_result(session, booking)
             all_attendees = list(result.attendees)
+        if price is not None:
+            # Paid: BOOKING_PAYMENT_INITIATED now; the booking is announced once it is paid.
+            made.append(replace(result, payment=await payments.payment_hooks().start(session, booking, price)))
+            continue
         recorded = [  # payloads from the rows as built; record_events flushes the rows first
             events.booking_event(
                 trigger,

@@ -20,9 +20,11 @@ from calapi.bookings.results import (
     BookingSeries,
     EventTypeRef,
     OrganizerRef,
+    PaymentView,
     TeamRef,
 )
 from calapi.event_types.models import EventType
+from calapi.payments.models import Payment
 from calapi.teams.models import Team
 from calapi.users.models import User
 
@@ -101,6 +103,15 @@ async def load_results(
             if old_uid is not None:
                 successors[old_uid] = new_uid  # the latest successor wins
 
+    payments: dict[int, PaymentView] = {}
+    # Only bookings of event types that have had a payment app can have a payment.
+    priced_ids = [
+        b.id for b in bookings if b.event_type_id in event_types and "apps" in event_types[b.event_type_id].metadata
+    ]
+    if priced_ids:
+        for payment in await session.scalars(select(Payment).where(Payment.booking_id.in_(priced_ids))):
+            payments[payment.booking_id] = PaymentView.of(payment)
+
     results = []
     for booking in bookings:
         own = tuple(attendees.get(booking.id, ()))
@@ -112,6 +123,7 @@ async def load_results(
                 event_type=event_types.get(booking.event_type_id) if booking.event_type_id is not None else None,
                 seats={a.id: seats[a.id] for a in own if a.id in seats},
                 rescheduled_to_uid=successors.get(booking.uid),
+                payment=payments.get(booking.id),
             )
         )
     return results

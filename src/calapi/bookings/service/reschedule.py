@@ -19,7 +19,7 @@ from calapi.bookings import events
 from calapi.bookings.commands import RescheduleBooking
 from calapi.bookings.models import Attendee, Booking, BookingSeat
 from calapi.bookings.results import CreatedBookings
-from calapi.bookings.service import create, details, locks, queries, refusals, steps, team
+from calapi.bookings.service import create, details, locks, payments, queries, refusals, steps, team
 from calapi.bookings.service.hosts import load_booking_hosts
 from calapi.core.auth import Principal
 from calapi.core.envelopes import iso_ms
@@ -183,6 +183,7 @@ async def reschedule(
     old.cancelled_by_email = queries.caller_email(caller)
     old.updated_at = utcnow()
     await session.flush()
+    await payments.payment_hooks().moved(session, old, new)  # paid once: the payment moves along
 
     await events.cancel_meeting_events(session, old.uid)
     trigger = events.BOOKING_REQUESTED if status == steps.PENDING else events.BOOKING_RESCHEDULED
