@@ -46,7 +46,7 @@ def render(
     request: Request, template: str, context: Mapping[str, Any] | None = None, *, status_code: int = 200
 ) -> HTMLResponse:
     """The page, with what every template may use: ``csrf_token``, ``signed_in`` (the user or
-    None), ``errors`` (field name → message), ``version``, ``static`` (the static files' URL),
+    None), ``errors`` (field name → message), ``notice`` (a line confirming what was done), ``version``, ``static`` (the static files' URL),
     ``path`` (this page's path, for the navigation)."""
     binding, new_form_cookie = forms.binding_for_render(request)
     signed_in = getattr(request.state, "signed_in", None)
@@ -54,6 +54,7 @@ def render(
         "csrf_token": forms.csrf_token(request, binding),
         "signed_in": signed_in.user if signed_in is not None else None,
         "errors": {},
+        "notice": None,
         "version": __version__,
         "static": request.scope.get("root_path", "") + STATIC_URL,
         "path": request.url.path,
