@@ -31,7 +31,7 @@ from calapi.db import rows_affected, utcnow
 from calapi.notifications import email
 from calapi.notifications.errors import SendFailed
 from calapi.users import service as users_service
-from calapi.users.models import User
+from calapi.users.models import User, UserRole
 
 log = logging.getLogger("calapi.accounts")
 
@@ -87,10 +87,26 @@ class StartedSession:
 
 
 @dataclass(frozen=True)
+class Account:
+    """The signed-in user as read at the start of the request (plain values: the page can still
+    be rendered after its transaction rolled back)."""
+
+    id: int
+    email: str
+    username: str | None
+    name: str | None
+    role: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == UserRole.ADMIN.value
+
+
+@dataclass(frozen=True)
 class SignedIn:
     """The user behind a session cookie."""
 
-    user: User
+    user: Account
     session_id_hash: str
     last_seen_at: datetime
 
@@ -128,7 +144,9 @@ async def signed_in(session: AsyncSession, token: str | None) -> SignedIn | None
     ).first()
     if found is None or found[0].locked:
         return None
-    return SignedIn(user=found[0], session_id_hash=found[1], last_seen_at=found[2])
+    user = found[0]
+    account = Account(id=user.id, email=user.email, username=user.username, name=user.name, role=user.role)
+    return SignedIn(user=account, session_id_hash=found[1], last_seen_at=found[2])
 
 
 async def note_seen(sessionmaker: async_sessionmaker[AsyncSession], who: SignedIn) -> None:

@@ -70,7 +70,9 @@ async def sign_in(request: Request, db: SessionDep, form: CheckedForm) -> Respon
             "errors": {field: refused.message},
             "email_configured": _email_configured(request),
         }
-        return render(request, "sign_in.html", context, status_code=refused.status)
+        page = render(request, "sign_in.html", context, status_code=refused.status)
+        page.headers.update(refused.headers)  # Retry-After, when throttled
+        return page
     response = redirect(back_to)
     set_session_cookie(request, response, started)
     return response
@@ -141,6 +143,8 @@ async def forgot_password(request: Request, db: SessionDep, form: CheckedForm) -
         )
     except (FieldRefused, SignInThrottled) as refused:
         context["errors"] = {"email": refused.message}
-        return render(request, "forgot_password.html", context, status_code=refused.status)
+        page = render(request, "forgot_password.html", context, status_code=refused.status)
+        page.headers.update(refused.headers)
+        return page
     context["sent"] = True
     return render(request, "forgot_password.html", context)
