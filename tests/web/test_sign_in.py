@@ -190,6 +190,14 @@ async def test_a_one_time_link_sets_the_password_signs_in_and_works_once(app, cl
     async with app.state.sessionmaker() as session:
         stored = await session.scalar(select(User.password_hash).where(User.id == alice.id))
     assert stored and stored.startswith("$argon2") and PASSWORD not in stored
+    # the hash never leaves the server through the API
+    for path, params in (
+        ("/v2/me", None),
+        ("/v1/me", {"apiKey": alice.key}),
+        (f"/v1/users/{alice.id}", {"apiKey": alice.key}),
+    ):
+        answer = await client.get(path, params=params, headers=alice.headers if params is None else None)
+        assert answer.status_code == 200 and "argon2" not in answer.text and "password" not in answer.text.lower()
 
 
 async def test_changing_the_password_ends_every_other_session(app, client, alice):
