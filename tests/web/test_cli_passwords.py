@@ -52,7 +52,8 @@ def test_a_second_first_run_says_how_to_sign_in_and_the_cli_sets_passwords_and_m
     done = set_password_from_stdin(database_url, ADMIN, "long enough password")
     assert done.returncode == 0, done.stderr
 
-    with running_server(database_url=database_url) as base:
+    log = tmp_path / "server.log"
+    with running_server(database_url=database_url, log=log, log_level="info") as base:
         assert signs_in(base, ADMIN, "long enough password")
         link = run_cli("users", "sign-in-link", "--email", "admin", "--base-url", base, database_url=database_url)
         assert link.returncode == 0, link.stderr
@@ -72,3 +73,14 @@ def test_a_second_first_run_says_how_to_sign_in_and_the_cli_sets_passwords_and_m
             assert chosen.status_code == 303
         assert not signs_in(base, ADMIN, "long enough password")
         assert signs_in(base, ADMIN, "another password")
+    token = url.rsplit("/", 1)[1]
+    written = log.read_text()
+    assert "/sign-in/link/REDACTED" in written and token not in written  # the access log keeps no token
+
+
+def test_a_sign_in_links_token_never_reaches_a_log_line():
+    from calapi.core.redact import redact_text
+
+    line = '127.0.0.1:5000 - "GET /sign-in/link/Ab3_x-Yz09?x=1 HTTP/1.1" 200'
+    assert redact_text(line) == '127.0.0.1:5000 - "GET /sign-in/link/REDACTED?x=1 HTTP/1.1" 200'
+    assert "Q9z" not in redact_text("POST http://h/sign-in/link/Q9z")
