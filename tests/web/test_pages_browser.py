@@ -74,6 +74,7 @@ async def test_first_run_link_password_sign_out_in_and_a_key_made_used_and_revok
             # The link worked once.
             await page.goto(link)
             assert "no longer works" in await page.locator("h1").inner_text()
+            await check_page(page, shots, "04b-link-used")
 
             # Sign out, then in again (a wrong password first: the reason shows next to the field).
             await page.goto("/settings/security")
@@ -138,3 +139,25 @@ async def test_first_run_link_password_sign_out_in_and_a_key_made_used_and_revok
             width = await page.evaluate("document.documentElement.scrollWidth")
             assert width <= PHONE["width"], width
             assert context.refused == []
+
+        # Without JavaScript: every form works; the new key is in a read-only field to select.
+        async with launched_browser() as browser:
+            context = await browser.new_context(viewport=PHONE, base_url=base, java_script_enabled=False)
+            try:
+                page = await context.new_page()
+                await page.goto("/sign-in")
+                await page.get_by_label("Email address").fill(ADMIN)
+                await page.get_by_label("Password").fill(PASSWORD)
+                await page.get_by_role("button", name="Sign in").last.click()
+                await page.wait_for_url(base + "/settings/security")
+                await page.get_by_label("Note").fill("made without scripts")
+                await page.get_by_role("button", name="Create key").click()
+                typed = await page.locator("#new-key-value").input_value()
+                assert re.fullmatch(r"cal_[0-9a-f]{32}", typed)
+                assert not await page.get_by_role("button", name="Copy").is_visible()  # needs the script
+                await page.screenshot(path=str(shots / "13-phone-new-key-no-script.png"), full_page=True)
+                async with httpx.AsyncClient(base_url=base, timeout=10) as api:
+                    me = await api.get("/v2/me", headers={"Authorization": f"Bearer {typed}"})
+                    assert me.status_code == 200
+            finally:
+                await context.close()
