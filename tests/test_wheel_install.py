@@ -107,6 +107,12 @@ def test_installed_wheel_migrates_and_serves_from_an_empty_folder(tmp_path):
 
         # The documentation assets come from the installed packages too.
         assert httpx.get(base + "/static/docs/swagger-ui-bundle.js", timeout=10).status_code == 200
+        # The settings pages' templates and static files are in the wheel.
+        home = httpx.get(base + "/", timeout=10)
+        assert home.status_code == 200 and 'href="/sign-in"' in home.text
+        assert httpx.get(base + "/sign-in", timeout=10).status_code == 200
+        assert httpx.get(base + "/static/web/site.css", timeout=10).status_code == 200
+        assert httpx.get(base + "/static/web/copy.js", timeout=10).status_code == 200
     finally:
         server.terminate()
         try:

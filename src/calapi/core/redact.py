@@ -52,8 +52,16 @@ def _redacted(text: str, decodings: int) -> str:
     return _PAIR.sub(pair, text)
 
 
+# A one-time sign-in link carries its token in the path (``/sign-in/link/<token>``).
+SIGN_IN_LINK_PATH = "/sign-in/link/"
+_LINK_TOKEN = re.compile(re.escape(SIGN_IN_LINK_PATH) + r"[^/?#\s\"']+")
+
+
 def redact_text(text: str) -> str:
-    """``text`` with the value of every credential-carrying query parameter replaced."""
+    """``text`` with the value of every credential-carrying query parameter replaced, and the
+    token of every sign-in link."""
+    if SIGN_IN_LINK_PATH in text:
+        text = _LINK_TOKEN.sub(SIGN_IN_LINK_PATH + REDACTED, text)
     if "=" not in text and "%3D" not in text and "%3d" not in text:
         return text  # no pair to look at (most log lines, and every log format string)
     return _redacted(text, 0)
