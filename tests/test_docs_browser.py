@@ -10,20 +10,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.support.browser import CHROMIUM_ARGS
 from tests.support.databases import fresh_sqlite
 from tests.support.servers import running_server
 from tests.support.services import require_chromium
-
-# Headless in a container, and nothing the browser would fetch on its own account.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 pytestmark = pytest.mark.browser
 

@@ -62,6 +62,7 @@ from calapi.teams.v1 import router as teams_v1
 from calapi.teams.v2 import router as teams_v2
 from calapi.users.v1 import router as users_v1
 from calapi.users.v2 import router as users_v2
+from calapi.web import site as web_pages
 from calapi.webhooks.v1 import router as webhooks_v1
 from calapi.webhooks.v2 import event_type_router as event_type_webhooks_v2
 from calapi.webhooks.v2 import router as webhooks_v2
@@ -176,6 +177,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router, responses=error_responses_for(router))
     split_documents(app)  # v1 routes in /v1/openapi.json, the rest in /openapi.json
     docs_pages.install(app)
+    web_pages.install(app)  # the settings pages (signed in with a cookie the API never reads)
 
     # add_middleware wraps: the last added runs first.
     # Idempotency sits inside auth and rate limiting: a replay is still an authenticated, counted request.

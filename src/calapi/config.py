@@ -210,6 +210,10 @@ class Settings(BaseSettings):
     # process (declare that no other process writes bookings). "off": every listing reads the
     # database. Bookings are always checked against the database, whatever this says.
     availability_cache: AvailabilityCacheMode = AvailabilityCacheMode.auto
+    # The settings pages (calapi/web): how long a sign-in lasts, and how many sign-in attempts one
+    # account and one client address may make per window (a fixed window: never a lock-out).
+    session_lifetime: str = "14d"
+    sign_in_rate_limit: str = "10/15 minutes"
 
     @field_validator("database_url")
     @classmethod
@@ -234,7 +238,7 @@ class Settings(BaseSettings):
             raise ValueError("lower-case letters, digits and '_' only, such as 'cal_' or 'cal_live_'")
         return value
 
-    @field_validator("rate_limit")
+    @field_validator("rate_limit", "sign_in_rate_limit")
     @classmethod
     def _rate_limit_shape(cls, value: str) -> str:
         parse_rate_limit(value)
@@ -254,7 +258,7 @@ class Settings(BaseSettings):
         parse_duration(value)
         return value
 
-    @field_validator("calendar_cache_ttl", "calendar_timeout")
+    @field_validator("calendar_cache_ttl", "calendar_timeout", "session_lifetime")
     @classmethod
     def _positive_duration(cls, value: str) -> str:
         if parse_duration(value) <= 0:
@@ -380,6 +384,11 @@ class Settings(BaseSettings):
     @property
     def sms_configured(self) -> bool:
         return bool(self.sms_account_sid and self.sms_auth_token and self.sms_from)
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies only over HTTPS: in production, where the server sits behind TLS."""
+        return self.env is Environment.production
 
     @property
     def rate_limit_parsed(self) -> tuple[int, int]:

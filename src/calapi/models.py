@@ -1,5 +1,6 @@
 """Imports every table so that ``Base.metadata`` is complete (Alembic, tests)."""
 
+from calapi.accounts.models import SignInLink, WebSession
 from calapi.api_keys.models import ApiKey, RateLimit
 from calapi.availability.models import SlotReservation
 from calapi.bookings.models import Attendee, Booking, BookingSeat
@@ -43,9 +44,11 @@ __all__ = [
     "RateLimit",
     "Schedule",
     "SelectedCalendar",
+    "SignInLink",
     "SlotReservation",
     "Team",
     "User",
+    "WebSession",
     "Webhook",
     "WebhookAttempt",
     "WebhookDelivery",

@@ -17,6 +17,8 @@ class ApiKey(Base):
     note: Mapped[str | None] = mapped_column(String(255))
     # SHA-256 (hex) of the key without its prefix; the key itself is never stored.
     hashed_key: Mapped[str] = mapped_column(String(64), unique=True)
+    # The key's last characters, shown in the settings pages so that a person can tell keys apart.
+    key_tail: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

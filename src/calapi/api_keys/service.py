@@ -21,6 +21,8 @@ from calapi.users.models import User
 
 # lastUsedAt is written at most this often per key, so that reads stay reads.
 LAST_USED_RESOLUTION = timedelta(seconds=60)
+# How many of a key's last characters are kept in the clear (of 32 random hex digits).
+KEY_TAIL_LENGTH = 4
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ async def mint(
         team_id=team_id,
         note=note,
         hashed_key=hash_key(key, prefix),
+        key_tail=key[-KEY_TAIL_LENGTH:],
         expires_at=expires_at,
         created_at=utcnow(),
     )

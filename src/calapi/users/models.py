@@ -36,6 +36,8 @@ class User(Base):
     default_schedule_id: Mapped[int | None] = mapped_column(Integer)
     user_metadata: Mapped[dict[str, Any] | None] = mapped_column("metadata", JSON)
     locked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # argon2 hash (pwdlib) of the password for the settings pages; None: no password set yet.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property

@@ -33,6 +33,17 @@ async def by_username(session: AsyncSession, username: str) -> User | None:
     return await session.scalar(select(User).where(User.username == username))
 
 
+async def by_email(session: AsyncSession, email: str) -> User | None:
+    return await session.scalar(select(User).where(User.email == email.strip().lower()))
+
+
+async def set_password_hash(session: AsyncSession, user_id: int, password_hash: str) -> None:
+    """Store a password hash made by the accounts room (which owns hashing and checking it)."""
+    user = await get(session, user_id)
+    user.password_hash = password_hash
+    await session.flush()
+
+
 async def find(session: AsyncSession, ident: str) -> User:
     """A user by e-mail, username or numeric id (for the CLI)."""
     conditions = [User.email == ident.lower(), User.username == ident]
