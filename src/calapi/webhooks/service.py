@@ -50,11 +50,19 @@ ROTATION_OVERLAP = timedelta(hours=24)
 DEFAULT_VERSION = "2021-10-20"
 
 
+class UrlRefused(BadRequest):
+    """The subscriber URL is refused (the SSRF guard's reason); a page shows it next to the URL."""
+
+
+class TemplateRefused(BadRequest):
+    """The payload template would not render, or not within the limits; a page shows it next to the template."""
+
+
 async def _check_url(url: str, settings: Settings) -> None:
     try:
         await ssrf.resolve(url, allow_private=settings.webhook_private_networks_allowed)
     except ssrf.UrlNotAllowed as exc:
-        raise BadRequest(f"Webhook URL is not allowed: {exc}") from None
+        raise UrlRefused(f"Webhook URL is not allowed: {exc}") from None
 
 
 def _check_template(template: str | None, settings: Settings) -> None:
@@ -64,20 +72,20 @@ def _check_template(template: str | None, settings: Settings) -> None:
         return
     size = len(template.encode())
     if size > settings.webhook_max_template_bytes:
-        raise BadRequest(
+        raise TemplateRefused(
             f"payloadTemplate is {size} bytes; at most {settings.webhook_max_template_bytes} are allowed "
             f"(CALAPI_WEBHOOK_MAX_TEMPLATE_BYTES)."
         )
     try:
         templates.validate(template)
     except templates.TemplateError as exc:
-        raise BadRequest(str(exc)) from None
+        raise TemplateRefused(str(exc)) from None
     for payload in largest_payloads(InputLimits.of(settings)):
         context = webhook_delivery.template_context("BOOKING_CREATED", payload, "2050-01-01T00:00:00.000Z")
         try:
             templates.render(template, context, max_bytes=settings.webhook_max_body_bytes)
         except templates.BodyTooLarge as exc:
-            raise BadRequest(
+            raise TemplateRefused(
                 f"payloadTemplate renders to more than {exc.limit} bytes for a booking whose inputs are as long as "
                 f"allowed (at least {exc.at_least} bytes; CALAPI_WEBHOOK_MAX_BODY_BYTES): use fewer or shorter variables."
             ) from None
@@ -445,7 +453,7 @@ def preview_template(template: str | None, trigger: str, settings: Settings) -> 
             max_bytes=settings.webhook_max_body_bytes,
         )
     except templates.BodyTooLarge as exc:
-        raise BadRequest(
+        raise TemplateRefused(
             f"payloadTemplate renders to more than {exc.limit} bytes for the sample {trigger} "
             f"(at least {exc.at_least} bytes; CALAPI_WEBHOOK_MAX_BODY_BYTES): use fewer or shorter variables."
         ) from None
