@@ -133,6 +133,7 @@ async def test_the_preview_renders_on_the_server_and_saves_nothing(
     assert await _api_webhooks(client, alice) == []
 
 
+@pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)
 async def test_a_template_that_would_not_render_shows_the_reason_and_saves_nothing(
     app: Any, client: httpx.AsyncClient, alice: Any, alice_web: httpx.AsyncClient, receiver: Any
 ) -> None:
@@ -240,6 +241,7 @@ async def test_one_user_never_sees_or_changes_another_users_webhooks(
     assert len(receiver.requests) == 1  # Bob's own ping only
 
 
+@pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)
 async def test_a_team_member_who_is_not_admin_cannot_manage_the_team_webhooks(
     app: Any, client: httpx.AsyncClient, alice: Any, bob: Any, alice_web: httpx.AsyncClient, receiver: Any
 ) -> None:
@@ -321,6 +323,7 @@ async def test_what_a_person_typed_is_shown_as_text(
     assert "<script>alert(1)</script>" not in echoed.text and "<script>x</script>" not in echoed.text
 
 
+@pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)
 async def test_the_log_shows_each_delivery_and_redelivers_it_with_the_same_webhook_id(
     app: Any,
     client: httpx.AsyncClient,

@@ -38,6 +38,7 @@ async def _team_hook(client: Any, team_id: int, by: factories.TestUser, url: str
     return str(created.json()["data"]["id"])
 
 
+@pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)
 async def test_a_user_manages_their_own_their_event_types_and_the_teams_they_run(
     app, client, alice, bob, event_types, receiver
 ):
@@ -190,6 +191,7 @@ async def test_a_refused_template_saves_nothing(app, alice, receiver):
         assert (await webhooks_service.list_managed(session, principal(alice))).webhooks == ()
 
 
+@pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)
 async def test_the_log_of_every_managed_webhook_with_filters_redelivery_and_ping(
     app, client, alice, bob, event_types, receiver, job_loop
 ):
