@@ -358,6 +358,13 @@ async def test_the_log_shows_each_delivery_and_redelivers_it_with_the_same_webho
     )
     assert "received &lt;b&gt;ok&lt;/b&gt;" in detail.text  # the answer, as text
 
+    forged = await alice_web.post(
+        f"{PAGE}/{hook['id']}/deliveries/{delivery_id}/redeliver", data={"csrf_token": "0" * 64}
+    )
+    assert forged.status_code == 403
+    await settle(app)
+    assert len(receiver.requests) == 1  # the forged form queued nothing
+
     redelivered = await alice_web.post(
         f"{PAGE}/{hook['id']}/deliveries/{delivery_id}/redeliver", data={"csrf_token": csrf_of(detail)}
     )

@@ -16,7 +16,7 @@ from calapi.core.errors import BadRequest, NotFound
 from calapi.db import utcnow
 from calapi.webhooks import samples
 from calapi.webhooks import service as webhooks_service
-from calapi.webhooks.commands import DeliveryFilters, ManagedWebhooks, NewWebhook, TeamWebhooks, UserWebhooks
+from calapi.webhooks.commands import DeliveryFilters, ManagedWebhooks, NewWebhook, UserWebhooks
 from calapi.webhooks.triggers import ALL_TRIGGERS, PING
 from tests.bookings.conftest import MONDAY, at, book
 from tests.support import factories
@@ -82,10 +82,26 @@ async def test_a_user_manages_their_own_their_event_types_and_the_teams_they_run
                     session, principal(alice), DeliveryFilters(), webhook_id=webhook_id
                 )
         # where a new webhook may go: her own, or a team she runs
-        assert await webhooks_service.creation_scope(session, principal(alice), None) == UserWebhooks(principal(alice))
-        assert await webhooks_service.creation_scope(session, principal(alice), run["id"]) == TeamWebhooks(run["id"])
+        settings = app.state.settings
+        mine = await webhooks_service.create_managed(
+            session, principal(alice), None, NewWebhook(receiver.url + "/new-own", ("BOOKING_CREATED",)), settings
+        )
+        for_team = await webhooks_service.create_managed(
+            session, principal(alice), run["id"], NewWebhook(receiver.url + "/new-team", ("BOOKING_CREATED",)), settings
+        )
+        assert (mine.user_id, mine.team_id) == (alice.id, None) and (for_team.user_id, for_team.team_id) == (
+            None,
+            run["id"],
+        )
         with pytest.raises(NotFound):
-            await webhooks_service.creation_scope(session, principal(alice), member_of["id"])
+            await webhooks_service.create_managed(
+                session,
+                principal(alice),
+                member_of["id"],
+                NewWebhook(receiver.url + "/x", ("BOOKING_CREATED",)),
+                settings,
+            )
+        await session.rollback()
 
         # Bob sees his own and his teams', never Alice's
         bobs = {item.webhook.id for item in (await webhooks_service.list_managed(session, principal(bob))).webhooks}
@@ -195,8 +211,8 @@ async def test_a_refused_template_saves_nothing(app, alice, receiver):
 async def test_the_log_of_every_managed_webhook_with_filters_redelivery_and_ping(
     app, client, alice, bob, event_types, receiver, job_loop
 ):
-    answers = iter([500, 200])
-    receiver.respond = lambda r: (next(answers, 200), {}, b"thanks")
+    answers = iter([500, 200])  # the first webhook's first attempt fails, the retry succeeds
+    receiver.respond = lambda r: (next(answers, 200) if r.path == "/one" else 200, {}, b"thanks")
     first = (await subscribe(client, alice, receiver.url + "/one", ["BOOKING_CREATED", "BOOKING_CANCELLED"]))["id"]
     second = (await subscribe(client, alice, receiver.url + "/two", ["BOOKING_CREATED"]))["id"]
     bobs = (await subscribe(client, bob, receiver.url + "/bob", ["BOOKING_CREATED"]))["id"]

@@ -265,11 +265,11 @@ async def create_webhook(request: Request, form: CheckedForm, db: SessionDep, wh
         payload_template=entered.payload_template or None,
         secret=parsed.secret or None,
     )
-    principal = _principal(who)
     try:
         async with db.begin_nested():  # a refused form keeps nothing
-            scope = await webhooks_service.creation_scope(db, principal, _team_of(entered.owner))
-            await webhooks_service.create(db, scope, command, request.app.state.settings)
+            await webhooks_service.create_managed(
+                db, _principal(who), _team_of(entered.owner), command, request.app.state.settings
+            )
     except NotFound:
         return _not_found(request)
     except AppError as refused:
@@ -292,34 +292,38 @@ async def update_webhook(
     request: Request, webhook_id: str, form: CheckedForm, db: SessionDep, who: CurrentUser
 ) -> Response:
     scope = ManagedWebhooks(_principal(who))
+    parsed = _parse(form)
+    entered = parsed.entered
+    if form.get("action") != "preview" and not parsed.errors:
+        changes = WebhookChanges.of(
+            subscriber_url=entered.subscriber_url,
+            triggers=tuple(entered.triggers),
+            active=entered.active,
+            payload_template=entered.payload_template or None,
+        )
+        if parsed.secret:
+            changes = changes.plus(secret=parsed.secret)
+        elif form.get("remove_secret") == "on":
+            changes = changes.plus(secret=None)
+        try:
+            async with db.begin_nested():  # a refused form keeps nothing
+                await webhooks_service.update(db, scope, webhook_id, changes, request.app.state.settings)
+        except NotFound:
+            return _not_found(request)
+        except AppError as refused:
+            errors = {_field_of(refused): refused.message}
+        else:
+            return redirect(PAGE + "?done=saved")
+    else:
+        errors = parsed.errors
+    # the form again: a preview, or what was refused and why
     try:
         webhook = await webhooks_service.get(db, scope, webhook_id)
     except NotFound:
         return _not_found(request)
-    parsed = _parse(form)
-    entered = parsed.entered
     entered.has_secret = bool(webhook.secret)
-    if form.get("action") == "preview" or parsed.errors:
-        status = 400 if parsed.errors else 200
-        return await _form_page(request, db, who, entered, webhook=webhook, errors=parsed.errors, status_code=status)
-    changes = WebhookChanges.of(
-        subscriber_url=entered.subscriber_url,
-        triggers=tuple(entered.triggers),
-        active=entered.active,
-        payload_template=entered.payload_template or None,
-    )
-    if parsed.secret:
-        changes = changes.plus(secret=parsed.secret)
-    elif form.get("remove_secret") == "on":
-        changes = changes.plus(secret=None)
-    try:
-        async with db.begin_nested():  # a refused form keeps nothing
-            await webhooks_service.update(db, scope, webhook_id, changes, request.app.state.settings)
-    except AppError as refused:
-        await db.refresh(webhook)
-        errors = {_field_of(refused): refused.message}
-        return await _form_page(request, db, who, entered, webhook=webhook, errors=errors, status_code=400)
-    return redirect(PAGE + "?done=saved")
+    status = 400 if errors else 200
+    return await _form_page(request, db, who, entered, webhook=webhook, errors=errors, status_code=status)
 
 
 # ---------------------------------------------------------------- ping
@@ -375,8 +379,8 @@ def _log_filters(request: Request) -> tuple[dict[str, str], DeliveryFilters, dic
     until = _day(entered["until"], "until", errors)
     skip = int(entered["skip"]) if entered["skip"].isdigit() and len(entered["skip"]) < 9 else 0
     filters = DeliveryFilters(
-        status=entered["status"] or None if "status" not in errors else None,
-        trigger=entered["trigger"] or None if "trigger" not in errors else None,
+        status=None if "status" in errors else entered["status"] or None,
+        trigger=None if "trigger" in errors else entered["trigger"] or None,
         response_status=code,
         since=datetime(since.year, since.month, since.day, tzinfo=UTC) if since else None,
         # "until" is a whole day: everything before the next one

@@ -422,6 +422,15 @@ async def creation_scope(session: AsyncSession, principal: Principal, team_id: i
     return TeamWebhooks(team_id)
 
 
+async def create_managed(
+    session: AsyncSession, principal: Principal, team_id: int | None, command: NewWebhook, settings: Settings
+) -> Webhook:
+    """A new webhook of the caller's (``team_id`` None) or of a team the caller runs: ``create`` in
+    the scope ``creation_scope`` gives."""
+    await begin_write(session)
+    return await create(session, await creation_scope(session, principal, team_id), command, settings)
+
+
 # ---------------------------------------------------------------- payload templates: a preview against a sample
 
 
