@@ -29,7 +29,7 @@ from calapi.web.pages import redirect, render
 from calapi.webhooks import samples
 from calapi.webhooks import service as webhooks_service
 from calapi.webhooks.commands import DeliveryFilters, ManagedWebhooks, NewWebhook, WebhookChanges
-from calapi.webhooks.models import DeliveryStatus, Webhook
+from calapi.webhooks.models import DELIVERY_STATUSES, Webhook
 from calapi.webhooks.service import TemplatePreview, TemplateRefused, UrlRefused
 from calapi.webhooks.triggers import ALL_TRIGGERS
 
@@ -41,13 +41,6 @@ LOG = PAGE + "/deliveries"
 URL_MAX_LENGTH = 2048  # the column's width, as the API's schema
 SECRET_MAX_LENGTH = 255
 LOG_PAGE_SIZE = 50
-STATUSES = (
-    DeliveryStatus.pending,
-    DeliveryStatus.succeeded,
-    DeliveryStatus.failed,
-    DeliveryStatus.expired,
-    DeliveryStatus.cancelled,
-)
 _NOTICES = {
     "created": "The webhook is created.",
     "saved": "The webhook is saved.",
@@ -72,6 +65,84 @@ async def webhooks_page(request: Request, db: SessionDep, who: CurrentUser) -> R
     managed = await webhooks_service.list_managed(db, _principal(who))
     notice = _NOTICES.get(request.query_params.get("done", ""))
     return render(request, "webhooks.html", {"managed": managed, "notice": notice})
+
+
+# ---------------------------------------------------------------- the delivery log (before "/{webhook_id}", which would take its path)
+
+
+def _day(raw: str, name: str, errors: dict[str, str]) -> date | None:
+    if not raw.strip():
+        return None
+    try:
+        return date.fromisoformat(raw.strip())
+    except ValueError:
+        errors[name] = "Enter a date as YYYY-MM-DD."
+        return None
+
+
+def _log_filters(request: Request) -> tuple[dict[str, str], DeliveryFilters, dict[str, str]]:
+    """The log's filters from its query string (a GET form: nothing changes, no token needed)."""
+    query = request.query_params
+    entered = {
+        name: query.get(name, "")[:64] for name in ("webhook", "trigger", "status", "code", "since", "until", "skip")
+    }
+    errors: dict[str, str] = {}
+    if entered["trigger"] and entered["trigger"] not in samples.PREVIEW_TRIGGERS:
+        errors["trigger"] = "Choose a trigger from the list."
+    if entered["status"] and entered["status"] not in DELIVERY_STATUSES:
+        errors["status"] = "Choose a status from the list."
+    code: int | None = None
+    if entered["code"].strip():
+        text = entered["code"].strip()
+        if text.isdigit() and 100 <= int(text) <= 599:
+            code = int(text)
+        else:
+            errors["code"] = "Enter an HTTP status code from 100 to 599, such as 500."
+    since = _day(entered["since"], "since", errors)
+    until = _day(entered["until"], "until", errors)
+    skip = int(entered["skip"]) if entered["skip"].isdigit() and len(entered["skip"]) < 9 else 0
+    filters = DeliveryFilters(
+        status=None if "status" in errors else entered["status"] or None,
+        trigger=None if "trigger" in errors else entered["trigger"] or None,
+        response_status=code,
+        since=datetime(since.year, since.month, since.day, tzinfo=UTC) if since else None,
+        # "until" is a whole day: everything before the next one
+        until=datetime(until.year, until.month, until.day, tzinfo=UTC) + timedelta(days=1) if until else None,
+        take=LOG_PAGE_SIZE + 1,  # one more tells whether there is an older page
+        skip=skip,
+    )
+    return entered, filters, errors
+
+
+@router.get(LOG)
+async def delivery_log_page(request: Request, db: SessionDep, who: CurrentUser) -> Response:
+    entered, filters, errors = _log_filters(request)
+    principal = _principal(who)
+    managed = await webhooks_service.list_managed(db, principal)
+    webhook_id = entered["webhook"] or None
+    try:
+        views = (
+            [] if errors else await webhooks_service.managed_deliveries(db, principal, filters, webhook_id=webhook_id)
+        )
+    except NotFound:
+        errors["webhook"] = "Choose one of your webhooks."
+        views = []
+    older = None
+    if len(views) > LOG_PAGE_SIZE:
+        views = views[:LOG_PAGE_SIZE]
+        older = request.url.include_query_params(skip=filters.skip + LOG_PAGE_SIZE)
+    urls = {item.webhook.id: item.webhook.subscriber_url for item in managed.webhooks}
+    values = {
+        "entered": entered,
+        "errors": errors,
+        "views": views,
+        "urls": urls,
+        "managed": managed,
+        "older": str(older) if older else None,
+        "statuses": DELIVERY_STATUSES,
+        "triggers": samples.PREVIEW_TRIGGERS,
+    }
+    return render(request, "webhook_log.html", values, status_code=400 if errors else 200)
 
 
 # ---------------------------------------------------------------- create and edit
@@ -213,37 +284,6 @@ async def _form_page(
     return render(request, "webhook_form.html", values, status_code=status_code)
 
 
-@router.get(LOG)  # before "/{webhook_id}", which would take its path
-async def delivery_log_page(request: Request, db: SessionDep, who: CurrentUser) -> Response:
-    entered, filters, errors = _log_filters(request)
-    principal = _principal(who)
-    managed = await webhooks_service.list_managed(db, principal)
-    webhook_id = entered["webhook"] or None
-    try:
-        views = (
-            [] if errors else await webhooks_service.managed_deliveries(db, principal, filters, webhook_id=webhook_id)
-        )
-    except NotFound:
-        errors["webhook"] = "Choose one of your webhooks."
-        views = []
-    older = None
-    if len(views) > LOG_PAGE_SIZE:
-        views = views[:LOG_PAGE_SIZE]
-        older = request.url.include_query_params(skip=filters.skip + LOG_PAGE_SIZE)
-    urls = {item.webhook.id: item.webhook.subscriber_url for item in managed.webhooks}
-    values = {
-        "entered": entered,
-        "errors": errors,
-        "views": views,
-        "urls": urls,
-        "managed": managed,
-        "older": str(older) if older else None,
-        "statuses": STATUSES,
-        "triggers": samples.PREVIEW_TRIGGERS,
-    }
-    return render(request, "webhook_log.html", values, status_code=400 if errors else 200)
-
-
 @router.get(PAGE + "/new")
 async def new_webhook_page(request: Request, db: SessionDep, who: CurrentUser) -> Response:
     return await _form_page(request, db, who, Entered(), webhook=None)
@@ -344,51 +384,7 @@ async def ping_webhook(
     return render(request, "webhook_ping.html", values)
 
 
-# ---------------------------------------------------------------- the delivery log
-
-
-def _day(raw: str, name: str, errors: dict[str, str]) -> date | None:
-    if not raw.strip():
-        return None
-    try:
-        return date.fromisoformat(raw.strip())
-    except ValueError:
-        errors[name] = "Enter a date as YYYY-MM-DD."
-        return None
-
-
-def _log_filters(request: Request) -> tuple[dict[str, str], DeliveryFilters, dict[str, str]]:
-    """The log's filters from its query string (a GET form: nothing changes, no token needed)."""
-    query = request.query_params
-    entered = {
-        name: query.get(name, "")[:64] for name in ("webhook", "trigger", "status", "code", "since", "until", "skip")
-    }
-    errors: dict[str, str] = {}
-    if entered["trigger"] and entered["trigger"] not in samples.PREVIEW_TRIGGERS:
-        errors["trigger"] = "Choose a trigger from the list."
-    if entered["status"] and entered["status"] not in STATUSES:
-        errors["status"] = "Choose a status from the list."
-    code: int | None = None
-    if entered["code"].strip():
-        text = entered["code"].strip()
-        if text.isdigit() and 100 <= int(text) <= 599:
-            code = int(text)
-        else:
-            errors["code"] = "Enter an HTTP status code from 100 to 599, such as 500."
-    since = _day(entered["since"], "since", errors)
-    until = _day(entered["until"], "until", errors)
-    skip = int(entered["skip"]) if entered["skip"].isdigit() and len(entered["skip"]) < 9 else 0
-    filters = DeliveryFilters(
-        status=None if "status" in errors else entered["status"] or None,
-        trigger=None if "trigger" in errors else entered["trigger"] or None,
-        response_status=code,
-        since=datetime(since.year, since.month, since.day, tzinfo=UTC) if since else None,
-        # "until" is a whole day: everything before the next one
-        until=datetime(until.year, until.month, until.day, tzinfo=UTC) + timedelta(days=1) if until else None,
-        take=LOG_PAGE_SIZE + 1,  # one more tells whether there is an older page
-        skip=skip,
-    )
-    return entered, filters, errors
+# ---------------------------------------------------------------- one delivery, and redelivery
 
 
 async def _delivery_page(

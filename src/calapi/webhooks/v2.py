@@ -39,7 +39,7 @@ from calapi.webhooks.commands import (
     UserWebhooks,
     WebhookChanges,
 )
-from calapi.webhooks.models import DeliveryStatus, Webhook, WebhookAttempt
+from calapi.webhooks.models import DELIVERY_STATUSES, Webhook, WebhookAttempt
 from calapi.webhooks.service import DeliveryView, PingResult
 from calapi.webhooks.triggers import ALL_TRIGGERS, TIME_UNITS, VERSIONS
 
@@ -50,13 +50,7 @@ team_router = APIRouter(prefix="/v2/teams/{teamId}/webhooks", tags=["Teams Webho
 Trigger = Literal[ALL_TRIGGERS]  # type: ignore[valid-type]
 Version = Literal[VERSIONS]  # type: ignore[valid-type]
 TimeUnit = Literal[TIME_UNITS]  # type: ignore[valid-type]
-_STATUSES = (
-    DeliveryStatus.pending,
-    DeliveryStatus.succeeded,
-    DeliveryStatus.failed,
-    DeliveryStatus.expired,
-    DeliveryStatus.cancelled,
-)
+_STATUSES = DELIVERY_STATUSES
 
 
 class UpdateWebhookInput(WireModel):
