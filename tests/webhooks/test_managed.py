@@ -19,6 +19,7 @@ from calapi.webhooks import service as webhooks_service
 from calapi.webhooks.commands import DeliveryFilters, ManagedWebhooks, NewWebhook, UserWebhooks
 from calapi.webhooks.triggers import ALL_TRIGGERS, PING
 from tests.bookings.conftest import MONDAY, at, book
+from tests.core.test_query_counts import count_statements
 from tests.support import factories
 from tests.teams.conftest import add_member, make_team
 from tests.webhooks.conftest import SECRET, settle, subscribe
@@ -295,3 +296,34 @@ async def test_the_api_log_filters_by_answer_code(app, client, alice, event_type
     assert (await client.get(f"{path}?responseStatus=404", headers=alice.headers)).json()["data"] == []
     refused = await client.get(f"{path}?responseStatus=abc", headers=alice.headers)
     assert refused.status_code == 400 and "responseStatus must be an HTTP status code" in refused.text
+
+
+async def test_the_managed_list_and_log_take_the_same_statements_whatever_their_length(
+    app, client, alice, event_types, receiver, job_loop
+):
+    team = await make_team(client, alice, "Counted")
+    await _team_hook(client, team["id"], alice, receiver.url + "/team")
+    for n in range(2):
+        await subscribe(client, alice, receiver.url + f"/{n}", ["BOOKING_CREATED"])
+    me = principal(alice)
+
+    async def statements_of_a_look() -> tuple[int, int, int]:
+        async with app.state.sessionmaker() as session:
+            with count_statements(app) as listing:
+                listed = await webhooks_service.list_managed(session, me)
+            with count_statements(app) as log:
+                views = await webhooks_service.managed_deliveries(session, me, DeliveryFilters())
+        assert len(listed.webhooks) == 3
+        return len(listing), len(log), len(views)
+
+    await book(client, event_types.regular, at(MONDAY, "10:00"))
+    await receiver.wait_for(2)
+    await settle(app)
+    few = await statements_of_a_look()
+    for clock in ("11:00", "12:00", "13:00"):
+        await book(client, event_types.regular, at(MONDAY, clock))
+    await receiver.wait_for(8)
+    await settle(app)
+    many = await statements_of_a_look()
+    assert (few[2], many[2]) == (2, 8)
+    assert few[:2] == many[:2] and max(few[:2]) <= 3  # SQLite counts its BEGIN too
