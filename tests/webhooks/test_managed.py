@@ -307,6 +307,12 @@ async def test_the_managed_list_and_log_take_the_same_statements_whatever_their_
         await subscribe(client, alice, receiver.url + f"/{n}", ["BOOKING_CREATED"])
     me = principal(alice)
 
+    def ours(statements: list[str]) -> list[str]:
+        """Without the job loop's polls (it shares the engine) and transaction control."""
+        return [
+            s for s in statements if "jobs" not in s and s.split()[0].upper() not in ("BEGIN", "COMMIT", "ROLLBACK")
+        ]
+
     async def statements_of_a_look() -> tuple[int, int, int]:
         async with app.state.sessionmaker() as session:
             with count_statements(app) as listing:
@@ -314,7 +320,7 @@ async def test_the_managed_list_and_log_take_the_same_statements_whatever_their_
             with count_statements(app) as log:
                 views = await webhooks_service.managed_deliveries(session, me, DeliveryFilters())
         assert len(listed.webhooks) == 3
-        return len(listing), len(log), len(views)
+        return len(ours(listing)), len(ours(log)), len(views)
 
     await book(client, event_types.regular, at(MONDAY, "10:00"))
     await receiver.wait_for(2)
@@ -326,4 +332,4 @@ async def test_the_managed_list_and_log_take_the_same_statements_whatever_their_
     await settle(app)
     many = await statements_of_a_look()
     assert (few[2], many[2]) == (2, 8)
-    assert few[:2] == many[:2] and max(few[:2]) <= 3  # SQLite counts its BEGIN too
+    assert few[:2] == many[:2] == (2, 3)  # teams and webhooks; teams, deliveries and their attempts
