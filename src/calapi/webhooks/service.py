@@ -10,11 +10,11 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Literal
 
 from sqlalchemy import and_, delete, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql import Select
+from sqlalchemy.sql import ColumnElement, Select
 
 from calapi.bookings.events import largest_payloads
 from calapi.config import Settings
@@ -360,7 +360,7 @@ async def list_owned_by(session: AsyncSession, owner_ids: list[int] | None) -> l
 class WebhookOwner:
     """Whose subscription a webhook is: the user's own (``user``), an event type's, or a team's."""
 
-    kind: str  # "user" | "event_type" | "team"
+    kind: Literal["user", "event_type", "team"]
     id: int
     name: str
 
@@ -377,7 +377,7 @@ class ManagedWebhookList:
     teams: tuple[WebhookOwner, ...]  # the teams the caller runs: where else a new webhook may go
 
 
-def _managed_clause(user_id: int, team_ids: list[int]) -> Any:
+def _managed_clause(user_id: int, team_ids: list[int]) -> ColumnElement[bool]:
     return or_(
         and_(Webhook.user_id == user_id, Webhook.event_type_id.is_(None), Webhook.team_id.is_(None)),
         and_(EventType.owner_id == user_id, EventType.team_id.is_(None)),
