@@ -108,6 +108,19 @@ async def test_create_edit_and_the_api_sees_the_same_webhook(
     assert after["active"] is False and after["secret"] == SECRET  # unticked; an empty secret keeps the old one
     assert after["payloadTemplate"] == '{"who": "{{attendees.0.name}}"}'
 
+    # a new secret replaces the old one; "remove" leaves deliveries unsigned
+    edit = await alice_web.get(f"{PAGE}/{hook['id']}")
+    fields = {"subscriber_url": receiver.url, "triggers": "BOOKING_CREATED", "active": "on", "action": "save"}
+    assert (
+        await alice_web.post(f"{PAGE}/{hook['id']}", data=_form(edit, secret="a-new-secret", **fields))
+    ).status_code == 303
+    assert (await _api_webhooks(client, alice))[0]["secret"] == "a-new-secret"
+    assert (
+        await alice_web.post(f"{PAGE}/{hook['id']}", data=_form(edit, remove_secret="on", **fields))
+    ).status_code == 303
+    [unsigned] = await _api_webhooks(client, alice)
+    assert unsigned["secret"] is None and unsigned["active"] is True and unsigned["payloadTemplate"] is None
+
 
 async def test_the_preview_renders_on_the_server_and_saves_nothing(
     app: Any, client: httpx.AsyncClient, alice: Any, alice_web: httpx.AsyncClient, receiver: Any
