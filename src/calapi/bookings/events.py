@@ -164,6 +164,41 @@ def meeting_payload(booking: Booking, *, attendees: Sequence[Attendee], organize
     }
 
 
+def rescheduled_from(old: Booking, rescheduled_by: str | None, **more: Any) -> dict[str, Any]:
+    """What a BOOKING_RESCHEDULED (or REQUESTED) event tells of the booking it replaces."""
+    return {
+        "rescheduleId": old.id,
+        "rescheduleUid": old.uid,
+        "rescheduleStartTime": iso_ms(old.start_time),
+        "rescheduleEndTime": iso_ms(old.end_time),
+        "rescheduledBy": rescheduled_by,
+        **more,
+    }
+
+
+def reassigned_to(previous: User | None, new_host: User, *, reason: str | None, manual: bool) -> dict[str, Any]:
+    """What a BOOKING_REASSIGNED event adds to the booking's payload."""
+    return {
+        "reassignedFrom": {"id": previous.id, "name": previous.name, "email": previous.email} if previous else None,
+        "reassignedTo": {"id": new_host.id, "name": new_host.name, "email": new_host.email},
+        "reassignReason": reason,
+        "reassignType": "manual" if manual else "automatic",
+    }
+
+
+def no_show_payload(booking: Booking, marks: Sequence[tuple[str, bool]], *, host: bool | None) -> dict[str, Any]:
+    """BOOKING_NO_SHOW_UPDATED's small payload: the attendees' flags as asked (email, absent)."""
+    payload: dict[str, Any] = {
+        "bookingUid": booking.uid,
+        "bookingId": booking.id,
+        "message": "No-show status updated",
+        "attendees": [{"email": email, "noShow": absent} for email, absent in marks],
+    }
+    if host is not None:
+        payload["noShowHost"] = host
+    return payload
+
+
 def largest_payloads(limits: InputLimits) -> list[dict[str, Any]]:
     """A booking event's payload and a meeting event's, for a booking whose every input is as
     long as the limits allow (plain ASCII): what a webhook's template is tried against when saved."""

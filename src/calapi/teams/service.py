@@ -172,6 +172,21 @@ async def list_teams_of(session: AsyncSession, user_id: int) -> list[Team]:
     return list(await session.scalars(query))
 
 
+async def list_teams_managed_by(session: AsyncSession, user_id: int) -> list[Team]:
+    """Teams the user runs (an accepted ADMIN or OWNER), oldest first; one statement."""
+    query = (
+        select(Team)
+        .join(Membership, Membership.team_id == Team.id)
+        .where(
+            Membership.user_id == user_id,
+            Membership.accepted.is_(True),
+            Membership.role.in_(roles.MANAGER_ROLES),
+        )
+        .order_by(Team.id)
+    )
+    return list(await session.scalars(query))
+
+
 async def update_team(session: AsyncSession, team_id: int, changes: TeamChanges) -> Team:
     team = await get_team(session, team_id)
     if changes.slug is not None and changes.slug != team.slug:

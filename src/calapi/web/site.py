@@ -6,12 +6,12 @@ from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import Response
 
-from calapi.web import home, security, sign_in
+from calapi.web import home, security, sign_in, webhooks
 from calapi.web.auth import SignInRequired, sign_in_url
 from calapi.web.forms import FormRefused
 from calapi.web.pages import install_static, redirect, render
 
-ROUTERS = (home.router, sign_in.router, security.router)
+ROUTERS = (home.router, sign_in.router, security.router, webhooks.router)
 
 
 async def _sign_in_required(request: Request, exc: Exception) -> Response:

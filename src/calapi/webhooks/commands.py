@@ -39,6 +39,7 @@ class WebhookChanges(Changes):
 class DeliveryFilters:
     status: str | None = None
     trigger: str | None = None
+    response_status: int | None = None  # the subscriber answered this code to some attempt
     since: datetime | None = None
     until: datetime | None = None
     take: int = 50
@@ -80,5 +81,14 @@ class OperatedWebhooks:
     principal: Principal
 
 
-Scope = UserWebhooks | EventTypeWebhooks | TeamWebhooks | OperatedWebhooks
+@dataclass(frozen=True)
+class ManagedWebhooks:
+    """The settings pages: the caller's own subscriptions (user-level, and on event types they own) and
+    those of teams the caller runs (an accepted ADMIN or OWNER; system admins pass the team check as
+    in the API). Any other webhook is "not found"."""
+
+    principal: Principal
+
+
+Scope = UserWebhooks | EventTypeWebhooks | TeamWebhooks | OperatedWebhooks | ManagedWebhooks
 OwnerScope = UserWebhooks | EventTypeWebhooks | TeamWebhooks  # where a webhook is created and listed

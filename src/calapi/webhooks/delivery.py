@@ -56,14 +56,20 @@ _PRUNE_EVERY = 3600.0
 # ---------------------------------------------------------------- bodies
 
 
+def template_context(trigger: str, payload: dict[str, Any], created_at: str) -> dict[str, Any]:
+    """What a payload template sees: the payload, with ``triggerEvent`` and ``createdAt`` beside it."""
+    return {**payload, "triggerEvent": trigger, "createdAt": created_at}
+
+
 def build_body(
     webhook: Webhook, trigger: str, payload: dict[str, Any], created_at: str, *, max_bytes: int | None = None
 ) -> tuple[str, str]:
     """→ (body text, content type): Cal.com's envelope, the flat MEETING_* shape, or the template.
     A body over ``max_bytes`` raises ``templates.BodyTooLarge``."""
     if webhook.payload_template:
-        context = {**payload, "triggerEvent": trigger, "createdAt": created_at}
-        return templates.render(webhook.payload_template, context, max_bytes=max_bytes)
+        return templates.render(
+            webhook.payload_template, template_context(trigger, payload, created_at), max_bytes=max_bytes
+        )
     if trigger in FLAT_TRIGGERS:
         body: dict[str, Any] = {"triggerEvent": trigger, **payload}
     else:

@@ -63,6 +63,15 @@ class DeliveryStatus:
     cancelled = "cancelled"  # the subscription was disabled or deleted before it could be sent
 
 
+DELIVERY_STATUSES = (
+    DeliveryStatus.pending,
+    DeliveryStatus.succeeded,
+    DeliveryStatus.failed,
+    DeliveryStatus.expired,
+    DeliveryStatus.cancelled,
+)
+
+
 class WebhookDelivery(Base):
     """One event for one subscriber: a fixed body and a fixed ``webhook-id`` for every attempt."""
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Literal
 
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import ColumnElement, Select
 
 from calapi.bookings.events import largest_payloads
 from calapi.config import Settings
@@ -24,11 +26,14 @@ from calapi.core.limits import InputLimits
 from calapi.db import begin_write, rows_affected, utcnow
 from calapi.event_types.models import EventType
 from calapi.jobs import worker as jobs
+from calapi.teams import access as team_access
+from calapi.teams import service as teams_service
 from calapi.webhooks import delivery as webhook_delivery
-from calapi.webhooks import signing, templates
+from calapi.webhooks import samples, signing, templates
 from calapi.webhooks.commands import (
     DeliveryFilters,
     EventTypeWebhooks,
+    ManagedWebhooks,
     NewWebhook,
     OperatedWebhooks,
     OwnerScope,
@@ -45,11 +50,19 @@ ROTATION_OVERLAP = timedelta(hours=24)
 DEFAULT_VERSION = "2021-10-20"
 
 
+class UrlRefused(BadRequest):
+    """The subscriber URL is refused (the SSRF guard's reason); a page shows it next to the URL."""
+
+
+class TemplateRefused(BadRequest):
+    """The payload template would not render, or not within the limits; a page shows it next to the template."""
+
+
 async def _check_url(url: str, settings: Settings) -> None:
     try:
         await ssrf.resolve(url, allow_private=settings.webhook_private_networks_allowed)
     except ssrf.UrlNotAllowed as exc:
-        raise BadRequest(f"Webhook URL is not allowed: {exc}") from None
+        raise UrlRefused(f"Webhook URL is not allowed: {exc}") from None
 
 
 def _check_template(template: str | None, settings: Settings) -> None:
@@ -59,20 +72,20 @@ def _check_template(template: str | None, settings: Settings) -> None:
         return
     size = len(template.encode())
     if size > settings.webhook_max_template_bytes:
-        raise BadRequest(
+        raise TemplateRefused(
             f"payloadTemplate is {size} bytes; at most {settings.webhook_max_template_bytes} are allowed "
             f"(CALAPI_WEBHOOK_MAX_TEMPLATE_BYTES)."
         )
     try:
         templates.validate(template)
     except templates.TemplateError as exc:
-        raise BadRequest(str(exc)) from None
+        raise TemplateRefused(str(exc)) from None
     for payload in largest_payloads(InputLimits.of(settings)):
-        context = {**payload, "triggerEvent": "BOOKING_CREATED", "createdAt": "2050-01-01T00:00:00.000Z"}
+        context = webhook_delivery.template_context("BOOKING_CREATED", payload, "2050-01-01T00:00:00.000Z")
         try:
             templates.render(template, context, max_bytes=settings.webhook_max_body_bytes)
         except templates.BodyTooLarge as exc:
-            raise BadRequest(
+            raise TemplateRefused(
                 f"payloadTemplate renders to more than {exc.limit} bytes for a booking whose inputs are as long as "
                 f"allowed (at least {exc.at_least} bytes; CALAPI_WEBHOOK_MAX_BODY_BYTES): use fewer or shorter variables."
             ) from None
@@ -244,6 +257,24 @@ async def _operated(session: AsyncSession, principal: Principal, webhook_id: str
     raise _not_webhook_owner(principal, webhook_id)
 
 
+async def _managed(session: AsyncSession, principal: Principal, webhook_id: str) -> Webhook:
+    """A webhook of ``list_managed``; any other is "not found" (its existence is not confirmed)."""
+    webhook = await session.get(Webhook, webhook_id)
+    if webhook is not None:
+        if webhook.event_type_id is not None:
+            owner = await session.scalar(
+                select(EventType.owner_id).where(EventType.id == webhook.event_type_id, EventType.team_id.is_(None))
+            )
+            if owner is not None and owner == principal.user_id:
+                return webhook
+        elif webhook.team_id is not None:
+            if (await team_access.actor_in(session, principal, webhook.team_id)).manages:
+                return webhook
+        elif webhook.user_id == principal.user_id:
+            return webhook
+    raise NotFound(f"Webhook ({webhook_id}) not found")
+
+
 async def _find(session: AsyncSession, scope: Scope, webhook_id: str, *, write: bool = False) -> Webhook:
     """The webhook ``webhook_id`` inside ``scope``; ``write``: the transaction begins as a writer first."""
     if write:
@@ -257,6 +288,8 @@ async def _find(session: AsyncSession, scope: Scope, webhook_id: str, *, write: 
             return await _team_webhook(session, team_id, webhook_id)
         case OperatedWebhooks(principal):
             return await _operated(session, principal, webhook_id)
+        case ManagedWebhooks(principal):
+            return await _managed(session, principal, webhook_id)
 
 
 # ---------------------------------------------------------------- subscriptions
@@ -323,6 +356,124 @@ async def list_owned_by(session: AsyncSession, owner_ids: list[int] | None) -> l
     return list((await session.scalars(query.order_by(Webhook.created_at, Webhook.id))).all())
 
 
+@dataclass(frozen=True)
+class WebhookOwner:
+    """Whose subscription a webhook is: the user's own (``user``), an event type's, or a team's."""
+
+    kind: Literal["user", "event_type", "team"]
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class ManagedWebhook:
+    webhook: Webhook
+    owner: WebhookOwner
+
+
+@dataclass(frozen=True)
+class ManagedWebhookList:
+    webhooks: tuple[ManagedWebhook, ...]  # oldest first
+    teams: tuple[WebhookOwner, ...]  # the teams the caller runs: where else a new webhook may go
+
+
+def _managed_clause(user_id: int, team_ids: list[int]) -> ColumnElement[bool]:
+    return or_(
+        and_(Webhook.user_id == user_id, Webhook.event_type_id.is_(None), Webhook.team_id.is_(None)),
+        and_(EventType.owner_id == user_id, EventType.team_id.is_(None)),
+        and_(Webhook.team_id.in_(team_ids), Webhook.event_type_id.is_(None)),
+    )
+
+
+def _managed_query(user_id: int, team_ids: list[int]) -> Select[Webhook, str]:
+    return (
+        select(Webhook, EventType.title)
+        .outerjoin(EventType, EventType.id == Webhook.event_type_id)
+        .where(_managed_clause(user_id, team_ids))
+    )
+
+
+async def list_managed(session: AsyncSession, principal: Principal) -> ManagedWebhookList:
+    """Every webhook the caller manages (``ManagedWebhooks``), each with its owner; two statements."""
+    teams = await teams_service.list_teams_managed_by(session, principal.user_id)
+    team_names = {team.id: team.name for team in teams}
+    rows = await session.execute(
+        _managed_query(principal.user_id, list(team_names)).order_by(Webhook.created_at, Webhook.id)
+    )
+    webhooks = []
+    for webhook, event_type_title in rows:
+        if webhook.event_type_id is not None:
+            owner = WebhookOwner("event_type", webhook.event_type_id, event_type_title or "")
+        elif webhook.team_id is not None:
+            owner = WebhookOwner("team", webhook.team_id, team_names.get(webhook.team_id, ""))
+        else:
+            owner = WebhookOwner("user", principal.user_id, "")
+        webhooks.append(ManagedWebhook(webhook, owner))
+    return ManagedWebhookList(tuple(webhooks), tuple(WebhookOwner("team", team.id, team.name) for team in teams))
+
+
+async def creation_scope(session: AsyncSession, principal: Principal, team_id: int | None) -> OwnerScope:
+    """Where a webhook made on the settings pages goes: the caller's own, or a team the caller runs
+    (another team answers "not found")."""
+    if team_id is None:
+        return UserWebhooks(principal)
+    if not (await team_access.actor_in(session, principal, team_id)).manages:
+        raise NotFound(f"Team ({team_id}) not found")
+    return TeamWebhooks(team_id)
+
+
+async def create_managed(
+    session: AsyncSession, principal: Principal, team_id: int | None, command: NewWebhook, settings: Settings
+) -> Webhook:
+    """A new webhook of the caller's (``team_id`` None) or of a team the caller runs: ``create`` in
+    the scope ``creation_scope`` gives."""
+    await begin_write(session)
+    return await create(session, await creation_scope(session, principal, team_id), command, settings)
+
+
+# ---------------------------------------------------------------- payload templates: a preview against a sample
+
+
+@dataclass(frozen=True)
+class TemplatePreview:
+    trigger: str
+    sent_here: bool  # False: this server does not send the trigger yet (the sample is Cal.com's documented shape)
+    body: str  # what the subscriber would get (the standard body when there is no template)
+    content_type: str
+    unknown_variables: tuple[str, ...]  # variables that name nothing in the sample: they render empty
+
+
+def preview_template(template: str | None, trigger: str, settings: Settings) -> TemplatePreview:
+    """The body ``template`` makes of ``trigger``'s sample payload. A template that saving would
+    refuse is refused here with the same reason (``BadRequest``)."""
+    if trigger not in samples.PREVIEW_TRIGGERS:
+        raise BadRequest(f"Unknown trigger {trigger!r}; expected one of: {', '.join(samples.PREVIEW_TRIGGERS)}")
+    template = template or None
+    _check_template(template, settings)
+    now = utcnow()
+    sample = samples.sample_payload(trigger, now)
+    created_at = iso_ms(now)
+    try:
+        body, content_type = webhook_delivery.build_body(
+            Webhook(payload_template=template),
+            trigger,
+            sample.payload,
+            created_at,
+            max_bytes=settings.webhook_max_body_bytes,
+        )
+    except templates.BodyTooLarge as exc:
+        raise TemplateRefused(
+            f"payloadTemplate renders to more than {exc.limit} bytes for the sample {trigger} "
+            f"(at least {exc.at_least} bytes; CALAPI_WEBHOOK_MAX_BODY_BYTES): use fewer or shorter variables."
+        ) from None
+    unknown = (
+        templates.unknown_variables(template, webhook_delivery.template_context(trigger, sample.payload, created_at))
+        if template
+        else ()
+    )
+    return TemplatePreview(trigger, sample.sent_here, body, content_type, unknown)
+
+
 # ---------------------------------------------------------------- operations: the delivery log, redelivery, ping, rotation
 
 
@@ -355,11 +506,25 @@ async def list_deliveries(
 ) -> list[DeliveryView]:
     """Newest first; two queries whatever the page size (deliveries, then their attempts)."""
     webhook = await _find(session, scope, webhook_id)
-    query = select(WebhookDelivery).where(WebhookDelivery.webhook_id == webhook.id)
+    return await _deliveries_page(
+        session, select(WebhookDelivery).where(WebhookDelivery.webhook_id == webhook.id), filters
+    )
+
+
+async def _deliveries_page(
+    session: AsyncSession, query: Select[WebhookDelivery], filters: DeliveryFilters
+) -> list[DeliveryView]:
     if filters.status:
         query = query.where(WebhookDelivery.status == filters.status)
     if filters.trigger:
         query = query.where(WebhookDelivery.trigger == filters.trigger)
+    if filters.response_status is not None:
+        query = query.where(
+            exists().where(
+                WebhookAttempt.delivery_id == WebhookDelivery.id,
+                WebhookAttempt.response_status == filters.response_status,
+            )
+        )
     if filters.since:
         query = query.where(WebhookDelivery.created_at >= filters.since)
     if filters.until:
@@ -370,6 +535,35 @@ async def list_deliveries(
     deliveries = list((await session.scalars(query)).all())
     attempts = await _attempts_of(session, [d.id for d in deliveries])
     return [DeliveryView(d, tuple(attempts[d.id])) for d in deliveries]
+
+
+async def managed_deliveries(
+    session: AsyncSession, principal: Principal, filters: DeliveryFilters, *, webhook_id: str | None = None
+) -> list[DeliveryView]:
+    """The delivery log of every webhook the caller manages (or of one of them), newest first; a
+    webhook the caller does not manage is "not found". Three statements whatever the page size."""
+    if webhook_id is not None:
+        webhook = await _managed(session, principal, webhook_id)
+        query = select(WebhookDelivery).where(WebhookDelivery.webhook_id == webhook.id)
+    else:
+        teams = await teams_service.list_teams_managed_by(session, principal.user_id)
+        managed = (
+            select(Webhook.id)
+            .outerjoin(EventType, EventType.id == Webhook.event_type_id)
+            .where(_managed_clause(principal.user_id, [team.id for team in teams]))
+        )
+        query = select(WebhookDelivery).where(WebhookDelivery.webhook_id.in_(managed))
+    return await _deliveries_page(session, query, filters)
+
+
+async def get_delivery(session: AsyncSession, scope: Scope, webhook_id: str, delivery_id: str) -> DeliveryView:
+    """One delivery of the webhook, with every attempt (request headers, answer) in order."""
+    webhook = await _find(session, scope, webhook_id)
+    delivery = await session.get(WebhookDelivery, delivery_id)
+    if delivery is None or delivery.webhook_id != webhook.id:
+        raise NotFound(f"Delivery ({delivery_id}) not found for webhook ({webhook.id})")
+    attempts = await _attempts_of(session, [delivery.id])
+    return DeliveryView(delivery, tuple(attempts[delivery.id]))
 
 
 async def redeliver(session: AsyncSession, scope: Scope, webhook_id: str, delivery_id: str) -> DeliveryView:

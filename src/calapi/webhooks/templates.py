@@ -65,26 +65,40 @@ def validate(template: str) -> None:
     render(template, {"triggerEvent": "PING", "createdAt": "2024-01-01T00:00:00.000Z"})
 
 
-def lookup(context: dict[str, Any], path: str) -> Any:
-    """``attendees.0.name`` → the value, or None; a key that differs only in case also matches
-    (Cal.com's own UI offers ``organizer.timezone`` for the payload's ``timeZone``)."""
+_MISSING = object()
+
+
+def _find(context: dict[str, Any], path: str) -> Any:
+    """The value at ``path``, or ``_MISSING`` when some step of it does not exist (see ``lookup``)."""
     value: Any = context
     for part in path.split("."):
         if isinstance(value, list):
             if not part.isdigit() or int(part) >= len(value):
-                return None
+                return _MISSING
             value = value[int(part)]
         elif isinstance(value, dict):
-            if part in value:
-                value = value[part]
-            else:
+            if part not in value:
                 folded = {k.lower(): k for k in value}
                 if part.lower() not in folded:
-                    return None
-                value = value[folded[part.lower()]]
+                    return _MISSING
+                part = folded[part.lower()]
+            value = value[part]
         else:
-            return None
+            return _MISSING
     return value
+
+
+def lookup(context: dict[str, Any], path: str) -> Any:
+    """``attendees.0.name`` → the value, or None; a key that differs only in case also matches
+    (Cal.com's own UI offers ``organizer.timezone`` for the payload's ``timeZone``)."""
+    value = _find(context, path)
+    return None if value is _MISSING else value
+
+
+def unknown_variables(template: str, context: dict[str, Any]) -> tuple[str, ...]:
+    """The template's variables that name nothing in ``context`` (they render empty), in order, once each."""
+    names = dict.fromkeys(match.group(1) for match in _VARIABLE.finditer(template))
+    return tuple(name for name in names if _find(context, name) is _MISSING)
 
 
 def _as_text(value: Any) -> str:

@@ -39,7 +39,7 @@ from calapi.webhooks.commands import (
     UserWebhooks,
     WebhookChanges,
 )
-from calapi.webhooks.models import DeliveryStatus, Webhook, WebhookAttempt
+from calapi.webhooks.models import DELIVERY_STATUSES, Webhook, WebhookAttempt
 from calapi.webhooks.service import DeliveryView, PingResult
 from calapi.webhooks.triggers import ALL_TRIGGERS, TIME_UNITS, VERSIONS
 
@@ -50,13 +50,7 @@ team_router = APIRouter(prefix="/v2/teams/{teamId}/webhooks", tags=["Teams Webho
 Trigger = Literal[ALL_TRIGGERS]  # type: ignore[valid-type]
 Version = Literal[VERSIONS]  # type: ignore[valid-type]
 TimeUnit = Literal[TIME_UNITS]  # type: ignore[valid-type]
-_STATUSES = (
-    DeliveryStatus.pending,
-    DeliveryStatus.succeeded,
-    DeliveryStatus.failed,
-    DeliveryStatus.expired,
-    DeliveryStatus.cancelled,
-)
+_STATUSES = DELIVERY_STATUSES
 
 
 class UpdateWebhookInput(WireModel):
@@ -216,20 +210,32 @@ def _instant(name: str, raw: str | None) -> datetime | None:
     return value
 
 
+def answer_code(raw: str | None) -> int | None:
+    """An HTTP status code a subscriber may answer (100-599), or None when not given."""
+    if raw is None or not raw.strip():
+        return None
+    text = raw.strip()
+    if not text.isdigit() or not 100 <= int(text) <= 599:
+        raise BadRequest(f"responseStatus must be an HTTP status code from 100 to 599, got {raw[:20]!r}")
+    return int(text)
+
+
 def delivery_filters(
     status: str | None = None,
     trigger: str | None = None,
+    responseStatus: str | None = None,
     since: str | None = None,
     until: str | None = None,
     take: str | None = None,
     skip: str | None = None,
 ) -> DeliveryFilters:
-    """The delivery log's query: by status, trigger and time, newest first, in pages."""
+    """The delivery log's query: by status, trigger, the subscriber's answer code and time, newest first, in pages."""
     if status and status not in _STATUSES:
         raise BadRequest(f"status must be one of {', '.join(_STATUSES)}, got {status[:20]!r}")
     return DeliveryFilters(
         status=status or None,
         trigger=trigger or None,
+        response_status=answer_code(responseStatus),
         since=_instant("since", since),
         until=_instant("until", until),
         take=page_param("take", take, default=50, minimum=1, maximum=250),

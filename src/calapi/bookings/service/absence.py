@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,14 +40,9 @@ async def mark_absent(session: AsyncSession, command: MarkAbsent, *, caller: Pri
         return await details.load_result(session, booking, attendees=attendees)
     booking.updated_at = utcnow()
     await session.flush()
-    payload: dict[str, Any] = {
-        "bookingUid": booking.uid,
-        "bookingId": booking.id,
-        "message": "No-show status updated",
-        "attendees": [{"email": by_email[a.email.lower()].email, "noShow": a.absent} for a in command.attendees],
-    }
-    if command.host is not None:
-        payload["noShowHost"] = command.host
+    payload = events.no_show_payload(
+        booking, [(by_email[a.email.lower()].email, a.absent) for a in command.attendees], host=command.host
+    )
     await record_event(
         session,
         events.BOOKING_NO_SHOW_UPDATED,

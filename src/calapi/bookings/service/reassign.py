@@ -131,12 +131,7 @@ async def reassign(
         attendees=attendees,
         organizer=new_host,
         event_type=event_type,
-        extra={
-            "reassignedFrom": {"id": previous.id, "name": previous.name, "email": previous.email} if previous else None,
-            "reassignedTo": {"id": new_host.id, "name": new_host.name, "email": new_host.email},
-            "reassignReason": reason,
-            "reassignType": "manual" if to_user_id is not None else "automatic",
-        },
+        extra=events.reassigned_to(previous, new_host, reason=reason, manual=to_user_id is not None),
     )
     if booking.status == BookingStatus.accepted.value and await events.cancel_meeting_events(session, booking.uid):
         await events.schedule_meeting_events(session, booking, attendees=attendees, organizer=new_host)

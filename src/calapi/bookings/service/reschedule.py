@@ -22,7 +22,6 @@ from calapi.bookings.results import CreatedBookings
 from calapi.bookings.service import create, details, locks, payments, queries, refusals, steps, team
 from calapi.bookings.service.hosts import load_booking_hosts
 from calapi.core.auth import Principal
-from calapi.core.envelopes import iso_ms
 from calapi.core.errors import BadRequest
 from calapi.core.limits import InputLimits
 from calapi.db import utcnow
@@ -116,18 +115,6 @@ async def _check_new_time(
     return _NewTime(check, duration, event.requires_confirmation, organizer_id, co_hosts)
 
 
-def _rescheduled_from(old: Booking, rescheduled_by: str | None, **more: Any) -> dict[str, Any]:
-    """What a BOOKING_RESCHEDULED (or REQUESTED) event tells of the booking it replaces."""
-    return {
-        "rescheduleId": old.id,
-        "rescheduleUid": old.uid,
-        "rescheduleStartTime": iso_ms(old.start_time),
-        "rescheduleEndTime": iso_ms(old.end_time),
-        "rescheduledBy": rescheduled_by,
-        **more,
-    }
-
-
 async def reschedule(
     session: AsyncSession,
     command: RescheduleBooking,
@@ -187,7 +174,7 @@ async def reschedule(
 
     await events.cancel_meeting_events(session, old.uid)
     trigger = events.BOOKING_REQUESTED if status == steps.PENDING else events.BOOKING_RESCHEDULED
-    await events.record_booking_event(session, trigger, new, extra=_rescheduled_from(old, command.rescheduled_by))
+    await events.record_booking_event(session, trigger, new, extra=events.rescheduled_from(old, command.rescheduled_by))
     if status == steps.ACCEPTED:
         await events.schedule_meeting_events(session, new)
     return CreatedBookings((await details.load_result(session, new),), series=False)
@@ -312,7 +299,7 @@ async def _reschedule_seat(
         session,
         events.BOOKING_RESCHEDULED,
         target,
-        extra=_rescheduled_from(old, command.rescheduled_by, seatUid=seat.reference_uid),
+        extra=events.rescheduled_from(old, command.rescheduled_by, seatUid=seat.reference_uid),
     )
     if target.from_reschedule == old.uid and target.status == steps.ACCEPTED:
         await events.schedule_meeting_events(session, target)
