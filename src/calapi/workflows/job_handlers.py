@@ -1,5 +1,7 @@
 """The workflows room's background work, registered with the job loop at start-up (``wiring``).
 
+- an in-transaction consumer of recorded events: a booking's reminders planned, moved or
+  cancelled in the booking's own transaction (``planning.plan_in_transaction``);
 - a consumer of recorded events: a booking event enqueues ``workflows.plan`` (its own job, so a
   fault here never holds back the webhooks' fan-out of the same event);
 - ``workflows.plan``: what the event sends, and its bookings' reminders brought in step;
@@ -49,6 +51,7 @@ def register(settings: Settings) -> None:
         return await sending.perform(job, context, settings)
 
     outbox.consume_events("workflows", _on_event)
+    outbox.consume_in_transaction("workflows", planning.plan_in_transaction)
     jobs.register(PLAN_JOB, jobs.Handler(run=_plan, backoff=PLANNING_BACKOFF))
     jobs.register(SYNC_JOB, jobs.Handler(run=_sync, backoff=PLANNING_BACKOFF))
     jobs.register(

@@ -2,11 +2,18 @@
 workflows that fire on it), and the reminders of workflows that fire at a time.
 
 How booking changes reach this room: the bookings room records a domain event in the booking's
-own transaction (the outbox, ``calapi.jobs.outbox``); its ``events.dispatch`` job hands the event
-to every consumer, and this room's consumer enqueues a ``workflows.plan`` job for it. That job
-plans the messages. Nothing is added to the booking's transaction itself (a create stays as
-fast, and as many statements, as it was), yet nothing can be lost: the event and its dispatch job
-exist if and only if the booking change committed.
+own transaction (the outbox, ``calapi.jobs.outbox``), and this room acts on it twice:
+
+- in that transaction (``plan_in_transaction``, an in-transaction consumer of the outbox): the
+  booking's reminders are planned, re-timed or cancelled with the change itself, so a committed
+  booking has its reminder rows and jobs, and a cancel or reschedule moves them atomically. It
+  costs the booking one query when no timed workflow covers it (and it has no reminders waiting).
+  A fault while planning is undone on its own (a savepoint) and never fails the booking: the
+  booking is kept, and its reminders are then planned by the event's job below, which retries —
+  a booking is never lost for a reminder, and a reminder never lost for a fault;
+- after the commit (the ``events.dispatch`` job hands the event to this room's consumer, which
+  enqueues a ``workflows.plan`` job): the emails and immediate workflow steps the event sends,
+  and the reminders brought in step again (a no-op when the transaction planned them).
 
 Reminders are kept in step with the bookings rather than patched: every booking event (and every
 change of a workflow) recomputes which reminders should exist for the bookings concerned, and
@@ -19,16 +26,18 @@ plans once, and a reminder already sent is never planned again.
 from __future__ import annotations
 
 import hashlib
+import logging
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from calapi.bookings import events as booking_events
 from calapi.bookings.models import Booking, BookingStatus
@@ -36,6 +45,7 @@ from calapi.db import utcnow
 from calapi.event_types.models import EventType
 from calapi.jobs import worker as jobs
 from calapi.jobs.models import DomainEvent, Job, JobStatus
+from calapi.jobs.outbox import RecordedEvent
 from calapi.notifications.layouts import Audience, BookingEmail
 from calapi.workflows import meetings, scope
 from calapi.workflows.meetings import BookingContext
@@ -53,6 +63,8 @@ from calapi.workflows.models import (
     WorkflowStep,
 )
 from calapi.workflows.scope import LoadedWorkflow
+
+logger = logging.getLogger(__name__)
 
 PLAN_JOB = "workflows.plan"  # {"eventId"}: plan what one booking event sends
 SYNC_JOB = "workflows.sync"  # {"workflowId"}: bring a workflow's reminders in step after a change
@@ -634,3 +646,59 @@ async def plan_event(session: AsyncSession, event: DomainEvent) -> None:
         )
     await add_messages(session, plans)
     await sync_bookings(session, contexts, uids, cutoff=event.occurred_at)
+
+
+# ---------------------------------------------------------------- in the booking's own transaction
+
+
+def _event_bookings(trigger: str, subject_uid: str | None, payload: Mapping[str, Any]) -> list[str]:
+    """The bookings whose reminders one event may change (a reschedule: the old one and the new)."""
+    if trigger not in PLANNED_EVENTS or not subject_uid:
+        return []
+    previous = payload.get("rescheduleUid")
+    return [subject_uid, *([previous] if isinstance(previous, str) and previous else [])]
+
+
+async def _may_have_reminders(session: AsyncSession, uids: Sequence[str]) -> list[str]:
+    """Of these bookings, those a timed workflow of their owner or team could cover, or with
+    reminders waiting: one query (a superset of the bookings ``sync_bookings`` would change)."""
+    parent = aliased(EventType)
+    covered = exists().where(
+        Workflow.trigger.in_([t.value for t in TIMED_TRIGGERS]),
+        or_(
+            Workflow.user_id == EventType.owner_id,
+            Workflow.team_id == EventType.team_id,
+            Workflow.team_id == parent.team_id,
+        ),
+    )
+    waiting = exists().where(
+        WorkflowMessage.booking_uid == Booking.uid,
+        WorkflowMessage.timed.is_(True),
+        WorkflowMessage.status == MessageStatus.scheduled.value,
+    )
+    query = (
+        select(Booking.uid)
+        .outerjoin(EventType, EventType.id == Booking.event_type_id)
+        .outerjoin(parent, parent.id == EventType.parent_id)
+        .where(Booking.uid.in_(list(uids)), or_(covered, waiting))
+    )
+    return list((await session.scalars(query)).all())
+
+
+async def plan_in_transaction(session: AsyncSession, events: Sequence[RecordedEvent]) -> None:
+    """The reminders of the bookings these events changed, written in the change's transaction."""
+    uids = list(
+        dict.fromkeys(uid for e in events for uid in _event_bookings(e.trigger, e.subject_uid, e.payload or {}))
+    )
+    if not uids:
+        return
+    concerned = await _may_have_reminders(session, uids)
+    if not concerned:
+        return
+    cutoff = min(e.occurred_at for e in events)
+    try:
+        async with session.begin_nested():
+            await sync_bookings(session, await meetings.load(session, concerned), concerned, cutoff=cutoff)
+    except Exception:
+        # Undone to the savepoint; the event's workflows.plan job plans these reminders instead.
+        logger.exception("planning reminders in the booking transaction failed; left to the event's job")
