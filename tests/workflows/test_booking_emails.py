@@ -10,10 +10,9 @@ import httpx
 import icalendar
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from calapi.bookings.models import Booking
-from calapi.event_types.models import EventType
 from tests.bookings.conftest import ATTENDEE, MONDAY, at, book, v2
 from tests.conftest import BOTH_DATABASES
 from tests.webhooks.conftest import settle
@@ -185,23 +184,57 @@ async def test_what_a_booker_typed_is_escaped(app, client, alice, event_types, s
 
 
 async def test_the_event_type_turns_the_default_emails_off(app, client, alice, event_types, smtp, job_loop):
-    async def switch(host: bool, attendee: bool) -> None:
-        async with app.state.sessionmaker() as session:
-            await session.execute(
-                update(EventType)
-                .where(EventType.id == event_types.regular)
-                .values(disable_standard_emails_host=host, disable_standard_emails_attendee=attendee)
-            )
-            await session.commit()
-
-    await switch(host=True, attendee=False)
+    # v2: emailSettings, echoed by the event type.
+    response = await client.patch(
+        f"/v2/event-types/{event_types.regular}",
+        json={"emailSettings": {"disableStandardEmailsToHosts": True}},
+        headers=v2(alice, "2024-06-14"),
+    )
+    assert response.status_code == 200, response.text
+    data = response.json()["data"]
+    assert data["emailSettings"] == {"disableStandardEmailsToAttendees": False, "disableStandardEmailsToHosts": True}
     await booked(client, event_types.regular, at(MONDAY, "10:00"))
     await settle(app)
     assert [m.to for m in smtp.messages()] == ["jane@example.com"]
-    await switch(host=True, attendee=True)
+
+    # v1: the metadata's disableStandardEmails.all; v2 reads the same switch back.
+    response = await client.patch(
+        f"/v1/event-types/{event_types.regular}",
+        params={"apiKey": alice.key},
+        json={"metadata": {"disableStandardEmails": {"all": {"host": True, "attendee": True}}}},
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["event_type"]["metadata"]["disableStandardEmails"]["all"] == {"host": True, "attendee": True}
+    got = (await client.get(f"/v2/event-types/{event_types.regular}", headers=v2(alice, "2024-06-14"))).json()
+    assert got["data"]["emailSettings"] == {
+        "disableStandardEmailsToAttendees": True,
+        "disableStandardEmailsToHosts": True,
+    }
     both_off = await booked(client, event_types.regular, at(MONDAY, "11:00"))
+    await client.post(f"/v2/bookings/{both_off['uid']}/cancel", json={"cancellationReason": "x"}, headers=v2())
     await settle(app)
     assert len(smtp.messages()) == 1 and await messages_of(app, booking_uid=both_off["uid"]) == []
+
+    # Back on through v2: the emails go again.
+    response = await client.patch(
+        f"/v2/event-types/{event_types.regular}",
+        json={"emailSettings": {"disableStandardEmailsToHosts": False, "disableStandardEmailsToAttendees": False}},
+        headers=v2(alice, "2024-06-14"),
+    )
+    assert response.status_code == 200 and "emailSettings" not in response.json()["data"]
+    await booked(client, event_types.regular, at(MONDAY, "12:00"))
+    await smtp.wait_for(3)
+    await settle(app)
+    assert sorted(m.to for m in smtp.messages()[1:]) == ["alice@example.com", "jane@example.com"]
+
+    # A switch that is not true or false is refused, naming it.
+    response = await client.patch(
+        f"/v1/event-types/{event_types.regular}",
+        params={"apiKey": alice.key},
+        json={"metadata": {"disableStandardEmails": {"all": {"host": "yes"}}}},
+    )
+    assert response.status_code == 400
+    assert response.json()["message"] == "metadata.disableStandardEmails.all.host must be true or false"
 
 
 async def test_a_seat_holder_hears_of_their_own_seat_only(app, client, alice, event_types, smtp, job_loop):
