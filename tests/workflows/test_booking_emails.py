@@ -13,7 +13,7 @@ from pydantic import SecretStr
 from sqlalchemy import select
 
 from calapi.bookings.models import Booking
-from tests.bookings.conftest import ATTENDEE, MONDAY, at, book, v2
+from tests.bookings.conftest import ATTENDEE, MONDAY, at, book, make_event_type, v2
 from tests.conftest import BOTH_DATABASES
 from tests.webhooks.conftest import settle
 from tests.workflows.conftest import messages_of
@@ -295,3 +295,58 @@ async def test_without_smtp_messages_are_recorded_as_not_sent(app, client, alice
     assert sorted(m.recipient for m in entries) == ["alice@example.com", "jane@example.com"]
     assert {m.status for m in entries} == {"not_sent"}
     assert {m.note for m in entries} == {"not sent: not configured (set CALAPI_SMTP_URL to send email)"}
+
+
+@BOTH_DATABASES
+async def test_a_recurring_series_is_announced_once_for_all_its_meetings(
+    app, client, alice, event_types, smtp, job_loop
+):
+    response = await book(client, event_types.recurring, at(MONDAY, "11:00"))
+    assert response.status_code == 201, response.text
+    series = response.json()["data"]
+    assert len(series) == 4
+    await smtp.wait_for(2)
+    await settle(app)
+    # One email to the host and one to the booker, for the four meetings; not one per meeting.
+    assert sorted(m.to for m in smtp.messages()) == ["alice@example.com", "jane@example.com"]
+    [jane] = smtp.to("jane@example.com")
+    assert "Repeats every week, 4 meetings in all" in jane.part("text/plain")
+    assert "Repeats every week, 4 meetings in all" in jane.part("text/html")
+    _, event = event_of(jane)
+    assert event.decoded("DTSTART").isoformat() == "2050-09-05T11:00:00+00:00"  # the first meeting
+    rule = event["RRULE"]
+    assert (rule["FREQ"], rule["INTERVAL"], rule["COUNT"]) == (["WEEKLY"], [1], [4])
+    logged = await messages_of(app, source="booking")
+    assert {m.booking_uid for m in logged} == {series[0]["uid"]}
+    # One meeting of the series cancelled on its own: that one is told of, alone.
+    await act(client, series[2]["uid"], "cancel", {"cancellationReason": "Away"})
+    await smtp.wait_for(4)
+    await settle(app)
+    cancelled = [m for m in smtp.messages() if m.subject.startswith("Cancelled:")]
+    assert sorted(m.to for m in cancelled) == ["alice@example.com", "jane@example.com"]
+    assert "RRULE" not in event_of(cancelled[0])[1]
+
+
+async def test_a_recurring_series_awaiting_confirmation_is_requested_and_confirmed_once(
+    app, client, alice, event_types, smtp, job_loop
+):
+    kind = await make_event_type(
+        client,
+        alice,
+        "series-to-confirm",
+        recurrence={"interval": 2, "occurrences": 3, "frequency": "weekly"},
+        confirmationPolicy={"type": "always", "blockUnconfirmedBookingsInBooker": True},
+    )
+    response = await book(client, kind, at(MONDAY, "11:00"))
+    assert response.status_code == 201, response.text
+    series = response.json()["data"]
+    await smtp.wait_for(2)
+    await settle(app)
+    assert sorted(m.subject.split(":")[0] for m in smtp.messages()) == ["Confirmation needed", "Request sent"]
+    await act(client, series[1]["uid"], "confirm", user=alice)  # any meeting of it confirms the series
+    await smtp.wait_for(4)
+    await settle(app)
+    confirmed = smtp.messages()[2:]
+    assert sorted(m.to for m in confirmed) == ["alice@example.com", "jane@example.com"]
+    assert all("Repeats every 2 weeks, 3 meetings in all" in m.part("text/plain") for m in confirmed)
+    assert {m.booking_uid for m in await messages_of(app, source="booking")} == {series[0]["uid"]}

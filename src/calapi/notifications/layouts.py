@@ -73,6 +73,19 @@ def _when(meeting: Meeting, zone: str, time_format: int, *, start: bool = True) 
     return f"{format_dayjs(begin, 'dddd, MMMM D, YYYY')} {format_dayjs(begin, clock)} – {format_dayjs(end, clock)} ({zone})"
 
 
+_UNITS = {"weekly": "week", "monthly": "month", "yearly": "year"}
+
+
+def _repeats(meeting: Meeting) -> str | None:
+    """ "Every 2 weeks, 4 meetings" for a series spoken of as a whole."""
+    repeats = meeting.repeats
+    if repeats is None:
+        return None
+    unit = _UNITS.get(repeats.frequency, repeats.frequency)
+    every = f"every {unit}" if repeats.interval == 1 else f"every {repeats.interval} {unit}s"
+    return f"Repeats {every}, {repeats.count} meetings in all"
+
+
 def _zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
@@ -168,6 +181,7 @@ def booking_email(
         "intro": intro.format(booker=booker, organizer=meeting.organizer.name),
         "title": meeting.title,
         "when": _when(meeting, zone, time_format),
+        "repeats": _repeats(meeting),
         "struck": gone,
         "previously": _when(meeting, zone, time_format, start=False)
         if kind is BookingEmail.rescheduled and meeting.previous_start

@@ -20,7 +20,7 @@ from sqlalchemy.orm import aliased
 from calapi.bookings import attendees as booking_attendees
 from calapi.bookings.models import Attendee, Booking, BookingHost, BookingSeat
 from calapi.event_types.models import EventType
-from calapi.notifications.facts import Meeting, Person
+from calapi.notifications.facts import Meeting, Person, Repeats
 from calapi.notifications.sms import normalize_phone
 from calapi.users.models import User
 
@@ -257,4 +257,11 @@ def meeting(context: BookingContext, *, public_url: str, extra: Mapping[str, Any
         ical_uid=context.ical_uid,
         ical_sequence=context.ical_sequence,
         tentative=booking.status == "pending",
+        repeats=_repeats(extra.get("repeats")),
     )
+
+
+def _repeats(given: Any) -> Repeats | None:
+    if not isinstance(given, dict):
+        return None
+    return Repeats(str(given["frequency"]), int(given["interval"]), int(given["count"]))

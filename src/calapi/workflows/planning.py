@@ -208,14 +208,20 @@ def _standard_emails_off(event_type: EventType | None) -> tuple[bool, bool]:
 
 
 def booking_email_plans(
-    event: DomainEvent, context: BookingContext, kind: BookingEmail, *, seat_attendee_id: int | None, now: datetime
+    event: DomainEvent,
+    context: BookingContext,
+    kind: BookingEmail,
+    *,
+    seat_attendee_id: int | None,
+    now: datetime,
+    repeats: Mapping[str, Any] | None = None,
 ) -> list[Plan]:
     """The default emails of one booking event: to the hosts and to the attendees, each with the
-    meeting's calendar file (a request, or a cancellation)."""
+    meeting's calendar file (a request, or a cancellation); ``repeats``: the series they speak for."""
     payload = event.payload or {}
     hosts_off, attendees_off = _standard_emails_off(context.event_type)
     method = "CANCEL" if kind in _CANCEL_SIDE else "REQUEST"
-    extra: dict[str, Any] = {}
+    extra: dict[str, Any] = {"repeats": dict(repeats)} if repeats else {}
     if kind is BookingEmail.rescheduled or payload.get("rescheduleUid"):
         extra = {"previousStart": payload.get("rescheduleStartTime"), "previousEnd": payload.get("rescheduleEndTime")}
     recipients: list[tuple[Audience, Recipient]] = []
@@ -256,11 +262,12 @@ def workflow_event_plans(
     *,
     seat_attendee_id: int | None,
     now: datetime,
+    repeats: Mapping[str, Any] | None = None,
 ) -> list[Plan]:
     """The steps of the workflows that fire on this event, for this booking: sent now."""
     payload = event.payload or {}
     method = "CANCEL" if trigger in (Trigger.EVENT_CANCELLED, Trigger.BOOKING_REJECTED) else "REQUEST"
-    extra: dict[str, Any] = {}
+    extra: dict[str, Any] = {"repeats": dict(repeats)} if repeats else {}
     if trigger is Trigger.RESCHEDULE_EVENT:
         extra = {"previousStart": payload.get("rescheduleStartTime"), "previousEnd": payload.get("rescheduleEndTime")}
     plans = []
@@ -617,6 +624,50 @@ async def _confirmed(session: AsyncSession, event: DomainEvent) -> bool:
     return earlier is not None
 
 
+# Events that decide a recurring series as a whole (its create, the host's confirmation or
+# decline), by the status they leave its meetings in: one message speaks for the series.
+_SERIES_STATUS = {
+    booking_events.BOOKING_CREATED: BookingStatus.accepted.value,
+    booking_events.BOOKING_REQUESTED: BookingStatus.pending.value,
+    booking_events.BOOKING_REJECTED: BookingStatus.rejected.value,
+}
+
+
+@dataclass(frozen=True)
+class _SeriesRole:
+    speaks: bool  # this booking's event sends the messages (a booking alone always does)
+    repeats: dict[str, Any] | None = None  # the series it speaks for
+
+
+async def _series_role(session: AsyncSession, event: DomainEvent, context: BookingContext) -> _SeriesRole:
+    """A series' create (or confirmation, or decline) records an event per meeting; the messages go
+    once, with the event of its first meeting in the status the change left, for all of them."""
+    status = _SERIES_STATUS.get(event.trigger)
+    series_id = context.booking.recurring_event_id
+    if status is None or not series_id:
+        return _SeriesRole(True)
+    uids = list(
+        (
+            await session.scalars(
+                select(Booking.uid)
+                .where(Booking.recurring_event_id == series_id, Booking.status == status)
+                .order_by(Booking.start_time, Booking.id)
+            )
+        ).all()
+    )
+    if not uids or uids[0] != context.booking.uid:
+        return _SeriesRole(False)
+    if len(uids) == 1:
+        return _SeriesRole(True)
+    recurrence = (context.event_type.recurrence if context.event_type else None) or {}
+    repeats = {
+        "frequency": str(recurrence.get("frequency") or "weekly"),
+        "interval": int(recurrence.get("interval") or 1),
+        "count": len(uids),
+    }
+    return _SeriesRole(True, repeats)
+
+
 async def plan_event(session: AsyncSession, event: DomainEvent) -> None:
     """Everything one booking event sends now, and its bookings' reminders brought in step."""
     uid = event.subject_uid
@@ -635,14 +686,23 @@ async def plan_event(session: AsyncSession, event: DomainEvent) -> None:
     if isinstance(seat_uid, str) and event.trigger != booking_events.BOOKING_CANCELLED:
         seat_attendee_id = (await meetings.seat_attendee_ids(session, [seat_uid])).get(seat_uid)
     plans: list[Plan] = []
+    series = await _series_role(session, event, context)
     kind = _email_kind(event, await _confirmed(session, event))
-    if kind is not None:
-        plans += booking_email_plans(event, context, kind, seat_attendee_id=seat_attendee_id, now=now)
+    if kind is not None and series.speaks:
+        plans += booking_email_plans(
+            event, context, kind, seat_attendee_id=seat_attendee_id, now=now, repeats=series.repeats
+        )
     trigger = _WORKFLOW_TRIGGERS.get(event.trigger)
-    if trigger is not None:
+    if trigger is not None and series.speaks:
         covering = await scope.workflows_for(session, [context], triggers=[trigger.value])
         plans += workflow_event_plans(
-            event, context, covering.get(uid, []), trigger, seat_attendee_id=seat_attendee_id, now=now
+            event,
+            context,
+            covering.get(uid, []),
+            trigger,
+            seat_attendee_id=seat_attendee_id,
+            now=now,
+            repeats=series.repeats,
         )
     await add_messages(session, plans)
     await sync_bookings(session, contexts, uids, cutoff=event.occurred_at)
