@@ -15,6 +15,7 @@ from sqlalchemy import select
 from calapi.bookings.models import Booking
 from tests.bookings.conftest import ATTENDEE, MONDAY, at, book, make_event_type, v2
 from tests.conftest import BOTH_DATABASES
+from tests.teams.team_booking_helpers import team_event, team_of
 from tests.webhooks.conftest import settle
 from tests.workflows.conftest import messages_of
 from tests.workflows.servers import SMTP_USER, Delivered
@@ -350,3 +351,42 @@ async def test_a_recurring_series_awaiting_confirmation_is_requested_and_confirm
     assert sorted(m.to for m in confirmed) == ["alice@example.com", "jane@example.com"]
     assert all("Repeats every 2 weeks, 3 meetings in all" in m.part("text/plain") for m in confirmed)
     assert {m.booking_uid for m in await messages_of(app, source="booking")} == {series[0]["uid"]}
+
+
+@BOTH_DATABASES
+async def test_a_reassigned_booking_tells_the_new_host_the_old_host_and_the_attendees(
+    app, client, alice, smtp, job_loop
+):
+    team_id, (owner, bob, carol) = await team_of(app, client, alice, ["bob", "carol"])
+    hosts = [{"userId": bob.id, "priority": "high"}, {"userId": carol.id}]
+    event_id = await team_event(client, alice, team_id, "demo", "roundRobin", hosts)
+    created = await book(client, event_id, at(MONDAY, "10:00"))
+    assert created.status_code == 201, created.text
+    uid = created.json()["data"]["uid"]
+    await smtp.wait_for(2)
+    await settle(app)
+    before = len(smtp.messages())
+    assert sorted(m.to for m in smtp.messages()) == sorted([bob.email, "jane@example.com"])
+
+    moved = await client.post(f"/v2/bookings/{uid}/reassign/{carol.id}", json={"reason": "away"}, headers=v2(owner))
+    assert moved.status_code == 200, moved.text
+    await smtp.wait_for(before + 3)
+    await settle(app)
+    sent = {m.to: m for m in smtp.messages()[before:]}
+    assert sorted(sent) == sorted([bob.email, carol.email, "jane@example.com"])
+    # The new host: as of a new booking, the meeting in their calendar.
+    assert sent[carol.email].subject.startswith("New booking: ")
+    assert event_of(sent[carol.email])[0]["METHOD"] == "REQUEST"
+    # The old host: the entry withdrawn (same UID, METHOD:CANCEL), and who hosts it now.
+    calendar, withdrawn = event_of(sent[bob.email])
+    assert sent[bob.email].subject.startswith("Reassigned: ")
+    assert "Carol hosts this event now" in sent[bob.email].part("text/plain")
+    assert calendar["METHOD"] == "CANCEL" and str(withdrawn["UID"]) == await ical_uid(app, uid)
+    # The attendee: the same meeting with its new host.
+    calendar, kept = event_of(sent["jane@example.com"])
+    assert sent["jane@example.com"].subject.startswith("New host: ")
+    assert "Carol will host this event" in sent["jane@example.com"].part("text/plain")
+    assert calendar["METHOD"] == "REQUEST" and str(kept["ORGANIZER"]) == f"mailto:{carol.email}"
+    log = await client.get(f"/v2/bookings/{uid}/messages", headers=v2(owner))
+    assert log.status_code == 200, log.text
+    assert {e["trigger"] for e in log.json()["data"]} >= {"bookingCreated", "bookingReassigned"}

@@ -38,6 +38,7 @@ class BookingEmail(StrEnum):
     rescheduled = "rescheduled"
     cancelled = "cancelled"
     rejected = "rejected"
+    reassigned = "reassigned"  # a new organizer: to the one who lost the booking, and the attendees
 
 
 class Audience(StrEnum):
@@ -111,6 +112,8 @@ _SUBJECTS: dict[tuple[BookingEmail, Audience], str] = {
     (BookingEmail.cancelled, Audience.attendee): "Cancelled: {title} on {date}",
     (BookingEmail.rejected, Audience.host): "Declined: {title} on {date}",
     (BookingEmail.rejected, Audience.attendee): "Declined: {title} on {date}",
+    (BookingEmail.reassigned, Audience.host): "Reassigned: {title} on {date}",
+    (BookingEmail.reassigned, Audience.attendee): "New host: {title} on {date}",
 }
 _HEADLINES: dict[tuple[BookingEmail, Audience], tuple[str, str]] = {
     (BookingEmail.created, Audience.host): ("A new event has been booked", "{booker} booked time with you."),
@@ -139,6 +142,14 @@ _HEADLINES: dict[tuple[BookingEmail, Audience], tuple[str, str]] = {
     (BookingEmail.rejected, Audience.attendee): (
         "Your booking request was declined",
         "{organizer} declined your request.",
+    ),
+    (BookingEmail.reassigned, Audience.host): (
+        "A booking was reassigned",
+        "{organizer} hosts this event now; you no longer take part in it.",
+    ),
+    (BookingEmail.reassigned, Audience.attendee): (
+        "Your event has a new host",
+        "{organizer} will host this event; its time stays the same.",
     ),
 }
 

@@ -47,6 +47,7 @@ from calapi.jobs import worker as jobs
 from calapi.jobs.models import DomainEvent, Job, JobStatus
 from calapi.jobs.outbox import RecordedEvent
 from calapi.notifications.layouts import Audience, BookingEmail
+from calapi.users.models import User
 from calapi.workflows import meetings, scope
 from calapi.workflows.meetings import BookingContext
 from calapi.workflows.models import (
@@ -252,6 +253,49 @@ def booking_email_plans(
         )
         for audience, r in recipients
     ]
+
+
+def reassignment_plans(
+    event: DomainEvent, context: BookingContext, *, previous: Recipient | None, now: datetime
+) -> list[Plan]:
+    """A booking moved to another host: the new host hears of it as of a new booking, the host who
+    lost it gets the calendar entry withdrawn, the attendees learn who hosts it now."""
+    hosts_off, attendees_off = _standard_emails_off(context.event_type)
+    recipients: list[tuple[BookingEmail, Audience, Recipient, str]] = []
+    if not hosts_off:
+        organizer = context.organizer
+        if organizer is not None:
+            new_host = Recipient(organizer.email, organizer.name or organizer.username, "host", organizer.time_zone)
+            recipients.append((BookingEmail.created, Audience.host, new_host, "REQUEST"))
+        if previous is not None:
+            recipients.append((BookingEmail.reassigned, Audience.host, previous, "CANCEL"))
+    if not attendees_off:
+        recipients += [(BookingEmail.reassigned, Audience.attendee, r, "REQUEST") for r in _attendees(context)]
+    return [
+        Plan(
+            key=_key(f"e{event.id}", kind.value, audience.value, r.address.lower()),
+            source=Source.booking,
+            trigger=kind.value,
+            template=audience.value,
+            channel=Channel.email,
+            booking_uid=context.booking.uid,
+            recipient=r,
+            scheduled_at=now,
+            ics_method=method,
+        )
+        for kind, audience, r, method in recipients
+    ]
+
+
+async def _previous_host(session: AsyncSession, event: DomainEvent, context: BookingContext) -> Recipient | None:
+    """The host a reassignment took the booking from (their own zone when they are still a user)."""
+    given = (event.payload or {}).get("reassignedFrom")
+    if not isinstance(given, dict) or not isinstance(given.get("email"), str):
+        return None
+    user = await session.get(User, given["id"]) if isinstance(given.get("id"), int) else None
+    if user is not None:
+        return Recipient(user.email, user.name or user.username, "host", user.time_zone)
+    return Recipient(given["email"], given.get("name"), "host", _booker_zone(context))
 
 
 def workflow_event_plans(
@@ -692,6 +736,9 @@ async def plan_event(session: AsyncSession, event: DomainEvent) -> None:
         plans += booking_email_plans(
             event, context, kind, seat_attendee_id=seat_attendee_id, now=now, repeats=series.repeats
         )
+    if event.trigger == BOOKING_REASSIGNED:
+        previous = await _previous_host(session, event, context)
+        plans += reassignment_plans(event, context, previous=previous, now=now)
     trigger = _WORKFLOW_TRIGGERS.get(event.trigger)
     if trigger is not None and series.speaks:
         covering = await scope.workflows_for(session, [context], triggers=[trigger.value])
