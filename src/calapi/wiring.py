@@ -28,12 +28,16 @@ def register_domain_hooks() -> None:
     """A lower domain that must call a higher one declares a hook; the higher one fills it here.
 
     Team event types follow memberships (teams -> event types); a profile's default schedule
-    follows the profile (users -> schedules). Idempotent: each call replaces the registration.
+    follows the profile (users -> schedules); a booking needs the attendee's phone number when a
+    workflow texting them says so (bookings -> workflows). Idempotent: each call replaces the
+    registration.
     """
+    from calapi.bookings.service import checks as booking_checks
     from calapi.event_types import team_service as team_event_types
     from calapi.schedules import service as schedules_service
     from calapi.teams import service as teams_service
     from calapi.users import service as users_service
+    from calapi.workflows import scope as workflow_scope
 
     teams_service.follow_memberships(
         joined=team_event_types.add_member_to_assign_all, left=team_event_types.remove_member
@@ -43,3 +47,4 @@ def register_domain_hooks() -> None:
             owns=schedules_service.owns, follow_time_zone=schedules_service.follow_profile_time_zone
         )
     )
+    booking_checks.require_attendee_phone_when("workflows", workflow_scope.attendee_phone_required)
