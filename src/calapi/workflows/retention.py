@@ -10,7 +10,9 @@ by two processes become one again at their next run.
 from __future__ import annotations
 
 import time
+import weakref
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,7 +27,8 @@ PRUNE_EVERY = timedelta(hours=1)
 _CHUNK = 5_000  # rows per DELETE: a large backlog goes in short statements, not one long lock
 _FINISHED = [s.value for s in MessageStatus if s is not MessageStatus.scheduled]
 
-_last_check: dict[str, float] = {}
+# When this process last looked, per engine (a new engine — a new app — looks again at once).
+_last_check: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
 
 
 async def prune_messages(session: AsyncSession, before: datetime) -> int:
@@ -58,10 +61,11 @@ async def _waiting_prunes(session: AsyncSession) -> list[int]:
 
 async def keep_pruning(session: AsyncSession) -> None:
     """Start the prune job when none waits (looked at most hourly per process)."""
-    key = str(session.get_bind().engine.url)
-    if time.monotonic() - _last_check.get(key, -PRUNE_EVERY.total_seconds()) < PRUNE_EVERY.total_seconds():
+    engine = session.get_bind().engine
+    last = _last_check.get(engine)
+    if last is not None and time.monotonic() - last < PRUNE_EVERY.total_seconds():
         return
-    _last_check[key] = time.monotonic()
+    _last_check[engine] = time.monotonic()
     if not await _waiting_prunes(session):
         jobs.enqueue(session, PRUNE_JOB, {})
 
