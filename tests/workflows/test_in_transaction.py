@@ -82,14 +82,14 @@ async def test_a_booking_no_timed_workflow_covers_is_not_planned(
     app, client, alice, event_types, smtp, monkeypatch: pytest.MonkeyPatch
 ):
     await create_workflow(client, alice, trigger={"type": "newEvent"})  # not a reminder
-    seen: list[list[str]] = []
-    sync = planning.sync_bookings
+    seen: list[str] = []
+    plan = planning.reminder_plans
 
-    async def watched(session: Any, contexts: Any, uids: Any, *, cutoff: datetime) -> None:
-        seen.append(list(uids))
-        await sync(session, contexts, uids, cutoff=cutoff)
+    def watched(context: Any, workflows: Any) -> Any:
+        seen.append(context.booking.uid)
+        return plan(context, workflows)
 
-    monkeypatch.setattr(planning, "sync_bookings", watched)
+    monkeypatch.setattr(planning, "reminder_plans", watched)
     booking = await booked(client, event_types.regular, at(MONDAY, "10:00"))
     assert seen == []  # the query found nothing to plan
     assert await reminders(app, booking["uid"]) == []
@@ -100,25 +100,29 @@ async def test_a_fault_while_planning_keeps_the_booking_and_its_job_plans_the_re
     app, client, alice, event_types, smtp, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ):
     await create_workflow(client, alice, trigger=ONE_HOUR_BEFORE)
-    sync = planning.sync_bookings
+    add = planning.add_messages
     calls = 0
 
-    async def fails_once(session: Any, contexts: Any, uids: Any, *, cutoff: datetime) -> None:
+    async def fails_once(session: Any, plans: Any) -> list[str]:
         nonlocal calls
         calls += 1
-        await sync(session, contexts, uids, cutoff=cutoff)  # its rows are written, then undone
+        written = await add(session, plans)  # its rows and send jobs are written, then undone
         if calls == 1:
+            assert written
             raise RuntimeError("planning fault")
+        return written
 
-    monkeypatch.setattr(planning, "sync_bookings", fails_once)
+    monkeypatch.setattr(planning, "add_messages", fails_once)
     booking = await booked(client, event_types.regular, at(MONDAY, "10:00"))
     assert calls == 1
     assert "planning reminders in the booking transaction failed" in caplog.text
     fetched = await client.get(f"/v2/bookings/{booking['uid']}", headers=v2())
     assert fetched.status_code == 200 and fetched.json()["data"]["status"] == "accepted"
-    assert await reminders(app, booking["uid"]) == []  # the savepoint took the half-written rows back
+    assert await reminders(app, booking["uid"]) == []  # the savepoint took the written rows back
+    async with app.state.sessionmaker() as session:
+        assert (await session.scalars(select(Job).where(Job.kind == planning.SEND_JOB))).all() == []
 
     await run_jobs_until_settled(app)  # the BOOKING_CREATED event's planning job
-    assert calls == 2
+    assert calls >= 2
     [(status, due, run_at)] = await reminders(app, booking["uid"])
     assert (status, due) == ("scheduled", "2050-09-05T09:00:00+00:00") and run_at is not None

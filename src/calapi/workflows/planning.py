@@ -792,6 +792,15 @@ async def _may_have_reminders(session: AsyncSession, uids: Sequence[str]) -> lis
     return list((await session.scalars(query)).all())
 
 
+_NEW_BOOKING_EVENTS = frozenset({booking_events.BOOKING_CREATED, booking_events.BOOKING_REQUESTED})
+
+
+def _new_booking(trigger: str, payload: Mapping[str, Any]) -> bool:
+    """A booking just written (not a seat added to one, not the successor of a reschedule) — or a
+    pending one just confirmed: either way it has no reminders logged yet, waiting or cancelled."""
+    return trigger in _NEW_BOOKING_EVENTS and not payload.get("seatUid") and not payload.get("rescheduleUid")
+
+
 async def plan_in_transaction(session: AsyncSession, events: Sequence[RecordedEvent]) -> None:
     """The reminders of the bookings these events changed, written in the change's transaction."""
     uids = list(
@@ -803,9 +812,24 @@ async def plan_in_transaction(session: AsyncSession, events: Sequence[RecordedEv
     if not concerned:
         return
     cutoff = min(e.occurred_at for e in events)
+    new = {e.subject_uid for e in events if _new_booking(e.trigger, e.payload or {})} & set(concerned)
     try:
         async with session.begin_nested():
-            await sync_bookings(session, await meetings.load(session, concerned), concerned, cutoff=cutoff)
+            contexts = await meetings.load(session, concerned, calendar_identity=False)
+            changed = [uid for uid in concerned if uid not in new]
+            if changed:
+                await sync_bookings(session, contexts, changed, cutoff=cutoff)
+            if new:
+                # Nothing to cancel or bring back for these: their reminders are only added.
+                present = [contexts[uid] for uid in new if uid in contexts]
+                covering = await scope.workflows_for(session, present, triggers=[t.value for t in TIMED_TRIGGERS])
+                plans = [
+                    plan
+                    for context in present
+                    for plan in reminder_plans(context, covering.get(context.booking.uid, [])).values()
+                    if plan.scheduled_at >= cutoff
+                ]
+                await add_messages(session, plans)
     except Exception:
         # Undone to the savepoint; the event's workflows.plan job plans these reminders instead.
         logger.exception("planning reminders in the booking transaction failed; left to the event's job")
