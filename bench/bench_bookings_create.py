@@ -15,7 +15,11 @@ over the two processes. Yardstick, same run: ``bench/bare_app.py``'s ``POST /bar
 bare FastAPI endpoint that parses a JSON body and does one insert+commit — served the same way;
 it is what the cheapest possible HTTP create costs on this machine.
 
-Run: .venv/bin/python bench/bench_bookings_create.py [--duration 8] [--clients 8]
+With ``--reminders``, every host also has a "1 hour before" email reminder workflow active on all
+its event types, so each create plans its reminder in its own transaction (the workflows room's
+in-transaction consumer of the outbox); without it, that consumer costs one query per create.
+
+Run: .venv/bin/python bench/bench_bookings_create.py [--duration 8] [--clients 8] [--reminders]
 """
 
 from __future__ import annotations
@@ -41,11 +45,12 @@ HOSTS = 8
 FIRST_DAY = datetime(2050, 1, 3, tzinfo=UTC)
 
 
-async def seed(url: str) -> list[int]:
+async def seed(url: str, *, reminders: bool = False) -> list[int]:
     from calapi.db import make_engine, make_sessionmaker
     from calapi.event_types.models import EventType
     from calapi.schedules.models import Availability, Schedule
     from calapi.users import service as users_service
+    from calapi.workflows.models import Workflow, WorkflowStep
 
     engine = make_engine(url)
     ids = []
@@ -62,6 +67,13 @@ async def seed(url: str) -> list[int]:
                 locations=[{"type": "integration", "integration": "cal-video"}], booking_fields=[],
             )
             session.add(event)
+            if reminders:
+                workflow = Workflow(
+                    user_id=user.id, name="Reminder", trigger="BEFORE_EVENT", offset_value=1, offset_unit="HOUR", active_on_all=True
+                )
+                session.add(workflow)
+                await session.flush()
+                session.add(WorkflowStep(workflow_id=workflow.id, step_number=1, action="EMAIL_ATTENDEE", template="REMINDER"))
             await session.flush()
             ids.append(event.id)
         await session.commit()
@@ -139,6 +151,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--duration", type=float, default=8.0)
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--reminders", action="store_true", help="a reminder workflow per host")
     args = parser.parse_args()
 
     from calapi.cli import migrate_database
@@ -148,7 +161,7 @@ async def main() -> None:
     url = await create_postgres_database(POSTGRES_BASE)
     try:
         await asyncio.to_thread(migrate_database, load_settings(database_url=url))
-        event_type_ids = await seed(url)
+        event_type_ids = await seed(url, reminders=args.reminders)
         env = {"CALAPI_DATABASE_URL": url, "CALAPI_RUN_WORKER": "false", "CALAPI_RATE_LIMIT": "10000000/minute", "CALAPI_LOG_LEVEL": "warning"}
         headers = {**_JSON, "cal-api-version": "2024-08-13"}
         with ExitStack() as stack:
@@ -167,7 +180,8 @@ async def main() -> None:
 
     commits_rate = commits / commit_seconds
     print(f"machine: {machine()}; date {today()}")
-    print(f"clients {args.clients}, 2 server processes, {HOSTS} hosts, {args.duration:.0f} s each")
+    print(f"clients {args.clients}, 2 server processes, {HOSTS} hosts, {args.duration:.0f} s each"
+          f"{', a reminder workflow per host' if args.reminders else ''}")
     print(f"booking creates: {ok} = {creates_rate:.1f}/s ({failed} not 201)")
     print(f"bare asyncpg insert+commit: {commits} in {commit_seconds:.1f} s = {commits_rate:.1f}/s")
     print(f"ratio: {creates_rate / commits_rate:.3f} (target >= 0.25)")

@@ -200,6 +200,8 @@ class Settings(BaseSettings):
     sms_timeout_seconds: float = Field(default=15.0, gt=0, le=300)
     # A reminder found later than this after its time (the worker was down) is marked missed, not sent.
     reminder_catchup_window: str = "1h"
+    # The message log keeps a finished message (sent, failed, cancelled, missed) this long.
+    notification_log_retention: str = "90d"
     # Delays before each attempt at sending one message (the first is the first attempt's).
     notification_retry_schedule: str = "0,30s,2m,10m,1h"
     # Where booking links in messages point ({CANCEL_URL}, {RESCHEDULE_URL}); empty: no links.
@@ -260,7 +262,11 @@ class Settings(BaseSettings):
         return value
 
     @field_validator(
-        "webhook_catchup_window", "webhook_disable_after", "webhook_log_retention", "reminder_catchup_window"
+        "webhook_catchup_window",
+        "webhook_disable_after",
+        "webhook_log_retention",
+        "reminder_catchup_window",
+        "notification_log_retention",
     )
     @classmethod
     def _duration_shape(cls, value: str) -> str:

@@ -32,14 +32,17 @@ def register_domain_hooks() -> None:
 
     Team event types follow memberships (teams -> event types); a profile's default schedule
     follows the profile (users -> schedules); a paid booking's money follows the booking
-    (bookings -> payments). Idempotent: each call replaces the registration.
+    (bookings -> payments); a booking needs the attendee's phone number when a workflow texting
+    them says so (bookings -> workflows). Idempotent: each call replaces the registration.
     """
+    from calapi.bookings.service import checks as booking_checks
     from calapi.bookings.service import payments as booking_payments
     from calapi.event_types import team_service as team_event_types
     from calapi.payments import service as payments_service
     from calapi.schedules import service as schedules_service
     from calapi.teams import service as teams_service
     from calapi.users import service as users_service
+    from calapi.workflows import scope as workflow_scope
 
     booking_payments.use_payment_hooks(payments_service.hooks())
     teams_service.follow_memberships(
@@ -50,3 +53,4 @@ def register_domain_hooks() -> None:
             owns=schedules_service.owns, follow_time_zone=schedules_service.follow_profile_time_zone
         )
     )
+    booking_checks.require_attendee_phone_when("workflows", workflow_scope.attendee_phone_required)

@@ -10,12 +10,12 @@ import httpx
 import icalendar
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from calapi.bookings.models import Booking
-from calapi.event_types.models import EventType
-from tests.bookings.conftest import ATTENDEE, MONDAY, at, book, v2
+from tests.bookings.conftest import ATTENDEE, MONDAY, at, book, make_event_type, v2
 from tests.conftest import BOTH_DATABASES
+from tests.teams.team_booking_helpers import team_event, team_of
 from tests.webhooks.conftest import settle
 from tests.workflows.conftest import messages_of
 from tests.workflows.servers import SMTP_USER, Delivered
@@ -185,23 +185,57 @@ async def test_what_a_booker_typed_is_escaped(app, client, alice, event_types, s
 
 
 async def test_the_event_type_turns_the_default_emails_off(app, client, alice, event_types, smtp, job_loop):
-    async def switch(host: bool, attendee: bool) -> None:
-        async with app.state.sessionmaker() as session:
-            await session.execute(
-                update(EventType)
-                .where(EventType.id == event_types.regular)
-                .values(disable_standard_emails_host=host, disable_standard_emails_attendee=attendee)
-            )
-            await session.commit()
-
-    await switch(host=True, attendee=False)
+    # v2: emailSettings, echoed by the event type.
+    response = await client.patch(
+        f"/v2/event-types/{event_types.regular}",
+        json={"emailSettings": {"disableStandardEmailsToHosts": True}},
+        headers=v2(alice, "2024-06-14"),
+    )
+    assert response.status_code == 200, response.text
+    data = response.json()["data"]
+    assert data["emailSettings"] == {"disableStandardEmailsToAttendees": False, "disableStandardEmailsToHosts": True}
     await booked(client, event_types.regular, at(MONDAY, "10:00"))
     await settle(app)
     assert [m.to for m in smtp.messages()] == ["jane@example.com"]
-    await switch(host=True, attendee=True)
+
+    # v1: the metadata's disableStandardEmails.all; v2 reads the same switch back.
+    response = await client.patch(
+        f"/v1/event-types/{event_types.regular}",
+        params={"apiKey": alice.key},
+        json={"metadata": {"disableStandardEmails": {"all": {"host": True, "attendee": True}}}},
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["event_type"]["metadata"]["disableStandardEmails"]["all"] == {"host": True, "attendee": True}
+    got = (await client.get(f"/v2/event-types/{event_types.regular}", headers=v2(alice, "2024-06-14"))).json()
+    assert got["data"]["emailSettings"] == {
+        "disableStandardEmailsToAttendees": True,
+        "disableStandardEmailsToHosts": True,
+    }
     both_off = await booked(client, event_types.regular, at(MONDAY, "11:00"))
+    await client.post(f"/v2/bookings/{both_off['uid']}/cancel", json={"cancellationReason": "x"}, headers=v2())
     await settle(app)
     assert len(smtp.messages()) == 1 and await messages_of(app, booking_uid=both_off["uid"]) == []
+
+    # Back on through v2: the emails go again.
+    response = await client.patch(
+        f"/v2/event-types/{event_types.regular}",
+        json={"emailSettings": {"disableStandardEmailsToHosts": False, "disableStandardEmailsToAttendees": False}},
+        headers=v2(alice, "2024-06-14"),
+    )
+    assert response.status_code == 200 and "emailSettings" not in response.json()["data"]
+    await booked(client, event_types.regular, at(MONDAY, "12:00"))
+    await smtp.wait_for(3)
+    await settle(app)
+    assert sorted(m.to for m in smtp.messages()[1:]) == ["alice@example.com", "jane@example.com"]
+
+    # A switch that is not true or false is refused, naming it.
+    response = await client.patch(
+        f"/v1/event-types/{event_types.regular}",
+        params={"apiKey": alice.key},
+        json={"metadata": {"disableStandardEmails": {"all": {"host": "yes"}}}},
+    )
+    assert response.status_code == 400
+    assert response.json()["message"] == "metadata.disableStandardEmails.all.host must be true or false"
 
 
 async def test_a_seat_holder_hears_of_their_own_seat_only(app, client, alice, event_types, smtp, job_loop):
@@ -262,3 +296,97 @@ async def test_without_smtp_messages_are_recorded_as_not_sent(app, client, alice
     assert sorted(m.recipient for m in entries) == ["alice@example.com", "jane@example.com"]
     assert {m.status for m in entries} == {"not_sent"}
     assert {m.note for m in entries} == {"not sent: not configured (set CALAPI_SMTP_URL to send email)"}
+
+
+@BOTH_DATABASES
+async def test_a_recurring_series_is_announced_once_for_all_its_meetings(
+    app, client, alice, event_types, smtp, job_loop
+):
+    response = await book(client, event_types.recurring, at(MONDAY, "11:00"))
+    assert response.status_code == 201, response.text
+    series = response.json()["data"]
+    assert len(series) == 4
+    await smtp.wait_for(2)
+    await settle(app)
+    # One email to the host and one to the booker, for the four meetings; not one per meeting.
+    assert sorted(m.to for m in smtp.messages()) == ["alice@example.com", "jane@example.com"]
+    [jane] = smtp.to("jane@example.com")
+    assert "Repeats every week, 4 meetings in all" in jane.part("text/plain")
+    assert "Repeats every week, 4 meetings in all" in jane.part("text/html")
+    _, event = event_of(jane)
+    assert event.decoded("DTSTART").isoformat() == "2050-09-05T11:00:00+00:00"  # the first meeting
+    rule = event["RRULE"]
+    assert (rule["FREQ"], rule["INTERVAL"], rule["COUNT"]) == (["WEEKLY"], [1], [4])
+    logged = await messages_of(app, source="booking")
+    assert {m.booking_uid for m in logged} == {series[0]["uid"]}
+    # One meeting of the series cancelled on its own: that one is told of, alone.
+    await act(client, series[2]["uid"], "cancel", {"cancellationReason": "Away"})
+    await smtp.wait_for(4)
+    await settle(app)
+    cancelled = [m for m in smtp.messages() if m.subject.startswith("Cancelled:")]
+    assert sorted(m.to for m in cancelled) == ["alice@example.com", "jane@example.com"]
+    assert "RRULE" not in event_of(cancelled[0])[1]
+
+
+async def test_a_recurring_series_awaiting_confirmation_is_requested_and_confirmed_once(
+    app, client, alice, event_types, smtp, job_loop
+):
+    kind = await make_event_type(
+        client,
+        alice,
+        "series-to-confirm",
+        recurrence={"interval": 2, "occurrences": 3, "frequency": "weekly"},
+        confirmationPolicy={"type": "always", "blockUnconfirmedBookingsInBooker": True},
+    )
+    response = await book(client, kind, at(MONDAY, "11:00"))
+    assert response.status_code == 201, response.text
+    series = response.json()["data"]
+    await smtp.wait_for(2)
+    await settle(app)
+    assert sorted(m.subject.split(":")[0] for m in smtp.messages()) == ["Confirmation needed", "Request sent"]
+    await act(client, series[1]["uid"], "confirm", user=alice)  # any meeting of it confirms the series
+    await smtp.wait_for(4)
+    await settle(app)
+    confirmed = smtp.messages()[2:]
+    assert sorted(m.to for m in confirmed) == ["alice@example.com", "jane@example.com"]
+    assert all("Repeats every 2 weeks, 3 meetings in all" in m.part("text/plain") for m in confirmed)
+    assert {m.booking_uid for m in await messages_of(app, source="booking")} == {series[0]["uid"]}
+
+
+@BOTH_DATABASES
+async def test_a_reassigned_booking_tells_the_new_host_the_old_host_and_the_attendees(
+    app, client, alice, smtp, job_loop
+):
+    team_id, (owner, bob, carol) = await team_of(app, client, alice, ["bob", "carol"])
+    hosts = [{"userId": bob.id, "priority": "high"}, {"userId": carol.id}]
+    event_id = await team_event(client, alice, team_id, "demo", "roundRobin", hosts)
+    created = await book(client, event_id, at(MONDAY, "10:00"))
+    assert created.status_code == 201, created.text
+    uid = created.json()["data"]["uid"]
+    await smtp.wait_for(2)
+    await settle(app)
+    before = len(smtp.messages())
+    assert sorted(m.to for m in smtp.messages()) == sorted([bob.email, "jane@example.com"])
+
+    moved = await client.post(f"/v2/bookings/{uid}/reassign/{carol.id}", json={"reason": "away"}, headers=v2(owner))
+    assert moved.status_code == 200, moved.text
+    await smtp.wait_for(before + 3)
+    await settle(app)
+    sent = {m.to: m for m in smtp.messages()[before:]}
+    assert sorted(sent) == sorted([bob.email, carol.email, "jane@example.com"])
+    # The new host: as of a new booking, the meeting in their calendar.
+    assert sent[carol.email].subject.startswith("New booking: ")
+    assert event_of(sent[carol.email])[0]["METHOD"] == "REQUEST"
+    # The old host: the entry withdrawn (same UID, METHOD:CANCEL), and who hosts it now.
+    calendar, withdrawn = event_of(sent[bob.email])
+    assert sent[bob.email].subject.startswith("Reassigned: ")
+    assert "Carol hosts this event now" in sent[bob.email].part("text/plain")
+    assert calendar["METHOD"] == "CANCEL" and str(withdrawn["UID"]) == await ical_uid(app, uid)
+    # The attendee: the same meeting with its new host.
+    calendar, kept = event_of(sent["jane@example.com"])
+    assert sent["jane@example.com"].subject.startswith("New host: ")
+    assert "Carol will host this event" in sent["jane@example.com"].part("text/plain")
+    assert calendar["METHOD"] == "REQUEST" and str(kept["ORGANIZER"]) == f"mailto:{carol.email}"
+    log = await client.get(f"/v2/bookings/{uid}/messages", headers=v2(owner))
+    assert log.status_code == 200, log.text
+    assert {e["trigger"] for e in log.json()["data"]} >= {"bookingCreated", "bookingReassigned"}

@@ -1,6 +1,7 @@
 """SMS steps against a local server speaking Twilio's Messages API: the form body, basic auth, its
 JSON answer (the sid kept as the provider id), a retry with the same idempotency key, a refused
-number failed without retries, and "not sent" when nothing is configured."""
+number failed without retries, "not sent" when nothing is configured, and ``phoneRequired``
+making the attendee's phone number required when booking."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from tests.bookings.conftest import ATTENDEE, MONDAY, at, book
+from tests.bookings.conftest import ATTENDEE, MONDAY, at, book, make_event_type
+from tests.conftest import BOTH_DATABASES
 from tests.webhooks.conftest import settle
 from tests.workflows.conftest import SMS_FROM, create_workflow, messages_of
 
@@ -86,7 +88,8 @@ async def test_a_refused_number_fails_at_once_and_a_missing_one_is_logged(
         "phone": "+1555000111",
         "message": {"subject": "", "text": ""},
     }
-    await create_workflow(client, alice, trigger={"type": "newEvent"}, steps=[texts()[0], bad])
+    optional_phone = {**texts()[0], "phoneRequired": False}
+    await create_workflow(client, alice, trigger={"type": "newEvent"}, steps=[optional_phone, bad])
     twilio_refuses = "+1555000111"
     twilio.unreachable.add(twilio_refuses)
     booking = (await book(client, event_types.regular, at(MONDAY, "10:00"))).json()["data"]  # Jane gave no number
@@ -110,3 +113,49 @@ async def test_without_a_provider_texts_are_recorded_as_not_sent(app, client, al
     await settle(app)
     [entry] = await messages_of(app, booking_uid=booking["uid"], channel="sms")
     assert entry.status == "not_sent" and entry.note is not None and "CALAPI_SMS_ACCOUNT_SID" in entry.note
+
+
+@BOTH_DATABASES
+async def test_phone_required_makes_the_attendee_phone_number_required(app, client, alice, event_types, twilio):
+    other = await make_event_type(client, alice, "no-texts")
+    await create_workflow(
+        client,
+        alice,
+        trigger={"type": "beforeEvent", "offset": {"value": 1, "unit": "hour"}},
+        activation={"isActiveOnAllEventTypes": False, "activeOnEventTypeIds": [event_types.regular]},
+        steps=texts()[:1],
+    )
+    refused = await book(client, event_types.regular, at(MONDAY, "10:00"))  # Jane gave no number
+    assert refused.status_code == 400, refused.text
+    error = refused.json()
+    assert error["status"] == "error" and error["error"]["message"].startswith("Missing attendee phone number")
+    assert "attendee.phoneNumber" in error["error"]["message"]
+    # With a number it books; an event type the workflow is not active on needs none.
+    attendee = {**ATTENDEE, "phoneNumber": "+39 333 123 4567"}
+    assert (await book(client, event_types.regular, at(MONDAY, "10:00"), attendee=attendee)).status_code == 201
+    assert (await book(client, other, at(MONDAY, "11:00"))).status_code == 201
+    # v1 answers in its own envelope.
+    v1 = await client.post(
+        "/v1/bookings",
+        params={"apiKey": alice.key},
+        json={
+            "eventTypeId": event_types.regular,
+            "start": at(MONDAY, "12:00"),
+            "responses": {
+                "name": "Jane Booker",
+                "email": "jane@example.com",
+                "location": {"value": "", "optionValue": ""},
+            },
+            "timeZone": "Europe/Rome",
+            "language": "en",
+            "metadata": {},
+        },
+    )
+    assert v1.status_code == 400, v1.text
+    assert v1.json()["message"].startswith("Missing attendee phone number")
+    # Once the step no longer requires it, the same booking goes through.
+    [workflow] = (await client.get("/v2/workflows", headers=alice.headers)).json()["data"]
+    step = {**texts()[0], "phoneRequired": False}
+    changed = await client.patch(f"/v2/workflows/{workflow['id']}", json={"steps": [step]}, headers=alice.headers)
+    assert changed.status_code == 200, changed.text
+    assert (await book(client, event_types.regular, at(MONDAY, "13:00"))).status_code == 201

@@ -62,6 +62,7 @@ class EventTypeCommon(ResponseModel):
     calVideoSettings: dict[str, Any] | None
     hidden: bool
     bookingRequiresAuthentication: bool
+    emailSettings: dict[str, bool] | None = None  # when a default email is turned off
 
 
 class EventType(EventTypeCommon):

@@ -42,6 +42,8 @@ class EventTypeFields(Changes):
     seats: Document | None = None
     confirmation_policy: Document | None = None
     metadata: dict[str, Any] | None = None
+    # {"disableStandardEmailsToAttendees", "disableStandardEmailsToHosts"}: the default booking emails off
+    email_settings: Document | None = None
     # Kept and echoed; nothing calapi computes reads them.
     disable_guests: bool | None = None
     booker_layouts: Document | None = None

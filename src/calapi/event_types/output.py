@@ -122,6 +122,8 @@ def _fields(
         "hidden": event_type.hidden,
         "bookingRequiresAuthentication": settings.get("bookingRequiresAuthentication", False),
     }
+    if event_type.disable_standard_emails_host or event_type.disable_standard_emails_attendee:
+        data["emailSettings"] = event_types_service.email_settings(event_type)
     return data
 
 

@@ -349,6 +349,14 @@ class CalVideoSettings(Part):
     disableTranscriptionForOrganizer: bool | None = None
 
 
+class EmailSettings(Part):
+    """The default booking emails turned off, to the attendees and to the hosts (workflow messages
+    still go)."""
+
+    disableStandardEmailsToAttendees: bool | None = None
+    disableStandardEmailsToHosts: bool | None = None
+
+
 Minutes = Annotated[int, Field(ge=0, le=525_600)]  # up to a year
 
 
@@ -395,6 +403,7 @@ class UpdateEventTypeInput(WireModel):
     hidden: bool | None = None
     bookingRequiresAuthentication: bool | None = None
     metadata: EventTypeMetadata | None = None
+    emailSettings: EmailSettings | None = None
 
     def to_fields(self) -> EventTypeFields:
         """The fields sent (``null`` counts as not sent); structured settings as the JSON documents

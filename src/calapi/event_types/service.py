@@ -67,7 +67,7 @@ _COLUMNS = {
 _LIMITS = ("booking_limits_count", "booking_limits_duration")
 # Handled on their own below; the others go to ``settings`` under these keys (the 2024-06-14 names,
 # which the answers of every version read).
-_SPECIAL = ("seats", "confirmation_policy", "booking_fields")
+_SPECIAL = ("seats", "confirmation_policy", "booking_fields", "email_settings")
 _SETTINGS_KEYS = {
     "disable_guests": "disableGuests",
     "booker_layouts": "bookerLayouts",
@@ -178,9 +178,32 @@ def _apply(event_type: EventType, fields: EventTypeFields) -> None:
             event_type.requires_confirmation = not value.get("disabled")
         elif name == "booking_fields":
             event_type.booking_fields = merge_booking_fields(value)
-        else:
+        elif name != "email_settings":
             settings[_SETTINGS_KEYS[name]] = value
     event_type.settings = settings
+    _apply_standard_emails(event_type, fields)
+
+
+# The default booking emails' switch: v2's ``emailSettings`` (v1 spells it in the metadata, as
+# ``disableStandardEmails.all``; its router translates). The workflows room reads the columns.
+_EMAIL_COLUMNS = {
+    "disableStandardEmailsToHosts": "disable_standard_emails_host",
+    "disableStandardEmailsToAttendees": "disable_standard_emails_attendee",
+}
+
+
+def _apply_standard_emails(event_type: EventType, fields: EventTypeFields) -> None:
+    for key, column in _EMAIL_COLUMNS.items():
+        if fields.email_settings is not None and key in fields.email_settings:
+            setattr(event_type, column, bool(fields.email_settings[key]))
+
+
+def email_settings(event_type: EventType) -> dict[str, bool]:
+    """v2's ``emailSettings`` of an event type."""
+    return {
+        "disableStandardEmailsToAttendees": bool(event_type.disable_standard_emails_attendee),
+        "disableStandardEmailsToHosts": bool(event_type.disable_standard_emails_host),
+    }
 
 
 async def _flush(session: AsyncSession) -> None:

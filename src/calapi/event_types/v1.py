@@ -101,7 +101,7 @@ def present_event_type(
         successRedirectUrl=settings.get("successRedirectUrl"),
         description=event_type.description,
         locations=prisma_locations(event_type.locations),
-        metadata=event_type.event_metadata or {},
+        metadata=_metadata(event_type),
         seatsPerTimeSlot=seats["seatsPerTimeSlot"] if seats else None,
         seatsShowAttendees=seats["showAttendeeInfo"] if seats else False,
         seatsShowAvailabilityCount=seats["showAvailabilityCount"] if seats else True,
@@ -176,16 +176,55 @@ class EditEventTypeV1(BaseModel):
     hosts: list[dict[str, Any]] | None = None
     parentId: int | None = None
     assignAllTeamMembers: bool | None = None
+    metadata: dict[str, Any] | None = None  # ``disableStandardEmails.all`` turns the default emails off
 
 
 class CreateEventTypeV1(EditEventTypeV1):
     title: str
     slug: str
     length: int
-    metadata: dict[str, Any] | None = None
     recurringEvent: RecurringEventV1 | None = None
     children: list[Any] | None = None  # accepted and ignored, as Cal.com does
     userId: int | None = None
+
+
+_STANDARD_EMAILS = {"host": "disableStandardEmailsToHosts", "attendee": "disableStandardEmailsToAttendees"}
+
+
+def _standard_email_switches(given: Any) -> dict[str, bool]:
+    """``metadata.disableStandardEmails`` (``{"all": {"host", "attendee"}}``) as v2's
+    ``emailSettings``; its ``confirmation`` part is accepted and, like Cal.com without a workflow
+    to replace the email, changes nothing."""
+    if given is None:
+        return {}
+    if not isinstance(given, dict):
+        raise BadRequest("metadata.disableStandardEmails must be an object such as {'all': {'host': true}}")
+    switches: dict[str, bool] = {}
+    for part in ("all", "confirmation"):
+        values = given.get(part)
+        if values is None:
+            continue
+        if not isinstance(values, dict):
+            raise BadRequest(f"metadata.disableStandardEmails.{part} must be an object with host and attendee")
+        for who, key in _STANDARD_EMAILS.items():
+            if who in values and not isinstance(values[who], bool):
+                raise BadRequest(f"metadata.disableStandardEmails.{part}.{who} must be true or false")
+            if part == "all" and who in values:
+                switches[key] = values[who]
+    return switches
+
+
+def _metadata(event_type: EventType) -> dict[str, Any]:
+    """The stored metadata, with the default emails' switch in it when one is off."""
+    metadata = dict(event_type.event_metadata or {})
+    if event_type.disable_standard_emails_host or event_type.disable_standard_emails_attendee:
+        metadata["disableStandardEmails"] = {
+            "all": {
+                "host": bool(event_type.disable_standard_emails_host),
+                "attendee": bool(event_type.disable_standard_emails_attendee),
+            }
+        }
+    return metadata
 
 
 def _booking_window(body: EditEventTypeV1, sent: set[str]) -> dict[str, Any] | None:
@@ -277,8 +316,12 @@ def _v2_fields(body: EditEventTypeV1, *, existing: EventType | None = None) -> E
         wire["bookingLimitsDuration"] = {LIMIT_KEYS[k]: v for k, v in (body.durationLimits or {}).items()} or {
             "disabled": True
         }
-    if isinstance(body, CreateEventTypeV1) and body.metadata is not None:
-        wire["metadata"] = body.metadata
+    if body.metadata is not None:
+        metadata = dict(body.metadata)
+        switches = _standard_email_switches(metadata.pop("disableStandardEmails", None))
+        wire["metadata"] = metadata
+        if switches:
+            wire["emailSettings"] = switches
     if sent & {"price", "currency"}:
         # v1 keeps the price in columns of its own; calapi keeps it where v2 does (metadata.apps.stripe).
         base = wire.get("metadata", existing.event_metadata if existing is not None else None)

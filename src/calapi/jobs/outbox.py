@@ -6,6 +6,13 @@ Every recorded event gets one ``events.dispatch`` job. When it runs, each regist
 event, in the worker's recording transaction, together with the job's own "done": all of it or
 none. A consumer only writes rows and jobs of its own; anything slow or fallible belongs in a
 job it enqueues, so that one consumer's trouble never holds back another's.
+
+A domain whose rows must exist together with the change itself (the reminders of a booking)
+also registers an in-transaction consumer (``consume_in_transaction``): ``record_events`` calls
+it with the events just written, in the caller's session, so its rows commit or roll back with
+the change. Such a consumer keeps to cheap database work, must not fail the caller's change for
+a fault of its own, and has a dispatch consumer as well that brings the same rows in step later
+(idempotently) — the dispatch job is its retry.
 """
 
 from __future__ import annotations
@@ -38,6 +45,27 @@ class NewEvent:
     dispatch_at: datetime | None = None
 
 
+@dataclass(frozen=True)
+class RecordedEvent:
+    """An event as written in this transaction, handed to the in-transaction consumers."""
+
+    id: int
+    trigger: str
+    payload: dict[str, Any]
+    subject_uid: str | None
+    occurred_at: datetime
+
+
+# ``consumer(session, events)``: runs in the caller's transaction, after the events' rows are written.
+InTransactionConsumer = Callable[[AsyncSession, Sequence[RecordedEvent]], Awaitable[None]]
+_in_transaction: dict[str, InTransactionConsumer] = {}
+
+
+def consume_in_transaction(name: str, consumer: InTransactionConsumer) -> None:
+    """Register (or replace) a domain's consumer of events in the recording transaction itself."""
+    _in_transaction[name] = consumer
+
+
 async def record_events(session: AsyncSession, events: Sequence[NewEvent]) -> list[int]:
     """Write the event rows and their dispatch jobs; all exist if and only if the caller commits.
 
@@ -62,6 +90,13 @@ async def record_events(session: AsyncSession, events: Sequence[NewEvent]) -> li
     ids = list((await connection.execute(_INSERT_EVENTS, rows)).scalars().all())
     for event, event_id in zip(events, ids, strict=True):
         enqueue(session, DISPATCH_JOB, {"eventId": event_id}, run_at=event.dispatch_at)
+    if _in_transaction:
+        recorded = [
+            RecordedEvent(event_id, event.trigger, event.payload, event.subject_uid, occurred_at)
+            for event, event_id in zip(events, ids, strict=True)
+        ]
+        for name in sorted(_in_transaction):
+            await _in_transaction[name](session, recorded)
     return ids
 
 

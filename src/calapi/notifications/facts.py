@@ -23,6 +23,15 @@ class Person:
 
 
 @dataclass(frozen=True)
+class Repeats:
+    """A recurring series the message speaks for as a whole: how often, and how many meetings."""
+
+    frequency: str  # weekly | monthly | yearly
+    interval: int
+    count: int
+
+
+@dataclass(frozen=True)
 class Meeting:
     """One booking as its messages describe it. Instants are aware (UTC)."""
 
@@ -50,3 +59,4 @@ class Meeting:
     ical_uid: str = ""
     ical_sequence: int = 0
     tentative: bool = False  # awaiting the host's confirmation
+    repeats: Repeats | None = None  # one message for a whole series: this is its first meeting

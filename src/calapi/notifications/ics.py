@@ -45,6 +45,16 @@ def calendar_file(meeting: Meeting, method: Method, *, stamp: datetime, attendee
     event.add("dtstamp", stamp)
     event.add("dtstart", meeting.start)
     event.add("dtend", meeting.end)
+    if meeting.repeats is not None:
+        # The whole series in one entry: a calendar shows every meeting from the first one's file.
+        event.add(
+            "rrule",
+            {
+                "FREQ": meeting.repeats.frequency.upper(),
+                "INTERVAL": meeting.repeats.interval,
+                "COUNT": meeting.repeats.count,
+            },
+        )
     event.add("summary", meeting.title)
     if meeting.description or meeting.additional_notes:
         event.add("description", meeting.description or meeting.additional_notes or "")

@@ -38,6 +38,7 @@ class BookingEmail(StrEnum):
     rescheduled = "rescheduled"
     cancelled = "cancelled"
     rejected = "rejected"
+    reassigned = "reassigned"  # a new organizer: to the one who lost the booking, and the attendees
 
 
 class Audience(StrEnum):
@@ -73,6 +74,19 @@ def _when(meeting: Meeting, zone: str, time_format: int, *, start: bool = True) 
     return f"{format_dayjs(begin, 'dddd, MMMM D, YYYY')} {format_dayjs(begin, clock)} – {format_dayjs(end, clock)} ({zone})"
 
 
+_UNITS = {"weekly": "week", "monthly": "month", "yearly": "year"}
+
+
+def _repeats(meeting: Meeting) -> str | None:
+    """ "Every 2 weeks, 4 meetings" for a series spoken of as a whole."""
+    repeats = meeting.repeats
+    if repeats is None:
+        return None
+    unit = _UNITS.get(repeats.frequency, repeats.frequency)
+    every = f"every {unit}" if repeats.interval == 1 else f"every {repeats.interval} {unit}s"
+    return f"Repeats {every}, {repeats.count} meetings in all"
+
+
 def _zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
@@ -98,6 +112,8 @@ _SUBJECTS: dict[tuple[BookingEmail, Audience], str] = {
     (BookingEmail.cancelled, Audience.attendee): "Cancelled: {title} on {date}",
     (BookingEmail.rejected, Audience.host): "Declined: {title} on {date}",
     (BookingEmail.rejected, Audience.attendee): "Declined: {title} on {date}",
+    (BookingEmail.reassigned, Audience.host): "Reassigned: {title} on {date}",
+    (BookingEmail.reassigned, Audience.attendee): "New host: {title} on {date}",
 }
 _HEADLINES: dict[tuple[BookingEmail, Audience], tuple[str, str]] = {
     (BookingEmail.created, Audience.host): ("A new event has been booked", "{booker} booked time with you."),
@@ -126,6 +142,14 @@ _HEADLINES: dict[tuple[BookingEmail, Audience], tuple[str, str]] = {
     (BookingEmail.rejected, Audience.attendee): (
         "Your booking request was declined",
         "{organizer} declined your request.",
+    ),
+    (BookingEmail.reassigned, Audience.host): (
+        "A booking was reassigned",
+        "{organizer} hosts this event now; you no longer take part in it.",
+    ),
+    (BookingEmail.reassigned, Audience.attendee): (
+        "Your event has a new host",
+        "{organizer} will host this event; its time stays the same.",
     ),
 }
 
@@ -168,6 +192,7 @@ def booking_email(
         "intro": intro.format(booker=booker, organizer=meeting.organizer.name),
         "title": meeting.title,
         "when": _when(meeting, zone, time_format),
+        "repeats": _repeats(meeting),
         "struck": gone,
         "previously": _when(meeting, zone, time_format, start=False)
         if kind is BookingEmail.rescheduled and meeting.previous_start

@@ -20,7 +20,7 @@ from sqlalchemy.orm import aliased
 from calapi.bookings import attendees as booking_attendees
 from calapi.bookings.models import Attendee, Booking, BookingHost, BookingSeat
 from calapi.event_types.models import EventType
-from calapi.notifications.facts import Meeting, Person
+from calapi.notifications.facts import Meeting, Person, Repeats
 from calapi.notifications.sms import normalize_phone
 from calapi.users.models import User
 
@@ -76,7 +76,9 @@ async def _calendar_identity(session: AsyncSession, uids: Collection[str]) -> di
     return {row.uid: (row.ical or f"{row.root}@calapi", int(row.depth)) for row in rows}
 
 
-async def load(session: AsyncSession, uids: Collection[str]) -> dict[str, BookingContext]:
+async def load(
+    session: AsyncSession, uids: Collection[str], *, calendar_identity: bool = True
+) -> dict[str, BookingContext]:
     """The bookings with these uids, and everything their messages need (six queries in all)."""
     if not uids:
         return {}
@@ -104,7 +106,8 @@ async def load(session: AsyncSession, uids: Collection[str]) -> dict[str, Bookin
             )
         ).all():
             types[row_type.id] = (row_type, row_type.team_id if row_type.team_id is not None else parent_team)
-    identity = await _calendar_identity(session, [b.uid for b in bookings])
+    # Planning reminders needs no calendar identity (sending reads it again): one query saved.
+    identity = await _calendar_identity(session, [b.uid for b in bookings]) if calendar_identity else {}
     co_hosts_of: dict[int, list[User]] = {}
     for row in host_rows:
         if row.user_id in users:
@@ -257,4 +260,11 @@ def meeting(context: BookingContext, *, public_url: str, extra: Mapping[str, Any
         ical_uid=context.ical_uid,
         ical_sequence=context.ical_sequence,
         tentative=booking.status == "pending",
+        repeats=_repeats(extra.get("repeats")),
     )
+
+
+def _repeats(given: Any) -> Repeats | None:
+    if not isinstance(given, dict):
+        return None
+    return Repeats(str(given["frequency"]), int(given["interval"]), int(given["count"]))

@@ -2,11 +2,18 @@
 workflows that fire on it), and the reminders of workflows that fire at a time.
 
 How booking changes reach this room: the bookings room records a domain event in the booking's
-own transaction (the outbox, ``calapi.jobs.outbox``); its ``events.dispatch`` job hands the event
-to every consumer, and this room's consumer enqueues a ``workflows.plan`` job for it. That job
-plans the messages. Nothing is added to the booking's transaction itself (a create stays as
-fast, and as many statements, as it was), yet nothing can be lost: the event and its dispatch job
-exist if and only if the booking change committed.
+own transaction (the outbox, ``calapi.jobs.outbox``), and this room acts on it twice:
+
+- in that transaction (``plan_in_transaction``, an in-transaction consumer of the outbox): the
+  booking's reminders are planned, re-timed or cancelled with the change itself, so a committed
+  booking has its reminder rows and jobs, and a cancel or reschedule moves them atomically. It
+  costs the booking one query when no timed workflow covers it (and it has no reminders waiting).
+  A fault while planning is undone on its own (a savepoint) and never fails the booking: the
+  booking is kept, and its reminders are then planned by the event's job below, which retries —
+  a booking is never lost for a reminder, and a reminder never lost for a fault;
+- after the commit (the ``events.dispatch`` job hands the event to this room's consumer, which
+  enqueues a ``workflows.plan`` job): the emails and immediate workflow steps the event sends,
+  and the reminders brought in step again (a no-op when the transaction planned them).
 
 Reminders are kept in step with the bookings rather than patched: every booking event (and every
 change of a workflow) recomputes which reminders should exist for the bookings concerned, and
@@ -19,16 +26,18 @@ plans once, and a reminder already sent is never planned again.
 from __future__ import annotations
 
 import hashlib
+import logging
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from calapi.bookings import events as booking_events
 from calapi.bookings.models import Booking, BookingStatus
@@ -36,7 +45,9 @@ from calapi.db import utcnow
 from calapi.event_types.models import EventType
 from calapi.jobs import worker as jobs
 from calapi.jobs.models import DomainEvent, Job, JobStatus
+from calapi.jobs.outbox import RecordedEvent
 from calapi.notifications.layouts import Audience, BookingEmail
+from calapi.users.models import User
 from calapi.workflows import meetings, scope
 from calapi.workflows.meetings import BookingContext
 from calapi.workflows.models import (
@@ -53,6 +64,8 @@ from calapi.workflows.models import (
     WorkflowStep,
 )
 from calapi.workflows.scope import LoadedWorkflow
+
+logger = logging.getLogger(__name__)
 
 PLAN_JOB = "workflows.plan"  # {"eventId"}: plan what one booking event sends
 SYNC_JOB = "workflows.sync"  # {"workflowId"}: bring a workflow's reminders in step after a change
@@ -196,14 +209,20 @@ def _standard_emails_off(event_type: EventType | None) -> tuple[bool, bool]:
 
 
 def booking_email_plans(
-    event: DomainEvent, context: BookingContext, kind: BookingEmail, *, seat_attendee_id: int | None, now: datetime
+    event: DomainEvent,
+    context: BookingContext,
+    kind: BookingEmail,
+    *,
+    seat_attendee_id: int | None,
+    now: datetime,
+    repeats: Mapping[str, Any] | None = None,
 ) -> list[Plan]:
     """The default emails of one booking event: to the hosts and to the attendees, each with the
-    meeting's calendar file (a request, or a cancellation)."""
+    meeting's calendar file (a request, or a cancellation); ``repeats``: the series they speak for."""
     payload = event.payload or {}
     hosts_off, attendees_off = _standard_emails_off(context.event_type)
     method = "CANCEL" if kind in _CANCEL_SIDE else "REQUEST"
-    extra: dict[str, Any] = {}
+    extra: dict[str, Any] = {"repeats": dict(repeats)} if repeats else {}
     if kind is BookingEmail.rescheduled or payload.get("rescheduleUid"):
         extra = {"previousStart": payload.get("rescheduleStartTime"), "previousEnd": payload.get("rescheduleEndTime")}
     recipients: list[tuple[Audience, Recipient]] = []
@@ -236,6 +255,49 @@ def booking_email_plans(
     ]
 
 
+def reassignment_plans(
+    event: DomainEvent, context: BookingContext, *, previous: Recipient | None, now: datetime
+) -> list[Plan]:
+    """A booking moved to another host: the new host hears of it as of a new booking, the host who
+    lost it gets the calendar entry withdrawn, the attendees learn who hosts it now."""
+    hosts_off, attendees_off = _standard_emails_off(context.event_type)
+    recipients: list[tuple[BookingEmail, Audience, Recipient, str]] = []
+    if not hosts_off:
+        organizer = context.organizer
+        if organizer is not None:
+            new_host = Recipient(organizer.email, organizer.name or organizer.username, "host", organizer.time_zone)
+            recipients.append((BookingEmail.created, Audience.host, new_host, "REQUEST"))
+        if previous is not None:
+            recipients.append((BookingEmail.reassigned, Audience.host, previous, "CANCEL"))
+    if not attendees_off:
+        recipients += [(BookingEmail.reassigned, Audience.attendee, r, "REQUEST") for r in _attendees(context)]
+    return [
+        Plan(
+            key=_key(f"e{event.id}", kind.value, audience.value, r.address.lower()),
+            source=Source.booking,
+            trigger=kind.value,
+            template=audience.value,
+            channel=Channel.email,
+            booking_uid=context.booking.uid,
+            recipient=r,
+            scheduled_at=now,
+            ics_method=method,
+        )
+        for kind, audience, r, method in recipients
+    ]
+
+
+async def _previous_host(session: AsyncSession, event: DomainEvent, context: BookingContext) -> Recipient | None:
+    """The host a reassignment took the booking from (their own zone when they are still a user)."""
+    given = (event.payload or {}).get("reassignedFrom")
+    if not isinstance(given, dict) or not isinstance(given.get("email"), str):
+        return None
+    user = await session.get(User, given["id"]) if isinstance(given.get("id"), int) else None
+    if user is not None:
+        return Recipient(user.email, user.name or user.username, "host", user.time_zone)
+    return Recipient(given["email"], given.get("name"), "host", _booker_zone(context))
+
+
 def workflow_event_plans(
     event: DomainEvent,
     context: BookingContext,
@@ -244,11 +306,12 @@ def workflow_event_plans(
     *,
     seat_attendee_id: int | None,
     now: datetime,
+    repeats: Mapping[str, Any] | None = None,
 ) -> list[Plan]:
     """The steps of the workflows that fire on this event, for this booking: sent now."""
     payload = event.payload or {}
     method = "CANCEL" if trigger in (Trigger.EVENT_CANCELLED, Trigger.BOOKING_REJECTED) else "REQUEST"
-    extra: dict[str, Any] = {}
+    extra: dict[str, Any] = {"repeats": dict(repeats)} if repeats else {}
     if trigger is Trigger.RESCHEDULE_EVENT:
         extra = {"previousStart": payload.get("rescheduleStartTime"), "previousEnd": payload.get("rescheduleEndTime")}
     plans = []
@@ -605,6 +668,50 @@ async def _confirmed(session: AsyncSession, event: DomainEvent) -> bool:
     return earlier is not None
 
 
+# Events that decide a recurring series as a whole (its create, the host's confirmation or
+# decline), by the status they leave its meetings in: one message speaks for the series.
+_SERIES_STATUS = {
+    booking_events.BOOKING_CREATED: BookingStatus.accepted.value,
+    booking_events.BOOKING_REQUESTED: BookingStatus.pending.value,
+    booking_events.BOOKING_REJECTED: BookingStatus.rejected.value,
+}
+
+
+@dataclass(frozen=True)
+class _SeriesRole:
+    speaks: bool  # this booking's event sends the messages (a booking alone always does)
+    repeats: dict[str, Any] | None = None  # the series it speaks for
+
+
+async def _series_role(session: AsyncSession, event: DomainEvent, context: BookingContext) -> _SeriesRole:
+    """A series' create (or confirmation, or decline) records an event per meeting; the messages go
+    once, with the event of its first meeting in the status the change left, for all of them."""
+    status = _SERIES_STATUS.get(event.trigger)
+    series_id = context.booking.recurring_event_id
+    if status is None or not series_id:
+        return _SeriesRole(True)
+    uids = list(
+        (
+            await session.scalars(
+                select(Booking.uid)
+                .where(Booking.recurring_event_id == series_id, Booking.status == status)
+                .order_by(Booking.start_time, Booking.id)
+            )
+        ).all()
+    )
+    if not uids or uids[0] != context.booking.uid:
+        return _SeriesRole(False)
+    if len(uids) == 1:
+        return _SeriesRole(True)
+    recurrence = (context.event_type.recurrence if context.event_type else None) or {}
+    repeats = {
+        "frequency": str(recurrence.get("frequency") or "weekly"),
+        "interval": int(recurrence.get("interval") or 1),
+        "count": len(uids),
+    }
+    return _SeriesRole(True, repeats)
+
+
 async def plan_event(session: AsyncSession, event: DomainEvent) -> None:
     """Everything one booking event sends now, and its bookings' reminders brought in step."""
     uid = event.subject_uid
@@ -623,14 +730,106 @@ async def plan_event(session: AsyncSession, event: DomainEvent) -> None:
     if isinstance(seat_uid, str) and event.trigger != booking_events.BOOKING_CANCELLED:
         seat_attendee_id = (await meetings.seat_attendee_ids(session, [seat_uid])).get(seat_uid)
     plans: list[Plan] = []
+    series = await _series_role(session, event, context)
     kind = _email_kind(event, await _confirmed(session, event))
-    if kind is not None:
-        plans += booking_email_plans(event, context, kind, seat_attendee_id=seat_attendee_id, now=now)
+    if kind is not None and series.speaks:
+        plans += booking_email_plans(
+            event, context, kind, seat_attendee_id=seat_attendee_id, now=now, repeats=series.repeats
+        )
+    if event.trigger == BOOKING_REASSIGNED:
+        previous = await _previous_host(session, event, context)
+        plans += reassignment_plans(event, context, previous=previous, now=now)
     trigger = _WORKFLOW_TRIGGERS.get(event.trigger)
-    if trigger is not None:
+    if trigger is not None and series.speaks:
         covering = await scope.workflows_for(session, [context], triggers=[trigger.value])
         plans += workflow_event_plans(
-            event, context, covering.get(uid, []), trigger, seat_attendee_id=seat_attendee_id, now=now
+            event,
+            context,
+            covering.get(uid, []),
+            trigger,
+            seat_attendee_id=seat_attendee_id,
+            now=now,
+            repeats=series.repeats,
         )
     await add_messages(session, plans)
     await sync_bookings(session, contexts, uids, cutoff=event.occurred_at)
+
+
+# ---------------------------------------------------------------- in the booking's own transaction
+
+
+def _event_bookings(trigger: str, subject_uid: str | None, payload: Mapping[str, Any]) -> list[str]:
+    """The bookings whose reminders one event may change (a reschedule: the old one and the new)."""
+    if trigger not in PLANNED_EVENTS or not subject_uid:
+        return []
+    previous = payload.get("rescheduleUid")
+    return [subject_uid, *([previous] if isinstance(previous, str) and previous else [])]
+
+
+async def _may_have_reminders(session: AsyncSession, uids: Sequence[str]) -> list[str]:
+    """Of these bookings, those a timed workflow of their owner or team could cover, or with
+    reminders waiting: one query (a superset of the bookings ``sync_bookings`` would change)."""
+    parent = aliased(EventType)
+    covered = exists().where(
+        Workflow.trigger.in_([t.value for t in TIMED_TRIGGERS]),
+        or_(
+            Workflow.user_id == EventType.owner_id,
+            Workflow.team_id == EventType.team_id,
+            Workflow.team_id == parent.team_id,
+        ),
+    )
+    waiting = exists().where(
+        WorkflowMessage.booking_uid == Booking.uid,
+        WorkflowMessage.timed.is_(True),
+        WorkflowMessage.status == MessageStatus.scheduled.value,
+    )
+    query = (
+        select(Booking.uid)
+        .outerjoin(EventType, EventType.id == Booking.event_type_id)
+        .outerjoin(parent, parent.id == EventType.parent_id)
+        .where(Booking.uid.in_(list(uids)), or_(covered, waiting))
+    )
+    return list((await session.scalars(query)).all())
+
+
+_NEW_BOOKING_EVENTS = frozenset({booking_events.BOOKING_CREATED, booking_events.BOOKING_REQUESTED})
+
+
+def _new_booking(trigger: str, payload: Mapping[str, Any]) -> bool:
+    """A booking just written (not a seat added to one, not the successor of a reschedule) — or a
+    pending one just confirmed: either way it has no reminders logged yet, waiting or cancelled."""
+    return trigger in _NEW_BOOKING_EVENTS and not payload.get("seatUid") and not payload.get("rescheduleUid")
+
+
+async def plan_in_transaction(session: AsyncSession, events: Sequence[RecordedEvent]) -> None:
+    """The reminders of the bookings these events changed, written in the change's transaction."""
+    uids = list(
+        dict.fromkeys(uid for e in events for uid in _event_bookings(e.trigger, e.subject_uid, e.payload or {}))
+    )
+    if not uids:
+        return
+    concerned = await _may_have_reminders(session, uids)
+    if not concerned:
+        return
+    cutoff = min(e.occurred_at for e in events)
+    new = {e.subject_uid for e in events if _new_booking(e.trigger, e.payload or {})} & set(concerned)
+    try:
+        async with session.begin_nested():
+            contexts = await meetings.load(session, concerned, calendar_identity=False)
+            changed = [uid for uid in concerned if uid not in new]
+            if changed:
+                await sync_bookings(session, contexts, changed, cutoff=cutoff)
+            if new:
+                # Nothing to cancel or bring back for these: their reminders are only added.
+                present = [contexts[uid] for uid in new if uid in contexts]
+                covering = await scope.workflows_for(session, present, triggers=[t.value for t in TIMED_TRIGGERS])
+                plans = [
+                    plan
+                    for context in present
+                    for plan in reminder_plans(context, covering.get(context.booking.uid, [])).values()
+                    if plan.scheduled_at >= cutoff
+                ]
+                await add_messages(session, plans)
+    except Exception:
+        # Undone to the savepoint; the event's workflows.plan job plans these reminders instead.
+        logger.exception("planning reminders in the booking transaction failed; left to the event's job")

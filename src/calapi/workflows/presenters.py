@@ -46,6 +46,7 @@ _BOOKING_TRIGGERS = {
     "rescheduled": "bookingRescheduled",
     "cancelled": "bookingCancelled",
     "rejected": "bookingRejected",
+    "reassigned": "bookingReassigned",
 }
 
 

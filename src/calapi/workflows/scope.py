@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calapi.event_types.models import EventType
 from calapi.workflows.meetings import BookingContext
-from calapi.workflows.models import Workflow, WorkflowEventType, WorkflowStep
+from calapi.workflows.models import Action, Workflow, WorkflowEventType, WorkflowStep
 
 
 @dataclass(frozen=True)
@@ -96,3 +96,35 @@ def event_types_in_scope(loaded: LoadedWorkflow) -> ColumnElement[bool]:
     if wf.active_on_all:
         return or_(EventType.team_id == wf.team_id, EventType.parent_id.in_(team_types))
     return or_(EventType.id.in_(ids), EventType.parent_id.in_(ids))
+
+
+async def attendee_phone_required(session: AsyncSession, event_type: EventType) -> bool:
+    """Whether a workflow covering ``event_type`` texts the attendee with ``phoneRequired`` (one
+    query): its bookings then need the attendee's phone number."""
+    activated_on = [event_type.id, *([event_type.parent_id] if event_type.parent_id is not None else [])]
+    activated = exists().where(
+        WorkflowEventType.workflow_id == Workflow.id, WorkflowEventType.event_type_id.in_(activated_on)
+    )
+    team_id = (
+        event_type.team_id
+        if event_type.team_id is not None or event_type.parent_id is None
+        else select(EventType.team_id).where(EventType.id == event_type.parent_id).scalar_subquery()
+    )
+    owners: list[ColumnElement[bool]] = []
+    if event_type.owner_id is not None:
+        owners.append(Workflow.user_id == event_type.owner_id)
+    if team_id is not None:
+        owners.append(Workflow.team_id == team_id)
+    if not owners:
+        return False
+    query = (
+        select(WorkflowStep.id)
+        .join(Workflow, Workflow.id == WorkflowStep.workflow_id)
+        .where(
+            WorkflowStep.action == Action.SMS_ATTENDEE.value,
+            WorkflowStep.phone_required.is_(True),
+            and_(or_(*owners), or_(Workflow.active_on_all, activated)),
+        )
+        .limit(1)
+    )
+    return await session.scalar(query) is not None

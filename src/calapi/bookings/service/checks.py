@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -121,6 +122,34 @@ def _js_type(value: Any) -> str:
     return "object"
 
 
+MISSING_PHONE = (
+    'Missing attendee phone number - it is required by the event type. Pass it as "attendee.phoneNumber" string '
+    "in the request."
+)
+
+# Whether something above bookings needs the attendee's phone number for this event type (a
+# workflow texting the attendee with ``phoneRequired``): registered at start-up by ``calapi.wiring``,
+# since bookings cannot import the rooms that decide it.
+PhoneRule = Callable[[AsyncSession, EventType], Awaitable[bool]]
+_phone_rules: dict[str, PhoneRule] = {}
+
+
+def require_attendee_phone_when(name: str, rule: PhoneRule) -> None:
+    """Register (or replace) a rule that makes the attendee's phone number required."""
+    _phone_rules[name] = rule
+
+
+async def check_phone_required(session: AsyncSession, event_type: EventType, attendee: AttendeeInput) -> None:
+    """400 when a registered rule needs the attendee's phone number and none was given."""
+    if attendee.phone_number:
+        return
+    if not _phone_rules:
+        raise RuntimeError("bookings have no phone rules: call calapi.wiring.register_domain_hooks() at start-up")
+    for name in sorted(_phone_rules):
+        if await _phone_rules[name](session, event_type):
+            raise BadRequest(MISSING_PHONE)
+
+
 def check_booking_fields(event_type: EventType, responses: dict[str, Any], attendee: AttendeeInput) -> None:
     for spec in event_type.booking_fields or []:
         slug = spec.get("slug")
@@ -131,9 +160,7 @@ def check_booking_fields(event_type: EventType, responses: dict[str, Any], atten
                 and not spec.get("hidden")
                 and not attendee.phone_number
             ):
-                raise BadRequest(
-                    'Missing attendee phone number - it is required by the event type. Pass it as "attendee.phoneNumber" string in the request.'
-                )
+                raise BadRequest(MISSING_PHONE)
             continue
         kind = spec.get("type")
         value = responses.get(slug) if isinstance(slug, str) else None

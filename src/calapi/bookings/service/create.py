@@ -265,6 +265,7 @@ async def create_booking(
     location_text, location_response = resolve_location(event_type, new.location, new.meeting_url)
     checks.check_booking_fields(event_type, new.responses, new.attendee)
     await checks.check_custom_inputs(session, event_type.id, new)
+    await checks.check_phone_required(session, event_type, new.attendee)
     starts, series = _starts(event_type, new, start)
     seated = event_type.seats_per_time_slot is not None
 
