@@ -1,0 +1,133 @@
+"""Calendar events that follow a booking to another host or another time (a real Radicale server):
+a reassigned booking leaves the old host's calendar for the new host's, and a seat rescheduled out
+of its meeting takes the meeting's event with it when it was the last seat."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from calapi.calendars.models import BookingReference
+from tests.bookings.conftest import ATTENDEE, BOOKINGS_VERSION, MONDAY, at, book, v2
+from tests.calendars.conftest import CALDAV_USERS, Radicale, until
+from tests.calendars.test_destination import settled, unfolded
+from tests.conftest import BOTH_DATABASES
+from tests.teams.team_booking_helpers import team_event, team_of
+
+pytestmark = BOTH_DATABASES
+TUESDAY = "2050-09-06"
+
+
+async def connect_as(client: Any, user: Any, radicale: Radicale, account: str) -> int:
+    body = {"url": radicale.url(account), "username": account, "password": CALDAV_USERS[account]}
+    response = await client.post("/v2/calendars/caldav/credentials", json=body, headers=user.headers)
+    assert response.status_code == 201, response.text
+    listed = (await client.get("/v2/calendars", headers=user.headers)).json()["data"]
+    return int(listed["connectedCalendars"][0]["credentialId"])
+
+
+async def objects(radicale: Radicale, account: str, calendar: str) -> list[str]:
+    return [unfolded(text) for text in (await radicale.objects(account, calendar)).values()]
+
+
+async def live_references(app: Any, booking_uid: str) -> list[BookingReference]:
+    from calapi.bookings.models import Booking
+
+    async with app.state.sessionmaker() as session:
+        booking_id = await session.scalar(select(Booking.id).where(Booking.uid == booking_uid))
+        return list(
+            (
+                await session.scalars(
+                    select(BookingReference).where(
+                        BookingReference.booking_id == booking_id, BookingReference.deleted.is_(None)
+                    )
+                )
+            ).all()
+        )
+
+
+async def test_a_reassigned_booking_moves_to_the_new_hosts_calendar(client, app, alice, radicale, job_loop):
+    team_id, (owner, bob) = await team_of(app, client, alice, ["bob"])
+    [alice_work] = await radicale.reset("alice", "Work")
+    [bob_work] = await radicale.reset("bob", "Work")
+    alice_credential = await connect_as(client, owner, radicale, "alice")
+    bob_credential = await connect_as(client, bob, radicale, "bob")
+    hosts = [{"userId": owner.id, "priority": "high"}, {"userId": bob.id, "priority": "low"}]
+    event_id = await team_event(client, owner, team_id, "demo", "roundRobin", hosts)
+    created = await book(client, event_id, at(MONDAY, "10:00"))
+    assert created.status_code == 201, created.text
+    booking = created.json()["data"]
+    first_host = booking["hosts"][0]["id"]
+    (from_account, from_calendar), (to_account, to_calendar) = (
+        (("alice", alice_work), ("bob", bob_work))
+        if first_host == owner.id
+        else (("bob", bob_work), ("alice", alice_work))
+    )
+    to_user = bob if first_host == owner.id else owner
+
+    async def written_to_first() -> bool:
+        return len(await objects(radicale, from_account, from_calendar)) == 1
+
+    await until(written_to_first, what="the booking in the first host's calendar")
+    await until(lambda: settled(app), what="the write jobs")
+
+    moved = await client.post(f"/v2/bookings/{booking['uid']}/reassign/{to_user.id}", headers=v2(owner))
+    assert moved.status_code == 200, moved.text
+
+    async def in_new_calendar() -> list[str] | None:
+        found = await objects(radicale, to_account, to_calendar)
+        return found if found else None
+
+    [text] = await until(in_new_calendar, what="the event in the new host's calendar")
+    assert f"UID:{booking['icsUid']}" in text and f"X-CALAPI-BOOKING-UID:{booking['uid']}" in text
+    assert "DTSTART:20500905T100000Z" in text
+    await until(lambda: settled(app), what="the write jobs")
+    assert await objects(radicale, from_account, from_calendar) == []  # gone from the old host's
+
+    [reference] = await live_references(app, booking["uid"])
+    new_credential = bob_credential if to_user is bob else alice_credential
+    assert (reference.credential_id, reference.external_calendar_id) == (new_credential, to_calendar)
+    answered = await client.get(f"/v2/bookings/{booking['uid']}/references", headers=v2(to_user, BOOKINGS_VERSION))
+    assert answered.status_code == 200, answered.text
+    assert [r["destinationCalendarId"] for r in answered.json()["data"]] == [to_calendar]
+
+
+async def test_a_seat_leaving_its_meeting_last_takes_the_old_event_with_it(
+    client, app, alice, radicale, event_types, job_loop
+):
+    [work] = await radicale.reset("alice", "Work")
+    await connect_as(client, alice, radicale, "alice")
+    first = (await book(client, event_types.seated, at(MONDAY, "10:00"))).json()["data"]
+    sam = {**ATTENDEE, "email": "sam@example.com", "name": "Sam"}
+    second = (await book(client, event_types.seated, at(MONDAY, "10:00"), attendee=sam)).json()["data"]
+    assert first["uid"] == second["uid"]
+
+    async def events(count: int) -> list[str] | None:
+        found = await objects(radicale, "alice", work)
+        return found if len(found) == count else None
+
+    await until(lambda: events(1), what="the seated meeting in the calendar")
+    await until(lambda: settled(app), what="the write jobs")
+
+    # One of two seats moves to Tuesday: a second meeting, the first stays.
+    response = await client.post(
+        f"/v2/bookings/{first['uid']}/reschedule",
+        json={"start": at(TUESDAY, "10:00"), "seatUid": first["seatUid"]},
+        headers=v2(),
+    )
+    assert response.status_code == 201, response.text
+    await until(lambda: events(2), what="the new meeting")
+    await until(lambda: settled(app), what="the write jobs")
+
+    # The other (last) seat moves to Tuesday too, into the same meeting: Monday's event goes.
+    response = await client.post(
+        f"/v2/bookings/{second['uid']}/reschedule",
+        json={"start": at(TUESDAY, "10:00"), "seatUid": second["seatUid"]},
+        headers=v2(),
+    )
+    assert response.status_code == 201, response.text
+    await until(lambda: settled(app), what="the write jobs")
+    [left] = await until(lambda: events(1), what="the old meeting's event to go")
+    assert "DTSTART:20500906T100000Z" in left  # Tuesday's
+    assert await live_references(app, first["uid"]) == []
