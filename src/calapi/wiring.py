@@ -28,8 +28,11 @@ def register_domain_hooks() -> None:
     """A lower domain that must call a higher one declares a hook; the higher one fills it here.
 
     Team event types follow memberships (teams -> event types); a profile's default schedule
-    follows the profile (users -> schedules). Idempotent: each call replaces the registration.
+    follows the profile (users -> schedules); an event type's ``destinationCalendar`` is checked
+    and kept by the calendars room (event types -> calendars). Idempotent: each call replaces the registration.
     """
+    from calapi.calendars import service as calendars_service
+    from calapi.event_types import service as event_types_service
     from calapi.event_types import team_service as team_event_types
     from calapi.schedules import service as schedules_service
     from calapi.teams import service as teams_service
@@ -38,6 +41,7 @@ def register_domain_hooks() -> None:
     teams_service.follow_memberships(
         joined=team_event_types.add_member_to_assign_all, left=team_event_types.remove_member
     )
+    event_types_service.use_destination_calendars(calendars_service.follow_event_type_destination)
     users_service.use_default_schedule_rules(
         users_service.DefaultScheduleRules(
             owns=schedules_service.owns, follow_time_zone=schedules_service.follow_profile_time_zone

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from calapi.calendars.models import BookingReference
-from tests.bookings.conftest import ATTENDEE, BOOKINGS_VERSION, MONDAY, at, book, v2
+from tests.bookings.conftest import ATTENDEE, BOOKINGS_VERSION, MONDAY, at, book, make_schedule, v2
 from tests.calendars.conftest import CALDAV_USERS, Radicale, until
 from tests.calendars.test_destination import settled, unfolded
 from tests.conftest import BOTH_DATABASES
@@ -131,3 +131,75 @@ async def test_a_seat_leaving_its_meeting_last_takes_the_old_event_with_it(
     [left] = await until(lambda: events(1), what="the old meeting's event to go")
     assert "DTSTART:20500906T100000Z" in left  # Tuesday's
     assert await live_references(app, first["uid"]) == []
+
+
+async def test_an_event_types_destination_calendar_receives_its_bookings_and_must_be_writable(
+    client, app, alice, bob, radicale, feed_server, job_loop
+):
+    [work, home] = await radicale.reset("alice", "Work", "Home")
+    await connect_as(client, alice, radicale, "alice")
+    await make_schedule(client, alice)
+    body = {"title": "Call", "slug": "call", "lengthInMinutes": 30, "minimumBookingNotice": 0}
+    made = await client.post(
+        "/v2/event-types",
+        json={**body, "destinationCalendar": {"integration": "caldav_calendar", "externalId": home}},
+        headers=v2(alice, "2024-06-14"),
+    )
+    assert made.status_code == 201, made.text
+    event_type = made.json()["data"]
+    assert event_type["destinationCalendar"] == {"integration": "caldav_calendar", "externalId": home}
+
+    assert (await book(client, event_type["id"], at(MONDAY, "10:00"))).status_code == 201
+    [text] = await until(lambda: _some(objects(radicale, "alice", home)), what="the booking in Home")
+    assert "DTSTART:20500905T100000Z" in text
+    assert await objects(radicale, "alice", work) == []  # the user's own destination is Work
+
+    # Changed to Work: the next booking goes there.
+    changed = await client.patch(
+        f"/v2/event-types/{event_type['id']}",
+        json={"destinationCalendar": {"integration": "caldav_calendar", "externalId": work}},
+        headers=v2(alice, "2024-06-14"),
+    )
+    assert changed.status_code == 200, changed.text
+    assert (await book(client, event_type["id"], at(MONDAY, "11:00"))).status_code == 201
+    [text] = await until(lambda: _some(objects(radicale, "alice", work)), what="the booking in Work")
+    assert "DTSTART:20500905T110000Z" in text
+    assert len(await objects(radicale, "alice", home)) == 1
+
+    # Refused: an ICS feed (read-only), a calendar nobody connected, another user's calendar.
+    feed_server.feeds["/f.ics"] = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nEND:VCALENDAR\r\n"
+    saved = await client.post(
+        "/v2/calendars/ics-feed/save", json={"urls": [feed_server.url("/f.ics")]}, headers=alice.headers
+    )
+    assert saved.status_code == 201, saved.text
+    connections = (await client.get("/v2/calendars", headers=alice.headers)).json()["data"]["connectedCalendars"]
+    feed = next(c for c in connections if c["integration"]["type"] == "ics-feed_calendar")["calendars"][0]
+    cases = [
+        (alice, {"integration": "ics-feed_calendar", "externalId": feed["externalId"]}, "write permission"),
+        (alice, {"integration": "caldav_calendar", "externalId": "http://nowhere/"}, "does not exist"),
+        (bob, {"integration": "caldav_calendar", "externalId": home}, "does not exist"),
+    ]
+    for user, destination, reason in cases:
+        refused = await client.post(
+            "/v2/event-types",
+            json={**body, "slug": f"call-{user.id}", "destinationCalendar": destination},
+            headers=v2(user, "2024-06-14"),
+        )
+        assert refused.status_code == 400, refused.text
+        assert (
+            refused.json()["error"]["message"].startswith("Invalid destinationCalendarId")
+            and reason in (refused.json()["error"]["message"])
+        )
+    refused = await client.patch(
+        f"/v2/event-types/{event_type['id']}",
+        json={"destinationCalendar": cases[0][1]},
+        headers=v2(alice, "2024-06-14"),
+    )
+    assert refused.status_code == 400, refused.text
+    kept = await client.get(f"/v2/event-types/{event_type['id']}", headers=v2(alice, "2024-06-14"))
+    assert kept.json()["data"]["destinationCalendar"] == {"integration": "caldav_calendar", "externalId": work}
+
+
+async def _some(found: Any) -> Any:
+    result = await found
+    return result or None
