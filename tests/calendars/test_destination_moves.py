@@ -93,7 +93,7 @@ async def test_a_reassigned_booking_moves_to_the_new_hosts_calendar(client, app,
     assert [r["destinationCalendarId"] for r in answered.json()["data"]] == [to_calendar]
 
 
-async def test_a_seat_leaving_its_meeting_last_takes_the_old_event_with_it(
+async def test_a_seat_leaving_its_meeting_leaves_it_and_the_last_seat_takes_the_old_event_with_it(
     client, app, alice, radicale, event_types, job_loop
 ):
     [work] = await radicale.reset("alice", "Work")
@@ -107,10 +107,16 @@ async def test_a_seat_leaving_its_meeting_last_takes_the_old_event_with_it(
         found = await objects(radicale, "alice", work)
         return found if len(found) == count else None
 
-    await until(lambda: events(1), what="the seated meeting in the calendar")
+    async def monday(*, has: str, lacks: str | None = None) -> str | None:
+        found = [t for t in await objects(radicale, "alice", work) if "DTSTART:20500905T100000Z" in t]
+        if len(found) == 1 and f"mailto:{has}" in found[0] and (lacks is None or f"mailto:{lacks}" not in found[0]):
+            return found[0]
+        return None
+
+    await until(lambda: monday(has="sam@example.com"), what="both seats in the meeting's event")
     await until(lambda: settled(app), what="the write jobs")
 
-    # One of two seats moves to Tuesday: a second meeting, the first stays.
+    # One of two seats moves to Tuesday: a second meeting; the first stays, without that attendee.
     response = await client.post(
         f"/v2/bookings/{first['uid']}/reschedule",
         json={"start": at(TUESDAY, "10:00"), "seatUid": first["seatUid"]},
@@ -118,6 +124,9 @@ async def test_a_seat_leaving_its_meeting_last_takes_the_old_event_with_it(
     )
     assert response.status_code == 201, response.text
     await until(lambda: events(2), what="the new meeting")
+    await until(
+        lambda: monday(has="sam@example.com", lacks="jane@example.com"), what="Monday's event without the mover"
+    )
     await until(lambda: settled(app), what="the write jobs")
 
     # The other (last) seat moves to Tuesday too, into the same meeting: Monday's event goes.

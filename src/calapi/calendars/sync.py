@@ -11,7 +11,8 @@ then (Cal.com's webhook payload); what the job reads besides is this room's own 
 - rescheduled: the old booking's event is moved — same UID, same place, SEQUENCE + 1 — and its
   reference passes to the new booking; never a second event;
 - one seat rescheduled: the meeting it joins is written (or created); the meeting it left is
-  deleted from the calendar when that was its last seat (the old booking ended);
+  written again with the attendees it keeps, or deleted when that was its last seat (the old
+  booking ended);
 - reassigned to another host: the event is deleted from the old host's calendar and written to
   the new host's destination (the event type's when it is the new host's, else the new host's
   own), its reference replaced;
@@ -30,7 +31,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from calapi.bookings.models import Booking, BookingStatus
+from calapi.bookings.models import Attendee, Booking, BookingStatus
 from calapi.calendars import caldav_client, fetch
 from calapi.calendars.ical import MeetingEvent, Person, meeting_ics
 from calapi.calendars.models import (
@@ -71,6 +72,8 @@ class WriteContext:
     previous: list[BookingReference]  # the rescheduled booking's live references
     credentials: dict[int, CalendarCredential] = field(default_factory=dict)
     previous_ended: bool = False  # the rescheduled booking is cancelled (a seat move: its last seat left)
+    # A seat move out of a meeting that goes on: the attendees that meeting keeps.
+    previous_attendees: list[dict[str, Any]] | None = None
 
 
 @dataclass(frozen=True)
@@ -87,8 +90,8 @@ def _int(value: Any) -> int | None:
 
 
 async def load(session: AsyncSession, claimed: list[Job]) -> dict[int, WriteContext]:
-    """The batch's events, destinations, references, credentials and the rescheduled bookings'
-    status: six statements at most."""
+    """The batch's events, destinations, references, credentials, and for seat moves the left
+    meetings' status and attendees: seven statements at most."""
     event_ids = {int(job.payload.get("eventId") or 0): job.id for job in claimed}
     events = (await session.scalars(select(DomainEvent).where(DomainEvent.id.in_(list(event_ids))))).all()
     if not events:
@@ -148,6 +151,16 @@ async def load(session: AsyncSession, claimed: list[Job]) -> dict[int, WriteCont
         if previous_ids
         else set()
     )
+    kept: dict[int, list[dict[str, Any]]] = {}
+    if previous_ids - ended:
+        for person in (
+            await session.execute(
+                select(Attendee.booking_id, Attendee.name, Attendee.email)
+                .where(Attendee.booking_id.in_(list(previous_ids - ended)))
+                .order_by(Attendee.id)
+            )
+        ).all():
+            kept.setdefault(person.booking_id, []).append({"name": person.name, "email": person.email})
     for row in (*destinations, *references, *credentials.values()):
         session.expunge(row)
 
@@ -183,6 +196,9 @@ async def load(session: AsyncSession, claimed: list[Job]) -> dict[int, WriteCont
             previous=[r for r in references if previous_id is not None and r.booking_id == previous_id],
             credentials=credentials,
             previous_ended=previous_id in ended,
+            previous_attendees=kept.get(previous_id or 0, [])
+            if payload.get("seatUid") and previous_id is not None and previous_id not in ended
+            else None,
         )
     return contexts
 
@@ -262,15 +278,22 @@ class _Writer:
             )
         )
 
-    async def rewrite(self, references: list[BookingReference], written: Written, *, move_to: int | None) -> None:
-        """Write each referenced event again with this payload (SEQUENCE + 1); ``move_to``: the
-        booking the references pass to (a reschedule)."""
+    async def rewrite(
+        self,
+        references: list[BookingReference],
+        written: Written,
+        *,
+        move_to: int | None,
+        payload: dict[str, Any] | None = None,
+    ) -> None:
+        """Write each referenced event again with this payload (or ``payload``; SEQUENCE + 1);
+        ``move_to``: the booking the references pass to (a reschedule)."""
         for reference in references:
             credential = self.context.credentials.get(reference.credential_id or 0)
             if credential is None or not reference.external_calendar_id:
                 continue
             sequence = reference.sequence + 1
-            event = meeting(self.context.payload, uid=reference.uid, sequence=sequence)
+            event = meeting(payload or self.context.payload, uid=reference.uid, sequence=sequence)
             await self.put(credential, reference.external_calendar_id, event)
             if move_to is None:
                 written.sequence[reference.id] = sequence
@@ -312,6 +335,16 @@ class _Writer:
                 await self.create(written)
             if accepted and seat_change and context.previous_ended:
                 await self.remove(context.previous, written)  # the meeting the last seat left
+            elif accepted and context.previous_attendees is not None:
+                # The meeting the seat left goes on, without it.
+                left = {
+                    **payload,
+                    "uid": payload.get("rescheduleUid"),
+                    "startTime": payload.get("rescheduleStartTime"),
+                    "endTime": payload.get("rescheduleEndTime"),
+                    "attendees": context.previous_attendees,
+                }
+                await self.rewrite(context.previous, written, move_to=None, payload=left)
         elif context.trigger == REASSIGNED:
             await self.remove(context.current, written)
             if accepted:
