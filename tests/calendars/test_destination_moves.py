@@ -215,3 +215,40 @@ async def test_an_event_types_destination_calendar_receives_its_bookings_and_mus
 async def _some(found: Any) -> Any:
     result = await found
     return result or None
+
+
+async def test_a_team_event_types_destination_calendar_is_the_callers_and_receives_its_bookings(
+    client, app, alice, radicale, job_loop
+):
+    team_id, (owner, bob) = await team_of(app, client, alice, ["bob"])
+    [_work, home] = await radicale.reset("alice", "Work", "Home")
+    await connect_as(client, owner, radicale, "alice")
+    hosts = [{"userId": bob.id}]
+    refused = await client.post(
+        f"/v2/teams/{team_id}/event-types",
+        json={
+            "title": "Demo",
+            "slug": "demo",
+            "lengthInMinutes": 30,
+            "minimumBookingNotice": 0,
+            "schedulingType": "roundRobin",
+            "hosts": hosts,
+            "destinationCalendar": {"integration": "caldav_calendar", "externalId": "http://nowhere/"},
+        },
+        headers=owner.headers,
+    )
+    assert refused.status_code == 400, refused.text
+    assert refused.json()["error"]["message"] == "Invalid destinationCalendarId: Calendar does not exist"
+    event_id = await team_event(
+        client,
+        owner,
+        team_id,
+        "demo",
+        "roundRobin",
+        hosts,
+        destinationCalendar={"integration": "caldav_calendar", "externalId": home},
+    )
+    created = await book(client, event_id, at(MONDAY, "10:00"))
+    assert created.status_code == 201, created.text
+    [text] = await until(lambda: _some(objects(radicale, "alice", home)), what="the team booking in Home")
+    assert f"UID:{created.json()['data']['icsUid']}" in text

@@ -255,9 +255,10 @@ def use_destination_calendars(rule: DestinationRule) -> None:
     _destination_rules[:] = [rule]
 
 
-async def _follow_destination(
+async def follow_destination(
     session: AsyncSession, owner_id: int, event_type: EventType, fields: EventTypeFields
 ) -> None:
+    """A given ``destinationCalendar``, checked against ``owner_id``'s calendars and kept (the hook)."""
     if not fields.given("destination_calendar"):
         return
     if not _destination_rules:
@@ -277,7 +278,7 @@ async def create(session: AsyncSession, owner_id: int, command: NewEventType) ->
     event_type = new_event_type(command, owner_id=owner_id)
     session.add(event_type)
     await _flush(session)
-    await _follow_destination(session, owner_id, event_type, command.fields)
+    await follow_destination(session, owner_id, event_type, command.fields)
     return EventTypeView(event_type, owner)
 
 
@@ -308,7 +309,7 @@ async def update_from(
         await _check_slug_free(session, owner_id, fields.slug, except_id=event_type.id)
     _apply(event_type, fields)
     await _flush(session)
-    await _follow_destination(session, owner_id, event_type, fields)
+    await follow_destination(session, owner_id, event_type, fields)
     return view
 
 
