@@ -99,13 +99,18 @@ async def test_a_seat_leaving_its_meeting_leaves_it_and_the_last_seat_takes_the_
     [work] = await radicale.reset("alice", "Work")
     await connect_as(client, alice, radicale, "alice")
     first = (await book(client, event_types.seated, at(MONDAY, "10:00"))).json()["data"]
-    sam = {**ATTENDEE, "email": "sam@example.com", "name": "Sam"}
-    second = (await book(client, event_types.seated, at(MONDAY, "10:00"), attendee=sam)).json()["data"]
-    assert first["uid"] == second["uid"]
 
     async def events(count: int) -> list[str] | None:
         found = await objects(radicale, "alice", work)
         return found if len(found) == count else None
+
+    # The first seat's write recorded before the second seat books (two writes of one meeting at
+    # once could each find no reference yet).
+    await until(lambda: events(1), what="the seated meeting in the calendar")
+    await until(lambda: settled(app), what="the write jobs")
+    sam = {**ATTENDEE, "email": "sam@example.com", "name": "Sam"}
+    second = (await book(client, event_types.seated, at(MONDAY, "10:00"), attendee=sam)).json()["data"]
+    assert first["uid"] == second["uid"]
 
     async def monday(*, has: str, lacks: str | None = None) -> str | None:
         found = [t for t in await objects(radicale, "alice", work) if "DTSTART:20500905T100000Z" in t]
