@@ -8,6 +8,8 @@ holds the busy times of 480 single events and 20 weekly series (26 weeks each), 
 refresh job stores them (``calendar_busy``, fetched now). Rounds alternate the two listings; figures
 are p50/p95 of every round's requests pooled.
 
+Also printed: the SQL statements one warm listing of each sends.
+
 Not measured here: the cold fetch from Radicale, see ``bench/bench_calendar_cold_fetch.py``.
 
 Run: .venv/bin/python bench/bench_calendar_slots.py [--rounds 5] [--requests 200]
@@ -137,6 +139,24 @@ async def _seed(url: str) -> dict[str, str]:
     return paths
 
 
+async def _statements(app: object, client: object, path: str) -> int:
+    """SQL statements one warm listing sends to the database."""
+    from sqlalchemy import event
+
+    engine = app.state.engine.sync_engine  # type: ignore[attr-defined]
+    sent: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        await client.get(path, headers=HEADERS)  # type: ignore[attr-defined]
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return len(sent)
+
+
 def _percentile(data: list[float], p: float) -> float:
     ordered = sorted(data)
     return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
@@ -170,6 +190,7 @@ async def _run(args: argparse.Namespace) -> None:
             for _ in range(20):
                 response = await client.get(path, headers=HEADERS)
                 assert response.status_code == 200, response.text
+        statements = {name: await _statements(app, client, path) for name, path in paths.items()}
         plain = (await client.get(paths["plain"], headers=HEADERS)).json()["data"]
         busy = (await client.get(paths["calendar"], headers=HEADERS)).json()["data"]
         counts = {"plain": sum(map(len, plain.values())), "calendar": sum(map(len, busy.values()))}
@@ -181,9 +202,12 @@ async def _run(args: argparse.Namespace) -> None:
                     await client.get(paths[name], headers=HEADERS)
                     latencies[name].append((time.perf_counter() - began) * 1000)
     print(f"Machine: {machine()}. Date: {today()}.")
-    print("| host | slots listed | p50 ms | p95 ms |\n| --- | ---: | ---: | ---: |")
+    print("| host | slots listed | statements (warm) | p50 ms | p95 ms |\n| --- | ---: | ---: | ---: | ---: |")
     for name, data in latencies.items():
-        print(f"| {name} | {counts[name]} | {statistics.median(data):.2f} | {_percentile(data, 95):.2f} |")
+        print(
+            f"| {name} | {counts[name]} | {statements[name]} | {statistics.median(data):.2f} "
+            f"| {_percentile(data, 95):.2f} |"
+        )
     ratio = _percentile(latencies["calendar"], 95) / _percentile(latencies["plain"], 95)
     print(f"| **p95 ratio** | | | **{ratio:.2f}** (target ≤ 1.2) |")
 

@@ -33,10 +33,14 @@ def register_domain_hooks() -> None:
     Team event types follow memberships (teams -> event types); a profile's default schedule
     follows the profile (users -> schedules); a paid booking's money follows the booking
     (bookings -> payments); a booking needs the attendee's phone number when a workflow texting
-    them says so (bookings -> workflows). Idempotent: each call replaces the registration.
+    them says so (bookings -> workflows); an event type's ``destinationCalendar`` is checked and
+    kept by the calendars room (event types -> calendars). Idempotent: each call replaces the
+    registration.
     """
     from calapi.bookings.service import checks as booking_checks
     from calapi.bookings.service import payments as booking_payments
+    from calapi.calendars import service as calendars_service
+    from calapi.event_types import service as event_types_service
     from calapi.event_types import team_service as team_event_types
     from calapi.payments import service as payments_service
     from calapi.schedules import service as schedules_service
@@ -48,6 +52,7 @@ def register_domain_hooks() -> None:
     teams_service.follow_memberships(
         joined=team_event_types.add_member_to_assign_all, left=team_event_types.remove_member
     )
+    event_types_service.use_destination_calendars(calendars_service.follow_event_type_destination)
     users_service.use_default_schedule_rules(
         users_service.DefaultScheduleRules(
             owns=schedules_service.owns, follow_time_zone=schedules_service.follow_profile_time_zone

@@ -12,7 +12,9 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from socketserver import ThreadingMixIn
 from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import httpx
 import pytest
@@ -29,6 +31,11 @@ CALDAV_USERS = {"alice": "alice-secret", "bob": "bob-secret"}
 @dataclass(frozen=True)
 class Radicale:
     base: str
+    digest: bool = False  # the server asks for HTTP Digest authentication (``digest_radicale``)
+
+    def auth(self, user: str) -> httpx.Auth:
+        password = CALDAV_USERS[user]
+        return httpx.DigestAuth(user, password) if self.digest else httpx.BasicAuth(user, password)
 
     def url(self, user: str) -> str:
         return f"{self.base}/{user}/"
@@ -39,10 +46,10 @@ class Radicale:
     async def reset(self, user: str, *calendars: str) -> list[str]:
         """Delete the user's calendars and make these (by name); their URLs."""
         for calendar in await caldav_client.list_calendars(self.account(user), timeout=10, allow_private=True):
-            async with httpx.AsyncClient(auth=(user, CALDAV_USERS[user])) as http:
+            async with httpx.AsyncClient(auth=self.auth(user)) as http:
                 assert (await http.delete(calendar.external_id)).status_code in (200, 204)
         urls = []
-        async with httpx.AsyncClient(auth=(user, CALDAV_USERS[user])) as http:
+        async with httpx.AsyncClient(auth=self.auth(user)) as http:
             for name in calendars:
                 url = f"{self.base}/{user}/{name.lower().replace(' ', '-')}/"
                 body = (
@@ -56,7 +63,7 @@ class Radicale:
         return urls
 
     async def put(self, user: str, calendar_url: str, name: str, ics: str) -> None:
-        async with httpx.AsyncClient(auth=(user, CALDAV_USERS[user])) as http:
+        async with httpx.AsyncClient(auth=self.auth(user)) as http:
             response = await http.put(
                 calendar_url + name, content=ics.encode(), headers={"Content-Type": "text/calendar"}
             )
@@ -112,6 +119,65 @@ def radicale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Radicale]:
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def digest_radicale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Radicale]:
+    """Radicale behind HTTP Digest authentication only (WsgiDAV's authenticator, as a server such as
+    Baïkal or an Apache front asks for it): Basic credentials are refused, Digest ones let through
+    with the user name Radicale then trusts. Served from a thread of the test process."""
+    import radicale
+    import radicale.config
+    from wsgidav.dc.simple_dc import SimpleDomainController
+    from wsgidav.http_authenticator import HTTPAuthenticator
+
+    class OneRealm(SimpleDomainController):
+        def get_domain_realm(self, path_info: str, environ: Any) -> str:
+            return "calendars"
+
+    configuration = radicale.config.load()
+    configuration.update(
+        {
+            "storage": {"filesystem_folder": str(tmp_path_factory.mktemp("digest-radicale"))},
+            "auth": {"type": "remote_user"},
+            "rights": {"type": "owner_only"},
+            "logging": {"level": "warning"},
+        },
+        "tests",
+        privileged=True,
+    )
+    calendars = radicale.Application(configuration)
+
+    def as_user(environ: dict[str, Any], start_response: Any) -> Any:
+        environ["REMOTE_USER"] = environ.get("wsgidav.auth.user_name", "")
+        return calendars(environ, start_response)
+
+    users = {name: {"password": password} for name, password in CALDAV_USERS.items()}
+    settings = {
+        "http_authenticator": {
+            "domain_controller": OneRealm,
+            "accept_basic": False,
+            "accept_digest": True,
+            "default_to_digest": True,
+        },
+        "simple_dc": {"user_mapping": {"*": users}},
+    }
+
+    class Server(ThreadingMixIn, WSGIServer):
+        daemon_threads = True
+
+    class Quiet(WSGIRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    httpd = make_server("127.0.0.1", 0, HTTPAuthenticator(None, as_user, settings), Server, Quiet)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield Radicale(f"http://127.0.0.1:{httpd.server_port}", digest=True)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
 
 
 @dataclass

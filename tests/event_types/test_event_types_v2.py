@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from calapi.calendars.models import CalendarCredential, ExternalCalendar
 from calapi.event_types.models import EventType
 from tests.conftest import BOTH_DATABASES
 
@@ -102,7 +103,20 @@ async def test_minimal_create_answers_cal_com_defaults(client, alice):
     }
 
 
-def full_body(schedule_id: int) -> dict:
+async def connected_calendar(app, user) -> dict:
+    """A writable calendar of the user's connections (``destinationCalendar`` must name one)."""
+    async with app.state.sessionmaker() as session:
+        credential = CalendarCredential(
+            user_id=user.id, type="caldav_calendar", url="http://calendar.invalid/", username="u", secret="-"
+        )
+        session.add(credential)
+        await session.flush()
+        session.add(ExternalCalendar(credential_id=credential.id, external_id="http://calendar.invalid/work/"))
+        await session.commit()
+    return {"integration": "caldav_calendar", "externalId": "http://calendar.invalid/work/"}
+
+
+def full_body(schedule_id: int, destination: dict) -> dict:
     return {
         "lengthInMinutes": 45,
         "lengthInMinutesOptions": [15, 45, 60],
@@ -165,7 +179,7 @@ def full_body(schedule_id: int) -> dict:
         "color": {"lightThemeHex": "#123456", "darkThemeHex": "#abcdef"},
         "seats": {"seatsPerTimeSlot": 8, "showAttendeeInfo": True, "showAvailabilityCount": False},
         "customName": "{Event type title} with {Scheduler}",
-        "destinationCalendar": {"integration": "google_calendar", "externalId": "primary"},
+        "destinationCalendar": destination,
         "useDestinationCalendarEmail": True,
         "hideCalendarEventDetails": True,
         "successRedirectUrl": "https://example.com/thanks",
@@ -180,7 +194,7 @@ def full_body(schedule_id: int) -> dict:
 @BOTH_DATABASES
 async def test_every_field_round_trips_and_slot_fields_land_in_columns(app, client, alice):
     schedule_id = await make_schedule(client, alice)
-    body = full_body(schedule_id)
+    body = full_body(schedule_id, await connected_calendar(app, alice))
     created = await create(client, alice, **body)
     got = (await client.get(f"/v2/event-types/{created['id']}", headers=headers(alice))).json()["data"]
     assert got == created
@@ -281,8 +295,9 @@ async def test_other_window_and_policy_shapes(client, alice):
     assert data["bookingWindow"] == {"type": "calendarDays", "value": 30, "rolling": False}
 
 
-async def test_update_changes_only_what_is_sent_and_disables(client, alice):
-    created = await create(client, alice, **full_body(await make_schedule(client, alice)))
+async def test_update_changes_only_what_is_sent_and_disables(app, client, alice):
+    destination = await connected_calendar(app, alice)
+    created = await create(client, alice, **full_body(await make_schedule(client, alice), destination))
     eid = created["id"]
     response = await client.patch(
         f"/v2/event-types/{eid}",

@@ -9,6 +9,13 @@ nothing from the database for busy time; the engine keeps its merged busy list o
 busy time (its event type, hosts and their schedules: its "setup") is kept the same way, by
 request, until any setup change (``setup``): a repeated listing reads nothing at all.
 
+Hosts' calendar busy times (``calendars/busy.py``: the refresh job's ``calendar_busy`` rows,
+decoded) are kept per host the same way (``calendar_busy``): the refresh job's writes are
+published on the change log as calendar changes of their hosts, and an entry is also read again
+after ``CALAPI_CALENDAR_CACHE_TTL`` (a write the log did not carry — a worker process without
+Redis — is seen within that bound). Which calendars are stale is worked out at each listing from
+the kept ``fetched_at``, as from the database.
+
 The cache never decides a booking: the booking transaction reads busy time from the database
 inside its lock (``hosts.complete_hosts`` without a cache), as before.
 
@@ -42,7 +49,9 @@ from calapi.availability.changes import (
     RedisChangeLog,
     track_changes,
 )
-from calapi.config import AvailabilityCacheMode, Settings
+from calapi.calendars.busy import KeptCalendar, busy_inside, read_calendars
+from calapi.calendars.results import HostsBusy
+from calapi.config import AvailabilityCacheMode, Settings, parse_duration
 from calapi.scheduling import BusyTimes, Reservation, tz
 
 DAY = 86_400
@@ -56,6 +65,10 @@ MAX_ROWS = 2_000_000
 MAX_SPAN = 800 * DAY
 # Listing setups kept (one per event type or team event listed).
 MAX_SETUPS = 10_000
+# Kept calendars are read again after this many seconds (``for_app``: CALAPI_CALENDAR_CACHE_TTL).
+CALENDAR_MAX_AGE = 60.0
+# Hosts whose calendars are kept (most have none: an empty entry).
+MAX_CALENDAR_HOSTS = 100_000
 
 T = TypeVar("T")
 
@@ -79,6 +92,13 @@ class _Entry:
     @property
     def rows(self) -> int:
         return len(self.host.busy) + len(self.host.holds)
+
+
+@dataclass(frozen=True, slots=True)
+class _CalendarsEntry:
+    seq: int  # change-log number taken before the calendars were read
+    loaded_at: float  # time.monotonic()
+    calendars: tuple[KeptCalendar, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,10 +145,18 @@ async def _reader(session: AsyncSession, reading: Reading) -> AsyncIterator[tupl
 class AvailabilityCache:
     """Busy time per host, checked against a change log before every use."""
 
-    def __init__(self, change_log: ChangeLog, *, max_rows: int = MAX_ROWS, max_age: float = MAX_AGE) -> None:
+    def __init__(
+        self,
+        change_log: ChangeLog,
+        *,
+        max_rows: int = MAX_ROWS,
+        max_age: float = MAX_AGE,
+        calendar_max_age: float = CALENDAR_MAX_AGE,
+    ) -> None:
         self.change_log = change_log
         self._entries: OrderedDict[int, _Entry] = OrderedDict()
         self._setups: OrderedDict[Hashable, _Setup] = OrderedDict()
+        self._calendars: OrderedDict[int, _CalendarsEntry] = OrderedDict()
         self._rows = 0
         # Per host: the kept bookings, the calendar intervals merged into them (as given and as a
         # tuple), and the merge.
@@ -137,6 +165,7 @@ class AvailabilityCache:
         ] = {}
         self._max_rows = max_rows
         self._max_age = max_age
+        self._calendar_max_age = min(max_age, calendar_max_age)
 
     async def setup(
         self,
@@ -214,6 +243,55 @@ class AvailabilityCache:
             found.update(read)
         return found
 
+    async def reading(self, host_ids: Sequence[int], reading: Reading | None = None) -> Reading | None:
+        """The change log's reading for these hosts: ``reading`` when it is of them, else read now."""
+        ids = list(dict.fromkeys(host_ids))
+        if reading is not None and list(reading.hosts) == ids:
+            return reading
+        return await self.change_log.read(ids)
+
+    async def calendar_busy(
+        self,
+        session: AsyncSession,
+        host_ids: Sequence[int],
+        start: datetime,
+        end: datetime,
+        *,
+        now: datetime,
+        ttl: float,
+        reading: Reading | None,
+    ) -> HostsBusy:
+        """``calendars.busy.busy_for_hosts`` from kept calendars where no calendar or setup change of
+        the host is numbered after them and they are younger than the calendars' staleness bound
+        (``CALAPI_CALENDAR_CACHE_TTL``); the others read in
+        one statement. ``reading``: the change log for these hosts (``reading``); None reads everything.
+        ``ttl``: the staleness bound the stale calendars are named by."""
+        ids = list(dict.fromkeys(host_ids))
+        if reading is None or list(reading.hosts) != ids:
+            return busy_inside(await read_calendars(session, ids), start, end, now=now, ttl=ttl)
+        found: dict[int, tuple[KeptCalendar, ...]] = {}
+        missing: list[int] = []
+        expired = time.monotonic() - self._calendar_max_age
+        entries = self._calendars
+        for host_id, last_change in zip(ids, reading.calendars, strict=True):
+            entry = entries.get(host_id)
+            if entry is None or last_change > entry.seq or reading.setup > entry.seq or entry.loaded_at < expired:
+                missing.append(host_id)
+            else:
+                found[host_id] = entry.calendars
+                entries.move_to_end(host_id)
+        if missing:
+            async with _reader(session, reading) as (reader, seq):
+                read = await read_calendars(reader, missing)
+            loaded_at = time.monotonic()
+            for host_id, calendars in read.items():
+                entries[host_id] = _CalendarsEntry(seq, loaded_at, calendars)
+                entries.move_to_end(host_id)
+            while len(entries) > MAX_CALENDAR_HOSTS:
+                entries.popitem(last=False)
+            found.update(read)
+        return busy_inside(found, start, end, now=now, ttl=ttl)
+
     def with_calendar_busy(self, host_id: int, bookings: BusyTimes, intervals: Sequence[tuple[int, int]]) -> BusyTimes:
         """``busy.with_calendar_busy``, the same object again while neither the kept bookings nor
         the calendar intervals changed: the engine keeps its merged busy list on that object, so a
@@ -245,6 +323,7 @@ class AvailabilityCache:
         self._entries.clear()
         self._with_calendars.clear()
         self._setups.clear()
+        self._calendars.clear()
         self._rows = 0
 
     async def close(self) -> None:
@@ -263,22 +342,39 @@ async def _read_on(
     return {host_id: HostBusy(busy[host_id], tuple(holds.get(host_id, ()))) for host_id in ids}
 
 
-def for_app(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> AvailabilityCache | None:
-    """The cache ``settings.availability_cache`` asks for, its change tracking installed on the
-    app's sessions; None when off."""
+def _change_log(settings: Settings) -> ChangeLog | None:
+    """The change log ``settings.availability_cache`` asks for; None when off."""
     mode = settings.availability_cache
-    change_log: ChangeLog
     if mode is AvailabilityCacheMode.off:
         return None
     if mode is AvailabilityCacheMode.auto and settings.redis_url:
-        change_log = RedisChangeLog(settings.redis_url, database_url=settings.database_url)
-    elif mode is AvailabilityCacheMode.process or (
+        return RedisChangeLog(settings.redis_url, database_url=settings.database_url)
+    if mode is AvailabilityCacheMode.process or (
         # A process started by a multiprocessing parent (uvicorn's --workers) may have siblings
         # writing the same database; their changes would not reach this process's log.
         settings.is_sqlite and multiprocessing.parent_process() is None
     ):
-        change_log = LocalChangeLog()
-    else:
+        return LocalChangeLog()
+    return None
+
+
+def for_app(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> AvailabilityCache | None:
+    """The cache ``settings.availability_cache`` asks for, its change tracking installed on the
+    app's sessions; None when off."""
+    change_log = _change_log(settings)
+    if change_log is None:
         return None
     track_changes(sessionmaker, change_log)
-    return AvailabilityCache(change_log)
+    return AvailabilityCache(change_log, calendar_max_age=parse_duration(settings.calendar_cache_ttl))
+
+
+def for_worker(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> ChangeLog | None:
+    """The change tracking of a job worker in a process of its own (``calapi worker``): what its
+    jobs write (calendars' busy times, bookings) is published on the servers' shared change log.
+    Only a shared one (Redis) can reach them; without it the servers' kept calendars follow the
+    worker's writes within ``CALAPI_CALENDAR_CACHE_TTL``. None when nothing is installed."""
+    change_log = _change_log(settings)
+    if not isinstance(change_log, RedisChangeLog):
+        return None
+    track_changes(sessionmaker, change_log)
+    return change_log

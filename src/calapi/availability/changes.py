@@ -12,6 +12,10 @@ memberships): a "setup" change, which listings kept by request see. The session 
   tables (the rows they will touch are read first with the statement's own WHERE clause, unless the
   caller noted its hosts itself and ran the statement with ``NOTED``).
 
+Hosts' calendar busy times (``calendar_busy``, rewritten by the calendars' refresh job) are noted
+the same way, apart: a refresh changes what a host's calendars block, not the bookings a listing
+keeps, so it is published as a calendar change of the calendar owner's (``calendars``).
+
 When the transaction commits, the hosts are published to a change log; a rollback forgets them.
 A change the tracker cannot attribute to hosts (a user or team deleted with all it owns, an event
 type's buffers changed) is published as a change of every host. Statements run on a connection
@@ -42,7 +46,7 @@ from sqlalchemy.util import await_only
 
 from calapi.availability.models import SlotReservation
 from calapi.bookings.models import Booking, BookingHost, BookingSeat
-from calapi.calendars.models import SelectedCalendar
+from calapi.calendars.models import CalendarBusy, CalendarCredential, ExternalCalendar, SelectedCalendar
 from calapi.event_types.models import EventType
 from calapi.event_types.models import Host as EventHost
 from calapi.schedules.models import Availability as ScheduleRow
@@ -69,32 +73,42 @@ _EVERYTHING_ON_DELETE = {User.__tablename__, Team.__tablename__, EventType.__tab
 # hosts have a selected calendar (whose busy times a listing then reads every time).
 _SETUP_CLASSES = (EventType, EventHost, Schedule, ScheduleRow, User, Team, Membership, SelectedCalendar)
 _SETUP_TABLES = {cls.__tablename__ for cls in _SETUP_CLASSES}
+_CALENDAR_BUSY = CalendarBusy.__tablename__
 
 
 @dataclass
 class Changed:
-    """What one transaction changed so far: hosts' busy time, every host's, the listings' setup."""
+    """What one transaction changed so far: hosts' busy time, every host's, the listings' setup,
+    hosts' calendar busy times."""
 
     hosts: set[int] = field(default_factory=set)
     everything: bool = False
     setup: bool = False
+    calendars: set[int] = field(default_factory=set)
+
+    def anything(self) -> bool:
+        return bool(self.hosts or self.everything or self.setup or self.calendars)
 
 
 @dataclass(frozen=True, slots=True)
 class Reading:
-    """The change log's current number, the last setup change, and each host's last change."""
+    """The change log's current number, the last setup change, and each host's last change (of
+    busy time, and of calendar busy times)."""
 
     seq: int
     setup: int
     hosts: Sequence[int]  # as asked
     changed: Sequence[int]  # in the same order
+    calendars: Sequence[int]  # in the same order
 
 
 class ChangeLog(Protocol):
     async def read(self, host_ids: Sequence[int]) -> Reading | None:
         """The current number and the last changes; None when the log cannot be read."""
 
-    def publish(self, hosts: Iterable[int], *, everything: bool = False, setup: bool = False) -> None:
+    def publish(
+        self, hosts: Iterable[int], *, everything: bool = False, setup: bool = False, calendars: Iterable[int] = ()
+    ) -> None:
         """Record a committed change (called from ``after_commit``, inside the session's greenlet)."""
 
     async def close(self) -> None: ...
@@ -106,23 +120,35 @@ class LocalChangeLog:
     def __init__(self) -> None:
         self.seq = 0
         self._last: dict[int, int] = {}
+        self._calendars: dict[int, int] = {}
         self._everything = 0
         self._setup = 0
 
     async def read(self, host_ids: Sequence[int]) -> Reading:
-        last, everything = self._last, self._everything
-        return Reading(self.seq, self._setup, host_ids, [max(last.get(h, 0), everything) for h in host_ids])
+        last, calendars, everything = self._last, self._calendars, self._everything
+        return Reading(
+            self.seq,
+            self._setup,
+            host_ids,
+            [max(last.get(h, 0), everything) for h in host_ids],
+            [max(calendars.get(h, 0), everything) for h in host_ids],
+        )
 
-    def publish(self, hosts: Iterable[int], *, everything: bool = False, setup: bool = False) -> None:
+    def publish(
+        self, hosts: Iterable[int], *, everything: bool = False, setup: bool = False, calendars: Iterable[int] = ()
+    ) -> None:
         self.seq += 1
         if setup:
             self._setup = self.seq
         if everything:
             self._everything = self.seq
             self._last.clear()
+            self._calendars.clear()
             return
         for host in hosts:
             self._last[host] = self.seq
+        for host in calendars:
+            self._calendars[host] = self.seq
 
     async def close(self) -> None:
         return None
@@ -156,20 +182,31 @@ class RedisChangeLog:
         self._everything = prefix + "all"
         self._setup = prefix + "setup"
         self._host = prefix + "host:"
+        self._calendar = prefix + "calendar:"
 
     async def read(self, host_ids: Sequence[int]) -> Reading | None:
         keys = [self._seq, self._everything, self._setup, *(f"{self._host}{h}" for h in host_ids)]
+        keys += [f"{self._calendar}{h}" for h in host_ids]
         try:
             values = await self._redis.mget(keys)
         except Exception as exc:  # a cache that cannot check its entries answers from the database
             log.warning("availability change log unavailable (%s); reading the database", exc.__class__.__name__)
             return None
-        seq, everything, setup, *hosts = (int(v or 0) for v in values)
-        return Reading(seq, setup, host_ids, [max(h, everything) for h in hosts])
+        seq, everything, setup, *changed = (int(v or 0) for v in values)
+        hosts, calendars = changed[: len(host_ids)], changed[len(host_ids) :]
+        return Reading(
+            seq, setup, host_ids, [max(h, everything) for h in hosts], [max(c, everything) for c in calendars]
+        )
 
-    def publish(self, hosts: Iterable[int], *, everything: bool = False, setup: bool = False) -> None:
+    def publish(
+        self, hosts: Iterable[int], *, everything: bool = False, setup: bool = False, calendars: Iterable[int] = ()
+    ) -> None:
         keys = [self._seq, *([self._setup] if setup else ())]
-        keys += [self._everything] if everything else [f"{self._host}{h}" for h in hosts]
+        if everything:
+            keys.append(self._everything)
+        else:
+            keys += [f"{self._host}{h}" for h in hosts]
+            keys += [f"{self._calendar}{h}" for h in calendars]
         try:
             # after_commit is a plain function, but it runs inside the greenlet of the awaited
             # commit: awaiting here holds the response until every process can see the change.
@@ -254,6 +291,42 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
             note().everything = True  # with what the database deletes or resets along with it
     if bookings:
         note().hosts.update(_booking_hosts(session, bookings))
+    calendars = {
+        obj.calendar_id
+        for objects in (session.new, session.dirty, session.deleted)
+        for obj in objects
+        if isinstance(obj, CalendarBusy)
+    }
+    if calendars:
+        note().calendars.update(_calendar_owners(session, calendars))
+
+
+def _calendar_owners(session: Session, calendar_ids: set[int]) -> set[int]:
+    """The users whose connections these calendars are (one statement)."""
+    owners = (
+        select(CalendarCredential.user_id)
+        .join(ExternalCalendar, ExternalCalendar.credential_id == CalendarCredential.id)
+        .where(ExternalCalendar.id.in_(sorted(calendar_ids)))
+    )
+    return set(session.execute(owners).scalars())
+
+
+def _note_calendar_busy(state: ORMExecuteState, statement: Insert | Update | Delete) -> None:
+    """A write to ``calendar_busy``: its calendars' owners' calendar busy times changed."""
+    session = state.session
+    if isinstance(statement, Insert):
+        given = _parameter_rows(state)
+        if not given or any(row.get("calendar_id") is None for row in given):
+            _changed(session).everything = True  # inline values: not read here
+            return
+        calendars = {int(row["calendar_id"]) for row in given}
+    else:
+        touched = select(CalendarBusy.calendar_id)
+        if statement.whereclause is not None:
+            touched = touched.where(statement.whereclause)
+        calendars = set(session.execute(touched).scalars())
+    if calendars:
+        _changed(session).calendars.update(_calendar_owners(session, calendars))
 
 
 def _parameter_rows(state: ORMExecuteState) -> list[dict[str, Any]]:
@@ -286,6 +359,9 @@ def _on_execute(state: ORMExecuteState) -> None:
     session = state.session
     if name in _SETUP_TABLES:
         _changed(session).setup = True
+    if name == _CALENDAR_BUSY:
+        _note_calendar_busy(state, statement)
+        return
     if name == _EVENT_TYPES:
         if not isinstance(statement, Insert):
             _changed(session).everything = True  # buffers, seating or the event type itself
@@ -338,8 +414,10 @@ def track_changes(sessionmaker: async_sessionmaker[Any], change_log: ChangeLog) 
     @event.listens_for(session_class, "after_commit")
     def _publish(session: Session) -> None:
         changed: Changed | None = session.info.pop(CHANGED, None)
-        if changed is not None and (changed.hosts or changed.everything or changed.setup):
-            change_log.publish(changed.hosts, everything=changed.everything, setup=changed.setup)
+        if changed is not None and changed.anything():
+            change_log.publish(
+                changed.hosts, everything=changed.everything, setup=changed.setup, calendars=changed.calendars
+            )
 
     @event.listens_for(session_class, "after_transaction_end")
     def _forget(session: Session, transaction: Any) -> None:

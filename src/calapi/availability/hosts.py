@@ -10,14 +10,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calapi.availability.busy import load_busy_and_holds, with_calendar_busy
 from calapi.availability.cache import AvailabilityCache
 from calapi.availability.changes import Reading
 from calapi.calendars.busy import busy_for_hosts
-from calapi.calendars.models import SelectedCalendar
 from calapi.schedules import service as schedules_service
 from calapi.scheduling import BusyTimes, EventRules, Host, Reservation, Schedule
 from calapi.scheduling.models import EMPTY_BUSY
@@ -75,27 +73,22 @@ async def complete_hosts(
     ``fixed_ids``: round-robin hosts that must be free (Cal.com's mandatory / ``isFixed``).
     ``cache``: listings only (``reading``: the change log as ``cache.setup`` read it). A booking's
     check reads the database in its own transaction.
-    Calendar busy times are read every time, listings and bookings alike, never kept in the cache:
-    the refresh job rewrites them on its own clock (``calendars/busy.py``), outside the change log.
+    Calendar busy times: a listing takes them from the cache (kept until the refresh job's write
+    of them is published, at most the staleness bound); a booking's check reads them every time.
     ``calendar_ttl``: their staleness bound, to name the stale calendars (None: names not needed).
     """
     ids = list(availability)
+    ttl = _NAMES_NOT_NEEDED if calendar_ttl is None else calendar_ttl
     if cache is not None:
+        reading = await cache.reading(ids, reading)
         kept = await cache.hosts_busy(session, ids, start, end, now, reading)
         busy: dict[int, BusyTimes] = {user_id: host.busy for user_id, host in kept.items()}
         holds: Mapping[int, Sequence[Reservation]] = {user_id: host.holds for user_id, host in kept.items()}
+        calendars = await cache.calendar_busy(session, ids, start, end, now=now, ttl=ttl, reading=reading)
     else:
         # Core rows on the session's connection (its transaction), busy time and holds in one round trip.
         busy, holds = await load_busy_and_holds(await session.connection(), ids, start, end, now)
-    ttl = _NAMES_NOT_NEEDED if calendar_ttl is None else calendar_ttl
-    with_calendars = ids
-    if cache is not None:
-        # Which hosts have a selected calendar is kept as setup (a selection is a setup change), so
-        # a listing of hosts without one reads nothing more.
-        with_calendars, _ = await cache.setup(
-            session, ("selected calendars", tuple(ids)), lambda reader: _selecting(reader, ids), lambda _: ids
-        )
-    calendars = await busy_for_hosts(session, with_calendars, start, end, now=now, ttl=ttl)
+        calendars = await busy_for_hosts(session, ids, start, end, now=now, ttl=ttl)
     for user_id, intervals in calendars.busy.items():
         bookings = busy.get(user_id, EMPTY_BUSY)
         busy[user_id] = (
@@ -117,12 +110,6 @@ async def complete_hosts(
             )
         )
     return HostInputs(tuple(hosts), tuple(calendars.stale) if calendar_ttl is not None else ())
-
-
-async def _selecting(session: AsyncSession, user_ids: Sequence[int]) -> list[int]:
-    """The hosts among these with a selected calendar."""
-    found = await session.scalars(select(SelectedCalendar.user_id).where(SelectedCalendar.user_id.in_(user_ids)))
-    return sorted(set(found))
 
 
 async def load_host_inputs(

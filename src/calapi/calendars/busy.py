@@ -123,14 +123,23 @@ def is_stale(
     return end is not None and end > covers[1]
 
 
-async def busy_for_hosts(
-    session: AsyncSession, user_ids: Iterable[int], start: datetime, end: datetime, *, now: datetime, ttl: float
-) -> HostsBusy:
-    """Each host's busy intervals from their selected calendars inside ``start``–``end``: one query,
-    no network. Hosts without a selected calendar are absent from ``busy``."""
+@dataclass(frozen=True, slots=True)
+class KeptCalendar:
+    """A host's selected calendar as stored: its name for the answers, how fresh and how far its
+    busy times are, and its intervals decoded (once per stored version)."""
+
+    label: str
+    fetched_at: datetime | None
+    covers: tuple[datetime, datetime] | None
+    decoded: _Decoded
+
+
+async def read_calendars(session: AsyncSession, user_ids: Iterable[int]) -> dict[int, tuple[KeptCalendar, ...]]:
+    """Each host's selected calendars as stored, one statement, no network; every host asked is a key
+    (an empty tuple: no selected calendar)."""
     ids = sorted(set(user_ids))
     if not ids:
-        return HostsBusy({}, [])
+        return {}
     # The kept versions of the calendars these hosts had last time, taken before the statement: the
     # rows it answers NULL for are decoded from this snapshot (another listing may replace entries).
     known = {
@@ -162,28 +171,48 @@ async def busy_for_hosts(
             .where(SelectedCalendar.user_id.in_(ids))
         )
     ).all()
-    low, high = int(start.timestamp()), int(end.timestamp())
-    found: dict[int, list[list[Interval]]] = {}
+    found: dict[int, list[KeptCalendar]] = {user_id: [] for user_id in ids}
     calendars_of: dict[int, list[int]] = {user_id: [] for user_id in ids}
-    stale: list[str] = []
     for row in rows:
         covers = (row.covers_from, row.covers_until) if row.covers_from is not None else None
-        if is_stale(row.fetched_at, covers, now=now, ttl=ttl, start=start, end=end):
-            stale.append(row.name or row.external_id)
         decoded = _decode(row.id, _version(row), row.intervals, known.get(row.id))
-        found.setdefault(row.user_id, []).append(decoded.inside(low, high))
+        found[row.user_id].append(KeptCalendar(row.name or row.external_id, row.fetched_at, covers, decoded))
         calendars_of[row.user_id].append(row.id)
     for user_id, calendar_ids in calendars_of.items():
         if calendar_ids:
             _calendars_of[user_id] = tuple(calendar_ids)
         else:
             _calendars_of.pop(user_id, None)
-    # One calendar's list is already sorted and merged: it is passed on as it is (the same list
-    # while nothing changed, which lets the slot cache keep its merge).
-    busy = {
-        user: parts[0] if len(parts) == 1 else merge(i for part in parts for i in part) for user, parts in found.items()
-    }
-    return HostsBusy(busy, sorted(set(stale)))
+    return {user_id: tuple(calendars) for user_id, calendars in found.items()}
+
+
+def busy_inside(
+    calendars_of: dict[int, tuple[KeptCalendar, ...]], start: datetime, end: datetime, *, now: datetime, ttl: float
+) -> HostsBusy:
+    """Each host's busy intervals inside ``start``–``end`` from these calendars, and the calendars
+    whose data is stale or does not cover the range. Hosts without a calendar are absent from ``busy``."""
+    low, high = int(start.timestamp()), int(end.timestamp())
+    busy: dict[int, list[Interval]] = {}
+    stale: set[str] = set()
+    for user_id, calendars in calendars_of.items():
+        if not calendars:
+            continue
+        for calendar in calendars:
+            if is_stale(calendar.fetched_at, calendar.covers, now=now, ttl=ttl, start=start, end=end):
+                stale.add(calendar.label)
+        # One calendar's list is already sorted and merged: it is passed on as it is (the same list
+        # while nothing changed, which lets the slot cache keep its merge).
+        parts = [calendar.decoded.inside(low, high) for calendar in calendars]
+        busy[user_id] = parts[0] if len(parts) == 1 else merge(i for part in parts for i in part)
+    return HostsBusy(busy, sorted(stale))
+
+
+async def busy_for_hosts(
+    session: AsyncSession, user_ids: Iterable[int], start: datetime, end: datetime, *, now: datetime, ttl: float
+) -> HostsBusy:
+    """Each host's busy intervals from their selected calendars inside ``start``–``end``: one query,
+    no network. Hosts without a selected calendar are absent from ``busy``."""
+    return busy_inside(await read_calendars(session, user_ids), start, end, now=now, ttl=ttl)
 
 
 async def request_refresh(session: AsyncSession, credential_id: int) -> None:

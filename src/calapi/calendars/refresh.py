@@ -214,7 +214,8 @@ async def record(session: AsyncSession, outcome: RefreshOutcome, *, now: datetim
                 "covers_until": outcome.covers_until,
                 "fetched_at": None,
             }
-            await session.execute(insert(CalendarBusy).values(**{**base, **values}))
+            # As parameters, not inline values: the availability change log reads the calendar id.
+            await session.execute(insert(CalendarBusy), [{**base, **values}])
     await session.flush()
     return True
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import delete, select, tuple_
@@ -415,6 +416,44 @@ async def set_user_destination(session: AsyncSession, user_id: int, ref: Calenda
     row.integration, row.external_id, row.credential_id = ref.integration, calendar.external_id, calendar.credential_id
     await session.flush()
     return row
+
+
+NO_SUCH_DESTINATION = "Invalid destinationCalendarId: Calendar does not exist"
+READ_ONLY_DESTINATION = "Invalid destinationCalendarId: Calendar does not have write permission"
+
+
+async def follow_event_type_destination(
+    session: AsyncSession, user_id: int, event_type_id: int, wanted: dict[str, Any] | None
+) -> None:
+    """An event type's ``destinationCalendar`` (API v2): one of the owner's connected calendars
+    that can be written, where the event type's bookings go from now on; None clears it (back to
+    the owner's own destination)."""
+    existing = await session.scalar(
+        select(DestinationCalendar).where(
+            DestinationCalendar.user_id == user_id, DestinationCalendar.event_type_id == event_type_id
+        )
+    )
+    if wanted is None:
+        if existing is not None:
+            await session.delete(existing)
+            await session.flush()
+        return
+    ref = CalendarRef(str(wanted.get("integration") or ""), str(wanted.get("externalId") or ""))
+    found = await _find_calendar(session, user_id, ref)
+    if found is None:
+        raise BadRequest(NO_SUCH_DESTINATION)
+    credential, calendar = found
+    if ref.integration == CredentialType.ics_feed.value or calendar.read_only or credential.read_only:
+        raise BadRequest(READ_ONLY_DESTINATION)
+    if existing is None:
+        existing = DestinationCalendar(user_id=user_id, event_type_id=event_type_id)
+        session.add(existing)
+    existing.integration, existing.external_id, existing.credential_id = (
+        ref.integration,
+        calendar.external_id,
+        calendar.credential_id,
+    )
+    await session.flush()
 
 
 async def list_destinations(session: AsyncSession, user_ids: Sequence[int] | None) -> list[DestinationCalendar]:

@@ -10,6 +10,12 @@ then (Cal.com's webhook payload); what the job reads besides is this room's own 
   the organizer's, as a VEVENT whose UID is the booking's iCalUID;
 - rescheduled: the old booking's event is moved — same UID, same place, SEQUENCE + 1 — and its
   reference passes to the new booking; never a second event;
+- one seat rescheduled: the meeting it joins is written (or created); the meeting it left is
+  written again with the attendees it keeps, or deleted when that was its last seat (the old
+  booking ended);
+- reassigned to another host: the event is deleted from the old host's calendar and written to
+  the new host's destination (the event type's when it is the new host's, else the new host's
+  own), its reference replaced;
 - cancelled or rejected: the event is deleted; one seat leaving rewrites the attendee list;
 - each write is recorded as a booking reference, only once every write of the job succeeded (a
   write is idempotent: the same UID at the same URL), and a failure is retried on the job
@@ -25,6 +31,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from calapi.bookings.models import Attendee, Booking, BookingStatus
 from calapi.calendars import caldav_client, fetch
 from calapi.calendars.ical import MeetingEvent, Person, meeting_ics
 from calapi.calendars.models import (
@@ -43,8 +50,8 @@ from calapi.jobs.models import DomainEvent, Job
 WRITE_JOB = "calendars.write"
 # The booking events (their wire trigger names) that change what a calendar should show.
 CREATED, REQUESTED, RESCHEDULED = "BOOKING_CREATED", "BOOKING_REQUESTED", "BOOKING_RESCHEDULED"
-CANCELLED, REJECTED = "BOOKING_CANCELLED", "BOOKING_REJECTED"
-FOLLOWED = (CREATED, REQUESTED, RESCHEDULED, CANCELLED, REJECTED)
+CANCELLED, REJECTED, REASSIGNED = "BOOKING_CANCELLED", "BOOKING_REJECTED", "BOOKING_REASSIGNED"
+FOLLOWED = (CREATED, REQUESTED, RESCHEDULED, CANCELLED, REJECTED, REASSIGNED)
 CALENDAR_TYPES = tuple(t.value for t in CredentialType if t is not CredentialType.ics_feed)
 
 
@@ -64,6 +71,9 @@ class WriteContext:
     current: list[BookingReference]  # this booking's live references
     previous: list[BookingReference]  # the rescheduled booking's live references
     credentials: dict[int, CalendarCredential] = field(default_factory=dict)
+    previous_ended: bool = False  # the rescheduled booking is cancelled (a seat move: its last seat left)
+    # A seat move out of a meeting that goes on: the attendees that meeting keeps.
+    previous_attendees: list[dict[str, Any]] | None = None
 
 
 @dataclass(frozen=True)
@@ -80,7 +90,8 @@ def _int(value: Any) -> int | None:
 
 
 async def load(session: AsyncSession, claimed: list[Job]) -> dict[int, WriteContext]:
-    """The batch's events, destinations, references and credentials: five statements at most."""
+    """The batch's events, destinations, references, credentials, and for seat moves the left
+    meetings' status and attendees: seven statements at most."""
     event_ids = {int(job.payload.get("eventId") or 0): job.id for job in claimed}
     events = (await session.scalars(select(DomainEvent).where(DomainEvent.id.in_(list(event_ids))))).all()
     if not events:
@@ -126,6 +137,30 @@ async def load(session: AsyncSession, claimed: list[Job]) -> dict[int, WriteCont
             )
         ).all()
     }
+    previous_ids = {_int(p.get("rescheduleId")) for p in payloads.values() if p.get("seatUid")} - {None}
+    ended = (
+        set(
+            (
+                await session.scalars(
+                    select(Booking.id).where(
+                        Booking.id.in_(list(previous_ids)), Booking.status == BookingStatus.cancelled.value
+                    )
+                )
+            ).all()
+        )
+        if previous_ids
+        else set()
+    )
+    kept: dict[int, list[dict[str, Any]]] = {}
+    if previous_ids - ended:
+        for person in (
+            await session.execute(
+                select(Attendee.booking_id, Attendee.name, Attendee.email)
+                .where(Attendee.booking_id.in_(list(previous_ids - ended)))
+                .order_by(Attendee.id)
+            )
+        ).all():
+            kept.setdefault(person.booking_id, []).append({"name": person.name, "email": person.email})
     for row in (*destinations, *references, *credentials.values()):
         session.expunge(row)
 
@@ -134,9 +169,17 @@ async def load(session: AsyncSession, claimed: list[Job]) -> dict[int, WriteCont
         payload = payloads[event.id]
         owner = _int((payload.get("organizer") or {}).get("id"))
         event_type_id = _int(payload.get("eventTypeId"))
-        chosen = next((d for d in destinations if event_type_id and d.event_type_id == event_type_id), None) or next(
-            (d for d in destinations if d.event_type_id is None and d.user_id == owner), None
-        )
+        # A reassigned booking goes to its new host's calendars: an event type's destination only
+        # when it is theirs.
+        mine = event.trigger != REASSIGNED
+        chosen = next(
+            (
+                d
+                for d in destinations
+                if event_type_id and d.event_type_id == event_type_id and (mine or d.user_id == owner)
+            ),
+            None,
+        ) or next((d for d in destinations if d.event_type_id is None and d.user_id == owner), None)
         place = None
         if (
             chosen is not None
@@ -152,6 +195,10 @@ async def load(session: AsyncSession, claimed: list[Job]) -> dict[int, WriteCont
             current=[r for r in references if r.booking_id == booking_id],
             previous=[r for r in references if previous_id is not None and r.booking_id == previous_id],
             credentials=credentials,
+            previous_ended=previous_id in ended,
+            previous_attendees=kept.get(previous_id or 0, [])
+            if payload.get("seatUid") and previous_id is not None and previous_id not in ended
+            else None,
         )
     return contexts
 
@@ -231,15 +278,22 @@ class _Writer:
             )
         )
 
-    async def rewrite(self, references: list[BookingReference], written: Written, *, move_to: int | None) -> None:
-        """Write each referenced event again with this payload (SEQUENCE + 1); ``move_to``: the
-        booking the references pass to (a reschedule)."""
+    async def rewrite(
+        self,
+        references: list[BookingReference],
+        written: Written,
+        *,
+        move_to: int | None,
+        payload: dict[str, Any] | None = None,
+    ) -> None:
+        """Write each referenced event again with this payload (or ``payload``; SEQUENCE + 1);
+        ``move_to``: the booking the references pass to (a reschedule)."""
         for reference in references:
             credential = self.context.credentials.get(reference.credential_id or 0)
             if credential is None or not reference.external_calendar_id:
                 continue
             sequence = reference.sequence + 1
-            event = meeting(self.context.payload, uid=reference.uid, sequence=sequence)
+            event = meeting(payload or self.context.payload, uid=reference.uid, sequence=sequence)
             await self.put(credential, reference.external_calendar_id, event)
             if move_to is None:
                 written.sequence[reference.id] = sequence
@@ -278,6 +332,22 @@ class _Writer:
             elif context.previous and not seat_change:
                 await self.rewrite(context.previous, written, move_to=payload["bookingId"])
             else:
+                await self.create(written)
+            if accepted and seat_change and context.previous_ended:
+                await self.remove(context.previous, written)  # the meeting the last seat left
+            elif accepted and context.previous_attendees is not None:
+                # The meeting the seat left goes on, without it.
+                left = {
+                    **payload,
+                    "uid": payload.get("rescheduleUid"),
+                    "startTime": payload.get("rescheduleStartTime"),
+                    "endTime": payload.get("rescheduleEndTime"),
+                    "attendees": context.previous_attendees,
+                }
+                await self.rewrite(context.previous, written, move_to=None, payload=left)
+        elif context.trigger == REASSIGNED:
+            await self.remove(context.current, written)
+            if accepted:
                 await self.create(written)
         elif context.trigger == CANCELLED:
             if seat_change:

@@ -19,6 +19,7 @@ def worker(
     ] = 1.0,
 ) -> None:
     """Run the background job loop (webhook deliveries, reminders) until stopped."""
+    from calapi.availability.cache import for_worker as availability_changes_for
     from calapi.db import make_engine, make_sessionmaker
     from calapi.jobs.worker import Worker, listen_for_jobs
     from calapi.wiring import register_job_handlers
@@ -31,8 +32,11 @@ def worker(
         # no pre-ping per checkout (a round trip per claim and per recording): a dead connection
         # fails one claim or recording, which the loop retries and the pool replaces
         engine = make_engine(settings.database_url, pool_pre_ping=False)
+        sessionmaker = make_sessionmaker(engine)
+        # What the jobs write (calendars' busy times above all) reaches the servers' listings.
+        change_log = availability_changes_for(settings, sessionmaker)
         loop_worker = Worker(
-            make_sessionmaker(engine), poll_interval=poll_interval, lease=timedelta(seconds=settings.job_lease_seconds)
+            sessionmaker, poll_interval=poll_interval, lease=timedelta(seconds=settings.job_lease_seconds)
         )
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -48,6 +52,8 @@ def worker(
             if listener is not None:
                 listener.cancel()
                 await asyncio.gather(listener, return_exceptions=True)
+            if change_log is not None:
+                await change_log.close()
             await engine.dispose()
 
     # uvloop (installed with uvicorn[standard], which `calapi serve` runs on) when present: a

@@ -10,7 +10,7 @@ system fields.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from calapi.core.errors import BadRequest, Forbidden, NotFound
 from calapi.event_types import custom_input_service, pricing
-from calapi.event_types.commands import EventTypeFields, NewEventType
+from calapi.event_types.commands import Document, EventTypeFields, NewEventType
 from calapi.event_types.models import EventType, EventTypeCustomInput
 from calapi.schedules import service as schedules_service
 from calapi.scheduling import EventRules, Limits, PeriodType, SchedulingType
@@ -267,6 +267,34 @@ async def check_slug_free(
 flush_event_types = _flush
 
 
+# ---------------------------------------------------------------- the destination calendar
+
+# (session, owner id, event type id, {integration, externalId} or None to clear): checks that the
+# calendar is the owner's and writable, and makes it where the event type's bookings are written.
+DestinationRule = Callable[[AsyncSession, int, int, Document | None], Awaitable[None]]
+_destination_rules: list[DestinationRule] = []
+
+
+def use_destination_calendars(rule: DestinationRule) -> None:
+    """Register the calendars room's rule for ``destinationCalendar`` (again: replaces it). The
+    calendars room reads event types, so it sits above this one and registers at start-up
+    (``calapi.wiring``)."""
+    _destination_rules[:] = [rule]
+
+
+async def follow_destination(
+    session: AsyncSession, owner_id: int, event_type: EventType, fields: EventTypeFields
+) -> None:
+    """A given ``destinationCalendar``, checked against ``owner_id``'s calendars and kept (the hook)."""
+    if not fields.given("destination_calendar"):
+        return
+    if not _destination_rules:
+        raise RuntimeError(
+            "event types have no destination rule: call calapi.wiring.register_domain_hooks() at start-up"
+        )
+    await _destination_rules[0](session, owner_id, event_type.id, fields.destination_calendar)
+
+
 async def create(session: AsyncSession, owner_id: int, command: NewEventType) -> EventTypeView:
     """A new event type of ``owner_id``."""
     owner = await users_service.get(session, owner_id)
@@ -277,6 +305,7 @@ async def create(session: AsyncSession, owner_id: int, command: NewEventType) ->
     event_type = new_event_type(command, owner_id=owner_id)
     session.add(event_type)
     await _flush(session)
+    await follow_destination(session, owner_id, event_type, command.fields)
     return EventTypeView(event_type, owner)
 
 
@@ -308,6 +337,7 @@ async def update_from(
         await _check_slug_free(session, owner_id, fields.slug, except_id=event_type.id)
     _apply(event_type, fields)
     await _flush(session)
+    await follow_destination(session, owner_id, event_type, fields)
     return view
 
 

@@ -169,8 +169,11 @@ async def _views_with_children(session: AsyncSession, parent: EventType, team: T
     return views
 
 
-async def create(session: AsyncSession, team_id: int, command: NewTeamEventType) -> list[TeamEventTypeView]:
-    """A new team event type; for managed ones also its children. Answer: [event type, …children]."""
+async def create(
+    session: AsyncSession, team_id: int, command: NewTeamEventType, *, caller_id: int
+) -> list[TeamEventTypeView]:
+    """A new team event type; for managed ones also its children. Answer: [event type, …children].
+    ``caller_id``: whose connected calendar a ``destinationCalendar`` must be."""
     team = await teams_service.get_team(session, team_id)
     fields = command.event_type.fields
     await event_types_service.check_slug_free(session, command.event_type.slug, team_id=team_id)
@@ -182,6 +185,7 @@ async def create(session: AsyncSession, team_id: int, command: NewTeamEventType)
     event_type.assign_all_team_members = command.assign_all_team_members
     session.add(event_type)
     await event_types_service.flush_event_types(session)
+    await event_types_service.follow_destination(session, caller_id, event_type, fields)
     await _write_hosts(session, event_type, wanted)
     if event_type.scheduling_type == MANAGED:
         await _sync_children(session, event_type, [h.user_id for h in wanted])
@@ -273,9 +277,10 @@ async def list_by_viewer(session: AsyncSession, user_id: int) -> ViewerEventType
 
 
 async def update(
-    session: AsyncSession, team_id: int, event_type_id: int, changes: TeamEventTypeChanges
+    session: AsyncSession, team_id: int, event_type_id: int, changes: TeamEventTypeChanges, *, caller_id: int
 ) -> list[TeamEventTypeView]:
-    """Change the event type (the scheduling type is fixed at creation); managed children follow."""
+    """Change the event type (the scheduling type is fixed at creation); managed children follow.
+    ``caller_id``: whose connected calendar a ``destinationCalendar`` must be."""
     event_type = await _load(session, team_id, event_type_id)
     team = await teams_service.get_team(session, team_id)
     fields = changes.fields
@@ -287,6 +292,7 @@ async def update(
     if changes.assign_all_team_members is not None:
         event_type.assign_all_team_members = changes.assign_all_team_members
     await event_types_service.flush_event_types(session)
+    await event_types_service.follow_destination(session, caller_id, event_type, fields)
     # Hosts change when new ones are given, or when assignAllTeamMembers is switched on (all members).
     if changes.hosts is not None or changes.assign_all_team_members is True:
         wanted = await _wanted_hosts(session, team_id, changes.hosts, event_type.assign_all_team_members)

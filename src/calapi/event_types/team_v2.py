@@ -36,7 +36,9 @@ def _one_or_all(views: list[TeamEventTypeView]) -> Any:
 async def create_team_event_type(
     body: CreateTeamEventTypeInput, caller: Annotated[TeamCaller, TeamAdmin], session: SessionDep
 ) -> dict[str, Any]:
-    views = await team_service.create(session, caller.team_id, body.to_team_command())
+    views = await team_service.create(
+        session, caller.team_id, body.to_team_command(), caller_id=caller.principal.user_id
+    )
     return success(_one_or_all(views))
 
 
@@ -69,7 +71,9 @@ async def get_team_event_type(
 async def update_team_event_type(
     eventTypeId: int, body: UpdateTeamEventTypeInput, caller: Annotated[TeamCaller, TeamAdmin], session: SessionDep
 ) -> dict[str, Any]:
-    views = await team_service.update(session, caller.team_id, eventTypeId, body.to_changes())
+    views = await team_service.update(
+        session, caller.team_id, eventTypeId, body.to_changes(), caller_id=caller.principal.user_id
+    )
     return success(_one_or_all(views))
 
 
