@@ -23,6 +23,7 @@ from tests.payments.conftest import (
 )
 from tests.support.factories import make_user
 from tests.teams.conftest import add_member, make_team
+from tests.teams.team_booking_helpers import team_event
 
 WEBHOOK = "/api/integrations/stripepayment/webhook"
 REVENUE = "/v2/insights/bookings/revenue"
@@ -191,3 +192,38 @@ async def test_revenue_needs_a_period(client, alice):
     response = await client.post(REVENUE, json={"scope": "user", "timeZone": "UTC"}, headers=alice.headers)
     assert response.status_code == 400, response.text
     assert "date range" in response.json()["error"]["message"]
+
+
+async def test_a_teams_money_for_its_managers_and_a_members_own_for_the_member(
+    app, client, alice, host_schedule, localstripe, served, stripe_client
+):
+    """Paid bookings of two team event types, one hosted by the owner and one by a member: the
+    owner sees both, the member only the one they host, in the team's scope."""
+    await send_stripe_webhooks_to(localstripe, served + WEBHOOK)
+    team = await make_team(client, alice, "Sales")
+    mel = await make_user(app, "mel")
+    await add_member(client, team["id"], alice, mel)
+    await make_schedule(client, mel)
+    price = {"metadata": {"apps": {"stripe": {"enabled": True, "price": PRICE, "currency": CURRENCY}}}}
+    owners = await team_event(client, alice, team["id"], "owners", "COLLECTIVE", [{"userId": alice.id}], **price)
+    members = await team_event(client, alice, team["id"], "members", "COLLECTIVE", [{"userId": mel.id}], **price)
+    await _paid(client, stripe_client, owners, at(WEEK[0], "10:00"))
+    await _paid(client, stripe_client, members, at(WEEK[1], "10:00"))
+    await _paid(client, stripe_client, members, at(WEEK[2], "10:00"))
+
+    def money(answer: Any) -> list[tuple[str, int, int]]:
+        assert answer.status_code == 200, answer.text
+        return [
+            (c["currency"], c["paid"]["current"], c["paidBookings"]["current"])
+            for c in answer.json()["data"]["currencies"]
+        ]
+
+    in_team = _body(scope="team", selectedTeamId=team["id"])
+    assert money(await _ask(client, alice, in_team)) == [(CURRENCY, 3 * PRICE, 3)]
+    assert money(await _ask(client, mel, in_team)) == [(CURRENCY, 2 * PRICE, 2)]
+    narrowed = _body(scope="team", selectedTeamId=team["id"])
+    narrowed["columnFilters"].append({"id": "userId", "value": {"type": "ss", "data": mel.id}})
+    assert money(await _ask(client, alice, narrowed)) == [(CURRENCY, 2 * PRICE, 2)]
+    # kpi-stats counts the same bookings
+    kpi = (await _ask(client, mel, in_team, "kpi-stats")).json()["data"]
+    assert kpi["created"]["count"] == 2
