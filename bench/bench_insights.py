@@ -5,7 +5,8 @@ A team of 50 hosts in five zones (the first one its owner), three team event typ
 one each; 2,000 bookings per host spread over two years around today (created 0–30 days ahead of
 their start; 8 % cancelled, 3 % rejected, 5 % pending, 4 % cancelled by a reschedule, 2 % host
 no-shows, a rating on 30 %, one guest each and a no-show guest on 5 %, a co-host on 10 % of the
-team bookings) — seeded with bulk inserts through SQLAlchemy Core, then ANALYZE.
+team bookings; a payment on 30 %, in euros or dollars, paid unless the booking is pending, 5 % of
+the paid refunded) — seeded with bulk inserts through SQLAlchemy Core, then ANALYZE.
 
 Each route is asked the same question over and over on one keep-alive connection for
 ``--duration`` seconds (after a warm-up), in three scopes: the team's owner for the whole team
@@ -42,7 +43,7 @@ HOSTS = 50
 PER_HOST = 2_000
 CHUNK = 2_000
 ZONES = ("Europe/London", "America/New_York", "Asia/Kolkata", "Australia/Sydney", "Europe/Berlin")
-ROUTES = ("kpi-stats", "event-trends", "members", "average-duration", "busiest-times", "lead-time")
+ROUTES = ("kpi-stats", "event-trends", "members", "average-duration", "busiest-times", "lead-time", "revenue")
 
 
 async def seed(url: str) -> tuple[str, str, int]:
@@ -54,6 +55,7 @@ async def seed(url: str) -> tuple[str, str, int]:
     from calapi.config import load_settings
     from calapi.db import make_engine, make_sessionmaker
     from calapi.event_types.models import EventType
+    from calapi.payments.models import Payment, PaymentStatus
     from calapi.teams.models import Membership, Team
     from calapi.users import service as users_service
 
@@ -153,6 +155,36 @@ async def seed(url: str) -> tuple[str, str, int]:
         co_rows = [{"booking_id": ids[uid], "user_id": co.id} for uid, co in co_hosted]
         for first in range(0, len(co_rows), CHUNK):
             await session.execute(insert(BookingHost), co_rows[first : first + CHUNK])
+        # Payments as the payments service leaves them (its own generator: the bookings stay the same).
+        paying = random.Random(1818)
+        payments = []
+        for row in rows:
+            if paying.random() >= 0.3:
+                continue
+            paid = row["status"] != "pending"
+            refunded = paid and paying.random() < 0.05
+            status = PaymentStatus.refunded if refunded else PaymentStatus.succeeded if paid else PaymentStatus.pending
+            payments.append(
+                {
+                    "uid": secrets.token_urlsafe(16),
+                    "booking_id": ids[row["uid"]],
+                    "amount": paying.choice((1500, 2500, 5000)),
+                    "fee": 0,
+                    "currency": "eur" if paying.random() < 0.7 else "usd",
+                    "payment_option": "ON_BOOKING",
+                    "status": status.value,
+                    "provider": "stripe",
+                    "external_id": f"pi_bench_{row['uid']}",
+                    "success": paid,
+                    "refunded": refunded,
+                    "data": {},
+                    "hold_until": row["created_at"] + timedelta(minutes=15),
+                    "created_at": row["created_at"],
+                    "updated_at": row["created_at"],
+                }
+            )
+        for first in range(0, len(payments), CHUNK):
+            await session.execute(insert(Payment), payments[first : first + CHUNK])
         await session.commit()
         team_id = team.id
         assert (await session.scalar(select(Booking.id).order_by(Booking.id.desc()).limit(1))) is not None

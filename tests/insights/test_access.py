@@ -15,7 +15,7 @@ from tests.conftest import BOTH_DATABASES
 from tests.insights.conftest import INSIGHTS, NOW, BookingSpec, World, ask, created_between, insert_bookings
 from tests.support.factories import make_user
 
-ROUTES = ("kpi-stats", "event-trends", "members", "average-duration", "busiest-times", "lead-time")
+ROUTES = ("kpi-stats", "event-trends", "members", "average-duration", "busiest-times", "lead-time", "revenue")
 
 
 def team_body(world: World, *filters: dict[str, Any], team_id: int | None = None) -> dict[str, Any]:

@@ -59,7 +59,7 @@ async def test_a_period_is_needed_where_the_numbers_are_per_period(client, world
     half_period = body(
         columnFilters=[{"id": "createdAt", "value": {"type": "dr", "data": {"startDate": "2030-03-01"}}}]
     )
-    for route in ("kpi-stats", "event-trends", "average-duration"):
+    for route in ("kpi-stats", "event-trends", "average-duration", "revenue"):
         for payload in (no_period, half_period):
             answer = await ask(client, world.owner, route, payload, status=400)
             assert answer["error"]["message"].startswith("columnFilters must hold a date range")
@@ -71,7 +71,15 @@ async def test_a_period_is_needed_where_the_numbers_are_per_period(client, world
 @BOTH_DATABASES
 async def test_extreme_dates_never_fail_the_server(client, world: World, database_url):
     for first, last in (("0001-01-01", "0001-01-02"), ("9999-12-30", "9999-12-31"), ("0001-01-01", "9999-12-31")):
-        for route in ("kpi-stats", "event-trends", "average-duration", "members", "lead-time", "busiest-times"):
+        for route in (
+            "kpi-stats",
+            "event-trends",
+            "average-duration",
+            "members",
+            "lead-time",
+            "busiest-times",
+            "revenue",
+        ):
             response = await client.post(
                 f"{INSIGHTS}/{route}",
                 json=body(columnFilters=[created_between(first, last)]),

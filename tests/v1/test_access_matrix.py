@@ -119,7 +119,15 @@ OBJECT_ROUTES: dict[tuple[str, str], Case] = {
     # Insights only read; the team is named in the body (the export: in the query) and Cal.com's RolesGuard refuses.
     **{
         ("POST", f"/v2/insights/bookings/{route}"): Case(f"/v2/insights/bookings/{route}", 403, 200, body=INSIGHTS)
-        for route in ("kpi-stats", "event-trends", "members", "average-duration", "busiest-times", "lead-time")
+        for route in (
+            "kpi-stats",
+            "event-trends",
+            "members",
+            "average-duration",
+            "busiest-times",
+            "lead-time",
+            "revenue",
+        )
     },
     ("GET", "/v2/insights/bookings/export"): Case(
         "/v2/insights/bookings/export",

@@ -311,3 +311,36 @@ class LeadTimeData(ResponseModel):
     minMinutes: float | None
     maxMinutes: float | None
     percentiles: LeadTimePercentiles
+
+
+class RevenueFigure(ResponseModel):
+    current: int
+    previous: int  # over the range of equal length just before (``previousRange``)
+    deltaPrevious: float  # percent change, 0 when equal or when previous is 0
+
+
+class CurrencyRevenueData(ResponseModel):
+    currency: str  # lower case ISO 4217, as the payment provider takes it
+    paid: RevenueFigure  # minor units (cents) of payments that succeeded and were not refunded
+    refunded: RevenueFigure  # minor units refunded
+    paidBookings: RevenueFigure  # bookings whose payment counts in ``paid``
+
+
+class RevenueAmounts(ResponseModel):
+    currency: str
+    paid: int
+    refunded: int
+    paidBookings: int
+
+
+class RevenuePointData(ResponseModel):
+    Date: str
+    formattedDateFull: str
+    isToday: bool
+    currencies: list[RevenueAmounts]  # every currency of ``currencies``, zero where nothing was paid
+
+
+class RevenueData(ResponseModel):
+    currencies: list[CurrencyRevenueData]
+    previousRange: PreviousRange
+    series: list[RevenuePointData]  # the period by local day, week, month or year (as event-trends)

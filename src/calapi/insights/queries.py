@@ -7,9 +7,9 @@ insights count what one hosts). Local days and hours are integer arithmetic on t
 the zone's offset at that instant, the offset picked by a CASE over the zone's changes
 (``localtime.utc_offsets``): no time-zone function is needed, so SQLite and PostgreSQL agree.
 
-Revenue per currency is not computed yet. It is one more statement over the same
-``booking_conditions`` — ``SUM(amount) … GROUP BY currency`` over the successful, unrefunded rows
-of the payments table (``payments/models.py``) whose booking matches — beside the others here.
+Revenue per currency is one more statement over the same ``booking_conditions``: the matching
+bookings joined to their payment (``payments/models.py``, one per booking, found by its unique
+``booking_id`` index), summed by currency.
 """
 
 from __future__ import annotations
@@ -46,7 +46,8 @@ from calapi.bookings.models import Attendee, Booking, BookingHost, BookingStatus
 from calapi.event_types.models import EventType
 from calapi.insights.localtime import Offsets
 from calapi.insights.query import Audience, BookingFilters, DateColumn, TextMatch, TextOperator, TimeRange
-from calapi.insights.results import ExportRow, Member, Tally, TimeStatus
+from calapi.insights.results import ExportRow, Member, Revenue, Tally, TimeStatus
+from calapi.payments.models import Payment
 from calapi.teams.models import Membership
 from calapi.users.models import User
 
@@ -332,6 +333,36 @@ async def duration_by_day(
         .group_by(_KEY)
     )
     return {value: (int(total), int(number)) for value, total, number in (await session.execute(statement)).all()}
+
+
+# ---------------------------------------------------------------- revenue
+
+
+async def revenue_by_day(
+    session: AsyncSession, where: Sequence[ColumnElement[bool]], flag: ColumnElement[int], day: ColumnElement[int]
+) -> dict[tuple[int, int, str], Revenue]:
+    """``Revenue`` per (``flag``, local day, currency) of the matching bookings' payments that
+    succeeded (a refunded payment succeeded first): one statement, the bookings joined to their
+    payment by its unique booking index."""
+    kept = and_(Payment.success.is_(True), Payment.refunded.is_not(True))
+    statement = (
+        select(
+            flag.label("insights_flag"),
+            day.label("insights_key"),
+            Payment.currency.label("insights_currency"),
+            func.coalesce(func.sum(case((kept, Payment.amount), else_=0)), 0),
+            func.coalesce(func.sum(case((Payment.refunded.is_(True), Payment.amount), else_=0)), 0),
+            func.count(case((kept, 1))),
+        )
+        .select_from(Booking)
+        .join(Payment, Payment.booking_id == Booking.id)
+        .where(Payment.success.is_(True), *where)
+        .group_by(literal_column("insights_flag"), _KEY, literal_column("insights_currency"))
+    )
+    return {
+        (int(flag_value), int(day_value), currency): Revenue(int(paid), int(refunded), int(number))
+        for flag_value, day_value, currency, paid, refunded, number in (await session.execute(statement)).all()
+    }
 
 
 # ---------------------------------------------------------------- members

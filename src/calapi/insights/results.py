@@ -71,6 +71,13 @@ class Tally:
         )
 
 
+def percent_change(current: float, previous: float) -> float:
+    """Percent change, 0 when equal or when there was nothing before (Cal.com's rule)."""
+    if current == previous or previous == 0:
+        return 0.0
+    return round((current - previous) * 100 / previous, 2)
+
+
 @dataclass(frozen=True)
 class Metric:
     count: float
@@ -91,6 +98,39 @@ class KpiStats:
     csat: Metric
     previous_first_day: date
     previous_last_day: date
+
+
+@dataclass(frozen=True)
+class Revenue:
+    """Money over one set of bookings in one currency, in its minor units (cents)."""
+
+    paid: int = 0  # payments that succeeded and were not refunded
+    refunded: int = 0
+    paid_bookings: int = 0  # bookings whose payment counts in ``paid``
+
+    def __add__(self, other: Revenue) -> Revenue:
+        return Revenue(self.paid + other.paid, self.refunded + other.refunded, self.paid_bookings + other.paid_bookings)
+
+
+@dataclass(frozen=True)
+class CurrencyRevenue:
+    currency: str  # lower case, as the payment provider takes it
+    current: Revenue
+    previous: Revenue  # over the range of equal length just before
+
+
+@dataclass(frozen=True)
+class RevenuePoint:
+    bucket: Bucket
+    by_currency: tuple[tuple[str, Revenue], ...]  # every currency of the period, in ``RevenueStats`` order
+
+
+@dataclass(frozen=True)
+class RevenueStats:
+    currencies: tuple[CurrencyRevenue, ...]  # by currency code
+    previous_first_day: date
+    previous_last_day: date
+    series: tuple[RevenuePoint, ...]  # the period by local day, week, month or year
 
 
 @dataclass(frozen=True)

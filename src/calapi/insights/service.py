@@ -21,6 +21,7 @@ from calapi.insights.access import audience_for
 from calapi.insights.query import InsightsQuery, TimeRange
 from calapi.insights.results import (
     BusiestTimes,
+    CurrencyRevenue,
     DurationPoint,
     ExportRow,
     KpiStats,
@@ -29,8 +30,12 @@ from calapi.insights.results import (
     MemberCount,
     MemberStats,
     Metric,
+    Revenue,
+    RevenuePoint,
+    RevenueStats,
     Tally,
     TrendPoint,
+    percent_change,
 )
 
 PERIOD_REQUIRED = (
@@ -67,15 +72,8 @@ def _period(query: InsightsQuery) -> TimeRange:
     return period
 
 
-def _change(current: float, previous: float) -> float:
-    """Percent change, 0 when equal or when there was nothing before (Cal.com's rule)."""
-    if current == previous or previous == 0:
-        return 0.0
-    return round((current - previous) * 100 / previous, 2)
-
-
 def _metric(current: float, previous: float) -> Metric:
-    return Metric(count=current, delta_previous=_change(current, previous))
+    return Metric(count=current, delta_previous=percent_change(current, previous))
 
 
 # ---------------------------------------------------------------- Cal.com's four
@@ -265,6 +263,42 @@ async def lead_time(session: AsyncSession, principal: Principal, query: Insights
         high = by_rank.get(low_rank + 1, low)
         percentiles.append((percent, minutes(low + (high - low) * fraction)))
     return LeadTime(count, minutes(mean), minutes(by_rank[1]), minutes(by_rank[count]), tuple(percentiles))
+
+
+async def revenue(session: AsyncSession, principal: Principal, query: InsightsQuery, now: datetime) -> RevenueStats:
+    """Money per currency over the period and the range of equal length before it, and the period
+    per local day, week, month or year: one statement grouped by (range, local day, currency)."""
+    period = _period(query)
+    assert period.start is not None and period.end is not None
+    audience = await audience_for(session, principal, query)
+    previous_start, previous_end = localtime.previous_range(period.start, period.end, query.time_zone)
+    column = queries.INSTANTS[period.column]
+    both = query.filters.with_period(TimeRange(period.column, previous_start, period.end))
+    offsets = localtime.utc_offsets(query.time_zone, previous_start, period.end)
+    found = await queries.revenue_by_day(
+        session,
+        queries.booking_conditions(audience, both),
+        queries.period_flag(column, period.start),
+        queries.local_day(column, offsets),
+    )
+    currencies = sorted({currency for _, _, currency in found})
+    totals = {(flag, currency): Revenue() for flag in (0, 1) for currency in currencies}
+    bucket_list = _buckets(query, period, now)
+    by_bucket = [{currency: Revenue() for currency in currencies} for _ in bucket_list]
+    firsts, last = localtime.bucket_index(bucket_list)
+    for (flag, day, currency), money in found.items():
+        totals[flag, currency] = totals[flag, currency] + money
+        index = localtime.bucket_of(day, firsts, last) if flag == 1 else None
+        if index is not None:
+            by_bucket[index][currency] = by_bucket[index][currency] + money
+    return RevenueStats(
+        currencies=tuple(CurrencyRevenue(c, totals[1, c], totals[0, c]) for c in currencies),
+        previous_first_day=localtime.local_date(previous_start, query.time_zone),
+        previous_last_day=localtime.local_date(previous_end, query.time_zone),
+        series=tuple(
+            RevenuePoint(bucket, tuple(money.items())) for bucket, money in zip(bucket_list, by_bucket, strict=True)
+        ),
+    )
 
 
 async def _export_batches(

@@ -1,8 +1,8 @@
 """``/v2/insights/bookings/…``: Cal.com's four booking insights, and what calapi adds.
 
 Cal.com's (every one a POST of ``BookingInsightsInput``, answered 200): ``kpi-stats``,
-``event-trends``, ``members``, ``average-duration``. Added: ``busiest-times``, ``lead-time``
-(same body) and ``GET export`` (the same fields as query parameters, ``columnFilters`` as JSON),
+``event-trends``, ``members``, ``average-duration``. Added: ``busiest-times``, ``lead-time``,
+``revenue`` (same body) and ``GET export`` (the same fields as query parameters, ``columnFilters`` as JSON),
 a CSV stream of the filtered bookings. No version header is needed.
 """
 
@@ -40,6 +40,7 @@ from calapi.insights.api_schemas import (
     KpiStatsData,
     LeadTimeData,
     MemberStatsData,
+    RevenueData,
 )
 from calapi.insights.query import InsightsQuery
 from calapi.insights.results import (
@@ -51,7 +52,10 @@ from calapi.insights.results import (
     MemberCount,
     MemberStats,
     Metric,
+    Revenue,
+    RevenueStats,
     TrendPoint,
+    percent_change,
 )
 
 router = APIRouter(prefix="/v2/insights/bookings", tags=["Insights"])
@@ -171,6 +175,41 @@ def present_lead_time(lead: LeadTime) -> dict[str, Any]:
     }
 
 
+def _figure(current: int, previous: int) -> dict[str, Any]:
+    return {"current": current, "previous": previous, "deltaPrevious": percent_change(current, previous)}
+
+
+def _amounts(currency: str, money: Revenue) -> dict[str, Any]:
+    return {"currency": currency, "paid": money.paid, "refunded": money.refunded, "paidBookings": money.paid_bookings}
+
+
+def present_revenue(stats: RevenueStats) -> dict[str, Any]:
+    return {
+        "currencies": [
+            {
+                "currency": entry.currency,
+                "paid": _figure(entry.current.paid, entry.previous.paid),
+                "refunded": _figure(entry.current.refunded, entry.previous.refunded),
+                "paidBookings": _figure(entry.current.paid_bookings, entry.previous.paid_bookings),
+            }
+            for entry in stats.currencies
+        ],
+        "previousRange": {
+            "startDate": localtime.format_day(stats.previous_first_day),
+            "endDate": localtime.format_day(stats.previous_last_day),
+        },
+        "series": [
+            {
+                "Date": point.bucket.label,
+                "formattedDateFull": point.bucket.label_full,
+                "isToday": point.bucket.is_today,
+                "currencies": [_amounts(currency, money) for currency, money in point.by_currency],
+            }
+            for point in stats.series
+        ],
+    }
+
+
 CSV_COLUMNS = (
     "id",
     "uid",
@@ -283,6 +322,13 @@ async def lead_time(
     body: BookingInsightsInput, session: ReadSession, principal: CurrentPrincipal, now: Now
 ) -> dict[str, Any]:
     return success(present_lead_time(await service.lead_time(session, principal, _query(body, principal), now)))
+
+
+@router.post("/revenue", status_code=200, **declare(Envelope[RevenueData]))
+async def revenue(
+    body: BookingInsightsInput, session: ReadSession, principal: CurrentPrincipal, now: Now
+) -> dict[str, Any]:
+    return success(present_revenue(await service.revenue(session, principal, _query(body, principal), now)))
 
 
 _FILTERS = TypeAdapter(list[ColumnFilter])
