@@ -28,9 +28,7 @@ def worker(
     register_job_handlers(settings)
 
     async def main() -> None:
-        # no pre-ping per checkout (a round trip per claim and per recording): a dead connection
-        # fails one claim or recording, which the loop retries and the pool replaces
-        engine = make_engine(settings.database_url, pool_pre_ping=False)
+        engine = make_engine(settings.database_url)
         loop_worker = Worker(
             make_sessionmaker(engine), poll_interval=poll_interval, lease=timedelta(seconds=settings.job_lease_seconds)
         )
