@@ -70,7 +70,8 @@ async def complete_hosts(
     calendar_ttl: float | None = None,
 ) -> HostInputs:
     """Hosts with their bookings, holds and calendars' busy times in [start, end): one statement
-    for bookings and holds, one for calendars, whatever the number of hosts.
+    for bookings and holds (and, without the cache, which hosts have a selected calendar), one for
+    the calendars of the hosts that have one, whatever the number of hosts.
 
     ``fixed_ids``: round-robin hosts that must be free (Cal.com's mandatory / ``isFixed``).
     ``cache``: listings only (``reading``: the change log as ``cache.setup`` read it). A booking's
@@ -84,17 +85,16 @@ async def complete_hosts(
         kept = await cache.hosts_busy(session, ids, start, end, now, reading)
         busy: dict[int, BusyTimes] = {user_id: host.busy for user_id, host in kept.items()}
         holds: Mapping[int, Sequence[Reservation]] = {user_id: host.holds for user_id, host in kept.items()}
-    else:
-        # Core rows on the session's connection (its transaction), busy time and holds in one round trip.
-        busy, holds = await load_busy_and_holds(await session.connection(), ids, start, end, now)
-    ttl = _NAMES_NOT_NEEDED if calendar_ttl is None else calendar_ttl
-    with_calendars = ids
-    if cache is not None:
         # Which hosts have a selected calendar is kept as setup (a selection is a setup change), so
         # a listing of hosts without one reads nothing more.
         with_calendars, _ = await cache.setup(
             session, ("selected calendars", tuple(ids)), lambda reader: _selecting(reader, ids), lambda _: ids
         )
+    else:
+        # Core rows on the session's connection (its transaction): busy time, holds and the hosts
+        # with a selected calendar in one round trip.
+        busy, holds, with_calendars = await load_busy_and_holds(await session.connection(), ids, start, end, now)
+    ttl = _NAMES_NOT_NEEDED if calendar_ttl is None else calendar_ttl
     calendars = await busy_for_hosts(session, with_calendars, start, end, now=now, ttl=ttl)
     for user_id, intervals in calendars.busy.items():
         bookings = busy.get(user_id, EMPTY_BUSY)
