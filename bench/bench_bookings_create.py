@@ -37,7 +37,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from bench.common import machine, today, uvicorn_server  # noqa: E402
+from bench.common import SERVER_PIDS, cpu_seconds, machine, today, uvicorn_server  # noqa: E402
 from bench.loadgen import run_load  # noqa: E402
 
 POSTGRES_BASE = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -56,15 +56,26 @@ async def seed(url: str, *, reminders: bool = False) -> list[int]:
     ids = []
     async with make_sessionmaker(engine)() as session:
         for n in range(HOSTS):
-            user = await users_service.create(session, email=f"host{n}@example.com", username=f"host{n}", time_zone="UTC")
+            user = await users_service.create(
+                session, email=f"host{n}@example.com", username=f"host{n}", time_zone="UTC"
+            )
             schedule = Schedule(user_id=user.id, name="Always", time_zone="UTC")
             session.add(schedule)
             await session.flush()
-            session.add(Availability(schedule_id=schedule.id, days=[0, 1, 2, 3, 4, 5, 6], start_time=time(0), end_time=time(23, 59)))
+            session.add(
+                Availability(
+                    schedule_id=schedule.id, days=[0, 1, 2, 3, 4, 5, 6], start_time=time(0), end_time=time(23, 59)
+                )
+            )
             user.default_schedule_id = schedule.id
             event = EventType(
-                owner_id=user.id, title="Quick", slug="quick", length_in_minutes=15, minimum_booking_notice=0,
-                locations=[{"type": "integration", "integration": "cal-video"}], booking_fields=[],
+                owner_id=user.id,
+                title="Quick",
+                slug="quick",
+                length_in_minutes=15,
+                minimum_booking_notice=0,
+                locations=[{"type": "integration", "integration": "cal-video"}],
+                booking_fields=[],
             )
             session.add(event)
             if reminders:
@@ -105,20 +116,46 @@ def booking_body(event_type_ids: list[int]) -> bytes:
     return json.dumps(body).encode()
 
 
-async def http_load(urls: list[str], body: Any, headers: dict[str, str], clients: int, duration: float) -> tuple[int, int, float]:
-    """(201s, other answers, requests/s of 201s) with ``clients`` connections spread over ``urls``."""
+WARMUP = 1.5
+
+
+async def http_load(
+    bases: list[str], path: str, body: Any, headers: dict[str, str], clients: int, duration: float
+) -> tuple[int, int, float, float]:
+    """(201s, other answers, requests/s of 201s, server CPU ms per 201) with ``clients`` connections
+    spread over the servers at ``bases``. The CPU (every server process, from ``/proc``) is taken over
+    the measured seconds only: per request it moves little with other work on the machine, unlike
+    the rates."""
+    pids = [SERVER_PIDS[base] for base in bases]
+    cpu_at_start: list[float] = []
+
+    async def after_warmup() -> None:
+        await asyncio.sleep(WARMUP)
+        cpu_at_start.append(sum(cpu_seconds(pid) for pid in pids))
+
     results = await asyncio.gather(
         *(
-            run_load(url, method="POST", headers=headers, body=body, connections=clients // len(urls), duration=duration, warmup=1.5)
-            for url in urls
-        )
+            run_load(
+                base + path,
+                method="POST",
+                headers=headers,
+                body=body,
+                connections=clients // len(bases),
+                duration=duration,
+                warmup=WARMUP,
+            )
+            for base in bases
+        ),
+        after_warmup(),
     )
-    created = sum(r.statuses.get(201, 0) for r in results)
-    other = sum(r.requests for r in results) - created
-    for r in results:
+    cpu = sum(cpu_seconds(pid) for pid in pids) - cpu_at_start[0]
+    loads = [r for r in results if r is not None]
+    created = sum(r.statuses.get(201, 0) for r in loads)
+    other = sum(r.requests for r in loads) - created
+    for r in loads:
         if set(r.statuses) - {201}:
             print("unexpected statuses:", r.statuses, file=sys.stderr)
-    return created, other, sum(r.statuses.get(201, 0) / r.seconds for r in results)
+    return created, other, sum(r.statuses.get(201, 0) / r.seconds for r in loads), cpu / max(created, 1) * 1000
 
 
 async def bare_commits(url: str, clients: int, duration: float) -> tuple[int, float]:
@@ -162,19 +199,26 @@ async def main() -> None:
     try:
         await asyncio.to_thread(migrate_database, load_settings(database_url=url))
         event_type_ids = await seed(url, reminders=args.reminders)
-        env = {"CALAPI_DATABASE_URL": url, "CALAPI_RUN_WORKER": "false", "CALAPI_RATE_LIMIT": "10000000/minute", "CALAPI_LOG_LEVEL": "warning"}
+        env = {
+            "CALAPI_DATABASE_URL": url,
+            "CALAPI_RUN_WORKER": "false",
+            "CALAPI_RATE_LIMIT": "10000000/minute",
+            "CALAPI_LOG_LEVEL": "warning",
+        }
         headers = {**_JSON, "cal-api-version": "2024-08-13"}
         with ExitStack() as stack:
             bases = [stack.enter_context(uvicorn_server("calapi.asgi:app", env, health="/health")) for _ in range(2)]
-            ok, failed, creates_rate = await http_load(
-                [b + "/v2/bookings" for b in bases], lambda: booking_body(event_type_ids), headers, args.clients, args.duration
+            ok, failed, creates_rate, create_cpu = await http_load(
+                bases, "/v2/bookings", lambda: booking_body(event_type_ids), headers, args.clients, args.duration
             )
         commits, commit_seconds = await bare_commits(url, args.clients, args.duration)
         bare_env = {"BENCH_POSTGRES_DSN": url.replace("postgresql+asyncpg://", "postgresql://")}
         with ExitStack() as stack:
             bases = [stack.enter_context(uvicorn_server("bench.bare_app:app", bare_env)) for _ in range(2)]
             row = json.dumps({"payload": "x" * 64}).encode()
-            _, _, http_commit_rate = await http_load([b + "/bare/commit" for b in bases], row, _JSON, args.clients, args.duration)
+            _, _, http_commit_rate, http_commit_cpu = await http_load(
+                bases, "/bare/commit", row, _JSON, args.clients, args.duration
+            )
     finally:
         await drop_postgres_database(POSTGRES_BASE, url)
 
@@ -185,8 +229,14 @@ async def main() -> None:
     print(f"booking creates: {ok} = {creates_rate:.1f}/s ({failed} not 201)")
     print(f"bare asyncpg insert+commit: {commits} in {commit_seconds:.1f} s = {commits_rate:.1f}/s")
     print(f"ratio: {creates_rate / commits_rate:.3f} (target >= 0.25)")
-    print(f"yardstick, a bare FastAPI endpoint doing one insert+commit: {http_commit_rate:.1f}/s "
-          f"(ratio {http_commit_rate / commits_rate:.3f}); booking creates are {creates_rate / http_commit_rate:.3f} of it")
+    print(
+        f"yardstick, a bare FastAPI endpoint doing one insert+commit: {http_commit_rate:.1f}/s "
+        f"(ratio {http_commit_rate / commits_rate:.3f}); booking creates are {creates_rate / http_commit_rate:.3f} of it"
+    )
+    print(
+        f"server CPU per request: booking create {create_cpu:.2f} ms, yardstick {http_commit_cpu:.2f} ms "
+        f"(yardstick ÷ create {http_commit_cpu / create_cpu:.3f})"
+    )
 
 
 if __name__ == "__main__":

@@ -70,7 +70,7 @@ def uvicorn_server(
     proc = subprocess.Popen(cmd, env=full_env, cwd=checkout, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # a loaded machine may take long to import and start
         while True:
             if proc.poll() is not None:
                 raise RuntimeError(proc.stderr.read() if proc.stderr else "server exited")

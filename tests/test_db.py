@@ -6,8 +6,9 @@ import asyncio
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
+from calapi.db import make_engine
 from calapi.users.models import User
 from tests.conftest import BOTH_DATABASES
 
@@ -55,3 +56,26 @@ async def test_a_read_then_write_transaction_waits_for_another_writer_instead_of
     async with app.state.sessionmaker() as session:
         names = set((await session.scalars(select(User.username))).all())
     assert {"seed", "other", "first"} <= names
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+async def test_a_pooled_connection_the_server_ended_is_replaced_before_a_request_uses_it(app, client, alice):
+    """The server ends every session of the app's pool (as a restart does); the next requests get
+    new connections and their answers, not a server error. The pool checks each connection as it
+    hands it out, without a round trip (``db._replace_closed_connections``)."""
+    for _ in range(3):
+        assert (await client.get("/v2/bookings", headers=alice.headers)).status_code == 200
+    admin = make_engine(app.state.settings.database_url)
+    async with admin.connect() as conn:
+        ended = await conn.scalar(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    await admin.dispose()
+    assert ended >= 1
+    await asyncio.sleep(0.5)  # the ended sessions' sockets close
+    for _ in range(3):
+        assert (await client.get("/v2/bookings", headers=alice.headers)).status_code == 200

@@ -11,6 +11,7 @@ from fastapi import Depends
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, Select, SmallInteger, event
 from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 from sqlalchemy.engine import CursorResult, Dialect, Result
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -123,10 +124,26 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if "poolclass" not in kwargs:
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", 20)
-    kwargs.setdefault("pool_pre_ping", True)
     engine = create_async_engine(url, **kwargs)
+    _replace_closed_connections(engine)
     _bound_integers(engine)
     return engine
+
+
+def _replace_closed_connections(engine: AsyncEngine) -> None:
+    """A pooled connection the server closed (a restart, an idle timeout, a terminated backend) is
+    replaced when it is checked out, so no request fails on it.
+
+    Why not SQLAlchemy's ``pool_pre_ping``: on asyncpg it costs three round trips per checkout
+    (BEGIN, an empty query, ROLLBACK), a fifth of a booking create's. The driver already knows: it
+    reads every connection's socket, and a server that ends a session says so and closes it, so an
+    ended connection is closed locally before it is handed out (asyncpg's own pool checks the same).
+    """
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        if dbapi_connection.driver_connection.is_closed():
+            raise DisconnectionError("the server closed this connection")
 
 
 class InlineSQLiteReader:

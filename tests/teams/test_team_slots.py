@@ -162,5 +162,8 @@ async def test_team_slot_statements_do_not_grow_with_hosts(app, client, alice, c
     two, twelve = await statements("two"), await statements("twelve")
     assert len(two) == len(twelve)
     # team + event type, hosts, schedules and rows, bookings (their event types' buffers joined in) and
-    # holds in one statement, and which hosts have a selected calendar (one statement for all of them)
-    assert len([s for s in twelve if s.lstrip().upper().startswith("SELECT")]) == 5
+    # holds in one statement, and which hosts have a selected calendar: one statement for all of them
+    # of the availability cache's setup (SQLite), or rows of the busy statement (PostgreSQL without
+    # Redis: no cache)
+    selects = 5 if database_url.startswith("sqlite") else 4
+    assert len([s for s in twelve if s.lstrip().upper().startswith("SELECT")]) == selects

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import BigInteger, Select, bindparam, cast, extract, func, literal, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -16,6 +16,7 @@ from sqlalchemy.sql.elements import BindParameter
 
 from calapi.availability.models import SlotReservation
 from calapi.bookings.models import Booking, BookingHost, BookingSeat, BookingStatus
+from calapi.calendars.models import SelectedCalendar
 from calapi.event_types.models import EventType
 from calapi.scheduling import BookingStatus as EngineBookingStatus
 from calapi.scheduling import BusyTimes, Reservation
@@ -123,10 +124,32 @@ def _busy_statement(*, with_holds: bool = False) -> Select[Any]:
             SlotReservation.release_at > bindparam("now"),
         )
     )
+    # And which hosts have a selected calendar (kind 2, one row per selection): a booking's check
+    # reads calendar busy times only for them, so a host without one costs no further statement.
+    selecting = (
+        select(
+            literal(2).label("kind"),
+            SelectedCalendar.user_id.label("host_id"),
+            cast(null(), SlotReservation.uid.type).label("uid"),
+            cast(null(), SlotReservation.event_type_id.type).label("event_type_id"),
+            cast(literal(0), BigInteger).label("start_time"),
+            cast(literal(0), BigInteger).label("end_time"),
+            cast(null(), Booking.status.type).label("status"),
+            cast(literal(0), BigInteger).label("taken"),
+            literal(0).label("before_buffer"),
+            literal(0).label("after_buffer"),
+            cast(null(), SlotReservation.is_seat.type).label("seated"),
+            literal(0).label("id"),
+            *no_time,
+        )
+        .select_from(SelectedCalendar)
+        .where(SelectedCalendar.user_id.in_(host_ids))
+    )
     every = union_all(
         as_organizer.with_only_columns(literal(0).label("kind"), *as_organizer.selected_columns, *no_time),
         as_co_host.with_only_columns(literal(0).label("kind"), *as_co_host.selected_columns, *no_time),
         held,
+        selecting,
     ).subquery()
     return select(*(c for c in every.c if c.key != "id")).order_by(
         every.c.kind, every.c.host_id, every.c.start_time, every.c.id
@@ -192,14 +215,20 @@ async def load_busy_times(
     return _busy_of(ids, (await connection.execute(_BUSY_STATEMENT, parameters)).all())
 
 
+class BusyAndHolds(NamedTuple):
+    busy: dict[int, BusyTimes]
+    holds: dict[int, list[Reservation]]
+    with_calendars: list[int]  # the hosts with a selected calendar, ascending
+
+
 async def load_busy_and_holds(
     connection: AsyncConnection, user_ids: Iterable[int], start: datetime, end: datetime, now: datetime
-) -> tuple[dict[int, BusyTimes], dict[int, list[Reservation]]]:
-    """``load_busy_times`` and the hosts' unexpired holds overlapping [start, end), in one statement
-    (one round trip): each host's busy columns, and its holds."""
+) -> BusyAndHolds:
+    """``load_busy_times``, the hosts' unexpired holds overlapping [start, end) and which of the
+    hosts have a selected calendar, in one statement (one round trip)."""
     ids = sorted(set(user_ids))
     if not ids:
-        return {}, {}
+        return BusyAndHolds({}, {}, [])
     parameters = {
         "host_ids": ids,
         "earliest_start": start - LONGEST_MEETING,
@@ -208,14 +237,19 @@ async def load_busy_and_holds(
         "now": now,
     }
     rows = (await connection.execute(_BUSY_AND_HOLDS_STATEMENT, parameters)).all()
-    # Bookings come first (kind 0, in host and start order), then the holds (kind 1).
-    first_hold = next((n for n, row in enumerate(rows) if row[0] == 1), len(rows))
+    # Bookings come first (kind 0, in host and start order), then the holds (kind 1), then the
+    # hosts' selected calendars (kind 2).
+    first_hold = next((n for n, row in enumerate(rows) if row[0] != 0), len(rows))
     busy = _busy_of(ids, [row[1:11] for row in rows[:first_hold]])
     holds: dict[int, list[Reservation]] = {}
+    with_calendars: set[int] = set()
     for row in rows[first_hold:]:
+        if row[0] == 2:
+            with_calendars.add(row[1])
+            continue
         host_id, uid, event_type_id, seated = row[1], row[2], row[3], row[10]
         holds.setdefault(host_id, []).append(Reservation(row[11], row[12], row[13], event_type_id, uid, seated))
-    return busy, holds
+    return BusyAndHolds(busy, holds, sorted(with_calendars))
 
 
 def _busy_of(ids: list[int], rows: Sequence[Sequence[Any]]) -> dict[int, BusyTimes]:

@@ -338,7 +338,7 @@ async def _read(session: AsyncSession, ids: list[int], lo: int, hi: int, now: da
 async def _read_on(
     connection: AsyncConnection, ids: list[int], start: datetime, end: datetime, now: datetime
 ) -> dict[int, HostBusy]:
-    busy, holds = await load_busy_and_holds(connection, ids, start, end, now)
+    busy, holds, _ = await load_busy_and_holds(connection, ids, start, end, now)
     return {host_id: HostBusy(busy[host_id], tuple(holds.get(host_id, ()))) for host_id in ids}
 
 

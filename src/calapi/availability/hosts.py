@@ -68,7 +68,8 @@ async def complete_hosts(
     calendar_ttl: float | None = None,
 ) -> HostInputs:
     """Hosts with their bookings, holds and calendars' busy times in [start, end): one statement
-    for bookings and holds, one for calendars, whatever the number of hosts.
+    for bookings and holds (and, without the cache, which hosts have a selected calendar), one for
+    the calendars of the hosts that have one, whatever the number of hosts.
 
     ``fixed_ids``: round-robin hosts that must be free (Cal.com's mandatory / ``isFixed``).
     ``cache``: listings only (``reading``: the change log as ``cache.setup`` read it). A booking's
@@ -86,9 +87,10 @@ async def complete_hosts(
         holds: Mapping[int, Sequence[Reservation]] = {user_id: host.holds for user_id, host in kept.items()}
         calendars = await cache.calendar_busy(session, ids, start, end, now=now, ttl=ttl, reading=reading)
     else:
-        # Core rows on the session's connection (its transaction), busy time and holds in one round trip.
-        busy, holds = await load_busy_and_holds(await session.connection(), ids, start, end, now)
-        calendars = await busy_for_hosts(session, ids, start, end, now=now, ttl=ttl)
+        # Core rows on the session's connection (its transaction): busy time, holds and the hosts
+        # with a selected calendar in one round trip; calendar busy times only for those hosts.
+        busy, holds, with_calendars = await load_busy_and_holds(await session.connection(), ids, start, end, now)
+        calendars = await busy_for_hosts(session, with_calendars, start, end, now=now, ttl=ttl)
     for user_id, intervals in calendars.busy.items():
         bookings = busy.get(user_id, EMPTY_BUSY)
         busy[user_id] = (

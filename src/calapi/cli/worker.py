@@ -29,9 +29,7 @@ def worker(
     register_job_handlers(settings)
 
     async def main() -> None:
-        # no pre-ping per checkout (a round trip per claim and per recording): a dead connection
-        # fails one claim or recording, which the loop retries and the pool replaces
-        engine = make_engine(settings.database_url, pool_pre_ping=False)
+        engine = make_engine(settings.database_url)
         sessionmaker = make_sessionmaker(engine)
         # What the jobs write (calendars' busy times above all) reaches the servers' listings.
         change_log = availability_changes_for(settings, sessionmaker)

@@ -116,8 +116,14 @@ def encoded_size(value: Any) -> int:
     return len(json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str).encode())
 
 
-def input_limits(request: Request) -> InputLimits:
+def limits_of(request: Request) -> InputLimits:
     return InputLimits.of(request.app.state.settings)
+
+
+async def input_limits(request: Request) -> InputLimits:
+    """The dependency (async: FastAPI would run a plain function in its thread pool, a thread hop
+    per request)."""
+    return limits_of(request)
 
 
 InputLimitsDep = Annotated[InputLimits, Depends(input_limits)]

@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from calapi.db import utcnow
 from calapi.jobs.models import DomainEvent, Job
-from calapi.jobs.worker import Handler, Record, enqueue, register
+from calapi.jobs.worker import Handler, NewJob, Record, enqueue_all, register
 
 DISPATCH_JOB = "events.dispatch"
 _INSERT_EVENTS = insert(DomainEvent).returning(DomainEvent.id, sort_by_parameter_order=True)
@@ -69,9 +69,9 @@ def consume_in_transaction(name: str, consumer: InTransactionConsumer) -> None:
 async def record_events(session: AsyncSession, events: Sequence[NewEvent]) -> list[int]:
     """Write the event rows and their dispatch jobs; all exist if and only if the caller commits.
 
-    Returns the events' ids. The events go out as one multi-row INSERT … RETURNING and the jobs
-    with the caller's next flush or commit, again as one statement: a booking create records
-    three events, and writing them one by one cost six round trips.
+    Returns the events' ids. The events go out as one multi-row INSERT … RETURNING and their jobs
+    as one more INSERT (Core, no unit of work): a booking create records three events, and writing
+    them one by one cost six round trips.
     """
     occurred_at = utcnow()
     rows = [
@@ -88,8 +88,13 @@ async def record_events(session: AsyncSession, events: Sequence[NewEvent]) -> li
     await session.flush()  # the caller's pending rows go first (an event may point at them)
     connection = await session.connection()  # Core: the ORM's bulk path adds nothing for these rows
     ids = list((await connection.execute(_INSERT_EVENTS, rows)).scalars().all())
-    for event, event_id in zip(events, ids, strict=True):
-        enqueue(session, DISPATCH_JOB, {"eventId": event_id}, run_at=event.dispatch_at)
+    await enqueue_all(
+        session,
+        [
+            NewJob(DISPATCH_JOB, {"eventId": event_id}, event.dispatch_at)
+            for event, event_id in zip(events, ids, strict=True)
+        ],
+    )
     if _in_transaction:
         recorded = [
             RecordedEvent(event_id, event.trigger, event.payload, event.subject_uid, occurred_at)

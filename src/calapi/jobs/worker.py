@@ -27,12 +27,12 @@ import logging
 import random
 import time
 from collections import Counter, deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event, or_, select, update
+from sqlalchemy import event, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
@@ -91,11 +91,47 @@ def registered_kinds() -> list[str]:
 def enqueue(session: AsyncSession, kind: str, payload: dict[str, Any], *, run_at: datetime | None = None) -> Job:
     """Add a job to the caller's transaction: it exists if and only if the caller commits.
 
-    Jobs are added through here (the ORM) only: on PostgreSQL, flushing one is what sends the
-    workers' ``NOTIFY`` (``_notify_new_jobs``)."""
+    (On PostgreSQL the table's trigger sends the workers' ``NOTIFY`` for every insert: see
+    ``JOBS_CHANNEL``.)"""
     job = Job(kind=kind, payload=payload, run_at=run_at or utcnow(), status=JobStatus.pending.value)
     session.add(job)
     return job
+
+
+@dataclass(frozen=True)
+class NewJob:
+    kind: str
+    payload: dict[str, Any]
+    run_at: datetime | None = None  # None: now
+
+
+_INSERT_JOBS = insert(Job)
+# Set on a session whose transaction wrote jobs, for ``wake_on_commit``.
+_NEW_JOBS = "calapi.new_jobs"
+
+
+async def enqueue_all(session: AsyncSession, jobs: Sequence[NewJob]) -> None:
+    """``enqueue`` for several jobs at once, as one Core INSERT on the session's connection, now:
+    no unit of work for rows nobody reads back (a hot path: a booking's outbox)."""
+    if not jobs:
+        return
+    now = utcnow()
+    rows = [
+        {
+            "kind": job.kind,
+            "payload": job.payload,
+            "status": JobStatus.pending.value,
+            "run_at": job.run_at or now,
+            "attempts": 0,
+            "locked_until": None,
+            "last_error": None,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for job in jobs
+    ]
+    await (await session.connection()).execute(_INSERT_JOBS, rows)
+    session.info[_NEW_JOBS] = True
 
 
 def next_attempt_at(handler: Handler, attempts: int, now: datetime) -> datetime | None:
@@ -258,29 +294,23 @@ def wake_on_commit(sessionmaker: async_sessionmaker[AsyncSession], worker: Worke
     @event.listens_for(session_class, "before_flush")
     def _note_jobs(session: Session, _context: Any, _instances: Any) -> None:
         if any(isinstance(obj, Job) for obj in session.new):
-            session.info["calapi.new_jobs"] = True
+            session.info[_NEW_JOBS] = True
 
     @event.listens_for(session_class, "after_commit")
     def _wake(session: Session) -> None:
-        if session.info.pop("calapi.new_jobs", False):
+        if session.info.pop(_NEW_JOBS, False):
             worker.wake()
 
 
 # ---------------------------------------------------------------- PostgreSQL: NOTIFY on new jobs
 #
 # A ``calapi worker`` process cannot see another process's commits, so on PostgreSQL every
-# transaction that inserts jobs also sends ``NOTIFY calapi_jobs`` (delivered at commit, dropped on
-# rollback, merged into one per transaction); the worker LISTENs and claims at once instead of
-# waiting for its next poll. Polling stays as the fallback (a lost listening connection).
+# statement that inserts jobs sends ``NOTIFY calapi_jobs`` — the table's trigger does (migration
+# ``jobs_notify``): delivered at commit, dropped on rollback, merged into one per transaction, and
+# no statement of its own. The worker LISTENs and claims at once instead of waiting for its next
+# poll. Polling stays as the fallback (a lost listening connection).
 
 JOBS_CHANNEL = "calapi_jobs"
-
-
-@event.listens_for(Session, "after_flush")
-def _notify_new_jobs(session: Session, _flush_context: Any) -> None:
-    # (``session.new`` still lists what this flush inserted)
-    if any(isinstance(obj, Job) for obj in session.new) and session.get_bind().dialect.name == "postgresql":
-        session.connection().exec_driver_sql(f"NOTIFY {JOBS_CHANNEL}")
 
 
 async def listen_for_jobs(engine: AsyncEngine, worker: Worker) -> None:

@@ -54,7 +54,7 @@ from calapi.core.auth import CurrentPrincipal, MaybePrincipal
 from calapi.core.clock import Now
 from calapi.core.envelopes import iso_ms, success
 from calapi.core.errors import BadRequest, NotFound
-from calapi.core.limits import input_limits
+from calapi.core.limits import limits_of
 from calapi.core.versioning import (
     V2024_04_15,
     V2024_06_11,
@@ -89,7 +89,7 @@ async def _create(
         new,
         now=now,
         caller_id=principal.user_id if principal else None,
-        limits=input_limits(request),
+        limits=limits_of(request),
         booker_uid=request.cookies.get(BOOKER_COOKIE),
     )
 
@@ -108,7 +108,7 @@ async def create_booking(request: Request, session: SessionDep, principal: Maybe
             rescheduled_by=move.rescheduledBy,
             seat_uid=move.seatReferenceUid,
         )
-        made = await reschedule.reschedule(session, command, caller=principal, now=now, limits=input_limits(request))
+        made = await reschedule.reschedule(session, command, caller=principal, now=now, limits=limits_of(request))
     else:
         made = await _create(request, session, principal, now, to_new_booking(body))
     return JSONResponse(success(v1_presenter.booking(made.bookings[0])), status_code=201)
@@ -241,7 +241,7 @@ async def cancel_booking(
     # An ended booking goes to the service under its own uid, which refuses it with Cal.com's words.
     command = CancelBooking(target, reason=body.cancellationReason, seat_uid=body.seatReferenceUid)
     # The service changes the row ``booking`` is (one object per row in the session): no need to read it again.
-    await cancel.cancel(session, command, caller=principal, now=now, limits=input_limits(request))
+    await cancel.cancel(session, command, caller=principal, now=now, limits=limits_of(request))
     only_seat = body.seatReferenceUid is not None and booking.status != BookingStatus.cancelled.value
     return success({"bookingId": booking.id, "bookingUid": booking.uid, "onlyRemovedAttendee": only_seat})
 

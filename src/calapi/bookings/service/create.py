@@ -2,7 +2,8 @@
 
 The booking transaction (architecture invariant 1):
 
-    begin_write → load the event type → lock_hosts(organizer, or every host of a team event) →
+    begin_write → load the event type (PostgreSQL: taking a personal event type's host lock in the
+    same statement) → lock_hosts(organizer, or every host of a team event, unless taken) →
     load the engine's inputs with the same loader as GET /v2/slots → check_booking → (team) pick
     the organizer and co-hosts → insert booking + attendees (+ seats, + co-host rows) + outbox
     events (a paid event type: its payment instead, through the payment hook) → flush
@@ -34,7 +35,7 @@ from calapi.bookings.results import BookingResult, CreatedBookings, EventTypeRef
 from calapi.bookings.service import checks, details, payments, queries, refusals, team
 from calapi.bookings.service.hosts import load_booking_hosts
 from calapi.bookings.service.locations import resolve_location
-from calapi.bookings.service.locks import lock_hosts, lock_seat_slot
+from calapi.bookings.service.locks import host_lock, is_postgres, lock_hosts, lock_seat_slot
 from calapi.bookings.service.recurrence import MAX_OCCURRENCES, occurrence_starts
 from calapi.core.errors import BadRequest, NotFound
 from calapi.core.limits import InputLimits
@@ -71,14 +72,21 @@ _EVENT_TYPE_OWNER_TEAM = (
 )
 
 
-async def _find_event_type(session: AsyncSession, new: NewBooking) -> tuple[EventType, User | None, Team | None]:
-    """The event type, its owner (None for a team event type) and its team (None for a personal one),
-    in one statement."""
+# PostgreSQL: with the owner's host lock taken as the row is read (``lock_hosts`` for a personal
+# event type, without a round trip of its own; a team event type has no owner: NULL, no lock).
+_EVENT_TYPE_OWNER_TEAM_LOCKED = _EVENT_TYPE_OWNER_TEAM.add_columns(host_lock(EventType.owner_id))
+
+
+async def _find_event_type(session: AsyncSession, new: NewBooking) -> tuple[EventType, User | None, Team | None, bool]:
+    """The event type, its owner (None for a team event type), its team (None for a personal one)
+    and whether the owner's host lock is held already, in one statement."""
     if new.event_type_id is not None:
-        row = (await session.execute(_EVENT_TYPE_OWNER_TEAM, {"event_type_id": new.event_type_id})).first()
+        locking = is_postgres(session)
+        statement = _EVENT_TYPE_OWNER_TEAM_LOCKED if locking else _EVENT_TYPE_OWNER_TEAM
+        row = (await session.execute(statement, {"event_type_id": new.event_type_id})).first()
         if row is None or (row[1] is None and row[0].team_id is None):
             raise NotFound(f"Event type with id {new.event_type_id} not found.")
-        return row[0], row[1], row[2]
+        return row[0], row[1], row[2], locking and row[1] is not None
     if new.team_slug is not None:
         if new.event_type_slug is None:
             raise BadRequest(NO_EVENT_TYPE)
@@ -93,7 +101,7 @@ async def _find_event_type(session: AsyncSession, new: NewBooking) -> tuple[Even
             raise NotFound(f"Team with slug {new.team_slug} not found")
         if found[1] is None:
             raise NotFound(f"Event type with slug {new.event_type_slug} belonging to team {new.team_slug} not found.")
-        return found[1], None, found[0]
+        return found[1], None, found[0], False
     if new.event_type_slug is None or new.username is None:
         raise BadRequest(NO_EVENT_TYPE)
     by_username = (
@@ -108,7 +116,7 @@ async def _find_event_type(session: AsyncSession, new: NewBooking) -> tuple[Even
         raise NotFound(f"User with username {new.username} not found")
     if by_username[1] is None:
         raise NotFound(f"Event type with slug {new.event_type_slug} belonging to user {new.username} not found.")
-    return by_username[1], by_username[0], by_username[2]
+    return by_username[1], by_username[0], by_username[2], False
 
 
 def _slot_event(event_type: EventType) -> SlotEventType:
@@ -252,7 +260,7 @@ async def create_booking(
     if start < now:
         raise BadRequest(refusals.PAST)
 
-    event_type, owner, event_team = await _find_event_type(session, new)
+    event_type, owner, event_team, owner_locked = await _find_event_type(session, new)
     team_hosts: team.TeamHosts | None = None
     if owner is None:
         if event_type.scheduling_type == team.MANAGED:
@@ -272,7 +280,8 @@ async def create_booking(
     # Lock, then read: everything the engine sees below was committed before we held the lock.
     # A team booking locks every host it may use (ascending ids), so the round-robin choice
     # below sees every concurrent booking of these hosts.
-    await lock_hosts(session, host_ids)
+    if not owner_locked:
+        await lock_hosts(session, host_ids)
     if seated:
         for occurrence in starts:
             await lock_seat_slot(session, event_type.id, occurrence)

@@ -15,9 +15,11 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import ColumnElement, func, literal, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 # Advisory-lock namespaces (the first int of the two-int form). Arbitrary but fixed: "ca" "lh"/"ls".
 HOST_NAMESPACE = 0x63616C68  # a host's bookings
@@ -27,7 +29,7 @@ _INT32 = 2**31
 _LOCK = text("SELECT pg_advisory_xact_lock(:namespace, :key)")
 
 
-def _is_postgres(session: AsyncSession) -> bool:
+def is_postgres(session: AsyncSession) -> bool:
     return session.bind is not None and session.bind.dialect.name == "postgresql"
 
 
@@ -36,12 +38,18 @@ def _int4(value: int) -> int:
     return (value + _INT32) % (2 * _INT32) - _INT32
 
 
+def host_lock(host_id: ColumnElement[int | None] | InstrumentedAttribute[int | None]) -> ColumnElement[Any]:
+    """``lock_hosts`` for one host as a column of a statement (PostgreSQL): the lock is taken while
+    the statement reads its row, with no round trip of its own. (Ids are int4 columns: no fold.)"""
+    return func.pg_advisory_xact_lock(literal(_int4(HOST_NAMESPACE)), host_id)
+
+
 async def lock_hosts(session: AsyncSession, host_ids: Iterable[int]) -> None:
     """Serialise booking transactions per host until this transaction ends.
 
     Call after ``begin_write(session)`` and before loading the hosts' busy time.
     """
-    if not _is_postgres(session):
+    if not is_postgres(session):
         return
     connection = await session.connection()  # Core: the ORM's execute path costs more than the lock
     for host_id in sorted(set(host_ids)):
@@ -60,7 +68,7 @@ async def lock_seat_slot(session: AsyncSession, event_type_id: int, start: datet
     A CRC collision between two slots only makes them wait for each other; it never lets two
     bookers into one slot unserialised. SQLite: nothing beyond ``begin_write``.
     """
-    if not _is_postgres(session):
+    if not is_postgres(session):
         return
     connection = await session.connection()
     await connection.execute(
