@@ -55,14 +55,14 @@ def rank_of(role: str) -> int:
     return _RANK[role]
 
 
-def teams_managed_by(user_id: int, team_ids: Sequence[int]) -> Select[int]:
-    """A subquery: which of these teams the user runs (an accepted ADMIN or OWNER)."""
-    return select(Membership.team_id).where(
-        Membership.team_id.in_(list(team_ids)),
+def teams_managed_by(user_id: int, team_ids: Sequence[int] | None = None) -> Select[int]:
+    """A subquery: which of these teams (None: of all teams) the user runs (an accepted ADMIN or OWNER)."""
+    query = select(Membership.team_id).where(
         Membership.user_id == user_id,
         Membership.accepted.is_(True),
         Membership.role.in_(MANAGER_ROLES),
     )
+    return query if team_ids is None else query.where(Membership.team_id.in_(list(team_ids)))
 
 
 @dataclass(frozen=True)

@@ -174,16 +174,7 @@ async def list_teams_of(session: AsyncSession, user_id: int) -> list[Team]:
 
 async def list_teams_managed_by(session: AsyncSession, user_id: int) -> list[Team]:
     """Teams the user runs (an accepted ADMIN or OWNER), oldest first; one statement."""
-    query = (
-        select(Team)
-        .join(Membership, Membership.team_id == Team.id)
-        .where(
-            Membership.user_id == user_id,
-            Membership.accepted.is_(True),
-            Membership.role.in_(roles.MANAGER_ROLES),
-        )
-        .order_by(Team.id)
-    )
+    query = select(Team).where(Team.id.in_(roles.teams_managed_by(user_id))).order_by(Team.id)
     return list(await session.scalars(query))
 
 
