@@ -35,6 +35,17 @@ def run_cli(*args: str, **settings: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def start_worker(*, poll_interval: str = "0.05", **settings: str) -> subprocess.Popen[bytes]:
+    """``calapi worker`` in a child process, its output dropped (fault tests kill it at will)."""
+    return subprocess.Popen(
+        [*CALAPI, "worker", "--poll-interval", poll_interval],
+        env=calapi_env(**{"log_level": "warning", **settings}),
+        cwd=REPO_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
 @contextmanager
 def running_server(*, port: int | None = None, log: Path | None = None, **settings: str) -> Iterator[str]:
     """``calapi serve`` in a child process; yields its base URL and stops it afterwards.

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from calapi.jobs.outbox import record_event
 from calapi.webhooks.models import WebhookAttempt, WebhookDelivery
-from tests.support.servers import CALAPI, REPO_ROOT, calapi_env
+from tests.support.servers import start_worker as start_calapi_worker
 from tests.webhooks.conftest import SECRET, subscribe
 from tests.webhooks.receiver import verify_cal, verify_standard
 
@@ -23,20 +23,12 @@ EVENTS = 1000
 
 
 def start_worker(database_url: str) -> subprocess.Popen[bytes]:
-    env = calapi_env(
+    return start_calapi_worker(
         database_url=database_url,
         webhook_retry_schedule="0,0.2s,0.2s,0.3s,0.3s,0.5s,0.5s,1s,1s,1s",
         webhook_retry_jitter="0.2",
         webhook_timeout_seconds="2",
         job_lease_seconds="4",  # a killed worker's claimed jobs are taken over after this
-        log_level="warning",
-    )
-    return subprocess.Popen(
-        [*CALAPI, "worker", "--poll-interval", "0.05"],
-        env=env,
-        cwd=REPO_ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
     )
 
 

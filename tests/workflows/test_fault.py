@@ -20,7 +20,7 @@ from calapi.event_types.models import EventType
 from calapi.jobs.models import Job
 from calapi.workflows.models import WorkflowMessage
 from tests.bookings.conftest import ATTENDEE, at, book, make_event_type, v2
-from tests.support.servers import CALAPI, REPO_ROOT, calapi_env
+from tests.support.servers import start_worker as start_calapi_worker
 from tests.workflows.conftest import workflow_body
 from tests.workflows.servers import SmtpServer
 
@@ -37,20 +37,12 @@ def settings_overrides(smtp: SmtpServer) -> dict[str, str]:
 
 
 def start_worker(database_url: str, smtp: SmtpServer) -> subprocess.Popen[bytes]:
-    env = calapi_env(
+    return start_calapi_worker(
         database_url=database_url,
         smtp_url=smtp.url,
         email_from="Cal <notifications@calapi.test>",
         notification_retry_schedule="0,0.2s,0.3s,0.5s,1s,1s,2s",
         job_lease_seconds="4",  # a killed worker's claimed jobs are taken over after this
-        log_level="warning",
-    )
-    return subprocess.Popen(
-        [*CALAPI, "worker", "--poll-interval", "0.05"],
-        env=env,
-        cwd=REPO_ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
     )
 
 
