@@ -19,6 +19,9 @@ from tests.calendars.conftest import CALDAV_USERS, Radicale, until, vcalendar, v
 from tests.conftest import BOTH_DATABASES
 
 TTL, TIMEOUT = 2.0, 1.0
+# What a request may take beyond the calendar timeout: its usual ~10 ms, plus the scheduling delay
+# of a loaded 2-core CI machine running the whole suite (seen there: 1.57 s).
+ANSWER_MARGIN = 2.5
 BERLIN = ZoneInfo("Europe/Berlin")
 
 pytestmark = BOTH_DATABASES
@@ -224,7 +227,7 @@ async def test_a_calendar_server_that_never_answers_delays_and_breaks_nothing(
     )
     elapsed = time.monotonic() - began
     assert response.status_code == 200, response.text
-    assert elapsed < TIMEOUT + 1.5, elapsed
+    assert elapsed < TIMEOUT + ANSWER_MARGIN, elapsed
     assert response.headers[STALE_HEADER] == "Team"
     assert len(response.json()["data"]) == 1
 
@@ -236,7 +239,7 @@ async def test_a_calendar_server_that_never_answers_delays_and_breaks_nothing(
         headers=alice.headers,
     )
     assert refused.status_code == 400 and "did not answer in time" in refused.json()["error"]["message"]
-    assert time.monotonic() - began < TIMEOUT + 1.5
+    assert time.monotonic() - began < TIMEOUT + ANSWER_MARGIN
 
 
 async def test_refused_credentials_mark_the_connection_invalid_with_the_reason(client, app, alice, radicale, job_loop):
