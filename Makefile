@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# Test processes: one per core; each has its own databases and Redis database (tests/support).
+PYTEST_WORKERS ?= auto
 
 .PHONY: run test install install-test migrate worker bench clean
 
@@ -36,7 +38,7 @@ worker: install
 	$(BIN)/calapi worker
 
 test: install-test
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 bench: install-test
 	$(BIN)/python bench/run_all.py

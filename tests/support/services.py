@@ -37,9 +37,20 @@ def _missing(message: str) -> NoReturn:
     pytest.skip(message)
 
 
+def _redis_for_this_worker(url: str) -> str:
+    """Under pytest-xdist each worker counts in a Redis database of its own (15, 14, …): rate-limit
+    counters are keyed by user id, and every worker's users start at id 1."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return url
+    parsed = urlparse(url)
+    database = int(parsed.path.strip("/") or 0)
+    return parsed._replace(path=f"/{(database - int(worker[2:])) % 16}").geturl()
+
+
 def require(service: str) -> str:
     """The service's URL, or skip (fail under CI) when it cannot be reached."""
-    url, port = (POSTGRES_URL, 5432) if service == "postgres" else (REDIS_URL, 6379)
+    url, port = (POSTGRES_URL, 5432) if service == "postgres" else (_redis_for_this_worker(REDIS_URL), 6379)
     if _reachable(url, port):
         return url
     _missing(

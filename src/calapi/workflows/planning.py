@@ -208,6 +208,31 @@ def _standard_emails_off(event_type: EventType | None) -> tuple[bool, bool]:
     return bool(event_type.disable_standard_emails_host), bool(event_type.disable_standard_emails_attendee)
 
 
+def _email_plan(
+    event: DomainEvent,
+    context: BookingContext,
+    kind: BookingEmail,
+    audience: Audience,
+    recipient: Recipient,
+    ics_method: str,
+    now: datetime,
+    extra: dict[str, Any] | None = None,
+) -> Plan:
+    """One default booking email, sent now; its key makes a replayed event plan it only once."""
+    return Plan(
+        key=_key(f"e{event.id}", kind.value, audience.value, recipient.address.lower()),
+        source=Source.booking,
+        trigger=kind.value,
+        template=audience.value,
+        channel=Channel.email,
+        booking_uid=context.booking.uid,
+        recipient=recipient,
+        scheduled_at=now,
+        ics_method=ics_method,
+        context=extra if extra is not None else {},
+    )
+
+
 def booking_email_plans(
     event: DomainEvent,
     context: BookingContext,
@@ -238,21 +263,7 @@ def booking_email_plans(
             extra = {"cancellationReason": payload.get("cancellationReason")}
         else:
             recipients += [(Audience.attendee, r) for r in _attendees(context, seat_attendee_id)]
-    return [
-        Plan(
-            key=_key(f"e{event.id}", kind.value, audience.value, r.address.lower()),
-            source=Source.booking,
-            trigger=kind.value,
-            template=audience.value,
-            channel=Channel.email,
-            booking_uid=context.booking.uid,
-            recipient=r,
-            scheduled_at=now,
-            ics_method=method,
-            context=extra,
-        )
-        for audience, r in recipients
-    ]
+    return [_email_plan(event, context, kind, audience, r, method, now, extra) for audience, r in recipients]
 
 
 def reassignment_plans(
@@ -271,20 +282,7 @@ def reassignment_plans(
             recipients.append((BookingEmail.reassigned, Audience.host, previous, "CANCEL"))
     if not attendees_off:
         recipients += [(BookingEmail.reassigned, Audience.attendee, r, "REQUEST") for r in _attendees(context)]
-    return [
-        Plan(
-            key=_key(f"e{event.id}", kind.value, audience.value, r.address.lower()),
-            source=Source.booking,
-            trigger=kind.value,
-            template=audience.value,
-            channel=Channel.email,
-            booking_uid=context.booking.uid,
-            recipient=r,
-            scheduled_at=now,
-            ics_method=method,
-        )
-        for kind, audience, r, method in recipients
-    ]
+    return [_email_plan(event, context, kind, audience, r, method, now) for kind, audience, r, method in recipients]
 
 
 async def _previous_host(session: AsyncSession, event: DomainEvent, context: BookingContext) -> Recipient | None:
