@@ -247,6 +247,8 @@ async def test_one_user_never_sees_or_changes_another_users_webhooks(
     )
     assert changed.status_code == 404
     assert (await alice_web.post(f"{PAGE}/{theirs['id']}/ping", data=_form(own))).status_code == 404
+    assert (await alice_web.get(f"{PAGE}/{theirs['id']}/delete")).status_code == 404
+    assert (await alice_web.post(f"{PAGE}/{theirs['id']}/delete", data=_form(own))).status_code == 404
     redelivered = await alice_web.post(f"{PAGE}/{theirs['id']}/deliveries/{delivery['id']}/redeliver", data=_form(own))
     assert redelivered.status_code == 404
     [still] = await _api_webhooks(client, bob)
@@ -400,3 +402,24 @@ async def test_ping_shows_the_answer(
     assert "answered <strong>418</strong>" in answer.text and "short and stout" in answer.text
     [ping] = receiver.requests
     assert ping.json()["triggerEvent"] == "PING" and ping.webhook_id in answer.text
+
+
+async def test_delete_asks_first_then_removes_the_webhook(
+    app: Any, client: httpx.AsyncClient, alice: Any, alice_web: httpx.AsyncClient, receiver: Any
+) -> None:
+    kept = await subscribe(client, alice, receiver.url + "/kept", ["BOOKING_CREATED"])
+    gone = await subscribe(client, alice, receiver.url + "/gone", ["BOOKING_CREATED"])
+    edit = await alice_web.get(f"{PAGE}/{gone['id']}")
+    assert f'href="{PAGE}/{gone["id"]}/delete"' in edit.text
+    confirm = await alice_web.get(f"{PAGE}/{gone['id']}/delete")
+    assert confirm.status_code == 200 and receiver.url + "/gone" in confirm.text
+    assert [h["id"] for h in await _api_webhooks(client, alice)] == [kept["id"], gone["id"]]  # asking deletes nothing
+
+    unchecked = await alice_web.post(f"{PAGE}/{gone['id']}/delete", data={"csrf_token": "wrong"})
+    assert unchecked.status_code == 403
+    deleted = await alice_web.post(f"{PAGE}/{gone['id']}/delete", data=_form(confirm))
+    assert deleted.status_code == 303 and deleted.headers["location"] == PAGE + "?done=deleted"
+    assert [h["id"] for h in await _api_webhooks(client, alice)] == [kept["id"]]
+    listed = await alice_web.get(deleted.headers["location"])
+    assert "The webhook is deleted." in listed.text and receiver.url + "/gone" not in listed.text
+    assert (await alice_web.get(f"{PAGE}/{gone['id']}")).status_code == 404

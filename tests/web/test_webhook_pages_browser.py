@@ -187,6 +187,12 @@ async def test_webhooks_created_previewed_delivered_redelivered_and_pinged_in_a_
             assert receiver.requests[-1].json()["event"] == "PING"
             await check_page(page, shots, "10-ping")
 
+            # Delete asks first (the confirmation is checked like every page; deleting is tested over HTTP).
+            await page.goto(f"{PAGE}/{hook['id']}")
+            await page.get_by_role("link", name="Delete this webhook…").click()
+            assert await page.get_by_role("button", name="Delete webhook").count() == 1
+            await check_page(page, shots, "11-delete-confirm")
+
             # The same pages on a phone-sized screen: readable, nothing wider than the screen.
             delivery_url = await page.evaluate("location.href")
             assert delivery_url
@@ -195,6 +201,7 @@ async def test_webhooks_created_previewed_delivered_redelivered_and_pinged_in_a_
                 "new-webhook": PAGE + "/new",
                 "edit": f"{PAGE}/{hook['id']}",
                 "delivery-log": PAGE + "/deliveries",
+                "delete-confirm": f"{PAGE}/{hook['id']}/delete",
             }
             log_page = await context.new_page()
             await log_page.goto(PAGE + "/deliveries")

@@ -44,6 +44,7 @@ LOG_PAGE_SIZE = 50
 _NOTICES = {
     "created": "The webhook is created.",
     "saved": "The webhook is saved.",
+    "deleted": "The webhook is deleted.",
     "redelivered": "The delivery is queued again, with the same webhook-id; reload to see the new attempt.",
 }
 
@@ -364,6 +365,29 @@ async def update_webhook(
     entered.has_secret = bool(webhook.secret)
     status = 400 if errors else 200
     return await _form_page(request, db, who, entered, webhook=webhook, errors=errors, status_code=status)
+
+
+# ---------------------------------------------------------------- delete
+
+
+@router.get(PAGE + "/{webhook_id}/delete")
+async def delete_webhook_page(request: Request, webhook_id: str, db: SessionDep, who: CurrentUser) -> Response:
+    try:
+        webhook = await webhooks_service.get(db, ManagedWebhooks(_principal(who)), webhook_id)
+    except NotFound:
+        return _not_found(request)
+    return render(request, "delete_webhook.html", {"webhook": webhook})
+
+
+@router.post(PAGE + "/{webhook_id}/delete")
+async def delete_webhook(
+    request: Request, webhook_id: str, form: CheckedForm, db: SessionDep, who: CurrentUser
+) -> Response:
+    try:
+        await webhooks_service.delete_one(db, ManagedWebhooks(_principal(who)), webhook_id)
+    except NotFound:
+        return _not_found(request)
+    return redirect(PAGE + "?done=deleted")
 
 
 # ---------------------------------------------------------------- ping
