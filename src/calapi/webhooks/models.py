@@ -80,6 +80,7 @@ class WebhookDelivery(Base):
         # fan-out is idempotent: a re-run dispatch job cannot make a second delivery of one event
         UniqueConstraint("event_id", "webhook_id"),
         Index("ix_webhook_deliveries_webhook_created", "webhook_id", "created_at"),
+        Index("ix_webhook_deliveries_created_at", "created_at"),  # the retention prune
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

@@ -130,6 +130,7 @@ class WorkflowMessage(Base):
     __table_args__ = (
         Index("ix_workflow_messages_booking_uid_created_at", "booking_uid", "created_at"),
         Index("ix_workflow_messages_workflow_id_created_at", "workflow_id", "created_at"),
+        Index("ix_workflow_messages_updated_at", "updated_at"),  # the retention prune
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
