@@ -161,3 +161,126 @@ async def test_a_job_committed_while_a_claim_runs_is_not_left_for_the_next_poll(
         await task
     assert [n for n, _ in ran] == [1, 2]
     assert ran[1][1] - started < 3  # at once, not at the next poll 30 s later
+
+
+@BOTH_DATABASES
+async def test_jobs_sharing_a_serial_key_never_run_at_once_in_two_workers(app):
+    """A key is held from the claim until the outcome is committed: jobs sharing one (of a list)
+    never overlap, in either of two workers claiming the same table; other jobs run beside them,
+    and a job given back by a claim because its key was held uses no attempt."""
+    active: dict[str, int] = {}
+    overlaps: list[str] = []
+    running = {"now": 0, "peak": 0}
+
+    async def load(session, claimed):
+        return {job.id: None for job in claimed}
+
+    async def perform(job, _context):
+        keys = job.payload.get("keys") or []
+        for key in keys:
+            active[key] = active.get(key, 0) + 1
+            if active[key] > 1:
+                overlaps.append(key)
+        running["now"] += 1
+        running["peak"] = max(running["peak"], running["now"])
+        await asyncio.sleep(0.03)
+        running["now"] -= 1
+
+        async def record(session):  # in the recording transaction: the key is free once it commits
+            for key in keys:
+                active[key] -= 1
+
+        return record
+
+    jobs.register("test.serial", jobs.Handler(load=load, perform=perform, serial_field="keys"))
+    payloads = [{"keys": ["a"]}] * 6 + [{"keys": ["b"]}] * 6 + [{"keys": ["a", "b"]}] * 3 + [{}] * 4
+    async with app.state.sessionmaker() as session:
+        made = [jobs.enqueue(session, "test.serial", payload) for payload in payloads]
+        await session.commit()
+    workers = [jobs.Worker(app.state.sessionmaker, poll_interval=0.02) for _ in range(2)]
+    tasks = [asyncio.create_task(w.run()) for w in workers]
+    try:
+        finished = [await _wait_for(app, job.id, "done", timeout=30) for job in made]
+    finally:
+        for w in workers:
+            await w.stop()
+        await asyncio.gather(*tasks)
+    assert [job.status for job in finished] == ["done"] * len(made)
+    assert overlaps == []
+    assert running["peak"] >= 2  # jobs of other keys (or none) ran at the same time
+    assert {job.attempts for job in finished} == {1}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+async def test_two_claims_at_once_cannot_both_take_a_key(app):
+    """PostgreSQL: a second claim that runs while the first (which took key "k") has not committed
+    cannot see the first job as running yet; the first claim's lock on the key makes it give the
+    second job back."""
+    seen: list[list[int]] = []
+
+    async def load(session, claimed):
+        if not seen:  # inside the first claim's transaction
+            seen.append([job.id for job in claimed])
+            inner = await jobs.claim(app.state.sessionmaker, batch=10, lease=timedelta(minutes=1), contexts={})
+            seen.append([job.id for job in inner])
+        return {}
+
+    async def perform(job, _context):
+        return None
+
+    jobs.register("test.race", jobs.Handler(load=load, perform=perform, serial_field="key"))
+    async with app.state.sessionmaker() as session:
+        first = jobs.enqueue(session, "test.race", {"key": "k"})
+        await session.flush()
+        second = jobs.enqueue(session, "test.race", {"key": "k"})
+        other = jobs.enqueue(session, "test.race", {"key": "other"})
+        await session.commit()
+    # The first claim takes one job only, so that the second claim finds the others free of row locks.
+    claimed = await jobs.claim(app.state.sessionmaker, batch=1, lease=timedelta(minutes=1), contexts={})
+    assert [job.id for job in claimed] == [first.id]
+    assert seen == [[first.id], [other.id]]
+    async with app.state.sessionmaker() as session:
+        rows = {job.id: job for job in (await session.scalars(select(Job).where(Job.kind == "test.race"))).all()}
+    assert (rows[second.id].status, rows[second.id].attempts) == ("pending", 0)
+    assert (rows[first.id].status, rows[other.id].status) == ("running", "running")
+
+
+@BOTH_DATABASES
+async def test_a_keys_backlog_does_not_hold_back_other_jobs_while_its_holder_runs(app):
+    """A claim gives back the jobs of a held key; the next claims skip them, so the jobs behind
+    them are claimed and run while the holder still runs."""
+    holder_may_end = asyncio.Event()
+    ran: list[str] = []
+
+    async def load(session, claimed):
+        return {}
+
+    async def perform(job, _context):
+        ran.append(job.payload["name"])
+        if job.payload["name"] == "holder":
+            await asyncio.wait_for(holder_may_end.wait(), timeout=10)
+        return None
+
+    jobs.register("test.backlog", jobs.Handler(load=load, perform=perform, serial_field="key"))
+    async with app.state.sessionmaker() as session:
+        holder = jobs.enqueue(session, "test.backlog", {"name": "holder", "key": "k"})
+        await session.flush()
+        for n in range(12):
+            last = jobs.enqueue(session, "test.backlog", {"name": f"waits {n}", "key": "k"})
+            await session.flush()
+        others = [jobs.enqueue(session, "test.backlog", {"name": f"other {n}"}) for n in range(3)]
+        await session.commit()
+    loop_worker = jobs.Worker(app.state.sessionmaker, poll_interval=0.3, batch=5)
+    task = asyncio.create_task(loop_worker.run())
+    try:
+        finished = [await _wait_for(app, job.id, "done", timeout=5) for job in others]
+        assert [job.status for job in finished] == ["done"] * 3
+        assert ran[0] == "holder" and not any(name.startswith("waits") for name in ran)
+        holder_may_end.set()
+        assert (await _wait_for(app, holder.id, "done")).status == "done"
+        assert (await _wait_for(app, last.id, "done")).status == "done"  # the key's backlog, one by one
+    finally:
+        holder_may_end.set()
+        await loop_worker.stop()
+        await task

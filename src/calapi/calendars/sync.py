@@ -19,7 +19,11 @@ then (Cal.com's webhook payload); what the job reads besides is this room's own 
 - cancelled or rejected: the event is deleted; one seat leaving rewrites the attendee list;
 - each write is recorded as a booking reference, only once every write of the job succeeded (a
   write is idempotent: the same UID at the same URL), and a failure is retried on the job
-  engine's back-off schedule.
+  engine's back-off schedule;
+- the writes of one booking never run at once (the job engine's serialization keys: the bookings
+  a job writes), and each puts the attendees as the database holds them when its job is claimed —
+  so seats booked or cancelled together all end up in the event, and the first seats' jobs do not
+  each create the event.
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ from calapi.jobs import worker as jobs
 from calapi.jobs.models import DomainEvent, Job
 
 WRITE_JOB = "calendars.write"
+SERIAL = "meetings"  # the write job's payload field naming the bookings it writes (its serialization keys)
 # The booking events (their wire trigger names) that change what a calendar should show.
 CREATED, REQUESTED, RESCHEDULED = "BOOKING_CREATED", "BOOKING_REQUESTED", "BOOKING_RESCHEDULED"
 CANCELLED, REJECTED, REASSIGNED = "BOOKING_CANCELLED", "BOOKING_REJECTED", "BOOKING_REASSIGNED"
@@ -90,8 +95,8 @@ def _int(value: Any) -> int | None:
 
 
 async def load(session: AsyncSession, claimed: list[Job]) -> dict[int, WriteContext]:
-    """The batch's events, destinations, references, credentials, and for seat moves the left
-    meetings' status and attendees: seven statements at most."""
+    """The batch's events, destinations, references, credentials, the bookings' attendees as they
+    are now, and for seat moves the left meetings' status: seven statements at most."""
     event_ids = {int(job.payload.get("eventId") or 0): job.id for job in claimed}
     events = (await session.scalars(select(DomainEvent).where(DomainEvent.id.in_(list(event_ids))))).all()
     if not events:
@@ -151,16 +156,18 @@ async def load(session: AsyncSession, claimed: list[Job]) -> dict[int, WriteCont
         if previous_ids
         else set()
     )
+    # The attendees as they are now, not as the event saw them: this job holds its meetings (see
+    # ``register``), so what it writes carries every seat committed before it was claimed.
+    current_ids = {_int(p.get("bookingId")) for p in payloads.values()} - {None}
     kept: dict[int, list[dict[str, Any]]] = {}
-    if previous_ids - ended:
-        for person in (
-            await session.execute(
-                select(Attendee.booking_id, Attendee.name, Attendee.email)
-                .where(Attendee.booking_id.in_(list(previous_ids - ended)))
-                .order_by(Attendee.id)
-            )
-        ).all():
-            kept.setdefault(person.booking_id, []).append({"name": person.name, "email": person.email})
+    for person in (
+        await session.execute(
+            select(Attendee.booking_id, Attendee.name, Attendee.email)
+            .where(Attendee.booking_id.in_(list(current_ids | (previous_ids - ended))))
+            .order_by(Attendee.id)
+        )
+    ).all():
+        kept.setdefault(person.booking_id, []).append({"name": person.name, "email": person.email})
     for row in (*destinations, *references, *credentials.values()):
         session.expunge(row)
 
@@ -188,6 +195,8 @@ async def load(session: AsyncSession, claimed: list[Job]) -> dict[int, WriteCont
         ):
             place = Place(credentials[chosen.credential_id], chosen.external_id)
         booking_id, previous_id = _int(payload.get("bookingId")), _int(payload.get("rescheduleId"))
+        if kept.get(booking_id or 0):
+            payload = {**payload, "attendees": kept[booking_id or 0]}
         contexts[event_ids[event.id]] = WriteContext(
             trigger=event.trigger,
             payload=payload,
@@ -391,11 +400,17 @@ def register(config: CalendarSettings) -> None:
             load=load,
             perform=perform,
             backoff=(timedelta(seconds=5), timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30)),
+            # Each write puts a meeting's whole event (its attendee list): two writes of one meeting
+            # at once (seats booked or cancelled together) could each read before the other wrote,
+            # and the later write would drop a seat. The bookings a job writes are its keys.
+            serial_field=SERIAL,
         ),
     )
 
     async def follow_bookings(session: AsyncSession, _dispatch: Job, event: DomainEvent | None) -> None:
         if event is not None and event.trigger in FOLLOWED:
-            jobs.enqueue(session, WRITE_JOB, {"eventId": event.id})
+            payload = event.payload or {}
+            meetings = {i for key in ("bookingId", "rescheduleId") if (i := _int(payload.get(key))) is not None}
+            jobs.enqueue(session, WRITE_JOB, {"eventId": event.id, SERIAL: [f"booking:{i}" for i in sorted(meetings)]})
 
     outbox.consume_events("calendars", follow_bookings)

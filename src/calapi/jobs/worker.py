@@ -18,6 +18,15 @@ A handler may name a payload field (``key_field``) whose value gets at most ``ke
 running at once in this process — per-subscriber fairness: jobs of a key at its limit wait in the
 worker without taking one of its shared slots, and the claim skips a key that already has enough
 jobs waiting here, so one slow subscriber's backlog cannot crowd the others out.
+
+A handler may also name a payload field (``serial_field``) holding the job's serialization keys
+(a string or a list of strings): jobs sharing a key never run at once, in any process. A job holds
+its keys from its claim until its outcome is committed (its row stays ``running``), so the next
+job of a key is claimed — and its ``load`` reads — only after the previous one's writes. A claim
+that takes a job whose key is held (by a running job, or by an earlier job of the same claim)
+gives it back in the same transaction, attempt unused; on PostgreSQL two concurrent claims cannot
+both take a key, as each holds a transaction lock on the keys it takes. An expired lease frees its
+keys with its job.
 """
 
 from __future__ import annotations
@@ -26,13 +35,14 @@ import asyncio
 import logging
 import random
 import time
+import zlib
 from collections import Counter, deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event, insert, or_, select, update
+from sqlalchemy import event, func, insert, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
@@ -73,6 +83,8 @@ class Handler:
     # Per-key concurrency in this process (0: unlimited); jobs without the field are not limited.
     key_field: str | None = None
     key_limit: int = 0
+    # Payload field with the job's serialization keys: jobs sharing one never run at once (anywhere).
+    serial_field: str | None = None
 
 
 _handlers: dict[str, Handler] = {}
@@ -142,6 +154,74 @@ def next_attempt_at(handler: Handler, attempts: int, now: datetime) -> datetime 
     return now + timedelta(seconds=delay)
 
 
+def _serial_keys(kind: str, payload: dict[str, Any] | None) -> set[str]:
+    handler = _handlers.get(kind)
+    if handler is None or not handler.serial_field:
+        return set()
+    value = (payload or {}).get(handler.serial_field)
+    values = value if isinstance(value, list) else [] if value is None else [value]
+    return {str(v) for v in values if v is not None}
+
+
+# PostgreSQL advisory-lock namespace of serialization keys (two-int form, "cajs"), held by a claim.
+_SERIAL_NAMESPACE = 0x63616A73
+
+
+def _serial_lock_key(key: str) -> int:
+    """A stable int4 for a key (CRC32): a collision only makes two keys wait for each other."""
+    return zlib.crc32(key.encode()) - 2**31
+
+
+async def _give_back_held(session: AsyncSession, jobs: list[Job], now: datetime) -> tuple[list[Job], list[int]]:
+    """From a claim (inside its transaction): the claimed jobs whose serialization keys are free,
+    and the ids of the others, which go back as they were, attempt unused. In (run_at, id) order,
+    the first job of a key keeps it."""
+    keyed = {job.id: keys for job in jobs if (keys := _serial_keys(job.kind, job.payload))}
+    if not keyed:
+        return jobs, []
+    refused: set[int] = set()
+    taken: set[str] = set()
+    for job in jobs:
+        if job.id not in keyed:
+            continue
+        if keyed[job.id] & taken:
+            refused.add(job.id)
+        else:
+            taken |= keyed[job.id]
+    connection = await session.connection()
+    if connection.dialect.name == "postgresql":
+        # A concurrent claim that took one of these keys holds its lock until it commits (then its
+        # job shows as running below): what this claim cannot lock, it gives back.
+        ordered = sorted(taken)
+        locks = [
+            func.pg_try_advisory_xact_lock(literal(_SERIAL_NAMESPACE), literal(_serial_lock_key(key)))
+            for key in ordered
+        ]
+        got = (await connection.execute(select(*locks))).one()
+        unlocked = {key for key, ok in zip(ordered, got, strict=True) if not ok}
+        refused |= {job_id for job_id, keys in keyed.items() if keys & unlocked}
+    held: set[str] = set()  # the keys of jobs running anywhere (claimed earlier, not yet recorded)
+    running = await connection.execute(
+        select(Job.kind, Job.payload).where(
+            Job.kind.in_([kind for kind, handler in _handlers.items() if handler.serial_field]),
+            Job.status == JobStatus.running.value,
+            Job.locked_until >= now,
+            Job.id.not_in(list(keyed)),
+        )
+    )
+    for kind, payload in running.all():
+        held |= _serial_keys(kind, payload)
+    refused |= {job_id for job_id, keys in keyed.items() if keys & held}
+    if not refused:
+        return jobs, []
+    await connection.execute(
+        update(Job)
+        .where(Job.id.in_(list(refused)))
+        .values(status=JobStatus.pending.value, locked_until=None, attempts=Job.attempts - 1)
+    )
+    return [job for job in jobs if job.id not in refused], sorted(refused)
+
+
 def _job_key(job: Job) -> tuple[str, str] | None:
     handler = _handlers.get(job.kind)
     if handler is None or not handler.key_field or not handler.key_limit:
@@ -157,10 +237,14 @@ async def claim(
     lease: timedelta,
     skip_keys: set[tuple[str, str]] | frozenset[tuple[str, str]] = frozenset(),
     contexts: dict[int, Any] | None = None,
+    skip_ids: Collection[int] = (),
+    given_back: list[int] | None = None,
 ) -> list[Job]:
     """Lease up to ``batch`` due jobs in one statement (UPDATE … RETURNING); with ``contexts``, run
     the two-phase handlers' ``load`` for them in the same transaction. ``skip_keys``: (kind, key
-    value) pairs not to claim now."""
+    value) pairs not to claim now. ``skip_ids``: jobs not to claim now (given back by a recent
+    claim, their serialization keys still held); ``given_back`` receives the ids this claim gives
+    back."""
     now = utcnow()
     async with sessionmaker() as session:
         await begin_write(session)
@@ -178,6 +262,8 @@ async def claim(
             .order_by(Job.run_at, Job.id)
             .limit(batch)
         )
+        if skip_ids:
+            due = due.where(Job.id.not_in(list(skip_ids)))
         for kind in {kind for kind, _ in skip_keys}:
             field = _handlers[kind].key_field
             values = [value for k, value in skip_keys if k == kind]
@@ -193,6 +279,9 @@ async def claim(
             .execution_options(synchronize_session=False)
         )
         jobs = sorted((await session.scalars(claimed)).all(), key=lambda j: (j.run_at, j.id))
+        jobs, refused = await _give_back_held(session, jobs, now)
+        if given_back is not None:
+            given_back.extend(refused)
         if contexts is not None and jobs:
             by_kind: dict[str, list[Job]] = {}
             for job in jobs:
@@ -383,6 +472,10 @@ class Worker:
         # transaction does not stop this worker from claiming the next round of a busy key.
         self._key_unfinished: Counter[tuple[str, str]] = Counter()
         self._contexts: dict[int, Any] = {}
+        # Jobs a claim gave back because their serialization keys were held → when: skipped by the
+        # next claims, so that a key's backlog does not fill every batch while its holder runs.
+        # Forgotten when a job with keys finishes here, or after four poll intervals (a holder elsewhere).
+        self._given_back: dict[int, float] = {}
         self._finished: list[tuple[Job, Record | None]] = []
         self._recorder: asyncio.Task[None] | None = None
 
@@ -403,6 +496,7 @@ class Worker:
             room = min(self.batch, self.capacity - self._held)
             jobs: list[Job] = []
             if room > 0:
+                given_back: list[int] = []
                 try:
                     jobs = await claim(
                         self.sessionmaker,
@@ -410,9 +504,12 @@ class Worker:
                         lease=self.lease,
                         skip_keys=self._saturated_keys(),
                         contexts=self._contexts,
+                        skip_ids=self._recently_given_back(),
+                        given_back=given_back,
                     )
                 except Exception as exc:  # the database may be briefly away; keep polling
                     log.warning("claiming jobs failed: %s", exc.__class__.__name__)
+                self._given_back.update(dict.fromkeys(given_back, time.monotonic()))
             now = time.monotonic()
             for job in jobs:
                 key = _job_key(job)
@@ -483,9 +580,16 @@ class Worker:
         if left == 2 * _handlers[key[0]].key_limit - 1:
             self._wake.set()  # the key dropped below its skip threshold: claim its next round now
 
+    def _recently_given_back(self) -> list[int]:
+        since = time.monotonic() - 4 * self.poll_interval
+        self._given_back = {job_id: at for job_id, at in self._given_back.items() if at >= since}
+        return list(self._given_back)
+
     def _release(self, job: Job) -> None:
         self._held -= 1
         self._contexts.pop(job.id, None)
+        if self._given_back and _serial_keys(job.kind, job.payload):
+            self._given_back.clear()  # its keys are free now: what waited for them may be claimed
         self._wake.set()  # room to claim again
 
     # ---------------------------------------------------------- running
