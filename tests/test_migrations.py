@@ -16,7 +16,7 @@ from sqlalchemy import inspect
 from calapi.cli import migrate_database
 from calapi.config import load_settings
 from calapi.db import make_engine
-from calapi.migrations import alembic_config, script_location
+from calapi.migrations import alembic_config, on_dialect, script_location
 from calapi.models import Base
 from tests.support import databases
 from tests.support.services import require
@@ -31,7 +31,8 @@ async def _schema_diff_and_tables(url: str) -> tuple[list, set[str]]:
     async with engine.connect() as conn:
 
         def inspect_sync(sync_conn):
-            context = MigrationContext.configure(sync_conn, opts={"compare_type": True})
+            opts = {"compare_type": True, "include_object": on_dialect(sync_conn.dialect.name)}
+            context = MigrationContext.configure(sync_conn, opts=opts)
             return compare_metadata(context, Base.metadata), set(inspect(sync_conn).get_table_names())
 
         result = await conn.run_sync(inspect_sync)

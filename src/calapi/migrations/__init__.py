@@ -6,7 +6,9 @@ looked up relative to a source checkout or the working directory.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib.resources import files
+from typing import Any
 
 from alembic.config import Config
 
@@ -29,3 +31,15 @@ def alembic_config(database_url: str) -> Config:
     config.set_main_option("path_separator", "os")
     config.attributes["database_url"] = database_url
     return config
+
+
+def on_dialect(dialect_name: str) -> Callable[[Any, str | None, str, bool, Any], bool]:
+    """Alembic's ``include_object`` for a database of ``dialect_name``: a model object declared for
+    another database only (``.ddl_if(dialect=...)``, as an index SQLite needs and PostgreSQL does
+    not) is left out of the comparison with that database."""
+
+    def include(obj: Any, _name: str | None, _type: str, _reflected: bool, _compare_to: Any) -> bool:
+        only = getattr(obj, "_ddl_if", None)
+        return only is None or only.dialect is None or only.dialect == dialect_name
+
+    return include

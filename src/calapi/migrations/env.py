@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 
 from calapi.config import get_settings
 from calapi.db import make_engine
+from calapi.migrations import on_dialect
 from calapi.models import Base
 
 config = context.config
@@ -38,6 +39,7 @@ def _run(connection: Connection) -> None:
         process_revision_directives=_number_new_revision,
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters tables by copying them
         compare_type=True,
+        include_object=on_dialect(connection.dialect.name),
     )
     with context.begin_transaction():
         context.run_migrations()
