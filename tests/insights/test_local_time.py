@@ -100,6 +100,35 @@ def test_the_previous_range_is_as_many_local_days_just_before() -> None:
 # ---------------------------------------------------------------- through the API
 
 
+def test_a_local_day_is_the_span_from_its_first_instant_to_the_next_days() -> None:
+    """What SQLite's per-bucket counts read (``day_starts``): Berlin's 23-hour spring day, a day
+    that begins at 01:00 (São Paulo sprang forward at midnight), and none for St. John's, which set
+    its clock back from 00:01 to 23:01 the day before (a local day is then not one span)."""
+
+    def starts(zone: str, first: datetime, last: datetime, days: list[date]) -> list[datetime] | None:
+        return localtime.day_starts(zone, days, localtime.utc_offsets(zone, first, last))
+
+    spring = starts(
+        "Europe/Berlin",
+        datetime(2030, 3, 1, tzinfo=UTC),
+        datetime(2030, 4, 30, tzinfo=UTC),
+        [date(2030, 3, 31), date(2030, 4, 1)],
+    )
+    assert spring == [datetime(2030, 3, 30, 23, tzinfo=UTC), datetime(2030, 3, 31, 22, tzinfo=UTC)]
+    assert starts(
+        "America/Sao_Paulo", datetime(2018, 10, 1, tzinfo=UTC), datetime(2018, 11, 30, tzinfo=UTC), [date(2018, 11, 4)]
+    ) == [at(date(2018, 11, 4), time(1), "America/Sao_Paulo")]
+    assert (
+        starts(
+            "America/St_Johns",
+            datetime(2005, 10, 1, tzinfo=UTC),
+            datetime(2005, 11, 30, tzinfo=UTC),
+            [date(2005, 10, 30)],
+        )
+        is None
+    )
+
+
 @BOTH_DATABASES
 async def test_bookings_created_late_on_dst_days_land_in_their_local_day(app, client, world: World, database_url):
     berlin, new_york, lord_howe = "Europe/Berlin", "America/New_York", "Australia/Lord_Howe"

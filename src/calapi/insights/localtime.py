@@ -100,6 +100,24 @@ def local_date(instant: datetime, zone_name: str) -> date:
     return instant.astimezone(ZoneInfo(zone_name)).date()
 
 
+def day_starts(zone_name: str, days: Sequence[date], offsets: Offsets) -> list[datetime] | None:
+    """The first instant (UTC) of each local day, so that a local day is the instants from its start
+    to the next day's; None if one of ``offsets``' changes sets the clock back across a midnight
+    (some zones did, from 00:01 to 23:01 the day before), when a local day is not one such span.
+
+    Local midnight is read with ``fold=0``: in a gap (a zone that springs forward at midnight) that
+    is the instant the day begins, and of a repeated midnight the first.
+    """
+    in_force = offsets[0][1]
+    for change, offset in offsets[1:]:
+        assert change is not None
+        if (change + timedelta(seconds=offset)).date() < (change - _TINY + timedelta(seconds=in_force)).date():
+            return None
+        in_force = offset
+    zone = ZoneInfo(zone_name)
+    return [datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC) for day in days]
+
+
 # ---------------------------------------------------------------- buckets of a range
 
 

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
+    CompoundSelect,
     Integer,
     Select,
     Subquery,
@@ -284,6 +285,86 @@ async def tallies(
     return _collect((await session.execute(statement)).all())
 
 
+def _on_sqlite(session: AsyncSession) -> bool:
+    return session.bind is not None and session.bind.dialect.name == "sqlite"
+
+
+def _span_counts(now: datetime) -> list[ColumnElement[Any]]:
+    """A ``Tally``'s counts over one span's rows, each time status a conditional count: (all,
+    rescheduled, cancelled, completed, ``_tally_aggregates``[1:]…, 0 guests). Built once per
+    statement and shared by its spans: building them anew for each span cost more than its SQL."""
+    replaced = Booking.rescheduled.is_(True)
+    kept = Booking.rescheduled.is_not(True)
+    return [
+        func.count(),
+        func.count(case((replaced, 1))),
+        func.count(case((and_(kept, Booking.status.in_(CANCELLED)), 1))),
+        func.count(case((and_(kept, Booking.status.not_in(CANCELLED), Booking.end_time < now), 1))),
+        *_tally_aggregates(Booking.absent_host, Booking.rating)[1:],
+        literal(0, Integer),
+    ]
+
+
+# A part of the counted range: (key, first instant, last instant), both inclusive as ``TimeRange``.
+Span = tuple[int, datetime, datetime]
+
+
+def _within(column: Instant, spans: Sequence[Span]) -> list[ColumnElement[bool]]:
+    return [column >= spans[0][1], column <= spans[-1][2]]
+
+
+async def span_tallies(
+    session: AsyncSession,
+    where: Sequence[ColumnElement[bool]],
+    column: Instant,
+    spans: Sequence[Span],
+    key: ColumnElement[int],
+    now: datetime,
+) -> dict[int, Tally]:
+    """``Tally`` per span of ``column``: ``where`` holds the other conditions, the spans follow each
+    other, and ``key`` gives a row the key of its span (``period_flag``, ``local_day``).
+
+    PostgreSQL: ``tallies`` keyed by ``key``. SQLite groups by sorting every row (it has no hash
+    aggregate), and that sort was a third of the statement over a team's year; there each span is
+    one aggregate row of conditional counts, read from its own part of the index (a ``UNION ALL``
+    of them), and the no-show guests are one more part, the absent attendees joined to their
+    bookings (measured over a team's two years, 70,000 bookings: 72 → 52 ms, and 33 ms with the
+    counted columns in the index).
+    """
+    covered = [*where, *_within(column, spans)]
+    if not _on_sqlite(session):
+        return await tallies(session, covered, key, now)
+    absent_guests = (
+        select(key.label("insights_key"), *(literal(0, Integer) for _ in range(8)), func.count())
+        .select_from(Attendee)
+        .join(Booking, Booking.id == Attendee.booking_id)
+        .where(Attendee.absent.is_(True), *covered)
+        .group_by(_KEY)
+    )
+    counts = _span_counts(now)
+    parts = [
+        select(literal(value, Integer), *counts).where(*where, column >= low, column <= high)
+        for value, low, high in spans
+    ]
+    statement: CompoundSelect[Any] = union_all(*parts, absent_guests)
+    found: dict[int, Tally] = {}
+    for value, total, replaced, cancelled, completed, *rest in (await session.execute(statement)).all():
+        no_show, rating_sum, rating_count, above_3, guests = (int(number) for number in rest)
+        tally = Tally(
+            scheduled=total - replaced - cancelled - completed,
+            completed=completed,
+            cancelled=cancelled,
+            rescheduled=replaced,
+            no_show_host=no_show,
+            no_show_guests=guests,
+            rating_sum=rating_sum,
+            rating_count=rating_count,
+            ratings_above_3=above_3,
+        )
+        found[int(value)] = found[int(value)] + tally if int(value) in found else tally
+    return found
+
+
 async def host_tallies(
     session: AsyncSession, where: Sequence[ColumnElement[bool]], host_id: int | None, now: datetime
 ) -> dict[int, Tally]:
@@ -326,13 +407,39 @@ async def duration_by_day(
     session: AsyncSession, where: Sequence[ColumnElement[bool]], day: ColumnElement[int]
 ) -> dict[int, tuple[int, int]]:
     """(total seconds, meetings) per local day, over bookings that take place."""
-    seconds = EpochSeconds(Booking.end_time) - EpochSeconds(Booking.start_time)
     statement = (
-        select(day.label("insights_key"), func.coalesce(func.sum(seconds), 0), func.count())
+        select(day.label("insights_key"), func.coalesce(func.sum(_seconds()), 0), func.count())
         .where(_taking_place(), *where)
         .group_by(_KEY)
     )
     return {value: (int(total), int(number)) for value, total, number in (await session.execute(statement)).all()}
+
+
+def _seconds() -> ColumnElement[int]:
+    return EpochSeconds(Booking.end_time) - EpochSeconds(Booking.start_time)
+
+
+async def span_durations(
+    session: AsyncSession,
+    where: Sequence[ColumnElement[bool]],
+    column: Instant,
+    spans: Sequence[Span],
+    key: ColumnElement[int],
+) -> dict[int, tuple[int, int]]:
+    """(total seconds, meetings) per span of ``column``, over bookings that take place: on
+    PostgreSQL ``duration_by_day`` keyed by ``key``; on SQLite one aggregate row per span (no sort,
+    as ``span_tallies``)."""
+    if not _on_sqlite(session):
+        return await duration_by_day(session, [*where, *_within(column, spans)], key)
+    sums = [func.coalesce(func.sum(_seconds()), 0), func.count()]
+    taking_place = _taking_place()
+    parts = [
+        select(literal(value, Integer), *sums).where(taking_place, *where, column >= low, column <= high)
+        for value, low, high in spans
+    ]
+    statement: CompoundSelect[Any] = union_all(*parts)
+    found = {int(value): (int(total), int(number)) for value, total, number in (await session.execute(statement)).all()}
+    return {value: counts for value, counts in found.items() if counts[1]}
 
 
 # ---------------------------------------------------------------- revenue

@@ -8,7 +8,7 @@ into buckets, hosts into rankings), never loops over bookings.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -18,7 +18,7 @@ from calapi.core.errors import BadRequest
 from calapi.core.timezones import is_time_zone
 from calapi.insights import localtime, queries
 from calapi.insights.access import audience_for
-from calapi.insights.query import InsightsQuery, TimeRange
+from calapi.insights.query import Audience, InsightsQuery, TimeRange
 from calapi.insights.results import (
     BusiestTimes,
     CurrencyRevenue,
@@ -42,6 +42,7 @@ PERIOD_REQUIRED = (
     "columnFilters must hold a date range (id startTime or createdAt, type dr) with a startDate and an "
     "endDate: the numbers are for that period"
 )
+_MICROSECOND = timedelta(microseconds=1)  # the finest step of a stored instant: spans end just before the next
 RANKED = 10  # members per ranking, as Cal.com
 PERCENTILES = (50, 75, 90, 95, 99)
 
@@ -86,9 +87,13 @@ async def kpi_stats(session: AsyncSession, principal: Principal, query: Insights
     audience = await audience_for(session, principal, query)
     previous_start, previous_end = localtime.previous_range(period.start, period.end, query.time_zone)
     column = queries.INSTANTS[period.column]
-    both = query.filters.with_period(TimeRange(period.column, previous_start, period.end))
-    where = queries.booking_conditions(audience, both)
-    found = await queries.tallies(session, where, queries.period_flag(column, period.start), now)
+    flag = queries.period_flag(column, period.start)
+    if _read_by_range(audience):
+        spans = [(0, previous_start, period.start - _MICROSECOND), (1, period.start, period.end)]
+        found = await queries.span_tallies(session, _outside_period(audience, query), column, spans, flag, now)
+    else:
+        both = query.filters.with_period(TimeRange(period.column, previous_start, period.end))
+        found = await queries.tallies(session, queries.booking_conditions(audience, both), flag, now)
     current, previous = found.get(1, Tally()), found.get(0, Tally())
     return KpiStats(
         empty=current.created == 0,
@@ -125,15 +130,54 @@ def _local_day(query: InsightsQuery, period: TimeRange) -> ColumnElement[int]:
     return queries.local_day(queries.INSTANTS[period.column], offsets)
 
 
+def _outside_period(audience: Audience, query: InsightsQuery) -> list[ColumnElement[bool]]:
+    """The conditions of every statement but the period's range (given as spans instead)."""
+    period = _period(query)
+    return queries.booking_conditions(audience, query.filters.with_period(TimeRange(period.column)))
+
+
+def _read_by_range(audience: Audience) -> bool:
+    """Whether the statements read the audience's bookings by a range of the period's column (a
+    team's event types), so that a span of the period reads only its own part; a host's bookings
+    are read by id (``queries.hosted_by``), all of them again for each span."""
+    return audience.host_id is None
+
+
+def _bucket_spans(
+    audience: Audience, query: InsightsQuery, period: TimeRange, bucket_list: list[localtime.Bucket]
+) -> list[queries.Span] | None:
+    """Each bucket as the span of instants from its first local midnight to the next bucket's, cut
+    to the period, keyed by its first day's number (``bucket_of`` finds it); None where a local
+    day is not one span of instants (``localtime.day_starts``) or spans do not pay (``_read_by_range``)."""
+    assert period.start is not None and period.end is not None
+    if not _read_by_range(audience):
+        return None
+    offsets = localtime.utc_offsets(query.time_zone, period.start, period.end)
+    days = [bucket.first for bucket in bucket_list] + [bucket_list[-1].last + timedelta(days=1)]
+    starts = localtime.day_starts(query.time_zone, days, offsets)
+    if starts is None:
+        return None
+    return [
+        (localtime.day_number(bucket.first), max(start, period.start), min(following - _MICROSECOND, period.end))
+        for bucket, start, following in zip(bucket_list, starts, starts[1:], strict=False)
+    ]
+
+
 async def event_trends(
     session: AsyncSession, principal: Principal, query: InsightsQuery, now: datetime
 ) -> list[TrendPoint]:
     """Counts by status per local day, week, month or year of the period's column (in ``timeZone``)."""
     period = _period(query)
     audience = await audience_for(session, principal, query)
-    where = queries.booking_conditions(audience, query.filters)
-    by_day = await queries.tallies(session, where, _local_day(query, period), now)
     bucket_list = _buckets(query, period, now)
+    spans = _bucket_spans(audience, query, period, bucket_list)
+    column = queries.INSTANTS[period.column]
+    if spans is None:
+        where = queries.booking_conditions(audience, query.filters)
+        by_day = await queries.tallies(session, where, _local_day(query, period), now)
+    else:
+        outside = _outside_period(audience, query)
+        by_day = await queries.span_tallies(session, outside, column, spans, _local_day(query, period), now)
     totals = [Tally() for _ in bucket_list]
     firsts, last = localtime.bucket_index(bucket_list)
     for day, tally in by_day.items():
@@ -149,9 +193,15 @@ async def average_duration(
     """Mean length (minutes) of the meetings that take place, per local day, week, month or year."""
     period = _period(query)
     audience = await audience_for(session, principal, query)
-    where = queries.booking_conditions(audience, query.filters)
-    by_day = await queries.duration_by_day(session, where, _local_day(query, period))
     bucket_list = _buckets(query, period, now)
+    spans = _bucket_spans(audience, query, period, bucket_list)
+    column = queries.INSTANTS[period.column]
+    if spans is None:
+        where = queries.booking_conditions(audience, query.filters)
+        by_day = await queries.duration_by_day(session, where, _local_day(query, period))
+    else:
+        outside = _outside_period(audience, query)
+        by_day = await queries.span_durations(session, outside, column, spans, _local_day(query, period))
     seconds, meetings = [0] * len(bucket_list), [0] * len(bucket_list)
     firsts, last = localtime.bucket_index(bucket_list)
     for day, (total, number) in by_day.items():
