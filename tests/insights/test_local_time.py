@@ -167,6 +167,46 @@ async def test_bookings_created_late_on_dst_days_land_in_their_local_day(app, cl
 
 
 @BOTH_DATABASES
+async def test_month_buckets_of_a_team_begin_at_local_midnight(app, client, world: World, database_url):
+    """A team's months (on SQLite each counted over its own span of instants) begin at the zone's
+    midnight, which moves with summer time: 23:30 on the last day of a month stays in it."""
+    berlin = "Europe/Berlin"
+    created = [
+        at(date(2030, 3, 31), time(23, 30), berlin),  # 21:30 UTC, summer time since that morning
+        at(date(2030, 4, 1), time(0, 30), berlin),  # Mar 31 22:30 UTC
+        at(date(2030, 10, 31), time(23, 30), berlin),  # 22:30 UTC, winter time again
+        at(date(2030, 11, 1), time(0, 30), berlin),  # Oct 31 23:30 UTC
+    ]
+    team_type = world.team_types[0]
+    specs = [BookingSpec(world.owner.id, c + timedelta(days=3), created=c, event_type=team_type) for c in created]
+    await insert_bookings(app, specs, {})
+
+    async def per_month(route: str, zone: str, key: str) -> dict[str, float]:
+        body = {
+            "scope": "team",
+            "selectedTeamId": world.team_id,
+            "timeZone": zone,
+            "columnFilters": [created_between("2030-01-01", "2030-12-31")],
+        }
+        points = await ask(client, world.owner, route, body)
+        assert len(points) == 12
+        return {p["formattedDateFull"]: p[key] for p in points if p[key]}
+
+    assert await per_month("event-trends", berlin, "Created") == {"Mar": 1, "Apr": 1, "Oct": 1, "Nov": 1}
+    assert await per_month("event-trends", "UTC", "Created") == {"Mar": 2, "Oct": 2}
+    assert await per_month("average-duration", berlin, "Average") == {"Mar": 30, "Apr": 30, "Oct": 30, "Nov": 30}
+    body = {
+        "scope": "team",
+        "selectedTeamId": world.team_id,
+        "timeZone": berlin,
+        "columnFilters": [created_between("2030-04-01", "2030-10-31")],
+    }
+    kpi = await ask(client, world.owner, "kpi-stats", body)
+    assert kpi["created"]["count"] == 2
+    assert kpi["created"]["deltaPrevious"] == 100.0  # the range before holds Mar 31's booking
+
+
+@BOTH_DATABASES
 async def test_busiest_hours_read_each_start_on_its_hosts_clock(app, client, world: World, database_url):
     owen, mia, max_ = world.owner, world.member, world.member2  # Berlin, Kolkata (+5:30), Lord Howe
     specs = [

@@ -43,6 +43,10 @@ PERIOD_REQUIRED = (
     "endDate: the numbers are for that period"
 )
 _MICROSECOND = timedelta(microseconds=1)  # the finest step of a stored instant: spans end just before the next
+# A day view (up to 31 buckets) keeps the grouped statement: building a part per day cost more
+# than sorting a month's rows (a team's 30 days on SQLite, average-duration: 14 → 23 ms of CPU).
+# Weeks of a quarter, months of a year and years are at most 14 parts.
+_MOST_SPANS = 14
 RANKED = 10  # members per ranking, as Cal.com
 PERCENTILES = (50, 75, 90, 95, 99)
 
@@ -148,9 +152,10 @@ def _bucket_spans(
 ) -> list[queries.Span] | None:
     """Each bucket as the span of instants from its first local midnight to the next bucket's, cut
     to the period, keyed by its first day's number (``bucket_of`` finds it); None where a local
-    day is not one span of instants (``localtime.day_starts``) or spans do not pay (``_read_by_range``)."""
+    day is not one span of instants (``localtime.day_starts``) or spans do not pay (``_read_by_range``,
+    ``_MOST_SPANS``)."""
     assert period.start is not None and period.end is not None
-    if not _read_by_range(audience):
+    if not _read_by_range(audience) or len(bucket_list) > _MOST_SPANS:
         return None
     offsets = localtime.utc_offsets(query.time_zone, period.start, period.end)
     days = [bucket.first for bucket in bucket_list] + [bucket_list[-1].last + timedelta(days=1)]
