@@ -18,7 +18,7 @@ BOOKINGS_BY_EVENT_TYPE_CREATED = Index(
 ).ddl_if(dialect="postgresql")
 # On SQLite the same index carries every column a team's statements count, so that they read the
 # index alone: SQLite otherwise read each matching row from the table, most of the time of a
-# team's year (migration 0016). PostgreSQL keeps the two columns: it scans the table for a year
+# team's year (migration 0017). PostgreSQL keeps the two columns: it scans the table for a year
 # either way, and with the wider index it chose a scan for plans its bitmap scans served.
 BOOKINGS_BY_EVENT_TYPE_CREATED_COUNTED = Index(
     "ix_bookings_event_type_id_created_at_counted",

@@ -7,7 +7,7 @@ the counted columns in the index, the statements read the index alone. PostgreSQ
 columns (``insights/models.py``).
 
 Revision ID: 20261207_ins_cover
-Revises: 20261207_jobs_notify
+Revises: 20261207_prune_indexes
 Create Date: 2026-12-07 04:55:00.000000
 """
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "20261207_ins_cover"
-down_revision = "20261207_jobs_notify"
+down_revision = "20261207_prune_indexes"
 branch_labels = None
 depends_on = None
 
