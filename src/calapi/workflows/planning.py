@@ -817,6 +817,15 @@ async def plan_in_transaction(session: AsyncSession, events: Sequence[RecordedEv
     )
     if not uids:
         return
+    if all(
+        _new_booking(e.trigger, e.payload or {})
+        and scope.no_timed_workflow(session, (e.payload or {}).get("eventTypeId"))
+        for e in events
+        if _event_bookings(e.trigger, e.subject_uid, e.payload or {})
+    ):
+        # New bookings of event types no timed workflow covers (read in this transaction before
+        # the booking was written): no reminder to plan and none waiting — no query.
+        return
     concerned = await _may_have_reminders(session, uids)
     if not concerned:
         return
