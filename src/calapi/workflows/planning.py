@@ -766,7 +766,7 @@ def _event_bookings(trigger: str, subject_uid: str | None, payload: Mapping[str,
     return [subject_uid, *([previous] if isinstance(previous, str) and previous else [])]
 
 
-def _may_have_reminders_statement() -> Select[tuple[str]]:
+def _may_have_reminders_statement() -> Select[str]:
     """Of the bookings ``uids`` (expanding), those a timed workflow of their owner or team could
     cover, or with reminders waiting. Built once: composing it per call (an aliased event type and
     its columns) cost more CPU than the rest of a booking create."""

@@ -98,7 +98,7 @@ def event_types_in_scope(loaded: LoadedWorkflow) -> ColumnElement[bool]:
     return or_(EventType.id.in_(ids), EventType.parent_id.in_(ids))
 
 
-def _workflow_probe() -> Select[tuple[bool, bool]]:
+def _workflow_probe() -> Select[bool, bool]:
     """Two facts about the workflows of an event type, in one row. Built once (composing the
     statement per call was a sixth of a booking create's CPU).
 
