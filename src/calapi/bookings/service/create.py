@@ -39,7 +39,7 @@ from calapi.bookings.service.locks import host_lock, is_postgres, lock_hosts, lo
 from calapi.bookings.service.recurrence import MAX_OCCURRENCES, occurrence_starts
 from calapi.core.errors import BadRequest, NotFound
 from calapi.core.limits import InputLimits
-from calapi.db import begin_write, utcnow
+from calapi.db import begin_write, core_connection, utcnow
 from calapi.event_types.models import EventType, EventTypeCustomInput
 from calapi.event_types.service import SlotEventType
 from calapi.jobs.outbox import record_events
@@ -228,7 +228,7 @@ async def _insert_booking(
     than the two statements on a create's hot path. Every column is set on the objects (no
     defaults filled in by a flush). The hosts' busy time changed: noted for the availability
     change log, which sees only the session's own flushes and statements."""
-    connection = await session.connection()
+    connection = await core_connection(session)
     values = {column: getattr(booking, attribute) for column, attribute in _BOOKING_FIELDS}
     booking.id = (await connection.execute(_INSERT_BOOKING, values)).scalar_one()
     for row in attendees:
