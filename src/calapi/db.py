@@ -12,7 +12,7 @@ from sqlalchemy import BigInteger, DateTime, Integer, MetaData, Select, SmallInt
 from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 from sqlalchemy.engine import CursorResult, Dialect, Result
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 from starlette.requests import Request
@@ -227,6 +227,23 @@ async def begin_write(session: AsyncSession) -> None:
             return  # this transaction already began as a writer (a router took the lock before its first read)
         connection = await session.connection(execution_options={"sqlite_begin_immediate": True})
         session.info["calapi.write_connection"] = connection.sync_connection
+
+
+_CORE_CONNECTION = "calapi.core_connection"
+
+
+async def core_connection(session: AsyncSession) -> AsyncConnection:
+    """``session.connection()``, looked up once per transaction: the Core statements of one
+    booking create ask for it five times, and each ask is a trip through the session's greenlet.
+    The transaction's connection does not change until the transaction ends; a new transaction
+    (after a commit or rollback) looks it up again."""
+    transaction = session.sync_session.get_transaction()
+    cached = session.info.get(_CORE_CONNECTION)
+    if transaction is not None and cached is not None and cached[0] is transaction:
+        return cast(AsyncConnection, cached[1])
+    connection = await session.connection()
+    session.info[_CORE_CONNECTION] = (session.sync_session.get_transaction(), connection)
+    return connection
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

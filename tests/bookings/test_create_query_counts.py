@@ -48,3 +48,11 @@ async def test_create_statements_are_flat_and_events_are_batched(app, client, al
     holds_reads = [s for s in last if s.lstrip().upper().startswith("SELECT") and "slot_reservations" in s]
     assert len(holds_reads) == 1, holds_reads
     assert "bookings" in holds_reads[0] and "booking_hosts" in holds_reads[0]
+    # Without custom inputs or workflows: the event type's read says it has no custom inputs (no
+    # read of them), and one workflow probe says no timed workflow covers it (planning reads nothing).
+    assert not [s for s in last if s.lstrip().upper().startswith("SELECT EVENT_TYPE_CUSTOM_INPUTS.")]
+    assert len([s for s in last if "workflow" in s.lower()]) == 1, [s for s in last if "workflow" in s.lower()]
+    if per_event == 1:
+        # PostgreSQL, after BEGIN: event type (+ host lock), workflow probe, schedule, busy + holds,
+        # booking, attendees, events, jobs.
+        assert len(last) == 8, last

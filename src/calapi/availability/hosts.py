@@ -16,6 +16,7 @@ from calapi.availability.busy import load_busy_and_holds, with_calendar_busy
 from calapi.availability.cache import AvailabilityCache
 from calapi.availability.changes import Reading
 from calapi.calendars.busy import busy_for_hosts
+from calapi.db import core_connection
 from calapi.schedules import service as schedules_service
 from calapi.scheduling import BusyTimes, EventRules, Host, Reservation, Schedule
 from calapi.scheduling.models import EMPTY_BUSY
@@ -89,7 +90,7 @@ async def complete_hosts(
     else:
         # Core rows on the session's connection (its transaction): busy time, holds and the hosts
         # with a selected calendar in one round trip; calendar busy times only for those hosts.
-        busy, holds, with_calendars = await load_busy_and_holds(await session.connection(), ids, start, end, now)
+        busy, holds, with_calendars = await load_busy_and_holds(await core_connection(session), ids, start, end, now)
         calendars = await busy_for_hosts(session, with_calendars, start, end, now=now, ttl=ttl)
     for user_id, intervals in calendars.busy.items():
         bookings = busy.get(user_id, EMPTY_BUSY)

@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from calapi.db import utcnow
+from calapi.db import core_connection, utcnow
 from calapi.jobs.models import DomainEvent, Job
 from calapi.jobs.worker import Handler, NewJob, Record, enqueue_all, register
 
@@ -86,7 +86,7 @@ async def record_events(session: AsyncSession, events: Sequence[NewEvent]) -> li
         for event in events
     ]
     await session.flush()  # the caller's pending rows go first (an event may point at them)
-    connection = await session.connection()  # Core: the ORM's bulk path adds nothing for these rows
+    connection = await core_connection(session)  # Core: the ORM's bulk path adds nothing for these rows
     ids = list((await connection.execute(_INSERT_EVENTS, rows)).scalars().all())
     await enqueue_all(
         session,

@@ -46,7 +46,7 @@ from sqlalchemy import event, func, insert, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
-from calapi.db import begin_write, utcnow
+from calapi.db import begin_write, core_connection, utcnow
 from calapi.jobs.models import Job, JobStatus
 
 log = logging.getLogger("calapi.jobs")
@@ -142,7 +142,7 @@ async def enqueue_all(session: AsyncSession, jobs: Sequence[NewJob]) -> None:
         }
         for job in jobs
     ]
-    await (await session.connection()).execute(_INSERT_JOBS, rows)
+    await (await core_connection(session)).execute(_INSERT_JOBS, rows)
     session.info[_NEW_JOBS] = True
 
 

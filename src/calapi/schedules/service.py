@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from calapi.core.errors import BadRequest, Forbidden, NotFound
 from calapi.core.timezones import require_time_zone
+from calapi.db import core_connection
 from calapi.event_types.models import EventType
 from calapi.schedules.commands import DateRange, NewSchedule, ScheduleChanges, WeeklyRange
 from calapi.schedules.models import Availability, Schedule
@@ -523,7 +524,7 @@ async def load_host_availability(
     users: dict[int, tuple[str | None, str, int, int | None, str | None]] = {}
     weekly: dict[int, list[EngineWeeklyRule]] = {}
     overrides: dict[int, list[EngineDateOverride]] = {}
-    connection = await session.connection()  # Core rows: no ORM bookkeeping per row
+    connection = await core_connection(session)  # Core rows: no ORM bookkeeping per row
     for row in (await connection.execute(statement, parameters)).all():
         user_id, username, user_zone, week_start, sched_id, sched_zone, days, on_date, start, end = row
         if user_id not in users:

@@ -24,7 +24,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, insert, inspect, select
+from sqlalchemy import bindparam, exists, insert, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calapi.availability import changes, holds
@@ -39,8 +39,8 @@ from calapi.bookings.service.locks import host_lock, is_postgres, lock_hosts, lo
 from calapi.bookings.service.recurrence import MAX_OCCURRENCES, occurrence_starts
 from calapi.core.errors import BadRequest, NotFound
 from calapi.core.limits import InputLimits
-from calapi.db import begin_write, utcnow
-from calapi.event_types.models import EventType
+from calapi.db import begin_write, core_connection, utcnow
+from calapi.event_types.models import EventType, EventTypeCustomInput
 from calapi.event_types.service import SlotEventType
 from calapi.jobs.outbox import record_events
 from calapi.scheduling import BookingCheck
@@ -63,9 +63,11 @@ def booking_title(event_title: str | None, organizer: User, attendee_name: str) 
 # --- the event type ----------------------------------------------------------------------------------
 
 
-# Built once: the booking hot path's first read.
+# Built once: the booking hot path's first read. Whether the event type has custom inputs rides
+# along: most have none, and their read is then skipped.
+_HAS_CUSTOM_INPUTS = exists().where(EventTypeCustomInput.event_type_id == EventType.id).label("has_custom_inputs")
 _EVENT_TYPE_OWNER_TEAM = (
-    select(EventType, User, Team)
+    select(EventType, User, Team, _HAS_CUSTOM_INPUTS)
     .outerjoin(User, User.id == EventType.owner_id)
     .outerjoin(Team, Team.id == EventType.team_id)
     .where(EventType.id == bindparam("event_type_id"))
@@ -77,16 +79,19 @@ _EVENT_TYPE_OWNER_TEAM = (
 _EVENT_TYPE_OWNER_TEAM_LOCKED = _EVENT_TYPE_OWNER_TEAM.add_columns(host_lock(EventType.owner_id))
 
 
-async def _find_event_type(session: AsyncSession, new: NewBooking) -> tuple[EventType, User | None, Team | None, bool]:
-    """The event type, its owner (None for a team event type), its team (None for a personal one)
-    and whether the owner's host lock is held already, in one statement."""
+async def _find_event_type(
+    session: AsyncSession, new: NewBooking
+) -> tuple[EventType, User | None, Team | None, bool, bool | None]:
+    """The event type, its owner (None for a team event type), its team (None for a personal one),
+    whether the owner's host lock is held already and whether it has custom inputs (None: not
+    read), in one statement."""
     if new.event_type_id is not None:
         locking = is_postgres(session)
         statement = _EVENT_TYPE_OWNER_TEAM_LOCKED if locking else _EVENT_TYPE_OWNER_TEAM
         row = (await session.execute(statement, {"event_type_id": new.event_type_id})).first()
         if row is None or (row[1] is None and row[0].team_id is None):
             raise NotFound(f"Event type with id {new.event_type_id} not found.")
-        return row[0], row[1], row[2], locking and row[1] is not None
+        return row[0], row[1], row[2], locking and row[1] is not None, bool(row[3])
     if new.team_slug is not None:
         if new.event_type_slug is None:
             raise BadRequest(NO_EVENT_TYPE)
@@ -101,7 +106,7 @@ async def _find_event_type(session: AsyncSession, new: NewBooking) -> tuple[Even
             raise NotFound(f"Team with slug {new.team_slug} not found")
         if found[1] is None:
             raise NotFound(f"Event type with slug {new.event_type_slug} belonging to team {new.team_slug} not found.")
-        return found[1], None, found[0], False
+        return found[1], None, found[0], False, None
     if new.event_type_slug is None or new.username is None:
         raise BadRequest(NO_EVENT_TYPE)
     by_username = (
@@ -116,7 +121,7 @@ async def _find_event_type(session: AsyncSession, new: NewBooking) -> tuple[Even
         raise NotFound(f"User with username {new.username} not found")
     if by_username[1] is None:
         raise NotFound(f"Event type with slug {new.event_type_slug} belonging to user {new.username} not found.")
-    return by_username[1], by_username[0], by_username[2], False
+    return by_username[1], by_username[0], by_username[2], False, None
 
 
 def _slot_event(event_type: EventType) -> SlotEventType:
@@ -223,7 +228,7 @@ async def _insert_booking(
     than the two statements on a create's hot path. Every column is set on the objects (no
     defaults filled in by a flush). The hosts' busy time changed: noted for the availability
     change log, which sees only the session's own flushes and statements."""
-    connection = await session.connection()
+    connection = await core_connection(session)
     values = {column: getattr(booking, attribute) for column, attribute in _BOOKING_FIELDS}
     booking.id = (await connection.execute(_INSERT_BOOKING, values)).scalar_one()
     for row in attendees:
@@ -260,7 +265,7 @@ async def create_booking(
     if start < now:
         raise BadRequest(refusals.PAST)
 
-    event_type, owner, event_team, owner_locked = await _find_event_type(session, new)
+    event_type, owner, event_team, owner_locked, has_custom_inputs = await _find_event_type(session, new)
     team_hosts: team.TeamHosts | None = None
     if owner is None:
         if event_type.scheduling_type == team.MANAGED:
@@ -272,7 +277,8 @@ async def create_booking(
     duration = checks.duration(event_type, new.length_in_minutes)
     location_text, location_response = resolve_location(event_type, new.location, new.meeting_url)
     checks.check_booking_fields(event_type, new.responses, new.attendee)
-    await checks.check_custom_inputs(session, event_type.id, new)
+    if has_custom_inputs is not False:
+        await checks.check_custom_inputs(session, event_type.id, new)
     await checks.check_phone_required(session, event_type, new.attendee)
     starts, series = _starts(event_type, new, start)
     seated = event_type.seats_per_time_slot is not None

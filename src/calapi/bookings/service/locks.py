@@ -21,6 +21,8 @@ from sqlalchemy import ColumnElement, func, literal, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from calapi.db import core_connection
+
 # Advisory-lock namespaces (the first int of the two-int form). Arbitrary but fixed: "ca" "lh"/"ls".
 HOST_NAMESPACE = 0x63616C68  # a host's bookings
 SEAT_SLOT_NAMESPACE = 0x63616C73  # the seats of one (event type, start)
@@ -51,7 +53,7 @@ async def lock_hosts(session: AsyncSession, host_ids: Iterable[int]) -> None:
     """
     if not is_postgres(session):
         return
-    connection = await session.connection()  # Core: the ORM's execute path costs more than the lock
+    connection = await core_connection(session)  # Core: the ORM's execute path costs more than the lock
     for host_id in sorted(set(host_ids)):
         await connection.execute(_LOCK, {"namespace": _int4(HOST_NAMESPACE), "key": _int4(host_id)})
 
