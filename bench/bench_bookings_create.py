@@ -37,8 +37,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from bench.common import SERVER_PIDS, cpu_seconds, machine, today, uvicorn_server  # noqa: E402
-from bench.loadgen import run_load  # noqa: E402
+from bench.common import SERVER_PIDS, cpu_seconds, machine, today, uvicorn_server
+from bench.loadgen import run_load
 
 POSTGRES_BASE = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 HOSTS = 8
@@ -80,11 +80,18 @@ async def seed(url: str, *, reminders: bool = False) -> list[int]:
             session.add(event)
             if reminders:
                 workflow = Workflow(
-                    user_id=user.id, name="Reminder", trigger="BEFORE_EVENT", offset_value=1, offset_unit="HOUR", active_on_all=True
+                    user_id=user.id,
+                    name="Reminder",
+                    trigger="BEFORE_EVENT",
+                    offset_value=1,
+                    offset_unit="HOUR",
+                    active_on_all=True,
                 )
                 session.add(workflow)
                 await session.flush()
-                session.add(WorkflowStep(workflow_id=workflow.id, step_number=1, action="EMAIL_ATTENDEE", template="REMINDER"))
+                session.add(
+                    WorkflowStep(workflow_id=workflow.id, step_number=1, action="EMAIL_ATTENDEE", template="REMINDER")
+                )
             await session.flush()
             ids.append(event.id)
         await session.commit()
@@ -191,9 +198,10 @@ async def main() -> None:
     parser.add_argument("--reminders", action="store_true", help="a reminder workflow per host")
     args = parser.parse_args()
 
+    from tests.support.databases import create_postgres_database, drop_postgres_database
+
     from calapi.cli import migrate_database
     from calapi.config import load_settings
-    from tests.support.databases import create_postgres_database, drop_postgres_database
 
     url = await create_postgres_database(POSTGRES_BASE)
     try:
@@ -224,8 +232,10 @@ async def main() -> None:
 
     commits_rate = commits / commit_seconds
     print(f"machine: {machine()}; date {today()}")
-    print(f"clients {args.clients}, 2 server processes, {HOSTS} hosts, {args.duration:.0f} s each"
-          f"{', a reminder workflow per host' if args.reminders else ''}")
+    print(
+        f"clients {args.clients}, 2 server processes, {HOSTS} hosts, {args.duration:.0f} s each"
+        f"{', a reminder workflow per host' if args.reminders else ''}"
+    )
     print(f"booking creates: {ok} = {creates_rate:.1f}/s ({failed} not 201)")
     print(f"bare asyncpg insert+commit: {commits} in {commit_seconds:.1f} s = {commits_rate:.1f}/s")
     print(f"ratio: {creates_rate / commits_rate:.3f} (target >= 0.25)")

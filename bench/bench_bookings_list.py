@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from bench.common import latency_by_connections, machine, on_each_database, today, uvicorn_server  # noqa: E402
+from bench.common import latency_by_connections, machine, on_each_database, today, uvicorn_server
 
 BOOKINGS = 10_000
 ATTENDED = 2_000
@@ -46,8 +46,12 @@ async def seed(url: str) -> str:
     engine = make_engine(url)
     now = datetime.now(UTC).replace(microsecond=0)
     async with make_sessionmaker(engine)() as session:
-        host = await users_service.create(session, email="host@example.com", username="host", name="Host", time_zone="UTC")
-        other = await users_service.create(session, email="other@example.com", username="other", name="Other", time_zone="UTC")
+        host = await users_service.create(
+            session, email="host@example.com", username="host", name="Host", time_zone="UTC"
+        )
+        other = await users_service.create(
+            session, email="other@example.com", username="other", name="Other", time_zone="UTC"
+        )
         key = (await api_keys_service.mint(session, user_id=host.id, prefix=settings.api_key_prefix)).key
         event = EventType(owner_id=host.id, title="Thirty", slug="thirty", length_in_minutes=30)
         session.add(event)

@@ -30,10 +30,10 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from calapi.scheduling import (  # noqa: E402
+from calapi.scheduling import (
     BusyInterval,
-    BusyTimes,
     BusyKind,
+    BusyTimes,
     EventRules,
     Host,
     Schedule,
@@ -42,8 +42,8 @@ from calapi.scheduling import (  # noqa: E402
     WeeklyRule,
     check_booking,
     list_slots,
+    tz,
 )
-from calapi.scheduling import tz  # noqa: E402
 
 NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 WINDOW_START = datetime(2026, 11, 25, tzinfo=UTC)
@@ -63,8 +63,14 @@ def make_host(user_id: int, zone: str, rng: random.Random, bookings: int) -> Hos
         length = rng.choice((15, 30, 45, 60))
         kind = BusyKind.CALENDAR if i % 5 == 0 else BusyKind.BOOKING
         busy.append(
-            BusyInterval(start, start + timedelta(minutes=length), kind=kind, event_type_id=rng.choice((1, 2)),
-                         booking_uid=f"b{user_id}-{i}", before_buffer=rng.choice((0, 0, 5)))
+            BusyInterval(
+                start,
+                start + timedelta(minutes=length),
+                kind=kind,
+                event_type_id=rng.choice((1, 2)),
+                booking_uid=f"b{user_id}-{i}",
+                before_buffer=rng.choice((0, 0, 5)),
+            )
         )
     return Host(user_id=user_id, schedule=schedule, busy=tuple(busy))
 
@@ -72,12 +78,21 @@ def make_host(user_id: int, zone: str, rng: random.Random, bookings: int) -> Hos
 def scenario(hosts: int) -> SlotQuery:
     rng = random.Random(hosts)
     rules = EventRules(
-        length=30, event_type_id=1, slot_interval=15, minimum_notice=120, before_buffer=5, after_buffer=5,
+        length=30,
+        event_type_id=1,
+        slot_interval=15,
+        minimum_notice=120,
+        before_buffer=5,
+        after_buffer=5,
         scheduling_type=SchedulingType.ROUND_ROBIN if hosts > 1 else SchedulingType.INDIVIDUAL,
     )
     return SlotQuery(
         hosts=tuple(make_host(i + 1, ZONES[i % len(ZONES)], rng, 500) for i in range(hosts)),
-        rules=rules, now=NOW, start=WINDOW_START, end=WINDOW_END, time_zone="America/Los_Angeles",
+        rules=rules,
+        now=NOW,
+        start=WINDOW_START,
+        end=WINDOW_END,
+        time_zone="America/Los_Angeles",
     )
 
 
@@ -85,9 +100,19 @@ def unkept(query: SlotQuery) -> SlotQuery:
     """The same query with hosts whose busy rows are new objects: nothing the engine kept on them
     (merged busy time, open time) carries over, as when a listing's rows were just read."""
     hosts = tuple(
-        replace(h, busy=BusyTimes(h.busy.starts, h.busy.ends, pads_before=h.busy.pads_before,
-                                  pads_after=h.busy.pads_after, event_type_ids=h.busy.event_type_ids,
-                                  codes=h.busy.codes, booking_uids=h.busy.booking_uids, attendees=h.busy.attendees))
+        replace(
+            h,
+            busy=BusyTimes(
+                h.busy.starts,
+                h.busy.ends,
+                pads_before=h.busy.pads_before,
+                pads_after=h.busy.pads_after,
+                event_type_ids=h.busy.event_type_ids,
+                codes=h.busy.codes,
+                booking_uids=h.busy.booking_uids,
+                attendees=h.busy.attendees,
+            ),
+        )
         for h in query.hosts
     )
     return replace(query, hosts=hosts)
@@ -135,15 +160,17 @@ def main() -> None:
         listing = list_slots(query)
         count = len(listing.slots)
         fresh = unkept(query)
-        first = cold(lambda: list_slots(fresh))
+        first = cold(lambda fresh=fresh: list_slots(fresh))
         med, p95, low = measure_unkept(query, args.runs)
-        kept, _, _ = measure(lambda: list_slots(query), args.runs)  # the same hosts again: what a warm listing pays
+        kept, _, _ = measure(
+            lambda query=query: list_slots(query), args.runs
+        )  # the same hosts again: what a warm listing pays
         print(f"{name + ' list_slots':<28}{med:>10.2f}{p95:>10.2f}{low:>10.2f}{first:>10.2f}{kept:>10.2f}  {count}")
         probe = listing.slots[count // 2].start
         request = query.booking_request(probe)
         assert check_booking(request).ok
-        first = cold(lambda: check_booking(request))
-        med, p95, low = measure(lambda: check_booking(request), args.runs)
+        first = cold(lambda request=request: check_booking(request))
+        med, p95, low = measure(lambda request=request: check_booking(request), args.runs)
         print(f"{name + ' check_booking':<28}{med:>10.2f}{p95:>10.2f}{low:>10.2f}{first:>10.2f}")
 
 

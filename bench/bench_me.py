@@ -15,8 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import machine, today, uvicorn_server  # noqa: E402
-from bench.loadgen import run_load  # noqa: E402
+from bench.common import machine, today, uvicorn_server
+from bench.loadgen import run_load
 
 
 def prepare(url: str) -> str:
@@ -59,10 +59,15 @@ def main() -> None:
         calapi_env = {"CALAPI_DATABASE_URL": url, "CALAPI_RATE_LIMIT": "100000000/minute", "CALAPI_RUN_WORKER": "false"}
         headers = {"Authorization": f"Bearer {key}"}
         results: dict[str, list[dict]] = {"bare": [], "calapi": []}
-        with uvicorn_server("bench.bare_app:app", {}) as bare, uvicorn_server("calapi.asgi:app", calapi_env, health="/health") as calapi:
+        with (
+            uvicorn_server("bench.bare_app:app", {}) as bare,
+            uvicorn_server("calapi.asgi:app", calapi_env, health="/health") as calapi,
+        ):
             for _ in range(args.rounds):
                 for name, base, hdrs in (("bare", bare, {}), ("calapi", calapi, headers)):
-                    result = asyncio.run(run_load(base + "/v2/me", headers=hdrs, connections=args.connections, duration=args.duration))
+                    result = asyncio.run(
+                        run_load(base + "/v2/me", headers=hdrs, connections=args.connections, duration=args.duration)
+                    )
                     assert set(result.statuses) == {200}, result.statuses
                     results[name].append(result.summary())
     bare_rps = sum(r["rps"] for r in results["bare"]) / len(results["bare"])

@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from bench.common import latency_by_connections, machine, on_each_database, today, uvicorn_server  # noqa: E402
+from bench.common import latency_by_connections, machine, on_each_database, today, uvicorn_server
 
 BOOKINGS = 500
 WINDOW_DAYS = 60
@@ -40,6 +40,7 @@ async def seed(url: str) -> tuple[int, str, str]:
     from calapi.db import make_engine, make_sessionmaker
     from calapi.event_types.models import EventType
     from calapi.schedules.models import Availability, Schedule
+
     try:
         from calapi.availability.models import SlotReservation
     except ImportError:  # a revision from before the availability room (compare_revisions seeds it too)
@@ -57,8 +58,14 @@ async def seed(url: str) -> tuple[int, str, str]:
         session.add(Availability(schedule_id=schedule.id, days=[1, 2, 3, 4, 5], start_time=time(9), end_time=time(17)))
         user.default_schedule_id = schedule.id
         listed = EventType(
-            owner_id=user.id, title="Thirty", slug="thirty", length_in_minutes=30, slot_interval=15,
-            minimum_booking_notice=120, before_event_buffer=5, after_event_buffer=5,
+            owner_id=user.id,
+            title="Thirty",
+            slug="thirty",
+            length_in_minutes=30,
+            slot_interval=15,
+            minimum_booking_notice=120,
+            before_event_buffer=5,
+            after_event_buffer=5,
         )
         other = EventType(owner_id=user.id, title="Other", slug="other", length_in_minutes=60, after_event_buffer=10)
         session.add_all([listed, other])
@@ -70,16 +77,25 @@ async def seed(url: str) -> tuple[int, str, str]:
             length = rng.choice((15, 30, 45, 60))
             session.add(
                 Booking(
-                    uid=uuid.uuid4().hex, user_id=user.id, event_type_id=other.id if i % 5 == 0 else listed.id,
-                    title="Meeting", start_time=start, end_time=start + timedelta(minutes=length), status="accepted",
+                    uid=uuid.uuid4().hex,
+                    user_id=user.id,
+                    event_type_id=other.id if i % 5 == 0 else listed.id,
+                    title="Meeting",
+                    start_time=start,
+                    end_time=start + timedelta(minutes=length),
+                    status="accepted",
                 )
             )
         for i in range(5):
             start = window_start + timedelta(days=2 + i, hours=10)
             session.add(
                 SlotReservation(
-                    uid=str(uuid.uuid4()), event_type_id=listed.id, user_id=user.id, slot_start=start,
-                    slot_end=start + timedelta(minutes=30), release_at=datetime.now(UTC) + timedelta(days=1),
+                    uid=str(uuid.uuid4()),
+                    event_type_id=listed.id,
+                    user_id=user.id,
+                    slot_start=start,
+                    slot_end=start + timedelta(minutes=30),
+                    release_at=datetime.now(UTC) + timedelta(days=1),
                 )
             )
         await session.commit()

@@ -38,7 +38,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from bench.common import machine, on_each_database, today, uvicorn_server  # noqa: E402
+from bench.common import machine, on_each_database, today, uvicorn_server
 
 BOOKINGS = 1_000
 RANGE_DAYS = 366
@@ -81,14 +81,24 @@ async def seed(url: str) -> tuple[dict[str, int], str, str]:
         schedule = Schedule(user_id=user.id, name="Always", time_zone="UTC")
         session.add(schedule)
         await session.flush()
-        session.add(Availability(schedule_id=schedule.id, days=list(range(7)), start_time=time(0), end_time=time(23, 59)))
+        session.add(
+            Availability(schedule_id=schedule.id, days=list(range(7)), start_time=time(0), end_time=time(23, 59))
+        )
         user.default_schedule_id = schedule.id
         largest = EventType(
-            owner_id=user.id, title="Largest", slug="largest", length_in_minutes=30, slot_interval=interval,
+            owner_id=user.id,
+            title="Largest",
+            slug="largest",
+            length_in_minutes=30,
+            slot_interval=interval,
             minimum_booking_notice=0,
         )
         every_minute = EventType(
-            owner_id=user.id, title="Every minute", slug="every-minute", length_in_minutes=15, slot_interval=1,
+            owner_id=user.id,
+            title="Every minute",
+            slug="every-minute",
+            length_in_minutes=15,
+            slot_interval=1,
             minimum_booking_notice=0,
         )
         session.add_all([largest, every_minute])
@@ -97,8 +107,13 @@ async def seed(url: str) -> tuple[dict[str, int], str, str]:
             start = first_day + timedelta(days=rng.randrange(RANGE_DAYS), minutes=15 * rng.randrange(96))
             session.add(
                 Booking(
-                    uid=uuid.uuid4().hex, user_id=user.id, event_type_id=largest.id, title="Meeting",
-                    start_time=start, end_time=start + timedelta(minutes=rng.choice((15, 30, 60))), status="accepted",
+                    uid=uuid.uuid4().hex,
+                    user_id=user.id,
+                    event_type_id=largest.id,
+                    title="Meeting",
+                    start_time=start,
+                    end_time=start + timedelta(minutes=rng.choice((15, 30, 60))),
+                    status="accepted",
                 )
             )
         await session.commit()
@@ -152,7 +167,11 @@ def repeat_slots(base: str, path: str, loaders: int, stop: threading.Event) -> t
 
 def slots_summary(record: dict) -> dict:
     sizes = record["sizes"]
-    return {**summary(record["times_ms"]), "statuses": record["statuses"], "slots_per_answer": max(sizes) if sizes else 0}
+    return {
+        **summary(record["times_ms"]),
+        "statuses": record["statuses"],
+        "slots_per_answer": max(sizes) if sizes else 0,
+    }
 
 
 def under_load(base: str, path: str, args: argparse.Namespace) -> dict:
@@ -170,7 +189,11 @@ def under_load(base: str, path: str, args: argparse.Namespace) -> dict:
     stop.set()
     for thread in threads:
         thread.join()
-    return {"health": summary(health), "slots_request": slots_summary(loaded), "slots_request_alone": slots_summary(alone)}
+    return {
+        "health": summary(health),
+        "slots_request": slots_summary(loaded),
+        "slots_request_alone": slots_summary(alone),
+    }
 
 
 def measure(url: str, label: str, args: argparse.Namespace) -> dict:

@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from bench.common import latency_by_connections, machine, on_each_database, today, uvicorn_server  # noqa: E402
+from bench.common import latency_by_connections, machine, on_each_database, today, uvicorn_server
 
 HOSTS = 25
 BOOKINGS_PER_HOST = 500
@@ -57,19 +57,29 @@ async def seed(url: str) -> tuple[str, str]:
     async with make_sessionmaker(engine)() as session:
         team = Team(name="Bench team", slug=TEAM_SLUG, time_zone="Europe/London", week_start="Sunday")
         session.add(team)
-        users = [User(email=f"host{i}@example.com", username=f"host{i}", name=f"Host {i}", time_zone=ZONES[i % len(ZONES)]) for i in range(HOSTS)]
+        users = [
+            User(email=f"host{i}@example.com", username=f"host{i}", name=f"Host {i}", time_zone=ZONES[i % len(ZONES)])
+            for i in range(HOSTS)
+        ]
         session.add_all(users)
         await session.flush()
         schedules = [Schedule(user_id=u.id, name="Working hours", time_zone=u.time_zone) for u in users]
         session.add_all(schedules)
         await session.flush()
-        for user, schedule in zip(users, schedules):
+        for user, schedule in zip(users, schedules, strict=False):
             user.default_schedule_id = schedule.id
-            session.add(Availability(schedule_id=schedule.id, days=[1, 2, 3, 4, 5], start_time=time(9), end_time=time(17)))
+            session.add(
+                Availability(schedule_id=schedule.id, days=[1, 2, 3, 4, 5], start_time=time(9), end_time=time(17))
+            )
             session.add(Membership(team_id=team.id, user_id=user.id, role="MEMBER", accepted=True))
         event = EventType(
-            team_id=team.id, title="Round robin", slug=EVENT_SLUG, length_in_minutes=30, slot_interval=15,
-            minimum_booking_notice=120, scheduling_type="ROUND_ROBIN",
+            team_id=team.id,
+            title="Round robin",
+            slug=EVENT_SLUG,
+            length_in_minutes=30,
+            slot_interval=15,
+            minimum_booking_notice=120,
+            scheduling_type="ROUND_ROBIN",
         )
         session.add(event)
         await session.flush()
@@ -79,10 +89,19 @@ async def seed(url: str) -> tuple[str, str]:
             zone = ZoneInfo(user.time_zone)
             for _ in range(BOOKINGS_PER_HOST):
                 day = window_start.date() + timedelta(days=rng.randrange(WINDOW_DAYS))
-                start = (datetime.combine(day, time(9), zone) + timedelta(minutes=15 * rng.randrange(32))).astimezone(UTC)
+                start = (datetime.combine(day, time(9), zone) + timedelta(minutes=15 * rng.randrange(32))).astimezone(
+                    UTC
+                )
                 rows.append(
-                    {"uid": uuid.uuid4().hex, "user_id": user.id, "event_type_id": event.id, "title": "Meeting",
-                     "start_time": start, "end_time": start + timedelta(minutes=rng.choice((15, 30, 45, 60))), "status": "accepted"}
+                    {
+                        "uid": uuid.uuid4().hex,
+                        "user_id": user.id,
+                        "event_type_id": event.id,
+                        "title": "Meeting",
+                        "start_time": start,
+                        "end_time": start + timedelta(minutes=rng.choice((15, 30, 45, 60))),
+                        "status": "accepted",
+                    }
                 )
         await session.execute(insert(Booking), rows)
         await session.commit()
@@ -134,21 +153,23 @@ async def _in_process(url: str, path: str, *, profile: bool) -> int:
 
     app = create_app(load_settings(database_url=url, run_worker=False, rate_limit="100000000/minute"))
     headers = {"cal-api-version": "2024-09-04"}
-    async with LifespanManager(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as client:
-            assert (await client.get(path, headers=headers)).status_code == 200
-            statements: list[str] = []
-            listener = lambda *a: statements.append(a[2])  # noqa: E731
-            event.listen(app.state.engine.sync_engine, "before_cursor_execute", listener)
-            assert (await client.get(path, headers=headers)).status_code == 200
-            event.remove(app.state.engine.sync_engine, "before_cursor_execute", listener)
-            if profile:
-                profiler = cProfile.Profile()
-                profiler.enable()
-                for _ in range(20):
-                    await client.get(path, headers=headers)
-                profiler.disable()
-                pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(35)
+    async with (
+        LifespanManager(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as client,
+    ):
+        assert (await client.get(path, headers=headers)).status_code == 200
+        statements: list[str] = []
+        listener = lambda *a: statements.append(a[2])  # noqa: E731
+        event.listen(app.state.engine.sync_engine, "before_cursor_execute", listener)
+        assert (await client.get(path, headers=headers)).status_code == 200
+        event.remove(app.state.engine.sync_engine, "before_cursor_execute", listener)
+        if profile:
+            profiler = cProfile.Profile()
+            profiler.enable()
+            for _ in range(20):
+                await client.get(path, headers=headers)
+            profiler.disable()
+            pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(35)
     return len(statements)
 
 
@@ -165,7 +186,13 @@ def measure(url: str, label: str, args: argparse.Namespace) -> dict:
         assert check.status_code == 200, check.text
         slots = sum(len(day) for day in check.json()["data"].values())
         by_connections = latency_by_connections(base, path, headers, args)
-    return {"database": label, "slots": slots, "statements_per_request": statements, "window": f"{start}..{end}", "by_connections": by_connections}
+    return {
+        "database": label,
+        "slots": slots,
+        "statements_per_request": statements,
+        "window": f"{start}..{end}",
+        "by_connections": by_connections,
+    }
 
 
 def main() -> None:
@@ -176,7 +203,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--profile", action="store_true")
-    parser.add_argument("--days", type=int, default=WINDOW_DAYS, help="the window listed, and the span the bookings are spread over")
+    parser.add_argument(
+        "--days", type=int, default=WINDOW_DAYS, help="the window listed, and the span the bookings are spread over"
+    )
     args = parser.parse_args()
     WINDOW_DAYS = args.days
 

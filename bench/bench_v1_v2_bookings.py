@@ -23,8 +23,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from bench.common import machine, on_each_database, today, uvicorn_server  # noqa: E402
-from bench.loadgen import run_load  # noqa: E402
+from bench.common import machine, on_each_database, today, uvicorn_server
+from bench.loadgen import run_load
 
 BOOKINGS = 2_000
 TAKE = 100
@@ -45,7 +45,9 @@ async def seed(url: str) -> str:
     engine = make_engine(url)
     now = datetime.now(UTC).replace(microsecond=0)
     async with make_sessionmaker(engine)() as session:
-        host = await users_service.create(session, email="host@example.com", username="host", name="Host", time_zone="UTC")
+        host = await users_service.create(
+            session, email="host@example.com", username="host", name="Host", time_zone="UTC"
+        )
         key = (await api_keys_service.mint(session, user_id=host.id, prefix=settings.api_key_prefix)).key
         event = EventType(owner_id=host.id, title="Thirty", slug="thirty", length_in_minutes=30)
         session.add(event)
@@ -53,21 +55,40 @@ async def seed(url: str) -> str:
         rows = []
         for i in range(BOOKINGS):
             start = now - timedelta(days=60) + timedelta(minutes=105 * i)
-            rows.append({
-                "uid": uuid.uuid4().hex, "user_id": host.id, "event_type_id": event.id, "title": f"Meeting {i}",
-                "start_time": start, "end_time": start + timedelta(minutes=30),
-                "status": "cancelled" if i % 7 == 0 else "accepted",
-                "responses": {"name": f"Booker {i}", "email": f"booker{i}@example.com"}, "booking_metadata": {},
-                "rescheduled": False, "absent_host": False,
-                "created_at": start - timedelta(days=3), "updated_at": start - timedelta(days=3),
-            })
+            rows.append(
+                {
+                    "uid": uuid.uuid4().hex,
+                    "user_id": host.id,
+                    "event_type_id": event.id,
+                    "title": f"Meeting {i}",
+                    "start_time": start,
+                    "end_time": start + timedelta(minutes=30),
+                    "status": "cancelled" if i % 7 == 0 else "accepted",
+                    "responses": {"name": f"Booker {i}", "email": f"booker{i}@example.com"},
+                    "booking_metadata": {},
+                    "rescheduled": False,
+                    "absent_host": False,
+                    "created_at": start - timedelta(days=3),
+                    "updated_at": start - timedelta(days=3),
+                }
+            )
         await session.execute(insert(Booking), rows)
         ids = (await session.execute(select(Booking.id).order_by(Booking.id))).scalars().all()
-        await session.execute(insert(Attendee), [
-            {"booking_id": booking_id, "name": f"Booker {n}", "email": f"booker{n}@example.com", "time_zone": "Europe/Rome",
-             "locale": "it", "absent": False, "created_at": now}
-            for n, booking_id in enumerate(ids)
-        ])
+        await session.execute(
+            insert(Attendee),
+            [
+                {
+                    "booking_id": booking_id,
+                    "name": f"Booker {n}",
+                    "email": f"booker{n}@example.com",
+                    "time_zone": "Europe/Rome",
+                    "locale": "it",
+                    "absent": False,
+                    "created_at": now,
+                }
+                for n, booking_id in enumerate(ids)
+            ],
+        )
         await session.commit()
     await engine.dispose()
     return key
@@ -95,11 +116,16 @@ def measure(url: str, label: str, args: argparse.Namespace) -> dict:
         for n in range(args.rounds):
             for version in ("v1", "v2") if n % 2 == 0 else ("v2", "v1"):
                 path, headers = requests[version]
-                result = asyncio.run(run_load(base + path, headers=headers, connections=args.connections, duration=args.duration))
+                result = asyncio.run(
+                    run_load(base + path, headers=headers, connections=args.connections, duration=args.duration)
+                )
                 assert set(result.statuses) == {200}, result.statuses
                 rounds[version].append(result.summary())
     medians = {
-        version: {"rps": statistics.median(r["rps"] for r in runs), "p95_ms": statistics.median(r["p95_ms"] for r in runs)}
+        version: {
+            "rps": statistics.median(r["rps"] for r in runs),
+            "p95_ms": statistics.median(r["p95_ms"] for r in runs),
+        }
         for version, runs in rounds.items()
     }
     return {
@@ -120,11 +146,19 @@ def main() -> None:
     args = parser.parse_args()
 
     results = on_each_database(lambda url, label: measure(url, label, args), skip_postgres=not args.postgres)
-    print(json.dumps({
-        "benchmark": f"GET /v1/bookings?take={TAKE}&page=1 vs GET /v2/bookings?take={TAKE}, {BOOKINGS} bookings of one user",
-        "date": today(), "machine": machine(), "connections": args.connections, "duration_s": args.duration,
-        "results": results,
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "benchmark": f"GET /v1/bookings?take={TAKE}&page=1 vs GET /v2/bookings?take={TAKE}, {BOOKINGS} bookings of one user",
+                "date": today(),
+                "machine": machine(),
+                "connections": args.connections,
+                "duration_s": args.duration,
+                "results": results,
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

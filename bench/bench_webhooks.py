@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
 
-from bench.common import machine, today
+from bench.common import machine, today  # noqa: E402  (after the path is set)
 
 POSTGRES_BASE = os.environ.get("CALAPI_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 
@@ -72,7 +72,7 @@ class Receiver:
                 self.arrivals.append(now)
                 marker = body.find(b'"uid":"')
                 if marker >= 0:
-                    uid = body[marker + 7: body.index(b'"', marker + 7)].decode()
+                    uid = body[marker + 7 : body.index(b'"', marker + 7)].decode()
                     self.by_body.setdefault(uid, now)
                 writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
                 await writer.drain()
@@ -125,7 +125,9 @@ def bare_body(size: int) -> bytes:
     return head + b"x" * (size - len(head) - 3) + b'"}}'
 
 
-async def worker_round(url: str, receiver: Receiver, events: int, workers: int, user_id: int, profile: str | None = None) -> tuple[float, float]:
+async def worker_round(
+    url: str, receiver: Receiver, events: int, workers: int, user_id: int, profile: str | None = None
+) -> tuple[float, float]:
     """→ (deliveries per second, worker CPU µs per event)."""
     from calapi.db import make_engine, make_sessionmaker
     from calapi.jobs.outbox import record_event
@@ -134,7 +136,9 @@ async def worker_round(url: str, receiver: Receiver, events: int, workers: int, 
     sessionmaker = make_sessionmaker(engine)
     async with sessionmaker() as session:
         for n in range(events):
-            await record_event(session, "BOOKING_CREATED", {"uid": f"w{workers}-{n}", "n": n, "pad": "x" * 1500}, owner_user_id=user_id)
+            await record_event(
+                session, "BOOKING_CREATED", {"uid": f"w{workers}-{n}", "n": n, "pad": "x" * 1500}, owner_user_id=user_id
+            )
         await session.commit()
     await engine.dispose()
     receiver.arrivals.clear()
@@ -143,11 +147,11 @@ async def worker_round(url: str, receiver: Receiver, events: int, workers: int, 
     procs = [start_worker(url, "--poll-interval", "0.05", prefix=prefix if n == 0 else []) for n in range(workers)]
     try:
         deadline = time.monotonic() + 120
-        while not receiver.arrivals and time.monotonic() < deadline:
+        while not receiver.arrivals and time.monotonic() < deadline:  # noqa: ASYNC110  (a poll that measures)
             await asyncio.sleep(0.002)
         # CPU from the first arrival on: start-up (imports, connecting) left out
         cpu_start, first_seen = sum(_cpu_seconds(proc.pid) for proc in procs), len(receiver.arrivals)
-        while len(receiver.arrivals) < events and time.monotonic() < deadline:
+        while len(receiver.arrivals) < events and time.monotonic() < deadline:  # noqa: ASYNC110
             await asyncio.sleep(0.05)
         cpu = sum(_cpu_seconds(proc.pid) for proc in procs) - cpu_start
     finally:
@@ -167,8 +171,14 @@ def start_worker(url: str, *options: str, prefix: list[str] | None = None) -> su
     what a real deployment gives one subscriber), in a process group of its own."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CALAPI_")}
     env.update(CALAPI_DATABASE_URL=url, CALAPI_LOG_LEVEL="warning")
-    return subprocess.Popen([*(prefix or []), sys.executable, "-m", "calapi", "worker", *options],
-                            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    return subprocess.Popen(
+        [*(prefix or []), sys.executable, "-m", "calapi", "worker", *options],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -177,15 +187,18 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def throughput(events: int, limit: int, profile: str | None) -> tuple[Bare, tuple[float, float], tuple[float, float]]:
+async def throughput(
+    events: int, limit: int, profile: str | None
+) -> tuple[Bare, tuple[float, float], tuple[float, float]]:
     import uuid
+
+    from tests.support.databases import create_postgres_database, drop_postgres_database
 
     from calapi.cli import migrate_database
     from calapi.config import load_settings
     from calapi.db import make_engine, make_sessionmaker, utcnow
     from calapi.users import service as users_service
     from calapi.webhooks.models import Webhook
-    from tests.support.databases import create_postgres_database, drop_postgres_database
 
     receiver = Receiver()
     await receiver.start()
@@ -194,9 +207,20 @@ async def throughput(events: int, limit: int, profile: str | None) -> tuple[Bare
         await asyncio.to_thread(migrate_database, load_settings(database_url=url))
         engine = make_engine(url)
         async with make_sessionmaker(engine)() as session:
-            user = await users_service.create(session, email="b@example.com", username="bench", name="Bench", time_zone="UTC", admin=False)
-            session.add(Webhook(id=str(uuid.uuid4()), user_id=user.id, subscriber_url=receiver.url, triggers=["BOOKING_CREATED"],
-                                active=True, secret="bench-secret", created_at=utcnow()))
+            user = await users_service.create(
+                session, email="b@example.com", username="bench", name="Bench", time_zone="UTC", admin=False
+            )
+            session.add(
+                Webhook(
+                    id=str(uuid.uuid4()),
+                    user_id=user.id,
+                    subscriber_url=receiver.url,
+                    triggers=["BOOKING_CREATED"],
+                    active=True,
+                    secret="bench-secret",
+                    created_at=utcnow(),
+                )
+            )
             await session.commit()
             user_id = user.id
         await engine.dispose()
@@ -222,22 +246,32 @@ class Bare:
 async def commit_to_delivery(app: Any, receiver: Receiver, bookings: int) -> tuple[float, float]:
     """Sequential bookings through the API, idle between them; → p50, p95 of booking response → arrival (ms)."""
     from asgi_lifespan import LifespanManager
-
     from tests.bookings.conftest import book, make_event_type, make_schedule
     from tests.support.factories import make_user
 
-    async with LifespanManager(app), httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as client:
+    async with (
+        LifespanManager(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as client,
+    ):
         host = await make_user(app, "host", time_zone="UTC")
         await make_schedule(client, host)
         event_type = await make_event_type(client, host, "bench")
-        await client.post("/v2/webhooks", headers=host.headers,
-                          json={"subscriberUrl": receiver.url, "active": True, "triggers": ["BOOKING_CREATED"], "secret": "s"})
+        await client.post(
+            "/v2/webhooks",
+            headers=host.headers,
+            json={"subscriberUrl": receiver.url, "active": True, "triggers": ["BOOKING_CREATED"], "secret": "s"},
+        )
         samples = []
         for n in range(bookings + 1):  # the first one warms up (and is not counted)
             day, slot = divmod(n, 16)
             start = f"2050-{9 + day // 20:02d}-{1 + day % 20:02d}"
-            response = await book(client, event_type, f"2050-09-{5 + (day % 5):02d}T{9 + slot // 2:02d}:{30 * (slot % 2):02d}:00.000Z"
-                                  if day < 5 else f"{start}T09:00:00.000Z")
+            response = await book(
+                client,
+                event_type,
+                f"2050-09-{5 + (day % 5):02d}T{9 + slot // 2:02d}:{30 * (slot % 2):02d}:00.000Z"
+                if day < 5
+                else f"{start}T09:00:00.000Z",
+            )
             committed = time.perf_counter()
             uid = response.json()["data"]["uid"]
             while uid not in receiver.by_body:
@@ -267,10 +301,11 @@ async def latency_embedded(bookings: int) -> tuple[float, float]:
 
 async def latency_worker_process(bookings: int) -> tuple[float, float]:
     """Scaled mode: PostgreSQL, one `calapi worker` process with its default poll interval (1 s)."""
+    from tests.support.databases import create_postgres_database, drop_postgres_database
+
     from calapi.app import create_app
     from calapi.cli import migrate_database
     from calapi.config import load_settings
-    from tests.support.databases import create_postgres_database, drop_postgres_database
 
     receiver = Receiver()
     await receiver.start()
@@ -292,7 +327,9 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=2000)
     parser.add_argument("--bookings", type=int, default=60)
-    parser.add_argument("--worker-prefix", help='run the one-worker round under this command, e.g. "py-spy record -o w.svg --"')
+    parser.add_argument(
+        "--worker-prefix", help='run the one-worker round under this command, e.g. "py-spy record -o w.svg --"'
+    )
     args = parser.parse_args()
     from calapi.config import Settings
 
@@ -304,17 +341,28 @@ async def main() -> None:
     print(f"| bare httpx POSTs, own process, 32 concurrent | {bare.pool:.0f}/s | |")
     print(f"| bare httpx POSTs, in the receiver's process, {limit} concurrent | {bare.inline:.0f}/s | |")
     best = max(bare.fair, bare.inline)  # the reference: the faster of the two bare runs at the limit
-    print(f"| 1 `calapi worker` (PostgreSQL, limit {limit}) | {one:.0f}/s ({one / best:.2f} × best bare {limit}) "
-          f"| ≥ 0.5 × bare {'✔' if one / best >= 0.5 else '✘'} |")
-    print(f"| 2 `calapi worker` (PostgreSQL, limit {limit} each) | {two:.0f}/s ({two / best:.2f} × best bare {limit}) | |")
-    print(f"| worker CPU per delivery (from the first arrival on: sending + recording; fan-outs ran before) "
-          f"| 1 worker {one_cpu:.0f} µs, 2 workers {two_cpu:.0f} µs | |", flush=True)
+    print(
+        f"| 1 `calapi worker` (PostgreSQL, limit {limit}) | {one:.0f}/s ({one / best:.2f} × best bare {limit}) "
+        f"| ≥ 0.5 × bare {'✔' if one / best >= 0.5 else '✘'} |"
+    )
+    print(
+        f"| 2 `calapi worker` (PostgreSQL, limit {limit} each) | {two:.0f}/s ({two / best:.2f} × best bare {limit}) | |"
+    )
+    print(
+        f"| worker CPU per delivery (from the first arrival on: sending + recording; fan-outs ran before) "
+        f"| 1 worker {one_cpu:.0f} µs, 2 workers {two_cpu:.0f} µs | |",
+        flush=True,
+    )
     p50, p95 = await latency_embedded(min(args.bookings, 75))
-    print(f"| commit → delivery, embedded (SQLite), idle queue | p50 {p50:.1f} ms, p95 {p95:.1f} ms | p50 < 250 ms {'✔' if p50 < 250 else '✘'} |",
-          flush=True)
+    print(
+        f"| commit → delivery, embedded (SQLite), idle queue | p50 {p50:.1f} ms, p95 {p95:.1f} ms | p50 < 250 ms {'✔' if p50 < 250 else '✘'} |",
+        flush=True,
+    )
     pg_p50, pg_p95 = await latency_worker_process(min(args.bookings, 75))
-    print(f"| commit → delivery, PostgreSQL + 1 `calapi worker` (poll 1 s, NOTIFY), idle queue | p50 {pg_p50:.1f} ms, p95 {pg_p95:.1f} ms "
-          f"| p50 < 250 ms {'✔' if pg_p50 < 250 else '✘'} |")
+    print(
+        f"| commit → delivery, PostgreSQL + 1 `calapi worker` (poll 1 s, NOTIFY), idle queue | p50 {pg_p50:.1f} ms, p95 {pg_p95:.1f} ms "
+        f"| p50 < 250 ms {'✔' if pg_p50 < 250 else '✘'} |"
+    )
 
 
 def bare_client(url: str, count: int, concurrency: int, size: int) -> None:

@@ -31,7 +31,9 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}, {platform.system()} {platform.release()}"
+    return (
+        f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}, {platform.system()} {platform.release()}"
+    )
 
 
 def today() -> str:
@@ -62,12 +64,27 @@ def uvicorn_server(
     ``checkout``: the source tree whose code is served (another revision's worktree, for a comparison).
     """
     port = free_port()
-    cmd = [sys.executable, "-m", "uvicorn", app_path, "--host", "127.0.0.1", "--port", str(port),
-           "--log-level", "warning", "--no-access-log", "--workers", str(workers)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        app_path,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+        "--workers",
+        str(workers),
+    ]
     # This checkout's code first (the venv may hold an editable install of another checkout).
     own_code = os.pathsep.join([str(checkout / "src"), str(checkout)])
     full_env = {**{k: v for k, v in os.environ.items() if not k.startswith("CALAPI_")}, "PYTHONPATH": own_code, **env}
-    proc = subprocess.Popen(cmd, env=full_env, cwd=checkout, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        cmd, env=full_env, cwd=checkout, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120  # a loaded machine may take long to import and start
@@ -107,7 +124,9 @@ def latency_by_connections(base: str, path: str, headers: dict[str, str], args: 
     for connections in sorted({1, args.connections}):
         runs = []
         for _ in range(args.rounds):
-            result = asyncio.run(run_load(base + path, headers=headers, connections=connections, duration=args.duration))
+            result = asyncio.run(
+                run_load(base + path, headers=headers, connections=connections, duration=args.duration)
+            )
             assert set(result.statuses) == {200}, result.statuses
             runs.append(result.summary())
         runs.sort(key=lambda r: r["p95_ms"])

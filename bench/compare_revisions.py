@@ -49,7 +49,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import (  # noqa: E402
+from bench.common import (
     POSTGRES_BASE,
     REPO,
     SERVER_PIDS,
@@ -59,7 +59,7 @@ from bench.common import (  # noqa: E402
     today,
     uvicorn_server,
 )
-from bench.loadgen import LoadResult, run_load  # noqa: E402
+from bench.loadgen import LoadResult, run_load
 
 DEFAULT_BASE = "f2e49ef"  # the last commit before the security issue's work
 TOLERANCE = 0.05
@@ -104,7 +104,11 @@ def seed(checkout: Path, scenario: str, url: str) -> Any:
     env["BENCH_CALAPI_SRC"] = str(checkout / "src")
     done = subprocess.run(
         [sys.executable, str(Path(__file__).resolve()), "--seed", scenario, "--url", url],
-        env=env, cwd=checkout, capture_output=True, text=True, check=False,
+        env=env,
+        cwd=checkout,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if done.returncode != 0:
         raise RuntimeError(f"seeding {scenario} with {checkout} failed:\n{done.stderr}")
@@ -134,7 +138,9 @@ def worktree_of(rev: str) -> Iterator[Revision]:
     try:
         yield Revision(f"base {rev} ({commit[:7]})", folder, commit)
     finally:
-        subprocess.run(["git", "worktree", "remove", "--force", str(folder)], cwd=REPO, capture_output=True, check=False)
+        subprocess.run(
+            ["git", "worktree", "remove", "--force", str(folder)], cwd=REPO, capture_output=True, check=False
+        )
         shutil.rmtree(folder, ignore_errors=True)
         subprocess.run(["git", "worktree", "prune"], cwd=REPO, capture_output=True, check=False)
 
@@ -215,7 +221,9 @@ MEASURES = {
     "me": lambda: Measure("GET /v2/me req/s (16 conn.)", "me", "rps", 16, _me),
     "slots-one": lambda: Measure("GET /v2/slots p95 ms, 1 host", "slots-one", "p95_ms", 1, _slots_one),
     "slots-team": lambda: Measure("GET /v2/slots p95 ms, 25 RR hosts", "slots-team", "p95_ms", 1, _slots_team),
-    "bookings-list": lambda: Measure("GET /v2/bookings p95 ms, 10k bookings", "bookings-list", "p95_ms", 1, _bookings_list),
+    "bookings-list": lambda: Measure(
+        "GET /v2/bookings p95 ms, 10k bookings", "bookings-list", "p95_ms", 1, _bookings_list
+    ),
     "bookings-create": lambda: Measure("POST /v2/bookings creates/s", "bookings-create", "rps", 4, _bookings_create),
 }
 
@@ -228,7 +236,12 @@ def run_measure(measure: Measure, revisions: list[Revision], args: argparse.Name
             url = stack.enter_context(fresh_database(args.postgres, scratch))
             load = measure.load(seed(revision.checkout, measure.scenario, url))
             base = stack.enter_context(
-                uvicorn_server("calapi.asgi:app", {**SERVER_ENV, "CALAPI_DATABASE_URL": url}, health="/health", checkout=revision.checkout)
+                uvicorn_server(
+                    "calapi.asgi:app",
+                    {**SERVER_ENV, "CALAPI_DATABASE_URL": url},
+                    health="/health",
+                    checkout=revision.checkout,
+                )
             )
             servers.append((revision, base, load))
             measure.rounds[revision.label] = []
@@ -239,15 +252,27 @@ def run_measure(measure: Measure, revisions: list[Revision], args: argparse.Name
                 pid = SERVER_PIDS[base]
                 cpu_before = cpu_seconds(pid)
                 result = asyncio.run(
-                    run_load(base + load.path, method=load.method, headers=load.headers, body=load.body,
-                             connections=connections, duration=args.duration)
+                    run_load(
+                        base + load.path,
+                        method=load.method,
+                        headers=load.headers,
+                        body=load.body,
+                        connections=connections,
+                        duration=args.duration,
+                    )
                 )
                 assert set(result.statuses) == {load.expect}, (revision.label, measure.name, result.statuses)
                 measure.rounds[revision.label].append(result)
                 # includes the warm-up's requests, which the load result does not count: scale by time
-                measure.cpu_ms[revision.label].append((cpu_seconds(pid) - cpu_before) * 1000 / (result.rps * (args.duration + 2.0)))
-                print(f"  {measure.name:42} {revision.label:28} {result.summary()} cpu/request "
-                      f"{measure.cpu_ms[revision.label][-1]:.2f} ms", file=sys.stderr, flush=True)
+                measure.cpu_ms[revision.label].append(
+                    (cpu_seconds(pid) - cpu_before) * 1000 / (result.rps * (args.duration + 2.0))
+                )
+                print(
+                    f"  {measure.name:42} {revision.label:28} {result.summary()} cpu/request "
+                    f"{measure.cpu_ms[revision.label][-1]:.2f} ms",
+                    file=sys.stderr,
+                    flush=True,
+                )
 
 
 def cpu_per_request(measure: Measure, label: str) -> float:
@@ -275,9 +300,13 @@ def load_average() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--base", default=DEFAULT_BASE, help="the revision to compare against (commit, branch, e.g. main)")
+    parser.add_argument(
+        "--base", default=DEFAULT_BASE, help="the revision to compare against (commit, branch, e.g. main)"
+    )
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--duration", type=float, default=5.0, help="seconds per round per server (after 2 s of warm-up)")
+    parser.add_argument(
+        "--duration", type=float, default=5.0, help="seconds per round per server (after 2 s of warm-up)"
+    )
     parser.add_argument("--postgres", action="store_true", help="fresh PostgreSQL databases instead of SQLite")
     parser.add_argument("--only", default=",".join(MEASURES), help="comma-separated measures: " + ", ".join(MEASURES))
     parser.add_argument("--json", action="store_true", help="also print every round as JSON")
@@ -294,32 +323,49 @@ def main() -> None:
     if unknown:
         parser.error(f"unknown measures: {', '.join(sorted(unknown))}")
     measures = [MEASURES[n]() for n in names]
-    current = Revision(f"current ({git('rev-parse', '--short', 'HEAD')}" + ("+dirty" if git("status", "--porcelain", "--", "src") else "") + ")", REPO, git("rev-parse", "HEAD"))
+    current = Revision(
+        f"current ({git('rev-parse', '--short', 'HEAD')}"
+        + ("+dirty" if git("status", "--porcelain", "--", "src") else "")
+        + ")",
+        REPO,
+        git("rev-parse", "HEAD"),
+    )
     load_before = load_average()
     with worktree_of(args.base) as base, tempfile.TemporaryDirectory() as scratch:
         for measure in measures:
             run_measure(measure, [base, current], args, Path(scratch))
     load_after = load_average()
 
-    print(f"calapi: {current.label} against {base.label}; {'PostgreSQL' if args.postgres else 'SQLite'}; "
-          f"{args.rounds} rounds of {args.duration:g} s per server, alternating")
+    print(
+        f"calapi: {current.label} against {base.label}; {'PostgreSQL' if args.postgres else 'SQLite'}; "
+        f"{args.rounds} rounds of {args.duration:g} s per server, alternating"
+    )
     print(f"machine: {machine()}; date {today()}; load average (1, 5, 15 min) before {load_before}, after {load_after}")
     print()
-    print(f"| measure | base | current | ratio (≥ {1 - TOLERANCE:.2f} holds) | paired ratio, median of rounds | "
-          "server CPU ms/request, base → current |")
+    print(
+        f"| measure | base | current | ratio (≥ {1 - TOLERANCE:.2f} holds) | paired ratio, median of rounds | "
+        "server CPU ms/request, base → current |"
+    )
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
     worse = []
     for measure in measures:
         r = ratio(measure, base.label, current.label)
         if r < 1 - TOLERANCE:
             worse.append(measure.name)
-        print(f"| {measure.name} | {measure.figure(base.label):.1f} | {measure.figure(current.label):.1f} | "
-              f"{r:.3f}{'' if r >= 1 - TOLERANCE else ' **worse**'} | {paired_ratio(measure, base.label, current.label):.3f} | "
-              f"{cpu_per_request(measure, base.label):.2f} → {cpu_per_request(measure, current.label):.2f} |")
+        print(
+            f"| {measure.name} | {measure.figure(base.label):.1f} | {measure.figure(current.label):.1f} | "
+            f"{r:.3f}{'' if r >= 1 - TOLERANCE else ' **worse**'} | {paired_ratio(measure, base.label, current.label):.3f} | "
+            f"{cpu_per_request(measure, base.label):.2f} → {cpu_per_request(measure, current.label):.2f} |"
+        )
     print()
     print("worse than base by more than 5 %: " + (", ".join(worse) if worse else "none"))
     if args.json:
-        print(json.dumps({m.name: {label: [r.summary() for r in runs] for label, runs in m.rounds.items()} for m in measures}, indent=2))
+        print(
+            json.dumps(
+                {m.name: {label: [r.summary() for r in runs] for label, runs in m.rounds.items()} for m in measures},
+                indent=2,
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ class LoadResult:
         data = sorted(self.latencies_ms)
         if not data:
             return float("nan")
-        index = min(len(data) - 1, max(0, int(round(p / 100 * len(data))) - 1))
+        index = min(len(data) - 1, max(0, round(p / 100 * len(data)) - 1))
         return data[index]
 
     def summary(self) -> dict[str, float]:
