@@ -53,6 +53,7 @@ def register_domain_hooks() -> None:
         joined=team_event_types.add_member_to_assign_all, left=team_event_types.remove_member
     )
     event_types_service.use_destination_calendars(calendars_service.follow_event_type_destination)
+    event_types_service.read_destination_calendars(calendars_service.event_type_destinations)
     users_service.use_default_schedule_rules(
         users_service.DefaultScheduleRules(
             owns=schedules_service.owns, follow_time_zone=schedules_service.follow_profile_time_zone

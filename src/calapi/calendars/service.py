@@ -456,6 +456,21 @@ async def follow_event_type_destination(
     await session.flush()
 
 
+async def event_type_destinations(session: AsyncSession, event_type_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """Each event type's own destination (``{integration, externalId}``), as the write jobs choose
+    it (``sync.load``: the first row of the event type), whichever API version set it."""
+    rows = await session.execute(
+        select(DestinationCalendar.event_type_id, DestinationCalendar.integration, DestinationCalendar.external_id)
+        .where(DestinationCalendar.event_type_id.in_(list(event_type_ids)))
+        .order_by(DestinationCalendar.id)
+    )
+    found: dict[int, dict[str, Any]] = {}
+    for row in rows.all():
+        if row.event_type_id is not None:
+            found.setdefault(row.event_type_id, {"integration": row.integration, "externalId": row.external_id})
+    return found
+
+
 async def list_destinations(session: AsyncSession, user_ids: Sequence[int] | None) -> list[DestinationCalendar]:
     """The users' own destination calendars and those of their event types."""
     query = select(DestinationCalendar).order_by(DestinationCalendar.id)

@@ -17,6 +17,9 @@ then (Cal.com's webhook payload); what the job reads besides is this room's own 
   the new host's destination (the event type's when it is the new host's, else the new host's
   own), its reference replaced;
 - cancelled or rejected: the event is deleted; one seat leaving rewrites the attendee list;
+- a create or move that runs after its booking stopped being accepted (a retry that outlived the
+  calendar server's outage, the booking since cancelled, rescheduled away or rejected) writes
+  nothing and deletes what the booking still has in a calendar: the cancel's delete wins;
 - each write is recorded as a booking reference, only once every write of the job succeeded (a
   write is idempotent: the same UID at the same URL), and a failure is retried on the job
   engine's back-off schedule;
@@ -28,6 +31,7 @@ then (Cal.com's webhook payload); what the job reads besides is this room's own 
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -58,6 +62,10 @@ CREATED, REQUESTED, RESCHEDULED = "BOOKING_CREATED", "BOOKING_REQUESTED", "BOOKI
 CANCELLED, REJECTED, REASSIGNED = "BOOKING_CANCELLED", "BOOKING_REJECTED", "BOOKING_REASSIGNED"
 FOLLOWED = (CREATED, REQUESTED, RESCHEDULED, CANCELLED, REJECTED, REASSIGNED)
 CALENDAR_TYPES = tuple(t.value for t in CredentialType if t is not CredentialType.ics_feed)
+# The writes that put a booking's meeting into a calendar (the others only delete or rewrite).
+PUTTING = (CREATED, REQUESTED, RESCHEDULED, REASSIGNED)
+
+log = logging.getLogger("calapi.calendars")
 
 
 @dataclass(frozen=True)
@@ -79,6 +87,7 @@ class WriteContext:
     previous_ended: bool = False  # the rescheduled booking is cancelled (a seat move: its last seat left)
     # A seat move out of a meeting that goes on: the attendees that meeting keeps.
     previous_attendees: list[dict[str, Any]] | None = None
+    status: str | None = None  # the booking's status when the job was claimed (None: not found)
 
 
 @dataclass(frozen=True)
@@ -88,6 +97,7 @@ class Written:
     new: list[BookingReference] = field(default_factory=list)
     sequence: dict[int, int] = field(default_factory=dict)  # reference id -> SEQUENCE now written
     deleted: list[int] = field(default_factory=list)  # reference ids
+    skipped: list[str] = field(default_factory=list)  # why a write put nothing (logged with the job)
 
 
 def _int(value: Any) -> int | None:
@@ -95,8 +105,8 @@ def _int(value: Any) -> int | None:
 
 
 async def load(session: AsyncSession, claimed: list[Job]) -> dict[int, WriteContext]:
-    """The batch's events, destinations, references, credentials, the bookings' attendees as they
-    are now, and for seat moves the left meetings' status: seven statements at most."""
+    """The batch's events, destinations, references, credentials, the bookings' statuses and
+    attendees as they are now: seven statements at most."""
     event_ids = {int(job.payload.get("eventId") or 0): job.id for job in claimed}
     events = (await session.scalars(select(DomainEvent).where(DomainEvent.id.in_(list(event_ids))))).all()
     if not events:
@@ -108,12 +118,14 @@ async def load(session: AsyncSession, claimed: list[Job]) -> dict[int, WriteCont
 
     destinations = (
         await session.scalars(
-            select(DestinationCalendar).where(
+            select(DestinationCalendar)
+            .where(
                 or_(
                     DestinationCalendar.event_type_id.in_(list(event_type_ids)),
                     and_(DestinationCalendar.user_id.in_(list(owners)), DestinationCalendar.event_type_id.is_(None)),
                 )
             )
+            .order_by(DestinationCalendar.id)  # an event type's first row wins (as its output shows it)
         )
     ).all()
     references = (
@@ -143,22 +155,20 @@ async def load(session: AsyncSession, claimed: list[Job]) -> dict[int, WriteCont
         ).all()
     }
     previous_ids = {_int(p.get("rescheduleId")) for p in payloads.values() if p.get("seatUid")} - {None}
-    ended = (
-        set(
-            (
-                await session.scalars(
-                    select(Booking.id).where(
-                        Booking.id.in_(list(previous_ids)), Booking.status == BookingStatus.cancelled.value
-                    )
-                )
-            ).all()
-        )
-        if previous_ids
-        else set()
-    )
+    current_ids = {_int(p.get("bookingId")) for p in payloads.values()} - {None}
+    # The statuses as they are now: a write retried after its booking was cancelled must not put
+    # the meeting back (``_Writer.run``).
+    statuses: dict[int, str] = {
+        row.id: row.status
+        for row in (
+            await session.execute(
+                select(Booking.id, Booking.status).where(Booking.id.in_(list(current_ids | previous_ids)))
+            )
+        ).all()
+    }
+    ended = {i for i in previous_ids if statuses.get(i or 0) == BookingStatus.cancelled.value}
     # The attendees as they are now, not as the event saw them: this job holds its meetings (see
     # ``register``), so what it writes carries every seat committed before it was claimed.
-    current_ids = {_int(p.get("bookingId")) for p in payloads.values()} - {None}
     kept: dict[int, list[dict[str, Any]]] = {}
     for person in (
         await session.execute(
@@ -208,6 +218,7 @@ async def load(session: AsyncSession, claimed: list[Job]) -> dict[int, WriteCont
             previous_attendees=kept.get(previous_id or 0, [])
             if payload.get("seatUid") and previous_id is not None and previous_id not in ended
             else None,
+            status=statuses.get(booking_id) if booking_id is not None else None,
         )
     return contexts
 
@@ -324,11 +335,45 @@ class _Writer:
             await self.delete(reference)
             written.deleted.append(reference.id)
 
+    async def withdraw(self, written: Written) -> None:
+        """A create or move whose booking is no longer accepted (its job retried after the calendar
+        server came back, the booking cancelled, rescheduled away or rejected meanwhile): the
+        later change's delete wins. Put nothing; delete what the booking still has in a calendar —
+        and, for a move, the event it was moving (it never reached the new booking). The meeting a
+        seat left is still written as it is now."""
+        context, payload = self.context, self.context.payload
+        seat_change = bool(payload.get("seatUid"))
+        written.skipped.append(f"booking {payload.get('bookingId')} is {context.status} now")
+        await self.remove(context.current, written)
+        if context.trigger in (RESCHEDULED, REQUESTED) and payload.get("rescheduleUid"):
+            if not seat_change or context.previous_ended:
+                await self.remove(context.previous, written)
+            elif context.previous_attendees is not None:
+                await self.rewrite(context.previous, written, move_to=None, payload=self._left())
+
+    def _left(self) -> dict[str, Any]:
+        """The meeting a seat left, with the attendees it keeps."""
+        payload = self.context.payload
+        return {
+            **payload,
+            "uid": payload.get("rescheduleUid"),
+            "startTime": payload.get("rescheduleStartTime"),
+            "endTime": payload.get("rescheduleEndTime"),
+            "attendees": self.context.previous_attendees,
+        }
+
     async def run(self) -> Written:
         context, payload, written = self.context, self.context.payload, Written()
         accepted = str(payload.get("status") or "").upper() == "ACCEPTED"
         seat_change = bool(payload.get("seatUid"))
-        if context.trigger == CREATED and accepted:
+        if (
+            context.trigger in PUTTING
+            and accepted
+            and context.status is not None
+            and context.status != BookingStatus.accepted.value
+        ):
+            await self.withdraw(written)
+        elif context.trigger == CREATED and accepted:
             if context.current:
                 await self.rewrite(context.current, written, move_to=None)
             else:
@@ -346,14 +391,7 @@ class _Writer:
                 await self.remove(context.previous, written)  # the meeting the last seat left
             elif accepted and context.previous_attendees is not None:
                 # The meeting the seat left goes on, without it.
-                left = {
-                    **payload,
-                    "uid": payload.get("rescheduleUid"),
-                    "startTime": payload.get("rescheduleStartTime"),
-                    "endTime": payload.get("rescheduleEndTime"),
-                    "attendees": context.previous_attendees,
-                }
-                await self.rewrite(context.previous, written, move_to=None, payload=left)
+                await self.rewrite(context.previous, written, move_to=None, payload=self._left())
         elif context.trigger == REASSIGNED:
             await self.remove(context.current, written)
             if accepted:
@@ -386,6 +424,15 @@ def register(config: CalendarSettings) -> None:
         if context is None:
             return None
         written = await _Writer(context, config).run()  # raises: the job engine retries it
+        if written.skipped:
+            log.info(
+                "job %s (%s, %s): %s; nothing written, %s stale event(s) deleted",
+                job.id,
+                WRITE_JOB,
+                context.trigger,
+                "; ".join(written.skipped),
+                len(written.deleted),
+            )
         if not (written.new or written.sequence or written.deleted):
             return None
 

@@ -52,6 +52,7 @@ def _fields(
     *,
     strip: bool,
     custom_inputs: Sequence[EventTypeCustomInput] = (),
+    destination: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The 2024-06-14 fields (by declared name, in the order sent), the optional ones only when
     set; ``owner``: a personal event type's ``ownerId`` and ``users`` (a team's are told after);
@@ -112,8 +113,12 @@ def _fields(
     data["seats"] = event_type.seats or dict(DISABLED)
     if settings.get("customName") is not None:
         data["customName"] = settings["customName"]
-    if "destinationCalendar" in settings:
-        data["destinationCalendar"] = settings["destinationCalendar"]
+    # Where its bookings are written now, whichever API version set (or removed) it; null once set
+    # and since removed.
+    if destination is not None:
+        data["destinationCalendar"] = destination
+    elif "destinationCalendar" in settings:
+        data["destinationCalendar"] = None
     data |= {
         "useDestinationCalendarEmail": settings.get("useDestinationCalendarEmail", False),
         "hideCalendarEventDetails": settings.get("hideCalendarEventDetails", False),
@@ -137,6 +142,7 @@ def present_event_type(view: EventTypeView, *, strip_hidden_fields: bool = False
             (cast(int, event_type.owner_id), users),
             strip=strip_hidden_fields,
             custom_inputs=view.custom_inputs,
+            destination=view.destination,
         )
     )
 
@@ -185,7 +191,7 @@ def present_team_event_type(
         shown = view.hosts if hosts_limit is None else view.hosts[:hosts_limit]
         hosts = [_present_host(h, event_type.scheduling_type) for h in shown]
     return declared.TeamEventType.model_construct(
-        **_fields(event_type, None, strip=strip_hidden_fields),
+        **_fields(event_type, None, strip=strip_hidden_fields, destination=view.destination),
         teamId=view.team.id,
         ownerId=event_type.owner_id,
         parentEventTypeId=event_type.parent_id,

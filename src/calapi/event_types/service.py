@@ -10,8 +10,8 @@ system fields.
 from __future__ import annotations
 
 import copy
-from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Literal
 
@@ -98,6 +98,7 @@ class EventTypeView:
     event_type: EventType
     owner: User | None
     custom_inputs: tuple[EventTypeCustomInput, ...] = ()
+    destination: Document | None = None  # where its bookings are written (``destinations_of``)
 
 
 def _not_found(event_type_id: int) -> NotFound:
@@ -282,6 +283,29 @@ def use_destination_calendars(rule: DestinationRule) -> None:
     _destination_rules[:] = [rule]
 
 
+# (session, event type ids) -> {event type id: {integration, externalId}}: the calendar each event
+# type's bookings are written to now, whichever API version set it (the calendars room's rows).
+DestinationReader = Callable[[AsyncSession, Sequence[int]], Awaitable[dict[int, Document]]]
+_destination_readers: list[DestinationReader] = []
+
+
+def read_destination_calendars(reader: DestinationReader) -> None:
+    """Register the calendars room's reader of event types' destinations (again: replaces it)."""
+    _destination_readers[:] = [reader]
+
+
+async def destinations_of(session: AsyncSession, event_type_ids: Sequence[int]) -> dict[int, Document]:
+    """Each event type's destination calendar as bookings are written to it (absent: none of its
+    own). One statement."""
+    if not event_type_ids:
+        return {}
+    if not _destination_readers:
+        raise RuntimeError(
+            "event types have no destination reader: call calapi.wiring.register_domain_hooks() at start-up"
+        )
+    return await _destination_readers[0](session, event_type_ids)
+
+
 async def follow_destination(
     session: AsyncSession, owner_id: int, event_type: EventType, fields: EventTypeFields
 ) -> None:
@@ -306,7 +330,9 @@ async def create(session: AsyncSession, owner_id: int, command: NewEventType) ->
     session.add(event_type)
     await _flush(session)
     await follow_destination(session, owner_id, event_type, command.fields)
-    return EventTypeView(event_type, owner)
+    return EventTypeView(
+        event_type, owner, destination=(await destinations_of(session, [event_type.id])).get(event_type.id)
+    )
 
 
 async def get_for_owner(session: AsyncSession, owner_id: int, event_type_id: int) -> EventTypeView:
@@ -315,7 +341,8 @@ async def get_for_owner(session: AsyncSession, owner_id: int, event_type_id: int
     if event_type is None or event_type.owner_id != owner_id:
         raise _not_found(event_type_id)
     inputs = await custom_input_service.of_event_type(session, event_type_id)
-    return EventTypeView(event_type, await users_service.get(session, owner_id), tuple(inputs))
+    destination = (await destinations_of(session, [event_type_id])).get(event_type_id)
+    return EventTypeView(event_type, await users_service.get(session, owner_id), tuple(inputs), destination)
 
 
 async def update(session: AsyncSession, owner_id: int, event_type_id: int, fields: EventTypeFields) -> EventTypeView:
@@ -338,6 +365,8 @@ async def update_from(
     _apply(event_type, fields)
     await _flush(session)
     await follow_destination(session, owner_id, event_type, fields)
+    if fields.given("destination_calendar"):
+        return replace(view, destination=(await destinations_of(session, [event_type.id])).get(event_type.id))
     return view
 
 
@@ -358,9 +387,13 @@ class EventTypeList:
     owner: User | None
     event_types: tuple[EventType, ...]
     custom_inputs: dict[int, list[EventTypeCustomInput]] = field(default_factory=dict)  # by event type id
+    destinations: dict[int, Document] = field(default_factory=dict)  # by event type id
 
     def views(self) -> list[EventTypeView]:
-        return [EventTypeView(e, self.owner, tuple(self.custom_inputs.get(e.id, ()))) for e in self.event_types]
+        return [
+            EventTypeView(e, self.owner, tuple(self.custom_inputs.get(e.id, ())), self.destinations.get(e.id))
+            for e in self.event_types
+        ]
 
 
 async def list_visible(
@@ -391,7 +424,7 @@ async def list_visible(
     query = query.order_by(EventType.id.desc() if sort_created_at == "desc" else EventType.id)
     event_types = tuple(await session.scalars(query))
     inputs = await custom_input_service.of_event_types(session, (e.id for e in event_types))
-    return EventTypeList(owner, event_types, inputs)
+    return EventTypeList(owner, event_types, inputs, await destinations_of(session, [e.id for e in event_types]))
 
 
 # --- Owners and several owners' lists (API v1's ``/event-types``) ---

@@ -22,7 +22,7 @@ from sqlalchemy.orm import aliased
 
 from calapi.core.errors import BadRequest, NotFound
 from calapi.event_types import service as event_types_service
-from calapi.event_types.commands import HostChoice, NewTeamEventType, TeamEventTypeChanges
+from calapi.event_types.commands import Document, HostChoice, NewTeamEventType, TeamEventTypeChanges
 from calapi.event_types.models import EventType, EventTypeCustomInput, Host
 from calapi.event_types.service import SlotEventType
 from calapi.teams import roles
@@ -60,6 +60,7 @@ class TeamEventTypeView:
     team: Team
     hosts: tuple[HostView, ...]
     owner: User | None = None  # a managed child's member
+    destination: Document | None = None  # where its bookings are written (``destinations_of``)
 
 
 def _not_found(event_type_id: int) -> NotFound:
@@ -157,7 +158,8 @@ async def _hosts_of(session: AsyncSession, event_type_ids: Sequence[int]) -> dic
 
 async def _views_with_children(session: AsyncSession, parent: EventType, team: Team) -> list[TeamEventTypeView]:
     hosts = await _hosts_of(session, [parent.id])
-    views = [TeamEventTypeView(parent, team, tuple(hosts[parent.id]))]
+    destination = (await event_types_service.destinations_of(session, [parent.id])).get(parent.id)
+    views = [TeamEventTypeView(parent, team, tuple(hosts[parent.id]), destination=destination)]
     if parent.scheduling_type == MANAGED:
         rows = await session.execute(
             select(EventType, User)
@@ -196,7 +198,8 @@ async def get(session: AsyncSession, team_id: int, event_type_id: int) -> TeamEv
     event_type = await _load(session, team_id, event_type_id)
     team = await teams_service.get_team(session, team_id)
     hosts = await _hosts_of(session, [event_type.id])
-    return TeamEventTypeView(event_type, team, tuple(hosts[event_type.id]))
+    destination = (await event_types_service.destinations_of(session, [event_type.id])).get(event_type.id)
+    return TeamEventTypeView(event_type, team, tuple(hosts[event_type.id]), destination=destination)
 
 
 async def list_for_team(
@@ -209,7 +212,8 @@ async def list_for_team(
         query = query.where(EventType.slug == event_slug)
     event_types = list(await session.scalars(query.order_by(EventType.id.desc() if newest_first else EventType.id)))
     hosts = await _hosts_of(session, [e.id for e in event_types])
-    return [TeamEventTypeView(e, team, tuple(hosts[e.id])) for e in event_types]
+    destinations = await event_types_service.destinations_of(session, [e.id for e in event_types])
+    return [TeamEventTypeView(e, team, tuple(hosts[e.id]), destination=destinations.get(e.id)) for e in event_types]
 
 
 @dataclass(frozen=True)
