@@ -71,7 +71,7 @@ async def attempts(app: Any) -> list[WebhookAttempt]:
         return list((await session.scalars(select(WebhookAttempt).order_by(WebhookAttempt.id))).all())
 
 
-async def settle(app: Any, *, timeout: float = 10.0) -> None:
+async def settle(app: Any, *, timeout: float = 30.0) -> None:
     """Wait until no job is pending or running that is due now or within a few seconds.
 
     Jobs due later (MEETING_* at a booking's start) are left alone; a retry the compressed test
