@@ -24,16 +24,14 @@ import os
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
-from io import BytesIO
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import REPO, machine, today
+from bench.common import REPO, alternate_batches, export_revision, machine, today
 
 # ---------------------------------------------------------------- the child: one revision's app
 
@@ -116,14 +114,6 @@ def child(path: str, profile_to: str | None) -> None:
 # ---------------------------------------------------------------- the parent
 
 
-def _export(rev: str, into: Path) -> Path:
-    """``rev``'s files in ``into`` (``git archive``: no worktree to clean up); its root."""
-    archive = subprocess.run(["git", "archive", rev], cwd=REPO, check=True, capture_output=True).stdout
-    with tarfile.open(fileobj=BytesIO(archive)) as tar:
-        tar.extractall(into, filter="data")
-    return into
-
-
 _SEED = "from bench.bench_me import prepare; print(prepare"
 
 
@@ -155,16 +145,6 @@ def _start(label: str, checkout: Path, scratch: Path, path: str, profile_dir: Pa
     return subprocess.Popen(args, env=env, cwd=checkout, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
 
 
-def _ask(proc: subprocess.Popen[str], command: str) -> dict[str, Any]:
-    assert proc.stdin is not None and proc.stdout is not None
-    proc.stdin.write(command + "\n")
-    proc.stdin.flush()
-    line = proc.stdout.readline()
-    if not line:
-        raise RuntimeError("the child process stopped")
-    return json.loads(line)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--base", default="f2e49ef")
@@ -184,24 +164,13 @@ def main() -> None:
     )
     with tempfile.TemporaryDirectory() as tmp:
         scratch = Path(tmp)
-        sources = {f"base {args.base}": _export(args.base, scratch / "base"), "current": REPO}
+        sources = {f"base {args.base}": export_revision(args.base, scratch / "base"), "current": REPO}
         procs = {
             label: _start(label.split()[0], src, scratch, args.path, args.profile) for label, src in sources.items()
         }
-        try:
-            per_round: dict[str, list[float]] = {label: [] for label in procs}
-            for index in range(args.rounds):
-                order = list(procs) if index % 2 == 0 else list(reversed(procs))
-                for label in order:
-                    per_round[label].append(_ask(procs[label], f"run {args.requests}")["us"])
-            if args.profile is not None:
-                for proc in procs.values():
-                    _ask(proc, f"profile {args.requests}")
-        finally:
-            for proc in procs.values():
-                if proc.stdin is not None:
-                    proc.stdin.close()
-                proc.wait(timeout=30)
+        per_round = alternate_batches(
+            procs, rounds=args.rounds, requests=args.requests, field="us", profile=args.profile is not None, wait=30
+        )
     base_label, current_label = list(per_round)
     ratios = [c / b for b, c in zip(per_round[base_label], per_round[current_label], strict=True)]
     report = {

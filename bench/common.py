@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import platform
 import secrets
 import socket
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
@@ -157,3 +160,49 @@ def on_each_database(measure: Callable[[str, str], dict], *, skip_postgres: bool
         finally:
             asyncio.run(_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
     return results
+
+
+# ---------------------------------------------------------------- two revisions in child processes
+
+
+def export_revision(rev: str, into: Path) -> Path:
+    """``rev``'s files in ``into`` (``git archive``: no worktree to clean up); its root."""
+    archive = subprocess.run(["git", "archive", rev], cwd=REPO, check=True, capture_output=True).stdout
+    with tarfile.open(fileobj=BytesIO(archive)) as tar:
+        tar.extractall(into, filter="data")
+    return into
+
+
+def ask(proc: subprocess.Popen[str], command: str) -> dict[str, Any]:
+    """One command line to a child, its one JSON line back."""
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write(command + "\n")
+    proc.stdin.flush()
+    line = proc.stdout.readline()
+    if not line:
+        raise RuntimeError("the child process stopped")
+    answer: dict[str, Any] = json.loads(line)
+    return answer
+
+
+def alternate_batches(
+    procs: dict[str, subprocess.Popen[str]], *, rounds: int, requests: int, field: str, profile: bool, wait: float
+) -> dict[str, list[float]]:
+    """Each child's figure ``field`` per batch of ``requests``, the children asked in turn (the order
+    swapped every round, so both see the same load); then one profiled batch each if asked; the
+    children are ended either way."""
+    try:
+        per_round: dict[str, list[float]] = {label: [] for label in procs}
+        for index in range(rounds):
+            order = list(procs) if index % 2 == 0 else list(reversed(procs))
+            for label in order:
+                per_round[label].append(ask(procs[label], f"run {requests}")[field])
+        if profile:
+            for proc in procs.values():
+                ask(proc, f"profile {requests}")
+        return per_round
+    finally:
+        for proc in procs.values():
+            if proc.stdin is not None:
+                proc.stdin.close()
+            proc.wait(timeout=wait)

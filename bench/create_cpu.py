@@ -31,8 +31,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.asgi_cpu import _export
-from bench.common import REPO, machine, today
+from bench.common import REPO, alternate_batches, export_revision, machine, today
 
 POSTGRES_BASE = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 _HEADERS = [
@@ -147,16 +146,6 @@ def _start(label: str, checkout: Path, reminders: bool, profile_dir: Path | None
     return subprocess.Popen(args, env=env, cwd=checkout, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
 
 
-def _ask(proc: subprocess.Popen[str], command: str) -> dict[str, Any]:
-    assert proc.stdin is not None and proc.stdout is not None
-    proc.stdin.write(command + "\n")
-    proc.stdin.flush()
-    line = proc.stdout.readline()
-    if not line:
-        raise RuntimeError("the child process stopped")
-    return json.loads(line)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--base", default="main")
@@ -177,22 +166,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         scratch = Path(tmp)
         (scratch / "base").mkdir()
-        sources = {f"base {args.base}": _export(args.base, scratch / "base"), "current": REPO}
+        sources = {f"base {args.base}": export_revision(args.base, scratch / "base"), "current": REPO}
         procs = {label: _start(label.split()[0], src, args.reminders, args.profile) for label, src in sources.items()}
-        try:
-            per_round: dict[str, list[float]] = {label: [] for label in procs}
-            for index in range(args.rounds):
-                order = list(procs) if index % 2 == 0 else list(reversed(procs))
-                for label in order:
-                    per_round[label].append(_ask(procs[label], f"run {args.requests}")["ms"])
-            if args.profile is not None:
-                for proc in procs.values():
-                    _ask(proc, f"profile {args.requests}")
-        finally:
-            for proc in procs.values():
-                if proc.stdin is not None:
-                    proc.stdin.close()
-                proc.wait(timeout=60)
+        per_round = alternate_batches(
+            procs, rounds=args.rounds, requests=args.requests, field="ms", profile=args.profile is not None, wait=60
+        )
     base_label, current_label = list(per_round)
     ratios = [c / b for b, c in zip(per_round[base_label], per_round[current_label], strict=True)]
     report = {
