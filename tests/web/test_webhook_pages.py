@@ -248,6 +248,7 @@ async def test_one_user_never_sees_or_changes_another_users_webhooks(
     assert changed.status_code == 404
     assert (await alice_web.post(f"{PAGE}/{theirs['id']}/ping", data=_form(own))).status_code == 404
     assert (await alice_web.get(f"{PAGE}/{theirs['id']}/delete")).status_code == 404
+    assert (await alice_web.post(f"{PAGE}/{theirs['id']}/rotate-secret", data=_form(own))).status_code == 404
     assert (await alice_web.post(f"{PAGE}/{theirs['id']}/delete", data=_form(own))).status_code == 404
     redelivered = await alice_web.post(f"{PAGE}/{theirs['id']}/deliveries/{delivery['id']}/redeliver", data=_form(own))
     assert redelivered.status_code == 404
@@ -423,3 +424,27 @@ async def test_delete_asks_first_then_removes_the_webhook(
     listed = await alice_web.get(deleted.headers["location"])
     assert "The webhook is deleted." in listed.text and receiver.url + "/gone" not in listed.text
     assert (await alice_web.get(f"{PAGE}/{gone['id']}")).status_code == 404
+
+
+async def test_rotating_the_secret_shows_the_new_one_once_and_the_old_one_keeps_signing(
+    app: Any, client: httpx.AsyncClient, alice: Any, alice_web: httpx.AsyncClient, receiver: Any
+) -> None:
+    hook = await subscribe(client, alice, receiver.url, ["BOOKING_CREATED"])
+    edit = await alice_web.get(f"{PAGE}/{hook['id']}")
+    assert f'action="{PAGE}/{hook["id"]}/rotate-secret"' in edit.text
+    refused = await alice_web.post(f"{PAGE}/{hook['id']}/rotate-secret", data={"csrf_token": "wrong"})
+    assert refused.status_code == 403
+    assert (await _api_webhooks(client, alice))[0]["secret"] == SECRET
+
+    rotated = await alice_web.post(f"{PAGE}/{hook['id']}/rotate-secret", data=_form(edit))
+    assert rotated.status_code == 200 and rotated.headers["cache-control"] == "no-store"
+    [after] = await _api_webhooks(client, alice)
+    assert after["secret"] not in (None, SECRET)
+    assert f'value="{after["secret"]}"' in rotated.text  # shown this once
+    assert SECRET not in rotated.text
+    assert f'value="{after["secret"]}"' not in (await alice_web.get(f"{PAGE}/{hook['id']}")).text
+
+    ping = await client.post(f"/v2/webhooks/{hook['id']}/ping", headers=alice.headers)
+    assert ping.status_code == 200, ping.text
+    signatures = receiver.requests[-1].headers["webhook-signature"].split()
+    assert len(signatures) == 2  # the new secret's and, during the overlap, the old one's

@@ -193,6 +193,12 @@ async def test_webhooks_created_previewed_delivered_redelivered_and_pinged_in_a_
             assert await page.get_by_role("button", name="Delete webhook").count() == 1
             await check_page(page, shots, "11-delete-confirm")
 
+            # A new secret, shown once.
+            await page.goto(f"{PAGE}/{hook['id']}")
+            await page.get_by_role("button", name="Rotate secret").click()
+            assert await page.locator("#new-secret-value").input_value() not in ("", SECRET)
+            await check_page(page, shots, "12-new-secret")
+
             # The same pages on a phone-sized screen: readable, nothing wider than the screen.
             delivery_url = await page.evaluate("location.href")
             assert delivery_url

@@ -390,6 +390,23 @@ async def delete_webhook(
     return redirect(PAGE + "?done=deleted")
 
 
+# ---------------------------------------------------------------- a new secret
+
+
+@router.post(PAGE + "/{webhook_id}/rotate-secret")
+async def rotate_secret(
+    request: Request, webhook_id: str, form: CheckedForm, db: SessionDep, who: CurrentUser
+) -> Response:
+    """A new secret, shown once; the old one keeps signing beside it for the overlap."""
+    try:
+        webhook = await webhooks_service.rotate_secret(db, ManagedWebhooks(_principal(who)), webhook_id, None)
+    except NotFound:
+        return _not_found(request)
+    ends = webhook.previous_secret_expires_at
+    values = {"webhook": webhook, "overlap_ends": ends.strftime("%Y-%m-%d %H:%M") if ends else "now"}
+    return render(request, "webhook_secret.html", values)
+
+
 # ---------------------------------------------------------------- ping
 
 
