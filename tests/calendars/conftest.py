@@ -22,7 +22,7 @@ import pytest
 from calapi.calendars import caldav_client
 from calapi.jobs import worker as jobs
 from tests.bookings.conftest import event_types, host_schedule  # noqa: F401  (fixtures)
-from tests.support.servers import free_port
+from tests.support.servers import free_port, wait_for_port
 
 # Radicale's users (htpasswd, plain): the CalDAV accounts the calapi users connect.
 CALDAV_USERS = {"alice": "alice-secret", "bob": "bob-secret"}
@@ -100,17 +100,7 @@ def radicale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Radicale]:
         stderr=subprocess.STDOUT,
     )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"radicale exited: {(folder / 'radicale.log').read_text()}")
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("radicale did not start within 30 s") from None
-                time.sleep(0.1)
+        wait_for_port(process, port, "radicale", exited=lambda: (folder / "radicale.log").read_text())
         yield Radicale(f"http://127.0.0.1:{port}")
     finally:
         process.terminate()

@@ -9,7 +9,6 @@ import asyncio
 import hashlib
 import hmac
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -28,7 +27,7 @@ from tests.bookings.conftest import (  # noqa: F401  (re-exported helpers)
     make_event_type,
     v2,
 )
-from tests.support.servers import free_port
+from tests.support.servers import free_port, wait_for_port
 from tests.webhooks.conftest import job_loop, receiver, settle, subscribe  # noqa: F401  (fixtures, helpers)
 
 STRIPE_KEY = "sk_test_calapi"
@@ -48,17 +47,7 @@ def localstripe() -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError("localstripe exited early")
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("localstripe did not start within 30 s") from None
-                time.sleep(0.1)
+        wait_for_port(proc, port, "localstripe")
         yield base
     finally:
         proc.terminate()

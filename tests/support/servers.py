@@ -7,9 +7,10 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -21,6 +22,22 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def wait_for_port(process: subprocess.Popen[Any], port: int, name: str, *, exited: Callable[[], str] = str) -> None:
+    """Until ``process`` accepts connections on ``port`` (30 s at most); it must not exit meanwhile.
+    ``exited``: what to say when it did (its log, say)."""
+    deadline = time.monotonic() + 30
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited early {exited()}".rstrip())
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{name} did not start within 30 s") from None
+            time.sleep(0.1)
 
 
 def calapi_env(**settings: str) -> dict[str, str]:
