@@ -147,16 +147,7 @@ async def start_payment(session: AsyncSession, booking: Booking, price: Price) -
     payment.data = {"clientSecret": intent.client_secret, "paymentIntentStatus": intent.status}
     session.add(payment)
     await session.flush()
-    if booking.event_type_id is not None:
-        holds.hold_for_payment(
-            session,
-            _hold_uid(payment),
-            event_type_id=booking.event_type_id,
-            user_id=booking.user_id,
-            start=booking.start_time,
-            end=booking.end_time,
-            until=payment.hold_until,
-        )
+    _hold_slot(session, payment, booking)
     enqueue(session, EXPIRE_JOB, {"paymentId": payment.id}, run_at=payment.hold_until)
     await booking_payments.record_payment_event(
         session, booking_payments.BOOKING_PAYMENT_INITIATED, booking, _event_extra(payment)
@@ -166,6 +157,21 @@ async def start_payment(session: AsyncSession, booking: Booking, price: Price) -
 
 def _hold_uid(payment: Payment) -> str:
     return f"payment-{payment.uid}"
+
+
+def _hold_slot(session: AsyncSession, payment: Payment, booking: Booking) -> None:
+    """The booking's slot held for its payment until the payment's hold ends."""
+    if booking.event_type_id is None:
+        return
+    holds.hold_for_payment(
+        session,
+        _hold_uid(payment),
+        event_type_id=booking.event_type_id,
+        user_id=booking.user_id,
+        start=booking.start_time,
+        end=booking.end_time,
+        until=payment.hold_until,
+    )
 
 
 # --- 2. the provider's events ----------------------------------------------------------------------
@@ -296,15 +302,7 @@ async def booking_moved(session: AsyncSession, old: Booking, new: Booking) -> No
     payment.updated_at = utcnow()
     if payment.status == PaymentStatus.pending.value and not payment.success and new.event_type_id is not None:
         await holds.release(session, _hold_uid(payment))
-        holds.hold_for_payment(
-            session,
-            _hold_uid(payment),
-            event_type_id=new.event_type_id,
-            user_id=new.user_id,
-            start=new.start_time,
-            end=new.end_time,
-            until=payment.hold_until,
-        )
+        _hold_slot(session, payment, new)
     await session.flush()
 
 
