@@ -597,9 +597,9 @@ async def lead_time_ranks(
 
     PostgreSQL numbers the leads with a window function. On SQLite that statement materialized the
     leads, sorted and numbered all of them and tested each number against every wanted rank (a
-    team's year, 30,000 leads: 87–100 ms alone); there the leads are counted per hour and only the
-    hours holding a wanted rank are read again, in order (``lead_time_ranks_by_hour``: 33 + 18–22
-    ms, same data and load). ``one_host``: the rows are one host's own (read by id), where the
+    team's year, 30,000 leads: 78–100 ms alone); there the leads are counted per hour and only the
+    hours holding a wanted rank are read again, in order (``lead_time_ranks_by_hour``: 29–37 +
+    16–26 ms, same data and load). ``one_host``: the rows are one host's own (read by id), where the
     window over their few leads is cheaper than two passes (a host's year, 913 leads: 18 against
     26 ms of CPU per request), so SQLite keeps it.
     """
