@@ -144,7 +144,7 @@ def succeeded_event(intent: Any, event_id: str) -> bytes:
     ).encode()
 
 
-async def wait_until(check: Any, *, timeout: float = 15.0) -> Any:
+async def wait_until(check: Any, *, timeout: float = 30.0) -> Any:
     deadline = time.monotonic() + timeout
     while True:
         value = await check()
