@@ -10,7 +10,7 @@ import io
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from calapi.db import begin_write
 from tests.conftest import BOTH_DATABASES
@@ -103,6 +103,58 @@ async def test_members_rank_hosts_and_count_co_hosts(app, client, world: World, 
         "avatarUrl": "/mia/avatar.png",
     }
     assert first["emailMd5"] == "9a4b238bf4ebc0b299b88d66393bd632"
+
+
+@BOTH_DATABASES
+async def test_members_count_hosts_who_are_not_members(app, client, world: World, database_url):
+    """Bookings of the team's event types stay the team's when their organizer or co-host is not a
+    member (one who left the team): they are counted, under that user, as the bookings list shows."""
+    team_type = world.team_types[0]
+    created = NOW - timedelta(days=1)
+    specs = [
+        *(
+            BookingSpec(world.outsider.id, NOW + timedelta(days=2), created=created, event_type=team_type)
+            for _ in range(3)
+        ),
+        BookingSpec(
+            world.member.id,
+            NOW + timedelta(days=3),
+            created=created,
+            event_type=team_type,
+            co_hosts=(world.outsider.id,),
+        ),
+        BookingSpec(
+            world.outsider.id, NOW + timedelta(days=4), created=created, event_type=world.personal[world.outsider.id]
+        ),
+    ]
+    await insert_bookings(app, specs, {u.id: u.email for u in world.users})
+    members = await ask(client, world.owner, "members", team_body(world, created_between("2030-03-01", "2030-03-31")))
+    assert [(m["user"]["username"], m["count"]) for m in members["mostBookings"]] == [("olga", 4), ("mia", 1)]
+
+
+async def test_on_sqlite_members_are_read_host_by_host_without_sorting_the_organizers(app, client, world: World):
+    """SQLite groups by sorting; the members' organizers are read in host order from the (host, event
+    type, created) index so that only the co-hosts' rows (a few) are sorted."""
+    sent: list[tuple[str, Any]] = []
+
+    def keep(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
+        sent.append((statement, parameters))
+
+    engine = app.state.engine
+    event.listen(engine.sync_engine, "before_cursor_execute", keep)
+    try:
+        await ask(client, world.owner, "members", team_body(world, created_between("2030-01-01", "2030-03-31")))
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", keep)
+    tallies = [(statement, parameters) for statement, parameters in sent if "booking_hosts" in statement]
+    assert len(tallies) == 1, sent
+    async with engine.connect() as conn:
+        rows = (await conn.exec_driver_sql("EXPLAIN QUERY PLAN " + tallies[0][0], tallies[0][1])).all()
+    plan = [str(row[-1]) for row in rows]
+    organizers = plan[: next(i for i, step in enumerate(plan) if step == "UNION ALL")]
+    assert any("ix_bookings_user_id_event_type_id_created_at_counted" in step for step in organizers), plan
+    assert not any("TEMP B-TREE" in step for step in organizers), plan
+    assert sum("TEMP B-TREE FOR GROUP BY" in step for step in plan) == 1, plan
 
 
 @BOTH_DATABASES

@@ -12,7 +12,24 @@ from sqlalchemy import Index
 
 from calapi.bookings.models import Attendee, Booking
 
-BOOKINGS_BY_HOST_CREATED = Index("ix_bookings_user_id_created_at", Booking.user_id, Booking.created_at)
+BOOKINGS_BY_HOST_CREATED = Index("ix_bookings_user_id_created_at", Booking.user_id, Booking.created_at).ddl_if(
+    dialect="postgresql"
+)
+# On SQLite the host index carries the event type and the counted columns: a team's members are
+# tallied by reading it host by host and event type by event type, in host order, so that SQLite
+# need not sort their rows to group them (migration 0018).
+BOOKINGS_BY_HOST_TYPE_CREATED_COUNTED = Index(
+    "ix_bookings_user_id_event_type_id_created_at_counted",
+    Booking.user_id,
+    Booking.event_type_id,
+    Booking.created_at,
+    Booking.status,
+    Booking.rescheduled,
+    Booking.end_time,
+    Booking.absent_host,
+    Booking.rating,
+    Booking.start_time,
+).ddl_if(dialect="sqlite")
 BOOKINGS_BY_EVENT_TYPE_CREATED = Index(
     "ix_bookings_event_type_id_created_at", Booking.event_type_id, Booking.created_at
 ).ddl_if(dialect="postgresql")

@@ -235,8 +235,7 @@ async def member_stats(session: AsyncSession, principal: Principal, query: Insig
     ranked, so that members without bookings show as the least booked.
     """
     audience = await audience_for(session, principal, query)
-    where = queries.booking_conditions(audience, query.filters)
-    tallies = await queries.host_tallies(session, where, audience.host_id, now)
+    tallies = await queries.host_tallies(session, audience, query.filters, now)
     hosts = set(tallies)
     if audience.host_id is not None:
         hosts.add(audience.host_id)
