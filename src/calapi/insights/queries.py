@@ -26,6 +26,7 @@ from sqlalchemy import (
     CompoundSelect,
     Integer,
     Select,
+    String,
     Subquery,
     and_,
     case,
@@ -92,8 +93,11 @@ def _epoch_postgresql(element: EpochSeconds, compiler: SQLCompiler, **kw: Any) -
     return f"CAST(FLOOR(date_part('epoch', {compiler.process(element.clauses, **kw)})) AS BIGINT)"
 
 
+JOINED_BY = "; "
+
+
 class JoinedText(FunctionElement[str]):
-    """The values of a column over a group, joined with ``"; "``."""
+    """The values of a column over a group, joined with ``JOINED_BY``."""
 
     type = Attendee.name.type
     inherit_cache = True
@@ -102,12 +106,12 @@ class JoinedText(FunctionElement[str]):
 
 @compiles(JoinedText, "sqlite")
 def _joined_sqlite(element: JoinedText, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"group_concat({compiler.process(element.clauses, **kw)}, '; ')"
+    return f"group_concat({compiler.process(element.clauses, **kw)}, '{JOINED_BY}')"
 
 
 @compiles(JoinedText, "postgresql")
 def _joined_postgresql(element: JoinedText, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"string_agg({compiler.process(element.clauses, **kw)}, '; ')"
+    return f"string_agg({compiler.process(element.clauses, **kw)}, '{JOINED_BY}')"
 
 
 def _offset(column: Instant, offsets: Offsets) -> ColumnElement[int]:
@@ -629,20 +633,18 @@ def _wanted_ranks(total: int, percents: Sequence[int]) -> list[int]:
 
 
 async def lead_time_ranks(
-    session: AsyncSession, where: Sequence[ColumnElement[bool]], percents: Sequence[int], *, one_host: bool
+    session: AsyncSession, where: Sequence[ColumnElement[bool]], percents: Sequence[int]
 ) -> tuple[int, float | None, dict[int, int]]:
     """(count, mean seconds, {rank: seconds}) of start − created over bookings that take place,
     for the first and last rank and the two ranks around each percentile (``_wanted_ranks``).
 
     PostgreSQL numbers the leads with a window function. On SQLite that statement materialized the
     leads, sorted and numbered all of them and tested each number against every wanted rank (a
-    team's year, 30,000 leads: 78–100 ms alone); there the leads are counted per hour and only the
-    hours holding a wanted rank are read again, in order (``lead_time_ranks_by_hour``: 29–37 +
-    16–26 ms, same data and load). ``one_host``: the rows are one host's own (read by id), where the
-    window over their few leads is cheaper than two passes (a host's year, 913 leads: 18 against
-    26 ms of CPU per request), so SQLite keeps it.
+    team's year, 30,000 leads: 78–100 ms alone); there the leads are counted and listed per hour,
+    and only the hours holding a wanted rank are sorted, in Python (``lead_time_ranks_by_hour``:
+    about 30 ms, same data and load; for one host's year, 913 leads, both cost the same).
     """
-    if _on_sqlite(session) and not one_host:
+    if _on_sqlite(session):
         return await lead_time_ranks_by_hour(session, where, percents)
     return await lead_time_ranks_by_window(session, where, percents)
 
@@ -653,16 +655,14 @@ LEAD_BUCKET = 3_600  # seconds: a day's leads are a few rows each, a month's ~72
 async def lead_time_ranks_by_hour(
     session: AsyncSession, where: Sequence[ColumnElement[bool]], percents: Sequence[int], *, width: int = LEAD_BUCKET
 ) -> tuple[int, float | None, dict[int, int]]:
-    """``lead_time_ranks`` in two statements and no window: the leads counted, summed and their
-    least and greatest per bucket of ``width`` seconds (integer division truncates toward zero, so
-    bucket 0 holds −width < lead < width: each bucket is still an interval, in lead order); Python
-    finds, from the cumulative counts, the bucket and place of each wanted rank; the second
-    statement reads the leads of those buckets only, in order (skipped when every wanted rank is a
-    bucket's least or greatest)."""
-    lead = _lead()
-    taking_place = _taking_place()
-    bucket = (lead // width).label("insights_key")
-    leads = select(lead.label("lead")).where(taking_place, *where)
+    """``lead_time_ranks`` in one statement and no window: the leads counted, summed, their least
+    and greatest and the list of them per bucket of ``width`` seconds (integer division truncates
+    toward zero, so bucket 0 holds −width < lead < width: each bucket is still an interval, in lead
+    order); Python finds, from the cumulative counts, the bucket and place of each wanted rank, and
+    sorts the leads of those few buckets only. A second pass reading the wanted buckets' leads
+    again, in order, cost more than listing every bucket's (a team's year, 30,000 leads: 17–29 ms
+    against 5)."""
+    leads = select(_lead().label("lead")).where(_taking_place(), *where)
     if _on_sqlite(session):
         # A subquery with a LIMIT is not merged into the aggregate above it: each lead is computed
         # once, where merged its two timestamp parses ran for the key and each aggregate (a team's
@@ -675,6 +675,7 @@ async def lead_time_ranks_by_hour(
         func.sum(led.c.lead),
         func.min(led.c.lead),
         func.max(led.c.lead),
+        JoinedText(cast(led.c.lead, String)),
     ).group_by(_KEY)
     buckets = sorted((await session.execute(counted)).all(), key=lambda row: int(row[0]))
     if not buckets:
@@ -682,11 +683,11 @@ async def lead_time_ranks_by_hour(
     total = sum(int(row[1]) for row in buckets)
     lead_sum = sum(int(row[2]) for row in buckets)
     by_rank: dict[int, int] = {}
-    inside: dict[int, list[tuple[int, int]]] = defaultdict(list)  # bucket → (rank, place in it)
     before = 0  # leads in the buckets below
     ranks = iter(_wanted_ranks(total, percents))
     rank = next(ranks, None)
-    for key, number, _, least, greatest in buckets:
+    for _, number, _, least, greatest, listed in buckets:
+        in_order: list[int] | None = None
         while rank is not None and rank <= before + number:
             place = rank - before - 1
             if place == 0:
@@ -694,21 +695,10 @@ async def lead_time_ranks_by_hour(
             elif place == number - 1:
                 by_rank[rank] = int(greatest)
             else:
-                inside[int(key)].append((rank, place))
+                in_order = in_order or sorted(int(lead) for lead in listed.split(JOINED_BY))
+                by_rank[rank] = in_order[place]
             rank = next(ranks, None)
         before += number
-    if inside:
-        read = (
-            select(bucket, lead.label("insights_lead"))
-            .where(taking_place, *where, (lead // width).in_(sorted(inside)))
-            .order_by(literal_column("insights_lead"))
-        )
-        values: dict[int, list[int]] = defaultdict(list)
-        for key, value in (await session.execute(read)).all():
-            values[int(key)].append(int(value))
-        for key, places in inside.items():
-            for rank, place in places:
-                by_rank[rank] = values[key][place]
     return total, lead_sum / total, by_rank
 
 

@@ -302,8 +302,7 @@ async def lead_time(session: AsyncSession, principal: Principal, query: Insights
     that take place."""
     audience = await audience_for(session, principal, query)
     where = queries.booking_conditions(audience, query.filters)
-    one_host = audience.host_id is not None
-    count, mean, by_rank = await queries.lead_time_ranks(session, where, PERCENTILES, one_host=one_host)
+    count, mean, by_rank = await queries.lead_time_ranks(session, where, PERCENTILES)
     if count == 0 or mean is None:
         return LeadTime(0, None, None, None, tuple((percent, None) for percent in PERCENTILES))
 
