@@ -12,6 +12,16 @@ from sqlalchemy import Index
 
 from calapi.bookings.models import Attendee, Booking
 
+# What a team's statements count, after the columns they read the bookings by.
+COUNTED = (
+    Booking.status,
+    Booking.rescheduled,
+    Booking.end_time,
+    Booking.absent_host,
+    Booking.rating,
+    Booking.start_time,
+)
+
 BOOKINGS_BY_HOST_CREATED = Index("ix_bookings_user_id_created_at", Booking.user_id, Booking.created_at).ddl_if(
     dialect="postgresql"
 )
@@ -23,12 +33,7 @@ BOOKINGS_BY_HOST_TYPE_CREATED_COUNTED = Index(
     Booking.user_id,
     Booking.event_type_id,
     Booking.created_at,
-    Booking.status,
-    Booking.rescheduled,
-    Booking.end_time,
-    Booking.absent_host,
-    Booking.rating,
-    Booking.start_time,
+    *COUNTED,
 ).ddl_if(dialect="sqlite")
 # On PostgreSQL the (event type, created) index includes the counted columns as payload: a team's
 # statements then read the index alone (an index-only scan, once vacuum has marked the pages
@@ -37,16 +42,7 @@ BOOKINGS_BY_EVENT_TYPE_CREATED_COVERING = Index(
     "ix_bookings_event_type_id_created_at_covering",
     Booking.event_type_id,
     Booking.created_at,
-    postgresql_include=[
-        "id",
-        "user_id",
-        "status",
-        "rescheduled",
-        "end_time",
-        "absent_host",
-        "rating",
-        "start_time",
-    ],
+    postgresql_include=[Booking.id.key, Booking.user_id.key, *(column.key for column in COUNTED)],
 ).ddl_if(dialect="postgresql")
 # On SQLite the same index carries every column a team's statements count as key columns, so that
 # they read the index alone: SQLite otherwise read each matching row from the table, most of the
@@ -56,12 +52,7 @@ BOOKINGS_BY_EVENT_TYPE_CREATED_COUNTED = Index(
     "ix_bookings_event_type_id_created_at_counted",
     Booking.event_type_id,
     Booking.created_at,
-    Booking.status,
-    Booking.rescheduled,
-    Booking.end_time,
-    Booking.absent_host,
-    Booking.rating,
-    Booking.start_time,
+    *COUNTED,
     Booking.user_id,
 ).ddl_if(dialect="sqlite")
 ABSENT_ATTENDEES = Index(
